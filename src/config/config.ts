@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
+const url = z.url({ message: 'expected a URL such as http://localhost:3000' });
+const nonNegativeInt = z.coerce.number({ message: 'expected a whole number' }).int().min(0);
+
+/** Every environment variable the product reads. .env.example documents each one. */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: url.optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave unset for the embedded SQLite database)')
+      .optional(),
+    SQLITE_FILE: z.string().min(1).default('data/callbridge.sqlite'),
+    SESSION_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+    TRUST_PROXY: boolean.default(false),
+    ADMIN_EMAIL: z.email({ message: 'expected an email address' }).optional(),
+    ADMIN_PASSWORD: z.string().min(10, 'expected at least 10 characters').optional(),
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits').optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +15005550006').optional(),
+    TWILIO_VERIFY_SERVICE_SID: z.string().regex(/^VA[0-9a-fA-F]{32}$/, 'expected VA followed by 32 hex digits').optional(),
+    TWILIO_API_BASE: url.optional(),
+    SIM_PORT: port.default(3001),
+    SIM_SPEED: z.coerce.number({ message: 'expected a number such as 1 or 60' }).positive().default(1),
+    CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO 4217 code such as USD').default('USD'),
+    LOW_BALANCE_THRESHOLD: z.coerce.number({ message: 'expected an amount such as 2.00' }).min(0).default(2),
+    FREE_MINUTES_PER_MONTH: nonNegativeInt.default(0),
+    JOBS_STORE: z.enum(['auto', 'sqlite', 'postgres', 'mongodb']).default('auto'),
+    JOBS_MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL').optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TWILIO_ACCOUNT_SID ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID'],
+        message: 'set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither to use the simulator',
+      });
+    }
+    if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_CALLER_ID) {
+      ctx.addIssue({ code: 'custom', path: ['TWILIO_CALLER_ID'], message: 'required with real Twilio credentials' });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'], message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  database: { client: 'sqlite'; file: string } | { client: 'postgres'; url: string };
+  sessionSecret: string | undefined;
+  admin: { email: string; password: string } | undefined;
+  /** Simulation mode: no Twilio credentials, so the in-process simulator plays Twilio. */
+  simulate: boolean;
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    callerId: string | undefined;
+    verifyServiceSid: string | undefined;
+    apiBase: string | undefined;
+  };
+  sim: { port: number; speed: number };
+  money: { currency: string; lowBalanceThresholdMicros: number; freeMinutesPerMonth: number };
+  jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly expected: string) {
+    super(`Invalid environment variable ${variable}: ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into one typed object; the first bad variable throws a ConfigError naming it. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const env = parsed.data;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const simulate = !env.TWILIO_ACCOUNT_SID;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https://'),
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    database: env.DATABASE_URL ? { client: 'postgres', url: env.DATABASE_URL } : { client: 'sqlite', file: env.SQLITE_FILE },
+    sessionSecret: env.SESSION_SECRET,
+    admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
+    simulate,
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      callerId: env.TWILIO_CALLER_ID,
+      verifyServiceSid: env.TWILIO_VERIFY_SERVICE_SID,
+      apiBase: env.TWILIO_API_BASE,
+    },
+    sim: { port: env.SIM_PORT, speed: env.SIM_SPEED },
+    money: {
+      currency: env.CURRENCY,
+      lowBalanceThresholdMicros: Math.round(env.LOW_BALANCE_THRESHOLD * 1_000_000),
+      freeMinutesPerMonth: env.FREE_MINUTES_PER_MONTH,
+    },
+    jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
+  };
+}
