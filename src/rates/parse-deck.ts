@@ -1,0 +1,189 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { parse, type Info } from 'csv-parse';
+import type { Rate } from '../rating/rate.js';
+import type { DeckError } from './deck-errors.js';
+import { DECK_COLUMNS, RowErrors, parseDeckRow, type DeckColumn } from './deck-format.js';
+import { TWILIO_COLUMNS, parseTwilioRow, twilioRowsToRates, type TwilioRow } from './twilio-price-list.js';
+
+export type DeckSource = { path: string } | { text: string | Buffer };
+export type DeckFormat = 'callbridge' | 'twilio';
+
+export interface ParseOptions {
+  /** Markup over Twilio's price for the sell price, as percent micros (parseMicros("30") = 30%). */
+  twilioMarkupPercentMicros?: number;
+  /** Stop collecting after this many problems: a file that bad needs fixing, not a longer list. */
+  maxErrors?: number;
+}
+
+export type ParseResult = { ok: true; format: DeckFormat; rates: Rate[] } | { ok: false; errors: DeckError[]; truncated: boolean };
+
+const PEEK_BYTES = 64 * 1024;
+/** Real rows are under 1 KB; a longer "record" means the file is not a rate deck at all. */
+const MAX_RECORD_BYTES = 16 * 1024;
+
+/**
+ * Streams and validates a rate file (ours or Twilio's price list). Handles a UTF-8 BOM, CRLF line ends, `;` as
+ * separator and `#` comment lines. Every row is checked; the rates come back only when the whole file is valid.
+ */
+export async function parseDeck(source: DeckSource, options: ParseOptions = {}): Promise<ParseResult> {
+  const head = await peek(source);
+  const delimiter = detectDelimiter(head);
+  const input = 'path' in source ? createReadStream(source.path) : Readable.from([Buffer.from(source.text)]);
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      delimiter,
+      comment: '#',
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      max_record_size: MAX_RECORD_BYTES,
+      info: true,
+    }),
+  );
+  const collector = new Collector(options.maxErrors ?? 100);
+  try {
+    await readRecords(parser, collector, options);
+  } catch (err) {
+    collector.fatal((err as { lines?: number }).lines ?? collector.lastLine + 1, csvErrorMessage(err));
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+  return collector.result();
+}
+
+async function readRecords(parser: AsyncIterable<{ record: string[]; info: Info }>, collector: Collector, options: ParseOptions): Promise<void> {
+  let reader: RowReader | undefined;
+  for await (const { record, info } of parser) {
+    collector.lastLine = info.lines;
+    if (!reader) {
+      reader = headerReader(record, info.lines, collector, options);
+      if (!reader) return;
+      continue;
+    }
+    reader.read(record, info.lines);
+    if (collector.full) return;
+  }
+  if (!reader) collector.fatal(1, `the file is empty: expected a header line such as ${DECK_COLUMNS.join(',')}`);
+  else reader.finish();
+}
+
+interface RowReader {
+  read(record: string[], line: number): void;
+  finish(): void;
+}
+
+function headerReader(header: string[], line: number, collector: Collector, options: ParseOptions): RowReader | undefined {
+  const names = header.map((h) => h.trim().toLowerCase());
+  if (sameColumns(names, TWILIO_COLUMNS)) return twilioReader(collector, options.twilioMarkupPercentMicros ?? 0);
+  const missing = DECK_COLUMNS.filter((c) => !names.includes(c));
+  const unknown = names.filter((n) => !(DECK_COLUMNS as readonly string[]).includes(n));
+  if (missing.length || unknown.length || names.length !== DECK_COLUMNS.length) {
+    const details = [missing.length ? `missing ${missing.join(', ')}` : '', unknown.length ? `unexpected ${unknown.slice(0, 5).map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    collector.fatal(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_COLUMNS.join(',')}`);
+    return undefined;
+  }
+  return deckReader(names as DeckColumn[], collector);
+}
+
+function sameColumns(names: string[], expected: readonly string[]): boolean {
+  return names.length === expected.length && expected.every((c, i) => names[i] === c);
+}
+
+function deckReader(columns: DeckColumn[], collector: Collector): RowReader {
+  const seen = new Map<string, number>();
+  return {
+    read(record, line) {
+      const errors = new RowErrors(line);
+      if (record.length !== columns.length) {
+        errors.add(undefined, `expected ${columns.length} columns, found ${record.length}`);
+        return collector.row(errors, undefined);
+      }
+      const cells = Object.fromEntries(columns.map((c, i) => [c, record[i] ?? ''])) as Record<DeckColumn, string>;
+      const rate = parseDeckRow(cells, errors);
+      const first = seen.get(rate.prefix);
+      if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${first})`);
+      else seen.set(rate.prefix, line);
+      collector.row(errors, rate);
+    },
+    finish() {
+      collector.requireRows();
+    },
+  };
+}
+
+function twilioReader(collector: Collector, markupPercentMicros: number): RowReader {
+  const rows: TwilioRow[] = [];
+  return {
+    read(record, line) {
+      const errors = new RowErrors(line);
+      if (record.length !== TWILIO_COLUMNS.length) errors.add(undefined, `expected ${TWILIO_COLUMNS.length} columns, found ${record.length}`);
+      else rows.push(parseTwilioRow(record, errors));
+      collector.row(errors, undefined);
+    },
+    finish() {
+      collector.requireRows();
+      collector.format = 'twilio';
+      collector.rates = twilioRowsToRates(rows, markupPercentMicros);
+    },
+  };
+}
+
+class Collector {
+  readonly errors: DeckError[] = [];
+  rates: Rate[] = [];
+  format: DeckFormat = 'callbridge';
+  lastLine = 0;
+  private rowCount = 0;
+  constructor(private readonly maxErrors: number) {}
+
+  get full(): boolean {
+    return this.errors.length >= this.maxErrors;
+  }
+  row(errors: RowErrors, rate: Rate | undefined): void {
+    this.rowCount++;
+    if (errors.errors.length) this.errors.push(...errors.errors);
+    else if (rate) this.rates.push(rate);
+  }
+  requireRows(): void {
+    if (this.rowCount === 0) this.fatal(this.lastLine + 1, 'no rates: the file has a header but no rows');
+  }
+  fatal(line: number, message: string): void {
+    this.errors.push({ line, message });
+  }
+  result(): ParseResult {
+    if (this.errors.length) return { ok: false, errors: this.errors.slice(0, this.maxErrors), truncated: this.full };
+    return { ok: true, format: this.format, rates: this.rates };
+  }
+}
+
+function csvErrorMessage(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'CSV_MAX_RECORD_SIZE') return `a record is longer than ${MAX_RECORD_BYTES} bytes: this is not a rate file`;
+  if (code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_QUOTE_NOT_CLOSED') return `broken quoting: ${(err as Error).message}`;
+  return `unreadable CSV: ${(err as Error).message}`;
+}
+
+async function peek(source: DeckSource): Promise<string> {
+  if (!('path' in source)) return source.text.slice(0, PEEK_BYTES).toString();
+  const file = await open(source.path, 'r');
+  try {
+    const buffer = Buffer.alloc(PEEK_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, PEEK_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/** `;` when the header line (the first line that is not a comment) has semicolons and no commas; else `,`. */
+export function detectDelimiter(head: string): ',' | ';' {
+  const lines = head.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
+  return header.includes(';') && !header.includes(',') ? ';' : ',';
+}

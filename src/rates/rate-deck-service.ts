@@ -1,0 +1,120 @@
+import { systemClock, type Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import type { CallTariffs } from '../rating/leg-cost.js';
+import { maxTalkSeconds } from '../rating/max-seconds.js';
+import { checkPhoneNumber } from '../rating/phone.js';
+import { PrefixIndex } from '../rating/prefix-index.js';
+import { defaultRatingPolicy, type Rate, type RatingPolicy } from '../rating/rate.js';
+import { DeckImportError } from './deck-errors.js';
+import { parseDeck, type DeckFormat, type DeckSource, type ParseOptions } from './parse-deck.js';
+import { countRates, loadRates, replaceAllRates } from './rate-repository.js';
+
+export interface RateDeckDeps {
+  db: Db;
+  clock?: Clock;
+  policy?: RatingPolicy;
+}
+
+export type Refusal = 'invalid' | 'premium' | 'shared-cost' | 'no-rate' | 'disabled' | 'below-cost';
+
+export type DestinationCheck = { ok: true; e164: string; rate: Rate } | { ok: false; reason: Refusal; message: string };
+
+export interface QuoteInput {
+  /** What the user typed as the destination. */
+  to: string;
+  /** The user's own verified number (first leg); without it only the bridged leg is priced. */
+  from?: string | undefined;
+  availableMicros: number;
+  freeSeconds?: number;
+  /** Ring time of the destination that the first leg is billed for before the bridge (Dial timeout). */
+  firstLegExtraSeconds?: number;
+}
+
+export type Quote =
+  | { ok: false; reason: Refusal; message: string }
+  | { ok: true; e164: string; rate: Rate; firstLegRate: Rate | undefined; perMinuteMicros: number; tariffs: CallTariffs; maxSeconds: number };
+
+const freeLeg: CallTariffs['first'] = { sellPerMinMicros: 0, firstIncrementS: 60, nextIncrementS: 60, connectionFeeMicros: 0, minimumChargeMicros: 0 };
+
+/**
+ * Owns the in-memory rate index. Every change to the rates table goes through here, so the index is rebuilt
+ * right after the transaction that changed the rows commits.
+ */
+export class RateDeckService {
+  private index = PrefixIndex.build([]);
+  private readonly clock: Clock;
+  readonly policy: RatingPolicy;
+
+  constructor(private readonly deps: RateDeckDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.policy = deps.policy ?? defaultRatingPolicy;
+  }
+
+  async reload(): Promise<void> {
+    this.index = PrefixIndex.build(await loadRates(this.deps.db));
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  rates(): readonly Rate[] {
+    return this.index.all();
+  }
+
+  /** Longest-prefix rate for an E.164 number ("+44…" or digits), enabled or not. */
+  lookup(e164: string): Rate | undefined {
+    return this.index.lookup(e164);
+  }
+
+  /** Validates then applies a rate file in one transaction; throws DeckImportError and changes nothing if any row is bad. */
+  async importDeck(source: DeckSource, options: ParseOptions = {}): Promise<{ format: DeckFormat; count: number }> {
+    const parsed = await parseDeck(source, options);
+    if (!parsed.ok) throw new DeckImportError(parsed.errors, parsed.truncated);
+    await replaceAllRates(this.deps.db, parsed.rates, this.clock);
+    await this.reload();
+    return { format: parsed.format, count: parsed.rates.length };
+  }
+
+  /** May we call this number, and at which rate? Refuses premium/shared-cost, unrated, disabled and below-cost. */
+  checkDestination(typed: string): DestinationCheck {
+    const phone = checkPhoneNumber(typed);
+    if (!phone.ok) return phone;
+    const rate = this.lookup(phone.digits);
+    if (!rate) return { ok: false, reason: 'no-rate', message: 'We do not call this destination yet.' };
+    if (!rate.enabled) return { ok: false, reason: 'disabled', message: `Calls to ${rate.country} are switched off.` };
+    if (rate.sellPerMinMicros < rate.costPerMinMicros) return { ok: false, reason: 'below-cost', message: `Calls to ${rate.country} are unavailable.` };
+    return { ok: true, e164: phone.e164, rate };
+  }
+
+  /** Price and longest call for a typed number, given what the user can spend right now. */
+  quote(input: QuoteInput): Quote {
+    const destination = this.checkDestination(input.to);
+    if (!destination.ok) return destination;
+    const firstLegRate = input.from ? this.lookup(input.from) : undefined;
+    const tariffs: CallTariffs = { first: firstLegRate ?? freeLeg, bridged: destination.rate };
+    const paidSeconds = maxTalkSeconds(tariffs, input.availableMicros, {
+      firstLegExtraSeconds: input.firstLegExtraSeconds ?? 0,
+      policy: this.policy,
+    });
+    const maxSeconds = Math.min(this.policy.maxCallSeconds, paidSeconds + (input.freeSeconds ?? 0));
+    return {
+      ok: true,
+      e164: destination.e164,
+      rate: destination.rate,
+      firstLegRate,
+      perMinuteMicros: destination.rate.sellPerMinMicros + (firstLegRate?.sellPerMinMicros ?? 0),
+      tariffs,
+      maxSeconds,
+    };
+  }
+}
+
+/** First start: an empty rates table gets the sample deck. Returns how many rates were imported (0 if any existed). */
+export async function seedRatesIfEmpty(db: Db, file: string, clock: Clock = systemClock): Promise<number> {
+  if ((await countRates(db)) > 0) return 0;
+  const parsed = await parseDeck({ path: file });
+  if (!parsed.ok) throw new DeckImportError(parsed.errors, parsed.truncated);
+  await replaceAllRates(db, parsed.rates, clock);
+  return parsed.rates.length;
+}
