@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/clock.js';
+import { dataDir } from '../../src/paths.js';
+import { DeckImportError } from '../../src/rates/deck-errors.js';
+import { RateDeckService, seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
+import { countRates } from '../../src/rates/rate-repository.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+
+const HEADER = 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
+const deck = (...rows: string[]) => ({ text: [HEADER, ...rows].join('\n') });
+
+let t: TestDb;
+let service: RateDeckService;
+beforeEach(async () => {
+  t = await createTestDb();
+  service = new RateDeckService({ db: t.db, clock: new ManualClock() });
+});
+afterEach(async () => {
+  await t.destroy();
+});
+
+describe('seedRatesIfEmpty', () => {
+  it('imports data/rates.csv into an empty rates table, once', async () => {
+    const file = join(dataDir, 'rates.csv');
+    const imported = await seedRatesIfEmpty(t.db, file);
+    expect(imported).toBeGreaterThan(1000);
+    expect(await countRates(t.db)).toBe(imported);
+    expect(await seedRatesIfEmpty(t.db, file)).toBe(0);
+    await service.reload();
+    expect(service.lookup('+442079460958')?.iso).toBe('GB');
+    expect(service.lookup('+14165550123')?.iso).toBe('CA');
+  });
+});
+
+describe('RateDeckService', () => {
+  it('applies a valid deck and rebuilds the in-memory index', async () => {
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
+    expect(service.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
+    const result = await service.importDeck(deck('GB,United Kingdom,44,UK,0.03,0.01,60,60,0,0,true', 'FR,France,33,France,0.02,0.01,60,60,0,0,false'));
+    expect(result).toEqual({ format: 'callbridge', count: 2 });
+    expect(service.lookup('442079460958')?.sellPerMinMicros).toBe(30_000);
+    expect(service.lookup('33123456789')?.enabled).toBe(false);
+    const fresh = new RateDeckService({ db: t.db });
+    await fresh.reload();
+    expect(fresh.lookup('33123456789')).toMatchObject({ iso: 'FR', sellPerMinMicros: 20_000, costPerMinMicros: 10_000, enabled: false });
+  });
+
+  it('changes nothing, in the table or in memory, when any row is bad', async () => {
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
+    const bad = deck('GB,United Kingdom,44,UK,0.05,0.01,60,60,0,0,true', 'FR,France,33,France,-1,0.01,60,60,0,0,true');
+    const error = await service.importDeck(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeckImportError);
+    expect((error as DeckImportError).message).toMatch(/line 3, column sell_per_min: price -1 must not be negative/);
+    expect((error as DeckImportError).errors).toHaveLength(1);
+    expect(await countRates(t.db)).toBe(1);
+    expect(service.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
+    await service.importDeck({ text: '' }).catch(() => undefined);
+    expect(await countRates(t.db)).toBe(1);
+  });
+
+  it('quotes a typed number: destination, price per minute for both legs, longest call', async () => {
+    await service.importDeck(
+      deck(
+        'GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true',
+        'GB,United Kingdom,447,UK - Mobile,0.10,0.05,60,60,0,0,true',
+        'US,United States,1,US,0.01,0.005,60,60,0,0,true',
+        'FR,France,33,France,0.02,0.01,60,60,0,0,false',
+      ),
+    );
+    const quote = service.quote({ to: '+44 7400 123456', from: '+12015550123', availableMicros: 1_000_000 });
+    expect(quote).toMatchObject({ ok: true, e164: '+447400123456', perMinuteMicros: 110_000, maxSeconds: 540 });
+    expect(service.quote({ to: '+447400123456', availableMicros: 1_000_000, freeSeconds: 120 })).toMatchObject({ ok: true, maxSeconds: 720 });
+    expect(service.quote({ to: '+33 1 23 45 67 89', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'disabled' });
+    expect(service.quote({ to: '+49 30 123456', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'no-rate' });
+    expect(service.quote({ to: '+1 900 555 1234', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'premium' });
+    expect(service.quote({ to: 'hello', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});
