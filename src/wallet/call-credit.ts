@@ -1,0 +1,218 @@
+import type { Knex } from 'knex';
+import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
+import { maxTalkSeconds } from '../rating/max-seconds.js';
+import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
+import { appendEntry, InsufficientCreditError, lockWallet, type WalletContext, type WalletRow } from './wallet-store.js';
+
+export interface HoldRequest {
+  userId: number;
+  /** The call's unique key: Twilio's SID, or our own call id when the hold is taken before Twilio assigns one. */
+  callSid: string;
+  tariffs: CallTariffs;
+  /** Seconds the first leg rings the destination before the bridge (the Dial timeout); billed on the first leg. */
+  firstLegExtraSeconds?: number;
+  /** Refuse the call unless the credit allows at least this much talk (default 1 s). */
+  minimumSeconds?: number;
+  /** An extra ceiling (e.g. a daily spend cap turned into seconds). */
+  maxSeconds?: number;
+}
+
+export interface CallHold {
+  callSid: string;
+  userId: number;
+  amountMicros: number;
+  freeSeconds: number;
+  /** The longest talk time this hold pays for: give it to Twilio as TimeLimit / timeLimit. */
+  maxSeconds: number;
+}
+
+export interface SettleRequest {
+  callSid: string;
+  /** Answered seconds of the leg to the user's own phone (0 if never answered). */
+  firstLegSeconds: number;
+  /** Answered seconds of the bridged leg (0 for busy / no-answer / failed: the whole call is then free). */
+  bridgedSeconds: number;
+}
+
+export interface Settlement {
+  callSid: string;
+  chargedMicros: number;
+  freeSecondsUsed: number;
+  /** Cost above what the balance could pay (a call that overran its limit); written off, never negative balance. */
+  uncollectedMicros: number;
+  /** True when this call had already been settled: nothing changed this time. */
+  alreadySettled: boolean;
+}
+
+export class HoldNotFoundError extends Error {
+  constructor(readonly callSid: string) {
+    super(`No credit hold for call ${callSid}`);
+    this.name = 'HoldNotFoundError';
+  }
+}
+
+interface HoldRecord {
+  user_id: number;
+  call_sid: string;
+  amount_micros: number | string;
+  free_seconds: number;
+  max_seconds: number;
+  tariffs: string;
+  status: 'open' | 'settled';
+  charge_micros: number | string | null;
+  free_seconds_used: number | null;
+}
+
+interface StoredTariffs {
+  tariffs: CallTariffs;
+  firstLegExtraSeconds: number;
+}
+
+/** Credit holds for calls: reserve before dialling, settle exactly once when the call ends. */
+export class CallCredit {
+  constructor(
+    private readonly ctx: WalletContext,
+    private readonly policy: RatingPolicy = defaultRatingPolicy,
+  ) {}
+
+  /**
+   * Atomically reserves credit for the longest call the available credit (plus unreserved free minutes) allows.
+   * Throws InsufficientCreditError when that is shorter than minimumSeconds. The sum of open holds can never
+   * exceed the balance: the wallet row is locked while we read and update it.
+   */
+  async hold(request: HoldRequest): Promise<CallHold> {
+    const extra = request.firstLegExtraSeconds ?? 0;
+    return this.ctx.db.transaction(async (trx) => {
+      const wallet = await lockWallet(trx, this.ctx, request.userId);
+      const existing = await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
+      if (existing) return existingHold(existing, request.userId);
+      const available = wallet.balance_micros - wallet.held_micros;
+      const ceiling = Math.min(this.policy.maxCallSeconds, request.maxSeconds ?? Infinity);
+      const freeSeconds = Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling);
+      const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy: this.policy }), ceiling - freeSeconds);
+      const maxSeconds = freeSeconds + paidSeconds;
+      const amount = callCost(request.tariffs, paidSeconds, extra, this.policy);
+      if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
+        throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, this.policy));
+      }
+      await trx('credit_holds').insert({
+        user_id: request.userId,
+        call_sid: request.callSid,
+        amount_micros: amount,
+        free_seconds: freeSeconds,
+        max_seconds: maxSeconds,
+        tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: extra } satisfies StoredTariffs),
+        status: 'open',
+        created_at: this.ctx.clock.now().toISOString(),
+      });
+      await trx('wallets')
+        .where({ user_id: request.userId })
+        .update({ held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds });
+      return { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds };
+    });
+  }
+
+  /**
+   * Replaces the hold with the real charge, once: the first settlement of a call SID charges, every later one
+   * (duplicate callbacks, the reconciliation job) returns the same result and changes nothing.
+   */
+  async settle(request: SettleRequest): Promise<Settlement> {
+    return this.ctx.db.transaction(async (trx) => {
+      const first = await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
+      if (!first) throw new HoldNotFoundError(request.callSid);
+      const wallet = await lockWallet(trx, this.ctx, Number(first.user_id));
+      // Re-read under the wallet lock: a concurrent settlement may have finished while we waited.
+      const hold = (await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first())!;
+      if (hold.status === 'settled') return previousSettlement(hold);
+      return this.applySettlement(trx, wallet, hold, request);
+    });
+  }
+
+  /** A call that never connected (busy, no answer, failed): the hold is released and nothing is charged. */
+  async release(callSid: string): Promise<Settlement> {
+    return this.settle({ callSid, firstLegSeconds: 0, bridgedSeconds: 0 });
+  }
+
+  /** Calls still holding credit (for the reconciliation job). */
+  async openHolds(olderThan?: Date): Promise<{ callSid: string; userId: number; createdAt: string }[]> {
+    const query = this.ctx.db('credit_holds').where({ status: 'open' }).select('call_sid', 'user_id', 'created_at');
+    if (olderThan) query.andWhere('created_at', '<', olderThan.toISOString());
+    const rows: { call_sid: string; user_id: number; created_at: string }[] = await query;
+    return rows.map((r) => ({ callSid: r.call_sid, userId: Number(r.user_id), createdAt: r.created_at }));
+  }
+
+  private async applySettlement(trx: Knex.Transaction, wallet: WalletRow, hold: HoldRecord, request: SettleRequest): Promise<Settlement> {
+    const { tariffs } = JSON.parse(hold.tariffs) as StoredTariffs;
+    const { cost, freeUsed } = priceCall(tariffs, hold.free_seconds, request, this.policy);
+    const heldAmount = Number(hold.amount_micros);
+    const released: WalletRow = {
+      ...wallet,
+      held_micros: wallet.held_micros - heldAmount,
+      free_seconds_held: wallet.free_seconds_held - hold.free_seconds,
+      free_seconds_left: Math.max(0, wallet.free_seconds_left - freeUsed),
+    };
+    const charged = Math.min(cost, released.balance_micros - released.held_micros);
+    const stamp = this.ctx.clock.now().toISOString();
+    const updated = await trx('credit_holds')
+      .where({ call_sid: hold.call_sid, status: 'open' })
+      .update({ status: 'settled', charge_micros: charged, free_seconds_used: freeUsed, settled_at: stamp });
+    if (updated !== 1) throw new Error(`hold ${hold.call_sid} changed under the wallet lock`);
+    await trx('wallets').where({ user_id: wallet.user_id }).update({
+      held_micros: released.held_micros,
+      free_seconds_held: released.free_seconds_held,
+      free_seconds_left: released.free_seconds_left,
+      updated_at: stamp,
+    });
+    const minutes = Math.ceil(freeUsed / 60);
+    let after = released;
+    if (freeUsed > 0) {
+      after = await appendEntry(trx, this.ctx, after, {
+        kind: 'free_minutes',
+        amountMicros: 0,
+        freeSeconds: freeUsed,
+        description: `Free minutes used: ${minutes} min`,
+        reference: hold.call_sid,
+        idempotencyKey: `free:${hold.call_sid}`,
+      });
+    }
+    if (charged > 0) {
+      await appendEntry(trx, this.ctx, after, {
+        kind: 'call_charge',
+        amountMicros: -charged,
+        description: `Call, ${request.bridgedSeconds} s`,
+        reference: hold.call_sid,
+        idempotencyKey: `call:${hold.call_sid}`,
+      });
+    }
+    return { callSid: hold.call_sid, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: cost - charged, alreadySettled: false };
+  }
+}
+
+/**
+ * The charge for a finished call. Free seconds cover the first part of the talk time (rounded up to the
+ * destination's increments, so a 5 s call uses a free minute); both legs are billed for the rest.
+ */
+export function priceCall(tariffs: CallTariffs, freeSeconds: number, legs: Omit<SettleRequest, 'callSid'>, policy: RatingPolicy = defaultRatingPolicy): { cost: number; freeUsed: number } {
+  if (legs.bridgedSeconds <= 0) return { cost: 0, freeUsed: 0 };
+  const freeUsed = Math.min(freeSeconds, billedSeconds(tariffs.bridged, legs.bridgedSeconds, policy));
+  const bridgedPaid = Math.max(0, legs.bridgedSeconds - freeUsed);
+  if (bridgedPaid === 0) return { cost: 0, freeUsed };
+  const firstPaid = Math.max(0, legs.firstLegSeconds - freeUsed);
+  return { cost: legCost(tariffs.first, firstPaid, policy) + legCost(tariffs.bridged, bridgedPaid, policy), freeUsed };
+}
+
+/** Holding twice for one call (a retried request) returns the first hold rather than reserving again. */
+function existingHold(hold: HoldRecord, userId: number): CallHold {
+  if (Number(hold.user_id) !== userId || hold.status !== 'open') throw new Error(`call ${hold.call_sid} already has a hold`);
+  return { callSid: hold.call_sid, userId, amountMicros: Number(hold.amount_micros), freeSeconds: hold.free_seconds, maxSeconds: hold.max_seconds };
+}
+
+function previousSettlement(hold: HoldRecord): Settlement {
+  return {
+    callSid: hold.call_sid,
+    chargedMicros: Number(hold.charge_micros ?? 0),
+    freeSecondsUsed: Number(hold.free_seconds_used ?? 0),
+    uncollectedMicros: 0,
+    alreadySettled: true,
+  };
+}

@@ -1,0 +1,109 @@
+import { randomInt } from 'node:crypto';
+import { appendEntry, lockWallet, toLedgerEntry, type LedgerEntry, type LedgerRecord, type WalletContext } from './wallet-store.js';
+
+/** No 0/O, 1/I/L: codes are read aloud and typed from paper. 32 symbols × 12 = 60 bits, unguessable. */
+const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CODE_LENGTH = 12;
+const MAX_BATCH = 10_000;
+
+export type VoucherProblem = 'not-found' | 'already-redeemed' | 'expired' | 'invalid';
+
+export class VoucherError extends Error {
+  constructor(readonly problem: VoucherProblem, message: string) {
+    super(message);
+    this.name = 'VoucherError';
+  }
+}
+
+export interface BatchInput {
+  label: string;
+  valueMicros: number;
+  quantity: number;
+  expiresAt: Date;
+  createdBy?: number | undefined;
+}
+
+export interface VoucherBatch {
+  id: number;
+  label: string;
+  valueMicros: number;
+  quantity: number;
+  expiresAt: string;
+  codes: string[];
+}
+
+/** "ABCD-EFGH-JKMN" for people; stored without dashes. */
+export function displayCode(code: string): string {
+  return code.match(/.{1,4}/g)?.join('-') ?? code;
+}
+
+/** What a person typed, as stored: upper case, no spaces or dashes; undefined if it cannot be a code. */
+export function normaliseCode(typed: string): string | undefined {
+  const code = typed.toUpperCase().replace(/[\s-]/g, '');
+  return code.length === CODE_LENGTH && [...code].every((c) => ALPHABET.includes(c)) ? code : undefined;
+}
+
+function newCode(): string {
+  return Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+}
+
+export class VoucherService {
+  constructor(private readonly ctx: WalletContext) {}
+
+  async createBatch(input: BatchInput): Promise<VoucherBatch> {
+    if (!Number.isSafeInteger(input.valueMicros) || input.valueMicros <= 0) throw new RangeError('a voucher must be worth more than 0');
+    if (!Number.isInteger(input.quantity) || input.quantity < 1 || input.quantity > MAX_BATCH) throw new RangeError(`quantity must be 1 to ${MAX_BATCH}`);
+    if (input.expiresAt.getTime() <= this.ctx.clock.now().getTime()) throw new RangeError('the expiry must be in the future');
+    const now = this.ctx.clock.now().toISOString();
+    const expiresAt = input.expiresAt.toISOString();
+    const codes = [...new Set(Array.from({ length: input.quantity * 2 }, newCode))].slice(0, input.quantity);
+    return this.ctx.db.transaction(async (trx) => {
+      const [inserted] = await trx('voucher_batches')
+        .insert({ label: input.label, value_micros: input.valueMicros, quantity: input.quantity, expires_at: expiresAt, created_by: input.createdBy ?? null, created_at: now })
+        .returning('id');
+      const batchId = Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
+      for (let i = 0; i < codes.length; i += 500) {
+        await trx('vouchers').insert(
+          codes.slice(i, i + 500).map((code) => ({ batch_id: batchId, code, value_micros: input.valueMicros, expires_at: expiresAt, created_at: now })),
+        );
+      }
+      return { id: batchId, label: input.label, valueMicros: input.valueMicros, quantity: input.quantity, expiresAt, codes: codes.map(displayCode) };
+    });
+  }
+
+  /**
+   * Credits the voucher's value to the user, once. The voucher is claimed by one conditional UPDATE, so of two
+   * simultaneous redemptions exactly one succeeds and the other gets VoucherError('already-redeemed').
+   */
+  async redeem(userId: number, typed: string): Promise<LedgerEntry> {
+    const code = normaliseCode(typed);
+    if (!code) throw new VoucherError('invalid', 'That is not a voucher code: it has 12 letters and digits, like ABCD-EFGH-JK23.');
+    const now = this.ctx.clock.now().toISOString();
+    return this.ctx.db.transaction(async (trx) => {
+      const wallet = await lockWallet(trx, this.ctx, userId);
+      const claimed = await trx('vouchers')
+        .where({ code })
+        .whereNull('redeemed_at')
+        .andWhere('expires_at', '>', now)
+        .update({ redeemed_by: userId, redeemed_at: now });
+      if (claimed !== 1) throw await this.whyNot(trx, code);
+      const voucher = await trx('vouchers').where({ code }).first<{ value_micros: number | string }>();
+      await appendEntry(trx, this.ctx, wallet, {
+        kind: 'voucher',
+        amountMicros: Number(voucher!.value_micros),
+        description: `Voucher ${displayCode(code)}`,
+        reference: code,
+        idempotencyKey: `voucher:${code}`,
+      });
+      const entry = await trx<LedgerRecord>('ledger_entries').where({ idempotency_key: `voucher:${code}` }).first();
+      return toLedgerEntry(entry!);
+    });
+  }
+
+  private async whyNot(trx: WalletContext['db'], code: string): Promise<VoucherError> {
+    const voucher = await trx('vouchers').where({ code }).first<{ redeemed_at: string | null; expires_at: string }>();
+    if (!voucher) return new VoucherError('not-found', 'No voucher has that code. Check it and try again.');
+    if (voucher.redeemed_at) return new VoucherError('already-redeemed', 'This voucher has already been used.');
+    return new VoucherError('expired', `This voucher expired on ${voucher.expires_at.slice(0, 10)}.`);
+  }
+}

@@ -1,0 +1,138 @@
+import { systemClock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import {
+  appendEntry,
+  isUniqueViolation,
+  lockWallet,
+  toLedgerEntry,
+  type LedgerEntry,
+  type LedgerKind,
+  type LedgerRecord,
+  type WalletContext,
+} from './wallet-store.js';
+
+export interface WalletSummary {
+  userId: number;
+  balanceMicros: number;
+  heldMicros: number;
+  /** What a new call may use: balance minus credit held for calls in progress. Never negative. */
+  availableMicros: number;
+  /** Free seconds left this month that are not reserved by a running call. */
+  freeSecondsAvailable: number;
+  freePeriod: string;
+}
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  page: number;
+  perPage: number;
+  total: number;
+  pages: number;
+}
+
+export type CreditKind = Exclude<LedgerKind, 'call_charge' | 'free_minutes'>;
+
+export interface CreditInput {
+  kind: CreditKind;
+  /** Positive adds credit; a negative amount is allowed for 'adjustment' and 'refund' reversals only. */
+  amountMicros: number;
+  description: string;
+  reference?: string;
+  /** A retry with the same key returns the first entry instead of crediting twice (e.g. a payment id). */
+  idempotencyKey?: string;
+}
+
+export class WalletService {
+  readonly ctx: WalletContext;
+
+  constructor(deps: { db: Db; clock?: WalletContext['clock']; freeMinutesPerMonth?: number }) {
+    this.ctx = { db: deps.db, clock: deps.clock ?? systemClock, freeMinutesPerMonth: deps.freeMinutesPerMonth ?? 0 };
+  }
+
+  async summary(userId: number): Promise<WalletSummary> {
+    const wallet = await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, userId));
+    return {
+      userId,
+      balanceMicros: wallet.balance_micros,
+      heldMicros: wallet.held_micros,
+      availableMicros: Math.max(0, wallet.balance_micros - wallet.held_micros),
+      freeSecondsAvailable: Math.max(0, wallet.free_seconds_left - wallet.free_seconds_held),
+      freePeriod: wallet.free_period,
+    };
+  }
+
+  /** Adds (or, for adjustments, removes) credit with its ledger entry in one transaction. */
+  async credit(userId: number, input: CreditInput): Promise<LedgerEntry> {
+    if (input.amountMicros <= 0 && input.kind !== 'adjustment' && input.kind !== 'refund') {
+      throw new RangeError(`a ${input.kind} must add credit`);
+    }
+    try {
+      return await this.ctx.db.transaction(async (trx) => {
+        const wallet = await lockWallet(trx, this.ctx, userId);
+        await appendEntry(trx, this.ctx, wallet, {
+          kind: input.kind,
+          amountMicros: input.amountMicros,
+          description: input.description,
+          reference: input.reference,
+          idempotencyKey: input.idempotencyKey,
+        });
+        return this.lastEntry(trx, userId);
+      });
+    } catch (err) {
+      if (input.idempotencyKey && isUniqueViolation(err)) return this.entryByKey(input.idempotencyKey);
+      throw err;
+    }
+  }
+
+  async ledger(userId: number, page = 1, perPage = 20): Promise<LedgerPage> {
+    const safePerPage = Math.min(Math.max(1, Math.floor(perPage)), 200);
+    const countRow = await this.ctx.db('ledger_entries').where({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' }).first();
+    const total = Number(countRow?.n ?? 0);
+    const pages = Math.max(1, Math.ceil(total / safePerPage));
+    const current = Math.min(Math.max(1, Math.floor(page) || 1), pages);
+    const rows = await this.ctx.db<LedgerRecord>('ledger_entries')
+      .where({ user_id: userId })
+      .orderBy('id', 'desc')
+      .limit(safePerPage)
+      .offset((current - 1) * safePerPage);
+    return { entries: rows.map(toLedgerEntry), page: current, perPage: safePerPage, total, pages };
+  }
+
+  /** Every entry, oldest first, in batches (for CSV export without loading a long history at once). */
+  async *allEntries(userId: number, batch = 1000): AsyncGenerator<LedgerEntry> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.ctx.db<LedgerRecord>('ledger_entries').where({ user_id: userId }).andWhere('id', '>', after).orderBy('id').limit(batch);
+      for (const row of rows) yield toLedgerEntry(row);
+      if (rows.length < batch) return;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+  }
+
+  /** Call charges per UTC day for the last `days` days, oldest first, zero-filled (for the spend chart). */
+  async dailySpend(userId: number, days = 30): Promise<{ day: string; spentMicros: number }[]> {
+    const today = this.ctx.clock.now();
+    const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)));
+    const rows = await this.ctx.db<LedgerRecord>('ledger_entries')
+      .where({ user_id: userId, kind: 'call_charge' })
+      .andWhere('created_at', '>=', start.toISOString())
+      .select('amount_micros', 'created_at');
+    const byDay = new Map<string, number>();
+    for (const row of rows) byDay.set(row.created_at.slice(0, 10), (byDay.get(row.created_at.slice(0, 10)) ?? 0) - Number(row.amount_micros));
+    return Array.from({ length: days }, (_, i) => {
+      const day = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      return { day, spentMicros: byDay.get(day) ?? 0 };
+    });
+  }
+
+  private async lastEntry(trx: Db, userId: number): Promise<LedgerEntry> {
+    const row = await trx<LedgerRecord>('ledger_entries').where({ user_id: userId }).orderBy('id', 'desc').first();
+    return toLedgerEntry(row!);
+  }
+
+  private async entryByKey(key: string): Promise<LedgerEntry> {
+    const row = await this.ctx.db<LedgerRecord>('ledger_entries').where({ idempotency_key: key }).first();
+    if (!row) throw new Error(`ledger entry ${key} not found after a duplicate-key error`);
+    return toLedgerEntry(row);
+  }
+}

@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { isSqlite, type Db } from '../db/database.js';
+
+export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'refund' | 'adjustment' | 'free_minutes';
+export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'refund', 'adjustment', 'free_minutes'];
+
+export interface WalletRow {
+  user_id: number;
+  balance_micros: number;
+  held_micros: number;
+  free_seconds_left: number;
+  free_seconds_held: number;
+  free_period: string;
+}
+
+export interface LedgerEntry {
+  id: number;
+  userId: number;
+  kind: LedgerKind;
+  amountMicros: number;
+  balanceAfterMicros: number;
+  freeSeconds: number;
+  reference: string | null;
+  description: string;
+  createdAt: string;
+}
+
+export interface NewEntry {
+  kind: LedgerKind;
+  amountMicros: number;
+  description: string;
+  freeSeconds?: number;
+  reference?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface WalletContext {
+  db: Db;
+  clock: Clock;
+  /** Monthly allowance in minutes (config.money.freeMinutesPerMonth). */
+  freeMinutesPerMonth: number;
+}
+
+export class InsufficientCreditError extends Error {
+  constructor(readonly availableMicros: number, readonly neededMicros: number) {
+    super(`Not enough credit: ${neededMicros} micros needed, ${availableMicros} available`);
+    this.name = 'InsufficientCreditError';
+  }
+}
+
+/** "2026-11": the period free minutes belong to (UTC). */
+export function periodOf(at: Date): string {
+  return at.toISOString().slice(0, 7);
+}
+
+/**
+ * Opens (creating if needed) and locks the user's wallet row for the rest of the transaction: FOR UPDATE on
+ * Postgres; SQLite has one connection, so its transactions already run one at a time. A stale free-minute
+ * period is renewed here too, so a late monthly job never costs anyone their allowance.
+ */
+export async function lockWallet(trx: Knex.Transaction, ctx: WalletContext, userId: number): Promise<WalletRow> {
+  const now = ctx.clock.now();
+  const period = periodOf(now);
+  const stamp = now.toISOString();
+  await trx('wallets')
+    .insert({ user_id: userId, free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, created_at: stamp, updated_at: stamp })
+    .onConflict('user_id')
+    .ignore();
+  const query = trx('wallets').where({ user_id: userId }).first<WalletRow>();
+  const wallet = normaliseWallet(isSqlite(ctx.db) ? await query : await query.forUpdate());
+  if (wallet.free_period !== period) {
+    const renewed = { free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, updated_at: stamp };
+    await trx('wallets').where({ user_id: userId }).update(renewed);
+    return { ...wallet, ...renewed };
+  }
+  return wallet;
+}
+
+function normaliseWallet(row: WalletRow | undefined): WalletRow {
+  if (!row) throw new Error('wallet row vanished inside its transaction');
+  return {
+    user_id: Number(row.user_id),
+    balance_micros: Number(row.balance_micros),
+    held_micros: Number(row.held_micros),
+    free_seconds_left: Number(row.free_seconds_left),
+    free_seconds_held: Number(row.free_seconds_held),
+    free_period: row.free_period,
+  };
+}
+
+/**
+ * Appends a ledger entry and moves the cached balance by the same amount, inside the caller's transaction
+ * (which must hold the wallet lock). Refuses to take the balance below what is held for running calls.
+ */
+export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wallet: WalletRow, entry: NewEntry): Promise<WalletRow> {
+  if (!Number.isSafeInteger(entry.amountMicros)) throw new RangeError('amount must be whole micros');
+  const balance = wallet.balance_micros + entry.amountMicros;
+  if (balance < wallet.held_micros) throw new InsufficientCreditError(wallet.balance_micros - wallet.held_micros, -entry.amountMicros);
+  const stamp = ctx.clock.now().toISOString();
+  await trx('ledger_entries').insert({
+    user_id: wallet.user_id,
+    kind: entry.kind,
+    amount_micros: entry.amountMicros,
+    balance_after_micros: balance,
+    free_seconds: entry.freeSeconds ?? 0,
+    reference: entry.reference ?? null,
+    idempotency_key: entry.idempotencyKey ?? null,
+    description: entry.description.slice(0, 200),
+    created_at: stamp,
+  });
+  if (entry.amountMicros !== 0) {
+    await trx('wallets').where({ user_id: wallet.user_id }).update({ balance_micros: balance, updated_at: stamp });
+  }
+  return { ...wallet, balance_micros: balance };
+}
+
+interface LedgerRecord {
+  id: number;
+  user_id: number;
+  kind: LedgerKind;
+  amount_micros: number | string;
+  balance_after_micros: number | string;
+  free_seconds: number;
+  reference: string | null;
+  idempotency_key?: string | null;
+  description: string;
+  created_at: string;
+}
+
+export function toLedgerEntry(r: LedgerRecord): LedgerEntry {
+  return {
+    id: Number(r.id),
+    userId: Number(r.user_id),
+    kind: r.kind,
+    amountMicros: Number(r.amount_micros),
+    balanceAfterMicros: Number(r.balance_after_micros),
+    freeSeconds: Number(r.free_seconds),
+    reference: r.reference,
+    description: r.description,
+    createdAt: r.created_at,
+  };
+}
+
+export type { LedgerRecord };
+
+/** Unique-constraint violations, in either engine's words. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '');
+}
