@@ -1,0 +1,40 @@
+import { expect } from 'vitest';
+import type { Db } from '../../src/db/database.js';
+
+/**
+ * The wallet invariants, checked across every wallet: cached balance = sum of ledger entries, held = sum of
+ * open holds, 0 <= held <= balance. Call it after every wallet test.
+ */
+export async function expectLedgerConsistent(db: Db): Promise<void> {
+  const wallets: { user_id: number; balance_micros: number | string; held_micros: number | string; free_seconds_held: number }[] = await db('wallets').select();
+  const sums: { user_id: number; total: number | string | null }[] = await db('ledger_entries').select('user_id').sum({ total: 'amount_micros' }).groupBy('user_id');
+  const held: { user_id: number; total: number | string | null; free: number | string | null }[] = await db('credit_holds')
+    .where({ status: 'open' })
+    .select('user_id')
+    .sum({ total: 'amount_micros', free: 'free_seconds' })
+    .groupBy('user_id');
+  const ledgerByUser = new Map(sums.map((s) => [Number(s.user_id), Number(s.total ?? 0)]));
+  const heldByUser = new Map(held.map((h) => [Number(h.user_id), { micros: Number(h.total ?? 0), free: Number(h.free ?? 0) }]));
+  for (const w of wallets) {
+    const user = Number(w.user_id);
+    const balance = Number(w.balance_micros);
+    expect(balance, `user ${user}: cached balance equals the ledger sum`).toBe(ledgerByUser.get(user) ?? 0);
+    expect(Number(w.held_micros), `user ${user}: held equals open holds`).toBe(heldByUser.get(user)?.micros ?? 0);
+    expect(Number(w.free_seconds_held), `user ${user}: held free seconds equal open holds`).toBe(heldByUser.get(user)?.free ?? 0);
+    expect(Number(w.held_micros)).toBeGreaterThanOrEqual(0);
+    expect(Number(w.held_micros), `user ${user}: holds never exceed the balance`).toBeLessThanOrEqual(balance);
+  }
+  for (const user of ledgerByUser.keys()) expect(wallets.some((w) => Number(w.user_id) === user), `user ${user} has entries but no wallet`).toBe(true);
+}
+
+let userCounter = 0;
+
+/** A user row to hang a wallet on. */
+export async function createUser(db: Db): Promise<number> {
+  const now = new Date().toISOString();
+  userCounter++;
+  const [row] = await db('users')
+    .insert({ email: `u${userCounter}-${Math.random().toString(36).slice(2)}@example.test`, name: 'Test', password_hash: 'x', role: 'user', created_at: now, updated_at: now })
+    .returning('id');
+  return Number(typeof row === 'object' ? (row as { id: number }).id : row);
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { HoldNotFoundError, priceCall } from '../../src/wallet/call-credit.js';
+import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
+import { createUser } from '../helpers/ledger.js';
+import { tariff, useWalletFixture } from './setup.js';
+
+const f = useWalletFixture();
+// First leg (the user's own phone) 0.01/min, destination 0.09/min: 0.10 per minute of talk.
+const tariffs = { first: tariff(10_000), bridged: tariff(90_000) };
+
+async function userWith(micros: number): Promise<number> {
+  const user = await createUser(f.t.db);
+  if (micros > 0) await f.wallet.credit(user, { kind: 'grant', amountMicros: micros, description: 'Grant' });
+  return user;
+}
+
+describe('credit holds', () => {
+  it('hold the cost of the longest call the credit allows, both legs billed', async () => {
+    const user = await userWith(1_050_000);
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_000_000, freeSeconds: 0, maxSeconds: 600 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000, availableMicros: 50_000 });
+  });
+
+  it('include the first leg\'s ring time in the limit', async () => {
+    const user = await userWith(1_000_000);
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, firstLegExtraSeconds: 30 });
+    // 570 s of talk: the bridged leg bills 10 min × 0.09, the first leg (600 s with ringing) 10 min × 0.01 = 1.00;
+    // one second more and the first leg starts an 11th minute.
+    expect(hold).toMatchObject({ maxSeconds: 570, amountMicros: 1_000_000 });
+  });
+
+  it('refuse a call the credit cannot pay a first minute of', async () => {
+    const user = await userWith(99_999);
+    await expect(f.calls.hold({ userId: user, callSid: 'CA1', tariffs })).rejects.toBeInstanceOf(InsufficientCreditError);
+    expect(await f.t.db('credit_holds').count({ n: '*' }).first()).toMatchObject({ n: 0 });
+  });
+
+  it('respect an extra ceiling and a minimum', async () => {
+    const user = await userWith(10_000_000);
+    expect(await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 120 })).toMatchObject({ maxSeconds: 120, amountMicros: 200_000 });
+    await expect(f.calls.hold({ userId: user, callSid: 'CA2', tariffs, minimumSeconds: 100_000 })).rejects.toBeInstanceOf(InsufficientCreditError);
+  });
+
+  it('return the same hold when asked twice for one call', async () => {
+    const user = await userWith(1_000_000);
+    const first = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 });
+    const again = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 });
+    expect(again).toEqual(first);
+    expect((await f.wallet.summary(user)).heldMicros).toBe(100_000);
+  });
+});
+
+describe('settlement', () => {
+  it('replaces the hold with the real charge of both legs', async () => {
+    const user = await userWith(2_000_000);
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 95, bridgedSeconds: 61 });
+    // First leg 95 s → 2 min × 0.01; bridged 61 s → 2 min × 0.09.
+    expect(result).toEqual({ callSid: 'CA1', chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_800_000, heldMicros: 0, availableMicros: 1_800_000 });
+    const [entry] = (await f.wallet.ledger(user)).entries;
+    expect(entry).toMatchObject({ kind: 'call_charge', amountMicros: -200_000, reference: 'CA1' });
+  });
+
+  it('charges once however many times the call is settled', async () => {
+    const user = await userWith(2_000_000);
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 60, bridgedSeconds: 60 });
+    const again = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 600, bridgedSeconds: 600 });
+    expect(again).toMatchObject({ chargedMicros: 100_000, alreadySettled: true });
+    expect((await f.wallet.summary(user)).balanceMicros).toBe(1_900_000);
+  });
+
+  it('charges nothing for busy, no-answer and failed calls, and releases the hold', async () => {
+    const user = await userWith(1_000_000);
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    expect(await f.calls.release('CA1')).toMatchObject({ chargedMicros: 0 });
+    await f.calls.hold({ userId: user, callSid: 'CA2', tariffs });
+    // The user answered and listened to a busy tone: still free.
+    expect(await f.calls.settle({ callSid: 'CA2', firstLegSeconds: 20, bridgedSeconds: 0 })).toMatchObject({ chargedMicros: 0 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_000_000, heldMicros: 0 });
+    expect((await f.wallet.ledger(user)).total).toBe(1);
+  });
+
+  it('never takes the balance below zero when a call overruns its limit', async () => {
+    const user = await userWith(300_000);
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    expect(hold.maxSeconds).toBe(180);
+    const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 400, bridgedSeconds: 400 });
+    expect(result).toMatchObject({ chargedMicros: 300_000, uncollectedMicros: 400_000 });
+    expect((await f.wallet.summary(user)).balanceMicros).toBe(0);
+  });
+
+  it('refuses to settle a call that never held credit', async () => {
+    await expect(f.calls.settle({ callSid: 'nope', firstLegSeconds: 1, bridgedSeconds: 1 })).rejects.toBeInstanceOf(HoldNotFoundError);
+  });
+
+  it('lists open holds for the reconciliation job', async () => {
+    const user = await userWith(1_000_000);
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 });
+    await f.calls.hold({ userId: user, callSid: 'CA2', tariffs, maxSeconds: 60 });
+    await f.calls.release('CA2');
+    expect(await f.calls.openHolds()).toEqual([{ callSid: 'CA1', userId: user, createdAt: '2026-11-21T12:00:00.000Z' }]);
+  });
+});
+
+describe('priceCall', () => {
+  it('uses free seconds first, a started minute at a time', () => {
+    expect(priceCall(tariffs, 600, { firstLegSeconds: 5, bridgedSeconds: 5 })).toEqual({ cost: 0, freeUsed: 60 });
+    expect(priceCall(tariffs, 60, { firstLegSeconds: 130, bridgedSeconds: 100 })).toEqual({ cost: 20_000 + 90_000, freeUsed: 60 });
+    expect(priceCall(tariffs, 0, { firstLegSeconds: 0, bridgedSeconds: 0 })).toEqual({ cost: 0, freeUsed: 0 });
+  });
+});

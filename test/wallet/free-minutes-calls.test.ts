@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createUser } from '../helpers/ledger.js';
+import { tariff, useWalletFixture } from './setup.js';
+
+const f = useWalletFixture({ freeMinutesPerMonth: 5 });
+const tariffs = { first: tariff(10_000), bridged: tariff(90_000) };
+
+describe('free minutes on calls', () => {
+  it('extend the longest call and are used before paid credit', async () => {
+    const user = await createUser(f.t.db);
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 200_000, description: 'Grant' });
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    expect(hold).toMatchObject({ freeSeconds: 300, maxSeconds: 420, amountMicros: 200_000 });
+    expect((await f.wallet.summary(user)).freeSecondsAvailable).toBe(0);
+    const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 330, bridgedSeconds: 330 });
+    expect(result).toMatchObject({ freeSecondsUsed: 300, chargedMicros: 100_000 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 100_000, freeSecondsAvailable: 0 });
+    const kinds = (await f.wallet.ledger(user)).entries.map((e) => [e.kind, e.amountMicros, e.freeSeconds]);
+    expect(kinds).toEqual([
+      ['call_charge', -100_000, 0],
+      ['free_minutes', 0, 300],
+      ['grant', 200_000, 0],
+    ]);
+  });
+
+  it('let a user with no credit call on free minutes alone', async () => {
+    const user = await createUser(f.t.db);
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    expect(hold).toMatchObject({ freeSeconds: 300, maxSeconds: 300, amountMicros: 0 });
+    expect(await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 100, bridgedSeconds: 100 })).toMatchObject({ chargedMicros: 0, freeSecondsUsed: 120 });
+    expect((await f.wallet.summary(user)).freeSecondsAvailable).toBe(180);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterEach, beforeEach } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import type { Rate } from '../../src/rating/rate.js';
+import { CallCredit } from '../../src/wallet/call-credit.js';
+import { VoucherService } from '../../src/wallet/vouchers.js';
+import { WalletService } from '../../src/wallet/wallet-service.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { expectLedgerConsistent } from '../helpers/ledger.js';
+
+export interface WalletFixture {
+  t: TestDb;
+  clock: ManualClock;
+  wallet: WalletService;
+  calls: CallCredit;
+  vouchers: VoucherService;
+}
+
+/** A fresh database and services per test, with the ledger invariants checked after every test. */
+export function useWalletFixture(options: { freeMinutesPerMonth?: number } = {}): WalletFixture {
+  const fixture = {} as WalletFixture;
+  beforeEach(async () => {
+    fixture.t = await createTestDb();
+    fixture.clock = new ManualClock(new Date('2026-11-21T12:00:00Z'));
+    fixture.wallet = new WalletService({ db: fixture.t.db, clock: fixture.clock, freeMinutesPerMonth: options.freeMinutesPerMonth ?? 0 });
+    fixture.calls = new CallCredit(fixture.wallet.ctx);
+    fixture.vouchers = new VoucherService(fixture.wallet.ctx);
+  });
+  afterEach(async () => {
+    try {
+      await expectLedgerConsistent(fixture.t.db);
+    } finally {
+      await fixture.t.destroy();
+    }
+  });
+  return fixture;
+}
+
+export function tariff(sellPerMinMicros: number, overrides: Partial<Rate> = {}): Rate {
+  return {
+    prefix: '44',
+    iso: 'GB',
+    country: 'United Kingdom',
+    description: 'United Kingdom',
+    sellPerMinMicros,
+    costPerMinMicros: 0,
+    firstIncrementS: 60,
+    nextIncrementS: 60,
+    connectionFeeMicros: 0,
+    minimumChargeMicros: 0,
+    enabled: true,
+    ...overrides,
+  };
+}
