@@ -67,8 +67,9 @@ export function validatePrice(text: string, column: string, errors: RowErrors): 
 }
 
 function validateIncrement(text: string, column: string, errors: RowErrors): number {
-  const value = Number(text.trim());
-  if (!/^\d+$/.test(text.trim()) || value < 1 || value > MAX_INCREMENT_S) {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || value < 1 || value > MAX_INCREMENT_S) {
     errors.add(column, `${JSON.stringify(text)} is not an increment: expected whole seconds from 1 to ${MAX_INCREMENT_S}`);
     return 60;
   }
@@ -90,25 +91,33 @@ function validateText(text: string, column: string, max: number, errors: RowErro
   return value;
 }
 
+/** Where each column sits in the file's rows (the header may order them any way). */
+export type ColumnPositions = Record<DeckColumn, number>;
+
+export function columnPositions(header: readonly string[]): ColumnPositions {
+  return Object.fromEntries(DECK_COLUMNS.map((c) => [c, header.indexOf(c)])) as ColumnPositions;
+}
+
 /** Validates one data row of our own format; problems go to `errors`, the returned rate is only used if none. */
-export function parseDeckRow(cells: Record<DeckColumn, string>, errors: RowErrors): Rate {
-  const iso = validateIso(cells.iso, errors);
+export function parseDeckRow(record: readonly string[], at: ColumnPositions, errors: RowErrors): Rate {
+  const cell = (column: DeckColumn) => record[at[column]] ?? '';
+  const iso = validateIso(cell('iso'), errors);
   const rate: Rate = {
     iso,
-    country: validateText(cells.country, 'country', 100, errors, true),
-    prefix: validatePrefix(cells.prefix, iso, errors),
-    description: validateText(cells.description, 'description', 200, errors, false),
-    sellPerMinMicros: validatePrice(cells.sell_per_min, 'sell_per_min', errors),
-    costPerMinMicros: validatePrice(cells.cost_per_min, 'cost_per_min', errors),
-    firstIncrementS: validateIncrement(cells.first_increment_s, 'first_increment_s', errors),
-    nextIncrementS: validateIncrement(cells.next_increment_s, 'next_increment_s', errors),
-    connectionFeeMicros: validatePrice(cells.connection_fee, 'connection_fee', errors),
-    minimumChargeMicros: validatePrice(cells.minimum_charge, 'minimum_charge', errors),
-    enabled: validateEnabled(cells.enabled, errors),
+    country: validateText(cell('country'), 'country', 100, errors, true),
+    prefix: validatePrefix(cell('prefix'), iso, errors),
+    description: validateText(cell('description'), 'description', 200, errors, false),
+    sellPerMinMicros: validatePrice(cell('sell_per_min'), 'sell_per_min', errors),
+    costPerMinMicros: validatePrice(cell('cost_per_min'), 'cost_per_min', errors),
+    firstIncrementS: validateIncrement(cell('first_increment_s'), 'first_increment_s', errors),
+    nextIncrementS: validateIncrement(cell('next_increment_s'), 'next_increment_s', errors),
+    connectionFeeMicros: validatePrice(cell('connection_fee'), 'connection_fee', errors),
+    minimumChargeMicros: validatePrice(cell('minimum_charge'), 'minimum_charge', errors),
+    enabled: validateEnabled(cell('enabled'), errors),
   };
   if (errors.errors.length === 0 && rate.sellPerMinMicros < rate.costPerMinMicros) {
     // Selling below cost is how toll fraud turns into a loss; refuse the file rather than the call.
-    errors.add('sell_per_min', `sell price ${cells.sell_per_min.trim()} is below cost ${cells.cost_per_min.trim()}`);
+    errors.add('sell_per_min', `sell price ${cell('sell_per_min').trim()} is below cost ${cell('cost_per_min').trim()}`);
   }
   return rate;
 }

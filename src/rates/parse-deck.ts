@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import type { Rate } from '../rating/rate.js';
 import type { DeckError } from './deck-errors.js';
-import { DECK_COLUMNS, RowErrors, parseDeckRow, type DeckColumn } from './deck-format.js';
+import { DECK_COLUMNS, RowErrors, columnPositions, parseDeckRow, type ColumnPositions } from './deck-format.js';
 import { TWILIO_COLUMNS, parseTwilioRow, twilioRowsToRates, type TwilioRow } from './twilio-price-list.js';
 
 export type DeckSource = { path: string } | { text: string | Buffer };
@@ -88,24 +88,23 @@ function headerReader(header: string[], line: number, collector: Collector, opti
     collector.fatal(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_COLUMNS.join(',')}`);
     return undefined;
   }
-  return deckReader(names as DeckColumn[], collector);
+  return deckReader(columnPositions(names), names.length, collector);
 }
 
 function sameColumns(names: string[], expected: readonly string[]): boolean {
   return names.length === expected.length && expected.every((c, i) => names[i] === c);
 }
 
-function deckReader(columns: DeckColumn[], collector: Collector): RowReader {
+function deckReader(positions: ColumnPositions, width: number, collector: Collector): RowReader {
   const seen = new Map<string, number>();
   return {
     read(record, line) {
       const errors = new RowErrors(line);
-      if (record.length !== columns.length) {
-        errors.add(undefined, `expected ${columns.length} columns, found ${record.length}`);
+      if (record.length !== width) {
+        errors.add(undefined, `expected ${width} columns, found ${record.length}`);
         return collector.row(errors, undefined);
       }
-      const cells = Object.fromEntries(columns.map((c, i) => [c, record[i] ?? ''])) as Record<DeckColumn, string>;
-      const rate = parseDeckRow(cells, errors);
+      const rate = parseDeckRow(record, positions, errors);
       const first = seen.get(rate.prefix);
       if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${first})`);
       else seen.set(rate.prefix, line);

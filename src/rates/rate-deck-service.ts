@@ -72,7 +72,8 @@ export class RateDeckService {
     const parsed = await parseDeck(source, options);
     if (!parsed.ok) throw new DeckImportError(parsed.errors, parsed.truncated);
     await replaceAllRates(this.deps.db, parsed.rates, this.clock);
-    await this.reload();
+    // The rows just committed are exactly these: index them instead of reading 50,000 rows back.
+    this.index = PrefixIndex.build(shareStrings(parsed.rates));
     return { format: parsed.format, count: parsed.rates.length };
   }
 
@@ -108,6 +109,17 @@ export class RateDeckService {
       maxSeconds,
     };
   }
+}
+
+function shareStrings(rates: Rate[]): Rate[] {
+  const shared = new Map<string, string>();
+  const intern = (s: string) => shared.get(s) ?? (shared.set(s, s), s);
+  for (const rate of rates) {
+    rate.iso = intern(rate.iso);
+    rate.country = intern(rate.country);
+    rate.description = intern(rate.description);
+  }
+  return rates;
 }
 
 /** First start: an empty rates table gets the sample deck. Returns how many rates were imported (0 if any existed). */
