@@ -1,0 +1,70 @@
+import { formatMoney } from '../money/currency.js';
+
+export interface DaySpend {
+  day: string;
+  spentMicros: number;
+}
+
+export interface ChartBar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Shown as the bar's <title> (a tooltip, and read by screen readers). */
+  label: string;
+}
+
+export interface SpendChart {
+  width: number;
+  height: number;
+  bars: ChartBar[];
+  /** Horizontal guide lines with their amounts, bottom to top. */
+  gridLines: { y: number; label: string }[];
+  firstDay: string;
+  lastDay: string;
+  /** One sentence for aria-label: the chart's content for people who cannot see it. */
+  summary: string;
+  totalMicros: number;
+}
+
+const PLOT_TOP = 8;
+const AXIS_SPACE = 18;
+
+/**
+ * Geometry for a bar chart of daily call spend, drawn by the view as plain SVG (no script, no inline style),
+ * so it works under the strict CSP and without JavaScript.
+ */
+export function spendChart(days: DaySpend[], currency: string, size = { width: 600, height: 160 }): SpendChart {
+  const plotHeight = size.height - PLOT_TOP - AXIS_SPACE;
+  const max = Math.max(...days.map((d) => d.spentMicros), 0);
+  const scaleMax = niceCeiling(max);
+  const slot = size.width / Math.max(days.length, 1);
+  const bars = days.map((d, i) => {
+    const height = scaleMax === 0 ? 0 : Math.round((d.spentMicros / scaleMax) * plotHeight * 10) / 10;
+    return {
+      x: Math.round((i * slot + slot * 0.15) * 10) / 10,
+      y: Math.round((PLOT_TOP + plotHeight - height) * 10) / 10,
+      width: Math.round(slot * 0.7 * 10) / 10,
+      height,
+      label: `${d.day}: ${formatMoney(d.spentMicros, currency)}`,
+    };
+  });
+  const gridLines = scaleMax === 0 ? [] : [0.5, 1].map((f) => ({ y: Math.round(PLOT_TOP + plotHeight * (1 - f)), label: formatMoney(scaleMax * f, currency) }));
+  const totalMicros = days.reduce((sum, d) => sum + d.spentMicros, 0);
+  const busiest = days.reduce<DaySpend | undefined>((best, d) => (d.spentMicros > (best?.spentMicros ?? 0) ? d : best), undefined);
+  const summary =
+    totalMicros === 0
+      ? `No call charges in the last ${days.length} days.`
+      : `Call charges over the last ${days.length} days: ${formatMoney(totalMicros, currency)} in total; the most on ${busiest!.day} (${formatMoney(busiest!.spentMicros, currency)}).`;
+  return { ...size, bars, gridLines, firstDay: days[0]?.day ?? '', lastDay: days.at(-1)?.day ?? '', summary, totalMicros };
+}
+
+/** The next "round" amount at or above max (1, 2, 5 × a power of ten, in micros), so guide labels read well. */
+export function niceCeiling(maxMicros: number): number {
+  if (maxMicros <= 0) return 0;
+  let step = 10_000; // one cent
+  for (;;) {
+    for (const m of [1, 2, 5]) if (step * m >= maxMicros) return step * m;
+    step *= 10;
+  }
+}
