@@ -5,7 +5,7 @@ import { parse, type Info } from 'csv-parse';
 import type { Rate } from '../rating/rate.js';
 import type { DeckError } from './deck-errors.js';
 import { DECK_COLUMNS, RowErrors, columnPositions, parseDeckRow, type ColumnPositions } from './deck-format.js';
-import { TWILIO_COLUMNS, parseTwilioRow, twilioRowsToRates, type TwilioRow } from './twilio-price-list.js';
+import { TWILIO_COLUMNS, TWILIO_HEADER, parseTwilioRow, twilioRowsToRates, type TwilioRow } from './twilio-price-list.js';
 
 export type DeckSource = { path: string } | { text: string | Buffer };
 export type DeckFormat = 'callbridge' | 'twilio';
@@ -85,7 +85,7 @@ function headerReader(header: string[], line: number, collector: Collector, opti
     const details = [missing.length ? `missing ${missing.join(', ')}` : '', unknown.length ? `unexpected ${unknown.slice(0, 5).map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` : '']
       .filter(Boolean)
       .join('; ');
-    collector.fatal(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_COLUMNS.join(',')}`);
+    collector.fatal(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_HEADER}`);
     return undefined;
   }
   return deckReader(columnPositions(names), names.length, collector);

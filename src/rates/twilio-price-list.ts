@@ -4,6 +4,7 @@ import { RowErrors, validateIso, validatePrefix, validatePrice } from './deck-fo
 
 /** Twilio's published outbound voice price list (see the README); used as our cost basis. */
 export const TWILIO_COLUMNS = ['iso', 'country', 'description', 'price / min', 'origination prefixes', 'destination prefixes'] as const;
+export const TWILIO_HEADER = 'ISO,Country,Description,Price / min,Origination Prefixes,Destination Prefixes';
 
 export interface TwilioRow {
   iso: string;
