@@ -13,6 +13,11 @@ export interface RateDeckDeps {
   db: Db;
   clock?: Clock;
   policy?: RatingPolicy;
+  /**
+   * Seconds the first leg is up while the destination rings (the <Dial> timeout): billed on the first leg, so
+   * quotes and holds must both allow for it. Default 30, Twilio's default Dial timeout.
+   */
+  ringAllowanceSeconds?: number;
 }
 
 export type Refusal = 'invalid' | 'premium' | 'shared-cost' | 'no-rate' | 'disabled' | 'below-cost';
@@ -43,15 +48,27 @@ const freeLeg: CallTariffs['first'] = { sellPerMinMicros: 0, firstIncrementS: 60
 export class RateDeckService {
   private index = PrefixIndex.build([]);
   private readonly clock: Clock;
+  private loaded: Promise<void> | undefined;
   readonly policy: RatingPolicy;
+  readonly ringAllowanceSeconds: number;
 
   constructor(private readonly deps: RateDeckDeps) {
     this.clock = deps.clock ?? systemClock;
     this.policy = deps.policy ?? defaultRatingPolicy;
+    this.ringAllowanceSeconds = deps.ringAllowanceSeconds ?? 30;
   }
 
   async reload(): Promise<void> {
-    this.index = PrefixIndex.build(await loadRates(this.deps.db));
+    const load = loadRates(this.deps.db).then((rates) => {
+      this.index = PrefixIndex.build(rates);
+    });
+    this.loaded = load;
+    await load;
+  }
+
+  /** Loads the deck the first time anyone needs it (routes call this; startup may call reload() earlier). */
+  async ready(): Promise<void> {
+    await (this.loaded ??= this.reload());
   }
 
   get size(): number {
@@ -74,6 +91,7 @@ export class RateDeckService {
     await replaceAllRates(this.deps.db, parsed.rates, this.clock);
     // The rows just committed are exactly these: index them instead of reading 50,000 rows back.
     this.index = PrefixIndex.build(shareStrings(parsed.rates));
+    this.loaded = Promise.resolve();
     return { format: parsed.format, count: parsed.rates.length };
   }
 
@@ -95,7 +113,7 @@ export class RateDeckService {
     const firstLegRate = input.from ? this.lookup(input.from) : undefined;
     const tariffs: CallTariffs = { first: firstLegRate ?? freeLeg, bridged: destination.rate };
     const paidSeconds = maxTalkSeconds(tariffs, input.availableMicros, {
-      firstLegExtraSeconds: input.firstLegExtraSeconds ?? 0,
+      firstLegExtraSeconds: input.firstLegExtraSeconds ?? (firstLegRate ? this.ringAllowanceSeconds : 0),
       policy: this.policy,
     });
     const maxSeconds = Math.min(this.policy.maxCallSeconds, paidSeconds + (input.freeSeconds ?? 0));

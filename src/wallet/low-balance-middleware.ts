@@ -1,0 +1,24 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Db } from '../db/database.js';
+import { formatMoney } from '../money/currency.js';
+import { lowBalanceBanner } from './low-balance.js';
+
+/**
+ * Puts the low-balance banner on every full page for a signed-in user: one indexed read of the wallet row
+ * (no lock, no insert), skipped for htmx fragments and non-GET requests, which never render the layout.
+ */
+export function lowBalanceBannerMiddleware(deps: { db: Db; thresholdMicros: number; currency: string }) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (!req.user || req.method !== 'GET' || req.get('hx-request') === 'true' || deps.thresholdMicros <= 0) return next();
+    const row = await deps.db('wallets').where({ user_id: req.user.id }).first<{ balance_micros: number | string; held_micros: number | string } | undefined>('balance_micros', 'held_micros');
+    const available = row ? Number(row.balance_micros) - Number(row.held_micros) : 0;
+    const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros);
+    if (!banner.show) return next();
+    // The layout prints res.locals.banners as HTML; other features may have put their own banner there already.
+    req.app.render('partials/low-balance', { available: formatMoney(banner.availableMicros, deps.currency), path: req.path }, (err, html) => {
+      if (err) return next(err);
+      res.locals.banners = `${String(res.locals.banners ?? '')}${html}`;
+      next();
+    });
+  };
+}

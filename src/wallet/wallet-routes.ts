@@ -1,0 +1,93 @@
+import type { Request, Response } from 'express';
+import { Readable } from 'node:stream';
+import { formatDuration, formatMoney } from '../money/currency.js';
+import { parseForm, type FieldErrors } from '../http/forms.js';
+import { flash } from '../http/flash.js';
+import { ledgerCsv } from './ledger-csv.js';
+import { lowBalanceBanner } from './low-balance.js';
+import { spendChart } from './spend-chart.js';
+import { redeemForm } from './wallet-forms.js';
+import type { WalletService } from './wallet-service.js';
+import type { LedgerEntry } from './wallet-store.js';
+import { VoucherError, type VoucherService } from './vouchers.js';
+
+export interface WalletRoutesDeps {
+  wallet: WalletService;
+  vouchers: VoucherService;
+  currency: string;
+  lowBalanceThresholdMicros: number;
+  freeMinutesPerMonth: number;
+}
+
+const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
+  grant: 'Credit',
+  voucher: 'Voucher',
+  purchase: 'Top-up',
+  call_charge: 'Call',
+  refund: 'Refund',
+  adjustment: 'Adjustment',
+  free_minutes: 'Free minutes',
+};
+
+export function walletRoutes(deps: WalletRoutesDeps) {
+  const { wallet, vouchers, currency } = deps;
+  const money = (micros: number) => formatMoney(micros, currency);
+
+  async function pageModel(userId: number, page: number) {
+    const [summary, ledger, spend] = await Promise.all([wallet.summary(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30)]);
+    return {
+      title: 'Wallet',
+      balance: money(summary.balanceMicros),
+      available: money(summary.availableMicros),
+      held: summary.heldMicros > 0 ? money(summary.heldMicros) : undefined,
+      freeMinutesLeft: Math.floor(summary.freeSecondsAvailable / 60),
+      freeMinutesPerMonth: deps.freeMinutesPerMonth,
+      low: lowBalanceBanner(summary, deps.lowBalanceThresholdMicros).show,
+      ledger: {
+        page: ledger.page,
+        pages: ledger.pages,
+        total: ledger.total,
+        entries: ledger.entries.map((e) => ({
+          date: e.createdAt.slice(0, 16).replace('T', ' '),
+          kind: KIND_LABELS[e.kind],
+          description: e.description,
+          amount: e.kind === 'free_minutes' ? formatDuration(e.freeSeconds) : money(e.amountMicros),
+          balanceAfter: money(e.balanceAfterMicros),
+        })),
+      },
+      chart: spendChart(spend, currency),
+    };
+  }
+
+  async function render(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
+    const page = Number.parseInt(String(req.query.page ?? '1'), 10) || 1;
+    res.status(status).render('pages/wallet', { ...(await pageModel(req.user!.id, page)), ...form });
+  }
+
+  return {
+    async show(req: Request, res: Response) {
+      await render(req, res, 200, { values: {}, errors: {} });
+    },
+
+    async redeem(req: Request, res: Response) {
+      const form = parseForm(redeemForm, req.body);
+      if (!form.ok) return render(req, res, 422, form);
+      try {
+        const entry = await vouchers.redeem(req.user!.id, form.value.code);
+        flash(req, 'success', `Voucher redeemed: ${money(entry.amountMicros)} added to your balance.`);
+        res.redirect(303, '/wallet');
+      } catch (err) {
+        if (!(err instanceof VoucherError)) throw err;
+        await render(req, res, 422, { values: { code: form.value.code }, errors: { code: err.message } });
+      }
+    },
+
+    /** The whole ledger as CSV, streamed so a long history never sits in memory. */
+    async exportCsv(req: Request, res: Response) {
+      const day = new Date().toISOString().slice(0, 10);
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set('Content-Disposition', `attachment; filename="callbridge-ledger-${day}.csv"`);
+      Readable.from(ledgerCsv(wallet.allEntries(req.user!.id))).pipe(res);
+    },
+  };
+}
