@@ -26,10 +26,27 @@ const MAX_RECORD_BYTES = 16 * 1024;
 /**
  * Streams and validates a rate file (ours or Twilio's price list). Handles a UTF-8 BOM, CRLF line ends, `;` as
  * separator and `#` comment lines. Every row is checked; the rates come back only when the whole file is valid.
+ *
+ * Asking csv-parse for line numbers costs a third of its time, and only a refused file needs them, so the
+ * first pass numbers records and a second pass, run only when there are errors, turns those into lines.
  */
 export async function parseDeck(source: DeckSource, options: ParseOptions = {}): Promise<ParseResult> {
-  const head = await peek(source);
-  const delimiter = detectDelimiter(head);
+  const delimiter = detectDelimiter(await peek(source));
+  const collector = new Collector(options.maxErrors ?? 100);
+  const { input, parser } = openRecords(source, delimiter, false);
+  try {
+    await readRecords(parser as AsyncIterable<string[]>, collector, options);
+  } catch (err) {
+    collector.fatal((err as { lines?: number }).lines ?? 1, csvErrorMessage(err));
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+  if (collector.needsLines()) await collector.resolveLines(await recordLines(source, delimiter, collector.recordsToLocate()));
+  return collector.result();
+}
+
+function openRecords(source: DeckSource, delimiter: string, info: boolean) {
   const input = 'path' in source ? createReadStream(source.path) : Readable.from([Buffer.from(source.text)]);
   const parser = input.pipe(
     parse({
@@ -40,31 +57,44 @@ export async function parseDeck(source: DeckSource, options: ParseOptions = {}):
       skip_empty_lines: true,
       relax_column_count: true,
       max_record_size: MAX_RECORD_BYTES,
-      info: true,
+      info,
     }),
   );
-  const collector = new Collector(options.maxErrors ?? 100);
+  return { input, parser };
+}
+
+/** Line (of its last physical line) of each wanted record number (1 = the header). */
+async function recordLines(source: DeckSource, delimiter: string, wanted: Set<number>): Promise<Map<number, number>> {
+  const lines = new Map<number, number>();
+  const last = Math.max(...wanted);
+  const { input, parser } = openRecords(source, delimiter, true);
+  let ordinal = 0;
   try {
-    await readRecords(parser, collector, options);
-  } catch (err) {
-    collector.fatal((err as { lines?: number }).lines ?? collector.lastLine + 1, csvErrorMessage(err));
+    for await (const { info } of parser as AsyncIterable<{ info: Info }>) {
+      ordinal++;
+      if (wanted.has(ordinal)) lines.set(ordinal, info.lines);
+      if (ordinal >= last) break;
+    }
+  } catch {
+    // The first pass already reported whatever broke the file; records before it keep their lines.
   } finally {
     input.destroy();
     parser.destroy();
   }
-  return collector.result();
+  return lines;
 }
 
-async function readRecords(parser: AsyncIterable<{ record: string[]; info: Info }>, collector: Collector, options: ParseOptions): Promise<void> {
+async function readRecords(parser: AsyncIterable<string[]>, collector: Collector, options: ParseOptions): Promise<void> {
   let reader: RowReader | undefined;
-  for await (const { record, info } of parser) {
-    collector.lastLine = info.lines;
+  let ordinal = 0;
+  for await (const record of parser) {
+    ordinal++;
     if (!reader) {
-      reader = headerReader(record, info.lines, collector, options);
+      reader = headerReader(record, ordinal, collector, options);
       if (!reader) return;
       continue;
     }
-    reader.read(record, info.lines);
+    reader.read(record, ordinal);
     if (collector.full) return;
   }
   if (!reader) collector.fatal(1, `the file is empty: expected a header line such as ${DECK_COLUMNS.join(',')}`);
@@ -85,7 +115,7 @@ function headerReader(header: string[], line: number, collector: Collector, opti
     const details = [missing.length ? `missing ${missing.join(', ')}` : '', unknown.length ? `unexpected ${unknown.slice(0, 5).map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` : '']
       .filter(Boolean)
       .join('; ');
-    collector.fatal(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_HEADER}`);
+    collector.atRecord(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_HEADER}`);
     return undefined;
   }
   return deckReader(columnPositions(names), names.length, collector);
@@ -106,7 +136,7 @@ function deckReader(positions: ColumnPositions, width: number, collector: Collec
       }
       const rate = parseDeckRow(record, positions, errors);
       const first = seen.get(rate.prefix);
-      if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${first})`);
+      if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${recordRef(first)})`);
       else seen.set(rate.prefix, line);
       collector.row(errors, rate);
     },
@@ -133,30 +163,58 @@ function twilioReader(collector: Collector, markupPercentMicros: number): RowRea
   };
 }
 
+/** Until lines are known, row errors carry record numbers, and messages refer to other records like this. */
+const recordRef = (ordinal: number) => `<record ${ordinal}>`;
+const recordRefPattern = /<record (\d+)>/g;
+
 class Collector {
-  readonly errors: DeckError[] = [];
+  /** Errors whose `line` is still a record number (1 = the header). */
+  private readonly byRecord: DeckError[] = [];
+  /** Errors whose `line` is a real line already (csv-parse reports those itself). */
+  private readonly byLine: DeckError[] = [];
   rates: Rate[] = [];
   format: DeckFormat = 'callbridge';
-  lastLine = 0;
   private rowCount = 0;
   constructor(private readonly maxErrors: number) {}
 
   get full(): boolean {
-    return this.errors.length >= this.maxErrors;
+    return this.byRecord.length + this.byLine.length >= this.maxErrors;
   }
   row(errors: RowErrors, rate: Rate | undefined): void {
     this.rowCount++;
-    if (errors.errors.length) this.errors.push(...errors.errors);
+    if (errors.errors.length) this.byRecord.push(...errors.errors);
     else if (rate) this.rates.push(rate);
   }
   requireRows(): void {
-    if (this.rowCount === 0) this.fatal(this.lastLine + 1, 'no rates: the file has a header but no rows');
+    if (this.rowCount === 0) this.atRecord(1, 'no rates: the file has a header but no rows');
+  }
+  atRecord(ordinal: number, message: string): void {
+    this.byRecord.push({ line: ordinal, message });
   }
   fatal(line: number, message: string): void {
-    this.errors.push({ line, message });
+    this.byLine.push({ line, message });
+  }
+  needsLines(): boolean {
+    return this.byRecord.length > 0;
+  }
+  recordsToLocate(): Set<number> {
+    const wanted = new Set<number>();
+    for (const e of this.byRecord) {
+      wanted.add(e.line);
+      for (const [, n] of e.message.matchAll(recordRefPattern)) wanted.add(Number(n));
+    }
+    return wanted;
+  }
+  resolveLines(lines: Map<number, number>): void {
+    const lineOf = (ordinal: number) => lines.get(ordinal) ?? ordinal;
+    for (const e of this.byRecord) {
+      e.line = lineOf(e.line);
+      e.message = e.message.replace(recordRefPattern, (_, n: string) => String(lineOf(Number(n))));
+    }
   }
   result(): ParseResult {
-    if (this.errors.length) return { ok: false, errors: this.errors.slice(0, this.maxErrors), truncated: this.full };
+    const errors = [...this.byRecord, ...this.byLine].sort((a, b) => a.line - b.line);
+    if (errors.length) return { ok: false, errors: errors.slice(0, this.maxErrors), truncated: this.full };
     return { ok: true, format: this.format, rates: this.rates };
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/database.js';
+import type { Knex } from 'knex';
+import { isSqlite, type Db } from '../db/database.js';
 import type { Rate } from '../rating/rate.js';
 
 interface RateRecord {
@@ -73,24 +74,48 @@ export async function countRates(db: Db): Promise<number> {
 
 /**
  * Replaces the whole deck in one transaction: readers see the old deck or the new one, never a mix.
- * Rows go in as hand-built multi-row INSERTs: knex's builder costs more than the database for 50,000 rows.
+ * 50,000 rows through knex's builder cost more than the database itself, so rows go in as one prepared
+ * statement on SQLite and as hand-built multi-row INSERTs on Postgres.
  */
 export async function replaceAllRates(db: Db, rates: readonly Rate[], clock: Clock): Promise<void> {
   const now = clock.now().toISOString();
-  const rowPlaceholder = `(${COLUMNS.map(() => '?').join(',')})`;
   await db.transaction(async (trx) => {
     await trx('rates').delete();
-    for (let i = 0; i < rates.length; i += INSERT_CHUNK) {
-      const chunk = rates.slice(i, i + INSERT_CHUNK);
-      const bindings: (string | number | boolean)[] = [];
-      for (const rate of chunk) pushRow(bindings, rate, now);
-      const values = Array.from({ length: chunk.length }, () => rowPlaceholder).join(',');
-      await trx.raw(`INSERT INTO rates (${COLUMNS.join(',')}) VALUES ${values}`, bindings);
-    }
+    if (isSqlite(db)) await insertWithPreparedStatement(trx, rates, now);
+    else await insertInChunks(trx, rates, now);
   });
 }
 
+interface SqliteConnection {
+  prepare(sql: string): { run(...values: unknown[]): unknown };
+}
+
+async function insertWithPreparedStatement(trx: Knex.Transaction, rates: readonly Rate[], now: string): Promise<void> {
+  // Inside a transaction knex hands back that transaction's own connection (better-sqlite3 is synchronous).
+  const client = trx.client as { acquireConnection(): Promise<SqliteConnection> };
+  const connection = await client.acquireConnection();
+  const insert = connection.prepare(`INSERT INTO rates (${COLUMNS.join(',')}) VALUES (${COLUMNS.map(() => '?').join(',')})`);
+  const row: (string | number)[] = [];
+  for (const rate of rates) {
+    row.length = 0;
+    pushRow(row, rate, now);
+    insert.run(...row);
+  }
+}
+
+async function insertInChunks(trx: Knex.Transaction, rates: readonly Rate[], now: string): Promise<void> {
+  const rowPlaceholder = `(${COLUMNS.map(() => '?').join(',')})`;
+  for (let i = 0; i < rates.length; i += INSERT_CHUNK) {
+    const chunk = rates.slice(i, i + INSERT_CHUNK);
+    const bindings: (string | number | boolean)[] = [];
+    for (const rate of chunk) pushRow(bindings, rate, now);
+    const values = Array.from({ length: chunk.length }, () => rowPlaceholder).join(',');
+    await trx.raw(`INSERT INTO rates (${COLUMNS.join(',')}) VALUES ${values}`, bindings);
+  }
+}
+
 function pushRow(bindings: (string | number | boolean)[], rate: Rate, now: string): void {
+  // better-sqlite3 takes no booleans; 1/0 is what knex would have sent, and Postgres casts it for a boolean column.
   bindings.push(
     rate.prefix,
     rate.iso,
@@ -102,7 +127,7 @@ function pushRow(bindings: (string | number | boolean)[], rate: Rate, now: strin
     rate.nextIncrementS,
     rate.connectionFeeMicros,
     rate.minimumChargeMicros,
-    rate.enabled,
+    rate.enabled ? 1 : 0,
     now,
     now,
   );
