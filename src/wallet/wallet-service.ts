@@ -1,4 +1,5 @@
 import { systemClock } from '../clock.js';
+import { resetFreeMinutes } from './free-minutes.js';
 import type { Db } from '../db/database.js';
 import {
   appendEntry,
@@ -59,6 +60,11 @@ export class WalletService {
       freeSecondsAvailable: Math.max(0, wallet.free_seconds_left - wallet.free_seconds_held),
       freePeriod: wallet.free_period,
     };
+  }
+
+  /** The monthly job's work: renews every wallet's free-minute allowance for the current month (see free-minutes.ts). */
+  resetFreeMinutes(): Promise<number> {
+    return resetFreeMinutes(this.ctx);
   }
 
   /** Adds (or, for adjustments, removes) credit with its ledger entry in one transaction. */

@@ -34,6 +34,17 @@ describe('seedRatesIfEmpty', () => {
 });
 
 describe('RateDeckService', () => {
+  it('imports a 50,000-row deck in one go and finds every prefix (timing lives in bench/money.bench.ts)', async () => {
+    const { syntheticDeckCsv } = await import('../../bench/synthetic-deck.js');
+    const result = await service.importDeck({ text: syntheticDeckCsv(50_000) });
+    expect(result.count).toBe(50_000);
+    expect(await countRates(t.db)).toBe(50_000);
+    const fresh = new RateDeckService({ db: t.db });
+    await fresh.ready();
+    expect(fresh.size).toBe(50_000);
+    for (const rate of fresh.rates().slice(0, 500)) expect(service.lookup(`${rate.prefix}123`)?.prefix).toBe(rate.prefix);
+  });
+
   it('applies a valid deck and rebuilds the in-memory index', async () => {
     await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
     expect(service.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
