@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
@@ -54,7 +55,8 @@ function resolveFromRoot(file: string): string {
   return isAbsolute(file) ? file : join(projectRoot, file);
 }
 
-export const migrationsDir = join(projectRoot, 'migrations');
+/** Next to the running code: migrations/*.ts under tsx and vitest, dist/migrations/*.js once compiled. */
+export const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource: new MigrationDirectorySource(migrationsDir) })) as [number, string[]];

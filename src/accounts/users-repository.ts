@@ -1,0 +1,87 @@
+import type { Db } from '../db/database.js';
+
+export type Role = 'user' | 'admin';
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  phoneE164: string | null;
+  phoneVerifiedAt: string | null;
+  createdAt: string;
+}
+
+interface UserRow {
+  id: number;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  phone_e164: string | null;
+  phone_verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    phoneE164: row.phone_e164,
+    phoneVerifiedAt: row.phone_verified_at,
+    createdAt: row.created_at,
+  };
+}
+
+export function usersRepository(db: Db) {
+  return {
+    async findById(id: number): Promise<User | undefined> {
+      const row = await db<UserRow>('users').where({ id }).first();
+      return row && toUser(row);
+    },
+
+    async findCredentialsByEmail(email: string): Promise<{ user: User; passwordHash: string } | undefined> {
+      const row = await db<UserRow>('users').where({ email }).first();
+      return row && { user: toUser(row), passwordHash: row.password_hash };
+    },
+
+    async passwordHashOf(id: number): Promise<string | undefined> {
+      const row = await db<UserRow>('users').where({ id }).first('password_hash');
+      return row?.password_hash;
+    },
+
+    async insert(user: { email: string; name: string; passwordHash: string; role: Role; phoneE164?: string; phoneVerifiedAt?: string }, now: string): Promise<User> {
+      const [row] = await db<UserRow>('users')
+        .insert({
+          email: user.email,
+          name: user.name,
+          password_hash: user.passwordHash,
+          role: user.role,
+          phone_e164: user.phoneE164 ?? null,
+          phone_verified_at: user.phoneVerifiedAt ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('*');
+      return toUser(row as UserRow);
+    },
+
+    async updatePassword(id: number, passwordHash: string, now: string): Promise<void> {
+      await db('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
+    },
+
+    async setRole(id: number, role: Role, now: string): Promise<void> {
+      await db('users').where({ id }).update({ role, updated_at: now });
+    },
+
+    async count(): Promise<number> {
+      const row = await db('users').count<{ n: number | string }[]>({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;

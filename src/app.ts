@@ -1,0 +1,124 @@
+import compression from 'compression';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import { accountsService, type AccountsService } from './accounts/accounts-service.js';
+import { loadUser } from './accounts/auth-middleware.js';
+import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
+import { usersRepository } from './accounts/users-repository.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import type { Db } from './db/database.js';
+import { csrfProtection } from './http/csrf.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { exposeFlash } from './http/flash.js';
+import { navFor } from './http/navigation.js';
+import { securityHeaders } from './http/security.js';
+import { DatabaseSessionStore } from './http/session-store.js';
+import './http/session-types.js';
+import { staticAssets } from './http/static-assets.js';
+import { installViews } from './http/views.js';
+import { createLogger } from './logger.js';
+import { registerRoutes } from './routes.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Signs session cookies; main.ts keeps it in the database so sessions survive restarts. */
+  sessionSecret: string;
+  clock?: Clock;
+  logger?: Logger;
+  hasher?: PasswordHasher;
+}
+
+/** Everything a route needs, built once per app so tests can build many apps side by side. */
+export interface Services {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  accounts: AccountsService;
+  users: ReturnType<typeof usersRepository>;
+}
+
+export interface BuiltApp {
+  app: Express;
+  services: Services;
+  sessionStore: DatabaseSessionStore;
+}
+
+/** Webhooks from Twilio authenticate by signature, not by session, so CSRF does not apply to them. */
+const isWebhook = (req: express.Request) => req.path.startsWith('/twilio/');
+
+export function buildApp(deps: AppDeps): BuiltApp {
+  const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const users = usersRepository(db);
+  const services: Services = {
+    config,
+    db,
+    clock,
+    logger,
+    users,
+    accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', 1);
+  const assets = staticAssets();
+  installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
+
+  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(compression());
+  app.use(securityHeaders({ https: config.secureCookies }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.raw('select 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+  app.use(assets.router);
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+
+  const sessionStore = new DatabaseSessionStore(db, clock);
+  app.use(
+    session({
+      name: 'callbridge.sid',
+      secret: deps.sessionSecret,
+      store: sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
+    }),
+  );
+  app.use(csrfProtection({ exempt: isWebhook }));
+  app.use(exposeFlash);
+  app.use(loadUser(users));
+  app.use((req, res, next) => {
+    res.locals.nav = navFor(req.user);
+    res.locals.path = req.path;
+    next();
+  });
+
+  registerRoutes(app, services);
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return { app, services, sessionStore };
+}
+
+function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {
+  const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}

@@ -1,0 +1,24 @@
+import type { Services } from '../app.js';
+
+export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+15005550100' } as const;
+export const DEMO_ADMIN = { email: 'admin@callbridge.test', password: 'admin-password', name: 'Demo Admin' } as const;
+
+export interface SeededDemo {
+  created: boolean;
+}
+
+/**
+ * Simulation mode only: a fresh database gets a demo user (verified phone, some credit) and a demo admin, so a
+ * person can try the product at once. An existing database is left as it is.
+ */
+export async function seedDemoAccounts(services: Services): Promise<SeededDemo> {
+  if ((await services.users.count()) > 0) return { created: false };
+  const now = services.clock.now().toISOString();
+  const hash = await import('../accounts/passwords.js').then((m) => m.argon2Hasher());
+  await services.users.insert(
+    { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await hash.hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now },
+    now,
+  );
+  await services.accounts.ensureAdmin(DEMO_ADMIN.email, DEMO_ADMIN.password, DEMO_ADMIN.name);
+  return { created: true };
+}

@@ -1,0 +1,18 @@
+import type { User } from '../accounts/users-repository.js';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  adminOnly?: boolean;
+}
+
+/** The product's sections, in menu order; a feature adds its entry here when it lands. */
+export const NAV_ITEMS: NavItem[] = [
+  { href: '/account', label: 'Account' },
+  { href: '/admin', label: 'Admin', adminOnly: true },
+];
+
+export function navFor(user: User | undefined): NavItem[] {
+  if (!user) return [];
+  return NAV_ITEMS.filter((item) => !item.adminOnly || user.role === 'admin');
+}

@@ -1,0 +1,22 @@
+import type { User } from '../accounts/users-repository.js';
+
+export interface FlashMessage {
+  kind: 'success' | 'error' | 'info';
+  text: string;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: number;
+    csrfToken?: string;
+    flash?: FlashMessage[];
+  }
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      user?: User;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createDb, migrateToLatest } from './db/database.js';
+import { getOrCreateSetting, randomSecret } from './db/settings.js';
+import { DEMO_ADMIN, DEMO_USER, seedDemoAccounts } from './demo/seed.js';
+import { createLogger } from './logger.js';
+import { join } from 'node:path';
+import { projectRoot } from './paths.js';
+
+const started = performance.now();
+
+function readConfig(): Config {
+  const envFile = join(projectRoot, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`callbridge cannot start. ${err.message}. See .env.example.`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config.database);
+  await migrateToLatest(db);
+  const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret });
+
+  if (config.admin) {
+    const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
+    logger.info({ email: config.admin.email }, created ? 'admin account created from ADMIN_EMAIL' : 'ADMIN_EMAIL account is an admin');
+  }
+  const demo = config.simulate ? await seedDemoAccounts(services) : { created: false };
+
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  const pruneTimer = setInterval(() => void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed')), 3600_000);
+  pruneTimer.unref();
+
+  announce(config, demo.created, performance.now() - started);
+  installShutdown(server, async () => {
+    clearInterval(pruneTimer);
+    await db.destroy();
+  }, logger);
+}
+
+function announce(config: Config, seeded: boolean, startupMs: number): void {
+  const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms)`];
+  lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
+  if (config.simulate) {
+    lines.push('  telephony: Twilio simulator (no Twilio credentials configured)');
+    lines.push(`  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}${seeded ? ' (just created)' : ''}`);
+    lines.push(`  demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
+  } else {
+    lines.push('  telephony: Twilio');
+  }
+  console.log(lines.join('\n'));
+}
+
+/** Stop accepting, let running requests finish, then release jobs and the database; a second signal forces exit. */
+function installShutdown(server: Server, release: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close();
+    server.closeIdleConnections();
+    await once(server, 'close').catch(() => undefined);
+    await release();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('callbridge failed to start:', err);
+  process.exit(1);
+});

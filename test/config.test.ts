@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+import { projectRoot } from '../src/paths.js';
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('defaults to SQLite, port 3000 and simulation mode with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ client: 'sqlite', file: 'data/callbridge.sqlite' });
+    expect(config.simulate).toBe(true);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('switches to PostgreSQL with DATABASE_URL and to real Twilio with credentials', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h/db',
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'secret',
+      TWILIO_CALLER_ID: '+15005550006',
+    });
+    expect(config.database).toEqual({ client: 'postgres', url: 'postgres://u@h/db' });
+    expect(config.simulate).toBe(false);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT', 'port number'],
+    [{ PORT: '70000' }, 'PORT', ''],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', 'postgres://'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL', 'URL'],
+    [{ TWILIO_ACCOUNT_SID: 'AC123' }, 'TWILIO_ACCOUNT_SID', 'AC followed by 32 hex digits'],
+    [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` }, 'TWILIO_AUTH_TOKEN', 'set both'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET', '32 characters'],
+    [{ LOW_BALANCE_THRESHOLD: 'lots' }, 'LOW_BALANCE_THRESHOLD', 'amount'],
+    [{ ADMIN_EMAIL: 'boss@example.com' }, 'ADMIN_PASSWORD', 'set both'],
+  ])('names the bad variable: %o', (env, variable, expected) => {
+    const err = errorFor(env as Record<string, string>);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(variable);
+    expect(err.message).toContain(expected);
+  });
+
+  it('stops start-up with one line naming the bad variable', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr.trim()).toBe('callbridge cannot start. Invalid environment variable PORT: expected a port number. See .env.example.');
+  });
+});

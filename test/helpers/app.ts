@@ -1,0 +1,56 @@
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { buildApp, type BuiltApp } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { argon2Hasher } from '../../src/accounts/passwords.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDb, type TestDb } from './db.js';
+
+export interface TestApp extends BuiltApp {
+  testDb: TestDb;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+/** A whole app on a fresh database, with cheap password hashing and a hand-moved clock. */
+export async function createTestApp(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const testDb = await createTestDb();
+  const clock = new ManualClock(new Date());
+  const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }), ...overrides };
+  const built = buildApp({
+    config,
+    db: testDb.db,
+    clock,
+    sessionSecret: 'test-session-secret-that-is-long-enough',
+    logger: createLogger('silent'),
+    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+  });
+  return { ...built, testDb, clock, close: () => testDb.destroy() };
+}
+
+export function csrfTokenFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token in page');
+  return match[1]!;
+}
+
+/** Signs up through the real form and returns an agent holding the session cookie. */
+export async function signedUpAgent(
+  t: TestApp,
+  user: { name?: string; email: string; password?: string } = { email: 'ada@example.com' },
+): Promise<{ agent: TestAgent; csrf: string }> {
+  const agent = request.agent(t.app);
+  const form = await agent.get('/signup');
+  const res = await agent
+    .post('/signup')
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(form.text), name: user.name ?? 'Ada Lovelace', email: user.email, password: user.password ?? 'correct horse battery' });
+  if (res.status !== 303) throw new Error(`sign-up failed: ${res.status} ${res.text.slice(0, 300)}`);
+  const page = await agent.get('/account');
+  return { agent, csrf: csrfTokenFrom(page.text) };
+}
+
+export async function makeAdmin(t: TestApp, email: string): Promise<void> {
+  await t.testDb.db('users').where({ email }).update({ role: 'admin' });
+}
