@@ -22,6 +22,8 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import { registerRoutes } from './routes.js';
+import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
+import { moneyServices, type MoneyServices } from './wallet/money-services.js';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +43,8 @@ export interface Services {
   logger: Logger;
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
+  /** Rates, wallet, call credit holds and vouchers. */
+  money: MoneyServices;
 }
 
 export interface BuiltApp {
@@ -64,6 +68,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     logger,
     users,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
+    money: moneyServices({ db, clock, money: config.money }),
   };
 
   const app = express();
@@ -104,6 +109,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(csrfProtection({ exempt: isWebhook }));
   app.use(exposeFlash);
   app.use(loadUser(users));
+  app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user);
     res.locals.path = req.path;

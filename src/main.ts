@@ -8,7 +8,8 @@ import { getOrCreateSetting, randomSecret } from './db/settings.js';
 import { DEMO_ADMIN, DEMO_USER, seedDemoAccounts } from './demo/seed.js';
 import { createLogger } from './logger.js';
 import { join } from 'node:path';
-import { projectRoot } from './paths.js';
+import { dataDir, projectRoot } from './paths.js';
+import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
 
 const started = performance.now();
 
@@ -39,6 +40,9 @@ async function main(): Promise<void> {
     logger.info({ email: config.admin.email }, created ? 'admin account created from ADMIN_EMAIL' : 'ADMIN_EMAIL account is an admin');
   }
   const demo = config.simulate ? await seedDemoAccounts(services) : { created: false };
+  const seededRates = await seedRatesIfEmpty(db, join(dataDir, 'rates.csv'), services.clock);
+  if (seededRates > 0) logger.info({ rates: seededRates }, 'imported the sample rate deck (data/rates.csv) into the empty rates table');
+  await services.money.rates.reload();
 
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');

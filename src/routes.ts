@@ -5,6 +5,9 @@ import { adminRoutes } from './admin/admin-routes.js';
 import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
+import { ratesRoutes } from './rates/rates-routes.js';
+import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
+import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -12,6 +15,12 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes();
   const authLimit = authRateLimit();
+  const { money: m, config } = services;
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
+  const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
+  const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
+  // Guessing voucher codes is as sensitive as guessing passwords.
+  const redeemLimit = authRateLimit();
 
   app.get('/', home.show);
   app.get('/signup', accounts.showSignUp);
@@ -22,4 +31,13 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/password', requireUser, authLimit, accounts.changePassword);
   app.get('/admin', requireAdmin, admin.show);
+  app.get('/wallet', requireUser, wallet.show);
+  app.post('/wallet/redeem', requireUser, redeemLimit, wallet.redeem);
+  app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
+  app.get('/rates', rates.show);
+  app.get('/rates/countries', rates.countryTable);
+  app.get('/rates/preview', rates.costPreview);
+  app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
+  app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
+  app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
 }

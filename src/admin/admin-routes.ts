@@ -7,7 +7,9 @@ export interface AdminLink {
 }
 
 /** Admin tools, listed on /admin; features add theirs as they land. */
-export const ADMIN_LINKS: AdminLink[] = [];
+export const ADMIN_LINKS: AdminLink[] = [
+  { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes and download unused ones.' },
+];
 
 export function adminRoutes() {
   return {

@@ -3,6 +3,9 @@ import type { Services } from '../app.js';
 export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+15005550100' } as const;
 export const DEMO_ADMIN = { email: 'admin@callbridge.test', password: 'admin-password', name: 'Demo Admin' } as const;
 
+/** $5.00 in micro-units: enough for a few minutes to most destinations in the sample deck. */
+const DEMO_CREDIT_MICROS = 5_000_000;
+
 export interface SeededDemo {
   created: boolean;
 }
@@ -15,10 +18,11 @@ export async function seedDemoAccounts(services: Services): Promise<SeededDemo> 
   if ((await services.users.count()) > 0) return { created: false };
   const now = services.clock.now().toISOString();
   const hash = await import('../accounts/passwords.js').then((m) => m.argon2Hasher());
-  await services.users.insert(
+  const demoUser = await services.users.insert(
     { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await hash.hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now },
     now,
   );
+  await services.money.wallet.credit(demoUser.id, { kind: 'grant', amountMicros: DEMO_CREDIT_MICROS, description: 'Demo credit' });
   await services.accounts.ensureAdmin(DEMO_ADMIN.email, DEMO_ADMIN.password, DEMO_ADMIN.name);
   return { created: true };
 }

@@ -58,7 +58,8 @@ export function voucherAdminRoutes(deps: VoucherAdminDeps) {
       const form = parseForm(voucherBatchForm, req.body);
       if (!form.ok) return render(res, 422, form);
       try {
-        const batch = await vouchers.createBatch({ ...form.value, expiresAt: form.value.expires, createdBy: req.user!.id });
+        const { label, value, quantity, expires } = form.value;
+        const batch = await vouchers.createBatch({ label, valueMicros: value, quantity, expiresAt: expires, createdBy: req.user!.id });
         const created = { ...batch, value: formatMoney(batch.valueMicros, currency), expires: batch.expiresAt.slice(0, 10) };
         await render(res, 201, { values: {}, errors: {} }, created);
       } catch (err) {

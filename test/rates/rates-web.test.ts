@@ -1,0 +1,74 @@
+import request from 'supertest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dataDir } from '../../src/paths.js';
+import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
+import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+  await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const htmx = { 'HX-Request': 'true' };
+
+describe('rates page', () => {
+  it('lists every country with flag, calling code and price per minute, for anyone', async () => {
+    const res = await request(t.app).get('/rates');
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td>\+44<\/td><td class="num">\$0\.\d+<\/td><td class="num">\$0\.\d+/);
+    expect(res.text).toContain('Canada');
+    expect((res.text.match(/<tr><td><span aria-hidden="true">/g) ?? []).length).toBeGreaterThan(240);
+  });
+
+  it('searches without JavaScript (GET form) and as you type (htmx fragment, no layout)', async () => {
+    const page = await request(t.app).get('/rates?q=kingdom');
+    expect((page.text.match(/<tr><td><span/g) ?? []).length).toBe(1);
+    const fragment = await request(t.app).get('/rates/countries?q=%2B44').set(htmx);
+    expect(fragment.status).toBe(200);
+    expect(fragment.text).not.toContain('<html');
+    expect(fragment.text).toContain('Guernsey');
+    expect(fragment.text).toContain('Jersey');
+    expect(fragment.text).not.toContain('France');
+    const none = await request(t.app).get('/rates/countries?q=atlantis').set(htmx);
+    expect(none.text).toContain('No country matches “atlantis”.');
+    const direct = await request(t.app).get('/rates/countries?q=x');
+    expect(direct.status).toBe(303);
+    expect(direct.headers.location).toBe('/rates?q=x');
+  });
+
+  it('previews the cost of a typed number, refusing premium numbers', async () => {
+    const preview = await request(t.app).get('/rates/preview?number=%2B44%207400%20123456').set(htmx);
+    expect(preview.text).not.toContain('<html');
+    expect(preview.text).toContain('United Kingdom - Mobile');
+    expect(preview.text).toContain('+447400123456');
+    expect(preview.text).toContain('Log in</a> to see how long your credit lasts');
+    const premium = await request(t.app).get('/rates/preview?number=%2B1%20900%20555%201234').set(htmx);
+    expect(premium.text).toContain('Premium-rate numbers cannot be called.');
+    const nonsense = await request(t.app).get('/rates/preview?number=12').set(htmx);
+    expect(nonsense.text).toContain('Enter a full international number');
+    const page = await request(t.app).get('/rates?number=%2B33%201%2023%2045%2067%2089');
+    expect(page.text).toContain('France');
+    expect(page.text).toMatch(/id="cost-preview" aria-live="polite">\s*<dl class="facts cost-preview">/);
+  });
+
+  it('tells a signed-in user the longest call their credit allows, both legs counted', async () => {
+    const { agent } = await signedUpAgent(t);
+    const user = (await t.testDb.db('users').first<{ id: number }>())!;
+    await t.testDb.db('users').where({ id: user.id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
+    const uk = t.services.money.rates;
+    await uk.ready();
+    const own = uk.lookup('+12015550123')!.sellPerMinMicros;
+    const dest = uk.lookup('+442079460958')!.sellPerMinMicros;
+    await t.services.money.wallet.credit(Number(user.id), { kind: 'grant', amountMicros: (own + dest) * 10, description: 'Ten minutes' });
+    const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
+    // Ten minutes' worth of both legs: the first leg also bills the 30 s the destination may ring, so talk
+    // stops at 570 s, when the first leg reaches its tenth minute.
+    expect(res.text).toMatch(/Longest call now<\/dt><dd>9 min 30 s /);
+    expect(res.text).toContain('for the leg to your phone');
+  });
+});
