@@ -66,7 +66,7 @@ export function ratesRoutes(deps: RatesRoutesDeps) {
 
   async function preview(req: Request, typed: string): Promise<PreviewView> {
     if (!typed.trim()) return previewView(typed, undefined, currency, Boolean(req.user), 0);
-    const summary = req.user ? await wallet.summary(req.user.id) : undefined;
+    const summary = req.user ? await wallet.peek(req.user.id) : undefined;
     const quote = rates.quote({
       to: typed,
       from: req.user?.phoneVerifiedAt ? (req.user.phoneE164 ?? undefined) : undefined,

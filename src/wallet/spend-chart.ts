@@ -34,7 +34,7 @@ const AXIS_SPACE = 18;
  * Geometry for a bar chart of daily call spend, drawn by the view as plain SVG (no script, no inline style),
  * so it works under the strict CSP and without JavaScript.
  */
-export function spendChart(days: DaySpend[], currency: string, size = { width: 600, height: 160 }): SpendChart {
+export function spendChart(days: DaySpend[], currency: string, size = { width: 360, height: 150 }): SpendChart {
   const plotHeight = size.height - PLOT_TOP - AXIS_SPACE;
   const max = Math.max(...days.map((d) => d.spentMicros), 0);
   const scaleMax = niceCeiling(max);

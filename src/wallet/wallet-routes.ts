@@ -34,7 +34,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
   const money = (micros: number) => formatMoney(micros, currency);
 
   async function pageModel(userId: number, page: number) {
-    const [summary, ledger, spend] = await Promise.all([wallet.summary(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30)]);
+    const [summary, ledger, spend] = await Promise.all([wallet.peek(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30)]);
     return {
       title: 'Wallet',
       balance: money(summary.balanceMicros),

@@ -10,6 +10,8 @@ import {
   type LedgerKind,
   type LedgerRecord,
   type WalletContext,
+  type WalletRow,
+  periodOf,
 } from './wallet-store.js';
 
 export interface WalletSummary {
@@ -59,6 +61,28 @@ export class WalletService {
       availableMicros: Math.max(0, wallet.balance_micros - wallet.held_micros),
       freeSecondsAvailable: Math.max(0, wallet.free_seconds_left - wallet.free_seconds_held),
       freePeriod: wallet.free_period,
+    };
+  }
+
+  /**
+   * The same figures as summary(), read without a lock or a write: for pages and previews, which must not turn
+   * every page view into a write transaction. A wallet not created yet, or still on last month, reads as renewed.
+   */
+  async peek(userId: number): Promise<WalletSummary> {
+    const row = await this.ctx.db<WalletRow>('wallets').where({ user_id: userId }).first();
+    const period = periodOf(this.ctx.clock.now());
+    const allowance = this.ctx.freeMinutesPerMonth * 60;
+    const balance = Number(row?.balance_micros ?? 0);
+    const held = Number(row?.held_micros ?? 0);
+    const freeHeld = Number(row?.free_seconds_held ?? 0);
+    const freeLeft = row && row.free_period === period ? Number(row.free_seconds_left) : allowance;
+    return {
+      userId,
+      balanceMicros: balance,
+      heldMicros: held,
+      availableMicros: Math.max(0, balance - held),
+      freeSecondsAvailable: Math.max(0, freeLeft - freeHeld),
+      freePeriod: period,
     };
   }
 

@@ -77,6 +77,19 @@ describe('wallet', () => {
   });
 });
 
+describe('peek', () => {
+  it('reads the same figures as summary without creating or locking anything', async () => {
+    const user = await createUser(f.t.db);
+    expect(await f.wallet.peek(user)).toEqual({ userId: user, balanceMicros: 0, heldMicros: 0, availableMicros: 0, freeSecondsAvailable: 600, freePeriod: '2026-11' });
+    expect(await f.t.db('wallets').count({ n: '*' }).first()).toMatchObject({ n: 0 });
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 3_000_000, description: 'Grant' });
+    await f.t.db('wallets').update({ free_seconds_left: 60 });
+    expect(await f.wallet.peek(user)).toEqual(await f.wallet.summary(user));
+    f.clock.set(new Date('2026-12-02T00:00:00Z'));
+    expect((await f.wallet.peek(user)).freeSecondsAvailable).toBe(600);
+  });
+});
+
 describe('free minutes', () => {
   it('are renewed by the monthly job and lazily on next use', async () => {
     const a = await createUser(f.t.db);
