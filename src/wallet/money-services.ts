@@ -13,11 +13,13 @@ export interface MoneyServices {
   /** Credit holds and settlement for the calls feature. */
   callCredit: CallCredit;
   vouchers: VoucherService;
+  /** Display currency (config.money.currency). */
+  currency: string;
 }
 
 /** Builds the money feature's services, sharing one wallet context and rating policy. */
 export function moneyServices(deps: { db: Db; clock: Clock; money: Config['money'] }): MoneyServices {
   const rates = new RateDeckService({ db: deps.db, clock: deps.clock });
   const wallet = new WalletService({ db: deps.db, clock: deps.clock, freeMinutesPerMonth: deps.money.freeMinutesPerMonth });
-  return { rates, wallet, callCredit: new CallCredit(wallet.ctx, rates.policy), vouchers: new VoucherService(wallet.ctx) };
+  return { rates, wallet, callCredit: new CallCredit(wallet.ctx, rates.policy), vouchers: new VoucherService(wallet.ctx), currency: deps.money.currency };
 }
