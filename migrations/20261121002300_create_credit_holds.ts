@@ -5,6 +5,7 @@ export const { up, down } = createTable('credit_holds', (t) => {
   t.increments('id').primary();
   t.integer('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
   t.string('call_sid', 64).notNullable().unique();
+  t.string('description', 200).nullable();
   t.bigInteger('amount_micros').notNullable();
   t.integer('free_seconds').notNullable();
   t.integer('max_seconds').notNullable();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
@@ -15,6 +16,8 @@ export interface HoldRequest {
   minimumSeconds?: number;
   /** An extra ceiling (e.g. a daily spend cap turned into seconds). */
   maxSeconds?: number;
+  /** What the call was, for the ledger: e.g. "+44 20 7946 0958 (United Kingdom)". */
+  description?: string;
 }
 
 export interface CallHold {
@@ -54,6 +57,7 @@ export class HoldNotFoundError extends Error {
 interface HoldRecord {
   user_id: number;
   call_sid: string;
+  description: string | null;
   amount_micros: number | string;
   free_seconds: number;
   max_seconds: number;
@@ -98,6 +102,7 @@ export class CallCredit {
       await trx('credit_holds').insert({
         user_id: request.userId,
         call_sid: request.callSid,
+        description: request.description?.slice(0, 200) ?? null,
         amount_micros: amount,
         free_seconds: freeSeconds,
         max_seconds: maxSeconds,
@@ -179,7 +184,7 @@ export class CallCredit {
       await appendEntry(trx, this.ctx, after, {
         kind: 'call_charge',
         amountMicros: -charged,
-        description: `Call, ${request.bridgedSeconds} s`,
+        description: `Call${hold.description ? ` to ${hold.description}` : ''}, ${formatDuration(request.bridgedSeconds)}`,
         reference: hold.call_sid,
         idempotencyKey: `call:${hold.call_sid}`,
       });

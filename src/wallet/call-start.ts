@@ -55,6 +55,7 @@ export async function startCallCredit(money: MoneyServices, input: CallStartInpu
       tariffs: { first: firstLegRate, bridged: destination.rate },
       firstLegExtraSeconds: dialTimeoutSeconds,
       minimumSeconds: input.minimumSeconds ?? 60,
+      description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
       ...(input.maxSeconds !== undefined ? { maxSeconds: input.maxSeconds } : {}),
     });
     return { ok: true, hold, e164: destination.e164, destinationRate: destination.rate, firstLegRate, timeLimitSeconds: hold.maxSeconds, dialTimeoutSeconds };

@@ -39,6 +39,8 @@ describe('startCallCredit', () => {
     expect(start.hold.amountMicros).toBe(1_000_000);
     const settled = await money.callCredit.settle({ callSid: 'call-1', firstLegSeconds: 100, bridgedSeconds: 75 });
     expect(settled.chargedMicros).toBe(2 * 10_000 + 2 * 90_000);
+    const [entry] = (await money.wallet.ledger(user)).entries;
+    expect(entry).toMatchObject({ kind: 'call_charge', description: 'Call to +442079460958 (United Kingdom), 1 min 15 s', reference: 'call-1' });
   });
 
   it('refuses disabled, premium and unrated destinations, and too little credit, without holding anything', async () => {
