@@ -47,6 +47,14 @@ describe('legCost', () => {
     );
   });
 
+  it('prices a two-leg call monotonically in talk time', () => {
+    fc.assert(
+      fc.property(rateArb, rateArb, fc.nat(7200), fc.nat(600), fc.constantFrom(0, 30), (first, bridged, t, more, extra) => {
+        expect(callCost({ first, bridged }, t + more, extra)).toBeGreaterThanOrEqual(callCost({ first, bridged }, t, extra));
+      }),
+    );
+  });
+
   it('bills both legs of a call, the first one including the ring time allowance', () => {
     const first = rate({ sellPerMinMicros: 10_000 });
     const bridged = rate({ sellPerMinMicros: 200_000 });
