@@ -92,7 +92,8 @@ export class CallCredit {
       if (existing) return existingHold(existing, request.userId);
       const available = wallet.balance_micros - wallet.held_micros;
       const ceiling = Math.min(this.policy.maxCallSeconds, request.maxSeconds ?? Infinity);
-      const freeSeconds = Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling);
+      // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
+      const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
       const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy: this.policy }), ceiling - freeSeconds);
       const maxSeconds = freeSeconds + paidSeconds;
       const amount = callCost(request.tariffs, paidSeconds, extra, this.policy);

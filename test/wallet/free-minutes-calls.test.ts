@@ -23,6 +23,17 @@ describe('free minutes on calls', () => {
     ]);
   });
 
+  it('survive a renewal to a smaller allowance while a call holds last month\'s minutes', async () => {
+    const user = await createUser(f.t.db);
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'Grant' });
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 300 });
+    await f.t.db('wallets').update({ free_seconds_left: 60 });
+    const second = await f.calls.hold({ userId: user, callSid: 'CA2', tariffs, maxSeconds: 120 });
+    expect(second).toMatchObject({ freeSeconds: 0, maxSeconds: 120, amountMicros: 200_000 });
+    await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 200, bridgedSeconds: 200 });
+    expect((await f.wallet.summary(user)).freeSecondsAvailable).toBe(0);
+  });
+
   it('let a user with no credit call on free minutes alone', async () => {
     const user = await createUser(f.t.db);
     const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
