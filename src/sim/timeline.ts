@@ -1,7 +1,7 @@
 /**
  * Simulated time. The clock runs `speed` times faster than real time (speed 100: a 75 s call takes 0.75 s).
- * Each call session keeps its own cursor, advanced to the exact scheduled instant when one of its timers fires, so
- * durations between timer-driven events are exact at any speed. Webhook round trips take no simulated time
+ * Call sessions keep their own cursor (see Timeline), advanced to the exact scheduled instant of each timer, so
+ * durations between timer-driven events are exact at any speed. Synchronous webhooks take no simulated time
  * (simulator assumption: otherwise real HTTP latency multiplied by the speed would leak into CallDuration).
  */
 export class SimClock {
@@ -27,50 +27,78 @@ export interface WaitOptions<T> {
   signal?: AbortSignal;
 }
 
-/** The simulated-time cursor of one call session (a parent leg and its children). */
+interface Scheduled {
+  target: number;
+  order: number;
+  fire: () => void;
+}
+
+/**
+ * The simulated time of one call session (a parent leg and its children): a discrete-event scheduler. Its timers
+ * fire strictly in simulated-time order, one real setTimeout at a time, and the clock stands still while the session
+ * waits for a synchronous webhook (pause/resume), so real HTTP latency never reorders or stretches simulated events.
+ */
 export class Timeline {
   private cursor: number;
+  private readonly queue: Scheduled[] = [];
+  private handle: NodeJS.Timeout | null = null;
+  private pauses = 0;
+  private nextOrder = 0;
+
   constructor(private readonly clock: SimClock) {
     this.cursor = clock.now();
   }
   now(): number {
     return this.cursor;
   }
-  /** An event from outside the timeline (REST, a button press) happens at the clock's current time. */
+  /** An event from outside the session (REST, a button press) happens at the clock's current time. */
   touch(): number {
     this.cursor = Math.max(this.cursor, this.clock.now());
     return this.cursor;
+  }
+  /** While paused (a TwiML fetch or action request in flight) no timer of the session fires. */
+  pause(): void {
+    this.pauses++;
+    this.disarm();
+  }
+  resume(): void {
+    this.pauses = Math.max(0, this.pauses - 1);
+    this.arm();
+  }
+  /** Runs `fire` at now + afterMs simulated; returns a cancel function. */
+  schedule(afterMs: number, fire: () => void): () => void {
+    const entry: Scheduled = { target: this.cursor + Math.max(0, afterMs), order: this.nextOrder++, fire };
+    const at = this.queue.findIndex((e) => e.target > entry.target);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, entry);
+    this.arm();
+    return () => {
+      const index = this.queue.indexOf(entry);
+      if (index >= 0) {
+        this.queue.splice(index, 1);
+        if (index === 0) this.arm();
+      }
+    };
   }
   sleep(simMs: number, signal?: AbortSignal): Promise<WaitResult<true>> {
     return this.wait({ timers: [{ afterMs: simMs, value: true as const }], ...(signal ? { signal } : {}) });
   }
   wait<T>(options: WaitOptions<T>): Promise<WaitResult<T>> {
     return new Promise((resolve) => {
-      const handles: NodeJS.Timeout[] = [];
+      const cancels: Array<() => void> = [];
       let settled = false;
       const settle = (result: WaitResult<T>) => {
         if (settled) return;
         settled = true;
-        for (const handle of handles) clearTimeout(handle);
+        for (const cancel of cancels) cancel();
         options.signal?.removeEventListener('abort', onAbort);
         resolve(result);
       };
       // No touch() here: whoever aborts decides the time (a timer-driven hang-up happens at its exact instant).
-      const onAbort = () => {
-        settle({ kind: 'aborted', reason: options.signal?.reason });
-      };
+      const onAbort = () => settle({ kind: 'aborted', reason: options.signal?.reason });
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const base = this.cursor;
       for (const timer of options.timers ?? []) {
-        const target = base + timer.afterMs;
-        handles.push(
-          setTimeout(() => {
-            if (settled) return;
-            this.cursor = Math.max(this.cursor, target);
-            settle({ kind: 'value', value: timer.value });
-          }, this.clock.realDelay(timer.afterMs)),
-        );
+        cancels.push(this.schedule(timer.afterMs, () => settle({ kind: 'value', value: timer.value })));
       }
       options.external?.then((value) => {
         if (settled) return;
@@ -78,6 +106,25 @@ export class Timeline {
         settle({ kind: 'value', value });
       }, () => undefined);
     });
+  }
+
+  private disarm(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+  }
+  private arm(): void {
+    this.disarm();
+    const next = this.queue[0];
+    if (!next || this.pauses > 0) return;
+    this.handle = setTimeout(() => {
+      this.handle = null;
+      const due = this.queue.shift();
+      if (due) {
+        this.cursor = Math.max(this.cursor, due.target);
+        due.fire();
+      }
+      this.arm();
+    }, this.clock.realDelay(next.target - this.cursor));
   }
 }
 

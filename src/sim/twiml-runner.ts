@@ -130,7 +130,8 @@ export class TwimlRunner {
   private readonly lastFailure = new WeakMap<CallLeg, number>();
 
   private async fetch(leg: CallLeg, kind: WebhookKind, url: string, method: 'GET' | 'POST', params: Record<string, string>): Promise<TwimlDocument | null> {
-    const result = await this.webhooks.request(kind, method, url, params, leg.sid);
+    leg.timeline.pause();
+    const result = await this.webhooks.request(kind, method, url, params, leg.sid).finally(() => leg.timeline.resume());
     if (!result.ok) {
       const code = result.status === 0 ? 11205 : 11200;
       this.lastFailure.set(leg, code);
