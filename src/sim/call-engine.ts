@@ -48,6 +48,19 @@ export interface Notice {
 export class CallEngine {
   readonly notices: Notice[] = [];
   private readonly runner: TwimlRunner;
+  /** While set, new REST calls stay queued (as behind Twilio's 1 call/s pacing) until released. */
+  private queueGate: { promise: Promise<void>; release: () => void } | null = null;
+
+  holdQueue(hold: boolean): void {
+    if (hold && !this.queueGate) {
+      let release = () => {};
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      this.queueGate = { promise, release };
+    } else if (!hold && this.queueGate) {
+      this.queueGate.release();
+      this.queueGate = null;
+    }
+  }
 
   constructor(readonly deps: EngineDeps) {
     this.runner = new TwimlRunner(this, deps.webhooks);
@@ -85,8 +98,9 @@ export class CallEngine {
 
   private async runParent(leg: CallLeg): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
+    if (this.queueGate) await this.queueGate.promise;
     if (isTerminal(leg)) return; // canceled while queued: Twilio sends no callbacks at all
-    leg.startTime = leg.dateUpdated = leg.timeline.now();
+    leg.startTime = leg.dateUpdated = leg.timeline.touch();
     this.emit(leg, 'initiated');
     const outcome = await this.ring(leg, leg.timeoutS, leg.hangup.signal);
     if (!outcome.answered) {

@@ -21,6 +21,8 @@ export interface SimulatorControl {
   notices(): Notice[];
   setFaults(settings: FaultSettings, number?: string): void;
   clearFaults(): void;
+  /** Holds new REST calls in "queued" until called again with false (to exercise cancel-while-queued). */
+  holdQueue(hold: boolean): void;
   /** Lets the account call from this number (a purchased number or verified caller ID). */
   addCallerId(number: string): void;
   /** Resolves when no call is active and no webhook is in flight. */
@@ -51,6 +53,7 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     notices: () => [...deps.engine.notices],
     setFaults: (settings, number) => deps.faults.set(settings, number),
     clearFaults: () => deps.faults.clear(),
+    holdQueue: (hold) => deps.engine.holdQueue(hold),
     addCallerId: (number) => void deps.callerIds.add(number),
     waitForIdle: (timeoutMs = 10_000) => deps.tracker.idle(timeoutMs),
     async waitFor(condition, timeoutMs = 5_000) {
@@ -135,6 +138,11 @@ export function controlRouter(control: SimulatorControl, deps: ControlDeps): Rou
   router.delete('/control/faults', (_req, res) => {
     control.clearFaults();
     res.status(204).end();
+  });
+  router.put('/control/queue', (req, res) => {
+    const { hold } = parse(z.object({ hold: z.boolean() }), req.body);
+    control.holdQueue(hold);
+    res.json({ hold });
   });
   router.post('/control/caller-ids', (req, res) => {
     const { number } = parse(z.object({ number: e164 }), req.body);
