@@ -131,7 +131,7 @@ describe('Calls: create, fetch, update, list', () => {
 
   it('lists with filters and pages through next_page_uri', async () => {
     receiver.respond('/twiml', '<Response><Dial><Number>+15005550100</Number></Dial></Response>');
-    const created = [];
+    const created: Array<{ sid: string }> = [];
     for (let i = 0; i < 5; i++) created.push(await client.calls.create({ to: '+15005550110', from: FROM, url: receiver.url('/twiml') }));
     await sim.control.waitForIdle();
     const listed = await client.calls.list({ to: '+15005550110', pageSize: 2 });
@@ -149,9 +149,9 @@ describe('Calls: create, fetch, update, list', () => {
     expect(await client.calls.list({ startTimeBefore: new Date('2001-01-01T00:00:00Z') })).toHaveLength(0);
     const envelope = await fetch(`${sim.url}/2010-04-01/Accounts/${sim.accountSid}/Calls.json?To=%2B15005550110&PageSize=2&Page=1`, {
       headers: { Authorization: `Basic ${Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64')}` },
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
     expect(envelope).toMatchObject({ page: 1, page_size: 2, start: 2, end: 3 });
-    expect(envelope.previous_page_uri).toContain('Page=0');
+    expect(String(envelope.previous_page_uri)).toContain('Page=0');
   });
 });
 
