@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 
 /**
  * Validation of response bodies against Twilio's official OpenAPI description (twilio-oai, shipped in the
  * @twilio-alpha/mcp package). Schemas are read from the package at test time, never copied.
  */
+// ajv-formats is CommonJS: under Node's ESM interop the plugin is the module's `default` export.
+const addFormats = ajvFormats.default;
 const require = createRequire(import.meta.url);
 const specDir = join(dirname(require.resolve('@twilio-alpha/mcp/package.json')), 'twilio-oai', 'spec', 'json');
 
