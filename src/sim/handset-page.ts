@@ -27,9 +27,11 @@ export function handsetPageRouter(handsets: Handsets, info: { readonly url: stri
   router.get('/handsets', (_req, res) => {
     res.type('html').send(eta.render('handset-list', { handsets: handsets.views() }));
   });
-  router.post('/handsets/:number/:button', urlencoded({ extended: false }), (req, res) => {
+  router.post('/handsets/:number/:button', urlencoded({ extended: false }), async (req, res) => {
     const button = String(req.params.button);
     if (button === 'answer' || button === 'decline' || button === 'hangup') handsets.press(String(req.params.number), button);
+    // The call reacts in promise continuations; let them run so the page shows the new state.
+    await new Promise((resolve) => setImmediate(resolve));
     // htmx swaps the list in place; a plain form post (no JavaScript) goes back to the page.
     if (req.get('HX-Request')) res.type('html').send(eta.render('handset-list', { handsets: handsets.views() }));
     else res.redirect(303, '/');
