@@ -116,18 +116,35 @@ export class WebhookSender {
       Accept: '*/*',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=UTF-8';
-    const entry = this.log.add({ direction: 'outbound', kind, method, url: rawUrl, params, callSid, delivery });
-    try {
-      const response = await fetch(target, { method, headers, body, redirect: 'follow', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
-      const text = await response.text();
-      entry.status = response.status;
-      return { ok: response.ok, status: response.status, contentType: response.headers.get('content-type') ?? '', body: text };
-    } catch (error) {
-      entry.error = error instanceof Error ? error.message : String(error);
-      this.logger?.warn({ url: rawUrl, kind, err: entry.error }, 'simulator webhook failed');
-      return { ok: false, status: 0, contentType: '', body: '', error: entry.error };
+    // One deadline for the request and its retry: Twilio caps every call-related HTTP request at 15 s in total.
+    const deadline = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
+    for (let attempt = 1; ; attempt++) {
+      const entry = this.log.add({ direction: 'outbound', kind, method, url: rawUrl, params, callSid, delivery });
+      try {
+        const response = await fetch(target, { method, headers, body, redirect: 'follow', signal: deadline });
+        const text = await response.text();
+        entry.status = response.status;
+        return { ok: response.ok, status: response.status, contentType: response.headers.get('content-type') ?? '', body: text };
+      } catch (error) {
+        entry.error = describeFailure(error);
+        // Twilio's default connection override is rc=1, rp=ct: one retry, only when the connection failed.
+        if (attempt === 1 && isConnectFailure(error) && !deadline.aborted) continue;
+        this.logger?.warn({ url: rawUrl, kind, err: entry.error }, 'simulator webhook failed');
+        return { ok: false, status: 0, contentType: '', body: '', error: entry.error };
+      }
     }
   }
+}
+
+function isConnectFailure(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+}
+
+function describeFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return cause ? `${message} (${cause})` : message;
 }
 
 /** Fisher-Yates, forced to differ from the original order when there is more than one item. */

@@ -81,9 +81,13 @@ describe('TwiML execution', () => {
     await receiver.close();
   });
 
-  it('an unreachable TwiML URL ends the call after the answer (11205)', async () => {
-    const call = await client.calls.create({ to: '+15005550100', from: '+15005550006', url: 'http://127.0.0.1:9/nothing-listens' });
+  it('an unreachable TwiML URL is retried once, then the call ends after the answer (11205)', async () => {
+    const closed = await startReceiver(sim.authToken);
+    const deadUrl = closed.url('/nothing-listens');
+    await closed.close();
+    const call = await client.calls.create({ to: '+15005550100', from: '+15005550006', url: deadUrl });
     await sim.control.waitForIdle();
+    expect(sim.control.log({ callSid: call.sid, kind: 'twiml' }).map((e) => e.error)).toEqual([expect.stringContaining('ECONNREFUSED'), expect.stringContaining('ECONNREFUSED')]);
     expect((await client.calls(call.sid).fetch()).status).toBe('completed');
     expect(sim.control.notices()).toContainEqual(expect.objectContaining({ callSid: call.sid, code: 11205 }));
   });
