@@ -44,6 +44,8 @@ export class Timeline {
   private handle: NodeJS.Timeout | null = null;
   private pauses = 0;
   private nextOrder = 0;
+  /** Real time (performance.now) at which the cursor was last brought up to date. */
+  private syncedAt = performance.now();
 
   constructor(private readonly clock: SimClock) {
     this.cursor = clock.now();
@@ -51,18 +53,27 @@ export class Timeline {
   now(): number {
     return this.cursor;
   }
-  /** An event from outside the session (REST, a button press) happens at the clock's current time. */
+  /**
+   * An event from outside the session (REST, a button press) happens now: the cursor moves on by the real time
+   * elapsed since the session last moved, times the speed, but never past its next timer (which is then overdue
+   * and still happens first) and not at all while a webhook holds the session.
+   */
   touch(): number {
-    this.cursor = Math.max(this.cursor, this.clock.now());
+    if (this.pauses > 0) return this.cursor;
+    const realNow = performance.now();
+    const advanced = this.cursor + (realNow - this.syncedAt) * this.clock.speed;
+    this.cursor = Math.max(this.cursor, Math.min(advanced, this.queue[0]?.target ?? Infinity));
+    this.syncedAt = realNow;
     return this.cursor;
   }
-  /** While paused (a TwiML fetch or action request in flight) no timer of the session fires. */
+  /** While paused (a TwiML fetch or action request in flight) no timer of the session fires and time stands still. */
   pause(): void {
     this.pauses++;
     this.disarm();
   }
   resume(): void {
     this.pauses = Math.max(0, this.pauses - 1);
+    if (this.pauses === 0) this.syncedAt = performance.now();
     this.arm();
   }
   /** Runs `fire` at now + afterMs simulated; returns a cancel function. */
@@ -121,6 +132,7 @@ export class Timeline {
       const due = this.queue.shift();
       if (due) {
         this.cursor = Math.max(this.cursor, due.target);
+        this.syncedAt = performance.now();
         due.fire();
       }
       this.arm();
