@@ -18,6 +18,7 @@ export function handsetPageRouter(handsets: Handsets, info: { readonly url: stri
     res.setHeader('Content-Security-Policy', strictCsp);
     next();
   });
+  router.get('/favicon.ico', (_req, res) => void res.status(204).end());
   router.get('/assets/htmx.min.js', (_req, res) => res.sendFile(htmxFile));
   router.get('/assets/sim.css', (_req, res) => res.sendFile(join(publicDir, 'sim.css')));
 

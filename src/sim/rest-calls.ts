@@ -105,7 +105,9 @@ function parseCreate(req: Request, deps: CallsRouteDeps) {
   const requestedLimit = optionalInt(field(body, 'TimeLimit'), 14_400);
   const timeLimitS = requestedLimit !== null && requestedLimit > 0 ? Math.min(requestedLimit, 86_400) : 14_400;
   const statusCallback = webhookParam(body, 'StatusCallback', 'StatusCallbackMethod');
-  const events = fields(body, 'StatusCallbackEvent').flatMap((v) => v.split(' ')).filter((e) => STATUS_EVENTS.has(e)) as StatusEvent[];
+  // One form field per event. A single space-joined value is not understood by Twilio (observed), so it is
+  // ignored here too rather than silently fixed: the product's request must be right.
+  const events = fields(body, 'StatusCallbackEvent').filter((e) => STATUS_EVENTS.has(e)) as StatusEvent[];
   return {
     accountSid: deps.accountSid, to, from, twiml: twiml ?? null,
     // Twiml is ignored when Url is given.

@@ -82,6 +82,18 @@ describe('Calls: create, fetch, update, list', () => {
     expect(callbacksOf(receiver.received, call.sid, '/status').map((r) => [r.params.CallStatus, r.params.SequenceNumber])).toEqual([['completed', '0']]);
   });
 
+  it('a single space-joined StatusCallbackEvent is not understood (one field per event is required)', async () => {
+    receiver.respond('/twiml', '<Response><Hangup/></Response>');
+    const response = await fetch(`${sim.url}/2010-04-01/Accounts/${sim.accountSid}/Calls.json`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${sim.accountSid}:${sim.authToken}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ To: '+15005550100', From: FROM, Url: receiver.url('/twiml'), StatusCallback: receiver.url('/status'), StatusCallbackEvent: 'initiated ringing answered completed' }).toString(),
+    });
+    const { sid } = (await response.json()) as { sid: string };
+    await sim.control.waitForIdle();
+    expect(callbacksOf(receiver.received, sid, '/status').map((r) => r.params.CallStatus)).toEqual(['completed']);
+  });
+
   it('runs inline Twiml and falls back to FallbackUrl with ErrorCode when the Url fails', async () => {
     const inline = await client.calls.create({ to: '+15005550100', from: FROM, twiml: '<Response><Say>hi</Say></Response>' });
     const viaFallback = await client.calls.create({
