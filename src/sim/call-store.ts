@@ -94,6 +94,9 @@ export class CallStore {
   add(leg: CallLeg): void {
     this.legs.set(leg.sid, leg);
   }
+  delete(sid: string): void {
+    this.legs.delete(sid);
+  }
   get(sid: string): CallLeg | undefined {
     return this.legs.get(sid);
   }

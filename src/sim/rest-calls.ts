@@ -51,7 +51,9 @@ export function callsRouter(deps: CallsRouteDeps): Router {
 
   router.delete(`${base}/:sid.json`, (req, res) => {
     const leg = findCall(req, deps);
+    // Unverified: Twilio's answer to deleting a live call is undocumented; refusing it keeps the call observable.
     if (!isTerminal(leg)) throw new TwilioApiError(400, 21220, 'Invalid call state: Call is still active');
+    deps.store.delete(leg.sid);
     res.status(204).end();
   });
 

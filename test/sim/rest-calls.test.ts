@@ -141,6 +141,18 @@ describe('Calls: create, fetch, update, list', () => {
     expect(callbacksOf(receiver.received, live.sid, '/l').at(-1)!.params).toMatchObject({ CallStatus: 'completed', CallDuration: '30' });
   });
 
+  it('deletes a finished call (then 20404); a live one is refused', async () => {
+    const done = await client.calls.create({ to: '+15005550200', from: FROM, url: receiver.url('/t') });
+    await sim.control.waitFor(() => sim.control.calls().find((c) => c.sid === done.sid)?.status === 'busy');
+    sim.control.holdQueue(true);
+    const live = await client.calls.create({ to: '+15005550300', from: FROM, url: receiver.url('/t') });
+    expect(await client.calls(done.sid).remove()).toBe(true);
+    expect(await restError(client.calls(done.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+    expect(await restError(client.calls(live.sid).remove())).toMatchObject({ status: 400, code: 21220 });
+    await client.calls(live.sid).update({ status: 'canceled' });
+    sim.control.holdQueue(false);
+  });
+
   it('lists with filters and pages through next_page_uri', async () => {
     receiver.respond('/twiml', '<Response><Dial><Number>+15005550100</Number></Dial></Response>');
     const created: Array<{ sid: string }> = [];

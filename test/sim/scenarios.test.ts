@@ -88,6 +88,7 @@ describe('scenario (a): user answers, DEST answers and hangs up after 75 s', () 
     // P: answered 5 s after initiated; its duration spans DEST setup (1 s) + ringing (6 s) + the 75 s bridge.
     expect(secondsBetween(parent[0]!.params.Timestamp, parent[2]!.params.Timestamp)).toBe(5);
     expect(parent[3]!.params).toMatchObject({ CallDuration: '82', Duration: '2', SipResponseCode: '200' });
+    expect(secondsBetween(parent[2]!.params.Timestamp, parent[3]!.params.Timestamp)).toBe(82);
 
     const twiml = receiver.on('/twiml');
     expect(twiml).toHaveLength(1);
