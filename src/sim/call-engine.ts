@@ -3,6 +3,7 @@ import { type CallLeg, type CallStatus, type CallStore, type HangupReason, type 
 import { countryOf, rfc2822 } from './formats.js';
 import type { Handsets } from './handsets.js';
 import { newSid } from './ids.js';
+import { callPrice } from './pricing.js';
 import { type SimClock, Timeline, type WorkTracker } from './timeline.js';
 import { TwimlRunner } from './twiml-runner.js';
 import type { WebhookSender } from './webhooks.js';
@@ -200,7 +201,7 @@ export class CallEngine {
     leg.durationS = answered ? Math.max(0, Math.floor((now - leg.answeredAt!) / 1000)) : null;
     const rate = answered ? this.deps.pricePerMinute(leg.to) : null;
     // Unanswered calls are not charged; answered ones per started minute, shown as a negative amount.
-    leg.price = rate === null ? null : (-billedMinutes(leg) * Number(rate)).toFixed(5);
+    leg.price = rate === null ? null : callPrice(rate, billedMinutes(leg));
     this.deps.handsets.disconnected(leg.to, leg.sid);
     this.deps.handsets.stopRinging(leg.to, leg.sid);
   }

@@ -66,17 +66,44 @@ export class PriceTable {
   }
 }
 
-/** Header: iso,country,prefix,description,sell_per_min,cost_per_min,...,enabled (disabled rows are skipped). */
+/**
+ * Header: iso,country,prefix,description,sell_per_min,cost_per_min,...,enabled. Disabled rows are skipped; a bad cell
+ * stops the simulator with the line and column named, rather than silently pricing a destination wrong.
+ */
 export function parseRateDeck(text: string): PriceRow[] {
   const records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>;
-  return records
-    .filter((r) => !/^(false|0|no)$/i.test(r.enabled ?? 'true'))
-    .filter((r) => r.prefix && r.cost_per_min && r.iso)
-    .map((r) => ({
+  const rows: PriceRow[] = [];
+  records.forEach((r, index) => {
+    const line = index + 2;
+    const bad = (column: string, expected: string) => new Error(`rate deck line ${line}: ${column} "${r[column] ?? ''}" is not ${expected}`);
+    if (/^(false|0|no)$/i.test(r.enabled ?? 'true')) return;
+    if (!/^[A-Za-z]{2}$/.test(r.iso ?? '')) throw bad('iso', 'a 2-letter ISO country code');
+    if (!/^\+?\d{1,15}$/.test(r.prefix ?? '')) throw bad('prefix', 'a dialling prefix of digits');
+    if (!DECIMAL.test(r.cost_per_min ?? '')) throw bad('cost_per_min', 'a decimal amount such as 0.0140');
+    rows.push({
       iso: r.iso!.toUpperCase(),
-      country: r.country ?? r.iso!,
+      country: r.country || r.iso!.toUpperCase(),
       prefix: r.prefix!.replace(/^\+/, ''),
       description: r.description || r.country || r.iso!,
       costPerMinute: r.cost_per_min!,
-    }));
+    });
+  });
+  return rows;
+}
+
+const DECIMAL = /^\d+(\.\d{1,6})?$/;
+
+/**
+ * Twilio's call price: a negative amount with five decimals for the billed minutes, computed in integer
+ * micro-dollars so no binary fraction creeps in.
+ */
+export function callPrice(ratePerMinute: string, minutes: number): string {
+  if (!DECIMAL.test(ratePerMinute)) throw new Error(`not a decimal rate: ${ratePerMinute}`);
+  const [whole, fraction = ''] = ratePerMinute.split('.');
+  const micros = Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0'));
+  const totalMicros = micros * minutes;
+  const hundredThousandths = Math.floor((totalMicros + 5) / 10);
+  const text = String(hundredThousandths).padStart(6, '0');
+  const amount = `${text.slice(0, -5)}.${text.slice(-5)}`;
+  return hundredThousandths === 0 ? '0.00000' : `-${amount}`;
 }

@@ -66,6 +66,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   const prices = PriceTable.load(options.rateDeckFile);
   const webhooks = new WebhookSender(authToken, log, faults, clock, tracker, options.logger);
   const engine = new CallEngine({ store, handsets, webhooks, clock, tracker, pricePerMinute: (n) => prices.pricePerMinute(n), logger: options.logger });
+  webhooks.onStatusCallbackFailure = (callSid, message) => engine.notice(callSid, 15003, message);
   const verify = new VerifyService(SIM_VERIFY_SERVICE_SID, accountSid, clock, handsets);
   const callerIds = new Set([SIM_CALLER_ID, ...(options.callerIds ?? [])]);
   const controlDeps = { engine, store, handsets, faults, log, tracker, callerIds };

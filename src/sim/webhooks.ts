@@ -54,6 +54,8 @@ const WEBHOOK_TIMEOUT_MS = 15_000;
 /** Sends webhooks exactly as Twilio signs them. */
 export class WebhookSender {
   private readonly heldForShuffle = new Map<string, Array<() => void>>();
+  /** Told when a status callback gets a 4xx/5xx or no answer (Twilio's debugger warning 15003). */
+  onStatusCallbackFailure: (callSid: string, message: string) => void = () => undefined;
 
   constructor(
     private readonly authToken: string,
@@ -79,7 +81,8 @@ export class WebhookSender {
     const deliver = () => {
       const send = async () => {
         if (faults.delayWebhooksMs) await new Promise((r) => setTimeout(r, this.clock.realDelay(faults.delayWebhooksMs!)));
-        await this.send('status-callback', method, url, params, callSid, 'sent');
+        const result = await this.send('status-callback', method, url, params, callSid, 'sent');
+        if (!result.ok) this.onStatusCallbackFailure(callSid, `status callback ${url} answered ${result.status || result.error}`);
         if (faults.duplicateWebhooks) await this.send('status-callback', method, url, params, callSid, 'duplicate');
       };
       void this.tracker.track(send());

@@ -75,11 +75,13 @@ describe('Calls: create, fetch, update, list', () => {
     expect(fetched.endTime).toBeInstanceOf(Date);
   });
 
-  it('without StatusCallbackEvent only "completed" is sent', async () => {
+  it('without StatusCallbackEvent only "completed" is sent; a failing callback is a 15003 warning', async () => {
     receiver.respond('/twiml', '<Response><Hangup/></Response>');
     const call = await client.calls.create({ to: '+15005550100', from: FROM, url: receiver.url('/twiml'), statusCallback: receiver.url('/status') });
+    const failing = await client.calls.create({ to: '+15005550200', from: FROM, url: receiver.url('/twiml'), statusCallback: 'http://127.0.0.1:1/unreachable' });
     await sim.control.waitForIdle();
     expect(callbacksOf(receiver.received, call.sid, '/status').map((r) => [r.params.CallStatus, r.params.SequenceNumber])).toEqual([['completed', '0']]);
+    expect(sim.control.notices().filter((n) => n.code === 15003).map((n) => n.callSid)).toEqual([failing.sid]);
   });
 
   it('a single space-joined StatusCallbackEvent is not understood (one field per event is required)', async () => {
