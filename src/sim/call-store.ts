@@ -6,6 +6,11 @@ export type CallStatus = 'queued' | 'ringing' | 'in-progress' | 'completed' | 'b
 export type StatusEvent = 'initiated' | 'ringing' | 'answered' | 'completed';
 export type HangupReason = 'far-end' | 'api-completed' | 'api-canceled' | 'time-limit' | 'parent' | 'twiml';
 
+/** The events a status callback can subscribe to. */
+export function isStatusEvent(value: string): value is StatusEvent {
+  return value === 'initiated' || value === 'ringing' || value === 'answered' || value === 'completed';
+}
+
 export const TERMINAL: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export interface Webhook {

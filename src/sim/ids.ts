@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** A Twilio-style SID: two-letter prefix and 32 lower-case hex digits. */
-export function newSid(prefix: 'CA' | 'PN' | 'VE' | 'VL' | 'PA'): string {
+export function newSid(prefix: 'CA' | 'VE' | 'VL'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 

@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import type { Request } from 'express';
 import type { CallEngine } from './call-engine.js';
-import { type CallLeg, type CallStore, type StatusEvent, type Webhook, callJson, isTerminal } from './call-store.js';
+import { type CallLeg, type CallStore, type StatusEvent, type Webhook, callJson, isStatusEvent, isTerminal } from './call-store.js';
 import { TwilioApiError, notFound } from './errors.js';
 import { isE164 } from './formats.js';
 import { MAGIC_INVALID_NUMBER } from './handsets.js';
-import { newSid } from './ids.js';
 import { field, fields } from './rest-common.js';
 
 export interface CallsRouteDeps {
@@ -16,7 +15,6 @@ export interface CallsRouteDeps {
   callerIds: Set<string>;
 }
 
-const STATUS_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 const CALL_STATUSES = new Set(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 /** POST/GET /2010-04-01/Accounts/{AccountSid}/Calls[.json|/{Sid}.json] */
@@ -109,7 +107,7 @@ function parseCreate(req: Request, deps: CallsRouteDeps) {
   const statusCallback = webhookParam(body, 'StatusCallback', 'StatusCallbackMethod');
   // One form field per event. A single space-joined value is not understood by Twilio (observed), so it is
   // ignored here too rather than silently fixed: the product's request must be right.
-  const events = fields(body, 'StatusCallbackEvent').filter((e) => STATUS_EVENTS.has(e)) as StatusEvent[];
+  const events = fields(body, 'StatusCallbackEvent').filter(isStatusEvent);
   return {
     accountSid: deps.accountSid, to, from, twiml: twiml ?? null,
     // Twiml is ignored when Url is given.
@@ -188,7 +186,7 @@ function listCalls(req: Request, deps: CallsRouteDeps) {
     next_page_uri: hasNext && last ? pageUri(page + 1, `PA${last.sid}`) : null,
     page,
     page_size: pageSize,
-    previous_page_uri: page > 0 ? pageUri(page - 1, `PB${calls[0]?.sid ?? newSid('CA')}`) : null,
+    previous_page_uri: page > 0 ? pageUri(page - 1, calls[0] ? `PB${calls[0].sid}` : undefined) : null,
     start,
     uri: pageUri(page),
   };

@@ -46,6 +46,11 @@ export const twilioErrors: ErrorRequestHandler = (err: unknown, _req: Request, r
   sendTwilioError(res, new TwilioApiError(500, 20500, 'Internal Server Error'));
 };
 
+/** Scheme and host the request came to: absolute URLs in responses point back at this simulator. */
+export function requestOrigin(req: Request): string {
+  return `${req.protocol}://${req.get('host')}`;
+}
+
 /** A single form value (repeated keys take the last one), or undefined. */
 export function field(body: Record<string, unknown> | undefined, name: string): string | undefined {
   const value = body?.[name];

@@ -1,11 +1,9 @@
 import { Router } from 'express';
-import type { Request } from 'express';
 import { notFound } from './errors.js';
 import { isE164 } from './formats.js';
 import { type PriceTable, US_INBOUND } from './pricing.js';
+import { requestOrigin } from './rest-common.js';
 
-/** Absolute URLs point back at this simulator, so the SDK's next_page_url and resource urls stay on it. */
-const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
 /** Pricing v2 Voice: Countries (list, fetch) and Numbers (fetch). Prices are strings, as Twilio sends them. */
 export function pricingRouter(prices: PriceTable): Router {
@@ -17,10 +15,10 @@ export function pricingRouter(prices: PriceTable): Router {
     const page = Math.max(0, Number.parseInt(q.Page ?? '0', 10) || 0);
     const all = prices.countries();
     const slice = all.slice(page * pageSize, (page + 1) * pageSize);
-    const url = (n: number) => `${origin(req)}/v2/Voice/Countries?PageSize=${pageSize}&Page=${n}`;
+    const url = (n: number) => `${requestOrigin(req)}/v2/Voice/Countries?PageSize=${pageSize}&Page=${n}`;
     const last = slice[slice.length - 1];
     res.json({
-      countries: slice.map((c) => ({ country: c.country, iso_country: c.iso, url: `${origin(req)}/v2/Voice/Countries/${c.iso}` })),
+      countries: slice.map((c) => ({ country: c.country, iso_country: c.iso, url: `${requestOrigin(req)}/v2/Voice/Countries/${c.iso}` })),
       meta: {
         first_page_url: url(0),
         key: 'countries',
@@ -49,7 +47,7 @@ export function pricingRouter(prices: PriceTable): Router {
         origination_prefixes: ['ALL'],
       })),
       price_unit: 'USD',
-      url: `${origin(req)}/v2/Voice/Countries/${iso}`,
+      url: `${requestOrigin(req)}/v2/Voice/Countries/${iso}`,
     });
   });
 
@@ -67,7 +65,7 @@ export function pricingRouter(prices: PriceTable): Router {
       origination_number: origination,
       outbound_call_prices: [{ base_price: row.costPerMinute, current_price: row.costPerMinute, origination_prefixes: ['ALL'] }],
       price_unit: 'USD',
-      url: `${origin(req)}/v2/Voice/Numbers/${encodeURIComponent(number)}`,
+      url: `${requestOrigin(req)}/v2/Voice/Numbers/${encodeURIComponent(number)}`,
     });
   });
 

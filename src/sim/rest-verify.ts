@@ -1,10 +1,8 @@
 import { Router } from 'express';
-import type { Request } from 'express';
 import { notFound } from './errors.js';
-import { field } from './rest-common.js';
+import { field, requestOrigin } from './rest-common.js';
 import type { VerifyService } from './verify.js';
 
-const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
 /** Verify v2: Verifications (create, fetch, update) and VerificationCheck, for the simulator's one service. */
 export function verifyRouter(service: VerifyService): Router {
@@ -19,19 +17,19 @@ export function verifyRouter(service: VerifyService): Router {
   router.post(`${base}/Verifications`, (req, res) => {
     const body = req.body as Record<string, unknown>;
     const v = service.start(field(body, 'To'), field(body, 'Channel'), field(body, 'CustomCode'));
-    res.status(201).json(service.json(v, origin(req)));
+    res.status(201).json(service.json(v, requestOrigin(req)));
   });
 
   router.get(`${base}/Verifications/:sid`, (req, res) => {
     const v = service.fetch(String(req.params.sid));
     if (!v) throw notFound(req.originalUrl);
-    res.json(service.json(v, origin(req)));
+    res.json(service.json(v, requestOrigin(req)));
   });
 
   router.post(`${base}/Verifications/:sid`, (req, res) => {
     const v = service.update(String(req.params.sid), field(req.body as Record<string, unknown>, 'Status'));
     if (!v) throw notFound(req.originalUrl);
-    res.json(service.json(v, origin(req)));
+    res.json(service.json(v, requestOrigin(req)));
   });
 
   router.post(`${base}/VerificationCheck`, (req, res) => {

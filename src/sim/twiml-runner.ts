@@ -1,5 +1,5 @@
 import type { CallEngine } from './call-engine.js';
-import type { CallLeg, StatusEvent } from './call-store.js';
+import { type CallLeg, isStatusEvent } from './call-store.js';
 import { isE164 } from './formats.js';
 import { type DialSpec, type TwimlVerb, TwimlError, parseTwiml } from './twiml.js';
 import type { WebhookKind, WebhookSender } from './webhooks.js';
@@ -13,7 +13,6 @@ interface TwimlDocument {
 /** Simulated speaking rate for <Say>, and the assumed length of a <Play> file: assumptions, not Twilio facts. */
 const SAY_MS_PER_CHAR = 60;
 const PLAY_MS = 3_000;
-const STATUS_EVENTS: ReadonlySet<string> = new Set(['initiated', 'ringing', 'answered', 'completed']);
 
 /** Executes the TwiML a parent leg receives: fetch, verbs in order, Redirect, Dial with its action. */
 export class TwimlRunner {
@@ -73,7 +72,7 @@ export class TwimlRunner {
       dialStatus = 'failed';
     } else {
       const callback = target.statusCallback ? this.resolve(parent, target.statusCallback, base) : null;
-      const events = target.statusCallbackEvents.filter((e): e is StatusEvent => STATUS_EVENTS.has(e));
+      const events = target.statusCallbackEvents.filter(isStatusEvent);
       // Default callerId: the parent's From (simulator assumption, open question in the reference).
       child = this.engine.createChild(parent, target.number, spec.callerId ?? parent.from,
         callback ? { url: callback, method: target.statusCallbackMethod } : null, events, spec.timeoutS, spec.timeLimitS);

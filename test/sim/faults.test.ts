@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { type Receiver, startReceiver } from './helpers/receiver.js';
+import { restError } from './helpers/errors.js';
 
 const FROM = '+15005550006';
 const EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
@@ -29,14 +30,6 @@ async function call(to: string) {
   return client.calls.create({ to, from: FROM, url: receiver.url('/twiml'), statusCallback: receiver.url('/status'), statusCallbackEvent: EVENTS });
 }
 
-async function restError(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { status: number; code: number };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const statusOf = (sid: string) => receiver.on('/status').filter((r) => r.params.CallSid === sid);
 

@@ -5,15 +5,8 @@ import type { Twilio } from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
+import { restError } from './helpers/errors.js';
 
-async function restError(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { status: number; code: number; message: string };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const RATE_DECK = [
   'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled',

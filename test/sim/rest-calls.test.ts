@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { type Receiver, callbacksOf, secondsBetween, startReceiver } from './helpers/receiver.js';
+import { restError } from './helpers/errors.js';
 
 const FROM = '+15005550006';
 let sim: RunningSimulator;
@@ -23,15 +24,6 @@ afterEach(async () => {
   await receiver.close();
 });
 
-/** Runs a promise expected to fail and returns the SDK's RestException. */
-async function restError(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { status: number; code: number; message: string; moreInfo: string };
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('createTwilioClient', () => {
   it('points the api, pricing and verify domains at apiBase and leaves the others alone', () => {
