@@ -4,8 +4,10 @@ import { isE164 } from './formats.js';
 import { type PriceTable, US_INBOUND } from './pricing.js';
 import { requestOrigin } from './rest-common.js';
 
-
-/** Pricing v2 Voice: Countries (list, fetch) and Numbers (fetch). Prices are strings, as Twilio sends them. */
+/**
+ * Pricing v2 Voice: Countries (list, fetch) and Numbers (fetch). Prices are strings, as Twilio sends them; absolute
+ * URLs point back at this simulator so the SDK's next_page_url stays on it.
+ */
 export function pricingRouter(prices: PriceTable): Router {
   const router = Router({ caseSensitive: true, strict: true });
 
