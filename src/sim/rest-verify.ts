@@ -3,7 +3,6 @@ import { notFound } from './errors.js';
 import { field, requestOrigin } from './rest-common.js';
 import type { VerifyService } from './verify.js';
 
-
 /** Verify v2: Verifications (create, fetch, update) and VerificationCheck, for the simulator's one service. */
 export function verifyRouter(service: VerifyService): Router {
   const router = Router({ caseSensitive: true, strict: true });
