@@ -115,6 +115,7 @@ export class WebhookSender {
     const headers: Record<string, string> = {
       'X-Twilio-Signature': signature,
       'I-Twilio-Idempotency-Token': randomUUID(),
+      // Unverified: the User-Agent commonly seen on Twilio webhooks; the reference could not confirm it.
       'User-Agent': 'TwilioProxy/1.1',
       Accept: '*/*',
     };

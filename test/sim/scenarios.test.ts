@@ -262,3 +262,19 @@ describe('scenario (g): user hangs up while DEST is ringing', () => {
     expectAllSigned();
   });
 });
+
+describe('REST TimeLimit on the parent while bridged', () => {
+  it('ends both legs at the limit; the action still comes, with CallStatus=completed', async () => {
+    receiver = await startReceiver(sim.authToken);
+    sim.control.setBehaviour(USER, { kind: 'answer', answerAfterS: 2 });
+    sim.control.setBehaviour(DEST, { kind: 'answer', answerAfterS: 4 });
+    receiver.respond('/twiml', `<Response><Dial action="/dial-action"><Number statusCallback="/child-status" statusCallbackEvent="answered completed">${DEST}</Number></Dial></Response>`);
+    const call = await client.calls.create({ to: USER, from: CALLER_ID, url: receiver.url('/twiml'), timeLimit: 60, statusCallback: receiver.url('/parent-status') });
+    await sim.control.waitForIdle();
+    const C = childSidOf(call.sid);
+    expect(callbacksOf(receiver.received, call.sid, '/parent-status')[0]!.params).toMatchObject({ CallStatus: 'completed', CallDuration: '60', Duration: '1' });
+    // The child rang for 1 s setup + 4 s, so it was bridged for the remaining 55 s.
+    expect(callbacksOf(receiver.received, C, '/child-status').map((r) => [r.params.CallStatus, r.params.CallDuration])).toEqual([['in-progress', undefined], ['completed', '55']]);
+    expect(receiver.on('/dial-action')[0]!.params).toMatchObject({ CallStatus: 'completed', DialCallStatus: 'completed', DialCallDuration: '55', DialBridged: 'true' });
+  });
+});
