@@ -76,7 +76,8 @@ export class CallEngine {
       answeredAt: null, endTime: null, durationS: null, price: null, sipResponseCode: null,
       statusCallback: input.statusCallback, statusEvents: new Set(input.statusEvents), sequenceNumber: 0,
       twiml: input.twiml, inlineTwiml: input.inlineTwiml, fallback: input.fallback, timeoutS: input.timeoutS,
-      timeLimitS: input.timeLimitS, timeline, hangup: new AbortController(), timeLimitChanged: () => undefined,
+      timeLimitS: input.timeLimitS, timeline, hangup: new AbortController(), redirect: new AbortController(),
+      pendingRedirect: null, timeLimitChanged: () => undefined,
     };
     this.deps.store.add(leg);
     void this.deps.tracker.track(this.runParent(leg).catch((err) => this.crashed(leg, err)));
@@ -91,7 +92,7 @@ export class CallEngine {
       to, from, status: 'ringing', dateCreated: now, dateUpdated: now, startTime: now, answeredAt: null, endTime: null,
       durationS: null, price: null, sipResponseCode: null, statusCallback, statusEvents: new Set(events), sequenceNumber: 0,
       twiml: null, inlineTwiml: null, fallback: null, timeoutS, timeLimitS, timeline: parent.timeline,
-      hangup: new AbortController(), timeLimitChanged: () => undefined,
+      hangup: new AbortController(), redirect: new AbortController(), pendingRedirect: null, timeLimitChanged: () => undefined,
     };
     this.deps.store.add(leg);
     return leg;
@@ -188,6 +189,13 @@ export class CallEngine {
     else this.endLeg(leg, 'canceled', 487);
     leg.hangup.abort(reason);
     return true;
+  }
+
+  /** A REST update with Url or Twiml: the running TwiML (and any <Dial>) stops and the new TwiML takes over. */
+  redirect(leg: CallLeg, target: { webhook: Webhook } | { twiml: string }): void {
+    leg.timeline.touch();
+    leg.pendingRedirect = target;
+    leg.redirect.abort('redirect');
   }
 
   /** Sets the terminal state once; later calls are no-ops. */

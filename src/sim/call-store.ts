@@ -47,6 +47,9 @@ export interface CallLeg {
   timeline: Timeline;
   /** Aborted with a HangupReason when someone ends the leg (far end, REST, time limit, parent). */
   hangup: AbortController;
+  /** Aborted when a REST update redirects the live call to new TwiML (pendingRedirect); renewed once taken. */
+  redirect: AbortController;
+  pendingRedirect: { webhook: Webhook } | { twiml: string } | null;
   /** Re-armed whenever the REST TimeLimit changes mid-call. */
   timeLimitChanged: () => void;
 }

@@ -130,13 +130,15 @@ function updateCall(req: Request, leg: CallLeg, engine: CallEngine): void {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const status = field(body, 'Status');
   const timeLimit = field(body, 'TimeLimit');
-  const redirect = field(body, 'Url') ?? field(body, 'Twiml');
+  const url = webhookParam(body, 'Url', 'Method');
+  const twiml = url ? undefined : field(body, 'Twiml');
   if (status !== undefined && status !== 'canceled' && status !== 'completed') {
     throw new TwilioApiError(400, 20001, `Invalid Status: ${status}. Must be canceled or completed`);
   }
-  if (redirect !== undefined) {
+  if (url || twiml !== undefined) {
     if (leg.status !== 'in-progress') throw new TwilioApiError(400, 21220, 'Unable to update record. Call is not in-progress. Cannot redirect.');
-    engine.notice(leg.sid, 21220, 'Redirecting a live call is not simulated; the redirect was accepted and ignored');
+    // Only a parent runs TwiML here; redirecting a <Dial> child is not simulated.
+    if (leg.direction !== 'outbound-api') throw new TwilioApiError(400, 21220, 'Redirecting a dialed (child) call is not simulated');
   }
   if (timeLimit !== undefined) {
     const seconds = optionalInt(timeLimit, leg.timeLimitS);
@@ -146,6 +148,8 @@ function updateCall(req: Request, leg: CallLeg, engine: CallEngine): void {
   }
   // canceled hangs up only calls not yet answered; completed ends a call in any state. Updating a finished call
   // returns it unchanged (simulator assumption; the reference leaves it open).
+  if (url) engine.redirect(leg, { webhook: url });
+  else if (twiml !== undefined) engine.redirect(leg, { twiml });
   if (status === 'completed') engine.hangUp(leg, 'api-completed', true);
   if (status === 'canceled' && leg.answeredAt === null) engine.hangUp(leg, 'api-canceled', true);
 }

@@ -21,14 +21,30 @@ export class TwimlRunner {
   /** Runs until the TwiML is exhausted, a Hangup, a failed fetch, or the leg is hung up. */
   async runCall(leg: CallLeg): Promise<void> {
     let doc = await this.initialDocument(leg);
-    while (doc && !leg.hangup.signal.aborted) {
-      doc = await this.runDocument(leg, doc);
+    while (!leg.hangup.signal.aborted) {
+      // A REST redirect wins over whatever the call was doing or had just fetched.
+      if (leg.pendingRedirect) doc = await this.takeRedirect(leg);
+      else if (doc) doc = await this.runDocument(leg, doc);
+      else return;
     }
+  }
+
+  private async takeRedirect(leg: CallLeg): Promise<TwimlDocument | null> {
+    const target = leg.pendingRedirect!;
+    leg.pendingRedirect = null;
+    leg.redirect = new AbortController();
+    if ('twiml' in target) return this.parse(leg, target.twiml, null);
+    return this.fetch(leg, 'redirect', target.webhook.url, target.webhook.method, this.engine.standardParams(leg));
+  }
+
+  /** What interrupts a verb: the call ending, or a REST redirect. */
+  private interruption(leg: CallLeg): AbortSignal {
+    return AbortSignal.any([leg.hangup.signal, leg.redirect.signal]);
   }
 
   /** Returns the next document when control moves (Redirect, Dial action), null when the call should end. */
   private async runDocument(leg: CallLeg, doc: TwimlDocument): Promise<TwimlDocument | null> {
-    const signal = leg.hangup.signal;
+    const signal = this.interruption(leg);
     for (const verb of doc.verbs) {
       if (signal.aborted) return null;
       switch (verb.verb) {
@@ -79,6 +95,8 @@ export class TwimlRunner {
       await this.bridge(parent, child, spec);
       dialStatus = child.status;
     }
+    // Redirected out of the <Dial>: the new TwiML takes over and the action is not requested (simulator assumption).
+    if (parent.pendingRedirect) return { actionRequested: true, next: null };
     if (!spec.action) return { actionRequested: false, next: null };
     const actionUrl = this.resolve(parent, spec.action, base);
     if (!actionUrl) return { actionRequested: true, next: null };
@@ -99,7 +117,7 @@ export class TwimlRunner {
   /** Rings the child and holds the bridge until either side ends it or the Dial timeLimit expires. */
   private async bridge(parent: CallLeg, child: CallLeg, spec: DialSpec): Promise<void> {
     const engine = this.engine;
-    const either = AbortSignal.any([parent.hangup.signal, child.hangup.signal]);
+    const either = AbortSignal.any([this.interruption(parent), child.hangup.signal]);
     engine.emit(child, 'initiated');
     const outcome = await engine.ring(child, spec.timeoutS, either);
     if (outcome.answered) {

@@ -173,6 +173,37 @@ describe('Calls: create, fetch, update, list', () => {
   });
 });
 
+describe('redirecting a live call', () => {
+  it('Twiml or Url on an in-progress call replaces the running TwiML', async () => {
+    receiver.respond('/long', '<Response><Pause length="600"/></Response>');
+    receiver.respond('/next', '<Response><Pause length="3"/><Hangup/></Response>');
+    const inline = await client.calls.create({ to: '+15005550100', from: FROM, url: receiver.url('/long'), statusCallback: receiver.url('/a'), statusCallbackEvent: ['answered', 'completed'] });
+    const byUrl = await client.calls.create({ to: '+15005550100', from: FROM, url: receiver.url('/long'), statusCallback: receiver.url('/b'), statusCallbackEvent: ['answered', 'completed'] });
+    await sim.control.waitFor(() => receiver.on('/a').length > 0 && receiver.on('/b').length > 0);
+    expect((await client.calls(inline.sid).update({ twiml: '<Response><Hangup/></Response>' })).status).toBe('in-progress');
+    await client.calls(byUrl.sid).update({ url: receiver.url('/next'), method: 'GET' });
+    await sim.control.waitForIdle();
+    expect(Number(callbacksOf(receiver.received, inline.sid, '/a')[1]!.params.CallDuration)).toBeLessThan(600);
+    expect(receiver.on('/next')).toMatchObject([{ method: 'GET', params: { CallSid: byUrl.sid, CallStatus: 'in-progress' } }]);
+    const [answered, completed] = callbacksOf(receiver.received, byUrl.sid, '/b');
+    expect(secondsBetween(answered!.params.Timestamp, completed!.params.Timestamp)).toBeLessThan(600);
+    expect(Number(completed!.params.CallDuration)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('redirecting the parent out of a <Dial> hangs up the child and skips the action', async () => {
+    receiver.respond('/dial', '<Response><Dial action="/action"><Number statusCallback="/child" statusCallbackEvent="answered completed">+15005550100</Number></Dial></Response>');
+    receiver.respond('/after', '<Response><Hangup/></Response>');
+    const call = await client.calls.create({ to: '+15005550100', from: FROM, url: receiver.url('/dial') });
+    await sim.control.waitFor(() => receiver.on('/child').length > 0);
+    await client.calls(call.sid).update({ url: receiver.url('/after') });
+    await sim.control.waitForIdle();
+    expect(receiver.on('/child').map((r) => r.params.CallStatus)).toEqual(['in-progress', 'completed']);
+    expect(receiver.on('/action')).toHaveLength(0);
+    expect(receiver.on('/after')).toHaveLength(1);
+    expect((await client.calls(call.sid).fetch()).status).toBe('completed');
+  });
+});
+
 describe('errors with Twilio codes', () => {
   it('bad credentials: 401 / 20003', async () => {
     const wrong = createTwilioClient({ accountSid: sim.accountSid, authToken: 'wrong', apiBase: sim.url });
