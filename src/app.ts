@@ -21,6 +21,7 @@ import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
+import type { Telephony } from './telephony/telephony.js';
 import { registerRoutes } from './routes.js';
 
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  /** Twilio, real or simulated; absent in tests that place no calls. */
+  telephony?: Telephony;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -41,6 +44,7 @@ export interface Services {
   logger: Logger;
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
+  telephony: Telephony | undefined;
 }
 
 export interface BuiltApp {
@@ -63,6 +67,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     clock,
     logger,
     users,
+    telephony: deps.telephony,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
   };
 
