@@ -21,6 +21,7 @@ import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
+import type { Telephony } from './telephony/telephony.js';
 import { registerRoutes } from './routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  /** Twilio, real or simulated; absent in tests that place no calls. */
+  telephony?: Telephony;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -43,6 +46,7 @@ export interface Services {
   logger: Logger;
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
+  telephony: Telephony | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
 }
@@ -67,6 +71,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     clock,
     logger,
     users,
+    telephony: deps.telephony,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
     money: moneyServices({ db, clock, money: config.money }),
   };

@@ -10,6 +10,8 @@ import { createLogger } from './logger.js';
 import { join } from 'node:path';
 import { dataDir, projectRoot } from './paths.js';
 import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
+import { resolveTwilioSetup, type TwilioSetup } from './sim/embedded.js';
+import { createTelephony } from './telephony/telephony.js';
 
 const started = performance.now();
 
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
   const db = createDb(config.database);
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret });
+  const twilioSetup = await resolveTwilioSetup(config, logger);
+  const telephony = createTelephony(twilioSetup);
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -49,18 +53,20 @@ async function main(): Promise<void> {
   const pruneTimer = setInterval(() => void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed')), 3600_000);
   pruneTimer.unref();
 
-  announce(config, demo.created, performance.now() - started);
+  announce(config, twilioSetup, demo.created, performance.now() - started);
   installShutdown(server, async () => {
     clearInterval(pruneTimer);
+    await twilioSetup.simulator?.close();
     await db.destroy();
   }, logger);
 }
 
-function announce(config: Config, seeded: boolean, startupMs: number): void {
+function announce(config: Config, twilio: TwilioSetup, seeded: boolean, startupMs: number): void {
   const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms)`];
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
-    lines.push('  telephony: Twilio simulator (no Twilio credentials configured)');
+    lines.push(`  telephony: Twilio simulator at ${twilio.apiBase} (no Twilio credentials configured)`);
+    lines.push(`  phones:    open ${twilio.apiBase}/ to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
     lines.push(`  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}${seeded ? ' (just created)' : ''}`);
     lines.push(`  demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
   } else {

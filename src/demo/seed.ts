@@ -1,6 +1,6 @@
 import type { Services } from '../app.js';
 
-export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+15005550100' } as const;
+export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+14155550100' } as const;
 export const DEMO_ADMIN = { email: 'admin@callbridge.test', password: 'admin-password', name: 'Demo Admin' } as const;
 
 /** $5.00 in micro-units: enough for a few minutes to most destinations in the sample deck. */

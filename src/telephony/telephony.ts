@@ -1,0 +1,23 @@
+import type { Twilio } from 'twilio';
+import type { TwilioSetup } from '../sim/embedded.js';
+import { createTwilioClient } from './twilio-client.js';
+
+/** What features need to place calls and check webhooks, whether Twilio is real or simulated. */
+export interface Telephony {
+  client: Twilio;
+  /** Signs and verifies X-Twilio-Signature on our webhook routes. */
+  authToken: string;
+  callerId: string | undefined;
+  verifyServiceSid: string | undefined;
+  simulated: boolean;
+}
+
+export function createTelephony(setup: Pick<TwilioSetup, 'accountSid' | 'authToken' | 'apiBase' | 'callerId' | 'verifyServiceSid' | 'simulator'>): Telephony {
+  return {
+    client: createTwilioClient(setup),
+    authToken: setup.authToken,
+    callerId: setup.callerId,
+    verifyServiceSid: setup.verifyServiceSid,
+    simulated: setup.simulator !== undefined || setup.apiBase !== undefined,
+  };
+}

@@ -1,0 +1,24 @@
+import twilio from 'twilio';
+import type { Twilio } from 'twilio';
+
+export interface TwilioClientOptions {
+  accountSid: string;
+  authToken: string;
+  /** Base URL of a Twilio-compatible server (the simulator); when absent the SDK talks to Twilio itself. */
+  apiBase?: string | undefined;
+}
+
+/**
+ * The app's only way to get a Twilio client: always the real SDK. With apiBase, the api, pricing and verify domains
+ * (the ones callbridge uses) are pointed at it; the SDK builds every URL, including next-page URLs, from these bases.
+ */
+export function createTwilioClient(opts: TwilioClientOptions): Twilio {
+  const client = twilio(opts.accountSid, opts.authToken);
+  if (opts.apiBase) {
+    const base = opts.apiBase.replace(/\/+$/, '');
+    client.api.baseUrl = base;
+    client.pricing.baseUrl = base;
+    client.verify.baseUrl = base;
+  }
+  return client;
+}
