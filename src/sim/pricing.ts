@@ -71,7 +71,8 @@ export class PriceTable {
  * stops the simulator with the line and column named, rather than silently pricing a destination wrong.
  */
 export function parseRateDeck(text: string): PriceRow[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>;
+  // `#` lines are comments in the deck format (data/README.md): data/rates.csv opens with its SAMPLE PRICES note.
+  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true, comment: '#', comment_no_infix: true }) as Array<Record<string, string>>;
   const rows: PriceRow[] = [];
   records.forEach((r, index) => {
     const line = index + 2;
