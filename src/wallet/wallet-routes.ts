@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { formatDuration, formatMoney } from '../money/currency.js';
 import { parseForm, type FieldErrors } from '../http/forms.js';
 import { flash } from '../http/flash.js';
@@ -87,7 +88,8 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       const day = new Date().toISOString().slice(0, 10);
       res.set('Content-Type', 'text/csv; charset=utf-8');
       res.set('Content-Disposition', `attachment; filename="callbridge-ledger-${day}.csv"`);
-      Readable.from(ledgerCsv(wallet.allEntries(req.user!.id))).pipe(res);
+      // pipeline, not pipe: a database error half-way must end the response, not crash the process.
+      await pipeline(Readable.from(ledgerCsv(wallet.allEntries(req.user!.id))), res);
     },
   };
 }
