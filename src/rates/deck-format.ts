@@ -99,20 +99,22 @@ export function columnPositions(header: readonly string[]): ColumnPositions {
 }
 
 /** Validates one data row of our own format; problems go to `errors`, the returned rate is only used if none. */
-export function parseDeckRow(record: readonly string[], at: ColumnPositions, errors: RowErrors): Rate {
+export function parseDeckRow(record: readonly string[], at: ColumnPositions, errors: RowErrors, decimalComma = false): Rate {
   const cell = (column: DeckColumn) => record[at[column]] ?? '';
+  // Spreadsheets that save with `;` usually write decimals with a comma (0,0125).
+  const amount = (column: DeckColumn) => (decimalComma ? cell(column).replace(',', '.') : cell(column));
   const iso = validateIso(cell('iso'), errors);
   const rate: Rate = {
     iso,
     country: validateText(cell('country'), 'country', 100, errors, true),
     prefix: validatePrefix(cell('prefix'), iso, errors),
     description: validateText(cell('description'), 'description', 200, errors, false),
-    sellPerMinMicros: validatePrice(cell('sell_per_min'), 'sell_per_min', errors),
-    costPerMinMicros: validatePrice(cell('cost_per_min'), 'cost_per_min', errors),
+    sellPerMinMicros: validatePrice(amount('sell_per_min'), 'sell_per_min', errors),
+    costPerMinMicros: validatePrice(amount('cost_per_min'), 'cost_per_min', errors),
     firstIncrementS: validateIncrement(cell('first_increment_s'), 'first_increment_s', errors),
     nextIncrementS: validateIncrement(cell('next_increment_s'), 'next_increment_s', errors),
-    connectionFeeMicros: validatePrice(cell('connection_fee'), 'connection_fee', errors),
-    minimumChargeMicros: validatePrice(cell('minimum_charge'), 'minimum_charge', errors),
+    connectionFeeMicros: validatePrice(amount('connection_fee'), 'connection_fee', errors),
+    minimumChargeMicros: validatePrice(amount('minimum_charge'), 'minimum_charge', errors),
     enabled: validateEnabled(cell('enabled'), errors),
   };
   if (errors.errors.length === 0 && rate.sellPerMinMicros < rate.costPerMinMicros) {

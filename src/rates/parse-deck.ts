@@ -35,7 +35,7 @@ export async function parseDeck(source: DeckSource, options: ParseOptions = {}):
   const collector = new Collector(options.maxErrors ?? 100);
   const { input, parser } = openRecords(source, delimiter, false);
   try {
-    await readRecords(parser as AsyncIterable<string[]>, collector, options);
+    await readRecords(parser as AsyncIterable<string[]>, collector, { ...options, decimalComma: delimiter === ';' });
   } catch (err) {
     collector.fatal((err as { lines?: number }).lines ?? 1, csvErrorMessage(err));
   } finally {
@@ -84,7 +84,9 @@ async function recordLines(source: DeckSource, delimiter: string, wanted: Set<nu
   return lines;
 }
 
-async function readRecords(parser: AsyncIterable<string[]>, collector: Collector, options: ParseOptions): Promise<void> {
+type ReadOptions = ParseOptions & { decimalComma: boolean };
+
+async function readRecords(parser: AsyncIterable<string[]>, collector: Collector, options: ReadOptions): Promise<void> {
   let reader: RowReader | undefined;
   let ordinal = 0;
   for await (const record of parser) {
@@ -106,7 +108,7 @@ interface RowReader {
   finish(): void;
 }
 
-function headerReader(header: string[], line: number, collector: Collector, options: ParseOptions): RowReader | undefined {
+function headerReader(header: string[], line: number, collector: Collector, options: ReadOptions): RowReader | undefined {
   const names = header.map((h) => h.trim().toLowerCase());
   if (sameColumns(names, TWILIO_COLUMNS)) return twilioReader(collector, options.twilioMarkupPercentMicros ?? 0);
   const missing = DECK_COLUMNS.filter((c) => !names.includes(c));
@@ -118,14 +120,14 @@ function headerReader(header: string[], line: number, collector: Collector, opti
     collector.atRecord(line, `wrong header (${details || 'duplicate columns'}): expected ${DECK_COLUMNS.join(',')} or Twilio's ${TWILIO_HEADER}`);
     return undefined;
   }
-  return deckReader(columnPositions(names), names.length, collector);
+  return deckReader(columnPositions(names), names.length, collector, options.decimalComma);
 }
 
 function sameColumns(names: string[], expected: readonly string[]): boolean {
   return names.length === expected.length && expected.every((c, i) => names[i] === c);
 }
 
-function deckReader(positions: ColumnPositions, width: number, collector: Collector): RowReader {
+function deckReader(positions: ColumnPositions, width: number, collector: Collector, decimalComma: boolean): RowReader {
   const seen = new Map<string, number>();
   return {
     read(record, line) {
@@ -134,7 +136,7 @@ function deckReader(positions: ColumnPositions, width: number, collector: Collec
         errors.add(undefined, `expected ${width} columns, found ${record.length}`);
         return collector.row(errors, undefined);
       }
-      const rate = parseDeckRow(record, positions, errors);
+      const rate = parseDeckRow(record, positions, errors, decimalComma);
       const first = seen.get(rate.prefix);
       if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${recordRef(first)})`);
       else seen.set(rate.prefix, line);

@@ -45,6 +45,11 @@ describe('parseDeck: our format', () => {
     expect(result.ok && result.rates.map((r) => r.prefix)).toEqual(['44', '447']);
   });
 
+  it('reads decimal commas in `;` files, as European spreadsheets write them', async () => {
+    const result = await parseText(`${HEADER.replaceAll(',', ';')}\nGB;United Kingdom;44;UK;0,0200;0,01;60;60;0;0;true\n`);
+    expect(result.ok && result.rates[0]).toMatchObject({ sellPerMinMicros: 20_000, costPerMinMicros: 10_000 });
+  });
+
   it('accepts columns in any order and quoted cells', async () => {
     const header = 'prefix,iso,country,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
     const result = await parseText(`${header}\n44,GB,"United Kingdom, The",UK,0.02,0.01,60,60,0,0,1\n`);
