@@ -7,7 +7,9 @@ import { PrefixIndex } from '../rating/prefix-index.js';
 import { defaultRatingPolicy, type Rate, type RatingPolicy } from '../rating/rate.js';
 import { DeckImportError } from './deck-errors.js';
 import { parseDeck, type DeckFormat, type DeckSource, type ParseOptions } from './parse-deck.js';
-import { countRates, loadRates, replaceAllRates } from './rate-repository.js';
+import { countRates, loadRates, ratesVersion, replaceAllRates } from './rate-repository.js';
+
+const STALE_CHECK_MS = 5_000;
 
 export interface RateDeckDeps {
   db: Db;
@@ -49,6 +51,8 @@ export class RateDeckService {
   private index = PrefixIndex.build([]);
   private readonly clock: Clock;
   private loaded: Promise<void> | undefined;
+  private version: string | undefined;
+  private checkedAt = 0;
   readonly policy: RatingPolicy;
   readonly ringAllowanceSeconds: number;
 
@@ -59,16 +63,26 @@ export class RateDeckService {
   }
 
   async reload(): Promise<void> {
-    const load = loadRates(this.deps.db).then((rates) => {
-      this.index = PrefixIndex.build(rates);
-    });
+    const load = (async () => {
+      const version = await ratesVersion(this.deps.db);
+      this.index = PrefixIndex.build(await loadRates(this.deps.db));
+      this.version = version;
+      this.checkedAt = this.clock.now().getTime();
+    })();
     this.loaded = load;
     await load;
   }
 
-  /** Loads the deck the first time anyone needs it (routes call this; startup may call reload() earlier). */
+  /**
+   * Loads the deck the first time anyone needs it, and afterwards notices (one primary-key read, at most every
+   * few seconds) when another process, such as scripts/import-rates.ts, has replaced it.
+   */
   async ready(): Promise<void> {
-    await (this.loaded ??= this.reload());
+    if (!this.loaded) return this.reload();
+    await this.loaded;
+    if (this.clock.now().getTime() - this.checkedAt < STALE_CHECK_MS) return;
+    this.checkedAt = this.clock.now().getTime();
+    if ((await ratesVersion(this.deps.db)) !== this.version) await this.reload();
   }
 
   get size(): number {
@@ -88,10 +102,11 @@ export class RateDeckService {
   async importDeck(source: DeckSource, options: ParseOptions = {}): Promise<{ format: DeckFormat; count: number }> {
     const parsed = await parseDeck(source, options);
     if (!parsed.ok) throw new DeckImportError(parsed.errors, parsed.truncated);
-    await replaceAllRates(this.deps.db, parsed.rates, this.clock);
+    this.version = await replaceAllRates(this.deps.db, parsed.rates, this.clock);
     // The rows just committed are exactly these: index them instead of reading 50,000 rows back.
     this.index = PrefixIndex.build(shareStrings(parsed.rates));
     this.loaded = Promise.resolve();
+    this.checkedAt = this.clock.now().getTime();
     return { format: parsed.format, count: parsed.rates.length };
   }
 

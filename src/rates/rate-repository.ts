@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../db/database.js';
 import type { Rate } from '../rating/rate.js';
@@ -77,13 +78,24 @@ export async function countRates(db: Db): Promise<number> {
  * 50,000 rows through knex's builder cost more than the database itself, so rows go in as one prepared
  * statement on SQLite and as hand-built multi-row INSERTs on Postgres.
  */
-export async function replaceAllRates(db: Db, rates: readonly Rate[], clock: Clock): Promise<void> {
+export async function replaceAllRates(db: Db, rates: readonly Rate[], clock: Clock): Promise<string> {
   const now = clock.now().toISOString();
+  const version = `${now} ${randomUUID()}`;
   await db.transaction(async (trx) => {
     await trx('rates').delete();
     if (isSqlite(db)) await insertWithPreparedStatement(trx, rates, now);
     else await insertInChunks(trx, rates, now);
+    await trx('settings').insert({ key: VERSION_KEY, value: version }).onConflict('key').merge();
   });
+  return version;
+}
+
+/** Changes with every import, in the same transaction, so other processes can tell their in-memory deck is stale. */
+const VERSION_KEY = 'rates_version';
+
+export async function ratesVersion(db: Db): Promise<string | undefined> {
+  const row = await db('settings').where({ key: VERSION_KEY }).first<{ value: string } | undefined>('value');
+  return row?.value;
 }
 
 interface SqliteConnection {

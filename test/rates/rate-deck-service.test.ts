@@ -57,6 +57,20 @@ describe('RateDeckService', () => {
     expect(fresh.lookup('33123456789')).toMatchObject({ iso: 'FR', sellPerMinMicros: 20_000, costPerMinMicros: 10_000, enabled: false });
   });
 
+  it('notices, within seconds, a deck another process imported', async () => {
+    const clock = new ManualClock();
+    const web = new RateDeckService({ db: t.db, clock });
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
+    await web.ready();
+    expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.04,0.01,60,60,0,0,true'));
+    await web.ready();
+    expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
+    clock.advance(5_000);
+    await web.ready();
+    expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(40_000);
+  });
+
   it('changes nothing, in the table or in memory, when any row is bad', async () => {
     await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
     const bad = deck('GB,United Kingdom,44,UK,0.05,0.01,60,60,0,0,true', 'FR,France,33,France,-1,0.01,60,60,0,0,true');
