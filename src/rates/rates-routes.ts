@@ -30,6 +30,8 @@ export interface PreviewView {
   perMinute?: string;
   destinationPerMinute?: string;
   ownLegPerMinute?: string | undefined;
+  /** Signed in without a verified phone: the leg to their phone cannot be priced yet. */
+  ownLegUnknown?: boolean;
   longestCall?: string;
   available?: string;
   signedIn: boolean;
@@ -50,6 +52,7 @@ export function previewView(typed: string, quote: Quote | undefined, currency: s
     ownLegPerMinute: quote.firstLegRate ? formatRate(quote.firstLegRate.sellPerMinMicros, currency) : undefined,
     longestCall: formatDuration(quote.maxSeconds),
     available: formatMoney(availableMicros, currency),
+    ownLegUnknown: signedIn && !quote.firstLegRate,
   };
 }
 

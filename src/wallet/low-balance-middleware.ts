@@ -15,7 +15,7 @@ export function lowBalanceBannerMiddleware(deps: { db: Db; thresholdMicros: numb
     const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros);
     if (!banner.show) return next();
     // The layout prints res.locals.banners as HTML; other features may have put their own banner there already.
-    req.app.render('partials/low-balance', { available: formatMoney(banner.availableMicros, deps.currency), path: req.path }, (err, html) => {
+    req.app.render('partials/low-balance', { available: formatMoney(banner.availableMicros, deps.currency) }, (err, html) => {
       if (err) return next(err);
       res.locals.banners = `${String(res.locals.banners ?? '')}${html}`;
       next();

@@ -56,6 +56,13 @@ describe('rates page', () => {
     expect(page.text).toMatch(/id="cost-preview" aria-live="polite">\s*<dl class="facts cost-preview">/);
   });
 
+  it('says when the leg to an unverified phone is not counted yet', async () => {
+    const { agent } = await signedUpAgent(t);
+    const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
+    expect(res.text).toMatch(/Longest call now<\/dt><dd>0 s /);
+    expect(res.text).toContain('Not counting the leg to your own phone');
+  });
+
   it('tells a signed-in user the longest call their credit allows, both legs counted', async () => {
     const { agent } = await signedUpAgent(t);
     const user = (await t.testDb.db('users').first<{ id: number }>())!;
@@ -70,5 +77,6 @@ describe('rates page', () => {
     // stops at 570 s, when the first leg reaches its tenth minute.
     expect(res.text).toMatch(/Longest call now<\/dt><dd>9 min 30 s /);
     expect(res.text).toContain('for the leg to your phone');
+    expect(res.text).not.toContain('Not counting the leg to your own phone');
   });
 });
