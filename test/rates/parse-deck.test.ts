@@ -153,3 +153,21 @@ describe('parseDeck: Twilio price list', () => {
     ]);
   });
 });
+
+describe('applyMarkup', () => {
+  it('never sells below cost and rounds up to a whole micro', async () => {
+    const fc = (await import('fast-check')).default;
+    const { applyMarkup } = await import('../../src/rates/twilio-price-list.js');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000_000 }), fc.integer({ min: 0, max: 500_000_000 }), (cost, percentMicros) => {
+        const sell = applyMarkup(cost, percentMicros);
+        expect(Number.isSafeInteger(sell)).toBe(true);
+        expect(sell).toBeGreaterThanOrEqual(cost);
+        // Exact: sell is the smallest integer >= cost × (1 + percent/100).
+        expect(BigInt(sell) * 100_000_000n >= BigInt(cost) * (100_000_000n + BigInt(percentMicros))).toBe(true);
+        expect(BigInt(sell - 1) * 100_000_000n < BigInt(cost) * (100_000_000n + BigInt(percentMicros)) || sell === 0).toBe(true);
+      }),
+    );
+    expect(applyMarkup(240_000, 25_000_000)).toBe(300_000);
+  });
+});
