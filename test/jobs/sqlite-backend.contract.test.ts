@@ -1,0 +1,4 @@
+import { sqliteStore } from './helpers/backends.js';
+import { defineRepositoryContract } from './helpers/repository-contract.js';
+
+defineRepositoryContract(sqliteStore);
