@@ -63,15 +63,16 @@ export const postgresStore: StoreFactory = {
   async create() {
     // A table and channel of its own per test, so test files can run side by side and leave nothing behind.
     const table = `agenda_jobs_t${randomBytes(5).toString('hex')}`;
-    const make = (notifications = true) =>
-      new PostgresBackend({ connectionString: postgresUrl, tableName: table, channelName: table, disableNotifications: !notifications });
+    // Only the primary creates the schema: concurrent CREATE TRIGGER from several backends fails in PostgreSQL.
+    const make = (notifications: boolean, ensureSchema: boolean) =>
+      new PostgresBackend({ connectionString: postgresUrl, tableName: table, channelName: table, disableNotifications: !notifications, ensureSchema });
     const backends: PostgresBackend[] = [];
-    const primary = make();
+    const primary = make(true, true);
     await primary.connect();
     return {
       repository: primary.repository,
       createBackend: (options = {}) => {
-        const backend = make(options.notifications ?? true);
+        const backend = make(options.notifications ?? true, false);
         backends.push(backend);
         return backend;
       },
