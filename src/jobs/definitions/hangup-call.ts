@@ -1,0 +1,39 @@
+import { exponential, type Agenda, type Job } from 'agenda';
+import type { JobContext } from './job-context.js';
+
+/** Ends a call when its prepaid credit runs out. */
+export const hangupCallJob = 'calls.hangup-at-credit-deadline';
+
+export interface HangupCallData {
+  callId: string;
+}
+
+/** Hanging up takes one API call: a lock older than this means the worker died, and another one takes over. */
+const lockLifetimeMs = 30_000;
+
+export function defineHangupCall(context: JobContext, hangupCall: (callId: string) => Promise<void>): void {
+  context.agenda.define<HangupCallData>(
+    hangupCallJob,
+    async (job: Job<HangupCallData>) => {
+      context.logger.info({ callId: job.attrs.data.callId, jobId: String(job.attrs._id) }, 'hanging up call at its credit deadline');
+      await hangupCall(job.attrs.data.callId);
+    },
+    {
+      priority: 'highest', // money is running out on a live call
+      lockLifetime: context.lockLifetimeMs ?? lockLifetimeMs,
+      // A failed hangup keeps costing money: retry quickly, a few times.
+      backoff: exponential({ delay: 1_000, maxDelay: 30_000, maxRetries: 5 }),
+      removeOnComplete: true,
+    },
+  );
+}
+
+/** One hangup per call: scheduling again moves the existing job to the new deadline (e.g. after a top-up). */
+export async function scheduleHangup(agenda: Agenda, callId: string, at: Date): Promise<void> {
+  await agenda.create<HangupCallData>(hangupCallJob, { callId }).unique({ 'data.callId': callId }).schedule(at).save();
+}
+
+/** Returns how many jobs were removed: 0 when the call had none (already hung up, or never scheduled). */
+export async function cancelHangup(agenda: Agenda, callId: string): Promise<number> {
+  return agenda.cancel({ name: hangupCallJob, data: { callId } });
+}
