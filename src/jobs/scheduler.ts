@@ -11,6 +11,7 @@ import { cancelHoldExpiry, defineExpireHold, scheduleHoldExpiry } from './defini
 import type { JobContext } from './definitions/job-context.js';
 import { defineReconcileCalls, scheduleReconciliation } from './definitions/reconcile-calls.js';
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
+import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
 
@@ -85,7 +86,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async stop({ timeoutMs = 10_000 } = {}) {
       if (!started) return;
       started = false;
-      const drained = await agenda.drain({ timeout: timeoutMs, closeConnection: false });
+      const drained = await drainAgenda(agenda, timeoutMs);
       const released = await releaseQueuedLocks(agenda, name);
       if (backend.ownsConnection) await backend.disconnect();
       logger.info({ ...drained, released }, 'job scheduler stopped');
