@@ -29,7 +29,6 @@ export const { up, down } = createTable('scheduled_jobs', (t) => {
   t.bigInteger('start_date').nullable();
   t.bigInteger('end_date').nullable();
   t.string('skip_days', 64).nullable();
-  // The lock query filters by name and next run time and orders by priority; expired locks are found by locked_at.
-  t.index(['name', 'next_run_at', 'priority'], 'scheduled_jobs_find_and_lock_idx');
-  t.index(['locked_at'], 'scheduled_jobs_locked_at_idx');
+  // Queue size counts due jobs of every name. The lock query's index is in its own migration (it needs DESC).
+  t.index(['next_run_at'], 'scheduled_jobs_next_run_at_idx');
 });

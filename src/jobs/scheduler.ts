@@ -66,7 +66,14 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     options.backend ??
       createJobBackend({ config: options.config, db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) }),
   );
-  const agenda = new Agenda({ backend, name, processEvery: options.processEvery ?? 1000, defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000 });
+  const agenda = new Agenda({
+    backend,
+    name,
+    processEvery: options.processEvery ?? 1000,
+    defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+    // Room for a burst of hangups (concurrency 50) next to the other jobs; Agenda's default is 20.
+    maxConcurrency: 100,
+  });
   logAgendaEvents(agenda, logger);
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers);
   let started = false;

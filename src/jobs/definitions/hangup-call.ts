@@ -20,6 +20,8 @@ export function defineHangupCall(context: JobContext, hangupCall: (callId: strin
     },
     {
       priority: 'highest', // money is running out on a live call
+      // Many calls can hit their deadline in the same second; each hangup mostly waits on the carrier's API.
+      concurrency: 50,
       lockLifetime: context.lockLifetimeMs ?? lockLifetimeMs,
       // A failed hangup keeps costing money: retry quickly, a few times.
       backoff: exponential({ delay: 1_000, maxDelay: 30_000, maxRetries: 5 }),

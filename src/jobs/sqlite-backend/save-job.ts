@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { DebounceOptions, JobParameters, JobRepositoryOptions } from 'agenda';
 import { whereUnique } from './job-filters.js';
-import { immediateTransaction, type SyncStatements } from './immediate-transaction.js';
+import type { RawSqlite, SyncStatements } from './raw-sqlite.js';
 import { definitionColumns, rowToJob, type JobRow } from './job-row.js';
 
 export interface SaveContext {
   db: Knex;
+  raw: RawSqlite;
   table: string;
   now: () => Date;
 }
@@ -21,8 +22,8 @@ export interface SaveContext {
  */
 export async function saveJob<DATA>(ctx: SaveContext, job: JobParameters<DATA>, options?: JobRepositoryOptions): Promise<JobParameters<DATA>> {
   if (job._id) return updateById(ctx, job, options);
-  if (job.type === 'single') return immediateTransaction(ctx.db, (sql) => upsertSingle(ctx, sql, job, options)) as Promise<JobParameters<DATA>>;
-  if (job.unique) return immediateTransaction(ctx.db, (sql) => upsertUnique(ctx, sql, job, options)) as Promise<JobParameters<DATA>>;
+  if (job.type === 'single') return ctx.raw.immediateTransaction((sql) => upsertSingle(ctx, sql, job, options)) as Promise<JobParameters<DATA>>;
+  if (job.unique) return ctx.raw.immediateTransaction((sql) => upsertUnique(ctx, sql, job, options)) as Promise<JobParameters<DATA>>;
   const [row] = await ctx.db<JobRow>(ctx.table).insert({ id: randomUUID(), ...definitionColumns(job, options?.lastModifiedBy) }).returning('*');
   return rowToJob(row as JobRow) as JobParameters<DATA>;
 }

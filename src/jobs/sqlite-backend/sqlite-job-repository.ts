@@ -13,6 +13,8 @@ import {
 } from 'agenda';
 import { applyJobFilter, orderByClause, whereDataContains } from './job-filters.js';
 import { rowToJob, stateColumns, toMillis, type JobRow } from './job-row.js';
+import { deleteByIdSql, lockJobSql, lockNextJobSql, saveStateSql } from './lock-sql.js';
+import { RawSqlite } from './raw-sqlite.js';
 import { saveJob } from './save-job.js';
 
 export interface SqliteJobRepositoryOptions {
@@ -23,9 +25,6 @@ export interface SqliteJobRepositoryOptions {
   now?: () => Date;
 }
 
-/** Due jobs first; among equally due jobs the higher priority wins (Agenda's default sort). */
-const nextJobOrder = 'next_run_at ASC NULLS LAST, priority DESC';
-
 /**
  * Agenda's JobRepository on SQLite. Every lock is a single `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING *`:
  * SQLite takes the write lock when the statement starts, so the pick and the lock are one atomic step for any
@@ -34,12 +33,17 @@ const nextJobOrder = 'next_run_at ASC NULLS LAST, priority DESC';
 export class SqliteJobRepository implements JobRepository {
   private readonly db: Knex;
   private readonly table: string;
+  private readonly quotedTable: string;
   private readonly now: () => Date;
+  private readonly raw: RawSqlite;
 
   constructor(options: SqliteJobRepositoryOptions) {
     this.db = options.db;
     this.table = options.table ?? 'scheduled_jobs';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.table)) throw new Error(`Invalid job table name: ${this.table}`);
+    this.quotedTable = `"${this.table}"`;
     this.now = options.now ?? (() => new Date());
+    this.raw = new RawSqlite(options.db);
   }
 
   private jobs(): Knex.QueryBuilder<JobRow> {
@@ -114,6 +118,8 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async removeJobs(options: RemoveJobsOptions): Promise<number> {
+    // job.remove() after each completed one-off job (removeOnComplete) is on the hot path.
+    if (options.id && Object.keys(options).length === 1) return this.raw.run(deleteByIdSql(this.quotedTable), [String(options.id)]);
     const query = this.jobs();
     if (!applyJobFilter(query, options)) return 0;
     return query.delete();
@@ -138,14 +144,26 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async saveJob<DATA = unknown>(job: JobParameters<DATA>, options: JobRepositoryOptions | undefined): Promise<JobParameters<DATA>> {
-    return saveJob({ db: this.db, table: this.table, now: this.now }, job, options);
+    return saveJob({ db: this.db, raw: this.raw, table: this.table, now: this.now }, job, options);
   }
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
     if (!job._id) throw new Error('Cannot save job state without job ID');
-    const changed = await this.jobs()
-      .where({ id: String(job._id), name: job.name })
-      .update(stateColumns(job, options?.lastModifiedBy));
+    const state = stateColumns(job, options?.lastModifiedBy);
+    const params = [
+      state.locked_at,
+      state.next_run_at,
+      state.last_run_at,
+      state.progress,
+      state.fail_reason,
+      state.fail_count,
+      state.failed_at,
+      state.last_finished_at,
+      state.last_modified_by,
+      String(job._id),
+      job.name,
+    ];
+    const changed = await this.raw.run(saveStateSql(this.quotedTable), params);
     if (changed !== 1) {
       throw new Error(`job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
     }
@@ -153,13 +171,10 @@ export class SqliteJobRepository implements JobRepository {
 
   async lockJob(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
     if (!job._id) return undefined;
-    // Locks exactly the run the caller saw: unlocked, same next run time, not disabled.
-    const candidate = this.jobs()
-      .select('id')
-      .where({ id: String(job._id), name: job.name, disabled: false })
-      .whereNull('locked_at')
-      .where('next_run_at', toMillis(job.nextRunAt) as number);
-    return this.lockOne(candidate, this.now(), options);
+    const nextRunAt = toMillis(job.nextRunAt);
+    if (nextRunAt === null) return undefined;
+    const params = [this.now().getTime(), options?.lastModifiedBy ?? null, String(job._id), job.name, nextRunAt];
+    return firstJob(await this.raw.all<JobRow>(lockJobSql(this.quotedTable), params));
   }
 
   async getNextJobToRun(
@@ -169,30 +184,9 @@ export class SqliteJobRepository implements JobRepository {
     now: Date | undefined,
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters | undefined> {
-    // Runnable: unlocked and due before the next scan, or locked by someone whose lock has outlived lockLifetime
-    // (a crashed or hung worker), so the job is taken over and run again.
-    const candidate = this.jobs()
-      .select('id')
-      .where({ name: jobName, disabled: false })
-      .where((q) => {
-        q.where((unlocked) => unlocked.whereNull('locked_at').where('next_run_at', '<=', nextScanAt.getTime())).orWhere(
-          'locked_at',
-          '<=',
-          lockDeadline.getTime(),
-        );
-      })
-      .orderByRaw(nextJobOrder)
-      .limit(1);
-    return this.lockOne(candidate, now ?? this.now(), options);
-  }
-
-  private async lockOne(candidate: Knex.QueryBuilder, lockTime: Date, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
-    const rows: JobRow[] = await this.jobs()
-      .whereIn('id', candidate)
-      .update({ locked_at: lockTime.getTime(), last_modified_by: options?.lastModifiedBy ?? null })
-      .returning('*');
-    const row = rows[0];
-    return row ? rowToJob(row) : undefined;
+    const lockedAt = (now ?? this.now()).getTime();
+    const params = [lockedAt, options?.lastModifiedBy ?? null, jobName, nextScanAt.getTime(), jobName, lockDeadline.getTime()];
+    return firstJob(await this.raw.all<JobRow>(lockNextJobSql(this.quotedTable), params));
   }
 
   async unlockJob(job: JobParameters): Promise<void> {
@@ -205,6 +199,11 @@ export class SqliteJobRepository implements JobRepository {
     if (jobIds.length === 0) return;
     await this.jobs().whereIn('id', jobIds.map(String)).update({ locked_at: null });
   }
+}
+
+function firstJob(rows: JobRow[]): JobParameters | undefined {
+  const row = rows[0];
+  return row ? rowToJob(row) : undefined;
 }
 
 function withState(row: JobRow, now: Date): JobWithState {
