@@ -34,6 +34,8 @@ export interface JobSchedulerOptions {
   processEvery?: number | string;
   /** Overrides every job's lock lifetime: how long a crashed worker's job stays locked before another runs it. */
   lockLifetimeMs?: number;
+  /** Keep a persistent log of job events (start, success, fail, retry) that Agendash shows; default false. */
+  jobLog?: boolean;
   /** Register the recurring jobs (reconciliation, monthly reset) on start; default true. */
   recurring?: boolean;
   /** Instead of choosing from config (tests inject a throw-away Postgres table, for instance). */
@@ -73,6 +75,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
     // Room for a burst of hangups (concurrency 50) next to the other jobs; Agenda's default is 20.
     maxConcurrency: 100,
+    // Several writes per job run: off unless asked for.
+    logging: options.jobLog ?? false,
   });
   logAgendaEvents(agenda, logger);
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers);

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { AgendaBackend, JobLogger, NotificationChannel } from 'agenda';
 import { InProcessNotificationChannel } from './in-process-notification-channel.js';
+import { SqliteJobLogger } from './sqlite-job-logger.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
 
 export interface SqliteBackendOptions {
@@ -20,12 +21,13 @@ export class SqliteBackend implements AgendaBackend {
   readonly name = 'SQLite';
   readonly repository: SqliteJobRepository;
   readonly notificationChannel: NotificationChannel | undefined;
-  // No persistent job log table: Agenda's logging stays off for this backend (see the report/README note).
-  readonly logger: JobLogger | undefined = undefined;
+  /** Used only when Agenda is created with `logging` on (see the scheduler's jobLog option). */
+  readonly logger: JobLogger;
   readonly ownsConnection = false;
 
   constructor(options: SqliteBackendOptions) {
     this.repository = new SqliteJobRepository({ db: options.db, ...(options.table ? { table: options.table } : {}), ...(options.now ? { now: options.now } : {}) });
+    this.logger = new SqliteJobLogger(options.db);
     this.notificationChannel =
       options.notifications === false ? undefined : new InProcessNotificationChannel(options.notificationBus ? { bus: options.notificationBus } : {});
   }

@@ -65,7 +65,7 @@ export const postgresStore: StoreFactory = {
     const table = `agenda_jobs_t${randomBytes(5).toString('hex')}`;
     // Only the primary creates the schema: concurrent CREATE TRIGGER from several backends fails in PostgreSQL.
     const make = (notifications: boolean, ensureSchema: boolean) =>
-      new PostgresBackend({ connectionString: postgresUrl, tableName: table, channelName: table, disableNotifications: !notifications, ensureSchema });
+      new PostgresBackend({ connectionString: postgresUrl, tableName: table, logTableName: `${table}_logs`, channelName: table, disableNotifications: !notifications, ensureSchema });
     const backends: PostgresBackend[] = [];
     const primary = make(true, true);
     await primary.connect();
@@ -82,6 +82,7 @@ export const postgresStore: StoreFactory = {
         const client = new pg.Client({ connectionString: postgresUrl });
         await client.connect();
         await client.query(`DROP TABLE IF EXISTS "${table}" CASCADE`);
+        await client.query(`DROP TABLE IF EXISTS "${table}_logs" CASCADE`);
         await client.query(`DROP FUNCTION IF EXISTS update_${table}_updated_at()`);
         await client.end();
       },
