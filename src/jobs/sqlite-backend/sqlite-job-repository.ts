@@ -26,9 +26,10 @@ export interface SqliteJobRepositoryOptions {
 }
 
 /**
- * Agenda's JobRepository on SQLite. Every lock is a single `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING *`:
- * SQLite takes the write lock when the statement starts, so the pick and the lock are one atomic step for any
- * number of connections and processes sharing the database file.
+ * Agenda's JobRepository on SQLite, with the semantics of @agendajs/postgres-backend. Every lock is a single
+ * `UPDATE … WHERE id IN (SELECT … LIMIT 1) RETURNING *` (lock-sql.ts): SQLite takes the write lock when the
+ * statement starts, so the pick and the lock are one atomic step for any number of connections and processes
+ * sharing the database file. Times are epoch ms; data is JSON text.
  */
 export class SqliteJobRepository implements JobRepository {
   private readonly db: Knex;
@@ -68,7 +69,7 @@ export class SqliteJobRepository implements JobRepository {
     const now = this.now();
     if (!state) {
       // Without a state filter, paging can happen in SQL.
-      const total = Number((await query.clone().clearOrder().count({ count: '*' }).first())?.count ?? 0);
+      const total = Number((await query.clone().clearSelect().count({ count: '*' }).first())?.count ?? 0);
       const paged = query.orderByRaw(orderByClause(options.sort));
       if (limit > 0) paged.limit(limit);
       if (skip > 0) paged.offset(skip).limit(limit > 0 ? limit : -1);
