@@ -79,6 +79,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     logging: options.jobLog ?? false,
   });
   logAgendaEvents(agenda, logger);
+  backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers);
   let started = false;
 

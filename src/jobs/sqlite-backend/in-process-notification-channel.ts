@@ -52,7 +52,11 @@ export class InProcessNotificationChannel extends BaseNotificationChannel {
    */
   private deliver(notify: () => Promise<void>): void {
     setImmediate(() => {
-      notify().catch((error: unknown) => this.emit('error', error instanceof Error ? error : new Error(String(error))));
+      notify().catch((error: unknown) => {
+        // An 'error' event nobody listens to would throw and take the process down over a missed wake-up
+        // (the next poll finds the job anyway).
+        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+      });
     });
   }
 }
