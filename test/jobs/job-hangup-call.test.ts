@@ -42,6 +42,32 @@ describe('hangup job', () => {
     expect(bed.handlers.hangupCall).not.toHaveBeenCalled();
   });
 
+  it('does not hang up early when the deadline moves after a worker locked the job ahead of time', async () => {
+    await bed.destroy();
+    bed = await createSchedulerTestbed({ processEvery: 1_500 });
+    await bed.scheduler.start();
+    const firstDeadline = new Date(Date.now() + 700);
+    await bed.scheduler.scheduleHangup('CA-topup', firstDeadline);
+    const stored = async () => (await bed.store.repository.queryJobs({ name: hangupCallJob })).jobs[0];
+    await waitFor(async () => (await stored())?.lockedAt !== undefined, 'the hangup to be locked ahead of its deadline');
+    const newDeadline = new Date(Date.now() + 1_200); // a top-up moved it while it sat in the worker's queue
+    await bed.scheduler.scheduleHangup('CA-topup', newDeadline);
+    await waitFor(() => bed.handlers.hangupCall.mock.calls.length === 1, 'the hangup at the new deadline');
+    expect(bed.handlers.hangupCall.mock.invocationCallOrder).toHaveLength(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(newDeadline.getTime());
+  });
+
+  it('does not hang up when cancelled after a worker locked the job ahead of time', async () => {
+    await bed.destroy();
+    bed = await createSchedulerTestbed({ processEvery: 1_500 });
+    await bed.scheduler.start();
+    await bed.scheduler.scheduleHangup('CA-ended', new Date(Date.now() + 500));
+    await waitFor(async () => (await bed.store.repository.queryJobs({ name: hangupCallJob })).jobs[0]?.lockedAt !== undefined, 'the lock ahead of time');
+    expect(await bed.scheduler.cancelHangup('CA-ended')).toBe(1);
+    await sleep(900);
+    expect(bed.handlers.hangupCall).not.toHaveBeenCalled();
+  });
+
   it('retries a failed hangup with backoff', async () => {
     bed.handlers.hangupCall.mockRejectedValueOnce(new Error('carrier timeout'));
     await bed.scheduler.scheduleHangup('CA-5', new Date());

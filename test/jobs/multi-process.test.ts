@@ -77,7 +77,7 @@ describe('SQLite job store across processes', () => {
     app.child.kill('SIGKILL');
     await app.exited;
     const [pending] = (await repository.queryJobs({ name: hangupCallJob })).jobs;
-    expect(pending?.data).toEqual({ callId: 'CA-pending' });
+    expect(pending?.data).toMatchObject({ callId: 'CA-pending' });
     const hangups: { callId: string; at: number }[] = [];
     await restartedApp(hangups).start();
     await waitFor(() => hangups.length === 1, 'the pending hangup after restart');

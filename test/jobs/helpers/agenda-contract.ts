@@ -160,8 +160,9 @@ export function defineAgendaBehaviour(factory: StoreFactory): void {
       await agenda.now('wake', { key: 'now' });
       const dueAt = Date.now() + 500;
       await agenda.schedule(new Date(dueAt), 'wake', { key: 'soon' });
-      await waitFor(() => ranAt.size === 2, 'both notified jobs to run', 5_000);
-      expect(ranAt.get('now')! - savedAt).toBeLessThan(5_000);
+      // Well inside the 60 s poll interval: only the notification can have woken the processor.
+      await waitFor(() => ranAt.size === 2, 'both notified jobs to run', 20_000);
+      expect(ranAt.get('now')! - savedAt).toBeLessThan(30_000);
       expect(ranAt.get('soon')!).toBeGreaterThanOrEqual(dueAt - 5);
     });
   });
