@@ -44,3 +44,7 @@ export function saveStateSql(table: string): string {
 export function deleteByIdSql(table: string): string {
   return `DELETE FROM ${table} WHERE id = ?`;
 }
+
+export function selectByIdSql(table: string): string {
+  return `SELECT * FROM ${table} WHERE id = ?`;
+}

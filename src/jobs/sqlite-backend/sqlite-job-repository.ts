@@ -13,7 +13,7 @@ import {
 } from 'agenda';
 import { applyJobFilter, orderByClause, whereDataContains } from './job-filters.js';
 import { rowToJob, stateColumns, toMillis, type JobRow } from './job-row.js';
-import { deleteByIdSql, lockJobSql, lockNextJobSql, saveStateSql } from './lock-sql.js';
+import { deleteByIdSql, lockJobSql, lockNextJobSql, saveStateSql, selectByIdSql } from './lock-sql.js';
 import { RawSqlite } from './raw-sqlite.js';
 import { saveJob } from './save-job.js';
 
@@ -59,8 +59,8 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async getJobById(id: string): Promise<JobParameters | null> {
-    const row = await this.jobs().where('id', String(id)).first();
-    return row ? rowToJob(row) : null;
+    // Read on every hangup run (deadline check) and every isRunning() call: prepared, like the lock.
+    return firstJob(await this.raw.all<JobRow>(selectByIdSql(this.quotedTable), [String(id)])) ?? null;
   }
 
   async queryJobs(options: JobsQueryOptions = {}): Promise<JobsResult> {
