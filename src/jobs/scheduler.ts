@@ -30,7 +30,7 @@ export interface JobSchedulerOptions {
   handlers: JobHandlers;
   /** Used to report hangups scheduled in the past. Agenda itself always reads the system clock. */
   clock?: Clock;
-  /** How often to look for due jobs saved by other processes (ms or '1 second'); default 1 s. */
+  /** How often to look for due jobs saved by other processes (ms or '1 second'); default 500 ms. */
   processEvery?: number | string;
   /** Overrides every job's lock lifetime: how long a crashed worker's job stays locked before another runs it. */
   lockLifetimeMs?: number;
@@ -71,7 +71,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   const agenda = new Agenda({
     backend,
     name,
-    processEvery: options.processEvery ?? 1000,
+    // Bounds how long another process's job, or one stranded by an early timer (Agenda 6.2.6), waits.
+    processEvery: options.processEvery ?? 500,
     defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
     // Room for a burst of hangups (concurrency 50) next to the other jobs; Agenda's default is 20.
     maxConcurrency: 100,

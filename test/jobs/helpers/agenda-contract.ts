@@ -148,22 +148,34 @@ export function defineAgendaBehaviour(factory: StoreFactory): void {
       await waitFor(() => runs === 1, 'the enabled job to run');
     });
 
-    it('runs a job saved in this process without waiting for the poll, and a future one on time', async () => {
+    it('runs a job saved in this process without waiting for the poll', async () => {
       const agenda = worker('notified', { processEvery: 60_000 });
-      const ranAt = new Map<string, number>();
-      agenda.define('wake', async (j: Job<{ key: string }>) => {
-        ranAt.set(j.attrs.data.key, Date.now());
+      let ranAt: number | undefined;
+      agenda.define('wake', async () => {
+        ranAt = Date.now();
       });
       await agenda.start();
       await sleep(100); // let the start-up scan finish, so only a notification can wake the processor
       const savedAt = Date.now();
-      await agenda.now('wake', { key: 'now' });
-      const dueAt = Date.now() + 500;
-      await agenda.schedule(new Date(dueAt), 'wake', { key: 'soon' });
+      await agenda.now('wake');
       // Well inside the 60 s poll interval: only the notification can have woken the processor.
-      await waitFor(() => ranAt.size === 2, 'both notified jobs to run', 20_000);
-      expect(ranAt.get('now')! - savedAt).toBeLessThan(30_000);
-      expect(ranAt.get('soon')!).toBeGreaterThanOrEqual(dueAt - 5);
+      await waitFor(() => ranAt !== undefined, 'the notified job to run', 15_000);
+      expect(ranAt! - savedAt).toBeLessThan(30_000);
+    });
+
+    it('starts a job due in the future at its time, not before', async () => {
+      // Agenda locks it ahead (due before the next scan) and starts it on a timer. Agenda 6.2.6 can strand a job
+      // whose timer fires a millisecond early until the next scan, so the scan interval bounds the worst case.
+      const agenda = worker('timed', { processEvery: 1_000 });
+      let ranAt: number | undefined;
+      agenda.define('timed', async () => {
+        ranAt = Date.now();
+      });
+      await agenda.start();
+      const dueAt = Date.now() + 500;
+      await agenda.schedule(new Date(dueAt), 'timed', {});
+      await waitFor(() => ranAt !== undefined, 'the timed job to run', 15_000);
+      expect(ranAt!).toBeGreaterThanOrEqual(dueAt - 5);
     });
   });
 }
