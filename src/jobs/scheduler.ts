@@ -107,7 +107,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleHangup(callId, at) {
       assertSchedulable('callId', callId, at);
       const lateMs = clock.now().getTime() - at.getTime();
-      if (lateMs > 0) logger.warn({ callId, lateMs }, 'hangup scheduled in the past: it runs now');
+      // "Now" is a normal request; a deadline already well past usually means a late or replayed event.
+      if (lateMs > 1_000) logger.warn({ callId, lateMs }, 'hangup scheduled in the past: it runs now');
       await scheduleHangup(agenda, callId, at);
     },
     cancelHangup: (callId) => cancelHangup(agenda, callId),
