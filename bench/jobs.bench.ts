@@ -2,7 +2,8 @@
  * Job store benchmark: 1,000 hangup jobs due within the same second on the embedded SQLite store, run by the
  * production scheduler (createJobScheduler, real hangup definition, no-op handler). Reports how late each job's
  * handler started after its due time (p50/p99/max) and the throughput.
- *   npx tsx bench/jobs.bench.ts [--jobs 1000]
+ *   npx tsx bench/jobs.bench.ts [--jobs 1000]      (or import { runJobsBench, formatJobsBench } from bench/run.ts;
+ *   a caller that imports it should exit the process when done: Agenda leaves timers pending)
  * Scenarios: "spread" = due times spread evenly over one second (scheduled ahead, as the app does);
  *            "burst"  = all due at the same millisecond (worst case: everything at once).
  * Lateness = handler start - due time. Throughput = jobs started per second between the first due time and the
@@ -11,14 +12,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../src/config/config.js';
 import { createDb, migrateToLatest } from '../src/db/database.js';
 import { createJobScheduler } from '../src/jobs/scheduler.js';
 
-const jobCount = Number(process.argv[process.argv.indexOf('--jobs') + 1]) || 1000;
+const jobCount = (process.argv.includes('--jobs') && Number(process.argv[process.argv.indexOf('--jobs') + 1])) || 1000;
 
-interface ScenarioResult {
+export interface ScenarioResult {
   scenario: string;
   jobs: number;
   p50Ms: number;
@@ -84,10 +86,21 @@ async function runScenario(scenario: 'spread' | 'burst'): Promise<ScenarioResult
   };
 }
 
-const results = [await runScenario('spread'), await runScenario('burst')];
-console.table(results);
-for (const r of results) {
-  console.log(`jobs/${r.scenario}: ${r.jobs} jobs, lateness p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, throughput ${r.throughputPerSec} jobs/s`);
+/** Both scenarios, for bench/run.ts to call (or run this file directly). */
+export async function runJobsBench(): Promise<ScenarioResult[]> {
+  return [await runScenario('spread'), await runScenario('burst')];
 }
-// Agenda leaves each finished job's liveness-check timer (half the lock lifetime) pending; don't wait for them.
-process.exit(0);
+
+export function formatJobsBench(results: ScenarioResult[]): string[] {
+  return results.map(
+    (r) => `jobs/${r.scenario}: ${r.jobs} jobs, lateness p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, throughput ${r.throughputPerSec} jobs/s`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await runJobsBench();
+  console.table(results);
+  for (const line of formatJobsBench(results)) console.log(line);
+  // Agenda leaves each finished job's liveness-check timer (half the lock lifetime) pending; don't wait for them.
+  process.exit(0);
+}
