@@ -1,0 +1,63 @@
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Agenda } from 'agenda';
+import { createExpressMiddleware } from 'agendash';
+
+/** Where the app mounts the dashboard; the admin area links here. */
+export const jobsDashboardPath = '/admin/jobs/';
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF guard for the dashboard's actions (requeue, delete, pause, create…). Agendash accepts form-encoded POSTs,
+ * which another site could submit with the admin's cookies; browsers always send Origin on cross-site POSTs
+ * (and on same-origin fetch POSTs), so a state-changing request is allowed only when its Origin, or failing that
+ * its Referer, names this host. A request with neither is refused: a browser-based attack cannot drop both.
+ */
+export function sameOrigin(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (safeMethods.has(req.method)) return next();
+    const source = req.get('origin') ?? req.get('referer');
+    const host = req.host ?? req.get('host');
+    if (source && host && hostOf(source) === host) return next();
+    res.status(403).json({ error: 'cross-origin request refused' });
+  };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Agendash's UI and API. Its page loads ./assets and calls ./api relative to itself, so it must be reached with
+ * a trailing slash (see jobsDashboardRouter). It sets its own Content-Security-Policy: default-src 'self' with
+ * no inline or eval script, but style-src 'self' 'unsafe-inline' (the Vue UI binds inline styles); an app-wide
+ * CSP stricter than that on styles would break its layout.
+ */
+export function createJobsDashboard(agenda: Agenda): Router {
+  return createExpressMiddleware(agenda);
+}
+
+/** The dashboard as the app mounts it: app.use('/admin/jobs', jobsDashboardRouter({ agenda, requireAdmin })). */
+export function jobsDashboardRouter(options: { agenda: Agenda; requireAdmin: RequestHandler }): Router {
+  const router = Router();
+  router.use(options.requireAdmin);
+  router.use(redirectToTrailingSlash);
+  router.use(sameOrigin());
+  router.use(createJobsDashboard(options.agenda));
+  return router;
+}
+
+function redirectToTrailingSlash(req: Request, res: Response, next: NextFunction): void {
+  const [path, query] = splitQuery(req.originalUrl);
+  if (req.path === '/' && !path.endsWith('/')) return res.redirect(301, `${path}/${query}`);
+  next();
+}
+
+function splitQuery(url: string): [string, string] {
+  const at = url.indexOf('?');
+  return at === -1 ? [url, ''] : [url.slice(0, at), url.slice(at)];
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { Agenda, type AgendaBackend, type Job } from 'agenda';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { cancelHangup, defineHangupCall, scheduleHangup } from './definitions/hangup-call.js';
+import { cancelHoldExpiry, defineExpireHold, scheduleHoldExpiry } from './definitions/expire-hold.js';
+import type { JobContext } from './definitions/job-context.js';
+import { defineReconcileCalls, scheduleReconciliation } from './definitions/reconcile-calls.js';
+import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
+import { drainAgenda } from './drain.js';
+import { createJobBackend } from './job-store.js';
+import { releaseQueuedLocks } from './release-locks.js';
+
+/** The business work behind each job; the calls and billing features provide these. */
+export interface JobHandlers {
+  hangupCall(callId: string): Promise<void>;
+  reconcileCalls(): Promise<void>;
+  resetFreeMinutes(): Promise<void>;
+  expireHold?(holdId: string): Promise<void>;
+}
+
+export interface JobSchedulerOptions {
+  config: Pick<Config, 'jobs' | 'database'>;
+  db: Knex;
+  logger: Logger;
+  handlers: JobHandlers;
+  /** Used to report hangups scheduled in the past. Agenda itself always reads the system clock. */
+  clock?: Clock;
+  /** How often to look for due jobs saved by other processes (ms or '1 second'); default 500 ms. */
+  processEvery?: number | string;
+  /** Overrides every job's lock lifetime: how long a crashed worker's job stays locked before another runs it. */
+  lockLifetimeMs?: number;
+  /** Keep a persistent log of job events (start, success, fail, retry) that Agendash shows; default false. */
+  jobLog?: boolean;
+  /** Register the recurring jobs (reconciliation, monthly reset) on start; default true. */
+  recurring?: boolean;
+  /** Instead of choosing from config (tests inject a throw-away Postgres table, for instance). */
+  backend?: AgendaBackend;
+  /** SQLite: one bus for several schedulers in one process. */
+  notificationBus?: EventEmitter;
+  /** Identifies this process's worker in the jobs table (lastModifiedBy); unique by default. */
+  name?: string;
+}
+
+export interface JobScheduler {
+  /** For Agendash and diagnostics; app code should use the typed helpers. */
+  readonly agenda: Agenda;
+  start(): Promise<void>;
+  /** Graceful: stop taking jobs, let running ones finish (up to timeoutMs), release locks on jobs not yet started. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  scheduleHangup(callId: string, at: Date): Promise<void>;
+  cancelHangup(callId: string): Promise<number>;
+  scheduleReconciliation(): Promise<void>;
+  scheduleMonthlyFreeMinutesReset(): Promise<void>;
+  scheduleHoldExpiry(holdId: string, at: Date): Promise<void>;
+  cancelHoldExpiry(holdId: string): Promise<number>;
+}
+
+export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
+  const { logger, handlers } = options;
+  const clock = options.clock ?? systemClock;
+  const name = options.name ?? `callbridge@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const { backend, connected } = reportConnectFailure(
+    options.backend ??
+      createJobBackend({ config: options.config, db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) }),
+  );
+  const agenda = new Agenda({
+    backend,
+    name,
+    // Bounds how long another process's job, or one stranded by an early timer (Agenda 6.2.6), waits.
+    processEvery: options.processEvery ?? 500,
+    defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+    // Room for a burst of hangups (concurrency 50) next to the other jobs; Agenda's default is 20.
+    maxConcurrency: 100,
+    // Several writes per job run: off unless asked for.
+    logging: options.jobLog ?? false,
+  });
+  logAgendaEvents(agenda, logger);
+  backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
+  defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers);
+  let started = false;
+
+  return {
+    agenda,
+    async start() {
+      await connected;
+      await agenda.start();
+      started = true;
+      if (options.recurring !== false) {
+        await scheduleReconciliation(agenda);
+        await scheduleMonthlyFreeMinutesReset(agenda);
+      }
+      logger.info({ store: backend.name, worker: name }, 'job scheduler started');
+    },
+    async stop({ timeoutMs = 10_000 } = {}) {
+      if (!started) return;
+      started = false;
+      const drained = await drainAgenda(agenda, timeoutMs);
+      const released = await releaseQueuedLocks(agenda, name);
+      if (backend.ownsConnection) await backend.disconnect();
+      logger.info({ ...drained, released }, 'job scheduler stopped');
+    },
+    async scheduleHangup(callId, at) {
+      assertSchedulable('callId', callId, at);
+      const lateMs = clock.now().getTime() - at.getTime();
+      // "Now" is a normal request; a deadline already well past usually means a late or replayed event.
+      if (lateMs > 1_000) logger.warn({ callId, lateMs }, 'hangup scheduled in the past: it runs now');
+      await scheduleHangup(agenda, callId, at);
+    },
+    cancelHangup: (callId) => cancelHangup(agenda, callId),
+    scheduleReconciliation: () => scheduleReconciliation(agenda),
+    scheduleMonthlyFreeMinutesReset: () => scheduleMonthlyFreeMinutesReset(agenda),
+    async scheduleHoldExpiry(holdId, at) {
+      if (!handlers.expireHold) throw new Error('scheduleHoldExpiry needs handlers.expireHold');
+      assertSchedulable('holdId', holdId, at);
+      await scheduleHoldExpiry(agenda, holdId, at);
+    },
+    cancelHoldExpiry: (holdId) => cancelHoldExpiry(agenda, holdId),
+  };
+}
+
+function defineJobs(context: JobContext, handlers: JobHandlers): void {
+  defineHangupCall(context, (callId) => handlers.hangupCall(callId));
+  defineReconcileCalls(context, () => handlers.reconcileCalls());
+  defineResetFreeMinutes(context, () => handlers.resetFreeMinutes());
+  const { expireHold } = handlers;
+  if (expireHold) defineExpireHold(context, (holdId) => expireHold(holdId));
+}
+
+function assertSchedulable(label: string, id: string, at: Date): void {
+  if (!id) throw new Error(`${label} is required`);
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new Error(`invalid date for ${label} ${id}`);
+}
+
+/** Agenda emits 'error' for storage failures; an EventEmitter without a listener would crash the process. */
+function logAgendaEvents(agenda: Agenda, logger: Logger): void {
+  agenda.on('error', (error: Error) => logger.error({ err: error }, 'job scheduler error'));
+  agenda.on('fail', (error: Error, job: Job) => {
+    logger.error({ err: error, job: job.attrs.name, jobId: String(job.attrs._id), failCount: job.attrs.failCount }, 'job failed');
+  });
+}
+
+/**
+ * Agenda starts connecting in its constructor and never reports a failure: the rejection would be unhandled and
+ * start() would wait forever. This wrapper keeps the failure and lets start() throw it instead.
+ */
+function reportConnectFailure(inner: AgendaBackend): { backend: AgendaBackend; connected: Promise<void> } {
+  let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  const connected = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  connected.catch(() => undefined); // reported by start(); no unhandled rejection if start() is never called
+  const backend: AgendaBackend = {
+    name: inner.name,
+    repository: inner.repository,
+    notificationChannel: inner.notificationChannel,
+    logger: inner.logger,
+    ownsConnection: inner.ownsConnection,
+    connect: () =>
+      inner.connect().then(settle!.resolve, (error: unknown) => {
+        settle!.reject(error);
+        return new Promise<void>(() => undefined); // Agenda's 'ready' never fires; start() throws instead
+      }),
+    disconnect: () => inner.disconnect(),
+  };
+  return { backend, connected };
+}

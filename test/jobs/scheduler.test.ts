@@ -1,0 +1,116 @@
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import { loadConfig } from '../../src/config/config.js';
+import { createDb, migrateToLatest, type Db } from '../../src/db/database.js';
+import { hangupCallJob } from '../../src/jobs/definitions/hangup-call.js';
+import { reconcileCallsJob } from '../../src/jobs/definitions/reconcile-calls.js';
+import { resetFreeMinutesJob } from '../../src/jobs/definitions/reset-free-minutes.js';
+import { createJobBackend, selectJobStore } from '../../src/jobs/job-store.js';
+import { createJobScheduler, type JobScheduler } from '../../src/jobs/scheduler.js';
+import { SqliteBackend } from '../../src/jobs/sqlite-backend/sqlite-backend.js';
+import { createSchedulerTestbed, type SchedulerTestbed } from './helpers/scheduler-testbed.js';
+import { waitFor } from './helpers/wait.js';
+
+const silent = pino({ level: 'silent' });
+const fakeHandlers = () => ({ hangupCall: vi.fn(async () => undefined), reconcileCalls: vi.fn(async () => undefined), resetFreeMinutes: vi.fn(async () => undefined) });
+
+describe('job store selection', () => {
+  const pgUrl = 'postgres://u@db/app';
+  it('follows the data with JOBS_STORE=auto: SQLite by default, Postgres with DATABASE_URL, MongoDB with JOBS_MONGODB_URL', () => {
+    expect(selectJobStore(loadConfig({}))).toBe('sqlite');
+    expect(selectJobStore(loadConfig({ DATABASE_URL: pgUrl }))).toBe('postgres');
+    expect(selectJobStore(loadConfig({ JOBS_MONGODB_URL: 'mongodb://m/jobs' }))).toBe('mongodb');
+    expect(selectJobStore(loadConfig({ DATABASE_URL: pgUrl, JOBS_STORE: 'mongodb', JOBS_MONGODB_URL: 'mongodb://m/jobs' }))).toBe('mongodb');
+  });
+
+  it('refuses an explicit store the rest of the config cannot serve', () => {
+    expect(() => selectJobStore(loadConfig({ JOBS_STORE: 'mongodb' }))).toThrow(/JOBS_MONGODB_URL/);
+    expect(() => selectJobStore(loadConfig({ JOBS_STORE: 'postgres' }))).toThrow(/DATABASE_URL/);
+    expect(() => selectJobStore(loadConfig({ JOBS_STORE: 'sqlite', DATABASE_URL: pgUrl }))).toThrow(/SQLite/);
+  });
+
+  it('builds the matching backend', async () => {
+    const db = createDb({ client: 'sqlite', file: ':memory:' });
+    expect(createJobBackend({ config: loadConfig({}), db })).toBeInstanceOf(SqliteBackend);
+    expect(createJobBackend({ config: loadConfig({ DATABASE_URL: pgUrl }), db })).toBeInstanceOf(PostgresBackend);
+    expect(createJobBackend({ config: loadConfig({ JOBS_MONGODB_URL: 'mongodb://127.0.0.1:1/jobs' }), db })).toBeInstanceOf(MongoBackend);
+    await db.destroy();
+  });
+});
+
+describe('job scheduler lifecycle', () => {
+  let bed: SchedulerTestbed | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    await bed?.destroy();
+    bed = undefined;
+  });
+
+  it('registers the recurring jobs on start, once however many times the app restarts', async () => {
+    bed = await createSchedulerTestbed({ recurring: true });
+    await bed.scheduler.start();
+    await bed.scheduler.stop();
+    const again = createJobScheduler({ config: loadConfig({}), db: undefined as never, logger: silent, handlers: fakeHandlers(), backend: bed.store.createBackend(), processEvery: 100 });
+    await again.start();
+    cleanups.push(() => again.stop());
+    const names = (await again.agenda.queryJobs()).jobs.map((j) => j.name).sort();
+    expect(names).toEqual([resetFreeMinutesJob, reconcileCallsJob].sort());
+  });
+
+  it('stops gracefully: a running job finishes, and jobs locked ahead of their time are released', async () => {
+    let finished = false;
+    bed = await createSchedulerTestbed({ processEvery: 2_000 });
+    bed.handlers.hangupCall.mockImplementation(async (callId: string) => {
+      if (callId === 'slow') {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        finished = true;
+      }
+    });
+    await bed.scheduler.start();
+    await bed.scheduler.scheduleHangup('slow', new Date());
+    await bed.scheduler.scheduleHangup('soon', new Date(Date.now() + 1_500));
+    // Read through the test's own connection: a stopped scheduler on PostgreSQL has closed its pool.
+    const queryHangup = async (callId: string) => (await bed!.store.repository.queryJobs({ name: hangupCallJob, data: { callId } })).jobs[0];
+    await waitFor(() => bed!.handlers.hangupCall.mock.calls.length === 1, 'the slow hangup to start');
+    await waitFor(async () => (await queryHangup('soon'))?.lockedAt !== undefined, 'the next hangup to be locked ahead of time');
+    await bed.scheduler.stop();
+    expect(finished).toBe(true);
+    expect((await queryHangup('soon'))?.lockedAt).toBeUndefined();
+  });
+
+  it('fails to start, with the reason, when the job table has not been migrated', async () => {
+    const db = createDb({ client: 'sqlite', file: ':memory:' });
+    cleanups.push(() => db.destroy());
+    const scheduler = createJobScheduler({ config: loadConfig({}), db, logger: silent, handlers: fakeHandlers() });
+    await expect(scheduler.start()).rejects.toThrow(/migrations/);
+  });
+});
+
+describe('two schedulers in one process on the app database (SQLite, one shared connection)', () => {
+  let db: Db;
+  let schedulers: JobScheduler[] = [];
+  afterEach(async () => {
+    await Promise.all(schedulers.map((s) => s.stop()));
+    schedulers = [];
+    await db.destroy();
+  });
+
+  it('run each hangup exactly once', async () => {
+    db = createDb({ client: 'sqlite', file: ':memory:' });
+    await migrateToLatest(db);
+    const runs = new Map<string, number>();
+    const bus = new EventEmitter();
+    const handlers = { ...fakeHandlers(), hangupCall: async (callId: string) => void runs.set(callId, (runs.get(callId) ?? 0) + 1) };
+    schedulers = [1, 2].map(() => createJobScheduler({ config: loadConfig({}), db, logger: silent, handlers, processEvery: 100, recurring: false, notificationBus: bus }));
+    await Promise.all(schedulers.map((s) => s.start()));
+    const at = new Date(Date.now() + 200);
+    for (let i = 0; i < 40; i++) await schedulers[i % 2]!.scheduleHangup(`CA-${i}`, at);
+    await waitFor(() => runs.size === 40, 'all 40 hangups');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+  });
+});
