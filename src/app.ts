@@ -22,6 +22,7 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import type { Telephony } from './telephony/telephony.js';
+import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
@@ -36,6 +37,10 @@ export interface AppDeps {
   hasher?: PasswordHasher;
   /** Twilio, real or simulated; absent in tests that place no calls. */
   telephony?: Telephony;
+  /** Scheduled work; when present its dashboard is mounted at /admin/jobs/. */
+  jobs?: JobScheduler;
+  /** Built by main.ts first when jobs need them too; otherwise built here. */
+  money?: MoneyServices;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -47,6 +52,7 @@ export interface Services {
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
   telephony: Telephony | undefined;
+  jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
 }
@@ -57,8 +63,11 @@ export interface BuiltApp {
   sessionStore: DatabaseSessionStore;
 }
 
-/** Webhooks from Twilio authenticate by signature, not by session, so CSRF does not apply to them. */
-const isWebhook = (req: express.Request) => req.path.startsWith('/twilio/');
+/**
+ * Webhooks from Twilio authenticate by signature, not by session; Agendash's own JSON API (admins only) is guarded
+ * by a same-origin check instead, as its UI cannot send our token.
+ */
+const csrfExempt = (req: express.Request) => req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/');
 
 export function buildApp(deps: AppDeps): BuiltApp {
   const { config, db } = deps;
@@ -72,8 +81,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
     logger,
     users,
     telephony: deps.telephony,
+    jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
-    money: moneyServices({ db, clock, money: config.money }),
+    money: deps.money ?? moneyServices({ db, clock, money: config.money }),
   };
 
   const app = express();
@@ -111,7 +121,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
-  app.use(csrfProtection({ exempt: isWebhook }));
+  app.use(csrfProtection({ exempt: csrfExempt }));
   app.use(exposeFlash);
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));

@@ -12,6 +12,10 @@ import { dataDir, projectRoot } from './paths.js';
 import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
 import { resolveTwilioSetup, type TwilioSetup } from './sim/embedded.js';
 import { createTelephony } from './telephony/telephony.js';
+import { systemClock } from './clock.js';
+import { appJobHandlers } from './jobs/handlers.js';
+import { createJobScheduler } from './jobs/scheduler.js';
+import { moneyServices } from './wallet/money-services.js';
 
 const started = performance.now();
 
@@ -37,7 +41,9 @@ async function main(): Promise<void> {
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
   const twilioSetup = await resolveTwilioSetup(config, logger);
   const telephony = createTelephony(twilioSetup);
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony });
+  const money = moneyServices({ db, clock: systemClock, money: config.money });
+  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
   const seededRates = await seedRatesIfEmpty(db, join(dataDir, 'rates.csv'), services.clock);
   if (seededRates > 0) logger.info({ rates: seededRates }, 'imported the sample rate deck (data/rates.csv) into the empty rates table');
   await services.money.rates.reload();
+  await jobs.start();
 
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
   announce(config, twilioSetup, demo.created, performance.now() - started);
   installShutdown(server, async () => {
     clearInterval(pruneTimer);
+    await jobs.stop();
     await twilioSetup.simulator?.close();
     await db.destroy();
   }, logger);

@@ -1,10 +1,11 @@
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
-import { adminRoutes } from './admin/admin-routes.js';
+import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
+import { jobsDashboardRouter } from './jobs/dashboard.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
@@ -13,7 +14,7 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes(services.accounts);
   const home = homeRoutes();
-  const admin = adminRoutes();
+  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS);
   const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
@@ -40,4 +41,5 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
+  if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

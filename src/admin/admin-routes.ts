@@ -11,10 +11,16 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes and download unused ones.' },
 ];
 
-export function adminRoutes() {
+export const JOBS_LINK: AdminLink = {
+  href: '/admin/jobs/',
+  label: 'Scheduled jobs',
+  description: 'Agendash: hangups at credit deadlines, call reconciliation, monthly free-minute resets.',
+};
+
+export function adminRoutes(links: AdminLink[] = ADMIN_LINKS) {
   return {
     show(_req: Request, res: Response) {
-      res.render('pages/admin', { title: 'Admin', links: ADMIN_LINKS });
+      res.render('pages/admin', { title: 'Admin', links });
     },
   };
 }
