@@ -6,7 +6,7 @@ import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { createTestApp } from '../test/helpers/app.js';
 
-const PAGES = ['/', '/login', '/signup'];
+const PAGES = ['/', '/login', '/signup', '/rates'];
 
 export async function pageWeightBench(): Promise<void> {
   const t = await createTestApp();
