@@ -18,7 +18,7 @@ interface RateRecord {
   enabled: boolean | number;
 }
 
-const COLUMNS = [
+const RATE_COLUMNS = [
   'prefix',
   'iso',
   'country',
@@ -30,26 +30,13 @@ const COLUMNS = [
   'connection_fee_micros',
   'minimum_charge_micros',
   'enabled',
-  'created_at',
-  'updated_at',
 ] as const;
+const COLUMNS = [...RATE_COLUMNS, 'created_at', 'updated_at'] as const;
 /** Rows per INSERT: 13 columns × 1000 stays under SQLite's (32,766) and Postgres's (65,535) bound-parameter limits. */
 const INSERT_CHUNK = 1000;
 
 export async function loadRates(db: Db): Promise<Rate[]> {
-  const records: RateRecord[] = await db('rates').select<RateRecord[]>(
-    'prefix',
-    'iso',
-    'country',
-    'description',
-    'sell_per_min_micros',
-    'cost_per_min_micros',
-    'first_increment_s',
-    'next_increment_s',
-    'connection_fee_micros',
-    'minimum_charge_micros',
-    'enabled',
-  );
+  const records: RateRecord[] = await db('rates').select<RateRecord[]>(...RATE_COLUMNS);
   const intern = new Map<string, string>();
   // Thousands of rows repeat the same country name; sharing one string keeps the in-memory deck small.
   const shared = (s: string) => intern.get(s) ?? (intern.set(s, s), s);
