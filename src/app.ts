@@ -117,7 +117,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
       store: sessionStore,
       resave: false,
       saveUninitialized: false,
-      rolling: true,
+      // Not rolling: re-saving the session on every request would add a database write to every status poll.
+      rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
