@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { buildApp, type BuiltApp } from '../../src/app.js';
+import { buildApp, type AppDeps, type BuiltApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
@@ -14,7 +14,11 @@ export interface TestApp extends BuiltApp {
 }
 
 /** A whole app on a fresh database, with cheap password hashing and a hand-moved clock. */
-export async function createTestApp(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  overrides: Partial<Config> = {},
+  deps: Pick<AppDeps, 'jobs' | 'telephony'> = {},
+): Promise<TestApp> {
   const testDb = await createTestDb();
   const clock = new ManualClock(new Date());
   const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }), ...overrides };
@@ -25,6 +29,7 @@ export async function createTestApp(env: Record<string, string> = {}, overrides:
     sessionSecret: 'test-session-secret-that-is-long-enough',
     logger: createLogger('silent'),
     hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    ...deps,
   });
   return { ...built, testDb, clock, close: () => testDb.destroy() };
 }
