@@ -1,3 +1,4 @@
+import { argon2Hasher } from '../accounts/passwords.js';
 import type { Services } from '../app.js';
 
 export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+14155550100' } as const;
@@ -17,9 +18,8 @@ export interface SeededDemo {
 export async function seedDemoAccounts(services: Services): Promise<SeededDemo> {
   if ((await services.users.count()) > 0) return { created: false };
   const now = services.clock.now().toISOString();
-  const hash = await import('../accounts/passwords.js').then((m) => m.argon2Hasher());
   const demoUser = await services.users.insert(
-    { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await hash.hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now },
+    { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await argon2Hasher().hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now },
     now,
   );
   await services.money.wallet.credit(demoUser.id, { kind: 'grant', amountMicros: DEMO_CREDIT_MICROS, description: 'Demo credit' });
