@@ -28,8 +28,7 @@ export function appJobHandlers(deps: { telephony: Telephony; money: MoneyService
     },
     async expireHold(callSid) {
       // Only a hold that is still open is released; a settled one is left exactly as it is.
-      const open = await money.callCredit.openHolds();
-      if (open.some((hold) => hold.callSid === callSid)) await money.callCredit.release(callSid);
+      if (await money.callCredit.isOpen(callSid)) await money.callCredit.release(callSid);
     },
   };
 }

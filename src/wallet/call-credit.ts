@@ -139,6 +139,12 @@ export class CallCredit {
     return this.settle({ callSid, firstLegSeconds: 0, bridgedSeconds: 0 });
   }
 
+  /** Whether this call still holds credit (not yet settled or released). */
+  async isOpen(callSid: string): Promise<boolean> {
+    const row = await this.ctx.db('credit_holds').where({ call_sid: callSid, status: 'open' }).first('call_sid');
+    return row !== undefined;
+  }
+
   /** Calls still holding credit (for the reconciliation job). */
   async openHolds(olderThan?: Date): Promise<{ callSid: string; userId: number; createdAt: string }[]> {
     const query = this.ctx.db('credit_holds').where({ status: 'open' }).select('call_sid', 'user_id', 'created_at');

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileOpenHolds } from '../../src/calls/reconcile.js';
 import { fetchCallOutcome, hangUpCall } from '../../src/calls/twilio-calls.js';
 import { ManualClock } from '../../src/clock.js';
+import { appJobHandlers } from '../../src/jobs/handlers.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { moneyServices, type MoneyServices } from '../../src/wallet/money-services.js';
@@ -87,5 +88,25 @@ describe('calls whose final callback never came', () => {
     // Repeating the hangup (a re-run job) must not throw, whatever Twilio answers for an ended call.
     await expect(hangUpCall(client(), live)).resolves.toMatch(/ended|already-over/);
     expect(await hangUpCall(client(), `CA${'0'.repeat(32)}`)).toBe('already-over');
+  });
+});
+
+describe('hold expiry', () => {
+  it('releases a hold that is still open and leaves a settled one as it is', async () => {
+    const handlers = appJobHandlers({
+      telephony: { client: client(), authToken: sim.authToken, callerId: sim.callerId, verifyServiceSid: undefined, simulated: true },
+      money,
+      logger,
+      clock: new ManualClock(),
+    });
+    await money.callCredit.hold({ userId, callSid: 'hold-a', maxSeconds: 600, tariffs: { first: tariff(100_000), bridged: tariff(100_000) } });
+    await money.callCredit.hold({ userId, callSid: 'hold-b', maxSeconds: 600, tariffs: { first: tariff(100_000), bridged: tariff(100_000) } });
+    await money.callCredit.settle({ callSid: 'hold-b', firstLegSeconds: 30, bridgedSeconds: 20 });
+    const settledBalance = (await money.wallet.summary(userId)).balanceMicros;
+    await handlers.expireHold!('hold-a');
+    await handlers.expireHold!('hold-b');
+    expect(await money.callCredit.isOpen('hold-a')).toBe(false);
+    expect((await money.wallet.summary(userId)).balanceMicros).toBe(settledBalance);
+    expect(await money.callCredit.openHolds()).toEqual([]);
   });
 });
