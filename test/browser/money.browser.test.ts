@@ -1,46 +1,20 @@
-import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { hasChromium, launchBrowser, listen } from '../helpers/browser.js';
+import { hasChromium, useBrowserApp } from '../helpers/browser.js';
 
 describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
-  let t: TestApp;
-  let server: Server;
-  let base: string;
-  let browser: Browser;
-  const cspViolations: string[] = [];
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
-    ({ server, url: base } = await listen(t.app));
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    await t?.close();
-  });
-
-  async function newPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    return page;
-  }
+  const fixture = useBrowserApp((t) => seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv')).then(() => undefined));
+  const { newPage, cspViolations } = fixture;
 
   it('prices a number as it is typed and filters countries as you type (htmx under the CSP)', async () => {
     const page = await newPage();
-    await page.goto(`${base}/rates`);
+    await page.goto(`${fixture.base}/rates`);
     await page.getByLabel('Number to call').pressSequentially('+44 20 7946 0958');
     await page.locator('#cost-preview dl').waitFor();
     expect(await page.textContent('#cost-preview')).toContain('United Kingdom');
-    expect(page.url()).toBe(`${base}/rates`);
+    expect(page.url()).toBe(`${fixture.base}/rates`);
     await page.getByLabel('Find a country').pressSequentially('jap');
     await expect.poll(() => page.locator('#country-table tbody tr').count()).toBe(1);
     expect(await page.textContent('#country-table')).toContain('Japan');
@@ -50,19 +24,19 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
 
   it('shows the wallet with its chart and redeems a voucher on a phone-sized screen', async () => {
     const page = await newPage();
-    await page.goto(`${base}/signup`);
+    await page.goto(`${fixture.base}/signup`);
     await page.getByLabel('Your name').fill('Grace Hopper');
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Password').fill('a long enough password');
     await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${fixture.base}/`);
     expect(await page.textContent('.banner')).toContain('Your credit is running low');
-    const batch = await t.services.money.vouchers.createBatch({ label: 'Browser', valueMicros: 3_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
-    await page.goto(`${base}/wallet`);
+    const batch = await fixture.t.services.money.vouchers.createBatch({ label: 'Browser', valueMicros: 3_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
+    await page.goto(`${fixture.base}/wallet`);
     expect(await page.locator('.spend-chart svg').count()).toBe(1);
     await page.getByLabel('Voucher code').fill(batch.codes[0]!);
     await page.getByRole('button', { name: 'Redeem' }).click();
-    await page.waitForURL(`${base}/wallet`);
+    await page.waitForURL(`${fixture.base}/wallet`);
     expect(await page.textContent('.flash-success')).toContain('$3.00 added');
     expect(await page.textContent('.wallet-facts')).toContain('$3.00');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestApp, type TestApp } from './app.js';
 
 /** Debian's Chromium; .ci/run installs it. Browser tests skip (saying so) only where it is missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,4 +21,38 @@ export async function listen(app: import('express').Express): Promise<{ server: 
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export interface BrowserApp {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+  /** Console messages reporting a Content-Security-Policy refusal, from every page opened with newPage. */
+  cspViolations: string[];
+  newPage(width?: number): Promise<Page>;
+}
+
+/** Per-file fixture: one app served on a random port and one Chromium, shared by the file's tests. */
+export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () => undefined): BrowserApp {
+  const fixture = { cspViolations: [] as string[] } as BrowserApp;
+  let server: Server | undefined;
+  beforeAll(async () => {
+    fixture.t = await createTestApp();
+    await prepare(fixture.t);
+    ({ server, url: fixture.base } = await listen(fixture.t.app));
+    fixture.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    server?.close();
+    await fixture.t?.close();
+  });
+  fixture.newPage = async (width = 390) => {
+    const page = await fixture.browser.newPage({ viewport: { width, height: 800 } });
+    page.on('console', (msg) => {
+      if (/Content Security Policy|Refused to/i.test(msg.text())) fixture.cspViolations.push(msg.text());
+    });
+    return page;
+  };
+  return fixture;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Rate } from '../../src/rating/rate.js';
+import { rate } from '../rating/arbitraries.js';
 import { CallCredit } from '../../src/wallet/call-credit.js';
 import { VoucherService } from '../../src/wallet/vouchers.js';
 import { WalletService } from '../../src/wallet/wallet-service.js';
@@ -35,19 +36,7 @@ export function useWalletFixture(options: { freeMinutesPerMonth?: number } = {})
   return fixture;
 }
 
+/** A 60/60 United Kingdom rate selling at sellPerMinMicros, costing nothing (so margin checks never refuse it). */
 export function tariff(sellPerMinMicros: number, overrides: Partial<Rate> = {}): Rate {
-  return {
-    prefix: '44',
-    iso: 'GB',
-    country: 'United Kingdom',
-    description: 'United Kingdom',
-    sellPerMinMicros,
-    costPerMinMicros: 0,
-    firstIncrementS: 60,
-    nextIncrementS: 60,
-    connectionFeeMicros: 0,
-    minimumChargeMicros: 0,
-    enabled: true,
-    ...overrides,
-  };
+  return rate({ sellPerMinMicros, costPerMinMicros: 0, ...overrides });
 }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { createJobScheduler, type JobHandlers, type JobScheduler, type JobSchedulerOptions } from '../../../src/jobs/scheduler.js';
 import { postgresStore, sqliteStore, type StoreUnderTest } from './backends.js';
@@ -42,4 +42,17 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
       await store.destroy();
     },
   };
+}
+
+/** Per-test fixture: a started scheduler testbed before each test, destroyed after it (a test may swap in its own). */
+export function useStartedSchedulerTestbed(): { bed: SchedulerTestbed } {
+  const holder = {} as { bed: SchedulerTestbed };
+  beforeEach(async () => {
+    holder.bed = await createSchedulerTestbed();
+    await holder.bed.scheduler.start();
+  });
+  afterEach(async () => {
+    await holder.bed.destroy();
+  });
+  return holder;
 }
