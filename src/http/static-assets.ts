@@ -11,6 +11,8 @@ const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 export interface AssetUrls {
   css: string;
   htmx: string;
+  /** Ticks the connected-call clock between status polls. */
+  callClock: string;
 }
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
@@ -19,6 +21,7 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const urls: AssetUrls = {
     css: `/static/app.css?v=${hash(join(publicDir, 'app.css'))}`,
     htmx: `/static/htmx.min.js?v=${hash(htmxFile)}`,
+    callClock: `/static/call-clock.js?v=${hash(join(publicDir, 'call-clock.js'))}`,
   };
   const longCache = { maxAge: '365d', immutable: true, index: false, fallthrough: true } as const;
   const router = express.Router();
