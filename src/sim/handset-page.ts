@@ -45,7 +45,7 @@ export function handsetPageRouter(handsets: Handsets, info: { readonly url: stri
   router.get('/assets/sim.css', (_req, res) => res.sendFile(join(publicDir, 'sim.css')));
 
   router.get('/', (_req, res) => {
-    res.type('html').send(eta.render('handsets', { ...listView(), magic: MAGIC_NUMBERS, url: info.url, speed: info.speed, htmxUrl: options.htmxUrl }));
+    res.type('html').send(eta.render('handsets', { ...listView(), magic: MAGIC_NUMBERS, url: info.url, speed: info.speed, htmxUrl: options.htmxUrl, standalone: options.standalone }));
   });
   router.get('/handsets', (_req, res) => {
     res.type('html').send(eta.render('handset-list', listView()));
