@@ -59,7 +59,12 @@ describe.skipIf(!hasChromium)('the phones page through the app’s port, in a re
       await phone.getByText('The call is waiting for you to press a key.').waitFor({ timeout: 5000 });
       expect(page.url()).toBe(`${base}/phones`);
       await page.screenshot({ path: join(artifacts, `phones-keypad-${width}.png`), fullPage: true });
-      await phone.getByRole('button', { name: 'Press 1' }).click();
+      // Keyboard: the focused key keeps its focus across the page's 1-second refresh, and Enter presses it.
+      await phone.getByRole('button', { name: 'Press 1' }).focus();
+      await page.waitForResponse((r) => r.url().endsWith('/phones/handsets'));
+      await page.waitForTimeout(100);
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe(`key-${user.slice(1)}-1`);
+      await page.keyboard.press('Enter');
       await expect.poll(() => receiver.on(`${path}-confirm`).map((r) => r.params.Digits), { timeout: 5000 }).toEqual(['1']);
       await phone.getByText('Keys pressed: 1').waitFor({ timeout: 5000 });
       await phone.getByRole('button', { name: 'Hang up' }).click();
