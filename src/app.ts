@@ -1,5 +1,5 @@
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -15,6 +15,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
+import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
@@ -22,6 +23,7 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import type { Telephony } from './telephony/telephony.js';
+import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
@@ -46,6 +48,11 @@ export interface AppDeps {
   money?: MoneyServices;
   /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
   calls?: CallsService;
+  /**
+   * Simulation mode with the in-process simulator: its handset page, served at /phones on the app's own port (so a
+   * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
+   */
+  phones?: PhonesPage;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -121,6 +128,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions: the phones page and its polls create no session rows.
+  if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);
@@ -141,7 +150,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user);
+    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;
     next();
   });
@@ -151,6 +160,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
+}
+
+/** Where the simulator's handset page is served in simulation mode. */
+export const PHONES_PATH = '/phones';
+
+/**
+ * The handset page has no session, so no CSRF token: its buttons are guarded by the same-origin check instead.
+ * Anything else under /phones ends here with a 404 instead of reaching the session middleware.
+ */
+function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
+  const router = Router();
+  router.use(sameOriginOnly());
+  router.use(phones({ base: PHONES_PATH, htmxUrl }));
+  router.use((_req, res) => void res.status(404).type('text').send('Not found'));
+  return router;
 }
 
 function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {

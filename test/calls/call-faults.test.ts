@@ -129,7 +129,7 @@ describe('starting a call', () => {
     const ok = await h.agent.post('/calls').type('form').send({ _csrf: h.csrf, to: '020 7946 0958', country: 'GB' });
     expect(ok.status).toBe(303);
     expect(ok.headers.location).toMatch(/^\/calls\/cl_[a-z2-7]{20}$/);
-    const page = await h.agent.get(ok.headers.location);
+    const page = await h.agent.get(ok.headers.location!);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Call to +442079460958');
     const refused = await h.agent.post('/calls').type('form').send({ _csrf: h.csrf, to: '+1 900 555 1234', country: 'US' });
