@@ -3,6 +3,7 @@ import type { Request, Response, NextFunction } from 'express';
 import type { Clock } from '../clock.js';
 import type { CallsService } from './calls-service.js';
 import { callStatusView } from './call-view.js';
+import { isLive } from './call-state.js';
 
 /** The session cookie express-session sets (src/app.ts). */
 export const SESSION_COOKIE = 'callbridge.sid';
@@ -19,6 +20,8 @@ export interface StatusPollDeps {
  * GET /calls/:id/status, mounted before the session middleware: the status poll is the hottest path there is.
  * It reads the signed session cookie itself and makes exactly one indexed read (the call joined to its session
  * row by primary keys), writes nothing, sets no cookie and answers with only the headers the fragment needs.
+ * The fragment polls with ?seen=<the state it shows> and without htmx's request headers (hx-request noHeaders):
+ * while the state is unchanged the answer is an empty 204, which htmx does not swap, so the clock keeps ticking.
  */
 export function statusPoll(deps: StatusPollDeps) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -29,6 +32,12 @@ export function statusPoll(deps: StatusPollDeps) {
       const session = found ? parseSession(found.sessionData) : undefined;
       if (!found || !session || session.userId !== found.call.userId) {
         notFound(req, res, sid !== undefined, callId);
+        return;
+      }
+      // The browser already shows this state (the connected clock ticks by itself): nothing to send.
+      if (req.query.seen === found.call.status && isLive(found.call.status)) {
+        res.writeHead(204, { 'Cache-Control': 'no-store' });
+        res.end();
         return;
       }
       const view = callStatusView(found.call, { now: deps.clock.now(), currency: deps.currency, csrfToken: session.csrfToken ?? '' });
@@ -42,10 +51,11 @@ export function statusPoll(deps: StatusPollDeps) {
 }
 
 /** Not logged in, someone else's call, or no such call: the same answer for all, sent to the full page. */
-function notFound(req: Request, res: Response, loggedIn: boolean, callId: string): void {
+function notFound(_req: Request, res: Response, loggedIn: boolean, callId: string): void {
   const page = `/calls/${encodeURIComponent(callId)}`;
   // htmx keeps polling after an error; sending it to the page lets the page's own checks answer (log-in or 404).
-  if (req.get('hx-request')) res.setHeader('HX-Redirect', loggedIn ? page : `/login?next=${encodeURIComponent(page)}`);
+  // The poll sends no HX-Request header (noHeaders), so the redirect hint always goes along; browsers ignore it.
+  res.setHeader('HX-Redirect', loggedIn ? page : `/login?next=${encodeURIComponent(page)}`);
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end('This call was not found.');
 }
