@@ -168,13 +168,24 @@ export class CallEvents {
     leg?: { sid: string; leg: 'parent' | 'child' },
   ): Promise<Applied | undefined> {
     const now = this.now();
-    const applied = await this.deps.repo.withLockedCall(callId, async (call, trx) => {
+    const record = { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now };
+    const isOtherLeg = (call: CallRecord) => {
       const knownSid = leg?.leg === 'parent' ? call.parentSid : leg?.leg === 'child' ? call.childSid : null;
-      if (leg && knownSid && knownSid !== leg.sid) {
-        this.deps.logger.warn({ callId, leg: leg.leg, sid: leg.sid, knownSid }, 'webhook for another Twilio call than the one on record; ignored');
-        return { call, previous: call, duplicate: true };
-      }
-      const fresh = await this.deps.repo.recordEvent(trx, callId, { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now }, dedupeKey);
+      return Boolean(leg && knownSid && knownSid !== leg.sid);
+    };
+    const otherLeg = (call: CallRecord) => {
+      if (!isOtherLeg(call)) return false;
+      this.deps.logger.warn({ callId, leg: leg?.leg, sid: leg?.sid }, 'webhook for another Twilio call than the one on record; ignored');
+      return true;
+    };
+    // An event that adds no fact (a repeat of something known) needs no lock: recording it is one insert.
+    const quick = await this.deps.repo.findAndRecordQuiet(callId, record, dedupeKey, (call) => !update.status && !addsFacts(call, update) && !isOtherLeg(call));
+    const current = quick.call;
+    if (current && quick.recorded !== undefined) return { call: current, previous: current, duplicate: !quick.recorded };
+    if (current && otherLeg(current)) return { call: current, previous: current, duplicate: true };
+    const applied = !current ? undefined : await this.deps.repo.withLockedCall(callId, async (call, trx) => {
+      if (otherLeg(call)) return { call, previous: call, duplicate: true };
+      const fresh = await this.deps.repo.recordEvent(trx, callId, record, dedupeKey);
       if (!fresh) return { call, previous: call, duplicate: true };
       return { call: await this.applyFacts(trx, call, update, now), previous: call, duplicate: false };
     });
@@ -221,4 +232,9 @@ export class CallEvents {
     }
     if (!call.settledAt && call.status !== 'failed' && readyToSettle(call)) await this.settle(call);
   }
+}
+
+/** Whether an update would add anything not already known (facts are only ever added, never replaced). */
+function addsFacts(call: CallRecord, update: FactsUpdate): boolean {
+  return Object.entries(update).some(([key, value]) => value !== null && value !== undefined && (call as unknown as Record<string, unknown>)[key] == null);
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../db/database.js';
+import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { isUniqueViolation } from '../wallet/wallet-store.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
@@ -169,7 +170,14 @@ export interface NewCall {
 
 export type CallsRepository = ReturnType<typeof callsRepository>;
 
+const FIND_WITH_SESSION_SQL =
+  'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
+const INSERT_EVENT_SQL =
+  'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (call_id, dedupe_key) do nothing';
+
 export function callsRepository(db: Db) {
+  // The hot paths (status polls, webhooks) use prepared statements on SQLite: knex's per-query cost dominated them.
+  const raw = isSqlite(db) ? new RawSqlite(db) : undefined;
   const lockRow = (trx: Knex.Transaction, id: string) => {
     const query = trx<CallRow>('calls').where({ id }).first();
     return isSqlite(db) ? query : query.forUpdate();
@@ -192,7 +200,7 @@ export function callsRepository(db: Db) {
       }
     },
     async find(id: string): Promise<CallRecord | undefined> {
-      const row = await db<CallRow>('calls').where({ id }).first();
+      const row = raw ? (await raw.all<CallRow>('select * from calls where id = ? limit 1', [id]))[0] : await db<CallRow>('calls').where({ id }).first();
       return row ? toRecord(row) : undefined;
     },
     async findForUser(id: string, userId: number): Promise<CallRecord | undefined> {
@@ -201,6 +209,10 @@ export function callsRepository(db: Db) {
     },
     /** The status poll's one read: the call, and the session that must belong to its owner. */
     async findWithSession(id: string, sid: string, nowMs: number): Promise<{ call: CallRecord; sessionData: string } | undefined> {
+      if (raw) {
+        const [found] = await raw.all<CallRow & { session_data: string }>(FIND_WITH_SESSION_SQL, [sid, id, nowMs]);
+        return found ? { call: toRecord(found), sessionData: found.session_data } : undefined;
+      }
       const row = await db('calls')
         .join('sessions', (j) => j.on('sessions.sid', db.raw('?', [sid])))
         .where('calls.id', id)
@@ -219,8 +231,31 @@ export function callsRepository(db: Db) {
         return change(toRecord(row), trx);
       });
     },
+    /**
+     * Reads the call and, when `quiet(call)` says the event adds nothing to it, records the event: no lock needed,
+     * and on SQLite one borrowed connection for both statements. `recorded` is undefined when the event was not quiet.
+     */
+    async findAndRecordQuiet(callId: string, event: CallEvent, dedupeKey: string, quiet: (call: CallRecord) => boolean): Promise<{ call?: CallRecord; recorded?: boolean }> {
+      const values = [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
+      if (raw) {
+        return raw.withStatements((statement) => {
+          const row = statement('select * from calls where id = ? limit 1').all(callId)[0] as CallRow | undefined;
+          if (!row) return {};
+          const call = toRecord(row);
+          if (!quiet(call)) return { call };
+          return { call, recorded: statement(INSERT_EVENT_SQL).run(...values).changes > 0 };
+        });
+      }
+      const call = await this.find(callId);
+      if (!call || !quiet(call)) return call ? { call } : {};
+      return { call, recorded: await this.recordEvent(db, callId, event, dedupeKey) };
+    },
     /** Records an event once; false when the same event (same dedupe key) was already recorded. */
     async recordEvent(trx: Knex.Transaction | Db, callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
+      const params = event.params ? JSON.stringify(event.params) : null;
+      if (raw && trx === db) {
+        return (await raw.run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
+      }
       const inserted = await trx('call_events')
         .insert({
           call_id: callId, source: event.source, event: event.event, sequence: event.sequence, dedupe_key: dedupeKey,

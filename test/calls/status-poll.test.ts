@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
 import { callStatusView, clock } from '../../src/calls/call-view.js';
 import { sessionIdFrom } from '../../src/calls/status-poll.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
@@ -23,14 +24,22 @@ describe('the status poll', () => {
     h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
     const { id } = await startCall(h);
     await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
+    // Every statement, through knex or through the prepared-statement path SQLite uses for hot paths.
     const queries: string[] = [];
     const listen = (q: { sql: string }) => queries.push(q.sql);
     h.testDb.db.on('query', listen);
+    const rawAll = vi.spyOn(RawSqlite.prototype, 'all').mockName('all');
+    const rawRun = vi.spyOn(RawSqlite.prototype, 'run');
+    const rawBatch = vi.spyOn(RawSqlite.prototype, 'withStatements');
     const res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true');
     h.testDb.db.off('query', listen);
+    for (const call of rawAll.mock.calls) queries.push(String(call[0]));
+    expect(rawRun).not.toHaveBeenCalled();
+    expect(rawBatch).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
     expect(res.status).toBe(200);
     expect(queries).toHaveLength(1);
-    expect(queries[0]).toMatch(/^select /i);
+    expect(queries[0]).toMatch(/^select .* from .?calls.? inner join .?sessions.?/i);
     expect(res.headers['set-cookie']).toBeUndefined();
     const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive']);
     expect(Object.keys(res.headers).filter((name) => !lean.has(name))).toEqual([]);

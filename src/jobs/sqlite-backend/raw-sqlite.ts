@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /** The parts of a better-sqlite3 connection and statement used here. */
-interface Statement {
+export interface Statement {
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
 }
@@ -33,6 +33,11 @@ export class RawSqlite {
 
   run(sql: string, params: unknown[]): Promise<number> {
     return this.withConnection((connection) => this.prepare(connection, sql).run(...params).changes);
+  }
+
+  /** Several prepared statements on one borrowed connection, run synchronously: no other caller comes in between. */
+  withStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
+    return this.withConnection((connection) => work((sql) => this.prepare(connection, sql)));
   }
 
   /**
