@@ -42,3 +42,24 @@ describe('free minutes on calls', () => {
     expect((await f.wallet.summary(user)).freeSecondsAvailable).toBe(180);
   });
 });
+
+describe('a call that spans a month boundary', () => {
+  it('uses the allowance of the month it started in, and leaves the new month whole', async () => {
+    const user = await createUser(f.t.db);
+    f.clock.set(new Date('2026-11-30T23:58:00Z'));
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'Grant' });
+    const hold = await f.calls.hold({ userId: user, callSid: 'cl_boundary', tariffs });
+    expect(hold.freeSeconds).toBe(300);
+    f.clock.set(new Date('2026-12-01T00:05:00Z'));
+    await f.wallet.resetFreeMinutes();
+    const result = await f.calls.settle({ callSid: 'cl_boundary', firstLegSeconds: 400, bridgedSeconds: 400 });
+    // November's 5 free minutes cover the first 300 s; the rest is paid.
+    expect(result).toMatchObject({ freeSecondsUsed: 300, chargedMicros: legCostOf(100) });
+    expect(await f.wallet.summary(user)).toMatchObject({ freeSecondsAvailable: 300, freePeriod: '2026-12' });
+  });
+});
+
+/** Both legs of `seconds` paid talk at 0.01 + 0.09 per started minute. */
+function legCostOf(seconds: number): number {
+  return Math.ceil(seconds / 60) * (10_000 + 90_000);
+}
