@@ -31,7 +31,7 @@ function spokenNumber(e164: string): string {
 
 /** The voicemail guard: a person presses 1; an answering machine never does, and the call ends undialled. */
 export function confirmTwiml(urls: WebhookUrls, toE164: string): string {
-  const prompt = `To call ${spokenNumber(toE164)}, press 1.`;
+  const prompt = `Press 1 to connect your call to ${spokenNumber(toE164)}.`;
   return response(
     `<Gather input="dtmf" numDigits="1" timeout="${CONFIRM_TIMEOUT_S}" finishOnKey="" actionOnEmptyResult="true" action="${escapeXml(urls.confirm)}" method="POST">` +
       `<Say>${escapeXml(prompt)}</Say></Gather>` +

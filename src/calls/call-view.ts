@@ -95,8 +95,25 @@ const SOURCE_LABELS: Record<CallEvent['source'], string> = {
   reconcile: 'Check with Twilio',
 };
 
+/** Twilio's call statuses in words. */
+const EVENT_LABELS: Record<string, string> = {
+  initiated: 'dialling',
+  ringing: 'ringing',
+  'in-progress': 'answered',
+  completed: 'hung up',
+  busy: 'busy',
+  'no-answer': 'no answer',
+  failed: 'could not be reached',
+  canceled: 'cancelled',
+  answered: 'answered, greeting played',
+};
+
 export function timelineView(events: CallEvent[]): TimelineEntry[] {
-  return events.map((e) => ({ at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${e.event}${e.params?.CallDuration ? ` (${e.params.CallDuration} s)` : ''}` }));
+  return events.map((e) => {
+    const what = (e.source === 'parent' || e.source === 'child' || e.source === 'twiml' ? EVENT_LABELS[e.event] : undefined) ?? e.event.replace(/^status /, 'now: ');
+    const duration = e.params?.CallDuration ? ` after ${formatDuration(Number(e.params.CallDuration))}` : '';
+    return { at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${what}${duration}` };
+  });
 }
 
 export interface CostLine {
@@ -111,7 +128,7 @@ export function breakdownView(call: CallRecord, currency: string): CostLine[] | 
   const perMin = (micros: number) => `${formatMoney(micros, currency, { decimals: 4 })}/min`;
   const line = (label: string, leg: typeof b.firstLeg): CostLine => ({
     label,
-    detail: `${formatDuration(leg.seconds)} talked, ${formatDuration(leg.billedSeconds)} billed at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${formatMoney(leg.connectionFeeMicros, currency)} connection` : ''}`,
+    detail: `${formatDuration(leg.seconds)} on the line, ${formatDuration(leg.billedSeconds)} billed at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${formatMoney(leg.connectionFeeMicros, currency)} connection` : ''}`,
     amount: formatMoney(leg.costMicros, currency),
   });
   const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];

@@ -83,8 +83,9 @@ describe('the status poll', () => {
     const page = await h.agent.get(`/calls/${id}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Timeline');
-    expect(page.text).toContain('Destination: in-progress');
-    expect(page.text).toContain('1 min 01 s talked, 2 min billed');
+    expect(page.text).toContain('Destination: answered');
+    expect(page.text).toContain('Destination: hung up after 1 min 01 s');
+    expect(page.text).toContain('1 min 01 s on the line, 2 min billed');
     expect(page.text).toContain('Call again');
     expect(page.text).toContain('name="to" value="+442079460958"');
   });
