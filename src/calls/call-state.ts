@@ -75,6 +75,8 @@ export function readyToSettle(facts: CallFacts): boolean {
 }
 
 function bridgedKnown(facts: CallFacts): boolean {
+  // A user's leg that ended unanswered (busy, no-answer, canceled, failed) never ran our <Dial>.
+  if (facts.parentFinalStatus && facts.parentFinalStatus !== 'completed') return true;
   // Never dialled: nothing was bridged. Dialled: wait for the Dial action or the child's final callback.
   return !facts.dialStartedAt || facts.bridgedSeconds !== null || (facts.dialStatus !== null && facts.dialStatus !== 'completed');
 }

@@ -191,3 +191,36 @@ describe('who may see and touch a call', () => {
     await h.waitForCall(id!, (c) => c.settledAt !== null);
   });
 });
+
+describe('the bridge TwiML', () => {
+  const signedPost = (path: string, params: Record<string, string>) =>
+    request(h.baseUrl).post(path).set('X-Twilio-Signature', computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${path}`, params)).type('form').send(params);
+
+  it('comes from our database: the destination, limits and callbacks are ours, whatever the request says', async () => {
+    await h.close();
+    h = await startCallHarness({ creditMicros: CREDIT, speed: 20 }); // the phone keeps ringing while we ask
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    const { id } = await startCall(h);
+    const call = await h.waitForCall(id!, (c) => c.parentSid !== null);
+    const res = await signedPost(`/twilio/calls/${id}/answer`, { CallSid: call.parentSid!, CallStatus: 'in-progress', To: '+19005551234', Called: '+19005551234' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/xml/);
+    expect(res.text).toContain(`<Dial timeLimit="${call.talkLimitS}" timeout="30" callerId="${USER_PHONE}" action="${h.baseUrl}/twilio/calls/${id}/dial-action" method="POST">`);
+    expect(res.text).toContain(`<Number statusCallback="${h.baseUrl}/twilio/calls/${id}/child-status" statusCallbackMethod="POST" statusCallbackEvent="initiated ringing answered completed">${DESTINATION}</Number>`);
+    expect(res.text).not.toContain('9005551234');
+    await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+  });
+
+  it('says goodbye and hangs up for a call that is over, cancelled or unknown', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'busy' });
+    const { id } = await startCall(h);
+    const over = await h.waitForCall(id!, (c) => c.settledAt !== null);
+    const res = await signedPost(`/twilio/calls/${id}/answer`, { CallSid: over.parentSid!, CallStatus: 'in-progress' });
+    expect(res.text).toMatch(/<Response><Say>[^<]+<\/Say><Hangup\/><\/Response>$/);
+    const unknown = await signedPost('/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/answer', { CallSid: over.parentSid!, CallStatus: 'in-progress' });
+    expect(unknown.status).toBe(200);
+    expect(unknown.text).toContain('<Hangup/>');
+    expect((await h.call(id!)).status).toBe('not-answered');
+  });
+});

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hangupCallJob } from '../../src/jobs/definitions/hangup-call.js';
 import { legCost } from '../../src/rating/leg-cost.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
@@ -49,6 +50,18 @@ describe('the seven scenarios of twilio-behavior.md, end to end', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('Calling your phone');
     const { call, parent } = await finished(id!);
+    // The REST create: our Url, all four status events, the user's ring timeout and the whole first leg's limit.
+    const create = h.sim.control.log({ kind: 'rest' }).find((e) => e.method === 'POST' && e.url.endsWith('/Calls.json'))!;
+    expect(create.params).toMatchObject({
+      To: USER_PHONE,
+      Url: `${h.baseUrl}/twilio/calls/${id}/answer`,
+      StatusCallback: `${h.baseUrl}/twilio/calls/${id}/status`,
+      StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      Timeout: '30',
+      TimeLimit: String(call.timeLimitS),
+    });
+    const twiml = h.sim.control.log({ kind: 'twiml' })[0]!;
+    expect(twiml.url).toBe(`${h.baseUrl}/twilio/calls/${id}/answer`);
     expect(call.status).toBe('completed');
     expect(call.bridgedSeconds).toBe(75);
     expect(call.firstLegSeconds).toBe(Number(parent!.duration));
@@ -110,6 +123,15 @@ describe('the seven scenarios of twilio-behavior.md, end to end', () => {
     h.sim.control.setBehaviour(DESTINATION, { kind: 'answer', answerAfterS: 2 });
     const { id } = await startCall(h);
     await h.waitForCall(id!, (c) => c.status === 'connected');
+    // The destination answered: a hangup job waits at the credit deadline.
+    const hangupJobs = async () => (await h.jobs.agenda.queryJobs({ name: hangupCallJob })).jobs.filter((j) => (j.data as { callId?: string }).callId === id);
+    for (let tries = 0; (await hangupJobs()).length === 0; tries++) {
+      if (tries > 200) throw new Error('no hangup job was scheduled');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const [job] = await hangupJobs();
+    const connected = await h.call(id!);
+    expect(job!.nextRunAt?.getTime()).toBe(Date.parse(connected.bridgedAt!) + (connected.talkLimitS + 5) * 1000);
     const hangup = await h.agent.post(`/calls/${id}/hangup`).set('HX-Request', 'true').set('X-CSRF-Token', h.csrf);
     expect(hangup.status).toBe(200);
     const again = await h.agent.post(`/calls/${id}/hangup`).set('HX-Request', 'true').set('X-CSRF-Token', h.csrf);
@@ -117,6 +139,8 @@ describe('the seven scenarios of twilio-behavior.md, end to end', () => {
     const { call } = await finished(id!);
     expect(call.status).toBe('completed');
     expect(call.bridgedSeconds).toBeGreaterThan(0);
+    // The call ended: its hangup job is gone.
+    expect(await hangupJobs()).toHaveLength(0);
     expect(call.costMicros).toBe(expectedCharge(call.firstLegSeconds!, call.bridgedSeconds!));
     expect(await balance()).toBe(CREDIT - call.costMicros!);
   });
