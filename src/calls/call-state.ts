@@ -78,7 +78,8 @@ function bridgedKnown(facts: CallFacts): boolean {
   // A user's leg that ended unanswered (busy, no-answer, canceled, failed) never ran our <Dial>.
   if (facts.parentFinalStatus && facts.parentFinalStatus !== 'completed') return true;
   // Never dialled: nothing was bridged. Dialled: wait for the Dial action or the child's final callback.
-  return !facts.dialStartedAt || facts.bridgedSeconds !== null || (facts.dialStatus !== null && facts.dialStatus !== 'completed');
+  const dialled = facts.dialStartedAt || facts.childSid || facts.bridgedAt;
+  return !dialled || facts.bridgedSeconds !== null || (facts.dialStatus !== null && facts.dialStatus !== 'completed');
 }
 
 function statusFromFacts(f: CallFacts): { status: CallStatus; failureReason: string | null } {
