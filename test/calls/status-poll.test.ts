@@ -34,12 +34,14 @@ describe('the status poll', () => {
     const res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true');
     h.testDb.db.off('query', listen);
     for (const call of rawAll.mock.calls) queries.push(String(call[0]));
-    expect(rawRun).not.toHaveBeenCalled();
+    for (const call of rawRun.mock.calls) queries.push(String(call[0]));
+    // The job scheduler shares the database and polls it on its own timer: its statements are not the poll's.
+    const ours = queries.filter((sql) => !/scheduled_job/.test(sql));
     expect(rawBatch).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     expect(res.status).toBe(200);
-    expect(queries).toHaveLength(1);
-    expect(queries[0]).toMatch(/^select .* from .?calls.? inner join .?sessions.?/i);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(/^select .* from .?calls.? inner join .?sessions.?/i);
     expect(res.headers['set-cookie']).toBeUndefined();
     const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive']);
     expect(Object.keys(res.headers).filter((name) => !lean.has(name))).toEqual([]);
