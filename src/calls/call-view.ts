@@ -9,6 +9,8 @@ export const POLL_CONNECTED_S = 20;
 export interface CallStatusView {
   id: string;
   status: CallRecord['status'];
+  /** What the fragment shows, sent back by its poll as ?seen=: the same key means nothing to update. */
+  seen: string;
   to: string;
   headline: string;
   detail: string | null;
@@ -29,8 +31,15 @@ export function clock(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** The state a fragment shows: its status, and whether the user already asked to hang up. */
+export function seenKey(call: Pick<CallRecord, 'status' | 'hangupRequestedAt'>): string {
+  return call.hangupRequestedAt && isLive(call.status) ? `${call.status}-hanging-up` : call.status;
+}
+
 export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
-  const base = { id: call.id, status: call.status, to: call.toE164, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  const base = { id: call.id, status: call.status, seen: seenKey(call), to: call.toE164, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  // Asked to hang up: say so and look again soon, until Twilio reports the end.
+  if (call.hangupRequestedAt && isLive(call.status)) return { ...base, headline: 'Hanging up…', detail: null, pollS: POLL_SETUP_S, canHangUp: false };
   switch (call.status) {
     case 'starting':
     case 'calling':

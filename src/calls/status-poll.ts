@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, NextFunction } from 'express';
 import type { Clock } from '../clock.js';
 import type { CallsService } from './calls-service.js';
-import { callStatusView } from './call-view.js';
+import { callStatusView, seenKey } from './call-view.js';
 import { isLive } from './call-state.js';
 
 /** The session cookie express-session sets (src/app.ts). */
@@ -35,7 +35,7 @@ export function statusPoll(deps: StatusPollDeps) {
         return;
       }
       // The browser already shows this state (the connected clock ticks by itself): nothing to send.
-      if (req.query.seen === found.call.status && isLive(found.call.status)) {
+      if (req.query.seen === seenKey(found.call) && isLive(found.call.status)) {
         res.writeHead(204, { 'Cache-Control': 'no-store' });
         res.end();
         return;

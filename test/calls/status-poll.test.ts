@@ -112,5 +112,7 @@ describe('the status fragment', () => {
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
     expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
     expect(clock(3725)).toBe('1:02:05');
+    // After "Hang up", the fragment says so and looks again soon, until Twilio reports the end.
+    expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: 'x' })).toMatchObject({ headline: 'Hanging up…', pollS: 2, canHangUp: false, seen: 'connected-hanging-up' });
   });
 });

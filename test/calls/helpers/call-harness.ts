@@ -43,6 +43,9 @@ export interface CallHarness {
   clock: ShiftableClock;
   baseUrl: string;
   userId: number;
+  /** The user's log-in. */
+  email: string;
+  password: string;
   agent: TestAgent;
   csrf: string;
   /** Reads the call straight from the database. */
@@ -99,7 +102,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const app = built;
 
   return {
-    sim, testDb, built: app, jobs, clock, baseUrl, userId, agent, csrf,
+    sim, testDb, built: app, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);
