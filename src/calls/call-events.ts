@@ -133,11 +133,11 @@ export class CallEvents {
     const terms = await this.deps.callCredit.holdTerms(call.id);
     const settlement = terms ? await this.deps.callCredit.settle({ callSid: call.id, ...legs }) : { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 };
     const breakdown = terms ? costBreakdown(terms.tariffs, legs, settlement) : null;
-    await this.deps.repo.db('calls').where({ id: call.id }).whereNull('settled_at').update({
-      cost_micros: settlement.chargedMicros,
-      uncollected_cost_micros: breakdown?.uncollectedMicros ?? 0,
-      cost_breakdown: breakdown ? JSON.stringify(breakdown) : null,
-      settled_at: this.now(),
+    await this.deps.repo.recordSettlement(call.id, {
+      costMicros: settlement.chargedMicros,
+      uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0,
+      costBreakdown: breakdown,
+      settledAt: this.now(),
     });
     this.deps.logger.info({ callId: call.id, status: call.status, chargedMicros: settlement.chargedMicros, ...legs }, 'call settled');
   }

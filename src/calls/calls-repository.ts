@@ -199,6 +199,27 @@ export function callsRepository(db: Db) {
         throw err;
       }
     },
+    /** A call refused before anything happened (no credit, a bad number): it leaves no trace. */
+    async delete(id: string): Promise<void> {
+      await db('calls').where({ id }).delete();
+    },
+    /** The limits given to Twilio and the credit held, once the hold is taken. */
+    async setLimits(id: string, limits: { timeLimitS: number; talkLimitS: number; dialTimeoutS: number; holdMicros: number; expectedEndAt: string }): Promise<void> {
+      await db('calls').where({ id }).update({
+        time_limit_s: limits.timeLimitS, talk_limit_s: limits.talkLimitS, dial_timeout_s: limits.dialTimeoutS,
+        hold_micros: limits.holdMicros, expected_end_at: limits.expectedEndAt,
+      });
+    },
+    /** Writes a call's cost once: a second settlement of the same call changes nothing. */
+    async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<void> {
+      await db('calls').where({ id }).whereNull('settled_at').update({
+        cost_micros: settlement.costMicros,
+        uncollected_cost_micros: settlement.uncollectedCostMicros,
+        cost_breakdown: settlement.costBreakdown ? JSON.stringify(settlement.costBreakdown) : null,
+        settled_at: settlement.settledAt,
+        ...(settlement.endedAt ? { ended_at: settlement.endedAt, live_user_id: null } : {}),
+      });
+    },
     async find(id: string): Promise<CallRecord | undefined> {
       const row = raw ? (await raw.all<CallRow>('select * from calls where id = ? limit 1', [id]))[0] : await db<CallRow>('calls').where({ id }).first();
       return row ? toRecord(row) : undefined;

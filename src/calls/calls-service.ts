@@ -126,20 +126,22 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(winner ? { liveCallId: winner.id } : {}) };
     }
     const credit = await startCallCredit(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer) }).catch(async (err: unknown) => {
-      await deps.db('calls').where({ id }).delete();
+      await repo.delete(id);
       throw err;
     });
     if (!credit.ok) {
       // Refused before anything happened: no call to show.
-      await deps.db('calls').where({ id }).delete();
+      await repo.delete(id);
       return credit;
     }
     const limits = callLimits(credit.timeLimitSeconds, credit.preBridgeSeconds, credit.dialTimeoutSeconds);
-    await repo.update(id, {
+    await repo.setLimits(id, {
+      timeLimitS: limits.restTimeLimitS,
       talkLimitS: limits.talkLimitS,
+      dialTimeoutS: limits.dialTimeoutS,
+      holdMicros: credit.hold.amountMicros,
       expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
     });
-    await deps.db('calls').where({ id }).update({ time_limit_s: limits.restTimeLimitS, dial_timeout_s: limits.dialTimeoutS, hold_micros: credit.hold.amountMicros });
     await events.record(id, { source: 'us', event: 'calling your phone', params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) } }, 'us:create', {});
 
     const urls = webhookUrls(deps.config.publicUrl, id);
@@ -167,7 +169,8 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       logger.warn({ err, callId: id }, 'Twilio did not place the call');
       await money.callCredit.release(id);
       const call = (await events.record(id, { source: 'us', event: 'Twilio refused the call', params: { reason } }, 'us:create-failed', { status: 'failed', failureReason: reason }))!;
-      await deps.db('calls').where({ id }).update({ live_user_id: null, ended_at: clock.now().toISOString(), settled_at: clock.now().toISOString(), cost_micros: 0, uncollected_cost_micros: 0 });
+      const stamp = clock.now().toISOString();
+      await repo.recordSettlement(id, { costMicros: 0, uncollectedCostMicros: 0, costBreakdown: null, settledAt: stamp, endedAt: stamp });
       return { ok: false, reason: 'twilio-error', message: reason, call: { ...call, costMicros: 0 } };
     }
   }
