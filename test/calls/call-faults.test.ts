@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../../src/telephony/signature.js';
 import { legCost } from '../../src/rating/leg-cost.js';
+import { callsRepository } from '../../src/calls/calls-repository.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
@@ -122,6 +123,41 @@ describe('starting a call', () => {
     expect(await h.built.services.calls.liveCallFor(h.userId)).toEqual({ id });
     await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
     await h.waitForCall(id, (c) => c.settledAt !== null);
+  });
+
+  it('the database lets one live call per user through, however many start at once', async () => {
+    const repo = callsRepository(h.testDb.db);
+    const now = new Date().toISOString();
+    const attempt = (n: number) => repo.insertLive({ id: `cl_race${String(n).padStart(16, 'a')}`, userId: h.userId, toE164: DESTINATION, toCountry: 'GB', fromE164: USER_PHONE, confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0 });
+    const results = await Promise.all(Array.from({ length: 8 }, (_unused, n) => attempt(n)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const [live] = await h.testDb.db('calls').whereNotNull('live_user_id').select('id');
+    await h.testDb.db('calls').where({ id: live.id }).update({ live_user_id: null });
+    // Once it is over, the next call may start.
+    expect(await attempt(99)).toBe(true);
+    await h.testDb.db('calls').delete();
+  });
+
+  it('a hangup while Twilio is still creating the call ends it as soon as Twilio answers', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    h.sim.control.setFaults({ slowRestMs: 400 });
+    const starting = startCall(h);
+    const row = await (async () => {
+      for (;;) {
+        const found = await h.testDb.db('calls').first<{ id: string; parent_sid: string | null } | undefined>('id', 'parent_sid');
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    expect(row.parent_sid).toBeNull();
+    const hangup = await h.agent.post(`/calls/${row.id}/hangup`).set('HX-Request', 'true').set('X-CSRF-Token', h.csrf);
+    expect(hangup.status).toBe(200);
+    expect((await starting).res.status).toBe(200);
+    h.sim.control.clearFaults();
+    const call = await h.waitForCall(row.id, (c) => c.settledAt !== null);
+    expect(call).toMatchObject({ costMicros: 0 });
+    expect(['cancelled', 'not-answered']).toContain(call.status);
+    expect(await balance()).toBe(CREDIT);
   });
 
   it('without htmx: 303 to the call page, and a refusal flashes its reason and returns to the dial page with the input', async () => {
