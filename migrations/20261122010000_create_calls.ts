@@ -31,8 +31,6 @@ export const { up, down } = createTable('calls', (t) => {
   t.integer('dial_timeout_s').notNullable();
   t.integer('first_leg_seconds').nullable();
   t.integer('bridged_seconds').nullable();
-  t.integer('parent_sequence').nullable();
-  t.integer('child_sequence').nullable();
   t.bigInteger('hold_micros').notNullable();
   t.bigInteger('cost_micros').nullable();
   t.bigInteger('uncollected_cost_micros').nullable();

@@ -22,8 +22,6 @@ export interface CallRecord extends CallFacts {
   uncollectedCostMicros: number | null;
   costBreakdown: CostBreakdown | null;
   settledAt: string | null;
-  parentSequence: number | null;
-  childSequence: number | null;
 }
 
 export interface LegBreakdown {
@@ -78,8 +76,6 @@ interface CallRow {
   dial_timeout_s: number;
   first_leg_seconds: number | null;
   bridged_seconds: number | null;
-  parent_sequence: number | null;
-  child_sequence: number | null;
   hold_micros: number | string;
   cost_micros: number | string | null;
   uncollected_cost_micros: number | string | null;
@@ -120,8 +116,6 @@ export function toRecord(row: CallRow): CallRecord {
     dialTimeoutS: row.dial_timeout_s,
     firstLegSeconds: row.first_leg_seconds,
     bridgedSeconds: row.bridged_seconds,
-    parentSequence: row.parent_sequence,
-    childSequence: row.child_sequence,
     holdMicros: Number(row.hold_micros),
     costMicros: nullableNumber(row.cost_micros),
     uncollectedCostMicros: nullableNumber(row.uncollected_cost_micros),
@@ -138,7 +132,7 @@ const FACT_COLUMNS: Record<string, string> = {
   parentSid: 'parent_sid', childSid: 'child_sid', status: 'status', ringingAt: 'ringing_at', answeredAt: 'answered_at',
   confirmedAt: 'confirmed_at', confirmDigits: 'confirm_digits', dialStartedAt: 'dial_started_at', bridgedAt: 'bridged_at',
   parentEndedAt: 'parent_ended_at', parentFinalStatus: 'parent_final_status', endedAt: 'ended_at', expectedEndAt: 'expected_end_at',
-  firstLegSeconds: 'first_leg_seconds', bridgedSeconds: 'bridged_seconds', parentSequence: 'parent_sequence', childSequence: 'child_sequence',
+  firstLegSeconds: 'first_leg_seconds', bridgedSeconds: 'bridged_seconds',
   dialStatus: 'dial_status', hangupRequestedAt: 'hangup_requested_at', failureReason: 'failure_reason', costMicros: 'cost_micros',
   uncollectedCostMicros: 'uncollected_cost_micros', settledAt: 'settled_at', talkLimitS: 'talk_limit_s',
 };

@@ -98,7 +98,7 @@ describe('the status fragment', () => {
     id: 'cl_aaaaaaaaaaaaaaaaaaaa', userId: 1, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', parentSid: null, childSid: null,
     confirmAnswer: true, createdAt: '2026-11-22T10:00:00.000Z', ringingAt: null, answeredAt: null, confirmedAt: null, confirmDigits: null,
     dialStartedAt: null, bridgedAt: null, parentEndedAt: null, parentFinalStatus: null, endedAt: null, expectedEndAt: '2026-11-22T11:00:00.000Z',
-    timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, firstLegSeconds: null, bridgedSeconds: null, parentSequence: null, childSequence: null,
+    timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, firstLegSeconds: null, bridgedSeconds: null,
     holdMicros: 1, costMicros: null, uncollectedCostMicros: null, dialStatus: null, hangupRequestedAt: null, failureReason: null, costBreakdown: null, settledAt: null,
   } as const;
   const view = (patch: object, now = '2026-11-22T10:01:00.000Z') => callStatusView({ ...base, ...patch } as never, { now: new Date(now), currency: 'USD', csrfToken: 't' });
