@@ -1,5 +1,4 @@
-// Dial page enhancement (progressive: the page works without it). Shows the dial pad, which types into the number
-// field and lets htmx re-price it; Enter in the country search moves to the list instead of reloading the page.
+// Dial page enhancement; the page works without it. See views/partials/dial-pad.eta.
 (function () {
   'use strict';
   var pad = document.getElementById('dial-pad');
@@ -13,11 +12,11 @@
       if (key === 'backspace') field.value = field.value.slice(0, -1);
       else if (key === 'clear') field.value = '';
       else field.value += key;
-      // The same event typing sends: htmx's "input changed delay:300ms" trigger then fetches the preview.
+      // As if typed: htmx's "input changed delay:300ms" then fetches the preview.
       field.dispatchEvent(new Event('input', { bubbles: true }));
     });
   }
-
+  // Enter in the country search moves to the list instead of reloading the page (its no-JS behaviour).
   var search = document.getElementById('country-q');
   if (search) {
     search.addEventListener('keydown', function (event) {

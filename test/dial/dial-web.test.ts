@@ -74,7 +74,7 @@ describe('GET /', () => {
     expect(res.text).toMatch(/name="_csrf" value="[^"]+"/);
     const options = res.text.match(/<option value="[A-Z]{2}"/g) ?? [];
     expect(options.length).toBeGreaterThan(240);
-    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
+    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809<\/option>/);
     expect(selectedCountry(res.text)).toBe('US');
     expect(res.text).toMatch(/<input id="dial-to" name="to" type="tel" inputmode="tel" autocomplete="tel"/);
     expect(res.text).toContain('hx-trigger="input changed delay:300ms');
