@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { User } from '../accounts/users-repository.js';
-import { countryPrices } from '../rates/country-list.js';
+import { countryPrices, type CountryPrice } from '../rates/country-list.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { WalletService } from '../wallet/wallet-service.js';
@@ -25,8 +25,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
   const { rates, wallet, currency, liveCall, lastCountry } = deps;
 
   /** The picker's countries for a search: the matches, or every country (with a note) when nothing matches. */
-  function picker(q: string, wanted: string) {
-    const all = countryPrices(rates.rates());
+  function picker(all: CountryPrice[], q: string, wanted: string) {
     const matches = q.trim() ? countryPrices(rates.rates(), q) : all;
     const shown = matches.length > 0 ? matches : all;
     // A search that hides the picked country picks its first match instead, so what is shown is what is sent.
@@ -48,9 +47,10 @@ export function dialRoutes(deps: DialRoutesDeps) {
       if (!user) return next();
       await rates.ready();
       const [live, lastUsed] = await Promise.all([liveCall(user.id), lastCountry(user.id)]);
-      const offered = new Set(countryPrices(rates.rates()).map((c) => c.iso));
+      const all = countryPrices(rates.rates());
+      const offered = new Set(all.map((c) => c.iso));
       const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
-      const countries = picker(queryText(req.query.q), country);
+      const countries = picker(all, queryText(req.query.q), country);
       const to = queryText(req.query.to);
       res.render('pages/dial', {
         title: 'Call',
@@ -69,7 +69,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const wanted = countryParam(req.query.country) ?? '';
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ q, country: wanted }).toString()}`);
       await rates.ready();
-      const countries = picker(q, wanted);
+      const countries = picker(countryPrices(rates.rates()), q, wanted);
       if (countries.selected !== wanted) res.set('HX-Trigger-After-Settle', COUNTRY_CHANGED);
       res.render('partials/dial-country-picker', countries);
     },
