@@ -3,6 +3,7 @@ import { accountsRoutes } from './accounts/accounts-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import type { Services } from './app.js';
+import { dialRoutes } from './dial/dial-routes.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -18,12 +19,16 @@ export function registerRoutes(app: Express, services: Services): void {
   const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
+  // wired to CallsService when the calls feature lands: liveCallFor(userId) and lastDestinationCountry(userId)
+  const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: async () => null, lastCountry: async () => null });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
-  app.get('/', home.show);
+  app.get('/', dial.show, home.show);
+  app.get('/dial/preview', requireUser, dial.preview);
+  app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', authLimit, accounts.signUp);
   app.get('/login', accounts.showLogIn);
