@@ -26,6 +26,9 @@ import type { Telephony } from './telephony/telephony.js';
 import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { statusPoll } from './calls/status-poll.js';
+import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
 
@@ -43,6 +46,8 @@ export interface AppDeps {
   jobs?: JobScheduler;
   /** Built by main.ts first when jobs need them too; otherwise built here. */
   money?: MoneyServices;
+  /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
+  calls?: CallsService;
   /**
    * Simulation mode with the in-process simulator: its handset page, served at /phones on the app's own port (so a
    * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
@@ -62,6 +67,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** Placing, following and settling calls. */
+  calls: CallsService;
 }
 
 export interface BuiltApp {
@@ -81,6 +88,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const money = deps.money ?? moneyServices({ db, clock, money: config.money });
   const services: Services = {
     config,
     db,
@@ -90,15 +98,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
     telephony: deps.telephony,
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
-    money: deps.money ?? moneyServices({ db, clock, money: config.money }),
+    money,
+    calls: deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config }),
   };
 
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
   const assets = staticAssets();
-  installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
+  const viewHelpers = { assets: assets.urls, currency: config.money.currency };
+  const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
+  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
+  const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));

@@ -16,6 +16,8 @@ import { systemClock } from './clock.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
+import { usersRepository } from './accounts/users-repository.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
 
 const started = performance.now();
 
@@ -42,9 +44,13 @@ async function main(): Promise<void> {
   const twilioSetup = await resolveTwilioSetup(config, logger);
   const telephony = createTelephony(twilioSetup);
   const money = moneyServices({ db, clock: systemClock, money: config.money });
-  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
+  const users = usersRepository(db);
+  // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
+  let calls: CallsService | undefined;
+  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ calls: () => calls!, money, logger }) });
+  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config });
   const phones = twilioSetup.simulator?.phonesPage;
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, ...(phones ? { phones } : {}) });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);

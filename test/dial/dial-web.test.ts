@@ -7,8 +7,8 @@ import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 /**
- * The calls feature is not merged yet: src/routes.ts wires stand-ins that report no live call and no last country.
- * These tests swap in their own answers, the way the real CallsService will be wired.
+ * src/routes.ts wires the dial page to CallsService.liveCallFor / lastDestinationCountry; these tests swap in their
+ * own answers so each case (a live call, a last-used country) needs no call placed through the simulator.
  */
 const calls = vi.hoisted(() => ({
   liveCall: async (_userId: number): Promise<{ id: string } | null> => null,
