@@ -3,6 +3,8 @@ import type { Services } from '../app.js';
 
 export const DEMO_USER = { email: 'demo@callbridge.test', password: 'demo-password', name: 'Demo User', phone: '+14155550100' } as const;
 export const DEMO_ADMIN = { email: 'admin@callbridge.test', password: 'admin-password', name: 'Demo Admin' } as const;
+/** The accounts whose passwords are published: refused at log-in whenever real Twilio credentials are configured. */
+export const DEMO_EMAILS: readonly string[] = [DEMO_USER.email, DEMO_ADMIN.email];
 
 /** $5.00 in micro-units: enough for a few minutes to most destinations in the sample deck. */
 const DEMO_CREDIT_MICROS = 5_000_000;
