@@ -15,11 +15,14 @@ interface PageState {
 export function phoneRoutes(phones: PhoneVerificationService) {
   async function render(req: Request, res: Response, state: PageState = {}) {
     const user = req.user!;
-    const pending = await phones.pending(user.id);
+    const waiting = await phones.pending(user.id);
+    const pending = waiting && !waiting.expired ? waiting.verification : undefined;
+    const expiredFor = waiting?.expired ? waiting.verification.phoneE164 : undefined;
     const country = state.values?.country || (await phones.defaultCountry(user.id, user.phoneE164));
     res.status(state.status ?? 200).render('pages/phone', {
       title: 'Your phone',
       current: user.phoneVerifiedAt ? user.phoneE164 : undefined,
+      expiredFor,
       pending: pending && { phone: pending.phoneE164, channel: pending.channel, expiresAt: pending.expiresAt, expiresAtText: `${pending.expiresAt.slice(11, 16)} UTC` },
       countries: COUNTRY_OPTIONS,
       values: { phone: '', channel: 'call', ...state.values, country },

@@ -10,7 +10,7 @@ import type { PhoneVerifier, VerifyChannel } from './phone-verifier.js';
 import type { PendingVerification, PhoneVerificationsRepository } from './phone-verifications-repository.js';
 
 export const phoneForm = z.object({
-  phone: z.string().trim().min(1, 'Enter your phone number').max(40, 'That is too long for a phone number'),
+  phone: z.string({ message: 'Enter your phone number' }).trim().min(1, 'Enter your phone number').max(40, 'That is too long for a phone number'),
   country: z
     .string()
     .trim()
@@ -89,13 +89,10 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
   }
 
   return {
-    /** The verification waiting for a code, unless its code has expired (then it is closed as expired). */
-    async pending(userId: number): Promise<PendingVerification | undefined> {
-      const pending = await repo.pendingFor(userId);
-      if (!pending) return undefined;
-      if (pending.expiresAt > now().toISOString()) return pending;
-      await repo.finish(pending.id, 'expired', now().toISOString());
-      return undefined;
+    /** The verification waiting for a code, and whether its code has expired (read only: showing a page writes nothing). */
+    async pending(userId: number): Promise<{ verification: PendingVerification; expired: boolean } | undefined> {
+      const verification = await repo.pendingFor(userId);
+      return verification && { verification, expired: verification.expiresAt <= now().toISOString() };
     },
 
     /** Country for the picker: the last one used, else the current phone's, else the United States. */
