@@ -28,3 +28,28 @@ export async function seedDemoAccounts(services: Services): Promise<SeededDemo> 
   await services.accounts.ensureAdmin(DEMO_ADMIN.email, DEMO_ADMIN.password, DEMO_ADMIN.name);
   return { created: true };
 }
+
+/** The demo log-ins whose documented password still works here: start-up prints only these, never a stale one. */
+export async function workingDemoLogIns(services: Services): Promise<Array<{ label: string; email: string; password: string }>> {
+  const candidates = [
+    { label: 'demo user', email: DEMO_USER.email, password: DEMO_USER.password },
+    { label: 'demo admin', email: DEMO_ADMIN.email, password: DEMO_ADMIN.password },
+  ];
+  const working = [];
+  for (const candidate of candidates) if (await services.accounts.authenticate(candidate.email, candidate.password)) working.push(candidate);
+  return working;
+}
+
+/**
+ * Real Twilio configured: the demo accounts (if this database has them) are refused at log-in by the accounts
+ * service; here their open sessions end too. Returns how many demo accounts exist.
+ */
+export async function switchOffDemoAccounts(services: Services): Promise<number> {
+  const ids: number[] = [];
+  for (const email of DEMO_EMAILS) {
+    const found = await services.users.findCredentialsByEmail(email);
+    if (found) ids.push(found.user.id);
+  }
+  await services.sessions.endAll(ids);
+  return ids.length;
+}
