@@ -13,7 +13,7 @@ function browserOf(ua: string): string | undefined {
   if (/\bOPR\/|\bOpera\b/.test(ua)) return 'Opera';
   if (/\bSamsungBrowser\//.test(ua)) return 'Samsung Internet';
   if (/\bFirefox\/|\bFxiOS\//.test(ua)) return 'Firefox';
-  if (/\bChrome\/|\bCriOS\/|\bChromium\//.test(ua)) return 'Chrome';
+  if (/\b(Headless)?Chrome\/|\bCriOS\/|\bChromium\//.test(ua)) return 'Chrome';
   if (/\bSafari\//.test(ua) && /\bVersion\//.test(ua)) return 'Safari';
   if (/^curl\//.test(ua)) return 'curl';
   return undefined;

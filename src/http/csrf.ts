@@ -51,11 +51,15 @@ function sentToken(req: Request): string | undefined {
   return typeof sent === 'string' ? sent : undefined;
 }
 
-/** A form token proves the form was ours; the browser's own headers prove this page, not another site, sent it. */
+/**
+ * A form token proves the form was ours; the browser's own headers prove this page, not another site, sent it.
+ * Sec-Fetch-Site first (our Referrer-Policy makes Chrome send "Origin: null" on form posts); Origin when it is absent.
+ */
 function sameOrigin(req: Request): boolean {
-  if (req.get('sec-fetch-site') === 'cross-site') return false;
+  const site = req.get('sec-fetch-site');
+  if (site) return site === 'same-origin';
   const origin = req.get('origin');
-  if (!origin || origin === 'null') return origin === undefined;
+  if (!origin || origin === 'null') return true;
   try {
     return new URL(origin).host === req.get('host');
   } catch {

@@ -44,7 +44,7 @@ export function phoneRoutes(phones: PhoneVerificationService) {
       }
       const how = outcome.pending.channel === 'sms' ? 'texted a code to' : 'are calling';
       flash(req, 'info', `We ${how} ${outcome.pending.phoneE164}. Enter the code below; it works for 10 minutes.`);
-      res.redirect(303, '/account/phone#code');
+      res.redirect(303, '/account/phone#enter-code');
     },
 
     async verify(req: Request, res: Response) {

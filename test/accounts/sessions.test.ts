@@ -148,6 +148,10 @@ describe('public forms', () => {
     const token = csrfTokenFrom(form.text);
     const crossSite = await request(t.app).post('/login').set('Origin', 'https://evil.example').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(crossSite.status).toBe(403);
+    const crossSiteFetch = await request(t.app).post('/login').set('Origin', 'null').set('Sec-Fetch-Site', 'cross-site').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(crossSiteFetch.status).toBe(403);
+    const sameOriginFetch = await request(t.app).post('/login').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(sameOriginFetch.status).toBe(401);
     const sameSite = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(sameSite.status).toBe(401);
     expect(sameSite.headers['set-cookie']).toBeUndefined();
