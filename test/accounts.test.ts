@@ -199,4 +199,24 @@ describe('accounts', () => {
     const promoted = await t.services.accounts.ensureAdmin('ada@example.com', 'ignored password');
     expect(promoted).toMatchObject({ created: false, user: { role: 'admin' } });
   });
+
+  it('limits sign-ups per address and wrong current passwords per account, saying when to try again', async () => {
+    const agent = request.agent(t.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const form = await agent.get('/signup');
+      statuses.push((await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Ada', email: `ada${i}@example.com`, password: 'correct horse battery' })).status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect(await t.services.users.count()).toBe(10);
+
+    const { agent: user } = await logIn('ada0@example.com', 'correct horse battery');
+    const csrf = csrfTokenFrom((await user.get('/account')).text);
+    const change = (current: string) => user.post('/account/password').type('form').send({ _csrf: csrf, current_password: current, new_password: 'a brand new password', confirm_password: 'a brand new password' });
+    for (let i = 0; i < 5; i++) expect((await change('wrong password')).text).toContain('Current password is incorrect');
+    const limited = await change('correct horse battery');
+    expect(limited.status).toBe(422);
+    expect(limited.text).toContain('Too many wrong passwords. Try again in 15 minutes.');
+  });
 });

@@ -57,9 +57,13 @@ export function phoneVerificationsRepository(db: Db) {
       return row?.id;
     },
 
-    /** Records a started verification; an earlier pending one of the user is replaced (one code form at a time). */
+    /**
+     * Records a started verification; an earlier pending one of the user is replaced (one code form at a time). A
+     * resend to the same number is the same Verify verification, so its wrong-code count carries over.
+     */
     async start(input: Omit<PendingVerification, 'id' | 'checks'>, now: string): Promise<void> {
       await db.transaction(async (trx) => {
+        const previous = (await trx('phone_verifications').where({ user_id: input.userId, status: 'pending', verification_sid: input.verificationSid }).max({ checks: 'checks' }).first()) as { checks: number | string | null } | undefined;
         await trx('phone_verifications').where({ user_id: input.userId, status: 'pending' }).update({ status: 'replaced', updated_at: now });
         await trx('phone_verifications').insert({
           user_id: input.userId,
@@ -68,7 +72,7 @@ export function phoneVerificationsRepository(db: Db) {
           channel: input.channel,
           verification_sid: input.verificationSid,
           status: 'pending',
-          checks: 0,
+          checks: Number(previous?.checks ?? 0),
           expires_at: input.expiresAt,
           created_at: now,
           updated_at: now,

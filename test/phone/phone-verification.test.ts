@@ -88,6 +88,10 @@ describe('verifying your phone through the simulator', () => {
     expect(res.status).toBe(422);
     expect(alertText(res.text)).toContain('That code is not right. 4 tries left.');
     expect(await phoneOf('ada@example.com')).toEqual({ phone: null, verifiedAt: null });
+    // Asking again re-sends the same Verify verification: its tries are not refilled.
+    expect((await sendCode(agent, { phone: '+1 415 555 2672', country: 'US', channel: 'sms' })).status).toBe(303);
+    expect(sim.control.lastVerifyCode('+14155552672')).toBe(right);
+    expect(alertText((await enterCode(agent, wrong)).text)).toContain('That code is not right. 3 tries left.');
   });
 
   it('refuses after too many tries, even the right code, and saves nothing', async () => {
