@@ -105,7 +105,7 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
 function lastSeenText(at: Date | null, now: Date): string {
   if (!at) return 'unknown';
   const minutes = Math.floor((now.getTime() - at.getTime()) / 60_000);
-  if (minutes < 2) return 'just now';
+  if (minutes < 5) return 'just now';
   if (minutes < 60) return `${minutes} minutes ago`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return hours === 1 ? '1 hour ago' : `${hours} hours ago`;

@@ -3,8 +3,11 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
-/** "Last seen" is worth at most one write a minute per session; express-session calls touch on every request. */
-export const LAST_SEEN_RESOLUTION_MS = 60_000;
+/**
+ * "Last seen" is worth at most one write per session every 5 minutes (the sessions list says "just now" below that);
+ * express-session calls touch on every request, so every other touch writes nothing.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 /** Bounds the memo below if requests keep failing between get and touch. */
 const MAX_REMEMBERED = 10_000;
 
