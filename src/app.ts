@@ -26,6 +26,7 @@ import { DEMO_EMAILS } from './demo/seed.js';
 import { phoneVerificationService, type PhoneVerificationService } from './phone/phone-verification-service.js';
 import { twilioPhoneVerifier, type PhoneVerifier } from './phone/phone-verifier.js';
 import { phoneVerificationsRepository } from './phone/phone-verifications-repository.js';
+import { verifyPhoneBannerMiddleware } from './phone/verify-phone-banner.js';
 import { attemptCounters, type AttemptCounters } from './rate-limits/attempt-counters.js';
 import type { Telephony } from './telephony/telephony.js';
 import type { JobScheduler } from './jobs/scheduler.js';
@@ -148,6 +149,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(exposeFlash);
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user);
     res.locals.path = req.path;

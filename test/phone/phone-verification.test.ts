@@ -45,7 +45,8 @@ describe('verifying your phone through the simulator', () => {
   it('a new user signs up, gets a code by call, enters it, and the number becomes the first leg of their calls', async () => {
     t = await appWithSimulator(sim);
     const { agent } = await user('ada@example.com');
-    expect((await agent.get('/')).text).toContain('href="/account/phone"');
+    expect((await agent.get('/')).text).toContain('<a href="/account/phone">verify your phone</a>');
+    expect((await agent.get('/wallet')).text).toContain('<a href="/account/phone">verify your phone</a>');
     const unpriced = await agent.get('/rates/preview?number=%2B33612345678').set('HX-Request', 'true');
     expect(unpriced.text).toContain('<a href="/account/phone">verify your phone</a>');
     expect((await agent.get('/account')).text).toContain('<a href="/account/phone">Add and verify your phone</a>');
@@ -74,6 +75,7 @@ describe('verifying your phone through the simulator', () => {
     const preview = await agent.get('/rates/preview?number=%2B33612345678').set('HX-Request', 'true');
     expect(preview.text).toContain('for the leg to your phone');
     expect(preview.text).not.toContain('verify your phone');
+    expect((await agent.get('/')).text).not.toContain('verify your phone');
   });
 
   it('refuses a wrong code, saying how many tries are left, and saves nothing', async () => {
