@@ -140,7 +140,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
       resave: false,
       saveUninitialized: false,
       // Not rolling: re-saving the session on every request would add a database write to every status poll (the
-      // store's touch writes "last seen" at most once a minute instead).
+X
       rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
