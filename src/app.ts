@@ -2,8 +2,6 @@ import compression from 'compression';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
@@ -16,6 +14,7 @@ import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
 import { securityHeaders } from './http/security.js';
+import { requestLogger } from './http/request-log.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
@@ -92,7 +91,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const assets = staticAssets();
   installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
 
-  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogger(logger));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
   app.get('/healthz', (_req, res) => {
@@ -137,10 +136,4 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
-}
-
-function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {
-  const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
 }
