@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
     await page.getByLabel('Password').fill('a long enough password');
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${fixture.base}/`);
-    expect(await page.textContent('.banner')).toContain('Your credit is running low');
+    expect(await page.textContent('.banner')).toContain('You have no credit for calls. Add credit');
     const batch = await fixture.t.services.money.vouchers.createBatch({ label: 'Browser', valueMicros: 3_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
     await page.goto(`${fixture.base}/wallet`);
     expect(await page.locator('.spend-chart svg').count()).toBe(1);

@@ -68,4 +68,11 @@ describe('low-balance banner', () => {
     expect(lowBalanceBanner({ availableMicros: 2_000_000 }, 2_000_000).show).toBe(false);
     expect(lowBalanceBanner({ availableMicros: 0 }, 0).show).toBe(false);
   });
+
+  it('invites to add credit when there is none, warns when it runs low, and says nothing to an account that does not call', () => {
+    expect(lowBalanceBanner({ availableMicros: 0 }, 2_000_000).kind).toBe('empty');
+    expect(lowBalanceBanner({ availableMicros: 1 }, 2_000_000).kind).toBe('low');
+    expect(lowBalanceBanner({ availableMicros: 2_000_000 }, 2_000_000).kind).toBe('none');
+    expect(lowBalanceBanner({ availableMicros: 0 }, 2_000_000, { makesCalls: false })).toMatchObject({ show: false, kind: 'none' });
+  });
 });
