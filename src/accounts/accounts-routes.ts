@@ -20,7 +20,8 @@ async function logIn(req: Request, userId: number): Promise<void> {
 
 export function accountsRoutes(accounts: AccountsService) {
   return {
-    showSignUp(_req: Request, res: Response) {
+    showSignUp(req: Request, res: Response) {
+      if (req.user) return res.redirect(303, '/');
       res.render('pages/signup', { title: 'Create your account', values: {}, errors: {} });
     },
 
@@ -37,6 +38,8 @@ export function accountsRoutes(accounts: AccountsService) {
     },
 
     showLogIn(req: Request, res: Response) {
+      // Already logged in (a bookmark, the back button): straight to where they were going.
+      if (req.user) return res.redirect(303, safeNext(req.query.next));
       res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
     },
 

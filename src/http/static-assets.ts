@@ -11,6 +11,7 @@ const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 export interface AssetUrls {
   css: string;
   htmx: string;
+  favicon: string;
 }
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
@@ -19,10 +20,13 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const urls: AssetUrls = {
     css: `/static/app.css?v=${hash(join(publicDir, 'app.css'))}`,
     htmx: `/static/htmx.min.js?v=${hash(htmxFile)}`,
+    favicon: `/static/favicon.svg?v=${hash(join(publicDir, 'favicon.svg'))}`,
   };
   const longCache = { maxAge: '365d', immutable: true, index: false, fallthrough: true } as const;
   const router = express.Router();
   router.get('/static/htmx.min.js', (_req, res) => res.sendFile(htmxFile, longCache));
+  // Pages link the icon; this answers what browsers and tools ask for on their own, and Agendash's page.
+  router.get('/favicon.ico', (_req, res) => res.redirect(301, urls.favicon));
   router.use('/static', express.static(publicDir, longCache));
   return { router, urls };
 }
