@@ -77,7 +77,8 @@ describe('country search (what people type)', () => {
 
   it('still searches by calling code and lists everything for an empty query', () => {
     expect(find('+1')).toEqual(['KN', 'VI', 'US']);
-    expect(find('38')).toEqual(['UA']);
+    expect(find('38')).toEqual(['BA', 'UA']);
+    expect(find('+380')).toEqual(['UA']);
     expect(find('  ')).toHaveLength(deck.length);
     expect(find('+')).toHaveLength(deck.length);
     expect(find('narnia')).toEqual([]);
