@@ -40,7 +40,7 @@ describe('accounts', () => {
     const unknown = await logIn('nobody@example.com', 'not the password');
     expect(wrong.res.status).toBe(401);
     expect(unknown.res.status).toBe(401);
-    const message = (html: string) => /role="alert">([^<]+)</.exec(html)?.[1];
+    const message = (html: string) => /class="error-summary"[\s\S]*?<a href="#email">([^<]+)</.exec(html)?.[1];
     expect(message(wrong.res.text)).toBe('Email or password is incorrect.');
     expect(message(unknown.res.text)).toBe(message(wrong.res.text));
   });

@@ -4,21 +4,34 @@ export type FieldErrors = Record<string, string>;
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
-/** Validates a submitted form; errors are keyed by field so each can be shown next to its input. */
+/** Said for a field the schema did not word a message for; never the validator's own wording. */
+export const FILL_IN_FIELD = 'Fill in this field.';
+
+/**
+ * Validates a submitted form; errors are keyed by field so each can be shown next to its input and in the error
+ * summary. A field that is missing, sent twice (`email=a&email=b`) or array-shaped (`email[]=a`) counts as
+ * empty, so it gets the same plain message the form gives an empty field.
+ */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.infer<S>> {
-  const values = stringValues(body);
+  const values = stringValues(body, fieldNames(schema));
   const parsed = schema.safeParse(values);
   if (parsed.success) return { ok: true, value: parsed.data };
   const errors: FieldErrors = {};
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? 'form');
-    errors[field] ??= issue.message;
+    errors[field] ??= issue.code === 'invalid_type' ? FILL_IN_FIELD : issue.message;
   }
   return { ok: false, errors, values: withoutSecrets(values) };
 }
 
-function stringValues(body: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The fields an object schema expects (zod keeps them on .shape, also after .refine). */
+function fieldNames(schema: z.ZodType): string[] {
+  const shape = (schema as { shape?: unknown }).shape;
+  return shape && typeof shape === 'object' ? Object.keys(shape) : [];
+}
+
+function stringValues(body: unknown, expected: string[]): Record<string, string> {
+  const out: Record<string, string> = Object.fromEntries(expected.map((name) => [name, '']));
   if (body && typeof body === 'object') {
     for (const [key, value] of Object.entries(body)) if (typeof value === 'string') out[key] = value;
   }
