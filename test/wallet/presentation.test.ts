@@ -42,7 +42,8 @@ describe('spend chart', () => {
     const [first] = chart.bars;
     const last = chart.bars.at(-1)!;
     expect(last.height).toBeCloseTo(first!.height * 2, 0);
-    expect(last.y + last.height).toBeCloseTo(chart.height - 18, 1);
+    expect(last.y + last.height).toBeCloseTo(chart.height, 1);
+    expect(chart.gridLines.map((g) => g.fraction)).toEqual([0.5, 1]);
     expect(last.label).toBe('2026-11-30: $1.50');
     expect(chart.summary).toBe('Call charges over the last 30 days: $2.25 in total; the most on 2026-11-30 ($1.50).');
   });
