@@ -66,8 +66,8 @@ describe.skipIf(!hasChromium)('layout on a phone (390 px) and a desktop (1280 px
       expect(await page.locator('.spend-chart svg').count()).toBe(1);
       await page.screenshot({ path: join(screenshots, `wallet-${width}.png`), fullPage: true });
       expect(await overflowingBoxes(page)).toEqual([]);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-      const labelSizes = await page.$$eval('.spend-chart .chart-label, .spend-chart text', (els) => els.map((el) => parseFloat(getComputedStyle(el).fontSize)));
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      const labelSizes = await page.evaluate<number[]>(`[...document.querySelectorAll('.spend-chart .chart-label, .spend-chart text')].map((el) => parseFloat(getComputedStyle(el).fontSize))`);
       expect(labelSizes.length).toBeGreaterThanOrEqual(4);
       for (const size of labelSizes) expect(size).toBeGreaterThanOrEqual(12);
       expect(fixture.cspViolations).toEqual([]);
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('layout on a phone (390 px) and a desktop (1280 px
       expect(await page.locator('.country-table tbody tr').count()).toBeGreaterThan(200);
       await page.screenshot({ path: join(screenshots, `rates-${width}.png`), fullPage: false });
       expect(await overflowingBoxes(page)).toEqual([]);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
       // Every row's content stays inside the table: no cell pushed past the card's edge.
       const widest = await page.$$eval('.country-table tr', (rows) => Math.max(...rows.map((r) => r.getBoundingClientRect().right)));
       const cardRight = await page.$eval('#country-table', (el) => el.getBoundingClientRect().right);
@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)('layout on a phone (390 px) and a desktop (1280 px
       await page.getByLabel('Password').fill('not the password');
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.locator('.error-summary').waitFor();
-      await expect.poll(() => page.evaluate(() => document.activeElement?.className)).toBe('error-summary');
+      await expect.poll(() => page.evaluate('document.activeElement?.className')).toBe('error-summary');
       expect(await page.textContent('.error-summary')).toContain('Email or password is incorrect.');
       expect(await page.getAttribute('.error-summary a', 'href')).toBe('#email');
       await page.screenshot({ path: join(screenshots, `login-error-${width}.png`) });
