@@ -9,18 +9,18 @@ const require = createRequire(import.meta.url);
 const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 
 export interface AssetUrls {
+  favicon: string;
   css: string;
   htmx: string;
-  favicon: string;
 }
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
 export function staticAssets(): { router: Router; urls: AssetUrls } {
   const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10);
   const urls: AssetUrls = {
+    favicon: `/static/favicon.svg?v=${hash(join(publicDir, 'favicon.svg'))}`,
     css: `/static/app.css?v=${hash(join(publicDir, 'app.css'))}`,
     htmx: `/static/htmx.min.js?v=${hash(htmxFile)}`,
-    favicon: `/static/favicon.svg?v=${hash(join(publicDir, 'favicon.svg'))}`,
   };
   const longCache = { maxAge: '365d', immutable: true, index: false, fallthrough: true } as const;
   const router = express.Router();
