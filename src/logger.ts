@@ -36,7 +36,7 @@ const SHOWN_ELSEWHERE = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'err
 
 /**
  * A pino JSON entry as one line a person can scan: `12:03:04 info  message  key=value`. Requests read as
- * `GET /wallet 200 12ms 3.1kB`; errors add their stack on the following lines.
+ * `GET /wallet 200 12ms 3.1 kB`; errors add their stack on the following lines.
  */
 export function formatLogLine(json: string): string {
   let entry: Record<string, unknown>;
@@ -50,7 +50,12 @@ export function formatLogLine(json: string): string {
   const parts = [time, level, String(entry.msg ?? '')];
   const req = entry.req as { method?: string; url?: string } | undefined;
   const res = entry.res as { statusCode?: number; bytes?: number } | undefined;
-  if (req?.method) parts.push(`${req.method} ${req.url ?? ''}${res?.statusCode ? ` ${res.statusCode}` : ''}${entry.responseTime !== undefined ? ` ${String(entry.responseTime)}ms` : ''}`);
+  if (req?.method) {
+    const status = res?.statusCode ? ` ${res.statusCode}` : '';
+    const time = entry.responseTime !== undefined ? ` ${String(entry.responseTime)}ms` : '';
+    const size = res?.bytes !== undefined ? ` ${formatBytes(res.bytes)}` : '';
+    parts.push(`${req.method} ${req.url ?? ''}${status}${time}${size}`);
+  }
   const extras = Object.entries(entry)
     .filter(([key]) => !SHOWN_ELSEWHERE.has(key))
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -58,6 +63,10 @@ export function formatLogLine(json: string): string {
   const err = entry.err as { stack?: string; message?: string } | undefined;
   const line = parts.filter(Boolean).join('  ');
   return err ? `${line}\n${err.stack ?? err.message ?? ''}` : line;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1000 ? `${bytes} B` : `${(bytes / 1000).toFixed(1)} kB`;
 }
 
 function prettyStream(out: NodeJS.WritableStream): Writable {

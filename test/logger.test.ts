@@ -32,7 +32,9 @@ describe('formatLogLine (terminal output)', () => {
 
   it('shows a request as method, url, status and time, and an error with its stack', () => {
     const req = formatLogLine(JSON.stringify({ level: 30, time: 0, msg: 'request completed', req: { id: 'a', method: 'GET', url: '/wallet' }, res: { statusCode: 200, bytes: 10 }, responseTime: 12 }));
-    expect(req).toBe('00:00:00  info   request completed  GET /wallet 200 12ms');
+    expect(req).toBe('00:00:00  info   request completed  GET /wallet 200 12ms 10 B');
+    const big = formatLogLine(JSON.stringify({ level: 30, time: 0, msg: 'request completed', req: { method: 'GET', url: '/rates' }, res: { statusCode: 200, bytes: 31_234 }, responseTime: 3 }));
+    expect(big).toBe('00:00:00  info   request completed  GET /rates 200 3ms 31.2 kB');
     const err = formatLogLine(JSON.stringify({ level: 50, time: 0, msg: 'job failed', err: { message: 'boom', stack: 'Error: boom\n    at x' } }));
     expect(err).toBe('00:00:00  error  job failed\nError: boom\n    at x');
   });
