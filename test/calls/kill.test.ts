@@ -99,6 +99,8 @@ describe('a process killed mid-call', () => {
     const agent = request.agent(base);
     const form = await agent.get('/signup');
     await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Kim', email: 'kim@example.com', password: 'correct horse battery' });
+    const login = await agent.get('/login');
+    await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email: 'kim@example.com', password: 'correct horse battery' });
     const user = await db('users').where({ email: 'kim@example.com' }).first<{ id: number }>('id');
     const userId = Number(user!.id);
     await db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString() });
