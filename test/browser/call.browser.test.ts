@@ -39,12 +39,14 @@ describe.skipIf(!hasChromium)('a call in a real browser', () => {
     await page.getByLabel('Password').fill(h.password);
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${h.baseUrl}/`);
-    // The dial page's form (its own feature) posts `to` to POST /calls; the same request, from this browser.
-    await page.goto(`${h.baseUrl}/account`);
-    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-    const started = await page.request.post(`${h.baseUrl}/calls`, { form: { _csrf: csrf, to: DESTINATION }, maxRedirects: 0 });
-    expect(started.status()).toBe(303);
-    await page.goto(`${h.baseUrl}${started.headers().location}`);
+    // A refusal is shown inline, in the dial page's status area (a 422 fragment that htmx swaps in).
+    await page.getByLabel('Number to call').fill('12');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await expect.poll(() => page.textContent('#call-status')).toContain('This number is incomplete');
+    // The dial page's form posts `to` to POST /calls; the status fragment takes over the status area.
+    await page.getByLabel('Number to call').fill(DESTINATION);
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('#call-status .call-status').waitFor();
     await page.screenshot({ path: join(artifacts, 'call-setting-up-390.png'), fullPage: true });
 
     const headline = page.locator('.call-headline');
