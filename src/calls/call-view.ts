@@ -4,7 +4,7 @@ import type { CallEvent, CallRecord } from './calls-repository.js';
 
 /** How often the status fragment asks again: often while the call is being set up, rarely once it talks. */
 export const POLL_SETUP_S = 2;
-export const POLL_CONNECTED_S = 20;
+export const POLL_CONNECTED_S = 30;
 
 export interface CallStatusView {
   id: string;

@@ -13,7 +13,7 @@ describe.skipIf(!hasChromium)('a call in a real browser', () => {
   let h: CallHarness;
   let browser: Browser;
   beforeAll(async () => {
-    // Real time (speed 1) after the answer: the connected clock must tick between the 20 s polls.
+    // Real time (speed 1) after the answer: the connected clock must tick between the 30 s polls.
     h = await startCallHarness({ speed: 1, confirmAnswer: true });
     browser = await launchBrowser();
     mkdirSync(artifacts, { recursive: true });

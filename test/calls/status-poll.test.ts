@@ -108,7 +108,7 @@ describe('the status fragment', () => {
     expect(view({ status: 'confirming' })).toMatchObject({ headline: 'Press 1 on your phone', pollS: 2 });
     expect(view({ status: 'connecting' })).toMatchObject({ headline: 'Connecting', pollS: 2 });
     const connected = view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' });
-    expect(connected).toMatchObject({ headline: 'Connected', pollS: 20, connected: { elapsed: '01:00', left: '04:00', lastMinute: false } });
+    expect(connected).toMatchObject({ headline: 'Connected', pollS: 30, connected: { elapsed: '01:00', left: '04:00', lastMinute: false } });
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
     expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
     expect(clock(3725)).toBe('1:02:05');
