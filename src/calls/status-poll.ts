@@ -5,6 +5,9 @@ import type { CallsService } from './calls-service.js';
 import { callStatusView, seenKey } from './call-view.js';
 import { isLive } from './call-state.js';
 
+/** The htmx event a status fragment fires on the page when it shows a call that is over. */
+export const CALL_ENDED_EVENT = 'call-ended';
+
 /** The session cookie express-session sets (src/app.ts). */
 export const SESSION_COOKIE = 'callbridge.sid';
 
@@ -42,7 +45,9 @@ export function statusPoll(deps: StatusPollDeps) {
       }
       const view = callStatusView(found.call, { now: deps.clock.now(), currency: deps.currency, csrfToken: session.csrfToken ?? '' });
       const html = deps.render('partials/call-status', view);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html) });
+      // Once, at the end: lets the rest of the page (the dial preview's "call in progress") catch up.
+      const ended = isLive(found.call.status) ? {} : { 'HX-Trigger': CALL_ENDED_EVENT };
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html), ...ended });
       res.end(html);
     } catch (err) {
       next(err);

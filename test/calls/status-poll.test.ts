@@ -63,6 +63,7 @@ describe('the status poll', () => {
     expect(over.status).toBe('cancelled');
     expect(final.text).toContain('Call cancelled');
     expect(final.text).not.toContain('hx-trigger');
+    expect(final.headers['hx-trigger']).toBe('call-ended');
   });
 
   it('a poll without a session is sent to log in; a tampered cookie is no session', async () => {
