@@ -1,4 +1,4 @@
-import { formatDuration, formatMoney } from '../money/currency.js';
+import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
 
@@ -31,6 +31,10 @@ export function clock(seconds: number): string {
 
 export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
   const base = { id: call.id, status: call.status, to: call.toE164, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
+  if (isLive(call.status) && call.hangupRequestedAt) {
+    return { ...base, canHangUp: false, headline: 'Hanging up', detail: 'Ending the call…', pollS: POLL_SETUP_S };
+  }
   switch (call.status) {
     case 'starting':
     case 'calling':
@@ -73,7 +77,7 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
     headline: FINAL_HEADLINES[call.status] ?? 'Call ended',
     detail: call.status === 'completed' ? null : call.failureReason,
     result: {
-      cost: settled ? formatMoney(cost, currency) : 'being worked out',
+      cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
       nothingCharged: settled && cost === 0,
     },
@@ -108,14 +112,16 @@ export interface CostLine {
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {
   const b = call.costBreakdown;
   if (!b || !isFinal(call.status)) return null;
-  const perMin = (micros: number) => `${formatMoney(micros, currency, { decimals: 4 })}/min`;
+  const perMin = (micros: number) => `${formatRate(micros, currency)}/min`;
+  const money = (micros: number) => formatExactMoney(micros, currency);
+  // "Talked" would be wrong for the first leg: it also counts the ringing of the number you called.
   const line = (label: string, leg: typeof b.firstLeg): CostLine => ({
     label,
-    detail: `${formatDuration(leg.seconds)} talked, ${formatDuration(leg.billedSeconds)} billed at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${formatMoney(leg.connectionFeeMicros, currency)} connection` : ''}`,
-    amount: formatMoney(leg.costMicros, currency),
+    detail: `${formatDuration(leg.seconds)} on the line, billed as ${formatDuration(leg.billedSeconds)} at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${money(leg.connectionFeeMicros)} connection` : ''}`,
+    amount: money(leg.costMicros),
   });
   const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];
-  if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: formatMoney(0, currency) });
-  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged when the number you call does not answer.' : '', amount: formatMoney(b.chargedMicros, currency) });
+  if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: money(0) });
+  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged when the number you call does not answer.' : '', amount: money(b.chargedMicros) });
   return lines;
 }
