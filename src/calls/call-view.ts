@@ -122,6 +122,6 @@ export function breakdownView(call: CallRecord, currency: string): CostLine[] | 
   });
   const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];
   if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: money(0) });
-  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged when the number you call does not answer.' : '', amount: money(b.chargedMicros) });
+  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged: the number you called never answered.' : '', amount: money(b.chargedMicros) });
   return lines;
 }

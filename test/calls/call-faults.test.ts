@@ -143,7 +143,7 @@ describe('starting a call', () => {
     const res = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send({ to: DESTINATION });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Verify your own phone number first');
-    expect(res.text).toContain('href="/account"');
+    expect(res.text).toContain('href="/account/phone"');
     const twice = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send('to=1&to=2');
     expect(twice.status).toBe(422);
     expect(twice.text).toContain('Enter the number to call.');
