@@ -75,7 +75,7 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
   const settled = call.settledAt !== null;
   return {
     headline: FINAL_HEADLINES[call.status] ?? 'Call ended',
-    detail: call.status === 'completed' ? null : call.failureReason,
+    detail: call.failureReason,
     result: {
       cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
@@ -109,6 +109,12 @@ export interface CostLine {
   amount: string;
 }
 
+/** Why a call cost nothing, when it did; free minutes explain themselves on their own line. */
+function chargedDetail(call: CallRecord): string {
+  if (call.costBreakdown!.chargedMicros > 0 || (call.bridgedSeconds ?? 0) > 0) return '';
+  return call.bridgedAt ? 'Nothing is charged for a call connected less than a second.' : 'Nothing is charged: the number you called never answered.';
+}
+
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {
   const b = call.costBreakdown;
   if (!b || !isFinal(call.status)) return null;
@@ -122,6 +128,6 @@ export function breakdownView(call: CallRecord, currency: string): CostLine[] | 
   });
   const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];
   if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: money(0) });
-  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged: the number you called never answered.' : '', amount: money(b.chargedMicros) });
+  lines.push({ label: 'Charged', detail: chargedDetail(call), amount: money(b.chargedMicros) });
   return lines;
 }

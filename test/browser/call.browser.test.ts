@@ -58,6 +58,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await page.getByRole('button', { name: 'Call', exact: true }).dblclick();
     const status = page.locator('#call-status');
     await status.getByText('Calling your phone').waitFor({ timeout: 5000 });
+    expect(await page.locator('.call-refused').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Call', exact: true }).isVisible()).toBe(false);
     await shoot(page, 'ringing');
 
     const phones = await newPage();
@@ -76,6 +78,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     const calls = await stack.testDb.db('calls').where({ user_id: stack.userId });
     expect(calls).toHaveLength(1);
 
+    // Talk for two seconds, on the clock public/call-clock.js ticks between polls (a bridge under a second is free).
+    await expect.poll(() => status.locator('.call-clock').textContent(), { timeout: 5000 }).toMatch(/^00:0[2-9]$/);
     await status.getByRole('button', { name: 'Hang up' }).click();
     await status.getByText('Call ended').waitFor({ timeout: 10_000 });
     const settled = await stack.testDb.db('calls').where({ user_id: stack.userId }).first();
@@ -102,4 +106,44 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await shoot(page, 'wallet');
     expect(csp).toEqual([]);
   }, 60_000);
+
+  it('works without JavaScript: the form posts to the call page, a refresh link follows the call, a form hangs up', async () => {
+    const { base } = stack;
+    // The user's phone answers by itself and presses 1 when asked, so this test can stay on one page.
+    stack.sim.control.setBehaviour(CALLER.phone, { kind: 'answer', answerAfterS: 1, digits: '1' });
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Email').fill(CALLER.email);
+    await page.getByLabel('Password').fill(CALLER.password);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(`${base}/`);
+    await page.getByLabel('Number to call').fill(DESTINATION);
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.waitForURL(/\/calls\/cl_[a-z2-7]{20}$/, { timeout: 5000 });
+    const callUrl = page.url();
+
+    const refreshUntil = async (text: string) => {
+      await expect.poll(async () => {
+        await page.getByRole('link', { name: 'Refresh' }).click();
+        await page.waitForURL(callUrl);
+        return page.locator('#call-status').textContent();
+      }, { timeout: 15_000, interval: 500 }).toContain(text);
+    };
+    await refreshUntil('Connected');
+    await page.screenshot({ path: join(artifacts, 'no-js-connected-390.png'), fullPage: true });
+    // Talk for a moment: a bridge shorter than a second is reported as 0 s and is free.
+    await page.waitForTimeout(2000);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.waitForURL(callUrl);
+    // "Call ended" shows at once; the cost follows when Twilio has reported both legs (a refresh away, at most).
+    if ((await page.locator('#call-status .amount').count()) === 0) await refreshUntil('Cost');
+    expect(await page.locator('#call-status [data-call-status]').getAttribute('data-call-status')).toBe('completed');
+    expect(await page.locator('#call-status .amount').textContent({ timeout: 1000 })).toContain('$0.2862');
+    expect(await page.getByRole('link', { name: 'Refresh' }).count()).toBe(0);
+    const ledger = await stack.testDb.db('ledger_entries').where({ user_id: stack.userId, kind: 'call_charge' });
+    expect(ledger.map((e) => Number(e.amount_micros))).toEqual([-ONE_MINUTE_BOTH_LEGS_MICROS, -ONE_MINUTE_BOTH_LEGS_MICROS]);
+    await page.screenshot({ path: join(artifacts, 'no-js-ended-390.png'), fullPage: true });
+    await context.close();
+  }, 40_000);
 });

@@ -100,6 +100,8 @@ describe('the status fragment', () => {
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
     expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
     expect(view({ status: 'completed', costMicros: 286_200, bridgedSeconds: 4, settledAt: 'x' }).result).toMatchObject({ cost: '$0.2862' });
+    expect(view({ status: 'completed', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
+      .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.00', nothingCharged: true, talk: null } });
     expect(clock(3725)).toBe('1:02:05');
   });
 
