@@ -99,8 +99,31 @@ const SOURCE_LABELS: Record<CallEvent['source'], string> = {
   reconcile: 'Check with Twilio',
 };
 
+/** Twilio's CallStatus values and our own states, in words a caller reads. */
+const EVENT_WORDS: Record<string, string> = {
+  initiated: 'call placed',
+  ringing: 'ringing',
+  'in-progress': 'answered',
+  completed: 'call ended',
+  busy: 'busy',
+  'no-answer': 'no answer',
+  failed: 'could not be reached',
+  canceled: 'cancelled',
+  'twiml:answered': 'greeting played',
+  'us:status calling': 'now calling your phone',
+  'us:status confirming': 'now waiting for you to press 1',
+  'us:status connecting': 'now ringing the number',
+  'us:status connected': 'now connected',
+  'us:status ending': 'now working out the cost',
+};
+
 export function timelineView(events: CallEvent[]): TimelineEntry[] {
-  return events.map((e) => ({ at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${e.event}${e.params?.CallDuration ? ` (${e.params.CallDuration} s)` : ''}` }));
+  return events.map((e) => {
+    const leg = e.source === 'parent' || e.source === 'child' ? EVENT_WORDS[e.event] : undefined;
+    const final = e.source === 'us' && e.event.startsWith('status ') ? FINAL_HEADLINES[e.event.slice(7)]?.toLowerCase() : undefined;
+    const what = EVENT_WORDS[`${e.source}:${e.event}`] ?? leg ?? (final ? `result: ${final}` : e.event);
+    return { at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${what}${e.params?.CallDuration ? ` (${e.params.CallDuration} s)` : ''}` };
+  });
 }
 
 export interface CostLine {

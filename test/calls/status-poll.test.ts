@@ -74,7 +74,8 @@ describe('the status poll', () => {
     const page = await h.agent.get(`/calls/${id}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Timeline');
-    expect(page.text).toContain('Destination: in-progress');
+    expect(page.text).toContain('Destination: answered');
+    expect(page.text).toContain('Your phone: call ended (');
     expect(page.text).toContain('1 min 01 s on the line, billed as 2 min');
     expect(page.text).toContain('Call again');
     expect(page.text).toContain('name="to" value="+442079460958"');
