@@ -48,6 +48,12 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${base}/`);
 
+    // A refused number: the server's 422 fragment is shown under the button (htmx swaps 422, see the layout).
+    await page.getByLabel('Number to call').fill('+19005550123');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await page.locator('#call-status .call-refused').getByText('Premium-rate numbers cannot be called.').waitFor({ timeout: 5000 });
+    await shoot(page, 'refused');
+    await page.getByLabel('Number to call').fill('');
     await page.getByLabel('Number to call').pressSequentially(DESTINATION);
     const preview = page.locator('#dial-preview');
     await expect.poll(() => preview.textContent(), { timeout: 5000 }).toContain('+1 500 555 0100');
