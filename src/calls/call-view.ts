@@ -65,7 +65,8 @@ const FINAL_HEADLINES: Record<string, string> = {
   completed: 'Call ended',
   'not-answered': 'Your phone did not answer',
   voicemail: 'Your voicemail answered',
-  'destination-unanswered': 'No answer',
+  // Busy, no answer or unreachable: the detail line says which.
+  'destination-unanswered': 'Not connected',
   cancelled: 'Call cancelled',
   failed: 'Call failed',
 };

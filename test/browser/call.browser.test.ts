@@ -93,6 +93,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     expect(Number(settled.cost_micros)).toBe(ONE_MINUTE_BOTH_LEGS_MICROS);
     expect(await status.locator('.amount').textContent()).toContain('$0.2862');
     expect(await status.getByRole('button', { name: 'Hang up' }).count()).toBe(0);
+    // The preview is asked again once the call ends, so "Longest call" counts the credit that is left.
+    await expect.poll(() => preview.textContent(), { timeout: 5000 }).toMatch(/with \$4\.71 available/);
     await shoot(page, 'ended');
 
     await status.getByRole('link', { name: 'Call details' }).click();
