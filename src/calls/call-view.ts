@@ -1,4 +1,5 @@
 import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
+import { formatInternational } from '../rating/phone.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
 
@@ -30,7 +31,8 @@ export function clock(seconds: number): string {
 }
 
 export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
-  const base = { id: call.id, status: call.status, to: call.toE164, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  const to = formatInternational(call.toE164);
+  const base = { id: call.id, status: call.status, to, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
   // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
   if (isLive(call.status) && call.hangupRequestedAt) {
     return { ...base, canHangUp: false, headline: 'Hanging up', detail: 'Ending the call…', pollS: POLL_SETUP_S };
@@ -38,11 +40,11 @@ export function callStatusView(call: CallRecord, options: { now: Date; currency:
   switch (call.status) {
     case 'starting':
     case 'calling':
-      return { ...base, headline: 'Calling your phone', detail: call.confirmAnswer ? `Answer it, then press 1 to call ${call.toE164}.` : `Answer it and we connect you to ${call.toE164}.`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Calling your phone', detail: call.confirmAnswer ? `Answer it, then press 1 to call ${to}.` : `Answer it and we connect you to ${to}.`, pollS: POLL_SETUP_S };
     case 'confirming':
-      return { ...base, headline: 'Press 1 on your phone', detail: `Press 1 to connect to ${call.toE164}. If nobody presses 1 (a voicemail), we hang up.`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Press 1 on your phone', detail: `Press 1 to connect to ${to}. If nobody presses 1 (a voicemail), we hang up.`, pollS: POLL_SETUP_S };
     case 'connecting':
-      return { ...base, headline: 'Connecting', detail: `Ringing ${call.toE164}…`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Connecting', detail: `Ringing ${to}…`, pollS: POLL_SETUP_S };
     case 'connected': {
       const elapsedS = call.bridgedAt ? Math.max(0, Math.floor((options.now.getTime() - Date.parse(call.bridgedAt)) / 1000)) : 0;
       const leftS = Math.max(0, call.talkLimitS - elapsedS);
@@ -150,7 +152,7 @@ export function breakdownView(call: CallRecord, currency: string): CostLine[] | 
     detail: `${formatDuration(leg.seconds)} on the line, billed as ${formatDuration(leg.billedSeconds)} at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${money(leg.connectionFeeMicros)} connection` : ''}`,
     amount: money(leg.costMicros),
   });
-  const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];
+  const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${formatInternational(call.toE164)}`, b.bridgedLeg)];
   if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: money(0) });
   lines.push({ label: 'Charged', detail: chargedDetail(call), amount: money(b.chargedMicros) });
   return lines;
