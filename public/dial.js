@@ -16,6 +16,12 @@
       field.dispatchEvent(new Event('input', { bubbles: true }));
     });
   }
+  // A call that just ended spent credit: ask for the preview again so "Longest call" is not the old figure.
+  document.body.addEventListener('htmx:afterSettle', function (event) {
+    var status = event.target.closest && event.target.closest('#call-status');
+    var ended = status && status.querySelector('.call-status[data-call-status]:not([hx-get])');
+    if (ended && field && field.value) document.body.dispatchEvent(new Event('dial-country-changed'));
+  });
   // Enter in the country search moves to the list instead of reloading the page (its no-JS behaviour).
   var search = document.getElementById('country-q');
   if (search) {

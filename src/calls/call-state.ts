@@ -112,6 +112,8 @@ const DESTINATION_REASONS: Record<string, string> = {
   canceled: 'You hung up before the number you called answered.',
 };
 
+export const BRIEFLY_CONNECTED = 'You were connected for less than a second, so nothing was charged.';
+
 function finalOutcome(f: CallFacts): { status: FinalStatus; failureReason: string | null } {
   if ((f.bridgedSeconds ?? 0) > 0) return { status: 'completed', failureReason: null };
   if (!f.answeredAt && f.parentFinalStatus !== 'completed') {
@@ -119,6 +121,8 @@ function finalOutcome(f: CallFacts): { status: FinalStatus; failureReason: strin
     return { status: 'not-answered', failureReason: USER_LEG_REASONS[f.parentFinalStatus ?? ''] ?? 'Your phone was not answered.' };
   }
   if (f.dialStartedAt) {
+    // Answered, then hung up within the second: Twilio reports 0 s. It did answer; there is just nothing to bill.
+    if (f.bridgedAt && f.dialStatus === 'completed') return { status: 'completed', failureReason: BRIEFLY_CONNECTED };
     if (f.dialStatus === 'canceled' || f.hangupRequestedAt) return { status: 'cancelled', failureReason: DESTINATION_REASONS.canceled! };
     return { status: 'destination-unanswered', failureReason: DESTINATION_REASONS[f.dialStatus ?? ''] ?? 'The number you called did not answer.' };
   }

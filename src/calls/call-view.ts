@@ -1,4 +1,5 @@
-import { formatDuration, formatMoney } from '../money/currency.js';
+import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
+import { formatInternational } from '../rating/phone.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
 
@@ -37,17 +38,20 @@ export function seenKey(call: Pick<CallRecord, 'status' | 'hangupRequestedAt'>):
 }
 
 export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
-  const base = { id: call.id, status: call.status, seen: seenKey(call), to: call.toE164, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
-  // Asked to hang up: say so and look again soon, until Twilio reports the end.
-  if (call.hangupRequestedAt && isLive(call.status)) return { ...base, headline: 'Hanging up…', detail: null, pollS: POLL_SETUP_S, canHangUp: false };
+  const to = formatInternational(call.toE164);
+  const base = { id: call.id, status: call.status, seen: seenKey(call), to, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
+  if (isLive(call.status) && call.hangupRequestedAt) {
+    return { ...base, canHangUp: false, headline: 'Hanging up', detail: 'Ending the call…', pollS: POLL_SETUP_S };
+  }
   switch (call.status) {
     case 'starting':
     case 'calling':
-      return { ...base, headline: 'Calling your phone', detail: call.confirmAnswer ? `Answer it, then press 1 to call ${call.toE164}.` : `Answer it and we connect you to ${call.toE164}.`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Calling your phone', detail: call.confirmAnswer ? `Answer it, then press 1 to call ${to}.` : `Answer it and we connect you to ${to}.`, pollS: POLL_SETUP_S };
     case 'confirming':
-      return { ...base, headline: 'Press 1 on your phone', detail: `Press 1 to connect to ${call.toE164}. If nobody presses 1 (a voicemail), we hang up.`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Press 1 on your phone', detail: `Press 1 to connect to ${to}. If nobody presses 1 (a voicemail), we hang up.`, pollS: POLL_SETUP_S };
     case 'connecting':
-      return { ...base, headline: 'Connecting', detail: `Ringing ${call.toE164}…`, pollS: POLL_SETUP_S };
+      return { ...base, headline: 'Connecting', detail: `Ringing ${to}…`, pollS: POLL_SETUP_S };
     case 'connected': {
       const elapsedS = call.bridgedAt ? Math.max(0, Math.floor((options.now.getTime() - Date.parse(call.bridgedAt)) / 1000)) : 0;
       const leftS = Math.max(0, call.talkLimitS - elapsedS);
@@ -70,7 +74,8 @@ const FINAL_HEADLINES: Record<string, string> = {
   completed: 'Call ended',
   'not-answered': 'Your phone did not answer',
   voicemail: 'Your voicemail answered',
-  'destination-unanswered': 'No answer',
+  // Busy, no answer or unreachable: the detail line says which.
+  'destination-unanswered': 'Not connected',
   cancelled: 'Call cancelled',
   failed: 'Call failed',
 };
@@ -80,9 +85,9 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
   const settled = call.settledAt !== null;
   return {
     headline: FINAL_HEADLINES[call.status] ?? 'Call ended',
-    detail: call.status === 'completed' ? null : call.failureReason,
+    detail: call.failureReason,
     result: {
-      cost: settled ? formatMoney(cost, currency) : 'being worked out',
+      cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
       nothingCharged: settled && cost === 0,
     },
@@ -104,24 +109,30 @@ const SOURCE_LABELS: Record<CallEvent['source'], string> = {
   reconcile: 'Check with Twilio',
 };
 
-/** Twilio's call statuses in words. */
-const EVENT_LABELS: Record<string, string> = {
-  initiated: 'dialling',
+/** Twilio's CallStatus values and our own states, in words a caller reads. */
+const EVENT_WORDS: Record<string, string> = {
+  initiated: 'call placed',
   ringing: 'ringing',
   'in-progress': 'answered',
-  completed: 'hung up',
+  completed: 'call ended',
   busy: 'busy',
   'no-answer': 'no answer',
   failed: 'could not be reached',
   canceled: 'cancelled',
-  answered: 'answered, greeting played',
+  'twiml:answered': 'greeting played',
+  'us:status calling': 'now calling your phone',
+  'us:status confirming': 'now waiting for you to press 1',
+  'us:status connecting': 'now ringing the number',
+  'us:status connected': 'now connected',
+  'us:status ending': 'now working out the cost',
 };
 
 export function timelineView(events: CallEvent[]): TimelineEntry[] {
   return events.map((e) => {
-    const what = (e.source === 'parent' || e.source === 'child' || e.source === 'twiml' ? EVENT_LABELS[e.event] : undefined) ?? e.event.replace(/^status /, 'now: ');
-    const duration = e.params?.CallDuration ? ` after ${formatDuration(Number(e.params.CallDuration))}` : '';
-    return { at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${what}${duration}` };
+    const leg = e.source === 'parent' || e.source === 'child' ? EVENT_WORDS[e.event] : undefined;
+    const final = e.source === 'us' && e.event.startsWith('status ') ? FINAL_HEADLINES[e.event.slice(7)]?.toLowerCase() : undefined;
+    const what = EVENT_WORDS[`${e.source}:${e.event}`] ?? leg ?? (final ? `result: ${final}` : e.event);
+    return { at: e.receivedAt.slice(11, 19), what: `${SOURCE_LABELS[e.source]}: ${what}${e.params?.CallDuration ? ` (${e.params.CallDuration} s)` : ''}` };
   });
 }
 
@@ -131,17 +142,25 @@ export interface CostLine {
   amount: string;
 }
 
+/** Why a call cost nothing, when it did; free minutes explain themselves on their own line. */
+function chargedDetail(call: CallRecord): string {
+  if (call.costBreakdown!.chargedMicros > 0 || (call.bridgedSeconds ?? 0) > 0) return '';
+  return call.bridgedAt ? 'Nothing is charged for a call connected less than a second.' : 'Nothing is charged: the number you called never answered.';
+}
+
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {
   const b = call.costBreakdown;
   if (!b || !isFinal(call.status)) return null;
-  const perMin = (micros: number) => `${formatMoney(micros, currency, { decimals: 4 })}/min`;
+  const perMin = (micros: number) => `${formatRate(micros, currency)}/min`;
+  const money = (micros: number) => formatExactMoney(micros, currency);
+  // "Talked" would be wrong for the first leg: it also counts the ringing of the number you called.
   const line = (label: string, leg: typeof b.firstLeg): CostLine => ({
     label,
-    detail: `${formatDuration(leg.seconds)} on the line, ${formatDuration(leg.billedSeconds)} billed at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${formatMoney(leg.connectionFeeMicros, currency)} connection` : ''}`,
-    amount: formatMoney(leg.costMicros, currency),
+    detail: `${formatDuration(leg.seconds)} on the line, billed as ${formatDuration(leg.billedSeconds)} at ${perMin(leg.ratePerMinMicros)}${leg.connectionFeeMicros ? ` + ${money(leg.connectionFeeMicros)} connection` : ''}`,
+    amount: money(leg.costMicros),
   });
-  const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${call.toE164}`, b.bridgedLeg)];
-  if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: formatMoney(0, currency) });
-  lines.push({ label: 'Charged', detail: b.chargedMicros === 0 ? 'Nothing is charged when the number you call does not answer.' : '', amount: formatMoney(b.chargedMicros, currency) });
+  const lines = [line('Leg to your phone', b.firstLeg), line(`Leg to ${formatInternational(call.toE164)}`, b.bridgedLeg)];
+  if (b.freeSecondsUsed > 0) lines.push({ label: 'Free minutes used', detail: formatDuration(b.freeSecondsUsed), amount: money(0) });
+  lines.push({ label: 'Charged', detail: chargedDetail(call), amount: money(b.chargedMicros) });
   return lines;
 }

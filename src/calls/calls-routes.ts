@@ -80,11 +80,12 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       const found = await deps.calls.timeline(req.user!.id, String(req.params.id));
       if (!found) throw new HttpError(404, 'This call was not found.');
       const { call, events } = found;
+      const status = statusView(call, res);
       res.render('pages/call', {
-        title: `Call to ${call.toE164}`,
+        title: `Call to ${status.to}`,
         call,
         startedAt: call.createdAt.slice(0, 16).replace('T', ' '),
-        status: statusView(call, res),
+        status,
         timeline: timelineView(events),
         breakdown: breakdownView(call, deps.currency),
         callAgain: isFinal(call.status),

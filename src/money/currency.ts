@@ -29,6 +29,12 @@ export function formatRate(microsPerMinute: number, currency: string, locale?: s
   return formatMoney(microsPerMinute, currency, { decimals, ...(locale ? { locale } : {}) });
 }
 
+/** Every micro-unit shown, at least 2 decimals ("$0.2862", "$5.00"): a charge or balance as it was booked. */
+export function formatExactMoney(micros: number, currency: string, locale?: string): string {
+  const decimals = Math.max(2, formatMicros(micros, 2).split('.')[1]?.length ?? 0);
+  return formatMoney(micros, currency, { decimals, ...(locale ? { locale } : {}) });
+}
+
 /** "1 h 02 min", "3 min 05 s", "45 s": how long a call may last, for people. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

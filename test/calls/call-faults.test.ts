@@ -167,7 +167,7 @@ describe('starting a call', () => {
     expect(ok.headers.location).toMatch(/^\/calls\/cl_[a-z2-7]{20}$/);
     const page = await h.agent.get(ok.headers.location!);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Call to +442079460958');
+    expect(page.text).toContain('Call to +44 20 7946 0958');
     const refused = await h.agent.post('/calls').type('form').send({ _csrf: h.csrf, to: '+1 900 555 1234', country: 'US' });
     expect(refused.status).toBe(303);
     expect(refused.headers.location).toBe('/?to=%2B1+900+555+1234&country=US');
@@ -179,7 +179,7 @@ describe('starting a call', () => {
     const res = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send({ to: DESTINATION });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Verify your own phone number first');
-    expect(res.text).toContain('href="/account"');
+    expect(res.text).toContain('href="/account/phone"');
     const twice = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send('to=1&to=2');
     expect(twice.status).toBe(422);
     expect(twice.text).toContain('Enter the number to call.');

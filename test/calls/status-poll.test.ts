@@ -87,8 +87,8 @@ describe('the status poll', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('Timeline');
     expect(page.text).toContain('Destination: answered');
-    expect(page.text).toContain('Destination: hung up after 1 min 01 s');
-    expect(page.text).toContain('1 min 01 s on the line, 2 min billed');
+    expect(page.text).toContain('Your phone: call ended (');
+    expect(page.text).toContain('1 min 01 s on the line, billed as 2 min');
     expect(page.text).toContain('Call again');
     expect(page.text).toContain('name="to" value="+442079460958"');
   });
@@ -112,8 +112,17 @@ describe('the status fragment', () => {
     expect(connected).toMatchObject({ headline: 'Connected', pollS: 30, connected: { elapsed: '01:00', left: '04:00', lastMinute: false } });
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
     expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
+    expect(view({ status: 'completed', costMicros: 286_200, bridgedSeconds: 4, settledAt: 'x' }).result).toMatchObject({ cost: '$0.2862' });
+    expect(view({ status: 'completed', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
+      .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.00', nothingCharged: true, talk: null } });
     expect(clock(3725)).toBe('1:02:05');
     // After "Hang up", the fragment says so and looks again soon, until Twilio reports the end.
-    expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: 'x' })).toMatchObject({ headline: 'Hanging up…', pollS: 2, canHangUp: false, seen: 'connected-hanging-up' });
+    expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: 'x' })).toMatchObject({ headline: 'Hanging up', pollS: 2, canHangUp: false, seen: 'connected-hanging-up' });
+  });
+
+  it('says "Hanging up" without a Hang up button once the user hung up, until Twilio reports the end', () => {
+    const hangingUp = view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: '2026-11-22T10:00:59.000Z' });
+    expect(hangingUp).toMatchObject({ headline: 'Hanging up', canHangUp: false, pollS: 2, connected: null });
+    expect(view({ status: 'completed', hangupRequestedAt: 'x', settledAt: 'x', costMicros: 0 })).toMatchObject({ headline: 'Call ended', pollS: null });
   });
 });

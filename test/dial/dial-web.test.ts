@@ -69,7 +69,7 @@ describe('GET /', () => {
     const { agent } = await signedUpAgent(t);
     const res = await agent.get('/');
     expect(res.status).toBe(200);
-    expect(res.text).toContain('<form method="post" action="/calls" hx-post="/calls" hx-target="#call-status" hx-swap="innerHTML"');
+    expect(res.text).toContain('<form method="post" action="/calls" hx-post="/calls" hx-target="#call-status" hx-swap="innerHTML" hx-sync="this:drop" hx-disabled-elt="find .call-button" hx-disinherit="hx-sync hx-disabled-elt"');
     expect(res.text).toContain('<div id="call-status" aria-live="polite"></div>');
     expect(res.text).toMatch(/name="_csrf" value="[^"]+"/);
     const options = res.text.match(/<option value="[A-Z]{2}"/g) ?? [];

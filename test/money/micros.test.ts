@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatMicros, parseMicros, roundMicros, tryParseMicros } from '../../src/money/micros.js';
-import { formatDuration, formatMoney, formatRate } from '../../src/money/currency.js';
+import { formatDuration, formatMoney, formatRate, formatExactMoney } from '../../src/money/currency.js';
 
 describe('parseMicros', () => {
   it('reads decimal strings exactly', () => {
@@ -52,6 +52,13 @@ describe('currency display', () => {
     expect(formatMoney(-2_000_000, 'EUR')).toBe('-€2.00');
     expect(formatRate(12_500, 'USD')).toBe('$0.0125');
     expect(formatRate(100_000, 'USD')).toBe('$0.10');
+  });
+
+  it('shows a booked amount to the last micro-unit, never rounded', () => {
+    expect(formatExactMoney(286_200, 'USD')).toBe('$0.2862');
+    expect(formatExactMoney(-4_713_801, 'USD')).toBe('-$4.713801');
+    expect(formatExactMoney(5_000_000, 'USD')).toBe('$5.00');
+    expect(formatExactMoney(0, 'USD')).toBe('$0.00');
   });
 
   it('formats durations for people', () => {
