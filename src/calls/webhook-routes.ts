@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { validateTwilioSignature } from '../telephony/signature.js';
-import type { CallEvents } from './call-events.js';
 import type { CallsService } from './calls-service.js';
 import { WebhookParamError, type Params } from './webhook-params.js';
 
@@ -76,4 +75,3 @@ function failed(deps: WebhookDeps, req: Request, res: Response, err: unknown): v
   res.status(500).type('text/plain').send('Webhook failed.');
 }
 
-export type { CallEvents };

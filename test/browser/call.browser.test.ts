@@ -63,6 +63,9 @@ describe.skipIf(!hasChromium)('a call in a real browser', () => {
     await expect.poll(() => headline.textContent(), { timeout: 20_000 }).toContain('Call ended');
     await expect.poll(() => page.textContent('.call-status'), { timeout: 10_000 }).toMatch(/Cost\s*\$\d+\.\d\d/);
     await page.screenshot({ path: join(artifacts, 'call-ended-390.png'), fullPage: true });
+    // The hang-up answer replaced the fragment in place (an htmx request, not a followed redirect to a whole page).
+    expect(await page.locator('.call-status').count()).toBe(1);
+    expect(await page.locator('main').count()).toBe(1);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(cspViolations).toEqual([]);
 
