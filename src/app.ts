@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
+import { adminServices, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { usersRepository } from './accounts/users-repository.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   jobs?: JobScheduler;
   /** Built by main.ts first when jobs need them too; otherwise built here. */
   money?: MoneyServices;
+  /** Ends a user's live call when an admin disables the account (the calls feature's; absent in tests without calls). */
+  endLiveCall?: EndLiveCall;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -55,6 +58,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** The admin console's changes (each with its audit row) and the audit log. */
+  admin: AdminServices;
 }
 
 export interface BuiltApp {
@@ -74,6 +79,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const money = deps.money ?? moneyServices({ db, clock, money: config.money });
   const services: Services = {
     config,
     db,
@@ -83,7 +89,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     telephony: deps.telephony,
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
-    money: deps.money ?? moneyServices({ db, clock, money: config.money }),
+    money,
+    admin: adminServices({ db, clock, money, ...(deps.endLiveCall ? { endLiveCall: deps.endLiveCall } : {}) }),
   };
 
   const app = express();

@@ -6,6 +6,7 @@ import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
+import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
@@ -20,6 +21,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
+  const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -41,5 +43,15 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
+  app.get('/admin/rates', requireAdmin, ratesAdmin.list);
+  app.post('/admin/rates', requireAdmin, ratesAdmin.create);
+  app.get('/admin/rates/new', requireAdmin, ratesAdmin.showNew);
+  app.get('/admin/rates/markup', requireAdmin, ratesAdmin.showMarkup);
+  app.post('/admin/rates/markup', requireAdmin, ratesAdmin.applyMarkup);
+  app.get('/admin/rates/:id/edit', requireAdmin, ratesAdmin.showEdit);
+  app.get('/admin/rates/:id/row', requireAdmin, ratesAdmin.showRow);
+  app.post('/admin/rates/:id', requireAdmin, ratesAdmin.update);
+  app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
+  app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

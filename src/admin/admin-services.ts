@@ -1,0 +1,21 @@
+import { auditRepository, type AuditRepository } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
+import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
+import type { MoneyServices } from '../wallet/money-services.js';
+
+/** Ends a user's live call (wired by the composition root to the calls feature); absent, disabling ends nothing. */
+export type EndLiveCall = (userId: number) => Promise<void>;
+
+export interface AdminServices {
+  rates: RatesAdminService;
+  audit: AuditRepository;
+}
+
+export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall }): AdminServices {
+  return {
+    rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
+    audit: auditRepository(deps.db),
+  };
+}
