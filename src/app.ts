@@ -72,7 +72,12 @@ export interface BuiltApp {
  * Webhooks from Twilio authenticate by signature, not by session; Agendash's own JSON API (admins only) is guarded
  * by a same-origin check instead, as its UI cannot send our token.
  */
-const csrfExempt = (req: express.Request) => req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/');
+const csrfExempt = (req: express.Request) =>
+  req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
+
+/** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
+const MULTIPART_ROUTES = new Set(['/admin/rates/import']);
+const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.path) && req.is('multipart/form-data') === 'multipart/form-data';
 
 export function buildApp(deps: AppDeps): BuiltApp {
   const { config, db } = deps;

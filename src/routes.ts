@@ -6,6 +6,7 @@ import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
+import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
 import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
@@ -22,6 +23,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
+  const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -46,6 +48,11 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/rates', requireAdmin, ratesAdmin.list);
   app.post('/admin/rates', requireAdmin, ratesAdmin.create);
   app.get('/admin/rates/new', requireAdmin, ratesAdmin.showNew);
+  app.get('/admin/rates/export.csv', requireAdmin, rateImport.export);
+  app.get('/admin/rates/import', requireAdmin, rateImport.showForm);
+  app.post('/admin/rates/import', requireAdmin, rateImport.upload);
+  app.get('/admin/rates/import/:token', requireAdmin, rateImport.showPreview);
+  app.post('/admin/rates/import/:token', requireAdmin, rateImport.apply);
   app.get('/admin/rates/markup', requireAdmin, ratesAdmin.showMarkup);
   app.post('/admin/rates/markup', requireAdmin, ratesAdmin.applyMarkup);
   app.get('/admin/rates/:id/edit', requireAdmin, ratesAdmin.showEdit);

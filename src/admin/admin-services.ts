@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
 import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
+import { RateImportService } from '../rates/admin/rate-import-service.js';
 import type { MoneyServices } from '../wallet/money-services.js';
 
 /** Ends a user's live call (wired by the composition root to the calls feature); absent, disabling ends nothing. */
@@ -10,12 +11,14 @@ export type EndLiveCall = (userId: number) => Promise<void>;
 
 export interface AdminServices {
   rates: RatesAdminService;
+  imports: RateImportService;
   audit: AuditRepository;
 }
 
 export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall }): AdminServices {
   return {
     rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
+    imports: new RateImportService({ db: deps.db, rates: deps.money.rates, clock: deps.clock }),
     audit: auditRepository(deps.db),
   };
 }

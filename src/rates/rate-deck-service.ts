@@ -93,13 +93,18 @@ export class RateDeckService {
    * see the new version on their next check (at most STALE_CHECK_MS later).
    */
   async change<T>(apply: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.changeIf(async (trx) => ({ changed: true, value: await apply(trx) }));
+  }
+
+  /** Like change(), for work that may find nothing to do: then the version stays and nothing is reloaded. */
+  async changeIf<T>(apply: (trx: Knex.Transaction) => Promise<{ changed: boolean; value: T }>): Promise<T> {
     const result = await this.deps.db.transaction(async (trx) => {
-      const value = await apply(trx);
-      await bumpRatesVersion(trx, this.clock);
-      return value;
+      const outcome = await apply(trx);
+      if (outcome.changed) await bumpRatesVersion(trx, this.clock);
+      return outcome;
     });
-    await this.reload();
-    return result;
+    if (result.changed) await this.reload();
+    return result.value;
   }
 
   get size(): number {
