@@ -6,6 +6,7 @@ import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
+import { geoRoutes } from './rates/admin/geo-routes.js';
 import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
 import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
@@ -24,6 +25,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
+  const geo = geoRoutes({ admin: services.admin.rates });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -53,6 +55,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/rates/import', requireAdmin, rateImport.upload);
   app.get('/admin/rates/import/:token', requireAdmin, rateImport.showPreview);
   app.post('/admin/rates/import/:token', requireAdmin, rateImport.apply);
+  app.get('/admin/rates/geo', requireAdmin, geo.show);
+  app.post('/admin/rates/geo', requireAdmin, geo.update);
   app.get('/admin/rates/markup', requireAdmin, ratesAdmin.showMarkup);
   app.post('/admin/rates/markup', requireAdmin, ratesAdmin.applyMarkup);
   app.get('/admin/rates/:id/edit', requireAdmin, ratesAdmin.showEdit);
