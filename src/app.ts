@@ -95,7 +95,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
     money,
-    admin: adminServices({ db, clock, money, ...(deps.endLiveCall ? { endLiveCall: deps.endLiveCall } : {}) }),
+    admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall }),
   };
 
   const app = express();

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
+import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
@@ -26,6 +28,8 @@ export function registerRoutes(app: Express, services: Services): void {
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
+  const audit = auditRoutes({ audit: services.admin.audit });
+  const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -47,6 +51,13 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
+  app.get('/admin/audit', requireAdmin, audit.list);
+  app.get('/admin/users', requireAdmin, usersAdmin.list);
+  app.get('/admin/users/:id', requireAdmin, usersAdmin.show);
+  app.post('/admin/users/:id/credit', requireAdmin, usersAdmin.adjustCredit);
+  app.post('/admin/users/:id/limits', requireAdmin, usersAdmin.setLimits);
+  app.post('/admin/users/:id/disabled', requireAdmin, usersAdmin.setDisabled);
+  app.post('/admin/users/:id/admin', requireAdmin, usersAdmin.setAdmin);
   app.get('/admin/rates', requireAdmin, ratesAdmin.list);
   app.post('/admin/rates', requireAdmin, ratesAdmin.create);
   app.get('/admin/rates/new', requireAdmin, ratesAdmin.showNew);

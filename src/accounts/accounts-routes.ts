@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { parseForm } from '../http/forms.js';
-import { BAD_CREDENTIALS, changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
+import { ACCOUNT_DISABLED, BAD_CREDENTIALS, changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
 
 /** Only same-site paths are followed after log-in, so a crafted ?next= cannot send users elsewhere. */
 function safeNext(value: unknown): string {
@@ -47,6 +47,9 @@ export function accountsRoutes(accounts: AccountsService) {
       const user = await accounts.authenticate(form.value.email, form.value.password);
       if (!user) {
         return res.status(401).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: BAD_CREDENTIALS }, next });
+      }
+      if (user.disabledAt) {
+        return res.status(403).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: ACCOUNT_DISABLED }, next });
       }
       await logIn(req, user.id);
       res.redirect(303, next);

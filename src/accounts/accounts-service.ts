@@ -35,6 +35,8 @@ export const changePasswordForm = z
 
 /** One message for unknown email and wrong password, so the form does not reveal who has an account. */
 export const BAD_CREDENTIALS = 'Email or password is incorrect.';
+/** Shown only after the right password, so it reveals nothing to someone guessing. */
+export const ACCOUNT_DISABLED = 'This account has been disabled. Contact support if you think this is a mistake.';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { auditRepository, type AuditRepository } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -5,6 +6,8 @@ import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
 import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
 import { RateImportService } from '../rates/admin/rate-import-service.js';
 import type { MoneyServices } from '../wallet/money-services.js';
+import { UserAdminService } from './users/user-admin-service.js';
+import { usersAdminRepository, type UsersAdminRepository } from './users/users-admin-repository.js';
 
 /** Ends a user's live call (wired by the composition root to the calls feature); absent, disabling ends nothing. */
 export type EndLiveCall = (userId: number) => Promise<void>;
@@ -13,12 +16,16 @@ export interface AdminServices {
   rates: RatesAdminService;
   imports: RateImportService;
   audit: AuditRepository;
+  users: UserAdminService;
+  usersRepo: UsersAdminRepository;
 }
 
-export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall }): AdminServices {
+export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall | undefined; logger?: Logger }): AdminServices {
   return {
     rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
     imports: new RateImportService({ db: deps.db, rates: deps.money.rates, clock: deps.clock }),
     audit: auditRepository(deps.db),
+    users: new UserAdminService({ db: deps.db, clock: deps.clock, wallet: deps.money.wallet.ctx, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
+    usersRepo: usersAdminRepository(deps.db),
   };
 }
