@@ -13,6 +13,7 @@ import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
 import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
+import { voucherAdminStore } from './wallet/voucher-admin-store.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
@@ -24,7 +25,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
-  const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
+  const voucherAdmin = voucherAdminRoutes({ store: voucherAdminStore(services.db, services.clock), vouchers: m.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
@@ -50,7 +51,10 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/rates/preview', rates.costPreview);
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
+  app.get('/admin/vouchers/:id', requireAdmin, voucherAdmin.showBatch);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
+  app.get('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.confirmVoid);
+  app.post('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.voidUnused);
   app.get('/admin/audit', requireAdmin, audit.list);
   app.get('/admin/users', requireAdmin, usersAdmin.list);
   app.get('/admin/users/:id', requireAdmin, usersAdmin.show);
