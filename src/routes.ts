@@ -20,7 +20,7 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes(services.accounts);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS);
+  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency });
   const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });

@@ -1,4 +1,9 @@
 import type { Request, Response } from 'express';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { formatMoney } from '../money/currency.js';
+import { spendChart } from '../wallet/spend-chart.js';
+import { dashboardFigures } from './dashboard.js';
 
 export interface AdminLink {
   href: string;
@@ -12,7 +17,7 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/rates/geo', label: 'Geo permissions', description: 'Switch whole countries or prefix ranges on or off; see the number types always blocked.' },
   { href: '/admin/users', label: 'Users', description: 'Balances, ledgers, credit adjustments, limits, disabling accounts, admin rights.' },
   { href: '/admin/audit', label: 'Audit log', description: 'Every admin change: who, when, what, old → new.' },
-  { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes and download unused ones.' },
+  { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes, download unused ones, void a batch.' },
 ];
 
 export const JOBS_LINK: AdminLink = {
@@ -21,10 +26,31 @@ export const JOBS_LINK: AdminLink = {
   description: 'Agendash: hangups at credit deadlines, call reconciliation, monthly free-minute resets.',
 };
 
-export function adminRoutes(links: AdminLink[] = ADMIN_LINKS) {
+export function adminRoutes(links: AdminLink[] = ADMIN_LINKS, deps?: { db: Db; clock: Clock; currency: string }) {
   return {
-    show(_req: Request, res: Response) {
-      res.render('pages/admin', { title: 'Admin', links });
+    /** The dashboard: money and users at a glance, a 30-day revenue chart, and the admin tools. */
+    async show(_req: Request, res: Response) {
+      if (!deps) return res.render('pages/admin', { title: 'Admin', links });
+      const f = await dashboardFigures(deps.db, deps.clock);
+      const money = (micros: number) => formatMoney(micros, deps.currency);
+      const margin = f.revenue30dMicros - f.estimatedCost30dMicros;
+      res.render('pages/admin', {
+        title: 'Admin',
+        links,
+        figures: {
+          revenueToday: money(f.revenueTodayMicros),
+          revenue30d: money(f.revenue30dMicros),
+          cost30d: money(f.estimatedCost30dMicros),
+          margin30d: money(margin),
+          marginPercent: f.revenue30dMicros > 0 ? `${Math.round((margin / f.revenue30dMicros) * 100)}%` : '–',
+          creditOutstanding: money(f.creditOutstandingMicros),
+          held: money(f.heldMicros),
+          openHolds: f.openHolds,
+          users: f.users,
+          disabledUsers: f.disabledUsers,
+        },
+        chart: spendChart(f.daily, deps.currency, { width: 600, height: 160 }),
+      });
     },
   };
 }
