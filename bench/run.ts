@@ -1,5 +1,6 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
 import { adminBench } from './admin.bench.js';
+import { dialBench } from './dial.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -10,6 +11,7 @@ const jobsBench = async () => {
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['page weight', pageWeightBench],
+  ['dial page and preview (signed in, sample deck)', dialBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
   ['admin: rates admin page and import preview on 50,000 rates', adminBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],

@@ -1,11 +1,11 @@
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
-import { adminServices, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
+import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { usersRepository } from './accounts/users-repository.js';
@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
+import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
@@ -23,8 +24,12 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import type { Telephony } from './telephony/telephony.js';
+import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { statusPoll } from './calls/status-poll.js';
+import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
 
@@ -44,6 +49,13 @@ export interface AppDeps {
   money?: MoneyServices;
   /** Ends a user's live call when an admin disables the account (the calls feature's; absent in tests without calls). */
   endLiveCall?: EndLiveCall;
+  /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
+  calls?: CallsService;
+  /**
+   * Simulation mode with the in-process simulator: its handset page, served at /phones on the app's own port (so a
+   * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
+   */
+  phones?: PhonesPage;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -60,6 +72,8 @@ export interface Services {
   money: MoneyServices;
   /** The admin console's changes (each with its audit row) and the audit log. */
   admin: AdminServices;
+  /** Placing, following and settling calls. */
+  calls: CallsService;
 }
 
 export interface BuiltApp {
@@ -85,6 +99,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
+  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config });
   const services: Services = {
     config,
     db,
@@ -95,15 +110,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
     money,
-    admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall }),
+    calls,
+    admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
   };
 
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
   const assets = staticAssets();
-  installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
+  const viewHelpers = { assets: assets.urls, currency: config.money.currency };
+  const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
+  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
+  const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
@@ -119,6 +140,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions: the phones page and its polls create no session rows.
+  if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);
@@ -139,7 +162,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user);
+    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;
     next();
   });
@@ -149,6 +172,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
+}
+
+/** Where the simulator's handset page is served in simulation mode. */
+export const PHONES_PATH = '/phones';
+
+/**
+ * The handset page has no session, so no CSRF token: its buttons are guarded by the same-origin check instead.
+ * Anything else under /phones ends here with a 404 instead of reaching the session middleware.
+ */
+function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
+  const router = Router();
+  router.use(sameOriginOnly());
+  router.use(phones({ base: PHONES_PATH, htmxUrl }));
+  router.use((_req, res) => void res.status(404).type('text').send('Not found'));
+  return router;
 }
 
 function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {

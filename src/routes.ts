@@ -5,7 +5,9 @@ import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
+import { dialRoutes } from './dial/dial-routes.js';
 import { authRateLimit } from './http/security.js';
+import { callsRoutes } from './calls/calls-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
 import { geoRoutes } from './rates/admin/geo-routes.js';
@@ -24,6 +26,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
+  const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: voucherAdminStore(services.db, services.clock), vouchers: m.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
@@ -31,10 +34,13 @@ export function registerRoutes(app: Express, services: Services): void {
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, currency: config.money.currency });
+  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
-  app.get('/', home.show);
+  app.get('/', dial.show, home.show);
+  app.get('/dial/preview', requireUser, dial.preview);
+  app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', authLimit, accounts.signUp);
   app.get('/login', accounts.showLogIn);
@@ -79,5 +85,9 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/rates/:id', requireAdmin, ratesAdmin.update);
   app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
   app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
+  // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
+  app.post('/calls', requireUser, calls.start);
+  app.post('/calls/:id/hangup', requireUser, calls.hangup);
+  app.get('/calls/:id', requireUser, calls.show);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

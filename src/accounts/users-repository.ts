@@ -11,10 +11,10 @@ export interface User {
   phoneVerifiedAt: string | null;
   createdAt: string;
   /** Set by an admin: the account cannot log in, and its sessions are ended. */
-  disabledAt: string | null;
-  /** Per-user limits set by an admin (null: none beyond the product's own); enforced when a call starts. */
-  dailySpendCapMicros: number | null;
-  concurrentCallLimit: number | null;
+  disabledAt?: string | null;
+  /** Per-user limits set by an admin (null: none beyond the product's own); for the calls feature to enforce. */
+  dailySpendCapMicros?: number | null;
+  concurrentCallLimit?: number | null;
 }
 
 interface UserRow {

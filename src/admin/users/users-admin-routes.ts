@@ -59,8 +59,8 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       ledger: ledger.entries.map((e) => ({ ...e, amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros), when: e.createdAt.replace('T', ' ').slice(0, 16) })),
       ledgerPager: pagination(`/admin/users/${userId}`, (p) => (p > 1 ? `page=${p}` : ''), ledger.page, ledger.pages),
       limits: {
-        daily_spend_cap: form.values?.daily_spend_cap ?? (user.dailySpendCapMicros === null ? '' : formatMicros(user.dailySpendCapMicros)),
-        concurrent_call_limit: form.values?.concurrent_call_limit ?? (user.concurrentCallLimit === null ? '' : String(user.concurrentCallLimit)),
+        daily_spend_cap: form.values?.daily_spend_cap ?? (user.dailySpendCapMicros == null ? '' : formatMicros(user.dailySpendCapMicros)),
+        concurrent_call_limit: form.values?.concurrent_call_limit ?? (user.concurrentCallLimit == null ? '' : String(user.concurrentCallLimit)),
       },
       values: form.values ?? {},
       errors: form.errors ?? {},
