@@ -3,6 +3,7 @@ import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
+import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
 import { dialRoutes } from './dial/dial-routes.js';
@@ -22,7 +23,7 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes(services.accounts);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency });
+  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency, calls: services.admin.calls });
   const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
@@ -35,6 +36,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
+  const callsAdmin = adminCallsRoutes({ db: services.db, clock: services.clock, repo: services.admin.calls, calls: services.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -62,6 +64,9 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.confirmVoid);
   app.post('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.voidUnused);
   app.get('/admin/audit', requireAdmin, audit.list);
+  app.get('/admin/calls', requireAdmin, callsAdmin.list);
+  app.get('/admin/calls/:id', requireAdmin, callsAdmin.show);
+  app.post('/admin/calls/:id/hangup', requireAdmin, callsAdmin.hangup);
   app.get('/admin/users', requireAdmin, usersAdmin.list);
   app.get('/admin/users/:id', requireAdmin, usersAdmin.show);
   app.post('/admin/users/:id/credit', requireAdmin, usersAdmin.adjustCredit);

@@ -6,6 +6,7 @@ import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
 import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
 import { RateImportService } from '../rates/admin/rate-import-service.js';
 import type { MoneyServices } from '../wallet/money-services.js';
+import { adminCallsRepository, type AdminCallsRepository } from './calls/admin-calls-repository.js';
 import { UserAdminService } from './users/user-admin-service.js';
 import { usersAdminRepository, type UsersAdminRepository } from './users/users-admin-repository.js';
 
@@ -18,6 +19,7 @@ export interface AdminServices {
   audit: AuditRepository;
   users: UserAdminService;
   usersRepo: UsersAdminRepository;
+  calls: AdminCallsRepository;
 }
 
 export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall | undefined; logger?: Logger }): AdminServices {
@@ -27,6 +29,7 @@ export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices
     audit: auditRepository(deps.db),
     users: new UserAdminService({ db: deps.db, clock: deps.clock, wallet: deps.money.wallet.ctx, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
     usersRepo: usersAdminRepository(deps.db),
+    calls: adminCallsRepository(deps.db),
   };
 }
 

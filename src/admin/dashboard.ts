@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import type { AdminCallsRepository } from './calls/admin-calls-repository.js';
 
 export interface DashboardFigures {
   users: number;
@@ -9,8 +10,8 @@ export interface DashboardFigures {
   estimatedCost30dMicros: number;
   creditOutstandingMicros: number;
   heldMicros: number;
-  /** Calls holding credit right now (a hold is open from dial to settlement). */
-  openHolds: number;
+  /** From the calls table: today's calls and talk, live calls, answers and unanswered first-leg cost over the period. */
+  calls: Awaited<ReturnType<AdminCallsRepository['figures']>>;
   /** Call charges per UTC day, oldest first, zero-filled. */
   daily: { day: string; spentMicros: number }[];
 }
@@ -39,14 +40,14 @@ export function estimatedCost(chargeMicros: number, tariffsJson: string): number
 const num = (row: Record<string, unknown> | undefined, key: string) => Number(row?.[key] ?? 0);
 
 /** The admin dashboard's figures: a handful of aggregate queries, each on an index. */
-export async function dashboardFigures(db: Db, clock: Clock, days = 30): Promise<DashboardFigures> {
+export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRepository, days = 30): Promise<DashboardFigures> {
   const now = clock.now();
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const start = new Date(today.getTime() - (days - 1) * 86_400_000);
-  const [users, wallets, open, byDay, settled] = await Promise.all([
+  const [users, wallets, callFigures, byDay, settled] = await Promise.all([
     db('users').count({ n: '*' }).count({ disabled: 'disabled_at' }).first(),
     db('wallets').sum({ balance: 'balance_micros', held: 'held_micros' }).first(),
-    db('credit_holds').whereNull('settled_at').count({ n: '*' }).first(),
+    calls.figures(today.toISOString(), start.toISOString()),
     db('ledger_entries')
       .where('kind', 'call_charge')
       .andWhere('created_at', '>=', start.toISOString())
@@ -68,7 +69,7 @@ export async function dashboardFigures(db: Db, clock: Clock, days = 30): Promise
     estimatedCost30dMicros: settled.reduce((sum, h) => sum + estimatedCost(Number(h.charge_micros), h.tariffs), 0),
     creditOutstandingMicros: num(wallets, 'balance'),
     heldMicros: num(wallets, 'held'),
-    openHolds: num(open, 'n'),
+    calls: callFigures,
     daily,
   };
 }
