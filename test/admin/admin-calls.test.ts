@@ -79,4 +79,19 @@ describe('admin calls', () => {
     expect((await h.agent.get('/wallet')).status).toBe(303);
     expect(await auditActions()).toEqual(['user.disable']);
   });
+
+  it('holds a call within the daily spend cap an admin set, and refuses it once the cap is used up', async () => {
+    await admin.agent.post(`/admin/users/${h.userId}/limits`).type('form').send({ _csrf: admin.csrf, daily_spend_cap: '0.05', concurrent_call_limit: '' });
+    const refused = await startCall(h);
+    expect(refused.id).toBeUndefined();
+    expect(refused.res.text).toContain('daily spending limit');
+    await admin.agent.post(`/admin/users/${h.userId}/limits`).type('form').send({ _csrf: admin.csrf, daily_spend_cap: '1.00', concurrent_call_limit: '' });
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'answer', answerAfterS: 1 });
+    h.sim.control.setBehaviour(DESTINATION, { kind: 'answer', answerAfterS: 1, hangupAfterS: 30 });
+    const { id } = await startCall(h);
+    const call = await h.waitForCall(id!, (c) => c.holdMicros > 0);
+    expect(call.holdMicros).toBeLessThanOrEqual(1_000_000);
+    expect(call.holdMicros).toBeGreaterThan(500_000);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+  });
 });
