@@ -67,3 +67,24 @@ describe('geo permissions', () => {
     expect(other.checkDestination('+33123456789')).toMatchObject({ ok: false, reason: 'disabled' });
   });
 });
+
+describe('audit log page', () => {
+  it('lists every admin change with who, what and old → new, filtered by action, admin and day', async () => {
+    const { agent, csrf } = await adminAgent(t);
+    await agent.post('/admin/rates/geo').type('form').send({ _csrf: csrf, iso: 'FR', enabled: '0' });
+    await agent.post('/admin/rates/geo').type('form').send({ _csrf: csrf, iso: 'DE', enabled: '0' });
+    const all = await agent.get('/admin/audit');
+    expect(all.text).toContain('2 changes');
+    expect(all.text).toContain('admin@example.com');
+    expect(all.text).toMatch(/Disabled country FR: \d+ rates? changed/);
+    expect(all.text).toContain('Old → new');
+    const byAction = await agent.get('/admin/audit?action=geo.enable');
+    expect(byAction.text).toContain('No admin change matches');
+    const bySubject = await agent.get('/admin/audit?subject=country%20DE');
+    expect(bySubject.text).toContain('1 change.');
+    const today = t.clock.now().toISOString().slice(0, 10);
+    expect((await agent.get(`/admin/audit?from=${today}&to=${today}&actor=ADMIN@`)).text).toContain('2 changes');
+    expect((await agent.get('/admin/audit?from=2000-01-01&to=2000-01-01')).text).toContain('0 changes');
+    expect((await agent.get('/admin/audit?from=2026-02-31')).text).toContain('2 changes');
+  });
+});
