@@ -8,6 +8,7 @@ import { accountsService, type AccountsService } from './accounts/accounts-servi
 import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
+import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
 import { usersRepository } from './accounts/users-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
@@ -23,6 +24,12 @@ import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
+import { DEMO_EMAILS } from './demo/seed.js';
+import { phoneVerificationService, type PhoneVerificationService } from './phone/phone-verification-service.js';
+import { twilioPhoneVerifier, type PhoneVerifier } from './phone/phone-verifier.js';
+import { phoneVerificationsRepository } from './phone/phone-verifications-repository.js';
+import { verifyPhoneBannerMiddleware } from './phone/verify-phone-banner.js';
+import { attemptCounters, type AttemptCounters } from './rate-limits/attempt-counters.js';
 import type { Telephony } from './telephony/telephony.js';
 import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
@@ -56,6 +63,8 @@ export interface AppDeps {
    * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
    */
   phones?: PhonesPage;
+  /** Twilio Verify; by default through `telephony` (tests may pass a double). */
+  phoneVerifier?: PhoneVerifier;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -66,6 +75,10 @@ export interface Services {
   logger: Logger;
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
+  sessions: SessionsRepository;
+  /** Attempt counters in the database (log-ins, sign-ups, verification codes). */
+  counters: AttemptCounters;
+  phones: PhoneVerificationService;
   telephony: Telephony | undefined;
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
@@ -98,20 +111,28 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const sessions = sessionsRepository(db);
+  const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
   const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config });
+  // With real Twilio the demo accounts' published passwords must stop working.
+  const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
+  const verifier = deps.phoneVerifier ?? twilioPhoneVerifier(deps.telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
   const services: Services = {
     config,
     db,
     clock,
     logger,
     users,
+    sessions,
+    counters,
     telephony: deps.telephony,
     jobs: deps.jobs,
-    accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
+    accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
     money,
     calls,
     admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
+    phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
   };
 
   const app = express();
@@ -152,15 +173,17 @@ export function buildApp(deps: AppDeps): BuiltApp {
       store: sessionStore,
       resave: false,
       saveUninitialized: false,
-      // Not rolling: re-saving the session on every request would add a database write to every status poll.
+      // Not rolling: re-saving the session on every request would add a database write to every status poll; the
+      // store's touch records "last seen" at most once per LAST_SEEN_RESOLUTION_MS instead.
       rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
-  app.use(csrfProtection({ exempt: csrfExempt }));
+  app.use(csrfProtection({ exempt: csrfExempt, secret: deps.sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;

@@ -13,6 +13,8 @@ beforeEach(async () => {
   const agent = request.agent(h.baseUrl);
   const form = await agent.get('/signup');
   await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Root', email: 'root@example.com', password: 'correct horse battery' });
+  const login = await agent.get('/login');
+  await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email: 'root@example.com', password: 'correct horse battery' });
   await h.testDb.db('users').where({ email: 'root@example.com' }).update({ role: 'admin' });
   admin = { agent, csrf: csrfTokenFrom((await agent.get('/account')).text) };
 });

@@ -14,7 +14,7 @@ describe.skipIf(!hasChromium)('admin console in a real browser', () => {
     await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
     await t.services.money.rates.reload();
     await t.services.accounts.ensureAdmin(ADMIN.email, ADMIN.password);
-    await t.services.accounts.signUp({ name: 'Grace', email: USER.email, password: USER.password });
+    await t.services.accounts.signUp({ name: 'Grace', email: USER.email, password: USER.password }, '127.0.0.1');
   });
   const { newPage, cspViolations } = fixture;
 
