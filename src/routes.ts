@@ -35,7 +35,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
-  const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, currency: config.money.currency });
+  const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
   const callsAdmin = adminCallsRoutes({ db: services.db, clock: services.clock, repo: services.admin.calls, calls: services.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.

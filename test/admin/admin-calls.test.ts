@@ -80,6 +80,9 @@ describe('admin calls', () => {
     expect(call.hangupRequestedAt).not.toBeNull();
     expect((await h.agent.get('/wallet')).status).toBe(303);
     expect(await auditActions()).toEqual(['user.disable']);
+    const page = await admin.agent.get(`/admin/users/${h.userId}`);
+    expect(page.text).toContain(`href="/admin/calls/${id}"`);
+    expect(page.text).toContain('Not logged in anywhere.');
   });
 
   it('holds a call within the daily spend cap an admin set, and refuses it once the cap is used up', async () => {

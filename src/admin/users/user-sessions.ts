@@ -4,8 +4,3 @@ import type { Knex } from 'knex';
 export async function deleteSessionsOf(trx: Knex.Transaction | Knex, userId: number): Promise<number> {
   return trx('sessions').where({ user_id: userId }).delete();
 }
-
-export async function countSessionsOf(db: Knex, userId: number, nowMs: number): Promise<number> {
-  const row = await db('sessions').where({ user_id: userId }).andWhere('expires_at', '>', nowMs).count<{ n: number | string }[]>({ n: '*' }).first();
-  return Number(row?.n ?? 0);
-}

@@ -11,7 +11,9 @@ import { pagination } from '../../rates/admin/rates-admin-views.js';
 import type { WalletService } from '../../wallet/wallet-service.js';
 import type { AdminOutcome, UserAdminService } from './user-admin-service.js';
 import { creditAdjustmentForm, limitsForm } from './user-admin-forms.js';
-import { countSessionsOf } from './user-sessions.js';
+import { deviceName } from '../../accounts/device-name.js';
+import type { SessionsRepository } from '../../accounts/sessions-repository.js';
+import type { CallsService } from '../../calls/calls-service.js';
 import type { UsersAdminRepository } from './users-admin-repository.js';
 
 export interface UsersAdminDeps {
@@ -21,6 +23,8 @@ export interface UsersAdminDeps {
   repo: UsersAdminRepository;
   service: UserAdminService;
   wallet: WalletService;
+  sessions: SessionsRepository;
+  calls: CallsService;
   currency: string;
 }
 
@@ -41,11 +45,12 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
   async function renderUser(req: Request, res: Response, userId: number, status = 200, form: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const user = await users.findById(userId);
     if (!user) throw new HttpError(404, 'There is no user with that number.');
-    const [summary, holds, ledger, sessions] = await Promise.all([
+    const [summary, holds, ledger, sessions, calls] = await Promise.all([
       wallet.peek(userId),
       repo.openHolds(userId),
       wallet.ledger(userId, pageParam(req.query.page), 20),
-      countSessionsOf(deps.db, userId, deps.clock.now().getTime()),
+      deps.sessions.listActive(userId, deps.clock.now()),
+      deps.calls.recent(userId, 10),
     ]);
     res.status(status).render('pages/admin-user', {
       title: user.email,
@@ -54,7 +59,8 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       balance: money(summary.balanceMicros),
       held: money(summary.heldMicros),
       available: money(summary.availableMicros),
-      sessions,
+      sessions: sessions.map((x) => ({ device: deviceName(x.userAgent), lastSeen: x.lastSeenAt ? x.lastSeenAt.toISOString().replace('T', ' ').slice(0, 16) : '' })),
+      calls: calls.map((c) => ({ id: c.id, to: c.toE164, status: c.status, when: c.createdAt.replace('T', ' ').slice(0, 16), charged: c.settledAt ? money(c.costMicros ?? 0) : '' })),
       holds: holds.map((h) => ({ ...h, amount: money(h.amountMicros), longest: formatDuration(h.maxSeconds) })),
       ledger: ledger.entries.map((e) => ({ ...e, amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros), when: e.createdAt.replace('T', ' ').slice(0, 16) })),
       ledgerPager: pagination(`/admin/users/${userId}`, (p) => (p > 1 ? `page=${p}` : ''), ledger.page, ledger.pages),
