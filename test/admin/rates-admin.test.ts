@@ -70,9 +70,13 @@ describe('rates admin', () => {
     expect(form.text).toContain('<tr id="rate-');
     expect(form.text).not.toContain('<html');
     expect(form.text).toContain('name="sell_per_min"');
+    const page = await agent.get(`/admin/rates/${uk.id}/edit`);
+    expect(page.text).toContain('<html');
+    expect(page.text).toContain(`action="/admin/rates/${uk.id}"`);
     const saved = await agent.post(`/admin/rates/${uk.id}`).set(htmx).type('form').send({ _csrf: csrf, ...ukForm({ sell_per_min: '0.2345' }) });
     expect(saved.status).toBe(200);
     expect(saved.text).toContain('row-saved');
+    expect(saved.text).not.toContain('<html');
     expect(saved.text).toContain('$0.2345');
     expect(Number((await rateRow(t, '44'))!.sell_per_min_micros)).toBe(234_500);
     expect(await auditCount(t)).toBe(1);
