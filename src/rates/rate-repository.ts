@@ -66,10 +66,20 @@ export async function countRates(db: Db): Promise<number> {
  * statement on SQLite and as hand-built multi-row INSERTs on Postgres.
  */
 export async function replaceAllRates(db: Db, rates: readonly Rate[], clock: Clock): Promise<string> {
-  return db.transaction(async (trx) => {
+  const version = await db.transaction(async (trx) => {
     await replaceRatesIn(trx, rates, clock);
     return bumpRatesVersion(trx, clock);
   });
+  await refreshRatesStatistics(db);
+  return version;
+}
+
+/**
+ * After the whole deck is replaced, PostgreSQL's planner still counts the old rows until autovacuum samples the
+ * table, and may then sort the admin's pages instead of reading an index; ANALYZE samples it now (milliseconds).
+ */
+export async function refreshRatesStatistics(db: Db): Promise<void> {
+  if (!isSqlite(db)) await db.raw('ANALYZE rates');
 }
 
 /** The rows of replaceAllRates, inside the caller's transaction (which must also bump the version). */

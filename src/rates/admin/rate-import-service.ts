@@ -5,7 +5,7 @@ import type { Db } from '../../db/database.js';
 import type { DeckError } from '../deck-errors.js';
 import { parseDeck, type DeckFormat, type DeckSource } from '../parse-deck.js';
 import type { RateDeckService } from '../rate-deck-service.js';
-import { replaceRatesIn } from '../rate-repository.js';
+import { refreshRatesStatistics, replaceRatesIn } from '../rate-repository.js';
 import { describeMarkup } from '../twilio-price-list.js';
 import { diffDecks, packRates, unpackRates, type DeckDiff } from './rate-import-diff.js';
 
@@ -68,7 +68,7 @@ export class RateImportService {
   async apply(actorId: number, token: string): Promise<ApplyOutcome> {
     const fresh = new Date(this.deps.clock.now().getTime() - PREVIEW_TTL_MS).toISOString();
     await this.deps.rates.ready();
-    return this.deps.rates.changeIf<ApplyOutcome>(async (trx) => {
+    const outcome = await this.deps.rates.changeIf<ApplyOutcome>(async (trx) => {
       const claimed = await trx('rate_import_previews')
         .where({ token, created_by: actorId })
         .whereNull('consumed_at')
@@ -90,6 +90,8 @@ export class RateImportService {
       });
       return { changed: true, value: { applied: true, diff } };
     });
+    if (outcome.applied) await refreshRatesStatistics(this.deps.db);
+    return outcome;
   }
 
   private async find(actorId: number, token: string): Promise<PreviewRow | undefined> {

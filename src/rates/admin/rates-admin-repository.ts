@@ -97,10 +97,12 @@ export function applyFilter(query: Knex.QueryBuilder, filter: Omit<RateFilter, '
 
 export function ratesAdminRepository(db: Db) {
   return {
-    /** One page of the filtered deck and its total: two indexed queries with LIMIT, never the whole deck. */
-    async page(filter: RateFilter): Promise<{ rows: RateRow[]; total: number; page: number; pages: number }> {
-      const countRow = await applyFilter(db('rates'), filter).count<{ n: number | string }[]>({ n: '*' }).first();
-      const total = Number(countRow?.n ?? 0);
+    /**
+     * One page of the filtered deck and its total: an indexed query with LIMIT, never the whole deck. `knownTotal`
+     * (the whole deck's size, when nothing is filtered) spares the count, a full scan on PostgreSQL.
+     */
+    async page(filter: RateFilter, knownTotal?: number): Promise<{ rows: RateRow[]; total: number; page: number; pages: number }> {
+      const total = knownTotal ?? Number((await applyFilter(db('rates'), filter).count<{ n: number | string }[]>({ n: '*' }).first())?.n ?? 0);
       const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
       const page = Math.min(filter.page, pages);
       const records: RateRecord[] = await applyFilter(db('rates'), filter)

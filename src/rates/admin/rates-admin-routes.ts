@@ -30,7 +30,7 @@ export function ratesAdminRoutes(deps: RatesAdminDeps) {
   const row = (rate: Parameters<typeof rateRowView>[0]) => rateRowView(rate, currency);
 
   async function tableModel(filter: RateFilter) {
-    const result = await admin.repo.page(filter);
+    const result = await admin.page(filter);
     return {
       filter,
       rows: result.rows.map(row),

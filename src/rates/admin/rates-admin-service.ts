@@ -37,6 +37,14 @@ export class RatesAdminService {
     return this.deps.repo;
   }
 
+  /** A page of the deck; unfiltered, its total is the rating engine's own row count (kept current by change()). */
+  async page(filter: RateFilter) {
+    const unfiltered = !filter.q && filter.status === 'all' && !filter.belowCost && !filter.mobile;
+    if (!unfiltered) return this.deps.repo.page(filter);
+    await this.deps.rates.ready();
+    return this.deps.repo.page(filter, this.deps.rates.size);
+  }
+
   async create(actorId: number, body: unknown): Promise<EditOutcome> {
     const form = parseRateForm(body);
     if (!form.ok) return form;
