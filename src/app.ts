@@ -2,8 +2,6 @@ import compression from 'compression';
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
 import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
 import { loadUser } from './accounts/auth-middleware.js';
@@ -19,6 +17,7 @@ import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
+import { requestLogger } from './http/request-log.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
@@ -146,7 +145,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
-  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogger(logger));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
   app.get('/healthz', (_req, res) => {
@@ -212,8 +211,3 @@ function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
   return router;
 }
 
-function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {
-  const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
-}

@@ -38,7 +38,8 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
+  const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   const db = createDb(config.database);
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));

@@ -40,7 +40,7 @@ describe('accounts', () => {
     const unknown = await logIn('nobody@example.com', 'not the password');
     expect(wrong.res.status).toBe(401);
     expect(unknown.res.status).toBe(401);
-    const message = (html: string) => /role="alert">([^<]+)</.exec(html)?.[1];
+    const message = (html: string) => /class="error-summary"[\s\S]*?<a href="#email">([^<]+)</.exec(html)?.[1];
     expect(message(wrong.res.text)).toBe('Email or password is incorrect.');
     expect(message(unknown.res.text)).toBe(message(wrong.res.text));
   });
@@ -132,7 +132,8 @@ describe('accounts', () => {
     await signedUpAgent(t, { email: 'ada@example.com' });
     const { agent, res: first } = await logIn('ada@example.com', 'correct horse battery');
     const before = /callbridge\.sid=([^;]+)/.exec(first.headers['set-cookie']?.[0] ?? '')?.[1];
-    const form = await agent.get('/login');
+    // GET /login sends a logged-in user home, so the form token comes from a page of the logged-in session.
+    const form = await agent.get('/account');
     const res = await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(form.text), email: 'ada@example.com', password: 'correct horse battery' });
     const after = /callbridge\.sid=([^;]+)/.exec(res.headers['set-cookie']?.[0] ?? '')?.[1];
     expect(before).toBeTruthy();

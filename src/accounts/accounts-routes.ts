@@ -42,7 +42,8 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
   }
 
   return {
-    showSignUp(_req: Request, res: Response) {
+    showSignUp(req: Request, res: Response) {
+      if (req.user) return res.redirect(303, '/');
       res.render('pages/signup', { title: 'Create your account', values: {}, errors: {} });
     },
 
@@ -58,6 +59,8 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
     },
 
     showLogIn(req: Request, res: Response) {
+      // Already logged in (a bookmark, the back button): straight to where they were going.
+      if (req.user) return res.redirect(303, safeNext(req.query.next));
       res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), signedUp: req.query.signed_up === '1' });
     },
 

@@ -25,10 +25,11 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
   it('shows the wallet with its chart and redeems a voucher on a phone-sized screen', async () => {
     const page = await newPage();
     await signUpAndLogIn(page, fixture.base, { name: 'Grace Hopper', email: 'grace@example.com', password: 'a long enough password' });
-    expect(await page.textContent('.banner')).toContain('Your credit is running low');
+    expect(await page.textContent('.banner')).toContain('You have no credit for calls. Add credit');
     const batch = await fixture.t.services.money.vouchers.createBatch({ label: 'Browser', valueMicros: 3_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
     await page.goto(`${fixture.base}/wallet`);
-    expect(await page.locator('.spend-chart svg').count()).toBe(1);
+    expect(await page.locator('.spend-chart svg').count()).toBe(0);
+    expect(await page.textContent('#spend-heading + p.empty')).toBe('No call charges in the last 30 days.');
     await page.getByLabel('Voucher code').fill(batch.codes[0]!);
     await page.getByRole('button', { name: 'Redeem' }).click();
     await page.waitForURL(`${fixture.base}/wallet`);
