@@ -1,4 +1,5 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
+import { adminBench } from './admin.bench.js';
 import { callsBench } from './calls.bench.js';
 import { dialBench } from './dial.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
@@ -13,6 +14,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['page weight', pageWeightBench],
   ['dial page and preview (signed in, sample deck)', dialBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
+  ['admin: rates admin page and import preview on 50,000 rates', adminBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
   ['calls: status webhooks, status polls, the bytes of a 5-minute call', callsBench],
 ];

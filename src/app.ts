@@ -3,6 +3,7 @@ import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
+import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   jobs?: JobScheduler;
   /** Built by main.ts first when jobs need them too; otherwise built here. */
   money?: MoneyServices;
+  /** Ends a user's live call when an admin disables the account (the calls feature's; absent in tests without calls). */
+  endLiveCall?: EndLiveCall;
   /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
   calls?: CallsService;
   /**
@@ -79,6 +82,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** The admin console's changes (each with its audit row) and the audit log. */
+  admin: AdminServices;
   /** Placing, following and settling calls. */
   calls: CallsService;
 }
@@ -93,7 +98,12 @@ export interface BuiltApp {
  * Webhooks from Twilio authenticate by signature, not by session; Agendash's own JSON API (admins only) is guarded
  * by a same-origin check instead, as its UI cannot send our token.
  */
-const csrfExempt = (req: express.Request) => req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/');
+const csrfExempt = (req: express.Request) =>
+  req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
+
+/** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
+const MULTIPART_ROUTES = new Set(['/admin/rates/import']);
+const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.path) && req.is('multipart/form-data') === 'multipart/form-data';
 
 export function buildApp(deps: AppDeps): BuiltApp {
   const { config, db } = deps;
@@ -103,6 +113,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const sessions = sessionsRepository(db);
   const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
+  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config });
   // With real Twilio the demo accounts' published passwords must stop working.
   const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
   const verifier = deps.phoneVerifier ?? twilioPhoneVerifier(deps.telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
@@ -118,7 +129,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
     money,
-    calls: deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config }),
+    calls,
+    admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
     phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
   };
 

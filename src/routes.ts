@@ -1,7 +1,10 @@
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
+import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
+import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
 import { dialRoutes } from './dial/dial-routes.js';
 import { limitByAddress } from './http/security.js';
@@ -9,8 +12,12 @@ import { callsRoutes } from './calls/calls-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
 import { phoneRoutes } from './phone/phone-routes.js';
+import { geoRoutes } from './rates/admin/geo-routes.js';
+import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
+import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
+import { voucherAdminStore } from './wallet/voucher-admin-store.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
@@ -18,13 +25,19 @@ export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS);
+  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency, calls: services.admin.calls });
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
-  const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
+  const voucherAdmin = voucherAdminRoutes({ store: voucherAdminStore(services.db, services.clock), vouchers: m.vouchers, clock: services.clock, currency: config.money.currency });
+  const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
+  const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
+  const geo = geoRoutes({ admin: services.admin.rates });
+  const audit = auditRoutes({ audit: services.admin.audit });
+  const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
+  const callsAdmin = adminCallsRoutes({ db: services.db, clock: services.clock, repo: services.admin.calls, calls: services.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
@@ -51,7 +64,37 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/rates/preview', rates.costPreview);
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
+  app.get('/admin/vouchers/:id', requireAdmin, voucherAdmin.showBatch);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);
+  app.get('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.confirmVoid);
+  app.post('/admin/vouchers/:id/void', requireAdmin, voucherAdmin.voidUnused);
+  app.get('/admin/audit', requireAdmin, audit.list);
+  app.get('/admin/calls', requireAdmin, callsAdmin.list);
+  app.get('/admin/calls/:id', requireAdmin, callsAdmin.show);
+  app.post('/admin/calls/:id/hangup', requireAdmin, callsAdmin.hangup);
+  app.get('/admin/users', requireAdmin, usersAdmin.list);
+  app.get('/admin/users/:id', requireAdmin, usersAdmin.show);
+  app.post('/admin/users/:id/credit', requireAdmin, usersAdmin.adjustCredit);
+  app.post('/admin/users/:id/limits', requireAdmin, usersAdmin.setLimits);
+  app.post('/admin/users/:id/disabled', requireAdmin, usersAdmin.setDisabled);
+  app.post('/admin/users/:id/admin', requireAdmin, usersAdmin.setAdmin);
+  app.get('/admin/rates', requireAdmin, ratesAdmin.list);
+  app.post('/admin/rates', requireAdmin, ratesAdmin.create);
+  app.get('/admin/rates/new', requireAdmin, ratesAdmin.showNew);
+  app.get('/admin/rates/export.csv', requireAdmin, rateImport.export);
+  app.get('/admin/rates/import', requireAdmin, rateImport.showForm);
+  app.post('/admin/rates/import', requireAdmin, rateImport.upload);
+  app.get('/admin/rates/import/:token', requireAdmin, rateImport.showPreview);
+  app.post('/admin/rates/import/:token', requireAdmin, rateImport.apply);
+  app.get('/admin/rates/geo', requireAdmin, geo.show);
+  app.post('/admin/rates/geo', requireAdmin, geo.update);
+  app.get('/admin/rates/markup', requireAdmin, ratesAdmin.showMarkup);
+  app.post('/admin/rates/markup', requireAdmin, ratesAdmin.applyMarkup);
+  app.get('/admin/rates/:id/edit', requireAdmin, ratesAdmin.showEdit);
+  app.get('/admin/rates/:id/row', requireAdmin, ratesAdmin.showRow);
+  app.post('/admin/rates/:id', requireAdmin, ratesAdmin.update);
+  app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
+  app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);

@@ -70,7 +70,7 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
       if (!form.ok) return res.status(422).render('pages/login', { title: 'Log in', ...form, next });
       const outcome = await accounts.logIn(form.value.email, form.value.password, addressOf(req));
       if (!outcome.ok) {
-        const status = outcome.reason === 'limited' ? 429 : outcome.reason === 'demo-disabled' ? 403 : 401;
+        const status = outcome.reason === 'limited' ? 429 : outcome.reason === 'demo-disabled' || outcome.reason === 'account-disabled' ? 403 : 401;
         return res.status(status).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: outcome.message }, next });
       }
       await logIn(req, outcome.user.id);

@@ -39,6 +39,8 @@ export const changePasswordForm = z
 
 /** One message for unknown email and wrong password, so the form does not reveal who has an account. */
 export const BAD_CREDENTIALS = 'Email or password is incorrect.';
+/** Shown only after the right password, so it reveals nothing to someone guessing. */
+export const ACCOUNT_DISABLED = 'This account has been disabled. Contact support if you think this is a mistake.';
 export const DEMO_DISABLED = 'Demo accounts are switched off on this server because it places real calls through Twilio.';
 
 const MINUTE = 60_000;
@@ -52,7 +54,7 @@ export const SIGNUPS_PER_ADDRESS: LimitPolicy = { name: 'signup-address', limit:
 export const PASSWORD_CHANGE_FAILURES: LimitPolicy = { name: 'password-change', limit: 5, windowMs: 15 * MINUTE };
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
-export type LogInOutcome = { ok: true; user: User } | { ok: false; reason: 'bad-credentials' | 'demo-disabled' | 'limited'; message: string };
+export type LogInOutcome = { ok: true; user: User } | { ok: false; reason: 'bad-credentials' | 'demo-disabled' | 'account-disabled' | 'limited'; message: string };
 
 export interface AccountsDeps {
   users: UsersRepository;
@@ -111,6 +113,8 @@ export function accountsService(deps: AccountsDeps) {
       if (retryInMs !== undefined) return { ok: false, reason: 'limited', message: `Too many failed log-ins. ${retryMessage(retryInMs)}` };
       const user = await this.authenticate(normalized, password);
       if (user && disabled.has(user.email)) return { ok: false, reason: 'demo-disabled', message: DEMO_DISABLED };
+      // Told only after the right password, so it reveals nothing to someone guessing.
+      if (user?.disabledAt) return { ok: false, reason: 'account-disabled', message: ACCOUNT_DISABLED };
       if (user) {
         await counters.reset(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
         return { ok: true, user };

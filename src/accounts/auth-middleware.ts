@@ -2,12 +2,14 @@ import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import type { UsersRepository } from './users-repository.js';
 
-/** Loads the logged-in user (one primary-key lookup) and exposes it to views. */
+/** Loads the logged-in user (one primary-key lookup) and exposes it to views; a disabled account counts as logged out. */
 export function loadUser(users: UsersRepository) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const id = req.session.userId;
     if (id !== undefined) {
-      req.user = await users.findById(id);
+      const user = await users.findById(id);
+      // A disabled account is logged out on its next request even if a session row survived.
+      req.user = user && !user.disabledAt ? user : undefined;
       if (!req.user) delete req.session.userId;
     }
     // Pages for a logged-in user hold their data: no cache may keep them (after log-out, Back must not show the wallet).

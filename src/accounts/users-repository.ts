@@ -10,6 +10,11 @@ export interface User {
   phoneE164: string | null;
   phoneVerifiedAt: string | null;
   createdAt: string;
+  /** Set by an admin: the account cannot log in, and its sessions are ended. */
+  disabledAt?: string | null;
+  /** Per-user limits set by an admin (null: none beyond the product's own); for the calls feature to enforce. */
+  dailySpendCapMicros?: number | null;
+  concurrentCallLimit?: number | null;
 }
 
 interface UserRow {
@@ -22,6 +27,9 @@ interface UserRow {
   phone_verified_at: string | null;
   created_at: string;
   updated_at: string;
+  disabled_at: string | null;
+  daily_spend_cap_micros: number | string | null;
+  concurrent_call_limit: number | null;
 }
 
 function toUser(row: UserRow): User {
@@ -33,6 +41,9 @@ function toUser(row: UserRow): User {
     phoneE164: row.phone_e164,
     phoneVerifiedAt: row.phone_verified_at,
     createdAt: row.created_at,
+    disabledAt: row.disabled_at ?? null,
+    dailySpendCapMicros: row.daily_spend_cap_micros === null || row.daily_spend_cap_micros === undefined ? null : Number(row.daily_spend_cap_micros),
+    concurrentCallLimit: row.concurrent_call_limit ?? null,
   };
 }
 

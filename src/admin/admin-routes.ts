@@ -1,4 +1,10 @@
 import type { Request, Response } from 'express';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { formatMoney } from '../money/currency.js';
+import { spendChart } from '../wallet/spend-chart.js';
+import type { AdminCallsRepository } from './calls/admin-calls-repository.js';
+import { dashboardFigures } from './dashboard.js';
 
 export interface AdminLink {
   href: string;
@@ -8,7 +14,12 @@ export interface AdminLink {
 
 /** Admin tools, listed on /admin; features add theirs as they land. */
 export const ADMIN_LINKS: AdminLink[] = [
-  { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes and download unused ones.' },
+  { href: '/admin/rates', label: 'Rates', description: 'Search, edit, add and delete rates; reprice from cost; import and export the deck.' },
+  { href: '/admin/rates/geo', label: 'Geo permissions', description: 'Switch whole countries or prefix ranges on or off; see the number types always blocked.' },
+  { href: '/admin/calls', label: 'Calls', description: 'Every call across users, live ones first: timeline, sell, cost and margin per leg, end a live call.' },
+  { href: '/admin/users', label: 'Users', description: 'Balances, ledgers, credit adjustments, limits, disabling accounts, admin rights.' },
+  { href: '/admin/audit', label: 'Audit log', description: 'Every admin change: who, when, what, old → new.' },
+  { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes, download unused ones, void a batch.' },
 ];
 
 export const JOBS_LINK: AdminLink = {
@@ -17,10 +28,36 @@ export const JOBS_LINK: AdminLink = {
   description: 'Agendash: hangups at credit deadlines, call reconciliation, monthly free-minute resets.',
 };
 
-export function adminRoutes(links: AdminLink[] = ADMIN_LINKS) {
+export function adminRoutes(links: AdminLink[] = ADMIN_LINKS, deps?: { db: Db; clock: Clock; currency: string; calls: AdminCallsRepository }) {
   return {
-    show(_req: Request, res: Response) {
-      res.render('pages/admin', { title: 'Admin', links });
+    /** The dashboard: money and users at a glance, a 30-day revenue chart, and the admin tools. */
+    async show(_req: Request, res: Response) {
+      if (!deps) return res.render('pages/admin', { title: 'Admin', links });
+      const f = await dashboardFigures(deps.db, deps.clock, deps.calls);
+      const money = (micros: number) => formatMoney(micros, deps.currency);
+      const cost = f.estimatedCost30dMicros + f.calls.uncollectedMicros;
+      const margin = f.revenue30dMicros - cost;
+      res.render('pages/admin', {
+        title: 'Admin',
+        links,
+        figures: {
+          revenueToday: money(f.revenueTodayMicros),
+          revenue30d: money(f.revenue30dMicros),
+          cost30d: money(cost),
+          unanswered30d: money(f.calls.uncollectedMicros),
+          callsToday: f.calls.callsToday,
+          minutesToday: Math.round(f.calls.talkSecondsToday / 60),
+          liveCalls: f.calls.live,
+          answerRate: f.calls.finished ? `${Math.round((f.calls.answered / f.calls.finished) * 100)}%` : '–',
+          margin30d: money(margin),
+          marginPercent: f.revenue30dMicros > 0 ? `${Math.round((margin / f.revenue30dMicros) * 100)}%` : '–',
+          creditOutstanding: money(f.creditOutstandingMicros),
+          held: money(f.heldMicros),
+          users: f.users,
+          disabledUsers: f.disabledUsers,
+        },
+        chart: spendChart(f.daily, deps.currency, { width: 600, height: 160 }),
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { formatMoney } from '../money/currency.js';
 import type { Refusal } from '../rates/rate-deck-service.js';
+import { maxTalkSeconds } from '../rating/max-seconds.js';
 import type { Rate } from '../rating/rate.js';
 import type { CallHold } from './call-credit.js';
 import { preBridgeSeconds as preBridge } from './call-limits.js';
@@ -18,6 +19,8 @@ export interface CallStartInput {
   minimumSeconds?: number;
   /** An extra ceiling, e.g. from a daily spend cap. */
   maxSeconds?: number;
+  /** What the user may still spend today (their daily spend cap minus today's charges); the call is held within it. */
+  spendLimitMicros?: number;
   /** First-leg seconds before the bridge besides the Dial timeout (greeting, press-1 prompt); default 0. */
   setupSeconds?: number;
 }
@@ -57,15 +60,22 @@ export async function startCallCredit(money: MoneyServices, input: CallStartInpu
   const firstLegRate = own.rate;
   const dialTimeoutSeconds = money.rates.ringAllowanceSeconds;
   const preBridgeSeconds = preBridge(input.setupSeconds ?? 0, dialTimeoutSeconds);
+  const tariffs = { first: firstLegRate, bridged: destination.rate };
+  const capSeconds =
+    input.spendLimitMicros === undefined ? undefined : maxTalkSeconds(tariffs, input.spendLimitMicros, { firstLegExtraSeconds: preBridgeSeconds, policy: money.rates.policy });
+  if (capSeconds !== undefined && capSeconds < (input.minimumSeconds ?? 60)) {
+    return { ok: false, reason: 'insufficient-credit', message: 'Your daily spending limit is reached for this number: it resets at midnight UTC.' };
+  }
+  const maxSeconds = Math.min(input.maxSeconds ?? Infinity, capSeconds ?? Infinity);
   try {
     const hold = await money.callCredit.hold({
       userId: input.userId,
       callSid: input.callSid,
-      tariffs: { first: firstLegRate, bridged: destination.rate },
+      tariffs,
       firstLegExtraSeconds: preBridgeSeconds,
       minimumSeconds: input.minimumSeconds ?? 60,
       description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
-      ...(input.maxSeconds !== undefined ? { maxSeconds: input.maxSeconds } : {}),
+      ...(Number.isFinite(maxSeconds) ? { maxSeconds } : {}),
     });
     return { ok: true, hold, e164: destination.e164, destinationRate: destination.rate, firstLegRate, timeLimitSeconds: hold.maxSeconds, dialTimeoutSeconds, preBridgeSeconds };
   } catch (err) {

@@ -46,6 +46,17 @@ export function csrfProtection(options: CsrfOptions) {
   };
 }
 
+/**
+ * For the few routes exempted above because their body is multipart (read by the route itself, streamed): the
+ * route checks the `_csrf` part (sent first) or the htmx header with this before accepting any upload.
+ */
+export function validCsrfToken(req: Request, sent: unknown): boolean {
+  // Only logged-in users upload (admins), so the session's synchronizer token is the one to match.
+  const token = req.session?.csrfToken;
+  const candidate = req.get('x-csrf-token') ?? sent;
+  return typeof token === 'string' && typeof candidate === 'string' && sameToken(candidate, token);
+}
+
 function sentToken(req: Request): string | undefined {
   const sent = (req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf) as unknown;
   return typeof sent === 'string' ? sent : undefined;

@@ -7,9 +7,11 @@ import { PrefixIndex } from '../rating/prefix-index.js';
 import { defaultRatingPolicy, type Rate, type RatingPolicy } from '../rating/rate.js';
 import { DeckImportError } from './deck-errors.js';
 import { parseDeck, type DeckFormat, type DeckSource, type ParseOptions } from './parse-deck.js';
-import { countRates, loadRates, ratesVersion, replaceAllRates } from './rate-repository.js';
+import type { Knex } from 'knex';
+import { bumpRatesVersion, countRates, loadRates, ratesVersion, replaceAllRates } from './rate-repository.js';
 
-const STALE_CHECK_MS = 5_000;
+/** How often a process asks (one primary-key read) whether another process changed the deck. */
+const STALE_CHECK_MS = 1_000;
 
 export interface RateDeckDeps {
   db: Db;
@@ -85,6 +87,26 @@ export class RateDeckService {
     if (this.clock.now().getTime() - this.checkedAt < STALE_CHECK_MS) return;
     this.checkedAt = this.clock.now().getTime();
     if ((await ratesVersion(this.deps.db)) !== this.version) await this.reload();
+  }
+
+  /**
+   * Runs one change to the rates table (and whatever the caller records with it, such as its audit row) in one
+   * transaction that also bumps the deck version, then rebuilds this process's index at once; other processes
+   * see the new version on their next check (at most STALE_CHECK_MS later).
+   */
+  async change<T>(apply: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.changeIf(async (trx) => ({ changed: true, value: await apply(trx) }));
+  }
+
+  /** Like change(), for work that may find nothing to do: then the version stays and nothing is reloaded. */
+  async changeIf<T>(apply: (trx: Knex.Transaction) => Promise<{ changed: boolean; value: T }>): Promise<T> {
+    const result = await this.deps.db.transaction(async (trx) => {
+      const outcome = await apply(trx);
+      if (outcome.changed) await bumpRatesVersion(trx, this.clock);
+      return outcome;
+    });
+    if (result.changed) await this.reload();
+    return result.value;
   }
 
   get size(): number {

@@ -66,19 +66,38 @@ export async function countRates(db: Db): Promise<number> {
  * statement on SQLite and as hand-built multi-row INSERTs on Postgres.
  */
 export async function replaceAllRates(db: Db, rates: readonly Rate[], clock: Clock): Promise<string> {
-  const now = clock.now().toISOString();
-  const version = `${now} ${randomUUID()}`;
-  await db.transaction(async (trx) => {
-    await trx('rates').delete();
-    if (isSqlite(db)) await insertWithPreparedStatement(trx, rates, now);
-    else await insertInChunks(trx, rates, now);
-    await trx('settings').insert({ key: VERSION_KEY, value: version }).onConflict('key').merge();
+  const version = await db.transaction(async (trx) => {
+    await replaceRatesIn(trx, rates, clock);
+    return bumpRatesVersion(trx, clock);
   });
+  await refreshRatesStatistics(db);
   return version;
 }
 
-/** Changes with every import, in the same transaction, so other processes can tell their in-memory deck is stale. */
+/**
+ * After the whole deck is replaced, PostgreSQL's planner still counts the old rows until autovacuum samples the
+ * table, and may then sort the admin's pages instead of reading an index; ANALYZE samples it now (milliseconds).
+ */
+export async function refreshRatesStatistics(db: Db): Promise<void> {
+  if (!isSqlite(db)) await db.raw('ANALYZE rates');
+}
+
+/** The rows of replaceAllRates, inside the caller's transaction (which must also bump the version). */
+export async function replaceRatesIn(trx: Knex.Transaction, rates: readonly Rate[], clock: Clock): Promise<void> {
+  const now = clock.now().toISOString();
+  await trx('rates').delete();
+  if (isSqlite(trx)) await insertWithPreparedStatement(trx, rates, now);
+  else await insertInChunks(trx, rates, now);
+}
+
+/** Changes with every change to the rates, in the same transaction, so other processes can tell their in-memory deck is stale. */
 const VERSION_KEY = 'rates_version';
+
+export async function bumpRatesVersion(trx: Knex.Transaction, clock: Clock): Promise<string> {
+  const version = `${clock.now().toISOString()} ${randomUUID()}`;
+  await trx('settings').insert({ key: VERSION_KEY, value: version }).onConflict('key').merge();
+  return version;
+}
 
 export async function ratesVersion(db: Db): Promise<string | undefined> {
   const row = await db('settings').where({ key: VERSION_KEY }).first<{ value: string } | undefined>('value');

@@ -1,92 +1,116 @@
 import type { Request, Response } from 'express';
-import type { Db } from '../db/database.js';
-import { formatMoney } from '../money/currency.js';
-import { parseForm, type FieldErrors } from '../http/forms.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
+import { flash } from '../http/flash.js';
+import { parseForm, type FieldErrors } from '../http/forms.js';
+import { formatMoney } from '../money/currency.js';
+import { formatMicros } from '../money/micros.js';
+import { pageParam } from '../rates/admin/rate-filter.js';
+import { pagination } from '../rates/admin/rates-admin-views.js';
 import { csvCell } from './ledger-csv.js';
+import type { BatchSummary, VoucherAdminStore } from './voucher-admin-store.js';
 import { displayCode, type VoucherService } from './vouchers.js';
 import { voucherBatchForm } from './wallet-forms.js';
 
 export interface VoucherAdminDeps {
-  db: Db;
+  store: VoucherAdminStore;
   vouchers: VoucherService;
+  clock: Clock;
   currency: string;
 }
 
-interface BatchRow {
-  id: number;
-  label: string;
-  value_micros: number | string;
-  quantity: number;
-  expires_at: string;
-  created_at: string;
-  redeemed: number | string;
+function batchIdParam(value: unknown): number {
+  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no voucher batch with that number.');
+  return id;
 }
 
 export function voucherAdminRoutes(deps: VoucherAdminDeps) {
-  const { db, vouchers, currency } = deps;
+  const { store, vouchers, clock, currency } = deps;
+  const view = (b: BatchSummary) => ({
+    ...b,
+    value: formatMoney(b.valueMicros, currency),
+    unused: b.quantity - b.redeemed - b.voided,
+    expires: b.expiresAt.slice(0, 10),
+    created: b.createdAt.slice(0, 10),
+    expired: b.expiresAt <= clock.now().toISOString(),
+  });
 
-  async function recentBatches() {
-    const rows = (await db('voucher_batches as b')
-      .leftJoin('vouchers as v', 'v.batch_id', 'b.id')
-      .groupBy('b.id', 'b.label', 'b.value_micros', 'b.quantity', 'b.expires_at', 'b.created_at')
-      .select('b.id', 'b.label', 'b.value_micros', 'b.quantity', 'b.expires_at', 'b.created_at')
-      .count({ redeemed: 'v.redeemed_at' })
-      .orderBy('b.id', 'desc')
-      .limit(20)) as unknown as BatchRow[];
-    return rows.map((b) => ({
-      id: Number(b.id),
-      label: b.label,
-      value: formatMoney(Number(b.value_micros), currency),
-      quantity: b.quantity,
-      redeemed: Number(b.redeemed),
-      expires: b.expires_at.slice(0, 10),
-      created: b.created_at.slice(0, 10),
-    }));
+  async function findBatch(id: number) {
+    const batch = await store.batch(id);
+    if (!batch) throw new HttpError(404, 'There is no voucher batch with that number.');
+    return batch;
   }
 
-  async function render(res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }, created?: unknown) {
-    res.status(status).render('pages/admin-vouchers', { title: 'Vouchers', batches: await recentBatches(), created, currency, ...form });
+  async function render(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
+    const result = await store.page(pageParam(req.query.page));
+    res.status(status).render('pages/admin-vouchers', {
+      title: 'Vouchers',
+      batches: result.batches.map(view),
+      pager: pagination('/admin/vouchers', (p) => (p > 1 ? `page=${p}` : ''), result.page, result.pages),
+      currency,
+      ...form,
+    });
   }
 
   return {
-    async show(_req: Request, res: Response) {
-      await render(res, 200, { values: {}, errors: {} });
+    async show(req: Request, res: Response) {
+      await render(req, res, 200, { values: {}, errors: {} });
     },
 
+    /** Creates the batch with its audit row, then redirects to it: reloading the result cannot create a second batch. */
     async create(req: Request, res: Response) {
       const form = parseForm(voucherBatchForm, req.body);
-      if (!form.ok) return render(res, 422, form);
-      try {
-        const { label, value, quantity, expires } = form.value;
-        const batch = await vouchers.createBatch({ label, valueMicros: value, quantity, expiresAt: expires, createdBy: req.user!.id });
-        const created = { ...batch, value: formatMoney(batch.valueMicros, currency), expires: batch.expiresAt.slice(0, 10) };
-        await render(res, 201, { values: {}, errors: {} }, created);
-      } catch (err) {
-        if (!(err instanceof RangeError)) throw err;
-        const field = /expiry/.test(err.message) ? 'expires' : 'form';
-        await render(res, 422, { values: stringValues(req.body), errors: { [field]: field === 'expires' ? 'Pick a day in the future.' : err.message } });
-      }
+      if (!form.ok) return render(req, res, 422, form);
+      const { label, value, quantity, expires } = form.value;
+      if (expires.getTime() <= clock.now().getTime()) return render(req, res, 422, { values: textFields(req.body), errors: { expires: 'Pick a day in the future.' } });
+      const actorId = req.user!.id;
+      const batch = await vouchers.createBatch({ label, valueMicros: value, quantity, expiresAt: expires, createdBy: actorId }, (trx, created) =>
+        recordAudit(trx, clock, {
+          actorId,
+          action: 'voucher.create',
+          subject: `voucher batch ${created.id}`,
+          summary: `Created “${label}”: ${quantity} codes of ${formatMicros(value)} until ${created.expiresAt.slice(0, 10)}`,
+          newValue: { label, value: formatMicros(value), quantity, expires: created.expiresAt },
+        }),
+      );
+      flash(req, 'success', `Created batch “${batch.label}”: ${batch.quantity} codes worth ${formatMoney(batch.valueMicros, currency)} each, valid until ${batch.expiresAt.slice(0, 10)}.`);
+      res.redirect(303, `/admin/vouchers/${batch.id}`);
+    },
+
+    /** One batch: its counts, its unused codes (to copy), the CSV and the void action. */
+    async showBatch(req: Request, res: Response) {
+      const batch = await findBatch(batchIdParam(req.params.id));
+      const codes = await store.unusedCodes(batch.id);
+      res.render('pages/admin-voucher-batch', { title: `Vouchers: ${batch.label}`, batch: view(batch), codes: codes.map((c) => displayCode(c.code)) });
+    },
+
+    async confirmVoid(req: Request, res: Response) {
+      const batch = await findBatch(batchIdParam(req.params.id));
+      res.render('pages/admin-voucher-void', { title: `Void “${batch.label}”`, batch: view(batch) });
+    },
+
+    async voidUnused(req: Request, res: Response) {
+      const id = batchIdParam(req.params.id);
+      const voided = await store.voidUnused(req.user!.id, id);
+      if (voided === undefined) throw new HttpError(404, 'There is no voucher batch with that number.');
+      flash(req, voided ? 'success' : 'info', voided ? `Voided ${voided} unused code${voided === 1 ? '' : 's'}: they can no longer be redeemed.` : 'There were no unused codes left to void.');
+      res.redirect(303, `/admin/vouchers/${id}`);
     },
 
     /** The unredeemed codes of one batch, for printing or mailing. */
     async exportCodes(req: Request, res: Response) {
-      const id = Number.parseInt(String(req.params.id), 10);
-      const batch = Number.isSafeInteger(id) ? await db('voucher_batches').where({ id }).first<{ label: string }>() : undefined;
-      if (!batch) throw new HttpError(404, 'There is no voucher batch with that number.');
-      const codes: { code: string; value_micros: number | string; expires_at: string }[] = await db('vouchers')
-        .where({ batch_id: id })
-        .whereNull('redeemed_at')
-        .orderBy('id')
-        .select('code', 'value_micros', 'expires_at');
+      const batch = await findBatch(batchIdParam(req.params.id));
+      const codes = await store.unusedCodes(batch.id);
       res.set('Content-Type', 'text/csv; charset=utf-8');
-      res.set('Content-Disposition', `attachment; filename="vouchers-batch-${id}.csv"`);
+      res.set('Content-Disposition', `attachment; filename="vouchers-batch-${batch.id}.csv"`);
       const lines = ['code,value,expires_at,batch', ...codes.map((c) => [displayCode(c.code), formatMoney(Number(c.value_micros), currency), c.expires_at, batch.label].map(csvCell).join(','))];
       res.send(`${lines.join('\r\n')}\r\n`);
     },
   };
 }
 
-function stringValues(body: unknown): Record<string, string> {
+function textFields(body: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as Record<string, string>;
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Knex } from 'knex';
 import { appendEntry, lockWallet, toLedgerEntry, type LedgerEntry, type LedgerRecord, type WalletContext } from './wallet-store.js';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed from paper. 32 symbols × 12 = 60 bits, unguessable. */
@@ -50,7 +51,8 @@ function newCode(): string {
 export class VoucherService {
   constructor(private readonly ctx: WalletContext) {}
 
-  async createBatch(input: BatchInput): Promise<VoucherBatch> {
+  /** `alongside` runs inside the batch's transaction (the admin console writes its audit row there). */
+  async createBatch(input: BatchInput, alongside?: (trx: Knex.Transaction, batch: VoucherBatch) => Promise<void>): Promise<VoucherBatch> {
     if (!Number.isSafeInteger(input.valueMicros) || input.valueMicros <= 0) throw new RangeError('a voucher must be worth more than 0');
     if (!Number.isInteger(input.quantity) || input.quantity < 1 || input.quantity > MAX_BATCH) throw new RangeError(`quantity must be 1 to ${MAX_BATCH}`);
     if (input.expiresAt.getTime() <= this.ctx.clock.now().getTime()) throw new RangeError('the expiry must be in the future');
@@ -67,7 +69,9 @@ export class VoucherService {
           codes.slice(i, i + 500).map((code) => ({ batch_id: batchId, code, value_micros: input.valueMicros, expires_at: expiresAt, created_at: now })),
         );
       }
-      return { id: batchId, label: input.label, valueMicros: input.valueMicros, quantity: input.quantity, expiresAt, codes: codes.map(displayCode) };
+      const batch = { id: batchId, label: input.label, valueMicros: input.valueMicros, quantity: input.quantity, expiresAt, codes: codes.map(displayCode) };
+      await alongside?.(trx, batch);
+      return batch;
     });
   }
 
@@ -84,6 +88,7 @@ export class VoucherService {
       const claimed = await trx('vouchers')
         .where({ code })
         .whereNull('redeemed_at')
+        .whereNull('voided_at')
         .andWhere('expires_at', '>', now)
         .update({ redeemed_by: userId, redeemed_at: now });
       if (claimed !== 1) throw await this.whyNot(trx, code);
@@ -101,9 +106,10 @@ export class VoucherService {
   }
 
   private async whyNot(trx: WalletContext['db'], code: string): Promise<VoucherError> {
-    const voucher = await trx('vouchers').where({ code }).first<{ redeemed_at: string | null; expires_at: string }>();
+    const voucher = await trx('vouchers').where({ code }).first<{ redeemed_at: string | null; expires_at: string; voided_at: string | null }>();
     if (!voucher) return new VoucherError('not-found', 'No voucher has that code. Check it and try again.');
     if (voucher.redeemed_at) return new VoucherError('already-redeemed', 'This voucher has already been used.');
+    if (voucher.voided_at) return new VoucherError('expired', 'This voucher has been withdrawn and can no longer be used.');
     return new VoucherError('expired', `This voucher expired on ${voucher.expires_at.slice(0, 10)}.`);
   }
 }

@@ -138,7 +138,7 @@ describe('admin vouchers', () => {
     expect((await agent.get('/admin/vouchers')).status).toBe(403);
   });
 
-  it('creates a batch, shows its codes once and exports the unused ones', async () => {
+  it('creates a batch, redirects to it (a reload cannot create a second) and exports the unused ones', async () => {
     const { agent } = await signedUpAgent(t);
     await makeAdmin(t, 'ada@example.com');
     const form = await agent.get('/admin/vouchers');
@@ -150,10 +150,14 @@ describe('admin vouchers', () => {
       .post('/admin/vouchers')
       .type('form')
       .send({ _csrf: csrfTokenFrom(form.text), label: 'Launch', value: '2.50', quantity: '3', expires: '2099-12-31' });
-    expect(res.status).toBe(201);
-    const codes = /<textarea[^>]*>([^<]+)<\/textarea>/.exec(res.text)![1]!.split('\n');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toMatch(/^\/admin\/vouchers\/\d+$/);
+    const page = await agent.get(res.headers.location!);
+    expect(page.text).toContain('Created batch “Launch”: 3 codes worth $2.50 each');
+    const codes = /<textarea[^>]*>([^<]+)<\/textarea>/.exec(page.text)![1]!.split('\n');
     expect(codes).toHaveLength(3);
-    expect(res.text).toMatch(/Launch<\/td><td class="num">\$2\.50<\/td><td class="num">0 of 3/);
+    expect((await agent.get('/admin/vouchers')).text).toMatch(/Launch<\/a><\/td><td class="num">\$2\.50<\/td><td class="num">0 of 3/);
+    expect(await t.testDb.db('voucher_batches').count({ n: '*' }).first()).toEqual({ n: 1 });
     const id = (await t.testDb.db('voucher_batches').first<{ id: number }>())!.id;
     await t.services.money.vouchers.redeem(await userId('ada@example.com'), codes[0]!);
     const csv = await agent.get(`/admin/vouchers/${id}/codes.csv`);

@@ -1,0 +1,75 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import type { AdminCallsRepository } from './calls/admin-calls-repository.js';
+
+export interface DashboardFigures {
+  users: number;
+  disabledUsers: number;
+  revenueTodayMicros: number;
+  revenue30dMicros: number;
+  estimatedCost30dMicros: number;
+  creditOutstandingMicros: number;
+  heldMicros: number;
+  /** From the calls table: today's calls and talk, live calls, answers and unanswered first-leg cost over the period. */
+  calls: Awaited<ReturnType<AdminCallsRepository['figures']>>;
+  /** Call charges per UTC day, oldest first, zero-filled. */
+  daily: { day: string; spentMicros: number }[];
+}
+
+interface StoredTariffs {
+  tariffs?: { first?: { sellPerMinMicros?: number; costPerMinMicros?: number }; bridged?: { sellPerMinMicros?: number; costPerMinMicros?: number } };
+}
+
+/**
+ * What a settled call cost us, estimated from its charge and the legs' rates: the charge × (cost/min ÷ sell/min of
+ * both legs). Exact for per-minute billing without fees; the calls table (per-leg durations) will replace it.
+ */
+export function estimatedCost(chargeMicros: number, tariffsJson: string): number {
+  let stored: StoredTariffs;
+  try {
+    stored = JSON.parse(tariffsJson) as StoredTariffs;
+  } catch {
+    return 0;
+  }
+  const legs = [stored.tariffs?.first, stored.tariffs?.bridged];
+  const sell = legs.reduce((sum, leg) => sum + (leg?.sellPerMinMicros ?? 0), 0);
+  const cost = legs.reduce((sum, leg) => sum + (leg?.costPerMinMicros ?? 0), 0);
+  return sell > 0 ? Math.round((chargeMicros * cost) / sell) : 0;
+}
+
+const num = (row: Record<string, unknown> | undefined, key: string) => Number(row?.[key] ?? 0);
+
+/** The admin dashboard's figures: a handful of aggregate queries, each on an index. */
+export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRepository, days = 30): Promise<DashboardFigures> {
+  const now = clock.now();
+  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const start = new Date(today.getTime() - (days - 1) * 86_400_000);
+  const [users, wallets, callFigures, byDay, settled] = await Promise.all([
+    db('users').count({ n: '*' }).count({ disabled: 'disabled_at' }).first(),
+    db('wallets').sum({ balance: 'balance_micros', held: 'held_micros' }).first(),
+    calls.figures(today.toISOString(), start.toISOString()),
+    db('ledger_entries')
+      .where('kind', 'call_charge')
+      .andWhere('created_at', '>=', start.toISOString())
+      .select(db.raw('substr(created_at, 1, 10) as day'))
+      .sum({ charged: 'amount_micros' })
+      .groupByRaw('substr(created_at, 1, 10)') as Promise<{ day: string; charged: number | string }[]>,
+    db('credit_holds').where('settled_at', '>=', start.toISOString()).whereNotNull('charge_micros').select('charge_micros', 'tariffs') as Promise<{ charge_micros: number | string; tariffs: string }[]>,
+  ]);
+  const charged = new Map(byDay.map((r) => [r.day, -Number(r.charged)]));
+  const daily = Array.from({ length: days }, (_, i) => {
+    const day = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    return { day, spentMicros: charged.get(day) ?? 0 };
+  });
+  return {
+    users: num(users, 'n'),
+    disabledUsers: num(users, 'disabled'),
+    revenueTodayMicros: daily.at(-1)?.spentMicros ?? 0,
+    revenue30dMicros: daily.reduce((sum, d) => sum + d.spentMicros, 0),
+    estimatedCost30dMicros: settled.reduce((sum, h) => sum + estimatedCost(Number(h.charge_micros), h.tariffs), 0),
+    creditOutstandingMicros: num(wallets, 'balance'),
+    heldMicros: num(wallets, 'held'),
+    calls: callFigures,
+    daily,
+  };
+}

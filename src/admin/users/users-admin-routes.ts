@@ -1,0 +1,142 @@
+import type { Request, Response } from 'express';
+import type { UsersRepository } from '../../accounts/users-repository.js';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/database.js';
+import { HttpError } from '../../http/errors.js';
+import { flash } from '../../http/flash.js';
+import { formatDuration, formatMoney } from '../../money/currency.js';
+import { formatMicros } from '../../money/micros.js';
+import { pageParam } from '../../rates/admin/rate-filter.js';
+import { pagination } from '../../rates/admin/rates-admin-views.js';
+import type { WalletService } from '../../wallet/wallet-service.js';
+import type { AdminOutcome, UserAdminService } from './user-admin-service.js';
+import { creditAdjustmentForm, limitsForm } from './user-admin-forms.js';
+import { deviceName } from '../../accounts/device-name.js';
+import type { SessionsRepository } from '../../accounts/sessions-repository.js';
+import type { CallsService } from '../../calls/calls-service.js';
+import type { UsersAdminRepository } from './users-admin-repository.js';
+
+export interface UsersAdminDeps {
+  db: Db;
+  clock: Clock;
+  users: UsersRepository;
+  repo: UsersAdminRepository;
+  service: UserAdminService;
+  wallet: WalletService;
+  sessions: SessionsRepository;
+  calls: CallsService;
+  currency: string;
+}
+
+function userIdParam(value: unknown): number {
+  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no user with that number.');
+  return id;
+}
+
+function text(value: unknown, max = 100): string {
+  return typeof value === 'string' ? value.trim().slice(0, max) : '';
+}
+
+export function usersAdminRoutes(deps: UsersAdminDeps) {
+  const { repo, service, wallet, users, currency } = deps;
+  const money = (micros: number) => formatMoney(micros, currency);
+
+  async function renderUser(req: Request, res: Response, userId: number, status = 200, form: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
+    const user = await users.findById(userId);
+    if (!user) throw new HttpError(404, 'There is no user with that number.');
+    const [summary, holds, ledger, sessions, calls] = await Promise.all([
+      wallet.peek(userId),
+      repo.openHolds(userId),
+      wallet.ledger(userId, pageParam(req.query.page), 20),
+      deps.sessions.listActive(userId, deps.clock.now()),
+      deps.calls.recent(userId, 10),
+    ]);
+    res.status(status).render('pages/admin-user', {
+      title: user.email,
+      subject: user,
+      self: req.user!.id === user.id,
+      balance: money(summary.balanceMicros),
+      held: money(summary.heldMicros),
+      available: money(summary.availableMicros),
+      sessions: sessions.map((x) => ({ device: deviceName(x.userAgent), lastSeen: x.lastSeenAt ? x.lastSeenAt.toISOString().replace('T', ' ').slice(0, 16) : '' })),
+      calls: calls.map((c) => ({ id: c.id, to: c.toE164, status: c.status, when: c.createdAt.replace('T', ' ').slice(0, 16), charged: c.settledAt ? money(c.costMicros ?? 0) : '' })),
+      holds: holds.map((h) => ({ ...h, amount: money(h.amountMicros), longest: formatDuration(h.maxSeconds) })),
+      ledger: ledger.entries.map((e) => ({ ...e, amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros), when: e.createdAt.replace('T', ' ').slice(0, 16) })),
+      ledgerPager: pagination(`/admin/users/${userId}`, (p) => (p > 1 ? `page=${p}` : ''), ledger.page, ledger.pages),
+      limits: {
+        daily_spend_cap: form.values?.daily_spend_cap ?? (user.dailySpendCapMicros == null ? '' : formatMicros(user.dailySpendCapMicros)),
+        concurrent_call_limit: form.values?.concurrent_call_limit ?? (user.concurrentCallLimit == null ? '' : String(user.concurrentCallLimit)),
+      },
+      values: form.values ?? {},
+      errors: form.errors ?? {},
+    });
+  }
+
+  function done(req: Request, res: Response, userId: number, outcome: AdminOutcome) {
+    if (!outcome.ok && outcome.status === 404) throw new HttpError(404, outcome.message);
+    flash(req, outcome.ok ? 'success' : 'error', outcome.message);
+    res.redirect(303, `/admin/users/${userId}`);
+  }
+
+  return {
+    async list(req: Request, res: Response) {
+      const q = text(req.query.q, 60);
+      const status = ['disabled', 'admin'].includes(text(req.query.status)) ? text(req.query.status) : '';
+      const result = await repo.page(q, status, pageParam(req.query.page));
+      const params = (page: number) => {
+        const qs = new URLSearchParams();
+        if (q) qs.set('q', q);
+        if (status) qs.set('status', status);
+        if (page > 1) qs.set('page', String(page));
+        return qs.toString();
+      };
+      res.render('pages/admin-users', {
+        title: 'Users',
+        q,
+        status,
+        total: result.total,
+        rows: result.rows.map((r) => ({ ...r, balance: money(r.balanceMicros), held: r.heldMicros ? money(r.heldMicros) : '' })),
+        pager: pagination('/admin/users', params, result.page, result.pages),
+      });
+    },
+
+    async show(req: Request, res: Response) {
+      await renderUser(req, res, userIdParam(req.params.id));
+    },
+
+    async adjustCredit(req: Request, res: Response) {
+      const userId = userIdParam(req.params.id);
+      const form = creditAdjustmentForm(req.body);
+      const values = { amount: text(req.body?.amount, 20), reason: text(req.body?.reason, 150) };
+      if (!form.ok) return renderUser(req, res, userId, 422, { errors: form.errors, values });
+      const outcome = await service.adjustCredit(req.user!.id, userId, form.value.amountMicros, form.value.reason);
+      if (!outcome.ok && outcome.status === 422) return renderUser(req, res, userId, 422, { errors: { [outcome.field ?? 'form']: outcome.message }, values });
+      done(req, res, userId, outcome);
+    },
+
+    async setLimits(req: Request, res: Response) {
+      const userId = userIdParam(req.params.id);
+      const form = limitsForm(req.body);
+      if (!form.ok) {
+        const values = { daily_spend_cap: text(req.body?.daily_spend_cap, 20), concurrent_call_limit: text(req.body?.concurrent_call_limit, 20) };
+        return renderUser(req, res, userId, 422, { errors: form.errors, values });
+      }
+      done(req, res, userId, await service.setLimits(req.user!.id, userId, form.value));
+    },
+
+    async setDisabled(req: Request, res: Response) {
+      const userId = userIdParam(req.params.id);
+      const disabled = req.body?.disabled === '1' ? true : req.body?.disabled === '0' ? false : undefined;
+      if (disabled === undefined) throw new HttpError(400, 'Choose whether to disable or re-enable the account.');
+      done(req, res, userId, await service.setDisabled(req.user!.id, userId, disabled));
+    },
+
+    async setAdmin(req: Request, res: Response) {
+      const userId = userIdParam(req.params.id);
+      const admin = req.body?.admin === '1' ? true : req.body?.admin === '0' ? false : undefined;
+      if (admin === undefined) throw new HttpError(400, 'Choose whether to grant or remove admin rights.');
+      done(req, res, userId, await service.setAdmin(req.user!.id, userId, admin));
+    },
+  };
+}
