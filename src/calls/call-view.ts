@@ -66,7 +66,8 @@ export function callStatusView(call: CallRecord, options: { now: Date; currency:
     case 'ending':
       return { ...base, headline: 'Call ended', detail: 'Working out the cost…', pollS: POLL_SETUP_S };
     default:
-      return { ...base, ...finalView(call, options.currency), pollS: null };
+      // The final state can be written a moment before the charge is: keep asking until the cost is known.
+      return { ...base, ...finalView(call, options.currency), pollS: call.settledAt ? null : POLL_SETUP_S };
   }
 }
 

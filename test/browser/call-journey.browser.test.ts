@@ -88,10 +88,11 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await expect.poll(() => status.locator('.call-clock').textContent(), { timeout: 5000 }).toMatch(/^00:0[2-9]$/);
     await status.getByRole('button', { name: 'Hang up' }).click();
     await status.getByText('Call ended').waitFor({ timeout: 10_000 });
+    // "Call ended" shows while the cost is worked out; the fragment keeps polling until the charge is known.
+    await expect.poll(() => status.locator('.amount').textContent(), { timeout: 5000 }).toContain('$0.2862');
     const settled = await stack.testDb.db('calls').where({ user_id: stack.userId }).first();
     expect(settled.status).toBe('completed');
     expect(Number(settled.cost_micros)).toBe(ONE_MINUTE_BOTH_LEGS_MICROS);
-    expect(await status.locator('.amount').textContent()).toContain('$0.2862');
     expect(await status.getByRole('button', { name: 'Hang up' }).count()).toBe(0);
     // The preview is asked again once the call ends, so "Longest call" counts the credit that is left.
     await expect.poll(() => preview.textContent(), { timeout: 5000 }).toMatch(/with \$4\.71 available/);
@@ -145,7 +146,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await page.getByRole('button', { name: 'Hang up' }).click();
     await page.waitForURL(callUrl);
     // "Call ended" shows at once; the cost follows when Twilio has reported both legs (a refresh away, at most).
-    if ((await page.locator('#call-status .amount').count()) === 0) await refreshUntil('Cost');
+    // A refresh link stays until the charge is known, which can be a moment after the call is over.
+    if (!(await page.locator('#call-status .amount').textContent({ timeout: 1000 }).catch(() => ''))?.includes('$0.2862')) await refreshUntil('$0.2862');
     expect(await page.locator('#call-status [data-call-status]').getAttribute('data-call-status')).toBe('completed');
     expect(await page.locator('#call-status .amount').textContent({ timeout: 1000 })).toContain('$0.2862');
     expect(await page.getByRole('link', { name: 'Refresh' }).count()).toBe(0);

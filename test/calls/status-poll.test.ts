@@ -115,6 +115,7 @@ describe('the status fragment', () => {
     expect(view({ status: 'completed', costMicros: 286_200, bridgedSeconds: 4, settledAt: 'x' }).result).toMatchObject({ cost: '$0.2862' });
     expect(view({ status: 'completed', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
       .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.00', nothingCharged: true, talk: null } });
+    expect(view({ status: 'completed', costMicros: null, bridgedSeconds: 75, settledAt: null })).toMatchObject({ pollS: 2, result: { cost: 'being worked out' } });
     expect(clock(3725)).toBe('1:02:05');
     // After "Hang up", the fragment says so and looks again soon, until Twilio reports the end.
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: 'x' })).toMatchObject({ headline: 'Hanging up', pollS: 2, canHangUp: false, seen: 'connected-hanging-up' });
