@@ -5,6 +5,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
+import { apiRouter } from './api/api-router.js';
+import { apiServices, type ApiServices } from './api/api-services.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
+import type { WebhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { usersRepository } from './accounts/users-repository.js';
@@ -41,6 +45,10 @@ export interface AppDeps {
   jobs?: JobScheduler;
   /** Built by main.ts first when jobs need them too; otherwise built here. */
   money?: MoneyServices;
+  /** Outgoing webhooks; built by main.ts first, as the delivery job needs them too; otherwise built here. */
+  webhooks?: WebhookDeliveries;
+  /** Per-token API request limit (default 120 a minute). */
+  apiRateLimit?: RateLimitOptions;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -55,6 +63,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** API tokens, their rate limiter, outgoing webhooks. */
+  api: ApiServices;
 }
 
 export interface BuiltApp {
@@ -84,6 +94,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
     money: deps.money ?? moneyServices({ db, clock, money: config.money }),
+    api: apiServices({ db, clock, logger, rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) }),
   };
 
   const app = express();
@@ -107,6 +118,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions and CSRF: API clients authenticate with a bearer token; no session row, no cookie.
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);

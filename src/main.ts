@@ -16,6 +16,8 @@ import { systemClock } from './clock.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
+import { tokensRepository } from './api/tokens-repository.js';
+import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 
 const started = performance.now();
 
@@ -42,8 +44,11 @@ async function main(): Promise<void> {
   const twilioSetup = await resolveTwilioSetup(config, logger);
   const telephony = createTelephony(twilioSetup);
   const money = moneyServices({ db, clock: systemClock, money: config.money });
-  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs });
+  // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
+  const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
+  const handlers = { ...appJobHandlers({ telephony, money, logger, clock: systemClock }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, webhooks });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);

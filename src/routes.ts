@@ -3,6 +3,8 @@ import { accountsRoutes } from './accounts/accounts-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import type { Services } from './app.js';
+import { apiDocsPage } from './api/api-docs-page.js';
+import { tokensRoutes } from './api/tokens-routes.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -20,6 +22,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
+  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = authRateLimit();
 
@@ -29,7 +32,12 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/login', accounts.showLogIn);
   app.post('/login', authLimit, accounts.logIn);
   app.post('/logout', accounts.logOut);
+  app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
   app.get('/account', requireUser, accounts.showAccount);
+  app.post('/account/tokens', requireUser, apiTokens.create);
+  app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
+  app.post('/account/tokens/:id/revoke', requireUser, apiTokens.revoke);
+  app.get('/api', apiDocsPage(config.publicUrl));
   app.post('/account/password', requireUser, authLimit, accounts.changePassword);
   app.get('/admin', requireAdmin, admin.show);
   app.get('/wallet', requireUser, wallet.show);

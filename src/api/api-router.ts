@@ -1,0 +1,41 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { MoneyServices } from '../wallet/money-services.js';
+import { bearerAuth } from './api-auth.js';
+import { apiErrorHandler, apiNotFound } from './api-errors.js';
+import { apiMoneyHandlers } from './api-handlers.js';
+import type { ApiServices } from './api-services.js';
+import { openApiDocument } from './openapi.js';
+
+export interface ApiRouterDeps {
+  api: ApiServices;
+  money: MoneyServices;
+  logger: Logger;
+  publicUrl: string;
+  freeMinutesPerMonth: number;
+}
+
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.set('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * The JSON API's route table, mounted at /api/v1 before sessions and CSRF: a bearer token, not a cookie, says who
+ * calls. Authentication is per route, so an unknown address is a 404 with or without a token.
+ */
+export function apiRouter(deps: ApiRouterDeps): Router {
+  const router = express.Router();
+  const auth = bearerAuth({ tokens: deps.api.tokens, limiter: deps.api.limiter });
+  const money = apiMoneyHandlers({ money: deps.money, freeMinutesPerMonth: deps.freeMinutesPerMonth });
+  const document = openApiDocument(deps.publicUrl);
+
+  router.use(noStore);
+  router.use(express.json({ limit: '16kb', strict: true }));
+  router.get('/openapi.json', (_req, res) => void res.json(document));
+  router.get('/rates', auth, money.rates);
+  router.get('/wallet', auth, money.wallet);
+  router.use(apiNotFound);
+  router.use(apiErrorHandler(deps.logger));
+  return router;
+}
