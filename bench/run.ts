@@ -1,4 +1,5 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
+import { apiBench } from './api.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -11,6 +12,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['page weight', pageWeightBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
+  ['api: status poll throughput against a bare Express route', apiBench],
 ];
 
 for (const [name, run] of benches) {

@@ -103,6 +103,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const assets = staticAssets();
   installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
 
+  // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
+  // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
@@ -118,8 +121,6 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
-  // Before sessions and CSRF: API clients authenticate with a bearer token; no session row, no cookie.
-  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);

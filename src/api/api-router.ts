@@ -1,9 +1,11 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import compression from 'compression';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { MoneyServices } from '../wallet/money-services.js';
 import { bearerAuth } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';
 import { apiMoneyHandlers } from './api-handlers.js';
+import { apiRequestLog } from './api-http.js';
 import type { ApiServices } from './api-services.js';
 import { openApiDocument } from './openapi.js';
 
@@ -13,11 +15,6 @@ export interface ApiRouterDeps {
   logger: Logger;
   publicUrl: string;
   freeMinutesPerMonth: number;
-}
-
-function noStore(_req: Request, res: Response, next: NextFunction): void {
-  res.set('Cache-Control', 'no-store');
-  next();
 }
 
 /**
@@ -30,9 +27,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const money = apiMoneyHandlers({ money: deps.money, freeMinutesPerMonth: deps.freeMinutesPerMonth });
   const document = openApiDocument(deps.publicUrl);
 
-  router.use(noStore);
+  router.use(apiRequestLog(deps.logger));
   router.use(express.json({ limit: '16kb', strict: true }));
-  router.get('/openapi.json', (_req, res) => void res.json(document));
+  router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
   router.get('/rates', auth, money.rates);
   router.get('/wallet', auth, money.wallet);
   router.use(apiNotFound);

@@ -7,6 +7,12 @@ import { TOKEN_SCOPES, type ApiToken, type TokenOwner, type TokenScope, type Tok
 /** How often last_used_at may be written per token: a busy integration must not turn every request into a write. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 export const MAX_TOKENS_PER_USER = 20;
+/**
+ * A looked-up token is reused for this long, so a status poll costs one database read (the call), not two. Revoking
+ * clears it at once in this process; another process may accept a revoked token for at most this long.
+ */
+export const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_MAX = 10_000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -60,6 +66,19 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock }) 
   const { tokens, clock } = deps;
   // Per process: when we last wrote last_used_at for each token; the UPDATE itself is conditional across processes.
   const lastTouched = new Map<number, number>();
+  const cache = new Map<string, { owner: TokenOwner; at: number }>();
+
+  async function lookup(hash: string, now: number): Promise<TokenOwner | undefined> {
+    const hit = cache.get(hash);
+    if (hit && now - hit.at < TOKEN_CACHE_MS && now >= hit.at) return hit.owner;
+    const owner = await tokens.findOwnerByHash(hash);
+    cache.delete(hash);
+    if (owner && !owner.token.revokedAt) {
+      if (cache.size >= TOKEN_CACHE_MAX) cache.delete(cache.keys().next().value!);
+      cache.set(hash, { owner, at: now });
+    }
+    return owner;
+  }
 
   return {
     list: (userId: number) => tokens.listForUser(userId),
@@ -91,15 +110,16 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock }) 
 
     revoke(userId: number, tokenId: number): Promise<boolean> {
       lastTouched.delete(tokenId);
+      for (const [hash, entry] of cache) if (entry.owner.token.id === tokenId) cache.delete(hash);
       return tokens.revoke(userId, tokenId, clock.now().toISOString());
     },
 
     /** The bearer check on every API request: one indexed read; a write at most once a minute per token. */
     async authenticate(presented: string): Promise<Authentication> {
       if (!looksLikeToken(presented)) return { ok: false, reason: 'invalid_token' };
-      const owner = await tokens.findOwnerByHash(hashToken(presented));
-      if (!owner) return { ok: false, reason: 'invalid_token' };
       const now = clock.now();
+      const owner = await lookup(hashToken(presented), now.getTime());
+      if (!owner) return { ok: false, reason: 'invalid_token' };
       if (owner.token.revokedAt) return { ok: false, reason: 'token_revoked' };
       if (isExpired(owner.token, now)) return { ok: false, reason: 'token_expired' };
       await touch(owner.token, now);

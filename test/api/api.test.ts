@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_ERRORS } from '../../src/api/api-errors.js';
+import { TOKEN_CACHE_MS } from '../../src/api/tokens-service.js';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
@@ -97,11 +98,13 @@ describe('API errors: one shape, stable codes', () => {
     expectError(await agent.get('/api/v1/wallet'), 401, 'missing_token');
 
     const row = await t.testDb.db('api_tokens').first();
-    await t.testDb.db('api_tokens').where({ id: row.id }).update({ revoked_at: t.clock.now().toISOString() });
+    expect(await t.services.api.tokens.revoke(row.user_id, row.id)).toBe(true);
     const revoked = await get('/wallet', secret);
     expectError(revoked, 401, 'token_revoked');
     openapi.assertValid('get', '/wallet', revoked);
+    // Changed behind the app's back (another process): seen once the token cache entry is older than TOKEN_CACHE_MS.
     await t.testDb.db('api_tokens').where({ id: row.id }).update({ revoked_at: null, expires_at: t.clock.now().toISOString() });
+    t.clock.advance(TOKEN_CACHE_MS);
     expectError(await get('/wallet', secret), 401, 'token_expired');
   });
 

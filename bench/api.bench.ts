@@ -1,0 +1,53 @@
+/**
+ * API hot path: throughput of GET /api/v1/calls/:id (bearer token, one indexed read, JSON) on the full app, as a
+ * ratio to a bare Express route answering a constant JSON object in the same process and run. Both servers are
+ * measured with the same keep-alive client (same process, so the client's cost is in both). Target ratio ≥ 0.5.
+ */
+import express from 'express';
+import request from 'supertest';
+import { createTestApp, signedUpAgent } from '../test/helpers/app.js';
+import { createTokenViaPage } from '../test/api/helpers/tokens.js';
+import { close, listen, load } from './http-load.js';
+
+const DURATION_MS = Number(process.env.BENCH_API_MS ?? 3_000);
+const CONCURRENCY = 16;
+const ROUNDS = 6;
+
+export async function apiBench(): Promise<void> {
+  const t = await createTestApp({}, {}, { apiRateLimit: { limit: 1e9, windowMs: 60_000 } });
+  const { agent } = await signedUpAgent(t);
+  const { secret } = await createTokenViaPage(agent, { scope: 'read' });
+  const path = '/api/v1/wallet';
+  const label = path;
+  const check = await request(t.app).get(path).set('Authorization', `Bearer ${secret}`);
+  if (check.status !== 200) throw new Error(`bench target answered ${check.status}`);
+
+  const bare = express();
+  bare.get('/bare', (_req, res) => void res.json({ id: 'x', status: 'completed' }));
+  const full = await listen(t.app);
+  const plain = await listen(bare);
+  try {
+    // Warm both (JIT, connections), then alternate short rounds so a burst of load from other processes on the
+    // machine hits both sides alike; the ratio is of the totals.
+    await load(`${plain.base}/bare`, {}, { durationMs: 500, concurrency: CONCURRENCY });
+    await load(`${full.base}${path}`, { Authorization: `Bearer ${secret}` }, { durationMs: 500, concurrency: CONCURRENCY });
+    const totals = { bare: 0, api: 0, errors: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const baseline = await load(`${plain.base}/bare`, {}, { durationMs: DURATION_MS / ROUNDS, concurrency: CONCURRENCY });
+      const api = await load(`${full.base}${path}`, { Authorization: `Bearer ${secret}` }, { durationMs: DURATION_MS / ROUNDS, concurrency: CONCURRENCY });
+      totals.bare += baseline.perSecond / ROUNDS;
+      totals.api += api.perSecond / ROUNDS;
+      totals.errors += baseline.errors + api.errors;
+    }
+    const ratio = totals.api / totals.bare;
+    console.log(`bare Express route: ${Math.round(totals.bare)} req/s`);
+    console.log(`GET ${label}: ${Math.round(totals.api)} req/s (${totals.errors} errors)`);
+    console.log(`ratio ${ratio.toFixed(2)} (target ≥ 0.5) ${ratio >= 0.5 ? 'OK' : 'MISSED'}`);
+  } finally {
+    await close(full.server);
+    await close(plain.server);
+    await t.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await apiBench();
