@@ -92,6 +92,45 @@ const wallet: JsonSchema = {
   },
 };
 
+const isoTime = { type: 'string', format: 'date-time' };
+const nullable = (schema: JsonSchema) => ({ oneOf: [schema, { type: 'null' }] });
+
+function callSchema(statuses: readonly string[]): JsonSchema {
+  return {
+    type: 'object',
+    required: ['id', 'status', 'live', 'to', 'createdAt', 'answeredAt', 'endedAt', 'durationSeconds', 'cost', 'failureReason', 'links'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', pattern: '^[\\w-]{1,64}$' },
+      status: { type: 'string', enum: [...statuses], description: 'live: starting, calling, confirming, connecting, connected; then ending; then a final status.' },
+      live: { type: 'boolean', description: 'True until the call is over.' },
+      to: { type: 'string', pattern: '^\\+[1-9]\\d{1,14}$' },
+      createdAt: isoTime,
+      answeredAt: { ...nullable(isoTime), description: 'When the destination answered (the bridge).' },
+      endedAt: nullable(isoTime),
+      durationSeconds: { ...nullable({ type: 'integer', minimum: 0 }), description: 'Talk time with the destination, once known.' },
+      cost: { ...nullable(ref('Money')), description: 'The exact charge, once the call is settled; null before.' },
+      failureReason: nullable({ type: 'string' }),
+      links: {
+        type: 'object',
+        required: ['self', 'statusPage'],
+        additionalProperties: false,
+        properties: { self: { type: 'string', format: 'uri' }, statusPage: { type: 'string', format: 'uri', description: 'The call on the website.' } },
+      },
+    },
+  };
+}
+
+const callList: JsonSchema = {
+  type: 'object',
+  required: ['data', 'nextCursor'],
+  additionalProperties: false,
+  properties: {
+    data: { type: 'array', items: ref('Call') },
+    nextCursor: { ...nullable({ type: 'string' }), description: 'Pass as ?cursor= for the next (older) page; null on the last page.' },
+  },
+};
+
 function errorResponses(codes: ApiErrorCode[]): Operation['responses'] {
   const byStatus = new Map<number, ApiErrorCode[]>();
   for (const code of codes) byStatus.set(API_ERRORS[code].status, [...(byStatus.get(API_ERRORS[code].status) ?? []), code]);
@@ -109,8 +148,78 @@ function errorResponses(codes: ApiErrorCode[]): Operation['responses'] {
 /** Every authenticated endpoint can answer these. */
 export const AUTH_ERRORS: ApiErrorCode[] = ['missing_token', 'invalid_token', 'token_revoked', 'token_expired', 'rate_limited', 'internal_error'];
 
-/** The API's contract. Tests validate every real response against it, so it cannot drift from the code. */
-export function openApiDocument(publicUrl: string): OpenApiDocument {
+const idPath = { name: 'id', in: 'path' as const, required: true, schema: { type: 'string', maxLength: 64 } };
+
+function callPaths(): OpenApiDocument['paths'] {
+  const call = json(ref('Call'));
+  return {
+    '/calls': {
+      post: {
+        operationId: 'placeCall',
+        summary: 'Place a call: your verified phone rings first, then the destination is connected',
+        description:
+          'The same call as the website\'s Call button: same checks, credit hold, limits, billing and status page. Send an ' +
+          'Idempotency-Key (e.g. a UUID) so a retried request returns the same call instead of placing a second one.',
+        tags: ['calls'],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, description: '1-255 visible ASCII characters, per token.', schema: { type: 'string', maxLength: 255 } }],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['to'],
+            additionalProperties: false,
+            properties: {
+              to: { type: 'string', maxLength: 40, description: 'The number to call, best in E.164.' },
+              country: { type: 'string', pattern: '^[A-Za-z]{2}$', description: 'How to read a national number (ISO 3166 alpha-2).' },
+            },
+          }),
+        },
+        responses: {
+          '201': { description: 'The call was placed (or, for a repeated Idempotency-Key, the call the first request placed)', content: call },
+          ...errorResponses([
+            ...AUTH_ERRORS, 'invalid_json', 'invalid_request', 'unsupported_media_type', 'payload_too_large', 'insufficient_scope', 'call_in_progress',
+            'request_in_progress', 'idempotency_key_reused', 'destination_refused', 'insufficient_credit', 'phone_not_verified', 'telephony_unavailable',
+          ]),
+        },
+      },
+      get: {
+        operationId: 'listCalls',
+        summary: 'Your calls, newest first, a page at a time',
+        tags: ['calls'],
+        parameters: [
+          { name: 'status', in: 'query', description: 'An exact status, or "live".', schema: { type: 'string' } },
+          { name: 'cursor', in: 'query', description: 'nextCursor from the previous page.', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', description: '1 to 100 (default 25).', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+        ],
+        responses: { '200': { description: 'A page of calls', content: json(ref('CallList')) }, ...errorResponses([...AUTH_ERRORS, 'invalid_request']) },
+      },
+    },
+    '/calls/{id}': {
+      get: {
+        operationId: 'getCall',
+        summary: 'One of your calls: poll it until live is false and cost is set',
+        tags: ['calls'],
+        parameters: [idPath],
+        responses: { '200': { description: 'The call', content: call }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+      },
+    },
+    '/calls/{id}/hangup': {
+      post: {
+        operationId: 'hangUpCall',
+        summary: 'End the call at whatever stage it is (safe to repeat)',
+        tags: ['calls'],
+        parameters: [idPath],
+        responses: { '200': { description: 'The call, ending or over', content: call }, ...errorResponses([...AUTH_ERRORS, 'insufficient_scope', 'not_found', 'invalid_json', 'unsupported_media_type']) },
+      },
+    },
+  };
+}
+
+/**
+ * The API's contract. Tests validate every real response against it, so it cannot drift from the code.
+ * `callStatuses` is given when the app serves the call endpoints (it has a calls service).
+ */
+export function openApiDocument(publicUrl: string, callStatuses?: readonly string[]): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: {
@@ -141,6 +250,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           responses: { '200': { description: 'The wallet', content: json(ref('Wallet')) }, ...errorResponses(AUTH_ERRORS) },
         },
       },
+      ...(callStatuses ? callPaths() : {}),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -153,7 +263,13 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal access token (cb_…) from your account page.' } },
-      schemas: { Error: errorSchema, Money: money, RateQuote: rateQuote, Wallet: wallet },
+      schemas: {
+        Error: errorSchema,
+        Money: money,
+        RateQuote: rateQuote,
+        Wallet: wallet,
+        ...(callStatuses ? { Call: callSchema(callStatuses), CallList: callList } : {}),
+      },
     },
   };
 }
