@@ -14,6 +14,7 @@ const FIXED_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+const FIXED_HEADER_LIST = Object.entries(FIXED_HEADERS);
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 export function apiRequestLog(logger: Logger) {
@@ -21,7 +22,8 @@ export function apiRequestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('x-request-id');
     const id = header && REQUEST_ID.test(header) ? header : randomUUID();
-    res.set(FIXED_HEADERS).set('X-Request-Id', id);
+    for (const [name, value] of FIXED_HEADER_LIST) res.setHeader(name, value);
+    res.setHeader('X-Request-Id', id);
     if (log.isLevelEnabled('info')) {
       const started = performance.now();
       res.once('finish', () => {

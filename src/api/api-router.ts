@@ -28,7 +28,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const document = openApiDocument(deps.publicUrl);
 
   router.use(apiRequestLog(deps.logger));
-  router.use(express.json({ limit: '16kb', strict: true }));
+  const parseJson = express.json({ limit: '16kb', strict: true });
+  // GETs carry no body: skip the parser on the poll path.
+  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
   router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
   router.get('/rates', auth, money.rates);
   router.get('/wallet', auth, money.wallet);
