@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { sendJson } from './api-http.js';
 
 /**
  * Every error the API can answer with: a stable code (clients branch on it), its HTTP status, and a default message.
@@ -57,7 +58,8 @@ export function apiErrorHandler(logger: Logger) {
     const apiError = toApiError(err);
     if (apiError.status >= 500) (req.log ?? logger).error({ err }, 'API request failed');
     if (res.headersSent) return;
-    res.status(apiError.status).set(apiError.headers).json(errorBody(apiError.code, apiError.message));
+    res.set(apiError.headers);
+    sendJson(res, errorBody(apiError.code, apiError.message), apiError.status);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { MoneyServices } from '../wallet/money-services.js';
 import { ApiError } from './api-errors.js';
+import { sendJson } from './api-http.js';
 import { apiMoney, apiRate } from './api-money.js';
 
 /** A query parameter given exactly once as text; repeated or missing reads the same. */
@@ -29,7 +30,7 @@ export function apiMoneyHandlers(deps: { money: MoneyServices; freeMinutesPerMon
       const from = user.phoneVerifiedAt ? (user.phoneE164 ?? undefined) : undefined;
       const quote = money.rates.quote({ to, from, availableMicros: summary.availableMicros, freeSeconds: summary.freeSecondsAvailable });
       if (!quote.ok) throw new ApiError('destination_refused', quote.message);
-      res.json({
+      sendJson(res, {
         to: quote.e164,
         destination: { country: quote.rate.country, iso: quote.rate.iso, description: quote.rate.description || quote.rate.country },
         perMinute: apiRate(quote.perMinuteMicros, currency),
@@ -42,7 +43,7 @@ export function apiMoneyHandlers(deps: { money: MoneyServices; freeMinutesPerMon
 
     async wallet(req: Request, res: Response) {
       const summary = await money.wallet.peek(caller(req).user.id);
-      res.json({
+      sendJson(res, {
         balance: apiMoney(summary.balanceMicros, currency),
         held: apiMoney(summary.heldMicros, currency),
         available: apiMoney(summary.availableMicros, currency),

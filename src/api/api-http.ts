@@ -33,3 +33,15 @@ export function apiRequestLog(logger: Logger) {
     next();
   };
 }
+
+/**
+ * res.json without Express's send(): no ETag hash of the body (API answers are no-store anyway) and no content
+ * negotiation, measurably cheaper on the poll path.
+ */
+export function sendJson(res: Response, body: unknown, status = 200): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
