@@ -17,8 +17,16 @@ export async function apiBench(): Promise<void> {
   const t = await createTestApp({}, {}, { apiRateLimit: { limit: 1e9, windowMs: 60_000 } });
   const { agent } = await signedUpAgent(t);
   const { secret } = await createTokenViaPage(agent, { scope: 'read' });
-  const path = '/api/v1/wallet';
-  const label = path;
+  const user = await t.testDb.db('users').first<{ id: number }>('id');
+  const callId = 'cl_benchbenchbenchbench';
+  const at = new Date().toISOString();
+  await t.testDb.db('calls').insert({
+    id: callId, user_id: user!.id, to_e164: '+442079460958', to_country: 'GB', from_e164: '+12015550123', status: 'completed', confirm_answer: false,
+    created_at: at, expected_end_at: at, ended_at: at, time_limit_s: 600, talk_limit_s: 570, dial_timeout_s: 30, hold_micros: 1_000_000,
+    first_leg_seconds: 80, bridged_seconds: 75, cost_micros: 220_000, settled_at: at,
+  });
+  const path = `/api/v1/calls/${callId}`;
+  const label = '/api/v1/calls/:id';
   const check = await request(t.app).get(path).set('Authorization', `Bearer ${secret}`);
   if (check.status !== 200) throw new Error(`bench target answered ${check.status}`);
 

@@ -1,5 +1,7 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
 import { apiBench } from './api.bench.js';
+import { dialBench } from './dial.bench.js';
+import { historyBench } from './history.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -10,9 +12,11 @@ const jobsBench = async () => {
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['page weight', pageWeightBench],
+  ['dial page and preview (signed in, sample deck)', dialBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
   ['api: status poll throughput against a bare Express route', apiBench],
+  ['call history: 100,000 calls of one user', historyBench],
 ];
 
 for (const [name, run] of benches) {

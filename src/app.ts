@@ -1,5 +1,5 @@
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
 import { apiRouter } from './api/api-router.js';
 import { apiServices, type ApiServices } from './api/api-services.js';
+import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
+import { callsHistory } from './calls/history-repository.js';
 import type { RateLimitOptions } from './api/rate-limit.js';
 import type { WebhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { loadUser } from './accounts/auth-middleware.js';
@@ -19,6 +21,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
+import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
@@ -26,8 +29,12 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import type { Telephony } from './telephony/telephony.js';
+import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { statusPoll } from './calls/status-poll.js';
+import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
 
@@ -49,6 +56,13 @@ export interface AppDeps {
   webhooks?: WebhookDeliveries;
   /** Per-token API request limit (default 120 a minute). */
   apiRateLimit?: RateLimitOptions;
+  /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
+  calls?: CallsService;
+  /**
+   * Simulation mode with the in-process simulator: its handset page, served at /phones on the app's own port (so a
+   * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
+   */
+  phones?: PhonesPage;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -65,6 +79,8 @@ export interface Services {
   money: MoneyServices;
   /** API tokens, their rate limiter, outgoing webhooks. */
   api: ApiServices;
+  /** Placing, following and settling calls. */
+  calls: CallsService;
 }
 
 export interface BuiltApp {
@@ -84,6 +100,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const money = deps.money ?? moneyServices({ db, clock, money: config.money });
+  const api = apiServices({ db, clock, logger, rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
   const services: Services = {
     config,
     db,
@@ -93,19 +111,25 @@ export function buildApp(deps: AppDeps): BuiltApp {
     telephony: deps.telephony,
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
-    money: deps.money ?? moneyServices({ db, clock, money: config.money }),
-    api: apiServices({ db, clock, logger, rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) }),
+    api,
+    money,
+    calls: deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: notifyCallCompleted(api.webhooks, money.currency, logger) }),
   };
 
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
   const assets = staticAssets();
-  installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
+  const viewHelpers = { assets: assets.urls, currency: config.money.currency };
+  const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
   // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
-  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: callsHistory(db), logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
+  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
+  const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
@@ -121,6 +145,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions: the phones page and its polls create no session rows.
+  if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);
@@ -141,7 +167,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user);
+    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;
     next();
   });
@@ -151,6 +177,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
+}
+
+/** Where the simulator's handset page is served in simulation mode. */
+export const PHONES_PATH = '/phones';
+
+/**
+ * The handset page has no session, so no CSRF token: its buttons are guarded by the same-origin check instead.
+ * Anything else under /phones ends here with a 404 instead of reaching the session middleware.
+ */
+function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
+  const router = Router();
+  router.use(sameOriginOnly());
+  router.use(phones({ base: PHONES_PATH, htmxUrl }));
+  router.use((_req, res) => void res.status(404).type('text').send('Not found'));
+  return router;
 }
 
 function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { buildApp } from './app.js';
+import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createDb, migrateToLatest } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
@@ -18,6 +18,9 @@ import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
 import { tokensRepository } from './api/tokens-repository.js';
 import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
+import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
+import { usersRepository } from './accounts/users-repository.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
 
 const started = performance.now();
 
@@ -46,9 +49,14 @@ async function main(): Promise<void> {
   const money = moneyServices({ db, clock: systemClock, money: config.money });
   // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
   const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
-  const handlers = { ...appJobHandlers({ telephony, money, logger, clock: systemClock }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+  const users = usersRepository(db);
+  // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
+  let calls: CallsService | undefined;
+  const handlers = { ...appJobHandlers({ calls: () => calls!, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, webhooks });
+  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
+  const phones = twilioSetup.simulator?.phonesPage;
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -79,7 +87,9 @@ function announce(config: Config, twilio: TwilioSetup, seeded: boolean, startupM
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
     lines.push(`  telephony: Twilio simulator at ${twilio.apiBase} (no Twilio credentials configured)`);
-    lines.push(`  phones:    open ${twilio.apiBase}/ to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
+    // The in-process simulator's phones are also served by the app itself, so one published port is enough.
+    const phonesUrl = twilio.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${twilio.apiBase}/`;
+    lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
     lines.push(`  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}${seeded ? ' (just created)' : ''}`);
     lines.push(`  demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
   } else {

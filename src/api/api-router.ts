@@ -1,8 +1,11 @@
 import compression from 'compression';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
+import type { CallsService } from '../calls/calls-service.js';
+import { CALL_STATUSES, type CallsHistory } from '../calls/history-repository.js';
 import type { MoneyServices } from '../wallet/money-services.js';
-import { bearerAuth } from './api-auth.js';
+import { apiCallHandlers } from './api-calls.js';
+import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';
 import { apiMoneyHandlers } from './api-handlers.js';
 import { apiRequestLog } from './api-http.js';
@@ -12,6 +15,8 @@ import { openApiDocument } from './openapi.js';
 export interface ApiRouterDeps {
   api: ApiServices;
   money: MoneyServices;
+  calls: CallsService;
+  history: CallsHistory;
   logger: Logger;
   publicUrl: string;
   freeMinutesPerMonth: number;
@@ -25,7 +30,9 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const router = express.Router();
   const auth = bearerAuth({ tokens: deps.api.tokens, limiter: deps.api.limiter });
   const money = apiMoneyHandlers({ money: deps.money, freeMinutesPerMonth: deps.freeMinutesPerMonth });
-  const document = openApiDocument(deps.publicUrl);
+  const calls = apiCallHandlers({ calls: deps.calls, history: deps.history, idempotency: deps.api.idempotency, publicUrl: deps.publicUrl, currency: deps.money.currency });
+  const document = openApiDocument(deps.publicUrl, CALL_STATUSES);
+  const placeCalls = requireScope('calls');
 
   router.use(apiRequestLog(deps.logger));
   const parseJson = express.json({ limit: '16kb', strict: true });
@@ -34,6 +41,10 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
   router.get('/rates', auth, money.rates);
   router.get('/wallet', auth, money.wallet);
+  router.post('/calls', auth, placeCalls, jsonBodyOnly, calls.start);
+  router.get('/calls', auth, calls.list);
+  router.get('/calls/:id', auth, calls.get);
+  router.post('/calls/:id/hangup', auth, placeCalls, jsonBodyOnly, calls.hangup);
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { idempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { DEFAULT_API_RATE_LIMIT, TokenRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { tokensRepository } from './tokens-repository.js';
 import { tokensService, type TokensService } from './tokens-service.js';
@@ -11,6 +12,7 @@ export interface ApiServices {
   tokens: TokensService;
   limiter: TokenRateLimiter;
   webhooks: WebhookDeliveries;
+  idempotency: IdempotencyStore;
 }
 
 export interface ApiServicesDeps {
@@ -29,6 +31,7 @@ export function apiServices(deps: ApiServicesDeps): ApiServices {
   return {
     tokens: tokensService({ tokens, clock: deps.clock }),
     limiter: new TokenRateLimiter(deps.rateLimit ?? DEFAULT_API_RATE_LIMIT, () => deps.clock.now().getTime()),
+    idempotency: idempotencyStore({ db: deps.db, clock: deps.clock }),
     webhooks: deps.webhooks ?? webhookDeliveries({ db: deps.db, tokens, clock: deps.clock, logger: deps.logger, schedule: deps.scheduleWebhook }),
   };
 }

@@ -36,6 +36,7 @@ const envSchema = z
     FREE_MINUTES_PER_MONTH: nonNegativeInt.default(0),
     JOBS_STORE: z.enum(['auto', 'sqlite', 'postgres', 'mongodb']).default('auto'),
     JOBS_MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL').optional(),
+    CONFIRM_ANSWER: boolean.default(true),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -78,6 +79,8 @@ export interface Config {
   sim: { port: number; speed: number };
   money: { currency: string; lowBalanceThresholdMicros: number; freeMinutesPerMonth: number };
   jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
+  /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
+  calls: { confirmAnswer: boolean };
 }
 
 export class ConfigError extends Error {
@@ -124,5 +127,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       freeMinutesPerMonth: env.FREE_MINUTES_PER_MONTH,
     },
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
+    calls: { confirmAnswer: env.CONFIRM_ANSWER },
   };
 }
