@@ -34,17 +34,17 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const document = openApiDocument(deps.publicUrl, CALL_STATUSES);
   const placeCalls = requireScope('calls');
 
+  // Only the POSTs read a body (after the token and scope checks); the GET poll path has no parser layer at all.
+  const jsonBody = [jsonBodyOnly, express.json({ limit: '16kb', strict: true })];
+
   router.use(apiRequestLog(deps.logger));
-  const parseJson = express.json({ limit: '16kb', strict: true });
-  // GETs carry no body: skip the parser on the poll path.
-  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
   router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
   router.get('/rates', auth, money.rates);
   router.get('/wallet', auth, money.wallet);
-  router.post('/calls', auth, placeCalls, jsonBodyOnly, calls.start);
+  router.post('/calls', auth, placeCalls, ...jsonBody, calls.start);
   router.get('/calls', auth, calls.list);
   router.get('/calls/:id', auth, calls.get);
-  router.post('/calls/:id/hangup', auth, placeCalls, jsonBodyOnly, calls.hangup);
+  router.post('/calls/:id/hangup', auth, placeCalls, ...jsonBody, calls.hangup);
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -215,11 +215,8 @@ function callPaths(): OpenApiDocument['paths'] {
   };
 }
 
-/**
- * The API's contract. Tests validate every real response against it, so it cannot drift from the code.
- * `callStatuses` is given when the app serves the call endpoints (it has a calls service).
- */
-export function openApiDocument(publicUrl: string, callStatuses?: readonly string[]): OpenApiDocument {
+/** The API's contract. Tests validate every real response against it, so it cannot drift from the code. */
+export function openApiDocument(publicUrl: string, callStatuses: readonly string[]): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: {
@@ -250,7 +247,7 @@ export function openApiDocument(publicUrl: string, callStatuses?: readonly strin
           responses: { '200': { description: 'The wallet', content: json(ref('Wallet')) }, ...errorResponses(AUTH_ERRORS) },
         },
       },
-      ...(callStatuses ? callPaths() : {}),
+      ...callPaths(),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -268,7 +265,8 @@ export function openApiDocument(publicUrl: string, callStatuses?: readonly strin
         Money: money,
         RateQuote: rateQuote,
         Wallet: wallet,
-        ...(callStatuses ? { Call: callSchema(callStatuses), CallList: callList } : {}),
+        Call: callSchema(callStatuses),
+        CallList: callList,
       },
     },
   };

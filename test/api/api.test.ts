@@ -108,15 +108,23 @@ describe('API errors: one shape, stable codes', () => {
     expectError(await get('/wallet', secret), 401, 'token_expired');
   });
 
-  it('404 for unknown API addresses, with or without a token; 400 for a body that is not JSON', async () => {
-    const { secret } = await setUp();
+  it('404 for unknown API addresses, with or without a token; 400 for a body that is not JSON, 413 too large, 415 not JSON', async () => {
+    const { agent, secret } = await setUp();
     expectError(await get('/nope'), 404, 'not_found');
     expectError(await get('/nope', secret), 404, 'not_found');
     expectError(await request(t.app).delete('/api/v1/wallet').set('Authorization', `Bearer ${secret}`), 404, 'not_found');
-    const bad = await request(t.app).post('/api/v1/wallet').set('Authorization', `Bearer ${secret}`).set('Content-Type', 'application/json').send('{"to":');
+    // Bodies are read only by the POST routes, after the token and its scope are checked.
+    expectError(await request(t.app).post('/api/v1/wallet').set('Authorization', `Bearer ${secret}`).set('Content-Type', 'application/json').send('{"to":'), 404, 'not_found');
+    const { secret: caller } = await createTokenViaPage(agent, { name: 'Caller', scope: 'calls' });
+    const post = () => request(t.app).post('/api/v1/calls').set('Authorization', `Bearer ${caller}`).set('Content-Type', 'application/json');
+    const bad = await post().send('{"to":');
     expectError(bad, 400, 'invalid_json');
-    const big = await request(t.app).post('/api/v1/wallet').set('Content-Type', 'application/json').send(JSON.stringify({ to: 'x'.repeat(20_000) }));
+    openapi.assertValid('post', '/calls', bad);
+    const big = await post().send(JSON.stringify({ to: 'x'.repeat(20_000) }));
     expectError(big, 413, 'payload_too_large');
+    openapi.assertValid('post', '/calls', big);
+    const form = await request(t.app).post('/api/v1/calls').set('Authorization', `Bearer ${caller}`).type('form').send({ to: '+442079460958' });
+    expectError(form, 415, 'unsupported_media_type');
   });
 
   it('429 with Retry-After once a token uses up its window; other tokens are unaffected', async () => {
@@ -161,6 +169,13 @@ describe('OpenAPI document and the /api page', () => {
     expect(refs.length).toBeGreaterThan(5);
     for (const r of refs) expect(res.body.components.schemas[r.split('/').pop()!.replace('"', '')]).toBeDefined();
     expect(res.body.components.schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(API_ERRORS));
+  });
+
+  it('the validator used by these tests rejects a body or status the document does not allow', () => {
+    const fake = (status: number, body: unknown) => ({ status, body, text: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) as unknown as request.Response;
+    expect(() => openapi.assertValid('get', '/wallet', fake(200, { balance: 1 }))).toThrow(/does not match/);
+    expect(() => openapi.assertValid('get', '/wallet', fake(404, { error: { code: 'not_found', message: 'x' } }))).toThrow(/does not document status 404/);
+    expect(() => openapi.assertValid('get', '/wallet', fake(401, { error: { code: 'made_up', message: 'x' } }))).toThrow(/does not match/);
   });
 
   it('the /api page explains authentication with curl examples', async () => {

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
 import type { Response } from 'supertest';
 import { openApiDocument, type OpenApiDocument } from '../../../src/api/openapi.js';
+import { CALL_STATUSES } from '../../../src/calls/history-repository.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
@@ -15,7 +16,7 @@ export class OpenApiValidator {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
   private readonly compiled = new Map<string, ReturnType<Ajv2020['compile']>>();
 
-  constructor(readonly document: OpenApiDocument = openApiDocument('http://localhost')) {
+  constructor(readonly document: OpenApiDocument = openApiDocument('http://localhost', CALL_STATUSES)) {
     addFormats(this.ajv);
   }
 
