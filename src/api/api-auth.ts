@@ -26,13 +26,13 @@ export function bearerAuth(deps: { tokens: TokensService; limiter: TokenRateLimi
     const auth = await deps.tokens.authenticate(presented);
     if (!auth.ok) throw new ApiError(auth.reason, undefined, { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` });
     const decision = deps.limiter.take(auth.owner.token.id);
-    res.set('RateLimit-Limit', String(deps.limiter.options.limit));
-    res.set('RateLimit-Reset', String(Math.ceil(decision.resetMs / 1000)));
+    res.setHeader('RateLimit-Limit', String(deps.limiter.options.limit));
+    res.setHeader('RateLimit-Reset', String(Math.ceil(decision.resetMs / 1000)));
     if (!decision.ok) {
-      res.set('RateLimit-Remaining', '0');
+      res.setHeader('RateLimit-Remaining', '0');
       throw new ApiError('rate_limited', undefined, { 'Retry-After': String(decision.retryAfterS) });
     }
-    res.set('RateLimit-Remaining', String(decision.remaining));
+    res.setHeader('RateLimit-Remaining', String(decision.remaining));
     req.apiCaller = auth.owner;
     next();
   };

@@ -165,6 +165,20 @@ describe('placing calls through the API', () => {
     expect(over.body.live).toBe(false);
   });
 
+  it('refuses without credit (422 insufficient_credit) or without a verified phone (422 phone_not_verified), placing nothing', async () => {
+    const { secret } = await createTokenViaPage(h.agent);
+    await h.built.services.money.wallet.credit(h.userId, { kind: 'adjustment', amountMicros: -CREDIT, description: 'Drain for the test' });
+    const poor = await api(secret).post('/calls', { to: DESTINATION });
+    openapi.assertValid('post', '/calls', poor);
+    expect([poor.status, poor.body.error.code]).toEqual([422, 'insufficient_credit']);
+    await h.testDb.db('users').where({ id: h.userId }).update({ phone_verified_at: null });
+    const unverified = await api(secret).post('/calls', { to: DESTINATION });
+    openapi.assertValid('post', '/calls', unverified);
+    expect([unverified.status, unverified.body.error.code]).toEqual([422, 'phone_not_verified']);
+    expect(await h.testDb.db('calls').count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect((await h.built.services.money.wallet.summary(h.userId)).heldMicros).toBe(0);
+  });
+
   it('lists calls newest first with a cursor that is stable while new calls arrive, filtered by status', async () => {
     const { secret } = await createTokenViaPage(h.agent, { scope: 'read' });
     const now = Date.now();
