@@ -101,7 +101,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
-  const api = apiServices({ db, clock, logger, rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
+  const api = apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
   const services: Services = {
     config,
     db,

@@ -20,6 +20,8 @@ export interface ApiServicesDeps {
   clock: Clock;
   logger: Logger;
   rateLimit?: RateLimitOptions | undefined;
+  /** Refuse http:// webhook URLs (production). */
+  httpsWebhooksOnly?: boolean;
   /** Built by main.ts first when the job scheduler needs it; otherwise built here. */
   webhooks?: WebhookDeliveries | undefined;
   /** How a webhook delivery is queued when webhooks are built here (the scheduler's scheduleWebhookDelivery). */
@@ -29,7 +31,7 @@ export interface ApiServicesDeps {
 export function apiServices(deps: ApiServicesDeps): ApiServices {
   const tokens = tokensRepository(deps.db);
   return {
-    tokens: tokensService({ tokens, clock: deps.clock }),
+    tokens: tokensService({ tokens, clock: deps.clock, httpsWebhooksOnly: deps.httpsWebhooksOnly ?? false }),
     limiter: new TokenRateLimiter(deps.rateLimit ?? DEFAULT_API_RATE_LIMIT, () => deps.clock.now().getTime()),
     idempotency: idempotencyStore({ db: deps.db, clock: deps.clock }),
     webhooks: deps.webhooks ?? webhookDeliveries({ db: deps.db, tokens, clock: deps.clock, logger: deps.logger, schedule: deps.scheduleWebhook }),

@@ -8,6 +8,8 @@ const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 /** How long a retry waits for the first request with its key to finish (placing a call takes one Twilio request). */
 const WAIT_FOR_FIRST_MS = 15_000;
 const POLL_MS = 50;
+/** A key protects retries for this long (as Stripe's do); older keys are forgotten and may be used again. */
+export const KEY_RETENTION_MS = 24 * 3600_000;
 
 export type CreateOutcome = { ok: true; callId: string } | { ok: false; error: ApiError };
 export interface IdempotentResult {
@@ -52,8 +54,11 @@ export function idempotencyStore(deps: { db: Db; clock: Clock; sleep?: (ms: numb
 
   /** The database decides who runs: the first insert wins; the others wait for its outcome and repeat it. */
   async function claim(tokenId: number, key: string, fingerprint: string): Promise<boolean> {
+    const now = deps.clock.now();
+    // Pruned here, per token, so the table holds about a day of keys without a job of its own.
+    await db('api_idempotency_keys').where('token_id', tokenId).andWhere('created_at', '<', new Date(now.getTime() - KEY_RETENTION_MS).toISOString()).delete();
     try {
-      await db('api_idempotency_keys').insert({ token_id: tokenId, idem_key: key, fingerprint, created_at: deps.clock.now().toISOString() });
+      await db('api_idempotency_keys').insert({ token_id: tokenId, idem_key: key, fingerprint, created_at: now.toISOString() });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;

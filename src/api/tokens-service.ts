@@ -62,7 +62,7 @@ export function isExpired(token: ApiToken, now: Date): boolean {
   return token.expiresAt !== null && token.expiresAt <= now.toISOString();
 }
 
-export function tokensService(deps: { tokens: TokensRepository; clock: Clock }) {
+export function tokensService(deps: { tokens: TokensRepository; clock: Clock; httpsWebhooksOnly?: boolean }) {
   const { tokens, clock } = deps;
   // Per process: when we last wrote last_used_at for each token; the UPDATE itself is conditional across processes.
   const lastTouched = new Map<number, number>();
@@ -87,6 +87,10 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock }) 
       const now = clock.now();
       if (input.expires_on && expiryFromDate(input.expires_on) <= now.toISOString()) {
         return { ok: false, errors: { expires_on: 'Choose today or a later date' } };
+      }
+      // The payload carries calls and costs: in production it never travels unencrypted.
+      if (deps.httpsWebhooksOnly && input.webhook_url && !input.webhook_url.startsWith('https://')) {
+        return { ok: false, errors: { webhook_url: 'Use an https:// address: webhooks carry your calls and their cost' } };
       }
       const live = (await tokens.listForUser(userId)).filter((t) => !t.revokedAt);
       if (live.length >= MAX_TOKENS_PER_USER) {

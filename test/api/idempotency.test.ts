@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/api-errors.js';
-import { idempotencyStore, parseIdempotencyKey, requestFingerprint, type IdempotencyStore } from '../../src/api/idempotency.js';
+import { idempotencyStore, KEY_RETENTION_MS, parseIdempotencyKey, requestFingerprint, type IdempotencyStore } from '../../src/api/idempotency.js';
 import { ManualClock } from '../../src/clock.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 let testDb: TestDb;
 let store: IdempotencyStore;
 let tokenId: number;
+let clock: ManualClock;
 
 beforeEach(async () => {
   testDb = await createTestDb();
@@ -16,7 +17,8 @@ beforeEach(async () => {
     .insert({ user_id: user.id ?? user, name: 't', scope: 'calls', token_hash: 'h'.repeat(64), token_hint: 'cb_…abcd', created_at: now })
     .returning('id');
   tokenId = Number(token.id ?? token);
-  store = idempotencyStore({ db: testDb.db, clock: new ManualClock(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  clock = new ManualClock();
+  store = idempotencyStore({ db: testDb.db, clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
 });
 afterEach(async () => {
   await testDb.destroy();
@@ -58,6 +60,15 @@ describe('Idempotency-Key', () => {
     });
     await expect(store.run(tokenId, 'crash', fp, async () => { throw new Error('twilio down'); })).rejects.toThrow('twilio down');
     expect(await store.run(tokenId, 'crash', fp, async () => ({ ok: true as const, callId: 'second try' }))).toEqual({ callId: 'second try', replayed: false });
+  });
+
+  it('forgets keys after 24 hours: the same key then places a new call', async () => {
+    const fp = requestFingerprint('POST', '/calls', { to: '+1' });
+    await store.run(tokenId, 'daily', fp, async () => ({ ok: true as const, callId: 'monday' }));
+    clock.advance(KEY_RETENTION_MS - 1);
+    expect((await store.run(tokenId, 'daily', fp, async () => ({ ok: true as const, callId: 'x' }))).callId).toBe('monday');
+    clock.advance(2);
+    expect(await store.run(tokenId, 'daily', fp, async () => ({ ok: true as const, callId: 'tuesday' }))).toEqual({ callId: 'tuesday', replayed: false });
   });
 
   it('validates the header', () => {

@@ -54,6 +54,16 @@ describe('personal access tokens on the account page', () => {
     expect(await tokenRows()).toHaveLength(0);
   });
 
+  it('in production, refuses a webhook URL that is not https', async () => {
+    t = await createTestApp({}, { env: 'production' });
+    const { agent, csrf } = await signedUpAgent(t);
+    await agent.post('/account/tokens').type('form').send({ _csrf: csrf, name: 'Hook', scope: 'calls', webhook_url: 'http://crm.example/hook' });
+    expect((await agent.get('/account')).text).toContain('Use an https:// address');
+    expect(await tokenRows()).toHaveLength(0);
+    const { webhookSecret } = await createTokenViaPage(agent, { name: 'Hook', webhook_url: 'https://crm.example/hook' });
+    expect(webhookSecret).toMatch(/^whsec_/);
+  });
+
   it('needs the CSRF token to create or revoke', async () => {
     t = await createTestApp();
     const { agent } = await signedUpAgent(t);
