@@ -9,9 +9,9 @@ import { createTestApp, signedUpAgent } from '../test/helpers/app.js';
 import { createTokenViaPage } from '../test/api/helpers/tokens.js';
 import { close, listen, load } from './http-load.js';
 
-const DURATION_MS = Number(process.env.BENCH_API_MS ?? 3_000);
+const DURATION_MS = Number(process.env.BENCH_API_MS ?? 5_000);
 const CONCURRENCY = 16;
-const ROUNDS = 6;
+const ROUNDS = 10;
 
 export async function apiBench(): Promise<void> {
   const t = await createTestApp({}, {}, { apiRateLimit: { limit: 1e9, windowMs: 60_000 } });
