@@ -61,6 +61,7 @@ export function registerRoutes(app: Express, services: Services): void {
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);
+  app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
   app.get('/calls/:id', requireUser, calls.show);

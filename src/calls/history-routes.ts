@@ -28,21 +28,35 @@ export function historyRoutes(deps: { history: CallsHistory; currency: string })
         return res.status(400).render('pages/calls-history', { ...base, errors: { [parsed.field]: parsed.message }, rows: [], totals: null, filtered: true, links: {} });
       }
       const userId = req.user!.id;
-      const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), history.totals(userId, parsed.filter)]);
+      // The totals scan every call in the filtered set: they come in a second request (htmx, on load) so the page itself
+      // stays one index range read; without JavaScript, "Show totals" (?totals=1) renders them inline.
+      const inlineTotals = req.query.totals === '1';
+      const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
       res.render('pages/calls-history', {
         ...base,
         errors: {},
         rows: page.calls.map((call) => historyRowView(call, currency)),
-        totals: totalsView(totals, currency),
+        totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {
+          totals: `/calls/totals${filterQuery(parsed.filter)}`,
+          withTotals: `/calls${filterQuery(parsed.filter, { totals: '1' })}`,
           older: page.next ? `/calls${filterQuery(parsed.filter, { cursor: encodeCursor(page.next) })}` : null,
           newest: parsed.cursor ? `/calls${filterQuery(parsed.filter)}` : null,
           csv: `/calls.csv${filterQuery(parsed.filter)}`,
           clear: filtered ? '/calls' : null,
         },
       });
+    },
+
+    /** GET /calls/totals (htmx): count, talk time and cost of the filtered set, as a fragment. */
+    async totals(req: Request, res: Response) {
+      const parsed = parseHistoryQuery(req.query as Record<string, unknown>, CALL_STATUSES);
+      if (!parsed.ok) return res.status(400).send('');
+      if (req.get('hx-request') !== 'true') return res.redirect(303, `/calls${filterQuery(parsed.filter, { totals: '1' })}`);
+      const filtered = Object.keys(parsed.filter).length > 0;
+      res.render('partials/calls-totals', { ...totalsView(await history.totals(req.user!.id, parsed.filter), currency), filtered });
     },
 
     /** GET /calls.csv: the whole filtered set, streamed a batch at a time, formula-safe cells. */

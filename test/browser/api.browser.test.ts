@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)('API tokens and call history in a real browser', (
     const user = await fixture.t.testDb.db('users').where({ email: 'ada-browser@example.com' }).first();
     await insertCalls(fixture.t.testDb.db, Array.from({ length: 30 }, (_, i) => ({ id: callId(i), userId: Number(user.id), createdAt: new Date(Date.now() - i * 60_000).toISOString() })));
     await page.goto(`${fixture.base}/calls`);
-    expect(await page.textContent('.history-totals')).toContain('30 calls');
+    await expect.poll(() => page.textContent('.history-totals')).toContain('30 calls');
     await noSideScroll(page);
     await page.getByLabel('Status').selectOption('completed');
     await page.getByRole('button', { name: 'Filter' }).click();

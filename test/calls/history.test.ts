@@ -33,7 +33,14 @@ describe('call history page', () => {
     const page = await agent.get('/calls');
     expect(page.status).toBe(200);
     expect(idsOn(page.text)).toEqual([callId(3), callId(2), callId(1)]);
-    expect(page.text).toContain('3 calls</strong> · talk time 2 min 15 s · cost <span class="amount">$0.22</span>');
+    // Totals load in a second request (htmx on load), or inline without JavaScript via "Show totals".
+    expect(page.text).toContain('hx-get="/calls/totals" hx-trigger="load" hx-swap="outerHTML"><a href="/calls?totals=1">Show totals</a>');
+    const totals = '3 calls</strong> · talk time 2 min 15 s · cost <span class="amount">$0.22</span>';
+    const fragment = await agent.get('/calls/totals').set('HX-Request', 'true');
+    expect(fragment.text).not.toContain('<html');
+    expect(fragment.text).toContain(totals);
+    expect((await agent.get('/calls?totals=1')).text).toContain(totals);
+    expect((await agent.get('/calls/totals?status=completed')).headers.location).toBe('/calls?status=completed&totals=1');
     expect(page.text).toContain('In progress');
     expect(page.text).toContain('Your phone did not answer');
     expect((page.text.match(/>Call again<span/g) ?? []).length).toBe(2);
@@ -62,9 +69,10 @@ describe('call history page', () => {
     expect(idsOn((await agent.get('/calls?country=fr')).text)).toEqual([callId(3), callId(2)]);
     expect(idsOn((await agent.get('/calls?status=cancelled')).text)).toEqual([callId(3)]);
     expect(idsOn((await agent.get('/calls?from=2026-11-02&to=2026-11-02')).text)).toEqual([callId(2)]);
-    const byNumber = await agent.get('/calls?number=%2B33%201%2042');
+    const byNumber = await agent.get('/calls?number=%2B33%201%2042&totals=1');
     expect(idsOn(byNumber.text)).toEqual([callId(2)]);
     expect(byNumber.text).toContain('1 call</strong> match · talk time 1 min · cost <span class="amount">$0.05</span>');
+    expect((await agent.get('/calls/totals?country=FR').set('HX-Request', 'true')).text).toContain('2 calls</strong> match · talk time 1 min · cost <span class="amount">$0.05</span>');
     expect(byNumber.text).toContain('href="/calls.csv?number=33142"');
     const none = await agent.get('/calls?country=DE');
     expect(none.text).toContain('No calls match these filters');
