@@ -25,6 +25,7 @@ async function setUp(options: Parameters<typeof createTestApp>[2] = {}) {
 
 afterEach(async () => {
   await t?.close();
+  t = undefined as unknown as TestApp;
 });
 
 const get = (path: string, token?: string) => {
