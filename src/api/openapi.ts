@@ -20,6 +20,8 @@ export interface OpenApiDocument {
   servers: Array<{ url: string }>;
   security: Array<Record<string, string[]>>;
   paths: Record<string, Partial<Record<'get' | 'post', Operation>>>;
+  /** Requests callbridge sends to an integration's webhook URL (OpenAPI 3.1 webhooks). */
+  webhooks: Record<string, { post: Operation }>;
   components: {
     securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
     schemas: Record<string, JsonSchema>;
@@ -116,6 +118,45 @@ function callSchema(statuses: readonly string[]): JsonSchema {
         required: ['self', 'statusPage'],
         additionalProperties: false,
         properties: { self: { type: 'string', format: 'uri' }, statusPage: { type: 'string', format: 'uri', description: 'The call on the website.' } },
+      },
+    },
+  };
+}
+
+function callCompletedSchema(statuses: readonly string[]): JsonSchema {
+  return {
+    type: 'object',
+    required: ['type', 'createdAt', 'data'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'call.completed' },
+      createdAt: isoTime,
+      data: {
+        type: 'object',
+        required: ['call', 'cost'],
+        additionalProperties: false,
+        properties: {
+          call: {
+            type: 'object',
+            required: ['id', 'status', 'to', 'createdAt', 'endedAt', 'durationSeconds'],
+            additionalProperties: false,
+            properties: {
+              id: { type: 'string' },
+              status: { type: 'string', enum: [...statuses] },
+              to: { type: 'string' },
+              createdAt: isoTime,
+              endedAt: nullable(isoTime),
+              durationSeconds: { type: 'integer', minimum: 0, description: 'Talk time with the destination.' },
+            },
+          },
+          cost: {
+            type: 'object',
+            required: ['micros', 'currency'],
+            additionalProperties: false,
+            description: 'The exact charge: integer micro-units (1 unit = 1,000,000).',
+            properties: { micros: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+          },
+        },
       },
     },
   };
@@ -258,6 +299,21 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
         },
       },
     },
+    webhooks: {
+      'call.completed': {
+        post: {
+          operationId: 'callCompleted',
+          summary: 'Sent to a token\'s webhook URL once each call is over and billed',
+          description:
+            'Header Callbridge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" keyed with the token\'s webhook secret>. ' +
+            'Answer 2xx within 10 s; otherwise the delivery is retried with growing delays (6 attempts).',
+          tags: ['webhooks'],
+          security: [],
+          requestBody: { required: true, content: json(ref('CallCompletedEvent')) },
+          responses: { '200': { description: 'Any 2xx acknowledges the delivery' } },
+        },
+      },
+    },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal access token (cb_…) from your account page.' } },
       schemas: {
@@ -267,6 +323,7 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
         Wallet: wallet,
         Call: callSchema(callStatuses),
         CallList: callList,
+        CallCompletedEvent: callCompletedSchema(callStatuses),
       },
     },
   };

@@ -78,6 +78,8 @@ describe('placing calls through the API', () => {
     await waitFor(() => receiver.received.length === 1, 'the call.completed webhook');
     const hook = receiver.received[0]!;
     expect(verifySignature(webhookSecret!, String(hook.headers['callbridge-signature']), hook.body, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(openapi.document.webhooks['call.completed']).toBeDefined();
+    openapi.assertSchema('CallCompletedEvent', JSON.parse(hook.body));
     expect(JSON.parse(hook.body)).toMatchObject({ type: 'call.completed', data: { call: { id: created.body.id, status: 'completed', durationSeconds: 75 }, cost: { micros: charge } } });
   });
 

@@ -7,6 +7,7 @@ import { waitFor } from '../jobs/helpers/wait.js';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
 import { createTokenViaPage } from './helpers/tokens.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
+import { OpenApiValidator } from './helpers/openapi-validator.js';
 
 let t: TestApp | undefined;
 let bed: SchedulerTestbed | undefined;
@@ -72,6 +73,7 @@ describe('call.completed webhooks', () => {
     expect(receiver.received).toHaveLength(3);
     const last = receiver.received[2]!;
     const payload = JSON.parse(last.body);
+    new OpenApiValidator().assertSchema('CallCompletedEvent', payload);
     expect(payload).toMatchObject({ type: 'call.completed', data: { call: { id: 'call_1', status: 'completed', durationSeconds: 62 }, cost: { micros: 240_000, currency: 'USD' } } });
     expect(verifySignature(webhookSecret!, String(last.headers['callbridge-signature']), last.body, Math.floor(Date.now() / 1000))).toBe(true);
     expect(receiver.received.every((r) => r.body === last.body)).toBe(true);

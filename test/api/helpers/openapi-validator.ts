@@ -20,6 +20,17 @@ export class OpenApiValidator {
     addFormats(this.ajv);
   }
 
+  /** A payload callbridge sends (a webhook), checked against the document's components. */
+  assertSchema(component: string, body: unknown): void {
+    const key = `component ${component}`;
+    let validate = this.compiled.get(key);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `#/components/schemas/${component}`, components: this.document.components });
+      this.compiled.set(key, validate);
+    }
+    expect(validate(body), `${component} does not match the document: ${JSON.stringify(validate.errors)}`).toBe(true);
+  }
+
   /** `template` is the documented path (e.g. '/calls/{id}'); `res` a supertest response from /api/v1. */
   assertValid(method: 'get' | 'post', template: string, res: Response): void {
     const operation = this.document.paths[template]?.[method];
