@@ -12,7 +12,7 @@ RUN npm run build && npm prune --omit=dev
 
 # Run: production dependencies and compiled code only, as an unprivileged user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000 SQLITE_FILE=/data/callbridge.sqlite
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SQLITE_FILE=/data/callbridge.sqlite
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

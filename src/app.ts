@@ -2,8 +2,6 @@ import compression from 'compression';
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
 import { apiRouter } from './api/api-router.js';
 import { apiServices, type ApiServices } from './api/api-services.js';
@@ -13,6 +11,7 @@ import type { RateLimitOptions } from './api/rate-limit.js';
 import type { WebhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
+import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
 import { usersRepository } from './accounts/users-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
@@ -23,11 +22,18 @@ import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
+import { requestLogger } from './http/request-log.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
+import { DEMO_EMAILS } from './demo/seed.js';
+import { phoneVerificationService, type PhoneVerificationService } from './phone/phone-verification-service.js';
+import { twilioPhoneVerifier, type PhoneVerifier } from './phone/phone-verifier.js';
+import { phoneVerificationsRepository } from './phone/phone-verifications-repository.js';
+import { verifyPhoneBannerMiddleware } from './phone/verify-phone-banner.js';
+import { attemptCounters, type AttemptCounters } from './rate-limits/attempt-counters.js';
 import type { Telephony } from './telephony/telephony.js';
 import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
@@ -63,6 +69,8 @@ export interface AppDeps {
    * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
    */
   phones?: PhonesPage;
+  /** Twilio Verify; by default through `telephony` (tests may pass a double). */
+  phoneVerifier?: PhoneVerifier;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -73,6 +81,10 @@ export interface Services {
   logger: Logger;
   accounts: AccountsService;
   users: ReturnType<typeof usersRepository>;
+  sessions: SessionsRepository;
+  /** Attempt counters in the database (log-ins, sign-ups, verification codes). */
+  counters: AttemptCounters;
+  phones: PhoneVerificationService;
   telephony: Telephony | undefined;
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
@@ -100,20 +112,28 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const sessions = sessionsRepository(db);
+  const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
   const api = apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
+  // With real Twilio the demo accounts' published passwords must stop working.
+  const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
+  const verifier = deps.phoneVerifier ?? twilioPhoneVerifier(deps.telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
   const services: Services = {
     config,
     db,
     clock,
     logger,
     users,
+    sessions,
+    counters,
     telephony: deps.telephony,
     jobs: deps.jobs,
-    accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
+    accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
     api,
     money,
     calls: deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: notifyCallCompleted(api.webhooks, money.currency, logger) }),
+    phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
   };
 
   const app = express();
@@ -130,7 +150,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
-  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogger(logger));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
   app.get('/healthz', (_req, res) => {
@@ -157,15 +177,17 @@ export function buildApp(deps: AppDeps): BuiltApp {
       store: sessionStore,
       resave: false,
       saveUninitialized: false,
-      // Not rolling: re-saving the session on every request would add a database write to every status poll.
+      // Not rolling: re-saving the session on every request would add a database write to every status poll; the
+      // store's touch records "last seen" at most once per LAST_SEEN_RESOLUTION_MS instead.
       rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
-  app.use(csrfProtection({ exempt: csrfExempt }));
+  app.use(csrfProtection({ exempt: csrfExempt, secret: deps.sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;
@@ -194,8 +216,3 @@ function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
   return router;
 }
 
-function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {
-  const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
-}

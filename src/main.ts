@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { once } from 'node:events';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createDb, migrateToLatest } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
-import { DEMO_ADMIN, DEMO_USER, seedDemoAccounts } from './demo/seed.js';
+import { DEMO_USER, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
+import { closeServer, listen, ListenError } from './http/server-lifecycle.js';
 import { createLogger } from './logger.js';
 import { join } from 'node:path';
 import { dataDir, projectRoot } from './paths.js';
@@ -40,7 +41,8 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
+  const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   const db = createDb(config.database);
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
@@ -63,37 +65,56 @@ async function main(): Promise<void> {
     logger.info({ email: config.admin.email }, created ? 'admin account created from ADMIN_EMAIL' : 'ADMIN_EMAIL account is an admin');
   }
   const demo = config.simulate ? await seedDemoAccounts(services) : { created: false };
+  const demoLogIns = config.simulate ? await workingDemoLogIns(services) : [];
+  const switchedOffDemos = config.simulate ? 0 : await switchOffDemoAccounts(services);
   const seededRates = await seedRatesIfEmpty(db, join(dataDir, 'rates.csv'), services.clock);
   if (seededRates > 0) logger.info({ rates: seededRates }, 'imported the sample rate deck (data/rates.csv) into the empty rates table');
   await services.money.rates.reload();
   await jobs.start();
 
-  const server = app.listen(config.port, config.host);
-  await once(server, 'listening');
-  const pruneTimer = setInterval(() => void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed')), 3600_000);
+  let server: Server;
+  try {
+    server = await listen(app, config.port, config.host);
+  } catch (err) {
+    await jobs.stop();
+    await twilioSetup.simulator?.close();
+    await db.destroy();
+    throw err;
+  }
+  const pruneTimer = setInterval(() => {
+    void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed'));
+    void services.counters.prune().catch((err) => logger.warn({ err }, 'attempt counter prune failed'));
+  }, 3600_000);
   pruneTimer.unref();
 
-  announce(config, twilioSetup, demo.created, performance.now() - started);
+  announce(config, (server.address() as AddressInfo).port, twilioSetup, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
   installShutdown(server, async () => {
     clearInterval(pruneTimer);
     await jobs.stop();
+    logger.info('jobs stopped');
     await twilioSetup.simulator?.close();
     await db.destroy();
   }, logger);
 }
 
-function announce(config: Config, twilio: TwilioSetup, seeded: boolean, startupMs: number): void {
-  const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms)`];
+interface DemoStatus {
+  seeded: boolean;
+  logIns: Array<{ label: string; email: string; password: string }>;
+  switchedOff: number;
+}
+
+function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoStatus, startupMs: number): void {
+  const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms, listening on ${config.host}:${port})`];
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
     lines.push(`  telephony: Twilio simulator at ${twilio.apiBase} (no Twilio credentials configured)`);
     // The in-process simulator's phones are also served by the app itself, so one published port is enough.
     const phonesUrl = twilio.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${twilio.apiBase}/`;
     lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
-    lines.push(`  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}${seeded ? ' (just created)' : ''}`);
-    lines.push(`  demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
+    for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');
+    if (demo.switchedOff > 0) lines.push('  demo accounts: switched off (real Twilio credentials are configured); they can no longer log in');
   }
   console.log(lines.join('\n'));
 }
@@ -107,10 +128,10 @@ function installShutdown(server: Server, release: () => Promise<void>, logger: R
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    server.close();
-    server.closeIdleConnections();
-    await once(server, 'close').catch(() => undefined);
+    // Long-lived connections (Agendash's event stream, slow uploads) get 2 seconds, then are cut.
+    await closeServer(server, 2_000);
     await release();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -118,6 +139,9 @@ function installShutdown(server: Server, release: () => Promise<void>, logger: R
 }
 
 main().catch((err) => {
-  console.error('callbridge failed to start:', err);
+  // A port already in use (ours or the simulator's) is one line a person can act on, not a stack trace.
+  if (err instanceof ListenError) console.error(`callbridge cannot start: ${err.message}`);
+  else if ((err as { code?: string })?.code === 'EADDRINUSE') console.error(`callbridge cannot start: the Twilio simulator's port ${String((err as { port?: number }).port ?? '')} is already in use. Stop what uses it, or set SIM_PORT to a free port.`);
+  else console.error('callbridge failed to start:', err);
   process.exit(1);
 });

@@ -6,22 +6,23 @@ import type { Services } from './app.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
-import { authRateLimit } from './http/security.js';
+import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
 import { callsHistory } from './calls/history-repository.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
+import { phoneRoutes } from './phone/phone-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
-  const accounts = accountsRoutes(services.accounts);
+  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock });
+  const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
   const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS);
-  const authLimit = authRateLimit();
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
@@ -31,15 +32,15 @@ export function registerRoutes(app: Express, services: Services): void {
   const history = historyRoutes({ history: callsHistory(services.db), currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
   // Guessing voucher codes is as sensitive as guessing passwords.
-  const redeemLimit = authRateLimit();
+  const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
   app.get('/', dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
-  app.post('/signup', authLimit, accounts.signUp);
+  app.post('/signup', accounts.signUp);
   app.get('/login', accounts.showLogIn);
-  app.post('/login', authLimit, accounts.logIn);
+  app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
   app.get('/account', requireUser, accounts.showAccount);
@@ -47,7 +48,11 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
   app.post('/account/tokens/:id/revoke', requireUser, apiTokens.revoke);
   app.get('/api', apiDocsPage(config.publicUrl));
-  app.post('/account/password', requireUser, authLimit, accounts.changePassword);
+  app.post('/account/password', requireUser, accounts.changePassword);
+  app.post('/account/sessions/end-others', requireUser, accounts.endOtherSessions);
+  app.get('/account/phone', requireUser, phone.show);
+  app.post('/account/phone', requireUser, phone.start);
+  app.post('/account/phone/verify', requireUser, phone.verify);
   app.get('/admin', requireAdmin, admin.show);
   app.get('/wallet', requireUser, wallet.show);
   app.post('/wallet/redeem', requireUser, redeemLimit, wallet.redeem);

@@ -40,7 +40,7 @@ describe('accounts', () => {
     const unknown = await logIn('nobody@example.com', 'not the password');
     expect(wrong.res.status).toBe(401);
     expect(unknown.res.status).toBe(401);
-    const message = (html: string) => /role="alert">([^<]+)</.exec(html)?.[1];
+    const message = (html: string) => /class="error-summary"[\s\S]*?<a href="#email">([^<]+)</.exec(html)?.[1];
     expect(message(wrong.res.text)).toBe('Email or password is incorrect.');
     expect(message(unknown.res.text)).toBe(message(wrong.res.text));
   });
@@ -57,13 +57,34 @@ describe('accounts', () => {
     expect(await t.testDb.db('users').count({ n: '*' }).first()).toMatchObject({ n: 0 });
   });
 
-  it('refuses a second account with the same email', async () => {
+  it('answers a sign-up with a taken email exactly like a new one, and changes nothing', async () => {
     await signedUpAgent(t, { email: 'ada@example.com' });
+    const signUp = async (email: string) => {
+      const agent = request.agent(t.app);
+      const form = await agent.get('/signup');
+      return agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Other', email, password: 'another long password' });
+    };
+    const taken = await signUp('ADA@example.com');
+    const fresh = await signUp('new@example.com');
+    for (const res of [taken, fresh]) {
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/login?signed_up=1');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    expect(taken.text).toBe(fresh.text);
+    expect(await t.services.users.count()).toBe(2);
+    expect((await logIn('ada@example.com', 'another long password')).res.status).toBe(401);
+    expect((await logIn('ada@example.com', 'correct horse battery')).res.status).toBe(303);
+    expect((await request(t.app).get('/login?signed_up=1')).text).toContain('Log in with your email and password to continue');
+  });
+
+  it('refuses passwords of only spaces', async () => {
     const agent = request.agent(t.app);
     const form = await agent.get('/signup');
-    const res = await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Other', email: 'ADA@example.com', password: 'another long password' });
+    const res = await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Ada', email: 'ada@example.com', password: ' '.repeat(12) });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('already exists');
+    expect(res.text).toMatch(/id="password-error">A password of only spaces/);
+    expect(await t.services.users.count()).toBe(0);
   });
 
   it('refuses a state-changing request without a valid CSRF token with 403', async () => {
@@ -81,9 +102,11 @@ describe('accounts', () => {
   });
 
   it('sets the session cookie httpOnly and SameSite=Lax, and Secure only behind an https public URL', async () => {
-    const agent = request.agent(t.app);
-    const res = await agent.get('/login');
-    const cookie = res.headers['set-cookie']?.[0] ?? '';
+    const anonymous = await request(t.app).get('/login');
+    expect(anonymous.headers['set-cookie']).toBeUndefined();
+    await signedUpAgent(t, { email: 'ada@example.com' });
+    const res = await logIn('ada@example.com', 'correct horse battery');
+    const cookie = res.res.headers['set-cookie']?.[0] ?? '';
     expect(cookie).toMatch(/^callbridge\.sid=/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Lax');
@@ -91,8 +114,13 @@ describe('accounts', () => {
 
     const secure = await createTestApp({ PUBLIC_URL: 'https://calls.example.com', TRUST_PROXY: 'true' });
     try {
-      const res2 = await request(secure.app).get('/login').set('X-Forwarded-Proto', 'https');
-      const secureCookie = res2.headers['set-cookie']?.[0] ?? '';
+      const form = await request(secure.app).get('/login').set('X-Forwarded-Proto', 'https');
+      const res2 = await request(secure.app).post('/login').set('X-Forwarded-Proto', 'https').type('form').send({ _csrf: csrfTokenFrom(form.text), email: 'a@b.c', password: 'x' });
+      expect(res2.status).toBe(401);
+      await secure.services.accounts.ensureAdmin('boss@example.com', 'boss password 123');
+      const form2 = await request(secure.app).get('/login').set('X-Forwarded-Proto', 'https');
+      const res3 = await request(secure.app).post('/login').set('X-Forwarded-Proto', 'https').type('form').send({ _csrf: csrfTokenFrom(form2.text), email: 'boss@example.com', password: 'boss password 123' });
+      const secureCookie = res3.headers['set-cookie']?.[0] ?? '';
       expect(secureCookie).toContain('Secure');
       expect(secureCookie).toContain('HttpOnly');
     } finally {
@@ -102,9 +130,10 @@ describe('accounts', () => {
 
   it('regenerates the session id at log-in', async () => {
     await signedUpAgent(t, { email: 'ada@example.com' });
-    const agent = request.agent(t.app);
-    const form = await agent.get('/login');
-    const before = /callbridge\.sid=([^;]+)/.exec(form.headers['set-cookie']?.[0] ?? '')?.[1];
+    const { agent, res: first } = await logIn('ada@example.com', 'correct horse battery');
+    const before = /callbridge\.sid=([^;]+)/.exec(first.headers['set-cookie']?.[0] ?? '')?.[1];
+    // GET /login sends a logged-in user home, so the form token comes from a page of the logged-in session.
+    const form = await agent.get('/account');
     const res = await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(form.text), email: 'ada@example.com', password: 'correct horse battery' });
     const after = /callbridge\.sid=([^;]+)/.exec(res.headers['set-cookie']?.[0] ?? '')?.[1];
     expect(before).toBeTruthy();
@@ -131,6 +160,9 @@ describe('accounts', () => {
     const bad = await agent.post('/account/password').type('form').send({ _csrf: csrf, current_password: 'wrong password', new_password: 'a brand new password', confirm_password: 'a brand new password' });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Current password is incorrect');
+    const same = await agent.post('/account/password').type('form').send({ _csrf: csrf, current_password: 'correct horse battery', new_password: 'correct horse battery', confirm_password: 'correct horse battery' });
+    expect(same.status).toBe(422);
+    expect(same.text).toContain('Choose a password different from your current one');
     const good = await agent.post('/account/password').type('form').send({ _csrf: csrf, current_password: 'correct horse battery', new_password: 'a brand new password', confirm_password: 'a brand new password' });
     expect(good.status).toBe(303);
     expect((await logIn('ada@example.com', 'a brand new password')).res.status).toBe(303);
@@ -155,14 +187,18 @@ describe('accounts', () => {
     expect(res.headers.location).toBe('/');
   });
 
-  it('rate-limits log-in attempts', async () => {
-    const agent = request.agent(t.app);
-    const form = await agent.get('/login');
-    const csrf = csrfTokenFrom(form.text);
+  it('rate-limits failed log-ins to an account from one address, saying when to try again', async () => {
+    await signedUpAgent(t, { email: 'ada@example.com' });
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i++) statuses.push((await agent.post('/login').type('form').send({ _csrf: csrf, email: 'x@example.com', password: 'y' })).status);
-    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
-    expect(statuses.at(-1)).toBe(429);
+    for (let i = 0; i < 6; i++) statuses.push((await logIn('ada@example.com', 'wrong guess')).res.status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const limited = await logIn('ada@example.com', 'correct horse battery');
+    expect(limited.res.status).toBe(429);
+    expect(limited.res.text).toContain('Too many failed log-ins. Try again in 15 minutes.');
+    t.clock.advance(11 * 60_000);
+    expect((await logIn('ada@example.com', 'correct horse battery')).res.text).toContain('Try again in 4 minutes.');
+    t.clock.advance(4 * 60_000);
+    expect((await logIn('ada@example.com', 'correct horse battery')).res.status).toBe(303);
   });
 
   it('ensureAdmin creates an admin or promotes an existing user', async () => {
@@ -171,5 +207,25 @@ describe('accounts', () => {
     await signedUpAgent(t, { email: 'ada@example.com' });
     const promoted = await t.services.accounts.ensureAdmin('ada@example.com', 'ignored password');
     expect(promoted).toMatchObject({ created: false, user: { role: 'admin' } });
+  });
+
+  it('limits sign-ups per address and wrong current passwords per account, saying when to try again', async () => {
+    const agent = request.agent(t.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const form = await agent.get('/signup');
+      statuses.push((await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Ada', email: `ada${i}@example.com`, password: 'correct horse battery' })).status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect(await t.services.users.count()).toBe(10);
+
+    const { agent: user } = await logIn('ada0@example.com', 'correct horse battery');
+    const csrf = csrfTokenFrom((await user.get('/account')).text);
+    const change = (current: string) => user.post('/account/password').type('form').send({ _csrf: csrf, current_password: current, new_password: 'a brand new password', confirm_password: 'a brand new password' });
+    for (let i = 0; i < 5; i++) expect((await change('wrong password')).text).toContain('Current password is incorrect');
+    const limited = await change('correct horse battery');
+    expect(limited.status).toBe(422);
+    expect(limited.text).toContain('Too many wrong passwords. Try again in 15 minutes.');
   });
 });

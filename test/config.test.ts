@@ -23,6 +23,14 @@ describe('config', () => {
     expect(config.secureCookies).toBe(false);
   });
 
+  it('listens on 127.0.0.1 in simulation mode (demo passwords are public), on 0.0.0.0 with real Twilio, or on HOST', () => {
+    const real = { TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'secret', TWILIO_CALLER_ID: '+15005550006' };
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig(real).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...real, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
   it('switches to PostgreSQL with DATABASE_URL and to real Twilio with credentials', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u@h/db',

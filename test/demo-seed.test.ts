@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN, DEMO_USER, seedDemoAccounts } from '../src/demo/seed.js';
+import { DEMO_ADMIN, DEMO_USER, seedDemoAccounts, workingDemoLogIns } from '../src/demo/seed.js';
+import { argon2Hasher } from '../src/accounts/passwords.js';
 import { createTestApp, csrfTokenFrom, type TestApp } from './helpers/app.js';
 import { expectLedgerConsistent } from './helpers/ledger.js';
 
@@ -33,5 +34,13 @@ describe('simulation-mode demo accounts', () => {
     const res = await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(form.text), email: DEMO_USER.email, password: DEMO_USER.password });
     expect(res.status).toBe(303);
     expect((await agent.get('/wallet')).text).toContain('$5.00');
+  });
+
+  it('start-up lists only the demo log-ins whose documented password still works', async () => {
+    await seedDemoAccounts(t.services);
+    expect((await workingDemoLogIns(t.services)).map((l) => l.email)).toEqual([DEMO_USER.email, DEMO_ADMIN.email]);
+    const user = (await t.services.users.findCredentialsByEmail(DEMO_USER.email))!.user;
+    await t.services.users.updatePassword(user.id, await argon2Hasher({ memoryCost: 1024, timeCost: 1 }).hash('changed by its owner'), new Date().toISOString());
+    expect((await workingDemoLogIns(t.services)).map((l) => l.email)).toEqual([DEMO_ADMIN.email]);
   });
 });

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { Clock } from '../clock.js';
 import { flash } from '../http/flash.js';
-import { parseForm } from '../http/forms.js';
-import { BAD_CREDENTIALS, changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
+import { parseForm, type FieldErrors } from '../http/forms.js';
+import { changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
+import { deviceName } from './device-name.js';
+import type { SessionsRepository } from './sessions-repository.js';
 
 /** Only same-site paths are followed after log-in, so a crafted ?next= cannot send users elsewhere. */
 function safeNext(value: unknown): string {
@@ -16,39 +20,60 @@ async function logIn(req: Request, userId: number): Promise<void> {
   // A fresh session id at log-in defeats session fixation.
   await regenerate(req);
   req.session.userId = userId;
+  req.session.userAgent = req.get('user-agent')?.slice(0, 300);
+  // Created now, with the session row, so the first page after log-in does not write to the database.
+  req.session.csrfToken = randomBytes(24).toString('base64url');
 }
 
-export function accountsRoutes(accounts: AccountsService) {
+/** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
+const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+export interface AccountsRoutesDeps {
+  accounts: AccountsService;
+  sessions: SessionsRepository;
+  clock: Clock;
+}
+
+export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps) {
+  async function renderAccount(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
+    const active = await sessions.listActive(req.user!.id, clock.now());
+    const list = active.map((s) => ({ device: deviceName(s.userAgent), lastSeen: s.lastSeenAt?.toISOString() ?? '', lastSeenText: lastSeenText(s.lastSeenAt, clock.now()), current: s.sid === req.sessionID }));
+    res.status(status).render('pages/account', { title: 'Your account', sessions: list, othersCount: list.filter((s) => !s.current).length, ...form });
+  }
+
   return {
-    showSignUp(_req: Request, res: Response) {
+    showSignUp(req: Request, res: Response) {
+      if (req.user) return res.redirect(303, '/');
       res.render('pages/signup', { title: 'Create your account', values: {}, errors: {} });
     },
 
     async signUp(req: Request, res: Response) {
       const form = parseForm(signUpForm, req.body);
       if (!form.ok) return res.status(422).render('pages/signup', { title: 'Create your account', ...form });
-      const outcome = await accounts.signUp(form.value);
-      if (!outcome.ok) {
-        return res.status(422).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: outcome.errors });
+      const outcome = await accounts.signUp(form.value, addressOf(req));
+      if (outcome.limited) {
+        return res.status(429).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: { form: outcome.message } });
       }
-      await logIn(req, outcome.value.id);
-      flash(req, 'success', `Welcome, ${outcome.value.name}. Your account is ready.`);
-      res.redirect(303, '/');
+      // The same answer whether or not the email already had an account, so the form reveals nothing.
+      res.redirect(303, '/login?signed_up=1');
     },
 
     showLogIn(req: Request, res: Response) {
-      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
+      // Already logged in (a bookmark, the back button): straight to where they were going.
+      if (req.user) return res.redirect(303, safeNext(req.query.next));
+      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), signedUp: req.query.signed_up === '1' });
     },
 
     async logIn(req: Request, res: Response) {
       const next = safeNext(req.body?.next);
       const form = parseForm(logInForm, req.body);
       if (!form.ok) return res.status(422).render('pages/login', { title: 'Log in', ...form, next });
-      const user = await accounts.authenticate(form.value.email, form.value.password);
-      if (!user) {
-        return res.status(401).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: BAD_CREDENTIALS }, next });
+      const outcome = await accounts.logIn(form.value.email, form.value.password, addressOf(req));
+      if (!outcome.ok) {
+        const status = outcome.reason === 'limited' ? 429 : outcome.reason === 'demo-disabled' ? 403 : 401;
+        return res.status(status).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: outcome.message }, next });
       }
-      await logIn(req, user.id);
+      await logIn(req, outcome.user.id);
       res.redirect(303, next);
     },
 
@@ -59,17 +84,33 @@ export function accountsRoutes(accounts: AccountsService) {
       });
     },
 
-    showAccount(_req: Request, res: Response) {
-      res.render('pages/account', { title: 'Your account', values: {}, errors: {} });
+    showAccount(req: Request, res: Response) {
+      return renderAccount(req, res, 200, { values: {}, errors: {} });
     },
 
     async changePassword(req: Request, res: Response) {
       const form = parseForm(changePasswordForm, req.body);
-      if (!form.ok) return res.status(422).render('pages/account', { title: 'Your account', ...form });
-      const outcome = await accounts.changePassword(req.user!.id, form.value);
-      if (!outcome.ok) return res.status(422).render('pages/account', { title: 'Your account', values: {}, errors: outcome.errors });
-      flash(req, 'success', 'Your password has been changed.');
+      if (!form.ok) return renderAccount(req, res, 422, form);
+      const outcome = await accounts.changePassword(req.user!.id, form.value, req.sessionID);
+      if (!outcome.ok) return renderAccount(req, res, 422, { values: {}, errors: outcome.errors });
+      flash(req, 'success', 'Your password has been changed. Every other session has been logged out.');
       res.redirect(303, '/account');
     },
+
+    async endOtherSessions(req: Request, res: Response) {
+      const ended = await sessions.endOthers(req.user!.id, req.sessionID);
+      flash(req, 'success', ended === 0 ? 'There were no other sessions.' : ended === 1 ? 'Logged out 1 other session.' : `Logged out ${ended} other sessions.`);
+      res.redirect(303, '/account#sessions');
+    },
   };
+}
+
+function lastSeenText(at: Date | null, now: Date): string {
+  if (!at) return 'unknown';
+  const minutes = Math.floor((now.getTime() - at.getTime()) / 60_000);
+  if (minutes < 5) return 'just now';
+  if (minutes < 60) return `${minutes} minutes ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return hours === 1 ? '1 hour ago' : `${hours} hours ago`;
+  return `${Math.floor(hours / 24)} days ago`;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { FieldErrors } from '../http/forms.js';
+import { retryMessage, type AttemptCounters, type LimitPolicy } from '../rate-limits/attempt-counters.js';
 import type { PasswordHasher } from './passwords.js';
+import type { SessionsRepository } from './sessions-repository.js';
 import type { Role, User, UsersRepository } from './users-repository.js';
 
 export const emailField = z
@@ -12,7 +14,8 @@ export const emailField = z
 export const newPasswordField = z
   .string()
   .min(10, 'Use at least 10 characters')
-  .max(200, 'Use at most 200 characters');
+  .max(200, 'Use at most 200 characters')
+  .refine((v) => v.trim().length > 0, 'A password of only spaces is too easy to guess: use letters, digits or symbols too');
 
 export const signUpForm = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(100, 'Use at most 100 characters'),
@@ -31,35 +34,91 @@ export const changePasswordForm = z
     new_password: newPasswordField,
     confirm_password: z.string(),
   })
-  .refine((f) => f.new_password === f.confirm_password, { path: ['confirm_password'], message: 'The two new passwords differ' });
+  .refine((f) => f.new_password === f.confirm_password, { path: ['confirm_password'], message: 'The two new passwords differ' })
+  .refine((f) => f.new_password !== f.current_password, { path: ['new_password'], message: 'Choose a password different from your current one' });
 
 /** One message for unknown email and wrong password, so the form does not reveal who has an account. */
 export const BAD_CREDENTIALS = 'Email or password is incorrect.';
+export const DEMO_DISABLED = 'Demo accounts are switched off on this server because it places real calls through Twilio.';
+
+const MINUTE = 60_000;
+/** Failed log-ins from one address, whichever accounts they try. */
+export const LOGIN_FAILURES_PER_ADDRESS: LimitPolicy = { name: 'login-address', limit: 30, windowMs: 15 * MINUTE };
+/** Failed log-ins to one account from one address: the owner on another network is not locked out by them. */
+export const LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS: LimitPolicy = { name: 'login-account-address', limit: 5, windowMs: 15 * MINUTE };
+/** Failed log-ins to one account from anywhere: bounds guessing spread over many addresses. */
+export const LOGIN_FAILURES_PER_ACCOUNT: LimitPolicy = { name: 'login-account', limit: 50, windowMs: 60 * MINUTE };
+export const SIGNUPS_PER_ADDRESS: LimitPolicy = { name: 'signup-address', limit: 10, windowMs: 60 * MINUTE };
+export const PASSWORD_CHANGE_FAILURES: LimitPolicy = { name: 'password-change', limit: 5, windowMs: 15 * MINUTE };
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+export type LogInOutcome = { ok: true; user: User } | { ok: false; reason: 'bad-credentials' | 'demo-disabled' | 'limited'; message: string };
 
-export function accountsService(deps: { users: UsersRepository; hasher: PasswordHasher; clock: Clock }) {
-  const { users, hasher, clock } = deps;
+export interface AccountsDeps {
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  counters: AttemptCounters;
+  hasher: PasswordHasher;
+  clock: Clock;
+  /** Accounts that may not log in (the demo accounts once real Twilio credentials are configured). */
+  disabledEmails?: ReadonlySet<string>;
+}
+
+export function accountsService(deps: AccountsDeps) {
+  const { users, sessions, counters, hasher, clock } = deps;
+  const disabled = deps.disabledEmails ?? new Set<string>();
   const now = () => clock.now().toISOString();
   // Verifying against a real hash when the email is unknown keeps both failures equally slow.
   let decoyHash: Promise<string> | undefined;
   const decoy = () => (decoyHash ??= hasher.hash('decoy-password-for-timing'));
 
+  async function firstBlock(checks: Array<[LimitPolicy, string]>): Promise<number | undefined> {
+    for (const [policy, subject] of checks) {
+      const state = await counters.check(policy, subject);
+      if (state.blocked) return state.retryInMs;
+    }
+    return undefined;
+  }
+
   return {
-    async signUp(input: z.infer<typeof signUpForm>, role: Role = 'user'): Promise<Outcome<User>> {
-      if (await users.findCredentialsByEmail(input.email)) {
-        return { ok: false, errors: { email: 'An account with this email already exists. Log in instead.' } };
-      }
+    /**
+     * Creates the account, or (email taken) does the same work and creates nothing: the caller answers both alike,
+     * so the form never reveals who has an account. Undefined when this address has signed up too often.
+     */
+    async signUp(input: z.infer<typeof signUpForm>, address: string, role: Role = 'user'): Promise<{ limited: false; created: User | undefined } | { limited: true; message: string }> {
+      const limited = await counters.consume(SIGNUPS_PER_ADDRESS, address);
+      if (limited.blocked) return { limited: true, message: `Too many sign-ups from your connection. ${retryMessage(limited.retryInMs)}` };
       const passwordHash = await hasher.hash(input.password);
+      if (await users.findCredentialsByEmail(input.email)) return { limited: false, created: undefined };
       try {
-        return { ok: true, value: await users.insert({ email: input.email, name: input.name, passwordHash, role }, now()) };
+        return { limited: false, created: await users.insert({ email: input.email, name: input.name, passwordHash, role }, now()) };
       } catch (err) {
-        // Two sign-ups racing for one email: the unique index decides, the loser gets the same message.
-        if (await users.findCredentialsByEmail(input.email)) {
-          return { ok: false, errors: { email: 'An account with this email already exists. Log in instead.' } };
-        }
+        // Two sign-ups racing for one email: the unique index decides, the loser is answered like any taken email.
+        if (await users.findCredentialsByEmail(input.email)) return { limited: false, created: undefined };
         throw err;
       }
+    },
+
+    /** Checks a log-in; only failures count towards the limits, and a success clears this address's count for the account. */
+    async logIn(email: string, password: string, address: string): Promise<LogInOutcome> {
+      const normalized = email.trim().toLowerCase();
+      const accountAtAddress = `${normalized} ${address}`;
+      const retryInMs = await firstBlock([
+        [LOGIN_FAILURES_PER_ADDRESS, address],
+        [LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress],
+        [LOGIN_FAILURES_PER_ACCOUNT, normalized],
+      ]);
+      if (retryInMs !== undefined) return { ok: false, reason: 'limited', message: `Too many failed log-ins. ${retryMessage(retryInMs)}` };
+      const user = await this.authenticate(normalized, password);
+      if (user && disabled.has(user.email)) return { ok: false, reason: 'demo-disabled', message: DEMO_DISABLED };
+      if (user) {
+        await counters.reset(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
+        return { ok: true, user };
+      }
+      await counters.record(LOGIN_FAILURES_PER_ADDRESS, address);
+      await counters.record(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
+      await counters.record(LOGIN_FAILURES_PER_ACCOUNT, normalized);
+      return { ok: false, reason: 'bad-credentials', message: BAD_CREDENTIALS };
     },
 
     async authenticate(email: string, password: string): Promise<User | undefined> {
@@ -71,12 +130,17 @@ export function accountsService(deps: { users: UsersRepository; hasher: Password
       return (await hasher.verify(found.passwordHash, password)) ? found.user : undefined;
     },
 
-    async changePassword(userId: number, input: z.infer<typeof changePasswordForm>): Promise<Outcome<true>> {
+    /** Sets a new password and ends every other session of the user (a thief's session ends with the old password). */
+    async changePassword(userId: number, input: z.infer<typeof changePasswordForm>, currentSid: string): Promise<Outcome<true>> {
+      const limited = await counters.check(PASSWORD_CHANGE_FAILURES, String(userId));
+      if (limited.blocked) return { ok: false, errors: { current_password: `Too many wrong passwords. ${retryMessage(limited.retryInMs)}` } };
       const hash = await users.passwordHashOf(userId);
       if (!hash || !(await hasher.verify(hash, input.current_password))) {
+        await counters.record(PASSWORD_CHANGE_FAILURES, String(userId));
         return { ok: false, errors: { current_password: 'Current password is incorrect' } };
       }
       await users.updatePassword(userId, await hasher.hash(input.new_password), now());
+      await sessions.endOthers(userId, currentSid);
       return { ok: true, value: true };
     },
 

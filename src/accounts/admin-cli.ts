@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { accountsService, emailField } from './accounts-service.js';
 import { argon2Hasher } from './passwords.js';
+import { sessionsRepository } from './sessions-repository.js';
 import { usersRepository } from './users-repository.js';
+import { attemptCounters } from '../rate-limits/attempt-counters.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createDb, migrateToLatest } from '../db/database.js';
@@ -30,7 +32,7 @@ async function main(args: string[]): Promise<number> {
   const db = createDb(config.database);
   try {
     await migrateToLatest(db);
-    const accounts = accountsService({ users: usersRepository(db), hasher: argon2Hasher(), clock: systemClock });
+    const accounts = accountsService({ users: usersRepository(db), sessions: sessionsRepository(db), counters: attemptCounters(db, systemClock), hasher: argon2Hasher(), clock: systemClock });
     const { created } = await accounts.ensureAdmin(email.data, password);
     if (created) console.log(`Admin ${email.data} created.${flag ? '' : ` Password: ${password}`}`);
     else console.log(`${email.data} already had an account; it is now an admin (its password is unchanged).`);

@@ -10,6 +10,8 @@ export function loadUser(users: UsersRepository) {
       req.user = await users.findById(id);
       if (!req.user) delete req.session.userId;
     }
+    // Pages for a logged-in user hold their data: no cache may keep them (after log-out, Back must not show the wallet).
+    if (req.user) res.set('Cache-Control', 'no-store');
     res.locals.user = req.user;
     next();
   };

@@ -1,5 +1,6 @@
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
+import type { NextFunction, Request, Response } from 'express';
+import { retryMessage, type AttemptCounters, type LimitPolicy } from '../rate-limits/attempt-counters.js';
 
 /** Strict CSP: only our own scripts and styles; htmx is configured (meta htmx-config) to need neither eval nor inline styles. */
 export function securityHeaders(options: { https: boolean }) {
@@ -24,20 +25,16 @@ export function securityHeaders(options: { https: boolean }) {
   });
 }
 
-/** Slows password guessing: per client address, counted on failures and successes alike. */
-export function authRateLimit(options: { windowMs?: number; limit?: number } = {}) {
-  return rateLimit({
-    windowMs: options.windowMs ?? 15 * 60 * 1000,
-    limit: options.limit ?? 20,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    skip: (req) => req.method === 'GET',
-    handler: (_req, res) => {
-      res.status(429).render('pages/error', {
-        title: 'Too many attempts',
-        status: 429,
-        message: 'Too many attempts from your connection. Wait a few minutes and try again.',
-      });
-    },
-  });
+/**
+ * Counts every POST from one client address in the database (shared by every process, kept across restarts); past
+ * the limit, a 429 page says when to try again. Log-ins have finer limits of their own (accounts-service.ts).
+ */
+export function limitByAddress(counters: AttemptCounters, policy: LimitPolicy) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (req.method === 'GET') return next();
+    const state = await counters.consume(policy, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    if (!state.blocked) return next();
+    res.set('Retry-After', String(Math.ceil(state.retryInMs / 1000)));
+    res.status(429).render('pages/error', { title: 'Too many attempts', status: 429, message: `Too many attempts from your connection. ${retryMessage(state.retryInMs)}` });
+  };
 }

@@ -8,6 +8,8 @@ export interface FlashMessage {
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    /** The browser that logged in (User-Agent), for the sessions list. */
+    userAgent?: string;
     csrfToken?: string;
     flash?: FlashMessage[];
   }

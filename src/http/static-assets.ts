@@ -9,6 +9,7 @@ const require = createRequire(import.meta.url);
 const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 
 export interface AssetUrls {
+  favicon: string;
   css: string;
   htmx: string;
   /** The dial page's dial pad (progressive enhancement). */
@@ -21,6 +22,7 @@ export interface AssetUrls {
 export function staticAssets(): { router: Router; urls: AssetUrls } {
   const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 10);
   const urls: AssetUrls = {
+    favicon: `/static/favicon.svg?v=${hash(join(publicDir, 'favicon.svg'))}`,
     css: `/static/app.css?v=${hash(join(publicDir, 'app.css'))}`,
     htmx: `/static/htmx.min.js?v=${hash(htmxFile)}`,
     dial: `/static/dial.js?v=${hash(join(publicDir, 'dial.js'))}`,
@@ -29,6 +31,8 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const longCache = { maxAge: '365d', immutable: true, index: false, fallthrough: true } as const;
   const router = express.Router();
   router.get('/static/htmx.min.js', (_req, res) => res.sendFile(htmxFile, longCache));
+  // Pages link the icon; this answers what browsers and tools ask for on their own, and Agendash's page.
+  router.get('/favicon.ico', (_req, res) => res.redirect(301, urls.favicon));
   router.use('/static', express.static(publicDir, longCache));
   return { router, urls };
 }

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Agenda } from 'agenda';
-import { createExpressMiddleware } from 'agendash';
+import { createExpressMiddleware, cspHeader } from 'agendash';
+import { publicDir } from '../paths.js';
 
 /** Where the app mounts the dashboard; the admin area links here. */
 export const jobsDashboardPath = '/admin/jobs/';
@@ -47,8 +52,26 @@ export function jobsDashboardRouter(options: { agenda: Agenda; requireAdmin: Req
   router.use(options.requireAdmin);
   router.use(redirectToTrailingSlash);
   router.use(sameOrigin());
+  const page = agendashPageWithWayBack();
+  if (page) router.get(['/', '/index.html'], (_req, res) => void res.set('Content-Security-Policy', cspHeader).type('html').send(page));
   router.use(createJobsDashboard(options.agenda));
   return router;
+}
+
+/**
+ * Agendash's own page plus a link back to callbridge's admin area: one stylesheet link and one <nav>, added
+ * once at start-up. It is served under Agendash's CSP (no script of ours, no inline style). Should a future
+ * Agendash change its page so the markers are missing, its page is served unchanged.
+ */
+export function agendashPageWithWayBack(): string | undefined {
+  const require = createRequire(import.meta.url);
+  const html = readFileSync(join(dirname(require.resolve('agendash')), '..', 'public', 'index.html'), 'utf8');
+  if (!html.includes('</head>') || !/<body>/.test(html)) return undefined;
+  const css = readFileSync(join(publicDir, 'jobs-bar.css'));
+  const cssUrl = `/static/jobs-bar.css?v=${createHash('sha256').update(css).digest('hex').slice(0, 10)}`;
+  return html
+    .replace('</head>', `<link rel="stylesheet" href="${cssUrl}">\n<link rel="icon" href="/favicon.ico">\n</head>`)
+    .replace('<body>', '<body>\n<nav class="callbridge-bar" aria-label="callbridge"><a href="/admin">← Back to callbridge admin</a></nav>');
 }
 
 function redirectToTrailingSlash(req: Request, res: Response, next: NextFunction): void {

@@ -12,10 +12,12 @@ export function lowBalanceBannerMiddleware(deps: { db: Db; thresholdMicros: numb
     if (!req.user || req.method !== 'GET' || req.get('hx-request') === 'true' || deps.thresholdMicros <= 0) return next();
     const row = await deps.db('wallets').where({ user_id: req.user.id }).first<{ balance_micros: number | string; held_micros: number | string } | undefined>('balance_micros', 'held_micros');
     const available = row ? Number(row.balance_micros) - Number(row.held_micros) : 0;
-    const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros);
+    // Admins run the service; one who never had a wallet is not a caller short of credit.
+    const makesCalls = row !== undefined || req.user.role !== 'admin';
+    const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros, { makesCalls });
     if (!banner.show) return next();
     // The layout prints res.locals.banners as HTML; other features may have put their own banner there already.
-    req.app.render('partials/low-balance', { available: formatMoney(banner.availableMicros, deps.currency) }, (err, html) => {
+    req.app.render('partials/low-balance', { kind: banner.kind, available: formatMoney(banner.availableMicros, deps.currency) }, (err, html) => {
       if (err) return next(err);
       res.locals.banners = `${String(res.locals.banners ?? '')}${html}`;
       next();

@@ -18,8 +18,8 @@ export interface SpendChart {
   width: number;
   height: number;
   bars: ChartBar[];
-  /** Horizontal guide lines with their amounts, bottom to top. */
-  gridLines: { y: number; label: string }[];
+  /** Horizontal guide lines at half and all of the scale, with their amounts (the view prints these as HTML). */
+  gridLines: { y: number; label: string; fraction: 0.5 | 1 }[];
   firstDay: string;
   lastDay: string;
   /** One sentence for aria-label: the chart's content for people who cannot see it. */
@@ -27,15 +27,15 @@ export interface SpendChart {
   totalMicros: number;
 }
 
-const PLOT_TOP = 8;
-const AXIS_SPACE = 18;
+/** Room for the top guide line's stroke; labels are HTML outside the SVG so they keep a readable size at any width. */
+const PLOT_TOP = 1;
 
 /**
  * Geometry for a bar chart of daily call spend, drawn by the view as plain SVG (no script, no inline style),
  * so it works under the strict CSP and without JavaScript.
  */
-export function spendChart(days: DaySpend[], currency: string, size = { width: 360, height: 150 }): SpendChart {
-  const plotHeight = size.height - PLOT_TOP - AXIS_SPACE;
+export function spendChart(days: DaySpend[], currency: string, size = { width: 360, height: 120 }): SpendChart {
+  const plotHeight = size.height - PLOT_TOP;
   const max = Math.max(...days.map((d) => d.spentMicros), 0);
   const scaleMax = niceCeiling(max);
   const slot = size.width / Math.max(days.length, 1);
@@ -49,7 +49,7 @@ export function spendChart(days: DaySpend[], currency: string, size = { width: 3
       label: `${d.day}: ${formatMoney(d.spentMicros, currency)}`,
     };
   });
-  const gridLines = scaleMax === 0 ? [] : [0.5, 1].map((f) => ({ y: Math.round(PLOT_TOP + plotHeight * (1 - f)), label: formatMoney(scaleMax * f, currency) }));
+  const gridLines = scaleMax === 0 ? [] : ([0.5, 1] as const).map((fraction) => ({ y: Math.round(PLOT_TOP + plotHeight * (1 - fraction)), label: formatMoney(scaleMax * fraction, currency), fraction }));
   const totalMicros = days.reduce((sum, d) => sum + d.spentMicros, 0);
   const busiest = days.reduce<DaySpend | undefined>((best, d) => (d.spentMicros > (best?.spentMicros ?? 0) ? d : best), undefined);
   const summary =

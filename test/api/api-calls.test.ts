@@ -141,12 +141,11 @@ describe('placing calls through the API', () => {
     expect(second.body.error.code).toBe('call_in_progress');
 
     // Another user sees none of it.
-    const other = await request(h.baseUrl).get('/signup');
     const bob = request.agent(h.baseUrl);
-    const signupPage = await bob.get('/signup');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(signupPage.text)![1]!;
-    expect(other.status).toBe(200);
-    await bob.post('/signup').type('form').send({ _csrf: csrf, name: 'Bob', email: 'bob@example.com', password: 'correct horse battery' });
+    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    await bob.post('/signup').type('form').send({ _csrf: csrfOf((await bob.get('/signup')).text), name: 'Bob', email: 'bob@example.com', password: 'correct horse battery' });
+    const loggedIn = await bob.post('/login').type('form').send({ _csrf: csrfOf((await bob.get('/login')).text), email: 'bob@example.com', password: 'correct horse battery' });
+    expect(loggedIn.status).toBe(303);
     const bobs = await createTokenViaPage(bob);
     const hidden = await api(bobs.secret).get(`/calls/${first.body.id}`);
     openapi.assertValid('get', '/calls/{id}', hidden);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
 import { callId, insertCalls } from '../calls/helpers/call-rows.js';
 
 describe.skipIf(!hasChromium)('API tokens and call history in a real browser', () => {
@@ -15,12 +15,7 @@ describe.skipIf(!hasChromium)('API tokens and call history in a real browser', (
 
   it('creates a token with the keyboard at 390 px, shows it once, revokes it after confirming; history and the API guide fit too', async () => {
     const page = await newPage();
-    await page.goto(`${fixture.base}/signup`);
-    await page.getByLabel('Your name').fill('Ada Lovelace');
-    await page.getByLabel('Email').fill('ada-browser@example.com');
-    await page.getByLabel('Password').fill('a long enough password');
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${fixture.base}/`);
+    await signUpAndLogIn(page, fixture.base, { name: 'Ada Lovelace', email: 'ada-browser@example.com', password: 'a long enough password' });
 
     await page.goto(`${fixture.base}/account`);
     expect(await page.textContent('#api-tokens')).toContain('No tokens yet');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataDir, projectRoot } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
 
 const artifacts = join(projectRoot, 'test-results');
 
@@ -13,12 +13,7 @@ describe.skipIf(!hasChromium)('dial page in a real browser', () => {
 
   it('dials with the keyboard on the pad, previews the price, and finds a country by searching, at 390 px', async () => {
     const page = await newPage(390);
-    await page.goto(`${fixture.base}/signup`);
-    await page.getByLabel('Your name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Password').fill('a long enough password');
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${fixture.base}/`);
+    await signUpAndLogIn(page, fixture.base, { name: 'Grace Hopper', email: 'grace@example.com', password: 'a long enough password' });
     const { db } = fixture.t.testDb;
     const user = (await db('users').where({ email: 'grace@example.com' }).first<{ id: number }>())!;
     await db('users').where({ id: user.id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
 
 describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
   const fixture = useBrowserApp((t) => seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv')).then(() => undefined));
@@ -24,16 +24,12 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
 
   it('shows the wallet with its chart and redeems a voucher on a phone-sized screen', async () => {
     const page = await newPage();
-    await page.goto(`${fixture.base}/signup`);
-    await page.getByLabel('Your name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Password').fill('a long enough password');
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${fixture.base}/`);
-    expect(await page.textContent('.banner')).toContain('Your credit is running low');
+    await signUpAndLogIn(page, fixture.base, { name: 'Grace Hopper', email: 'grace@example.com', password: 'a long enough password' });
+    expect(await page.textContent('.banner')).toContain('You have no credit for calls. Add credit');
     const batch = await fixture.t.services.money.vouchers.createBatch({ label: 'Browser', valueMicros: 3_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
     await page.goto(`${fixture.base}/wallet`);
-    expect(await page.locator('.spend-chart svg').count()).toBe(1);
+    expect(await page.locator('.spend-chart svg').count()).toBe(0);
+    expect(await page.textContent('#spend-heading + p.empty')).toBe('No call charges in the last 30 days.');
     await page.getByLabel('Voucher code').fill(batch.codes[0]!);
     await page.getByRole('button', { name: 'Redeem' }).click();
     await page.waitForURL(`${fixture.base}/wallet`);

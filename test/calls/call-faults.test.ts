@@ -181,6 +181,8 @@ describe('who may see and touch a call', () => {
     const other = request.agent(h.baseUrl);
     const form = await other.get('/signup');
     await other.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Eve', email: 'eve@example.com', password: 'correct horse battery' });
+    const login = await other.get('/login');
+    await other.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email: 'eve@example.com', password: 'correct horse battery' });
     const csrf = csrfTokenFrom((await other.get('/account')).text);
     expect((await other.get(`/calls/${id}`)).status).toBe(404);
     expect((await other.get(`/calls/${id}/status`)).status).toBe(404);

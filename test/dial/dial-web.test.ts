@@ -107,17 +107,16 @@ describe('GET /', () => {
   });
 
   it('pre-fills a refused call (redirected back without JS) and shows its flash message', async () => {
-    const agent = request.agent(t.app);
-    const form = await agent.get('/signup');
-    await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' });
-    // Sign-up leaves a flash for the next page, as a refused POST /calls does.
+    const { agent, csrf } = await signedUpAgent(t);
+    // Logging out other sessions leaves a flash for the next page, as a refused POST /calls does.
+    await agent.post('/account/sessions/end-others').type('form').send({ _csrf: csrf });
     const res = await agent.get('/?to=020%207946%200958&country=GB');
-    expect(res.text).toContain('Your account is ready');
+    expect(res.text).toContain('There were no other sessions.');
     expect(res.text).toContain('value="020 7946 0958"');
     expect(selectedCountry(res.text)).toBe('GB');
     expect(res.text).toContain('+44 20 7946 0958');
     const again = await agent.get('/');
-    expect(again.text).not.toContain('Your account is ready');
+    expect(again.text).not.toContain('There were no other sessions.');
   });
 
   it('shows the call in progress instead of a second Call button', async () => {

@@ -40,7 +40,7 @@ export function csrfTokenFrom(html: string): string {
   return match[1]!;
 }
 
-/** Signs up through the real form and returns an agent holding the session cookie. */
+/** Signs up and logs in through the real forms; returns an agent holding the session cookie. */
 export async function signedUpAgent(
   t: TestApp,
   user: { name?: string; email: string; password?: string } = { email: 'ada@example.com' },
@@ -52,6 +52,13 @@ export async function signedUpAgent(
     .type('form')
     .send({ _csrf: csrfTokenFrom(form.text), name: user.name ?? 'Ada Lovelace', email: user.email, password: user.password ?? 'correct horse battery' });
   if (res.status !== 303) throw new Error(`sign-up failed: ${res.status} ${res.text.slice(0, 300)}`);
+  // Sign-up answers alike for new and taken emails (it reveals nothing), so the new user then logs in.
+  const login = await agent.get('/login');
+  const logged = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(login.text), email: user.email, password: user.password ?? 'correct horse battery' });
+  if (logged.status !== 303) throw new Error(`log-in after sign-up failed: ${logged.status} ${logged.text.slice(0, 300)}`);
   const page = await agent.get('/account');
   return { agent, csrf: csrfTokenFrom(page.text) };
 }

@@ -56,3 +56,17 @@ export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () 
   };
   return fixture;
 }
+
+/** Signs up through the form, then logs in (sign-up answers alike for new and taken emails, so it never logs in). */
+export async function signUpAndLogIn(page: Page, base: string, user: { name: string; email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/signup`);
+  await page.getByLabel('Your name').fill(user.name);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForURL(`${base}/login?signed_up=1`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/`);
+}

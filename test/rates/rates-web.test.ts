@@ -20,14 +20,14 @@ describe('rates page', () => {
   it('lists every country with flag, calling code and price per minute, for anyone', async () => {
     const res = await request(t.app).get('/rates');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td>\+44<\/td><td class="num">\$0\.\d+<\/td><td class="num">\$0\.\d+/);
+    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td class="code">\+44<\/td><td class="num price">\$0\.\d+<\/td><td class="num mobile">\$0\.\d+/);
     expect(res.text).toContain('Canada');
-    expect((res.text.match(/<tr><td><span aria-hidden="true">/g) ?? []).length).toBeGreaterThan(240);
+    expect((res.text.match(/<tr><td class="country"><span aria-hidden="true">/g) ?? []).length).toBeGreaterThan(240);
   });
 
   it('searches without JavaScript (GET form) and as you type (htmx fragment, no layout)', async () => {
     const page = await request(t.app).get('/rates?q=kingdom');
-    expect((page.text.match(/<tr><td><span/g) ?? []).length).toBe(1);
+    expect((page.text.match(/<tr><td class="country"><span/g) ?? []).length).toBe(1);
     const fragment = await request(t.app).get('/rates/countries?q=%2B44').set(htmx);
     expect(fragment.status).toBe(200);
     expect(fragment.text).not.toContain('<html');

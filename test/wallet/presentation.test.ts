@@ -42,7 +42,8 @@ describe('spend chart', () => {
     const [first] = chart.bars;
     const last = chart.bars.at(-1)!;
     expect(last.height).toBeCloseTo(first!.height * 2, 0);
-    expect(last.y + last.height).toBeCloseTo(chart.height - 18, 1);
+    expect(last.y + last.height).toBeCloseTo(chart.height, 1);
+    expect(chart.gridLines.map((g) => g.fraction)).toEqual([0.5, 1]);
     expect(last.label).toBe('2026-11-30: $1.50');
     expect(chart.summary).toBe('Call charges over the last 30 days: $2.25 in total; the most on 2026-11-30 ($1.50).');
   });
@@ -67,5 +68,12 @@ describe('low-balance banner', () => {
     expect(lowBalanceBanner({ availableMicros: 1_999_999 }, 2_000_000).show).toBe(true);
     expect(lowBalanceBanner({ availableMicros: 2_000_000 }, 2_000_000).show).toBe(false);
     expect(lowBalanceBanner({ availableMicros: 0 }, 0).show).toBe(false);
+  });
+
+  it('invites to add credit when there is none, warns when it runs low, and says nothing to an account that does not call', () => {
+    expect(lowBalanceBanner({ availableMicros: 0 }, 2_000_000).kind).toBe('empty');
+    expect(lowBalanceBanner({ availableMicros: 1 }, 2_000_000).kind).toBe('low');
+    expect(lowBalanceBanner({ availableMicros: 2_000_000 }, 2_000_000).kind).toBe('none');
+    expect(lowBalanceBanner({ availableMicros: 0 }, 2_000_000, { makesCalls: false })).toMatchObject({ show: false, kind: 'none' });
   });
 });

@@ -36,8 +36,9 @@ describe('wallet page', () => {
     expect(res.text).toContain('$12.35');
     expect(res.text).toMatch(/Free minutes left this month<\/dt><dd>30 of 30/);
     expect(res.text).toContain('Welcome credit');
-    expect(res.text).toMatch(/<svg[^>]+role="img"/);
-    expect(res.text).toContain('No call charges in the last 30 days.');
+    // No charges yet: a sentence, not an empty chart.
+    expect(res.text).not.toContain('<svg');
+    expect(res.text).toContain('<p class="empty">No call charges in the last 30 days.</p>');
     expect(res.text).not.toMatch(/<script(?![^>]*src=)/);
     expect(res.text).not.toMatch(/ style="/);
     expect(res.text).toMatch(/<a href="\/wallet"[^>]*aria-current="page">Wallet<\/a>/);
@@ -69,13 +70,26 @@ describe('wallet page', () => {
     expect(lines[1]).toMatch(/,grant,'=cmd\|calc,2\.50,2\.50,0,$/);
   });
 
-  it('shows the low-balance banner on every page until there is enough credit', async () => {
+  it('invites a new user to add credit, then warns on every page while credit is low, until there is enough', async () => {
     const { agent } = await signedUpAgent(t);
-    expect((await agent.get('/account')).text).toContain('Your credit is running low');
-    expect((await agent.get('/wallet')).text).toContain('Your credit is running low');
-    await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 2_000_000, description: 'Top-up' });
+    for (const page of ['/account', '/wallet']) {
+      const text = (await agent.get(page)).text;
+      expect(text).toContain('You have no credit for calls. <a href="/wallet#redeem">Add credit</a>');
+      expect(text).not.toContain('running low');
+    }
+    await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 1_000_000, description: 'Top-up' });
+    expect((await agent.get('/account')).text).toContain('Your credit is running low: <strong>$1.00</strong>');
+    await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 1_000_000, description: 'Top-up' });
     expect((await agent.get('/account')).text).not.toContain('Your credit is running low');
     expect((await request(t.app).get('/login')).text).not.toContain('Your credit is running low');
+  });
+
+  it('shows no credit banner to an admin who has no wallet', async () => {
+    const { agent } = await signedUpAgent(t, { email: 'root@example.com' });
+    await makeAdmin(t, 'root@example.com');
+    expect(await t.testDb.db('wallets').where({ user_id: await userId('root@example.com') }).first()).toBeUndefined();
+    const text = (await agent.get('/admin')).text;
+    expect(text).not.toContain('banner-low-balance');
   });
 });
 

@@ -91,6 +91,8 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const email = `caller-${Math.random().toString(36).slice(2)}@example.com`;
   const signup = await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Caller', email, password: 'correct horse battery' });
   if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
+  const login = await agent.get('/login');
+  await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email, password: 'correct horse battery' });
   const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
   const userId = Number(user!.id);
   await testDb.db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString() });

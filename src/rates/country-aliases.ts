@@ -1,0 +1,35 @@
+/**
+ * Other names people type for a country, by ISO code: short forms, former names, names in the country's own
+ * language. The deck's names (CLDR's short English names) stay the ones we show; these only help search.
+ */
+export const COUNTRY_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  AE: ['uae', 'emirates'],
+  AT: ['osterreich'],
+  BA: ['bosnia'],
+  CD: ['drc', 'democratic republic of the congo', 'zaire'],
+  CG: ['republic of the congo'],
+  CH: ['switzerland', 'schweiz', 'suisse'],
+  CI: ['ivory coast'],
+  CV: ['cabo verde'],
+  CZ: ['czech republic'],
+  DE: ['deutschland'],
+  ES: ['espana'],
+  FM: ['federated states of micronesia'],
+  GB: ['uk', 'britain', 'great britain', 'england', 'scotland', 'wales', 'northern ireland'],
+  IR: ['persia'],
+  KP: ['dprk'],
+  KR: ['korea', 'republic of korea'],
+  LA: ['lao'],
+  MK: ['macedonia'],
+  MO: ['macau'],
+  NL: ['holland'],
+  PS: ['palestine'],
+  RU: ['russian federation'],
+  SZ: ['swaziland'],
+  TL: ['east timor'],
+  TR: ['turkey'],
+  VA: ['holy see'],
+  VI: ['us virgin islands', 'usvi'],
+  VN: ['viet nam'],
+  US: ['usa', 'america', 'united states of america'],
+};

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { hasChromium, launchBrowser, listen } from '../helpers/browser.js';
+import { createSchedulerTestbed, type SchedulerTestbed } from '../jobs/helpers/scheduler-testbed.js';
+
+const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'a long enough password' };
+
+describe.skipIf(!hasChromium)('Agendash in a browser', () => {
+  let bed: SchedulerTestbed;
+  let t: TestApp;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    bed = await createSchedulerTestbed();
+    t = await createTestApp({}, {}, { jobs: bed.scheduler });
+    await t.services.accounts.signUp(ADMIN, '127.0.0.1', 'admin');
+    ({ server, url: base } = await listen(t.app));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    await t?.close();
+    await bed?.destroy();
+  });
+
+  it('shows a link back to callbridge that works, with no CSP violation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const violations: string[] = [];
+    page.on('console', (msg) => {
+      if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+    });
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/admin/jobs/`);
+    const back = page.getByRole('link', { name: 'Back to callbridge admin' });
+    await back.waitFor();
+    // Agendash's own UI rendered too (its Vue app fills #app).
+    await expect.poll(() => page.locator('#app *').count()).toBeGreaterThan(5);
+    expect(await back.isVisible()).toBe(true);
+    // Floating, so Agendash's own layout is left as it is.
+    expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('.callbridge-bar')).position`)).toBe('fixed');
+    mkdirSync(join(projectRoot, 'test-results', 'screenshots'), { recursive: true });
+    await page.screenshot({ path: join(projectRoot, 'test-results', 'screenshots', 'agendash-1280.png') });
+    await back.click();
+    await page.waitForURL(`${base}/admin`);
+    expect(violations).toEqual([]);
+  });
+});
