@@ -1,7 +1,9 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
 import { adminBench } from './admin.bench.js';
 import { callsBench } from './calls.bench.js';
+import { apiBench } from './api.bench.js';
 import { dialBench } from './dial.bench.js';
+import { historyBench } from './history.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -17,6 +19,8 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['admin: rates admin page and import preview on 50,000 rates', adminBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
   ['calls: status webhooks, status polls, the bytes of a 5-minute call', callsBench],
+  ['api: status poll throughput against a bare Express route', apiBench],
+  ['call history: 100,000 calls of one user', historyBench],
 ];
 
 for (const [name, run] of benches) {

@@ -4,6 +4,12 @@ import session from 'express-session';
 import type { Logger } from 'pino';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
 import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
+import { apiRouter } from './api/api-router.js';
+import { apiServices, type ApiServices } from './api/api-services.js';
+import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
+import { callsHistory } from './calls/history-repository.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
+import type { WebhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { loadUser } from './accounts/auth-middleware.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
@@ -55,6 +61,10 @@ export interface AppDeps {
   money?: MoneyServices;
   /** Ends a user's live call when an admin disables the account (the calls feature's; absent in tests without calls). */
   endLiveCall?: EndLiveCall;
+  /** Outgoing webhooks; built by main.ts first, as the delivery job needs them too; otherwise built here. */
+  webhooks?: WebhookDeliveries;
+  /** Per-token API request limit (default 120 a minute). */
+  apiRateLimit?: RateLimitOptions;
   /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
   calls?: CallsService;
   /**
@@ -84,6 +94,8 @@ export interface Services {
   money: MoneyServices;
   /** The admin console's changes (each with its audit row) and the audit log. */
   admin: AdminServices;
+  /** API tokens, their rate limiter, outgoing webhooks. */
+  api: ApiServices;
   /** Placing, following and settling calls. */
   calls: CallsService;
 }
@@ -113,7 +125,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const sessions = sessionsRepository(db);
   const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
-  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config });
+  const api = apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
+  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: notifyCallCompleted(api.webhooks, money.currency, logger) });
   // With real Twilio the demo accounts' published passwords must stop working.
   const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
   const verifier = deps.phoneVerifier ?? twilioPhoneVerifier(deps.telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
@@ -128,6 +141,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     telephony: deps.telephony,
     jobs: deps.jobs,
     accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
+    api,
     money,
     calls,
     admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
@@ -141,6 +155,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const viewHelpers = { assets: assets.urls, currency: config.money.currency };
   const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
+  // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
+  // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: callsHistory(db), logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
   // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });

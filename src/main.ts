@@ -17,6 +17,9 @@ import { systemClock } from './clock.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
+import { tokensRepository } from './api/tokens-repository.js';
+import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
+import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
 import { usersRepository } from './accounts/users-repository.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 
@@ -46,13 +49,16 @@ async function main(): Promise<void> {
   const twilioSetup = await resolveTwilioSetup(config, logger);
   const telephony = createTelephony(twilioSetup);
   const money = moneyServices({ db, clock: systemClock, money: config.money });
+  // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
+  const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
   const users = usersRepository(db);
   // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
   let calls: CallsService | undefined;
-  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ calls: () => calls!, money, logger }) });
-  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config });
+  const handlers = { ...appJobHandlers({ calls: () => calls!, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
+  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
   const phones = twilioSetup.simulator?.phonesPage;
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, ...(phones ? { phones } : {}) });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);

@@ -6,9 +6,13 @@ import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
+import { apiDocsPage } from './api/api-docs-page.js';
+import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
+import { callsHistory } from './calls/history-repository.js';
+import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
 import { phoneRoutes } from './phone/phone-routes.js';
@@ -36,6 +40,8 @@ export function registerRoutes(app: Express, services: Services): void {
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
+  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
+  const history = historyRoutes({ history: callsHistory(services.db), currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
   const callsAdmin = adminCallsRoutes({ db: services.db, clock: services.clock, repo: services.admin.calls, calls: services.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
@@ -49,7 +55,12 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
+  app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
   app.get('/account', requireUser, accounts.showAccount);
+  app.post('/account/tokens', requireUser, apiTokens.create);
+  app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
+  app.post('/account/tokens/:id/revoke', requireUser, apiTokens.revoke);
+  app.get('/api', apiDocsPage(config.publicUrl));
   app.post('/account/password', requireUser, accounts.changePassword);
   app.post('/account/sessions/end-others', requireUser, accounts.endOtherSessions);
   app.get('/account/phone', requireUser, phone.show);
@@ -96,6 +107,9 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
   app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
+  app.get('/calls', requireUser, history.show);
+  app.get('/calls.csv', requireUser, history.exportCsv);
+  app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
   app.get('/calls/:id', requireUser, calls.show);

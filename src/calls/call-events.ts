@@ -30,6 +30,8 @@ export interface CallEventsDeps {
   logger: Logger;
   publicUrl: string;
   hangups: HangupScheduler | undefined;
+  /** Runs once per call after its settlement commits; only the process whose update settled the call calls it. */
+  onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
 }
 
 /** How long after the user's leg ended we wait for the bridged leg's duration before asking Twilio. */
@@ -133,13 +135,15 @@ export class CallEvents {
     const terms = await this.deps.callCredit.holdTerms(call.id);
     const settlement = terms ? await this.deps.callCredit.settle({ callSid: call.id, ...legs }) : { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 };
     const breakdown = terms ? costBreakdown(terms.tariffs, legs, settlement) : null;
-    await this.deps.repo.recordSettlement(call.id, {
+    const settledAt = this.now();
+    const changed = await this.deps.repo.recordSettlement(call.id, {
       costMicros: settlement.chargedMicros,
       uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0,
       costBreakdown: breakdown,
-      settledAt: this.now(),
+      settledAt,
     });
     this.deps.logger.info({ callId: call.id, status: call.status, chargedMicros: settlement.chargedMicros, ...legs }, 'call settled');
+    if (changed > 0) await this.deps.onSettled?.({ ...call, costMicros: settlement.chargedMicros, settledAt });
   }
 
   private async dial(call: CallRecord): Promise<string> {

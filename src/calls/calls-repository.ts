@@ -205,8 +205,8 @@ export function callsRepository(db: Db) {
       });
     },
     /** Writes a call's cost once: a second settlement of the same call changes nothing. */
-    async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<void> {
-      await db('calls').where({ id }).whereNull('settled_at').update({
+    async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<number> {
+      return db('calls').where({ id }).whereNull('settled_at').update({
         cost_micros: settlement.costMicros,
         uncollected_cost_micros: settlement.uncollectedCostMicros,
         cost_breakdown: settlement.costBreakdown ? JSON.stringify(settlement.costBreakdown) : null,

@@ -57,6 +57,8 @@ export interface CallsServiceDeps {
   config: { publicUrl: string; calls: { confirmAnswer: boolean } };
   /** How long the REST create may take before we give up and release the hold (default 15 s). */
   restTimeoutMs?: number;
+  /** Called once per call, right after its settlement is committed (the API's call.completed webhook). */
+  onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
 }
 
 export interface CallsService {
@@ -101,7 +103,7 @@ async function spentToday(db: Db, userId: number, now: Date): Promise<number> {
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const repo = callsRepository(deps.db);
   const { clock, logger, money } = deps;
-  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups });
+  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
 
   const client = (): Twilio => {

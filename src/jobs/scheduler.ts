@@ -11,6 +11,7 @@ import { cancelHoldExpiry, defineExpireHold, scheduleHoldExpiry } from './defini
 import type { JobContext } from './definitions/job-context.js';
 import { defineReconcileCalls, scheduleReconciliation } from './definitions/reconcile-calls.js';
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
+import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -21,6 +22,8 @@ export interface JobHandlers {
   reconcileCalls(): Promise<void>;
   resetFreeMinutes(): Promise<void>;
   expireHold?(holdId: string): Promise<void>;
+  /** One attempt at an outgoing webhook; throws to be retried with backoff. */
+  deliverWebhook?(deliveryId: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -44,6 +47,8 @@ export interface JobSchedulerOptions {
   notificationBus?: EventEmitter;
   /** Identifies this process's worker in the jobs table (lastModifiedBy); unique by default. */
   name?: string;
+  /** Overrides the webhook retry backoff (tests retry in milliseconds). */
+  webhookBackoff?: typeof webhookBackoff;
 }
 
 export interface JobScheduler {
@@ -58,6 +63,7 @@ export interface JobScheduler {
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleHoldExpiry(holdId: string, at: Date): Promise<void>;
   cancelHoldExpiry(holdId: string): Promise<number>;
+  scheduleWebhookDelivery(deliveryId: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -81,7 +87,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   });
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
-  defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers);
+  defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff);
   let started = false;
 
   return {
@@ -120,15 +126,21 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       await scheduleHoldExpiry(agenda, holdId, at);
     },
     cancelHoldExpiry: (holdId) => cancelHoldExpiry(agenda, holdId),
+    async scheduleWebhookDelivery(deliveryId) {
+      if (!handlers.deliverWebhook) throw new Error('scheduleWebhookDelivery needs handlers.deliverWebhook');
+      await scheduleWebhookDelivery(agenda, deliveryId);
+    },
   };
 }
 
-function defineJobs(context: JobContext, handlers: JobHandlers): void {
+function defineJobs(context: JobContext, handlers: JobHandlers, backoff?: typeof webhookBackoff): void {
   defineHangupCall(context, (callId) => handlers.hangupCall(callId));
   defineReconcileCalls(context, () => handlers.reconcileCalls());
   defineResetFreeMinutes(context, () => handlers.resetFreeMinutes());
   const { expireHold } = handlers;
   if (expireHold) defineExpireHold(context, (holdId) => expireHold(holdId));
+  const { deliverWebhook } = handlers;
+  if (deliverWebhook) defineDeliverWebhook(context, (deliveryId) => deliverWebhook(deliveryId), backoff);
 }
 
 function assertSchedulable(label: string, id: string, at: Date): void {

@@ -80,7 +80,8 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   if (testDb.engine === 'postgres') pgStore = await postgresStore.create();
   const jobs = createJobScheduler({
     config, db: testDb.db, logger, clock, processEvery: 100, recurring: false,
-    handlers: appJobHandlers({ calls: () => built!.services.calls, money, logger }),
+    // The API's call.completed webhooks are delivered by a job too: the same handler main.ts registers.
+    handlers: { ...appJobHandlers({ calls: () => built!.services.calls, money, logger }), deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)) },
     ...(pgStore ? { backend: pgStore.createBackend() } : {}),
   });
   built = buildApp({ config, db: testDb.db, clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough', hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money });

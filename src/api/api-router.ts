@@ -1,0 +1,51 @@
+import compression from 'compression';
+import express, { type Router } from 'express';
+import type { Logger } from 'pino';
+import type { CallsService } from '../calls/calls-service.js';
+import { CALL_STATUSES, type CallsHistory } from '../calls/history-repository.js';
+import type { MoneyServices } from '../wallet/money-services.js';
+import { apiCallHandlers } from './api-calls.js';
+import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
+import { apiErrorHandler, apiNotFound } from './api-errors.js';
+import { apiMoneyHandlers } from './api-handlers.js';
+import { apiRequestLog } from './api-http.js';
+import type { ApiServices } from './api-services.js';
+import { openApiDocument } from './openapi.js';
+
+export interface ApiRouterDeps {
+  api: ApiServices;
+  money: MoneyServices;
+  calls: CallsService;
+  history: CallsHistory;
+  logger: Logger;
+  publicUrl: string;
+  freeMinutesPerMonth: number;
+}
+
+/**
+ * The JSON API's route table, mounted at /api/v1 before sessions and CSRF: a bearer token, not a cookie, says who
+ * calls. Authentication is per route, so an unknown address is a 404 with or without a token.
+ */
+export function apiRouter(deps: ApiRouterDeps): Router {
+  const router = express.Router();
+  const auth = bearerAuth({ tokens: deps.api.tokens, limiter: deps.api.limiter });
+  const money = apiMoneyHandlers({ money: deps.money, freeMinutesPerMonth: deps.freeMinutesPerMonth });
+  const calls = apiCallHandlers({ calls: deps.calls, history: deps.history, idempotency: deps.api.idempotency, publicUrl: deps.publicUrl, currency: deps.money.currency });
+  const document = openApiDocument(deps.publicUrl, CALL_STATUSES);
+  const placeCalls = requireScope('calls');
+
+  // Only the POSTs read a body (after the token and scope checks); the GET poll path has no parser layer at all.
+  const jsonBody = [jsonBodyOnly, express.json({ limit: '16kb', strict: true })];
+
+  router.use(apiRequestLog(deps.logger));
+  router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
+  router.get('/rates', auth, money.rates);
+  router.get('/wallet', auth, money.wallet);
+  router.post('/calls', auth, placeCalls, ...jsonBody, calls.start);
+  router.get('/calls', auth, calls.list);
+  router.get('/calls/:id', auth, calls.get);
+  router.post('/calls/:id/hangup', auth, placeCalls, ...jsonBody, calls.hangup);
+  router.use(apiNotFound);
+  router.use(apiErrorHandler(deps.logger));
+  return router;
+}

@@ -1,0 +1,53 @@
+import { formatDuration, formatMoney } from '../money/currency.js';
+import { flagEmoji } from '../rating/phone.js';
+import { isFinal, type CallStatus } from './call-state.js';
+import type { CallRecord } from './calls-repository.js';
+import type { HistoryTotals } from './history-repository.js';
+
+/** How each status reads in the history (the status filter lists the same words). */
+export const STATUS_LABELS: Record<string, string> = {
+  live: 'In progress',
+  completed: 'Completed',
+  'not-answered': 'Your phone did not answer',
+  voicemail: 'Voicemail answered',
+  'destination-unanswered': 'No answer',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
+export interface HistoryRowView {
+  id: string;
+  startedAt: string;
+  to: string;
+  country: string;
+  flag: string;
+  status: string;
+  talk: string;
+  cost: string;
+  /** Finished calls can be placed again (the Call again button posts to /calls). */
+  callAgain: boolean;
+}
+
+export function historyRowView(call: CallRecord, currency: string): HistoryRowView {
+  const final = isFinal(call.status as CallStatus);
+  return {
+    id: call.id,
+    startedAt: `${call.createdAt.slice(0, 16).replace('T', ' ')}`,
+    to: call.toE164,
+    country: call.toCountry ?? '',
+    flag: call.toCountry ? flagEmoji(call.toCountry) : '',
+    status: final ? (STATUS_LABELS[call.status] ?? call.status) : STATUS_LABELS.live!,
+    talk: call.bridgedSeconds ? formatDuration(call.bridgedSeconds) : '—',
+    cost: call.settledAt && call.costMicros !== null ? formatMoney(call.costMicros, currency) : '—',
+    callAgain: final,
+  };
+}
+
+export function totalsView(totals: HistoryTotals, currency: string) {
+  return {
+    calls: totals.calls,
+    callsLabel: totals.calls === 1 ? '1 call' : `${totals.calls.toLocaleString('en-US')} calls`,
+    cost: formatMoney(totals.costMicros, currency),
+    talk: formatDuration(totals.talkSeconds),
+  };
+}
