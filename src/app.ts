@@ -26,6 +26,10 @@ import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
+import { watchJobLateness } from './metrics/job-lateness.js';
+import { AppMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/metrics-repository.js';
+import { metricsForScraper, webhookTiming } from './metrics/metrics-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +45,8 @@ export interface AppDeps {
   jobs?: JobScheduler;
   /** Built by main.ts first when jobs need them too; otherwise built here. */
   money?: MoneyServices;
+  /** Built by main.ts first so the Twilio client can report into it; otherwise built here. */
+  metrics?: AppMetrics;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -55,6 +61,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** This app's own Prometheus registry (GET /metrics). */
+  metrics: AppMetrics;
 }
 
 export interface BuiltApp {
@@ -84,7 +92,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
     money: deps.money ?? moneyServices({ db, clock, money: config.money }),
+    metrics: deps.metrics ?? new AppMetrics(metricsSources(db)),
   };
+  services.money.callCredit.onSettled((settlement) => services.metrics.observeSettlement(settlement));
+  if (deps.jobs) watchJobLateness(deps.jobs.agenda, services.metrics);
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,6 +118,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions: a scraper with the bearer token never touches the session store.
+  app.get('/metrics', metricsForScraper(services.metrics, config.metricsToken));
+  app.use('/twilio', webhookTiming(services.metrics));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);

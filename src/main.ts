@@ -16,6 +16,8 @@ import { systemClock } from './clock.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
+import { AppMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/metrics-repository.js';
 
 const started = performance.now();
 
@@ -40,10 +42,11 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
   const twilioSetup = await resolveTwilioSetup(config, logger);
-  const telephony = createTelephony(twilioSetup);
+  const metrics = new AppMetrics(metricsSources(db));
+  const telephony = createTelephony(twilioSetup, { observeRequest: (sample) => metrics.observeTwilioRequest(sample) });
   const money = moneyServices({ db, clock: systemClock, money: config.money });
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, metrics });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);

@@ -6,6 +6,7 @@ import type { Services } from './app.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
+import { metricsForAdmin } from './metrics/metrics-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
@@ -38,6 +39,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);
   app.get('/rates/preview', rates.costPreview);
+  app.get('/metrics', metricsForAdmin(services.metrics));
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id/codes.csv', requireAdmin, voucherAdmin.exportCodes);

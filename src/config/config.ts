@@ -36,6 +36,11 @@ const envSchema = z
     FREE_MINUTES_PER_MONTH: nonNegativeInt.default(0),
     JOBS_STORE: z.enum(['auto', 'sqlite', 'postgres', 'mongodb']).default('auto'),
     JOBS_MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL').optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'expected at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -78,6 +83,8 @@ export interface Config {
   sim: { port: number; speed: number };
   money: { currency: string; lowBalanceThresholdMicros: number; freeMinutesPerMonth: number };
   jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
+  /** Bearer token a Prometheus scraper sends to GET /metrics; admins can read it without one. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -124,5 +131,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       freeMinutesPerMonth: env.FREE_MINUTES_PER_MONTH,
     },
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
+    metricsToken: env.METRICS_TOKEN,
   };
 }

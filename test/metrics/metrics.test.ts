@@ -1,0 +1,157 @@
+import { EventEmitter } from 'node:events';
+import request from 'supertest';
+import type { Agenda } from 'agenda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchJobLateness } from '../../src/metrics/job-lateness.js';
+import { twilioOperation } from '../../src/metrics/twilio-timing.js';
+import { startSimulator } from '../../src/sim/simulator.js';
+import { createTelephony } from '../../src/telephony/telephony.js';
+import { rate } from '../rating/arbitraries.js';
+import { createTestApp, makeAdmin, signedUpAgent, type TestApp } from '../helpers/app.js';
+
+const TOKEN = 'metrics-token-0123456789';
+const tariffs = { first: rate({ sellPerMinMicros: 10_000, costPerMinMicros: 0 }), bridged: rate({ sellPerMinMicros: 90_000, costPerMinMicros: 0 }) };
+
+/** One sample's value from Prometheus text, e.g. sample(text, 'callbridge_settlements_total{outcome="charged"}'). */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const scrape = async (t: TestApp) => (await request(t.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
+
+describe('GET /metrics', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp({ METRICS_TOKEN: TOKEN });
+  });
+  afterEach(() => t.close());
+
+  it('refuses anonymous requests and wrong tokens with 401', async () => {
+    const anonymous = await request(t.app).get('/metrics').expect(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
+    await request(t.app).get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789').expect(401);
+    await request(t.app).get('/metrics').set('Authorization', `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`).expect(401);
+  });
+
+  it('refuses a logged-in user who is not an admin with 403', async () => {
+    const { agent } = await signedUpAgent(t, { email: 'user@example.com' });
+    const res = await agent.get('/metrics').expect(403);
+    expect(res.text).toMatch(/administrators only/);
+  });
+
+  it('serves Prometheus text to an admin and to the bearer token', async () => {
+    const { agent } = await signedUpAgent(t, { email: 'admin@example.com' });
+    await makeAdmin(t, 'admin@example.com');
+    const asAdmin = await agent.get('/metrics').expect(200);
+    expect(asAdmin.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const asScraper = await scrape(t);
+    for (const name of [
+      'callbridge_webhook_duration_seconds',
+      'callbridge_twilio_request_duration_seconds',
+      'callbridge_twilio_request_errors_total',
+      'callbridge_job_lateness_seconds',
+      'callbridge_open_credit_holds',
+      'callbridge_open_credit_held_micros',
+      'callbridge_calls',
+      'callbridge_settlements_total',
+      'callbridge_repeat_settlements_refused_total',
+      'callbridge_uncollected_micros_total',
+    ]) {
+      expect(asScraper, name).toContain(`# TYPE ${name} `);
+      expect(asAdmin.text, name).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it('refuses the bearer path when no METRICS_TOKEN is configured', async () => {
+    const untokened = await createTestApp();
+    try {
+      await request(untokened.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(401);
+    } finally {
+      await untokened.close();
+    }
+  });
+
+  it('moves the hold gauges and money counters as calls are held and settled', async () => {
+    const userId = Number((await t.testDb.db('users').insert({ email: 'm@example.com', name: 'M', password_hash: 'x', role: 'user', created_at: 'now', updated_at: 'now' }).returning('id'))[0]?.id ?? 0);
+    await t.services.money.wallet.credit(userId, { kind: 'grant', amountMicros: 5_000_000, description: 'test credit' });
+    const { callCredit } = t.services.money;
+    const hold = await callCredit.hold({ userId, callSid: 'CAmetrics1', tariffs, maxSeconds: 600 });
+
+    let text = await scrape(t);
+    expect(sample(text, 'callbridge_open_credit_holds')).toBe(1);
+    expect(sample(text, 'callbridge_open_credit_held_micros')).toBe(hold.amountMicros);
+
+    const settled = await callCredit.settle({ callSid: 'CAmetrics1', firstLegSeconds: 70, bridgedSeconds: 60 });
+    await callCredit.settle({ callSid: 'CAmetrics1', firstLegSeconds: 70, bridgedSeconds: 60 });
+    text = await scrape(t);
+    expect(sample(text, 'callbridge_open_credit_holds')).toBe(0);
+    expect(sample(text, 'callbridge_settlements_total{outcome="charged"}')).toBe(1);
+    expect(sample(text, 'callbridge_charged_micros_total')).toBe(settled.chargedMicros);
+    expect(sample(text, 'callbridge_repeat_settlements_refused_total')).toBe(1);
+  });
+
+  it('times webhooks by route and status', async () => {
+    await request(t.app).post('/twilio/nothing-here').expect(404);
+    const text = await scrape(t);
+    expect(sample(text, 'callbridge_webhook_duration_seconds_count{route="unmatched",status="404"}')).toBe(1);
+  });
+
+  it('keeps a registry per app, so two apps count separately', async () => {
+    const other = await createTestApp({ METRICS_TOKEN: TOKEN });
+    try {
+      await request(t.app).post('/twilio/x').expect(404);
+      expect(sample(await scrape(other), 'callbridge_webhook_duration_seconds_count{route="unmatched",status="404"}')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('Twilio REST timing', () => {
+  it('times every SDK request and counts the failed ones, with SIDs and numbers out of the labels', async () => {
+    const sim = await startSimulator({ port: 0, speed: 1000 });
+    const t = await createTestApp({ METRICS_TOKEN: TOKEN });
+    try {
+      const telephony = createTelephony({ ...sim, apiBase: sim.url, simulator: undefined }, { observeRequest: (s) => t.services.metrics.observeTwilioRequest(s) });
+      await telephony.client.calls.list({ limit: 5 });
+      sim.control.setFaults({ restFailure: { status: 503, count: 1 } });
+      await expect(telephony.client.calls.list({ limit: 5 })).rejects.toMatchObject({ status: 503 });
+      const text = await scrape(t);
+      expect(sample(text, 'callbridge_twilio_request_duration_seconds_count{operation="GET /Calls",status="200"}')).toBe(1);
+      expect(sample(text, 'callbridge_twilio_request_errors_total{operation="GET /Calls",status="503"}')).toBe(1);
+    } finally {
+      await t.close();
+      await sim.close();
+    }
+  });
+
+  it('names operations without account, call SIDs or phone numbers', () => {
+    const account = `AC${'a'.repeat(32)}`;
+    const call = `CA${'b'.repeat(32)}`;
+    expect(twilioOperation('post', `https://api.twilio.com/2010-04-01/Accounts/${account}/Calls/${call}.json`)).toBe('POST /Calls/:sid');
+    expect(twilioOperation('GET', `https://pricing.twilio.com/v2/Voice/Numbers/+447946095800`)).toBe('GET /Voice/Numbers/:number');
+    expect(twilioOperation('POST', `https://verify.twilio.com/v2/Services/VA${'c'.repeat(32)}/Verifications`)).toBe('POST /Services/:sid/Verifications');
+  });
+});
+
+describe('job lateness', () => {
+  it('observes how late a job with a deadline started, and ignores other processes\' starts', async () => {
+    const t = await createTestApp({ METRICS_TOKEN: TOKEN });
+    try {
+      const agenda = new EventEmitter() as unknown as Agenda;
+      watchJobLateness(agenda, t.services.metrics);
+      const deadline = new Date('2026-11-22T10:00:00.000Z');
+      const job = (lateMs: number) => ({ attrs: { name: 'calls.hangup-at-credit-deadline', data: { callId: 'c1', deadline: deadline.toISOString() }, lastRunAt: new Date(deadline.getTime() + lateMs) } });
+      agenda.emit('start', job(300));
+      agenda.emit('start', job(30_000), true);
+      agenda.emit('start', { attrs: { name: 'calls.reconcile', data: {}, lastRunAt: new Date() } });
+      const text = await scrape(t);
+      expect(sample(text, 'callbridge_job_lateness_seconds_count{job="calls.hangup-at-credit-deadline"}')).toBe(1);
+      expect(sample(text, 'callbridge_job_lateness_seconds_bucket{le="0.25",job="calls.hangup-at-credit-deadline"}')).toBe(0);
+      expect(sample(text, 'callbridge_job_lateness_seconds_bucket{le="0.5",job="calls.hangup-at-credit-deadline"}')).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
