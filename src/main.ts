@@ -13,6 +13,7 @@ import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
 import { resolveTwilioSetup, type TwilioSetup } from './sim/embedded.js';
 import { createTelephony } from './telephony/telephony.js';
 import { systemClock } from './clock.js';
+import { DatabaseRateLimitStore } from './http/rate-limit-store.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
@@ -60,7 +61,10 @@ async function main(): Promise<void> {
 
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
-  const pruneTimer = setInterval(() => void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed')), 3600_000);
+  const pruneTimer = setInterval(() => {
+    void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed'));
+    void DatabaseRateLimitStore.prune(db, systemClock).catch((err) => logger.warn({ err }, 'rate limit prune failed'));
+  }, 3600_000);
   pruneTimer.unref();
 
   announce(config, twilioSetup, demo.created, performance.now() - started);

@@ -3,6 +3,7 @@ import { accountsRoutes } from './accounts/accounts-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import type { Services } from './app.js';
+import { DatabaseRateLimitStore } from './http/rate-limit-store.js';
 import { authRateLimit } from './http/security.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -16,13 +17,13 @@ export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes(services.accounts);
   const home = homeRoutes();
   const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS);
-  const authLimit = authRateLimit();
+  const authLimit = authRateLimit({ store: new DatabaseRateLimitStore(services.db, 'auth', services.clock) });
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ db: services.db, vouchers: m.vouchers, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
-  const redeemLimit = authRateLimit();
+  const redeemLimit = authRateLimit({ store: new DatabaseRateLimitStore(services.db, 'redeem', services.clock) });
 
   app.get('/', home.show);
   app.get('/signup', accounts.showSignUp);

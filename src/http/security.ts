@@ -1,5 +1,5 @@
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 
 /** Strict CSP: only our own scripts and styles; htmx is configured (meta htmx-config) to need neither eval nor inline styles. */
 export function securityHeaders(options: { https: boolean }) {
@@ -24,9 +24,13 @@ export function securityHeaders(options: { https: boolean }) {
   });
 }
 
-/** Slows password guessing: per client address, counted on failures and successes alike. */
-export function authRateLimit(options: { windowMs?: number; limit?: number } = {}) {
+/**
+ * Slows password guessing: per client address, counted on failures and successes alike. Give it a shared store
+ * (DatabaseRateLimitStore) when several instances serve the app; without one it counts in this process only.
+ */
+export function authRateLimit(options: { windowMs?: number; limit?: number; store?: Store } = {}) {
   return rateLimit({
+    ...(options.store ? { store: options.store } : {}),
     windowMs: options.windowMs ?? 15 * 60 * 1000,
     limit: options.limit ?? 20,
     standardHeaders: 'draft-8',
