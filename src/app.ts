@@ -103,6 +103,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const assets = staticAssets();
   installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
 
+  app.use(services.metrics.callStart.middleware());
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
   const twilioSetup = await resolveTwilioSetup(config, logger);
   const metrics = new AppMetrics(metricsSources(db));
-  const telephony = createTelephony(twilioSetup, { observeRequest: (sample) => metrics.observeTwilioRequest(sample) });
+  const telephony = createTelephony(twilioSetup, { observeRequest: metrics.twilioObserver });
   const money = moneyServices({ db, clock: systemClock, money: config.money });
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
   const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, metrics });

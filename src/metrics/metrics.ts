@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Settlement } from '../wallet/call-credit.js';
-import type { TwilioRequestSample } from './twilio-timing.js';
+import { CallStartTiming } from './call-start-timing.js';
+import type { TwilioRequestObserver, TwilioRequestSample } from './twilio-timing.js';
 
 /** Where the scrape-time gauges read from: a few indexed COUNT queries, run only when /metrics is scraped. */
 export interface MetricsSources {
@@ -40,6 +41,14 @@ export class AppMetrics {
     labelNames: ['operation', 'status'] as const,
     registers: [this.registry],
   });
+  readonly clickToCreateSeconds = new Histogram({
+    name: 'callbridge_click_to_create_seconds',
+    help: 'Our own time from POST /calls arriving to the Twilio create-call request leaving',
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  /** Mount its middleware early; the Twilio HTTP client reports to it through twilioObserver. */
+  readonly callStart = new CallStartTiming((seconds) => this.clickToCreateSeconds.observe(seconds));
   readonly jobLateness = new Histogram({
     name: 'callbridge_job_lateness_seconds',
     help: 'How late a job with a due time started after it (hangups at the credit deadline)',
@@ -88,7 +97,13 @@ export class AppMetrics {
 
   constructor(private readonly sources: MetricsSources) {}
 
-  /** Records one Twilio REST request (wired into the SDK's HTTP client by createTelephony). */
+  /** What createTelephony wires into the Twilio SDK's HTTP client. */
+  readonly twilioObserver: TwilioRequestObserver = {
+    leaving: (operation) => this.callStart.requestLeaving(operation),
+    done: (sample) => this.observeTwilioRequest(sample),
+  };
+
+  /** Records one Twilio REST request. */
   observeTwilioRequest(sample: TwilioRequestSample): void {
     const labels = { operation: sample.operation, status: sample.status };
     this.twilioSeconds.observe(labels, sample.seconds);

@@ -11,7 +11,12 @@ export interface TwilioRequestSample {
   seconds: number;
 }
 
-export type TwilioRequestObserver = (sample: TwilioRequestSample) => void;
+export interface TwilioRequestObserver {
+  /** As the request leaves (before Twilio has answered). */
+  leaving?(operation: string): void;
+  /** Once it has been answered, or has failed. */
+  done(sample: TwilioRequestSample): void;
+}
 
 /**
  * The twilio SDK's own HTTP client, timing every request: passed to the SDK as `httpClient`, so calls, hangups,
@@ -23,12 +28,13 @@ export function timedTwilioHttpClient(observe: TwilioRequestObserver): InstanceT
   client.request = async <T>(opts: RequestOptions<T>) => {
     const started = performance.now();
     const operation = twilioOperation(opts.method, opts.uri);
+    observe.leaving?.(operation);
     try {
       const response = await request<T>(opts);
-      observe({ operation, status: String(response.statusCode), seconds: (performance.now() - started) / 1000 });
+      observe.done({ operation, status: String(response.statusCode), seconds: (performance.now() - started) / 1000 });
       return response;
     } catch (err) {
-      observe({ operation, status: 'error', seconds: (performance.now() - started) / 1000 });
+      observe.done({ operation, status: 'error', seconds: (performance.now() - started) / 1000 });
       throw err;
     }
   };

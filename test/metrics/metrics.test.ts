@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import express from 'express';
 import request from 'supertest';
 import type { Agenda } from 'agenda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +52,7 @@ describe('GET /metrics', () => {
       'callbridge_twilio_request_duration_seconds',
       'callbridge_twilio_request_errors_total',
       'callbridge_job_lateness_seconds',
+      'callbridge_click_to_create_seconds',
       'callbridge_open_credit_holds',
       'callbridge_open_credit_held_micros',
       'callbridge_calls',
@@ -113,13 +115,45 @@ describe('Twilio REST timing', () => {
     const sim = await startSimulator({ port: 0, speed: 1000 });
     const t = await createTestApp({ METRICS_TOKEN: TOKEN });
     try {
-      const telephony = createTelephony({ ...sim, apiBase: sim.url, simulator: undefined }, { observeRequest: (s) => t.services.metrics.observeTwilioRequest(s) });
+      const telephony = createTelephony({ ...sim, apiBase: sim.url, simulator: undefined }, { observeRequest: t.services.metrics.twilioObserver });
       await telephony.client.calls.list({ limit: 5 });
       sim.control.setFaults({ restFailure: { status: 503, count: 1 } });
       await expect(telephony.client.calls.list({ limit: 5 })).rejects.toMatchObject({ status: 503 });
       const text = await scrape(t);
       expect(sample(text, 'callbridge_twilio_request_duration_seconds_count{operation="GET /Calls",status="200"}')).toBe(1);
       expect(sample(text, 'callbridge_twilio_request_errors_total{operation="GET /Calls",status="503"}')).toBe(1);
+    } finally {
+      await t.close();
+      await sim.close();
+    }
+  });
+
+  it('measures our own time from POST /calls arriving to the create-call request leaving', async () => {
+    const sim = await startSimulator({ port: 0, speed: 1000 });
+    const t = await createTestApp({ METRICS_TOKEN: TOKEN });
+    try {
+      const telephony = createTelephony({ ...sim, apiBase: sim.url, simulator: undefined }, { observeRequest: t.services.metrics.twilioObserver });
+      sim.control.setFaults({ slowRestMs: 300 });
+      const app = express();
+      app.use(t.services.metrics.callStart.middleware());
+      app.post('/calls', async (_req, res) => {
+        await new Promise((resolve) => setTimeout(resolve, 30)); // the app's own work before dialling
+        await telephony.client.calls.create({ to: '+15005550200', from: sim.callerId, twiml: '<Response/>' });
+        await telephony.client.calls.list({ limit: 1 });
+        res.status(201).end();
+      });
+      app.post('/other', async (_req, res) => {
+        await telephony.client.calls.create({ to: '+15005550200', from: sim.callerId, twiml: '<Response/>' });
+        res.end();
+      });
+      await request(app).post('/calls').expect(201);
+      await request(app).post('/other').expect(200);
+      const text = await scrape(t);
+      expect(sample(text, 'callbridge_click_to_create_seconds_count')).toBe(1);
+      // 30 ms of our own work, but not the 300 ms Twilio took to answer.
+      expect(sample(text, 'callbridge_click_to_create_seconds_bucket{le="0.015"}')).toBe(0);
+      expect(sample(text, 'callbridge_click_to_create_seconds_bucket{le="0.1"}')).toBe(1);
+      await sim.control.waitForIdle();
     } finally {
       await t.close();
       await sim.close();
