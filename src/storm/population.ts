@@ -64,12 +64,17 @@ export const STORM_PASSWORD = 'storm password 1234';
  * Users with a verified phone and credit, written straight to the database (signing up and verifying 200 phones
  * over HTTP would test sign-up, not calls). Credit goes through WalletService, so every grant has its ledger row.
  */
-export async function createStormUsers(db: Db, count: number, credit: { richMicros: number; tightMicros: number; tightEvery: number }): Promise<StormUser[]> {
+export async function createStormUsers(
+  db: Db,
+  count: number,
+  credit: { richMicros: number; tightMicros: number; tightEvery: number },
+  firstIndex = 0,
+): Promise<StormUser[]> {
   const hash = await argon2Hasher().hash(STORM_PASSWORD);
   const wallet = new WalletService({ db, clock: systemClock, freeMinutesPerMonth: 0 });
   const now = new Date().toISOString();
   const users: StormUser[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = firstIndex; i < firstIndex + count; i++) {
     const email = `storm-${i}@storm.test`;
     const phone = `+1500557${String(i).padStart(4, '0')}`;
     const [row] = await db('users')
