@@ -33,12 +33,15 @@ export function metricsForAdmin(metrics: AppMetrics): RequestHandler {
   };
 }
 
-/** Times every webhook (mount on /twilio): latency by the matched route, so the label set stays small. */
-export function webhookTiming(metrics: AppMetrics): RequestHandler {
+/**
+ * Times every webhook: mount it on `mountPath`, ahead of the webhook routes. Labelled by the matched route
+ * pattern (never the URL itself, which holds call ids), so the label set stays small.
+ */
+export function webhookTiming(metrics: AppMetrics, mountPath = '/twilio'): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = req.route ? `${mountPath}${String(req.route.path)}` : 'unmatched';
       metrics.webhookSeconds.observe({ route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
     });
     next();

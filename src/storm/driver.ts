@@ -37,6 +37,8 @@ export interface DriveOptions {
   pollIntervalMs: number;
   /** Give up polling one call after this long (real ms). */
   callTimeoutMs: number;
+  /** Runs before each call of a user (the storm tops up credit there, as a user would). */
+  beforeCall?: (user: StormUser) => Promise<void>;
   onProgress?: (done: number) => void;
 }
 
@@ -61,6 +63,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     while (next < options.calls) {
       const index = next++;
       result.attempted++;
+      await options.beforeCall?.(user);
       await placeAndFollow(session, destinationFor(index, choices), pick, options, result).catch((err: Error) => count(result.errors, `network: ${err.message}`));
       options.onProgress?.(++done);
     }
@@ -106,7 +109,7 @@ async function placeAndFollow(session: HttpSession, to: string, pick: () => stri
 /** Deterministic spread over the destinations by weight, so runs are comparable. */
 function destinationFor(index: number, destinations: Destination[]): string {
   const total = destinations.reduce((sum, d) => sum + d.weight, 0);
-  let slot = (index * 7919) % total;
+  let slot = (Math.imul(index + 1, 2654435761) >>> 0) % total;
   for (const d of destinations) {
     if (slot < d.weight) return d.number;
     slot -= d.weight;

@@ -42,7 +42,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         faults: { type: 'string', default: 'none' },
         speed: { type: 'string', default: '60' },
         grace: { type: 'string', default: '5' },
-        'settle-timeout': { type: 'string', default: '180' },
+        'settle-timeout': { type: 'string', default: '900' },
         'database-url': { type: 'string' },
         keep: { type: 'boolean', default: false },
       },
