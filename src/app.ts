@@ -11,6 +11,7 @@ import { usersRepository } from './accounts/users-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/database.js';
+import { callLogProps } from './http/call-log-context.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
@@ -104,7 +105,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
 
   app.use(services.metrics.callStart.middleware());
-  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), customProps: callLogProps, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
   app.get('/healthz', (_req, res) => {
