@@ -44,6 +44,21 @@ async function main(): Promise<number> {
   let proxy: RoundRobinProxy | undefined;
   let database: StormDatabase | undefined;
   const instances: RunningInstance[] = [];
+  const cleanUp = async () => {
+    await Promise.all(instances.map((i) => i.child.stop()));
+    await sim?.child.stop();
+    await proxy?.close();
+    if (database) {
+      if (options.keep) say(`kept the database: ${database.describe}`);
+      else await database.drop();
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the instances and the simulator`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
   try {
     sim = await startSimulatorProcess({ speed: options.speed, logDir: dir });
     proxy = await startRoundRobinProxy([]);
@@ -71,8 +86,9 @@ async function main(): Promise<number> {
       calls: options.calls,
       destinations,
       pollIntervalMs: 1_000,
-      // A call whose callbacks were all lost stays live until reconciliation, minutes after its expected end.
-      callTimeoutMs: options.settleTimeoutSeconds * 1000,
+      // A call whose callbacks were all lost stays open until reconciliation, minutes after its expected end:
+      // the user stops watching it after a while, and the settlement phase waits for it.
+      callTimeoutMs: 90_000,
       beforeCall: topUp,
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });
@@ -117,13 +133,7 @@ async function main(): Promise<number> {
     console.log(formatReport(report));
     return report.moneyErrors.length ? 1 : 0;
   } finally {
-    await Promise.all(instances.map((i) => i.child.stop()));
-    await sim?.child.stop();
-    await proxy?.close();
-    if (database) {
-      if (options.keep) say(`kept the database: ${database.describe}`);
-      else await database.drop();
-    }
+    await cleanUp();
   }
 }
 

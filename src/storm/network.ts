@@ -50,7 +50,7 @@ export class SimulatedNetwork {
   }
 
   /** REST failures come in short bursts, every few seconds, while calls are being placed. */
-  startRestFailures(everyMs = 3_000, burstSize = 3): void {
+  startRestFailures(everyMs = 5_000, burstSize = 3): void {
     if (!this.faults.has('rest-errors')) return;
     this.restTimer = setInterval(() => {
       const status = REST_FAILURES[this.burst++ % REST_FAILURES.length]!;
