@@ -1,4 +1,5 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
+import { dialBench } from './dial.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -9,6 +10,7 @@ const jobsBench = async () => {
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['page weight', pageWeightBench],
+  ['dial page and preview (signed in, sample deck)', dialBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
 ];

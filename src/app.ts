@@ -1,5 +1,5 @@
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { navFor } from './http/navigation.js';
+import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import './http/session-types.js';
@@ -23,8 +24,12 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { createLogger } from './logger.js';
 import type { Telephony } from './telephony/telephony.js';
+import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { statusPoll } from './calls/status-poll.js';
+import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
 import { watchJobLateness } from './metrics/job-lateness.js';
@@ -48,6 +53,13 @@ export interface AppDeps {
   money?: MoneyServices;
   /** Built by main.ts first so the Twilio client can report into it; otherwise built here. */
   metrics?: AppMetrics;
+  /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
+  calls?: CallsService;
+  /**
+   * Simulation mode with the in-process simulator: its handset page, served at /phones on the app's own port (so a
+   * container's one published port is enough to answer the demo phone). Absent: no /phones and no nav item.
+   */
+  phones?: PhonesPage;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -64,6 +76,8 @@ export interface Services {
   money: MoneyServices;
   /** This app's own Prometheus registry (GET /metrics). */
   metrics: AppMetrics;
+  /** Placing, following and settling calls. */
+  calls: CallsService;
 }
 
 export interface BuiltApp {
@@ -83,6 +97,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const users = usersRepository(db);
+  const money = deps.money ?? moneyServices({ db, clock, money: config.money });
   const services: Services = {
     config,
     db,
@@ -92,8 +107,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
     telephony: deps.telephony,
     jobs: deps.jobs,
     accounts: accountsService({ users, hasher: deps.hasher ?? argon2Hasher(), clock }),
-    money: deps.money ?? moneyServices({ db, clock, money: config.money }),
     metrics: deps.metrics ?? new AppMetrics(metricsSources(db)),
+    money,
+    calls: deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config }),
   };
   services.money.callCredit.onSettled((settlement) => services.metrics.observeSettlement(settlement));
   if (deps.jobs) watchJobLateness(deps.jobs.agenda, services.metrics);
@@ -102,9 +118,16 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
   const assets = staticAssets();
-  installViews(app, { cache: config.env === 'production', helpers: { assets: assets.urls, currency: config.money.currency } });
+  const viewHelpers = { assets: assets.urls, currency: config.money.currency };
+  const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
+  // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
+  app.use('/twilio', webhookTiming(services.metrics));
+  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
+  const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(pinoHttp({ logger, genReqId: (req, res) => requestId(req.headers['x-request-id'], res), customProps: callLogProps, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(compression());
   app.use(securityHeaders({ https: config.secureCookies }));
@@ -122,7 +145,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(assets.router);
   // Before sessions: a scraper with the bearer token never touches the session store.
   app.get('/metrics', metricsForScraper(services.metrics, config.metricsToken));
-  app.use('/twilio', webhookTiming(services.metrics));
+  // Before sessions: the phones page and its polls create no session rows.
+  if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   const sessionStore = new DatabaseSessionStore(db, clock);
@@ -143,7 +167,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(loadUser(users));
   app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user);
+    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
     res.locals.path = req.path;
     next();
   });
@@ -153,6 +177,21 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
+}
+
+/** Where the simulator's handset page is served in simulation mode. */
+export const PHONES_PATH = '/phones';
+
+/**
+ * The handset page has no session, so no CSRF token: its buttons are guarded by the same-origin check instead.
+ * Anything else under /phones ends here with a 404 instead of reaching the session middleware.
+ */
+function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
+  const router = Router();
+  router.use(sameOriginOnly());
+  router.use(phones({ base: PHONES_PATH, htmxUrl }));
+  router.use((_req, res) => void res.status(404).type('text').send('Not found'));
+  return router;
 }
 
 function requestId(header: string | string[] | undefined, res: express.Response | import('node:http').ServerResponse): string {

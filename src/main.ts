@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { buildApp } from './app.js';
+import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createDb, migrateToLatest } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
@@ -19,6 +19,8 @@ import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
 import { AppMetrics } from './metrics/metrics.js';
 import { metricsSources } from './metrics/metrics-repository.js';
+import { usersRepository } from './accounts/users-repository.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
 
 const started = performance.now();
 
@@ -46,8 +48,13 @@ async function main(): Promise<void> {
   const metrics = new AppMetrics(metricsSources(db));
   const telephony = createTelephony(twilioSetup, { observeRequest: metrics.twilioObserver });
   const money = moneyServices({ db, clock: systemClock, money: config.money });
-  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ telephony, money, logger, clock: systemClock }) });
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, metrics });
+  const users = usersRepository(db);
+  // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
+  let calls: CallsService | undefined;
+  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers: appJobHandlers({ calls: () => calls!, money, logger }) });
+  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config });
+  const phones = twilioSetup.simulator?.phonesPage;
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, metrics, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -81,7 +88,9 @@ function announce(config: Config, twilio: TwilioSetup, seeded: boolean, startupM
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
     lines.push(`  telephony: Twilio simulator at ${twilio.apiBase} (no Twilio credentials configured)`);
-    lines.push(`  phones:    open ${twilio.apiBase}/ to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
+    // The in-process simulator's phones are also served by the app itself, so one published port is enough.
+    const phonesUrl = twilio.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${twilio.apiBase}/`;
+    lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
     lines.push(`  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}${seeded ? ' (just created)' : ''}`);
     lines.push(`  demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
   } else {

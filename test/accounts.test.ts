@@ -118,6 +118,14 @@ describe('accounts', () => {
     expect(rows.some((r: { data: string }) => JSON.parse(r.data).userId !== undefined)).toBe(true);
   });
 
+  it('reads, but does not rewrite, the session of a signed-in page view (no write per request)', async () => {
+    const { agent } = await signedUpAgent(t, { email: 'ada@example.com' });
+    const before = await t.testDb.db('sessions').select().orderBy('sid');
+    t.clock.advance(60_000);
+    for (const path of ['/account', '/wallet', '/rates']) expect((await agent.get(path)).status).toBe(200);
+    expect(await t.testDb.db('sessions').select().orderBy('sid')).toEqual(before);
+  });
+
   it('changes the password only with the current one', async () => {
     const { agent, csrf } = await signedUpAgent(t, { email: 'ada@example.com', password: 'correct horse battery' });
     const bad = await agent.post('/account/password').type('form').send({ _csrf: csrf, current_password: 'wrong password', new_password: 'a brand new password', confirm_password: 'a brand new password' });

@@ -41,6 +41,7 @@ const envSchema = z
       .min(16, 'expected at least 16 characters')
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
+    CONFIRM_ANSWER: boolean.default(true),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -85,6 +86,8 @@ export interface Config {
   jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
   /** Bearer token a Prometheus scraper sends to GET /metrics; admins can read it without one. */
   metricsToken: string | undefined;
+  /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
+  calls: { confirmAnswer: boolean };
 }
 
 export class ConfigError extends Error {
@@ -132,5 +135,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
+    calls: { confirmAnswer: env.CONFIRM_ANSWER },
   };
 }

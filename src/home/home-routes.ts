@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 
+/** The welcome page for visitors; signed-in users get the dial page at / (src/dial/dial-routes.ts). */
 export function homeRoutes() {
   return {
-    show(req: Request, res: Response) {
-      res.render(req.user ? 'pages/home' : 'pages/welcome', { title: req.user ? 'Home' : 'Call any phone from your own handset' });
+    show(_req: Request, res: Response) {
+      res.render('pages/welcome', { title: 'Call any phone from your own handset' });
     },
   };
 }

@@ -4,17 +4,21 @@ export interface NavItem {
   href: string;
   label: string;
   adminOnly?: boolean;
+  /** Only when the app serves the simulator's phones (simulation mode). */
+  phonesOnly?: boolean;
 }
 
 /** The product's sections, in menu order; a feature adds its entry here when it lands. */
 export const NAV_ITEMS: NavItem[] = [
+  { href: '/', label: 'Call' },
   { href: '/wallet', label: 'Wallet' },
   { href: '/rates', label: 'Rates' },
   { href: '/account', label: 'Account' },
   { href: '/admin', label: 'Admin', adminOnly: true },
+  { href: '/phones', label: 'Phones', phonesOnly: true },
 ];
 
-export function navFor(user: User | undefined): NavItem[] {
+export function navFor(user: User | undefined, options: { phones?: boolean } = {}): NavItem[] {
   if (!user) return [];
-  return NAV_ITEMS.filter((item) => !item.adminOnly || user.role === 'admin');
+  return NAV_ITEMS.filter((item) => (!item.adminOnly || user.role === 'admin') && (!item.phonesOnly || options.phones === true));
 }

@@ -27,11 +27,13 @@ export class DatabaseSessionStore extends session.Store {
       .then(() => callback?.(), callback);
   }
 
-  override touch(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.db('sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiryOf(data) })
-      .then(() => callback?.(), callback);
+  /**
+   * Deliberately no write. express-session calls this on every request whose session did not change; the app is
+   * not `rolling`, so the browser's cookie keeps the expiry of the last save, and moving the row's expiry past it
+   * would only cost a database write on every page view, preview and status poll.
+   */
+  override touch(_sid: string, _data: session.SessionData, callback?: (err?: unknown) => void): void {
+    callback?.();
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {

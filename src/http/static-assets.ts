@@ -11,6 +11,10 @@ const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 export interface AssetUrls {
   css: string;
   htmx: string;
+  /** The dial page's dial pad (progressive enhancement). */
+  dial: string;
+  /** Ticks the connected-call clock between status polls. */
+  callClock: string;
 }
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
@@ -19,6 +23,8 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const urls: AssetUrls = {
     css: `/static/app.css?v=${hash(join(publicDir, 'app.css'))}`,
     htmx: `/static/htmx.min.js?v=${hash(htmxFile)}`,
+    dial: `/static/dial.js?v=${hash(join(publicDir, 'dial.js'))}`,
+    callClock: `/static/call-clock.js?v=${hash(join(publicDir, 'call-clock.js'))}`,
   };
   const longCache = { maxAge: '365d', immutable: true, index: false, fallthrough: true } as const;
   const router = express.Router();

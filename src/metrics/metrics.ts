@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Settlement } from '../wallet/call-credit.js';
+import type { Settlement } from '../calls/call-credit.js';
 import { CallStartTiming } from './call-start-timing.js';
 import type { TwilioRequestObserver, TwilioRequestSample } from './twilio-timing.js';
 

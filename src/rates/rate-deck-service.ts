@@ -29,6 +29,8 @@ export type DestinationCheck = { ok: true; e164: string; rate: Rate } | { ok: fa
 export interface QuoteInput {
   /** What the user typed as the destination. */
   to: string;
+  /** ISO 3166 alpha-2 country that national input ("020 7946 0958") is read in; +E.164 input ignores it. */
+  defaultCountry?: string | undefined;
   /** The user's own verified number (first leg); without it only the bridged leg is priced. */
   from?: string | undefined;
   availableMicros: number;
@@ -110,9 +112,12 @@ export class RateDeckService {
     return { format: parsed.format, count: parsed.rates.length };
   }
 
-  /** May we call this number, and at which rate? Refuses premium/shared-cost, unrated, disabled and below-cost. */
-  checkDestination(typed: string): DestinationCheck {
-    const phone = checkPhoneNumber(typed);
+  /**
+   * May we call this number, and at which rate? Refuses premium/shared-cost, unrated, disabled and below-cost.
+   * National input is read in `defaultCountry` (ISO alpha-2) when given; international input needs none.
+   */
+  checkDestination(typed: string, defaultCountry?: string): DestinationCheck {
+    const phone = checkPhoneNumber(typed, defaultCountry);
     if (!phone.ok) return phone;
     const rate = this.lookup(phone.digits);
     if (!rate) return { ok: false, reason: 'no-rate', message: 'We do not call this destination yet.' };
@@ -123,7 +128,7 @@ export class RateDeckService {
 
   /** Price and longest call for a typed number, given what the user can spend right now. */
   quote(input: QuoteInput): Quote {
-    const destination = this.checkDestination(input.to);
+    const destination = this.checkDestination(input.to, input.defaultCountry);
     if (!destination.ok) return destination;
     const firstLegRate = input.from ? this.lookup(input.from) : undefined;
     const tariffs: CallTariffs = { first: firstLegRate ?? freeLeg, bridged: destination.rate };

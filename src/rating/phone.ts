@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode, type NumberType } from 'libphonenumber-js/max';
 
 export type PhoneCheck =
   | { ok: true; e164: string; digits: string; country: string | undefined; type: NumberType }
@@ -16,9 +16,15 @@ const refusedTypes: Partial<Record<NonNullable<NumberType>, 'premium' | 'shared-
  */
 export function checkPhoneNumber(typed: string, defaultCountry?: string): PhoneCheck {
   const cleaned = typed.trim().replace(/^00/, '+');
-  const parsed = parsePhoneNumberFromString(cleaned, defaultCountry as CountryCode | undefined);
+  const country = defaultCountry && isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
+  const parsed = parsePhoneNumberFromString(cleaned, country);
   if (!parsed || !parsed.isValid()) {
-    return { ok: false, reason: 'invalid', message: 'Enter a full international number, such as +44 20 7946 0958.' };
+    // Said apart from "invalid" so that someone typing digit by digit knows to keep going.
+    if (validatePhoneNumberLength(cleaned, country) === 'TOO_SHORT') {
+      return { ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' };
+    }
+    const example = country ? 'Check the number and the country, or type it with its country code' : 'Enter a full international number';
+    return { ok: false, reason: 'invalid', message: `${example}, such as +44 20 7946 0958.` };
   }
   const type = parsed.getType();
   const refused = type ? refusedTypes[type] : undefined;
@@ -27,6 +33,11 @@ export function checkPhoneNumber(typed: string, defaultCountry?: string): PhoneC
     return { ok: false, reason: refused, message: `${label} numbers cannot be called.` };
   }
   return { ok: true, e164: parsed.number, digits: parsed.number.slice(1), country: parsed.country, type };
+}
+
+/** "+442079460958" as people read it: "+44 20 7946 0958"; the input back unchanged if it does not parse. */
+export function formatInternational(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
 /** Flag emoji from an ISO 3166-1 alpha-2 code (regional indicator symbols); empty for anything else. */

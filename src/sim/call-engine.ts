@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type CallLeg, type CallStatus, type CallStore, type HangupReason, type StatusEvent, type Webhook, isTerminal } from './call-store.js';
 import { countryOf, rfc2822 } from './formats.js';
 import type { Handsets } from './handsets.js';
+import type { Keypad } from './gather.js';
 import { newSid } from './ids.js';
 import { callPrice } from './pricing.js';
 import { type SimClock, Timeline, type WorkTracker } from './timeline.js';
@@ -77,7 +78,7 @@ export class CallEngine {
       statusCallback: input.statusCallback, statusEvents: new Set(input.statusEvents), sequenceNumber: 0,
       twiml: input.twiml, inlineTwiml: input.inlineTwiml, fallback: input.fallback, timeoutS: input.timeoutS,
       timeLimitS: input.timeLimitS, timeline, hangup: new AbortController(), redirect: new AbortController(),
-      pendingRedirect: null, timeLimitChanged: () => undefined,
+      pendingRedirect: null, timeLimitChanged: () => undefined, keypad: null,
     };
     this.deps.store.add(leg);
     void this.deps.tracker.track(this.runParent(leg).catch((err) => this.crashed(leg, err)));
@@ -92,7 +93,7 @@ export class CallEngine {
       to, from, status: 'ringing', dateCreated: now, dateUpdated: now, startTime: now, answeredAt: null, endTime: null,
       durationS: null, price: null, sipResponseCode: null, statusCallback, statusEvents: new Set(events), sequenceNumber: 0,
       twiml: null, inlineTwiml: null, fallback: null, timeoutS, timeLimitS, timeline: parent.timeline,
-      hangup: new AbortController(), redirect: new AbortController(), pendingRedirect: null, timeLimitChanged: () => undefined,
+      hangup: new AbortController(), redirect: new AbortController(), pendingRedirect: null, timeLimitChanged: () => undefined, keypad: null,
     };
     this.deps.store.add(leg);
     return leg;
@@ -134,7 +135,7 @@ export class CallEngine {
     this.emit(leg, 'ringing');
     type Ending = 'answer' | 'decline' | 'timeout';
     const timers: Array<{ afterMs: number; value: Ending }> = [{ afterMs: (timeoutS + RING_TIMEOUT_BUFFER_S) * 1000, value: 'timeout' }];
-    if (behaviour.kind === 'answer') timers.push({ afterMs: behaviour.answerAfterS * 1000, value: 'answer' });
+    if (behaviour.kind === 'answer' || behaviour.kind === 'voicemail') timers.push({ afterMs: behaviour.answerAfterS * 1000, value: 'answer' });
     if (behaviour.kind === 'reject') timers.push({ afterMs: behaviour.rejectAfterS * 1000, value: 'decline' });
     // Every ringing phone can also be picked up by hand on the handset page.
     const pressed = this.deps.handsets.ring(leg.to, leg.sid, leg.from);
@@ -149,8 +150,34 @@ export class CallEngine {
   answer(leg: CallLeg): void {
     leg.status = 'in-progress';
     leg.answeredAt = leg.dateUpdated = leg.timeline.now();
-    this.deps.handsets.connected(leg.to, leg.sid, leg.from, () => this.hangUp(leg, 'far-end', true));
+    this.deps.handsets.connected(leg.to, leg.sid, leg.from, {
+      hangUp: () => this.hangUp(leg, 'far-end', true),
+      pressKeys: (digits) => this.pressKeys(leg, digits),
+    });
     this.emit(leg, 'answered');
+  }
+
+  /**
+   * A person (handset page, control API) presses keys on a live leg, all at the current instant. Returns whether a
+   * <Gather> was listening; keys pressed while none listens are lost, as on a real call.
+   */
+  pressKeys(leg: CallLeg, digits: string): boolean {
+    if (isTerminal(leg)) return false;
+    leg.timeline.touch();
+    const keypad = leg.keypad;
+    for (const key of digits) keypad?.press(key);
+    return keypad !== null;
+  }
+
+  /**
+   * A handset told to press digits presses them one second apart, starting one second after each <Gather>
+   * begins (simulator default from the reference). Returns a function that cancels the presses not yet made.
+   */
+  autoPressDigits(leg: CallLeg, keypad: Keypad): () => void {
+    const behaviour = this.deps.handsets.behaviourFor(leg.to);
+    if (behaviour.kind !== 'answer' || !behaviour.digits) return () => undefined;
+    const cancels = [...behaviour.digits].map((key, i) => leg.timeline.schedule((i + 1) * 1000, () => keypad.press(key)));
+    return () => cancels.forEach((cancel) => cancel());
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Keypad } from './gather.js';
 import type { Timeline } from './timeline.js';
 import { formatForDisplay, rfc2822 } from './formats.js';
 import { stableSid } from './ids.js';
@@ -52,6 +53,8 @@ export interface CallLeg {
   pendingRedirect: { webhook: Webhook } | { twiml: string } | null;
   /** Re-armed whenever the REST TimeLimit changes mid-call. */
   timeLimitChanged: () => void;
+  /** The keys of the <Gather> listening on this leg right now; keys pressed at any other time are lost. */
+  keypad: Keypad | null;
 }
 
 export function isTerminal(leg: CallLeg): boolean {

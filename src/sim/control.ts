@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CallEngine, Notice } from './call-engine.js';
 import { type CallStore, callJson } from './call-store.js';
 import { TwilioApiError } from './errors.js';
+import { DTMF_DIGITS } from './gather.js';
 import type { FaultSettings, Faults } from './faults.js';
 import { type HandsetBehaviour, type Handsets, MAGIC_NUMBERS } from './handsets.js';
 import type { WorkTracker } from './timeline.js';
@@ -14,6 +15,11 @@ export interface SimulatorControl {
   resetBehaviour(number: string): void;
   /** Presses a handset button; false when there is nothing ringing / connected on that number. */
   press(number: string, button: 'answer' | 'decline' | 'hangup'): boolean;
+  /**
+   * Presses keys (0-9 * #, at most 32) on the phone's live call, all at once. null when the number is in no call;
+   * otherwise whether a <Gather> was listening (keys pressed while none listens are lost). Throws on bad digits.
+   */
+  pressDigits(number: string, digits: string): { heard: boolean } | null;
   lastVerifyCode(number: string): string | undefined;
   log(filter?: { callSid?: string; kind?: LogEntry['kind'] }): LogEntry[];
   clearLog(): void;
@@ -46,6 +52,10 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     setBehaviour: (number, behaviour) => deps.handsets.setBehaviour(number, behaviour),
     resetBehaviour: (number) => deps.handsets.resetBehaviour(number),
     press: (number, button) => deps.handsets.press(number, button),
+    pressDigits: (number, digits) => {
+      if (!DTMF_DIGITS.test(digits)) throw new Error(`digits must be 1 to 32 of 0-9 * #, got ${JSON.stringify(digits)}`);
+      return deps.handsets.pressKeys(number, digits);
+    },
     lastVerifyCode: (number) => deps.handsets.lastVerifyCode(number),
     log: (filter) => deps.log.list(filter),
     clearLog: () => deps.log.clear(),
@@ -69,7 +79,8 @@ export function createControl(deps: ControlDeps): SimulatorControl {
 const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/);
 const seconds = z.number().nonnegative();
 const behaviourSchema: z.ZodType<HandsetBehaviour> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('answer'), answerAfterS: seconds, hangupAfterS: seconds.optional() }),
+  z.object({ kind: z.literal('answer'), answerAfterS: seconds, hangupAfterS: seconds.optional(), digits: z.string().regex(DTMF_DIGITS, 'digits must be 1 to 32 of 0-9 * #').optional() }),
+  z.object({ kind: z.literal('voicemail'), answerAfterS: seconds }),
   z.object({ kind: z.literal('busy') }),
   z.object({ kind: z.literal('no-answer') }),
   z.object({ kind: z.literal('reject'), rejectAfterS: seconds }),
@@ -85,6 +96,15 @@ const faultSchema = z.object({
   restFailure: z.object({ status: z.union([z.literal(500), z.literal(503), z.literal(429)]), count: z.number().int().positive() }).optional(),
   slowRestMs: seconds.optional(),
 });
+
+const buttonPress = z.object({ button: z.enum(['answer', 'decline', 'hangup'], 'button must be "answer", "decline" or "hangup"') }).strict();
+const keysPress = z.object({ digits: z.string('digits must be a string').regex(DTMF_DIGITS, 'digits must be 1 to 32 of 0-9 * #') }).strict();
+
+/** Either a handset button or keys on the live call's keypad (a body with `digits` is a key press). */
+function parsePress(body: unknown): z.infer<typeof buttonPress> | z.infer<typeof keysPress> {
+  const isKeys = typeof body === 'object' && body !== null && 'digits' in body;
+  return isKeys ? parse(keysPress, body) : parse(buttonPress, body);
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -121,8 +141,12 @@ export function controlRouter(control: SimulatorControl, deps: ControlDeps): Rou
     res.status(204).end();
   });
   router.post('/control/numbers/:number/press', (req, res) => {
-    const button = parse(z.object({ button: z.enum(['answer', 'decline', 'hangup']) }), req.body).button;
-    res.json({ pressed: control.press(parse(e164, req.params.number), button) });
+    const number = parse(e164, req.params.number);
+    const press = parsePress(req.body);
+    if ('button' in press) return void res.json({ pressed: control.press(number, press.button) });
+    const result = control.pressDigits(number, press.digits);
+    if (!result) throw new TwilioApiError(409, 21220, `No live call on ${number}: keys can only be pressed during a call`);
+    res.json({ pressed: true, digits: press.digits, heard: result.heard });
   });
   router.get('/control/numbers/:number/verify-code', (req, res) => {
     const code = control.lastVerifyCode(parse(e164, req.params.number));

@@ -3,8 +3,13 @@
  * wait for a person on the handset page (or control.press) until the ring timeout.
  */
 export type HandsetBehaviour =
-  /** Answers after answerAfterS of ringing; hangs up hangupAfterS after answering (never, if absent). */
-  | { kind: 'answer'; answerAfterS: number; hangupAfterS?: number | undefined }
+  /**
+   * Answers after answerAfterS of ringing; hangs up hangupAfterS after answering (never, if absent). With digits,
+   * presses them one second apart starting one second after each <Gather> begins.
+   */
+  | { kind: 'answer'; answerAfterS: number; hangupAfterS?: number | undefined; digits?: string | undefined }
+  /** An answering machine: answers after answerAfterS and never presses a key (stays until the call ends it). */
+  | { kind: 'voicemail'; answerAfterS: number }
   | { kind: 'busy' }
   | { kind: 'no-answer' }
   /** Rings, then declines after rejectAfterS. */
@@ -28,6 +33,8 @@ export const MAGIC_NUMBERS: readonly MagicNumber[] = [
   { number: '+15005550100', behaviour: { kind: 'answer', answerAfterS: 3 }, description: 'answers after 3 s and stays on the line' },
   { number: '+15005550175', behaviour: { kind: 'answer', answerAfterS: 5, hangupAfterS: 75 }, description: 'answers after 5 s, hangs up 75 s later' },
   { number: '+15005550110', behaviour: { kind: 'answer', answerAfterS: 2, hangupAfterS: 10 }, description: 'answers after 2 s, hangs up 10 s later' },
+  { number: '+15005550101', behaviour: { kind: 'answer', answerAfterS: 1, digits: '1' }, description: 'answers after 1 s and presses 1 when a <Gather> asks' },
+  { number: '+15005550600', behaviour: { kind: 'voicemail', answerAfterS: 2 }, description: 'voicemail: answers after 2 s, never presses a key' },
   { number: '+15005550200', behaviour: { kind: 'busy' }, description: 'busy' },
   { number: '+15005550300', behaviour: { kind: 'no-answer' }, description: 'rings until the timeout (no-answer)' },
   { number: '+15005550400', behaviour: { kind: 'reject', rejectAfterS: 3 }, description: 'rings, declines after 3 s' },
@@ -38,6 +45,13 @@ export const MAGIC_NUMBERS: readonly MagicNumber[] = [
 export const MAGIC_INVALID_NUMBER = '+15005550001';
 
 export type HandsetAction = 'answer' | 'decline';
+
+/** What the handset page and control API can do to a phone in a call. */
+export interface LiveCall {
+  hangUp: () => void;
+  /** Presses keys; true when a <Gather> was listening for them. */
+  pressKeys: (digits: string) => boolean;
+}
 
 interface Ringing {
   callSid: string;
@@ -51,12 +65,16 @@ export interface HandsetView {
   from: string | null;
   callSid: string | null;
   verifyCode: string | null;
+  /** In a call whose <Gather> is waiting for keys. */
+  listening: boolean;
+  /** The keys pressed by hand during the current call, for the page to echo. */
+  keysPressed: string;
 }
 
 export class Handsets {
   private readonly behaviours = new Map<string, HandsetBehaviour>(MAGIC_NUMBERS.map((m) => [m.number, m.behaviour]));
   private readonly ringing = new Map<string, Ringing>();
-  private readonly inCall = new Map<string, { callSid: string; from: string; hangUp: () => void }>();
+  private readonly inCall = new Map<string, { callSid: string; from: string; live: LiveCall; listening: boolean; keysPressed: string }>();
   private readonly codes = new Map<string, string>();
   private readonly seen = new Set<string>();
 
@@ -81,8 +99,13 @@ export class Handsets {
   stopRinging(number: string, callSid: string): void {
     if (this.ringing.get(number)?.callSid === callSid) this.ringing.delete(number);
   }
-  connected(number: string, callSid: string, from: string, hangUp: () => void): void {
-    this.inCall.set(number, { callSid, from, hangUp });
+  connected(number: string, callSid: string, from: string, live: LiveCall): void {
+    this.inCall.set(number, { callSid, from, live, listening: false, keysPressed: '' });
+  }
+  /** A <Gather> on the call to this phone starts or stops listening. */
+  listening(number: string, callSid: string, listening: boolean): void {
+    const call = this.inCall.get(number);
+    if (call?.callSid === callSid) call.listening = listening;
   }
   disconnected(number: string, callSid: string): void {
     if (this.inCall.get(number)?.callSid === callSid) this.inCall.delete(number);
@@ -92,7 +115,7 @@ export class Handsets {
   press(number: string, button: 'answer' | 'decline' | 'hangup'): boolean {
     if (button === 'hangup') {
       const call = this.inCall.get(number);
-      call?.hangUp();
+      call?.live.hangUp();
       return Boolean(call);
     }
     const ringing = this.ringing.get(number);
@@ -100,6 +123,14 @@ export class Handsets {
     this.ringing.delete(number);
     ringing.resolve(button);
     return true;
+  }
+
+  /** Keys pressed on a phone in a call: null when it is in no call, else whether a <Gather> heard them. */
+  pressKeys(number: string, digits: string): { heard: boolean } | null {
+    const call = this.inCall.get(number);
+    if (!call) return null;
+    call.keysPressed = (call.keysPressed + digits).slice(-32);
+    return { heard: call.live.pressKeys(digits) };
   }
 
   receiveVerifyCode(number: string, code: string): void {
@@ -121,6 +152,8 @@ export class Handsets {
         from: ringing?.from ?? call?.from ?? null,
         callSid: ringing?.callSid ?? call?.callSid ?? null,
         verifyCode: this.codes.get(number) ?? null,
+        listening: !ringing && Boolean(call?.listening),
+        keysPressed: ringing ? '' : call?.keysPressed ?? '',
       };
     });
   }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import type { Logger } from 'pino';
 import { CallEngine } from './call-engine.js';
 import { CallStore } from './call-store.js';
@@ -50,7 +50,14 @@ export interface SimulatorApp {
   speed: number;
   /** What the handset page shows; startSimulator fills in the URL once it listens. */
   pageInfo: { url: string; speed: number };
+  phonesPage: PhonesPage;
 }
+
+/**
+ * The handset page alone (page and htmx fragments, no REST or control API), for another app to mount at `base`:
+ * every URL it uses starts with `base`, it loads htmx from `htmxUrl`, and the host app's CSP applies.
+ */
+export type PhonesPage = (options: { base: string; htmxUrl: string }) => Router;
 
 /** The simulator as an Express app (for supertest or mounting); startSimulator also listens on a port. */
 export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp {
@@ -89,7 +96,8 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
     throw new TwilioApiError(404, 20404, `The requested resource ${req.path} was not found`);
   });
   app.use(twilioErrors);
-  return { app, accountSid, authToken, verifyServiceSid: SIM_VERIFY_SERVICE_SID, control, speed, pageInfo };
+  const phonesPage: PhonesPage = ({ base, htmxUrl }) => handsetPageRouter(handsets, pageInfo, { base, htmxUrl, standalone: false });
+  return { app, accountSid, authToken, verifyServiceSid: SIM_VERIFY_SERVICE_SID, control, speed, pageInfo, phonesPage };
 }
 
 export interface RunningSimulator {
@@ -101,6 +109,8 @@ export interface RunningSimulator {
   /** A From number the simulated account owns. */
   callerId: string;
   control: SimulatorControl;
+  /** The handset page, for the app to serve on its own port (simulation mode: /phones). */
+  phonesPage: PhonesPage;
   close(): Promise<void>;
 }
 
@@ -122,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions & { port: number;
     verifyServiceSid: sim.verifyServiceSid,
     callerId: SIM_CALLER_ID,
     control: sim.control,
+    phonesPage: sim.phonesPage,
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));

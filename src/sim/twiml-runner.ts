@@ -1,7 +1,8 @@
 import type { CallEngine } from './call-engine.js';
 import { type CallLeg, isStatusEvent } from './call-store.js';
 import { isE164 } from './formats.js';
-import { type DialSpec, type TwimlVerb, TwimlError, parseTwiml } from './twiml.js';
+import { Keypad, audioDurationMs, collectDigits } from './gather.js';
+import { type DialSpec, type GatherSpec, type TwimlVerb, TwimlError, parseTwiml } from './twiml.js';
 import type { WebhookKind, WebhookSender } from './webhooks.js';
 
 interface TwimlDocument {
@@ -9,10 +10,6 @@ interface TwimlDocument {
   /** URL the document came from: the base for its relative URLs (null for inline Twiml). */
   base: string | null;
 }
-
-/** Simulated speaking rate for <Say>, and the assumed length of a <Play> file: assumptions, not Twilio facts. */
-const SAY_MS_PER_CHAR = 60;
-const PLAY_MS = 3_000;
 
 /** Executes the TwiML a parent leg receives: fetch, verbs in order, Redirect, Dial with its action. */
 export class TwimlRunner {
@@ -49,13 +46,9 @@ export class TwimlRunner {
       if (signal.aborted) return null;
       switch (verb.verb) {
         case 'Say':
-          await leg.timeline.sleep(Math.max(1000, verb.text.length * SAY_MS_PER_CHAR) * verb.loop, signal);
-          break;
         case 'Play':
-          await leg.timeline.sleep(PLAY_MS * verb.loop, signal);
-          break;
         case 'Pause':
-          await leg.timeline.sleep(verb.lengthS * 1000, signal);
+          await leg.timeline.sleep(audioDurationMs(verb)!, signal);
           break;
         case 'Hangup':
         case 'Reject':
@@ -67,6 +60,12 @@ export class TwimlRunner {
         case 'Dial': {
           const result = await this.dial(leg, verb.dial, doc.base);
           // With an action, the action's TwiML takes over; verbs after <Dial> are unreachable.
+          if (result.actionRequested) return result.next;
+          break;
+        }
+        case 'Gather': {
+          const result = await this.gather(leg, verb.gather, doc.base);
+          // Digits sent to the action: its TwiML replaces the rest of this document.
           if (result.actionRequested) return result.next;
           break;
         }
@@ -112,6 +111,42 @@ export class TwimlRunner {
     const next = await this.fetch(parent, 'action', actionUrl, spec.method, params);
     // When the parent is gone its TwiML is never executed.
     return { actionRequested: true, next: parentGone ? null : next };
+  }
+
+  /**
+   * Listens for keys on the leg. No input (and actionOnEmptyResult off) goes on with the next verb; otherwise the
+   * action is requested with Digits and FinishedOnKey (empty when the finish key was not pressed).
+   */
+  private async gather(leg: CallLeg, spec: GatherSpec, base: string | null): Promise<{ actionRequested: boolean; next: TwimlDocument | null }> {
+    if (spec.input.split(/\s+/).some((kind) => kind !== 'dtmf')) {
+      this.engine.notice(leg.sid, 12200, `<Gather input="${spec.input}">: speech is not simulated; listening for keys only`);
+    }
+    const keypad = new Keypad();
+    leg.keypad = keypad;
+    this.engine.deps.handsets.listening(leg.to, leg.sid, true);
+    const stopAutoPresses = this.engine.autoPressDigits(leg, keypad);
+    const outcome = await collectDigits(spec, {
+      timeline: leg.timeline,
+      keypad,
+      interruption: this.interruption(leg),
+      skipped: (verb) => this.engine.notice(leg.sid, 12200, `<${verb.verb === 'Unsupported' ? verb.name : verb.verb}> inside <Gather> is not simulated; skipped`),
+    }).finally(() => {
+      stopAutoPresses();
+      if (leg.keypad === keypad) leg.keypad = null;
+      this.engine.deps.handsets.listening(leg.to, leg.sid, false);
+    });
+    // The caller hung up or a REST redirect took over: no action request (simulator assumption).
+    if (outcome.kind === 'interrupted') return { actionRequested: true, next: null };
+    if (outcome.digits === '' && !spec.actionOnEmptyResult) return { actionRequested: false, next: null };
+    // Without an action Twilio requests the current document again (which can loop, as Twilio warns).
+    const target = spec.action ?? base;
+    const actionUrl = target === null ? null : this.resolve(leg, target, base);
+    if (!actionUrl) {
+      if (target === null) this.engine.notice(leg.sid, 11100, '<Gather> in inline TwiML has no action URL; the digits are dropped');
+      return { actionRequested: true, next: null };
+    }
+    const params = { ...this.engine.standardParams(leg), Digits: outcome.digits, FinishedOnKey: outcome.finishedOnKey };
+    return { actionRequested: true, next: await this.fetch(leg, 'action', actionUrl, spec.method, params) };
   }
 
   /** Rings the child and holds the bridge until either side ends it or the Dial timeLimit expires. */

@@ -7,6 +7,7 @@ export type TwimlVerb =
   | { verb: 'Reject' }
   | { verb: 'Redirect'; url: string; method: 'GET' | 'POST' }
   | { verb: 'Dial'; dial: DialSpec }
+  | { verb: 'Gather'; gather: GatherSpec }
   | { verb: 'Unsupported'; name: string };
 
 export interface DialSpec {
@@ -16,6 +17,23 @@ export interface DialSpec {
   timeLimitS: number;
   callerId: string | null;
   numbers: NumberSpec[];
+}
+
+/** <Gather>, DTMF only (speech input is accepted and treated as DTMF). */
+export interface GatherSpec {
+  /** null: the current document's URL. */
+  action: string | null;
+  method: 'GET' | 'POST';
+  /** Seconds to wait for the next digit, counted after the nested verbs finish. */
+  timeoutS: number;
+  /** null: unlimited (ends on finishOnKey or timeout). */
+  numDigits: number | null;
+  /** '' when no key finishes the input. */
+  finishOnKey: string;
+  actionOnEmptyResult: boolean;
+  input: string;
+  /** Nested <Say>, <Play>, <Pause>: played while waiting, stopped by the first digit. */
+  prompt: TwimlVerb[];
 }
 
 export interface NumberSpec {
@@ -62,6 +80,8 @@ function toVerb(el: XmlElement): TwimlVerb {
       return { verb: 'Redirect', url: text, method: httpMethod(a.method) };
     case 'Dial':
       return { verb: 'Dial', dial: toDial(el) };
+    case 'Gather':
+      return { verb: 'Gather', gather: toGather(el) };
     default:
       return { verb: 'Unsupported', name: el.name };
   }
@@ -92,6 +112,23 @@ function toDial(el: XmlElement): DialSpec {
     timeLimitS: Math.min(14_400, positiveInt(a.timeLimit, 14_400)),
     callerId: a.callerId ?? null,
     numbers,
+  };
+}
+
+const FINISH_KEYS = /^[0-9*#]?$/;
+
+function toGather(el: XmlElement): GatherSpec {
+  const a = el.attributes;
+  return {
+    action: a.action ?? null,
+    method: httpMethod(a.method),
+    timeoutS: positiveInt(a.timeout, 5),
+    numDigits: a.numDigits === undefined ? null : positiveInt(a.numDigits, 0) || null,
+    // An invalid finishOnKey falls back to Twilio's default '#'; '' (present but empty) means none.
+    finishOnKey: a.finishOnKey !== undefined && FINISH_KEYS.test(a.finishOnKey) ? a.finishOnKey : '#',
+    actionOnEmptyResult: a.actionOnEmptyResult?.toLowerCase() === 'true',
+    input: a.input ?? 'dtmf',
+    prompt: el.children.filter(isElement).map(toVerb),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import { RateDeckService } from '../rates/rate-deck-service.js';
-import { CallCredit } from './call-credit.js';
+import { CallCredit } from '../calls/call-credit.js';
 import { VoucherService } from './vouchers.js';
 import { WalletService } from './wallet-service.js';
 

@@ -17,7 +17,7 @@ export interface TestApp extends BuiltApp {
 export async function createTestApp(
   env: Record<string, string> = {},
   overrides: Partial<Config> = {},
-  deps: Pick<AppDeps, 'jobs' | 'telephony'> = {},
+  deps: Pick<AppDeps, 'jobs' | 'telephony' | 'phones'> = {},
 ): Promise<TestApp> {
   const testDb = await createTestDb();
   const clock = new ManualClock(new Date());

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import express from 'express';
+import twilio from 'twilio';
+import { SIM_ACCOUNT_SID } from '../../src/sim/constants.js';
 import request from 'supertest';
 import type { Agenda } from 'agenda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,16 +96,27 @@ describe('GET /metrics', () => {
   });
 
   it('times webhooks by route and status', async () => {
-    await request(t.app).post('/twilio/nothing-here').expect(404);
-    const text = await scrape(t);
-    expect(sample(text, 'callbridge_webhook_duration_seconds_count{route="unmatched",status="404"}')).toBe(1);
+    const signed = await createTestApp({ METRICS_TOKEN: TOKEN }, {}, { telephony: createTelephony({ accountSid: SIM_ACCOUNT_SID, authToken: 'webhook-test-token', apiBase: 'http://127.0.0.1:9', callerId: undefined, verifyServiceSid: undefined, simulator: undefined }) });
+    try {
+      const path = '/twilio/calls/cl_abcdefghijklmnopqrst/status';
+      const params = { CallSid: `CA${'0'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: '0' };
+      const signature = twilio.getExpectedTwilioSignature('webhook-test-token', `${signed.services.config.publicUrl}${path}`, params);
+      await request(signed.app).post(path).type('form').set('X-Twilio-Signature', signature).send(params).expect(204);
+      await request(signed.app).post(path).type('form').send(params).expect(403);
+      const text = await scrape(signed);
+      expect(sample(text, 'callbridge_webhook_duration_seconds_count{route="/twilio/calls/:id/status",status="204"}')).toBe(1);
+      expect(sample(text, 'callbridge_webhook_duration_seconds_count{route="unmatched",status="403"}')).toBe(1);
+    } finally {
+      await signed.close();
+    }
   });
 
   it('keeps a registry per app, so two apps count separately', async () => {
     const other = await createTestApp({ METRICS_TOKEN: TOKEN });
     try {
-      await request(t.app).post('/twilio/x').expect(404);
-      expect(sample(await scrape(other), 'callbridge_webhook_duration_seconds_count{route="unmatched",status="404"}')).toBeUndefined();
+      await request(t.app).post('/twilio/x').expect(403);
+      expect(sample(await scrape(t), 'callbridge_webhook_duration_seconds_count{route="unmatched",status="403"}')).toBe(1);
+      expect(sample(await scrape(other), 'callbridge_webhook_duration_seconds_count{route="unmatched",status="403"}')).toBeUndefined();
     } finally {
       await other.close();
     }

@@ -101,4 +101,12 @@ describe('RateDeckService', () => {
     expect(service.quote({ to: '+1 900 555 1234', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'premium' });
     expect(service.quote({ to: 'hello', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'invalid' });
   });
+
+  it('reads national input in the given country and international input as typed', async () => {
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true', 'US,United States,1,US,0.01,0.005,60,60,0,0,true'));
+    expect(service.checkDestination('020 7946 0958', 'GB')).toMatchObject({ ok: true, e164: '+442079460958', rate: { iso: 'GB' } });
+    expect(service.checkDestination('020 7946 0958')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(service.checkDestination('+1 201 555 0123', 'GB')).toMatchObject({ ok: true, e164: '+12015550123', rate: { iso: 'US' } });
+    expect(service.quote({ to: '(201) 555-0123', defaultCountry: 'US', availableMicros: 1_000_000 })).toMatchObject({ ok: true, e164: '+12015550123' });
+  });
 });

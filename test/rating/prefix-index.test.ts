@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PrefixIndex } from '../../src/rating/prefix-index.js';
-import { checkPhoneNumber, flagEmoji } from '../../src/rating/phone.js';
+import { checkPhoneNumber, flagEmoji, formatInternational } from '../../src/rating/phone.js';
 import { rate } from './arbitraries.js';
 
 describe('PrefixIndex', () => {
@@ -53,6 +53,24 @@ describe('checkPhoneNumber', () => {
     expect(checkPhoneNumber('+44 871 234 5678')).toMatchObject({ ok: false, reason: 'premium' });
     expect(checkPhoneNumber('+34 901 123 456')).toMatchObject({ ok: false, reason: 'shared-cost' });
     expect(checkPhoneNumber('+33 810 12 34 56')).toMatchObject({ ok: false, reason: 'shared-cost' });
+  });
+
+  it('reads national input in a default country, and tells an incomplete number from a wrong one', () => {
+    expect(checkPhoneNumber('020 7946 0958', 'GB')).toMatchObject({ ok: true, e164: '+442079460958', country: 'GB' });
+    expect(checkPhoneNumber('06 12 34 56 78', 'FR')).toMatchObject({ ok: true, e164: '+33612345678', type: 'MOBILE' });
+    expect(checkPhoneNumber('+44 7400 123456', 'FR')).toMatchObject({ ok: true, e164: '+447400123456', country: 'GB' });
+    expect(checkPhoneNumber('0845 464 0000', 'GB')).toMatchObject({ ok: false, reason: 'premium' });
+    expect(checkPhoneNumber('020 79', 'GB')).toEqual({ ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' });
+    expect(checkPhoneNumber('+44 20 79')).toMatchObject({ ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' });
+    expect(checkPhoneNumber('020 7946 0958 1234 5678', 'GB')).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('Check the number and the country') });
+    // An unknown country is ignored rather than trusted: national input then cannot be read.
+    expect(checkPhoneNumber('020 7946 0958', 'XX')).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('Enter a full international number') });
+  });
+
+  it('formats E.164 the way people read it', () => {
+    expect(formatInternational('+442079460958')).toBe('+44 20 7946 0958');
+    expect(formatInternational('+33612345678')).toBe('+33 6 12 34 56 78');
+    expect(formatInternational('not a number')).toBe('not a number');
   });
 
   it('makes flags from ISO codes', () => {

@@ -109,6 +109,105 @@ describe('handset page', () => {
   });
 });
 
+/** Places a call to a manual phone, answers it by hand, and waits until its <Gather> listens for keys. */
+async function gatheringCall(user: string, path: string) {
+  receiver.respond(path, `<Response><Gather numDigits="1" timeout="600" action="${path}-confirm"><Say>Press 1 to connect</Say></Gather></Response>`);
+  receiver.respond(`${path}-confirm`, '<Response><Hangup/></Response>');
+  const call = await client.calls.create({ to: user, from: '+15005550006', url: receiver.url(path), statusCallback: receiver.url(`${path}-status`), statusCallbackEvent: ['ringing'] });
+  await sim.control.waitFor(() => receiver.on(`${path}-status`).length > 0, 3000);
+  expect(sim.control.press(user, 'answer')).toBe(true);
+  const deadline = Date.now() + 3000;
+  while (!(await (await fetch(`${sim.url}/handsets`)).text()).includes('waiting for you to press a key')) {
+    if (Date.now() > deadline) throw new Error('the <Gather> never started listening');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return call.sid;
+}
+
+describe('keys: POST /control/numbers/{n}/press {"digits"} and Gather behaviours', () => {
+  it('presses digits on a live call: the <Gather> action gets them', async () => {
+    const user = '+15550006666';
+    const sid = await gatheringCall(user, '/press');
+    const press = await send('POST', `/control/numbers/${encodeURIComponent(user)}/press`, { digits: '1' });
+    expect(press.status).toBe(200);
+    expect(await press.json()).toEqual({ pressed: true, digits: '1', heard: true });
+    await sim.control.waitForIdle();
+    expect(receiver.on('/press-confirm').map((r) => r.params)).toEqual([expect.objectContaining({ CallSid: sid, Digits: '1', FinishedOnKey: '' })]);
+  });
+
+  it('refuses bad digits (400) and a phone in no call (409), in the control API error shape', async () => {
+    const path = `/control/numbers/${encodeURIComponent('+15550007777')}/press`;
+    for (const body of [{ digits: '12a' }, { digits: '' }, { digits: 1 }, { digits: '1'.repeat(33) }, { digits: '1', button: 'answer' }]) {
+      const bad = await send('POST', path, body);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 20001, status: 400, message: expect.stringContaining('Invalid control request') });
+    }
+    expect(await (await send('POST', path, { digits: 'x' })).json()).toMatchObject({ message: expect.stringContaining('digits must be 1 to 32 of 0-9 * #') });
+    const idle = await send('POST', path, { digits: '1' });
+    expect(idle.status).toBe(409);
+    expect(await idle.json()).toEqual({ code: 21220, status: 409, message: 'No live call on +15550007777: keys can only be pressed during a call', more_info: 'https://www.twilio.com/docs/errors/21220' });
+    expect(() => sim.control.pressDigits('+15550007777', '1x')).toThrow(/digits must be/);
+    expect(sim.control.pressDigits('+15550007777', '1')).toBeNull();
+    // The button form still works as before.
+    expect(await (await send('POST', path, { button: 'hangup' })).json()).toEqual({ pressed: false });
+  });
+
+  it('keys pressed while no <Gather> listens are accepted but not heard', async () => {
+    const user = '+15550008888';
+    receiver.respond('/quiet', '<Response><Pause length="600"/></Response>');
+    const call = await client.calls.create({ to: user, from: '+15005550006', url: receiver.url('/quiet'), statusCallback: receiver.url('/quiet-status'), statusCallbackEvent: ['ringing'] });
+    await sim.control.waitFor(() => receiver.on('/quiet-status').length > 0, 3000);
+    sim.control.press(user, 'answer');
+    await sim.control.waitFor(() => receiver.on('/quiet').length === 1, 3000);
+    expect(sim.control.pressDigits(user, '5')).toEqual({ heard: false });
+    await client.calls(call.sid).update({ status: 'completed' });
+    await sim.control.waitForIdle();
+  });
+
+  it('accepts the answer-and-press and voicemail behaviours, and validates them', async () => {
+    const number = encodeURIComponent('+15550009991');
+    const answer = await send('PUT', `/control/numbers/${number}`, { kind: 'answer', answerAfterS: 1, digits: '1' });
+    expect(await answer.json()).toMatchObject({ behaviour: { kind: 'answer', answerAfterS: 1, digits: '1' } });
+    const voicemail = await send('PUT', `/control/numbers/${number}`, { kind: 'voicemail', answerAfterS: 4 });
+    expect(await voicemail.json()).toMatchObject({ behaviour: { kind: 'voicemail', answerAfterS: 4 } });
+    expect((await send('PUT', `/control/numbers/${number}`, { kind: 'answer', answerAfterS: 1, digits: 'one' })).status).toBe(400);
+    expect((await send('PUT', `/control/numbers/${number}`, { kind: 'voicemail' })).status).toBe(400);
+  });
+});
+
+describe('handset page keypad', () => {
+  it('a phone in a call shows a keypad; pressing 1 reaches the <Gather> and is echoed', async () => {
+    const user = '+15550009992';
+    const sid = await gatheringCall(user, '/keypad');
+    const list = await (await fetch(`${sim.url}/handsets`)).text();
+    const path = `/handsets/${encodeURIComponent(user)}/keys`;
+    expect(list).toContain(`<form class="keypad" method="post" action="${path}" hx-post="${path}" hx-target="#handsets"`);
+    for (const [key, id] of [['1', '1'], ['0', '0'], ['9', '9'], ['*', 'star'], ['#', 'hash']]) {
+      expect(list).toContain(`<button type="submit" name="digits" value="${key}" id="key-15550009992-${id}" aria-label="Press ${key}">${key}</button>`);
+    }
+    expect(list).not.toMatch(/<script|<style|style="/);
+    const pressed = await fetch(sim.url + path, { method: 'POST', headers: { 'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'digits=1' });
+    expect(pressed.status).toBe(200);
+    expect(await pressed.text()).toContain('Keys pressed: <strong>1</strong>');
+    await sim.control.waitForIdle();
+    expect(receiver.on('/keypad-confirm').map((r) => [r.params.CallSid, r.params.Digits])).toEqual([[sid, '1']]);
+  });
+
+  it('without JavaScript a key press redirects back to the page; bad keys are ignored', async () => {
+    const user = '+15550009993';
+    await gatheringCall(user, '/plain');
+    const path = `${sim.url}/handsets/${encodeURIComponent(user)}/keys`;
+    const form = { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } as const;
+    const ignored = await fetch(path, { ...form, body: 'digits=x' });
+    expect(ignored.status).toBe(303);
+    expect(await (await fetch(`${sim.url}/handsets`)).text()).not.toContain('Keys pressed');
+    const pressed = await fetch(path, { ...form, body: 'digits=2' });
+    expect([pressed.status, pressed.headers.get('location')]).toEqual([303, '/']);
+    await sim.control.waitForIdle();
+    expect(receiver.on('/plain-confirm').map((r) => r.params.Digits)).toEqual(['2']);
+  });
+});
+
 describe('createSimulatorApp', () => {
   it('works in-process with supertest', async () => {
     const { app, accountSid, authToken } = createSimulatorApp();

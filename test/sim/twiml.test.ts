@@ -25,9 +25,9 @@ describe('TwiML parsing', () => {
   });
 
   it('reads Say, Play, Pause, Hangup, Redirect and marks unknown verbs', () => {
-    expect(parseTwiml('<Response><Say loop="2">Hello &amp; bye</Say><Play>https://a/b.mp3</Play><Pause length="4"/><Redirect method="GET">/next</Redirect><Gather/><Hangup/></Response>')).toEqual([
+    expect(parseTwiml('<Response><Say loop="2">Hello &amp; bye</Say><Play>https://a/b.mp3</Play><Pause length="4"/><Redirect method="GET">/next</Redirect><Record/><Hangup/></Response>')).toEqual([
       { verb: 'Say', text: 'Hello & bye', loop: 2 }, { verb: 'Play', url: 'https://a/b.mp3', loop: 1 }, { verb: 'Pause', lengthS: 4 },
-      { verb: 'Redirect', url: '/next', method: 'GET' }, { verb: 'Unsupported', name: 'Gather' }, { verb: 'Hangup' },
+      { verb: 'Redirect', url: '/next', method: 'GET' }, { verb: 'Unsupported', name: 'Record' }, { verb: 'Hangup' },
     ]);
   });
 

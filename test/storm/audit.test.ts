@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../../src/storm/audit.js';
-import { CallCredit } from '../../src/wallet/call-credit.js';
+import { CallCredit } from '../../src/calls/call-credit.js';
 import { WalletService } from '../../src/wallet/wallet-service.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createUser } from '../helpers/ledger.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Rate } from '../../src/rating/rate.js';
 import { rate } from '../rating/arbitraries.js';
-import { CallCredit } from '../../src/wallet/call-credit.js';
+import { CallCredit } from '../../src/calls/call-credit.js';
 import { VoucherService } from '../../src/wallet/vouchers.js';
 import { WalletService } from '../../src/wallet/wallet-service.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

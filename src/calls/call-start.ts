@@ -2,8 +2,9 @@ import { formatMoney } from '../money/currency.js';
 import type { Refusal } from '../rates/rate-deck-service.js';
 import type { Rate } from '../rating/rate.js';
 import type { CallHold } from './call-credit.js';
-import type { MoneyServices } from './money-services.js';
-import { InsufficientCreditError } from './wallet-store.js';
+import { preBridgeSeconds as preBridge } from './call-limits.js';
+import type { MoneyServices } from '../wallet/money-services.js';
+import { InsufficientCreditError } from '../wallet/wallet-store.js';
 
 export interface CallStartInput {
   userId: number;
@@ -17,10 +18,12 @@ export interface CallStartInput {
   minimumSeconds?: number;
   /** An extra ceiling, e.g. from a daily spend cap. */
   maxSeconds?: number;
+  /** First-leg seconds before the bridge besides the Dial timeout (greeting, press-1 prompt); default 0. */
+  setupSeconds?: number;
 }
 
 export type CallStart =
-  | { ok: false; reason: Refusal | 'own-number-not-rated' | 'insufficient-credit'; message: string }
+  | { ok: false; reason: Refusal | 'own-number-not-rated' | 'own-number-refused' | 'insufficient-credit'; message: string }
   | {
       ok: true;
       hold: CallHold;
@@ -28,10 +31,12 @@ export type CallStart =
       e164: string;
       destinationRate: Rate;
       firstLegRate: Rate;
-      /** Give Twilio this as TimeLimit on the REST call and timeLimit on <Dial>: the credit pays for no more. */
+      /** The talk time the hold pays for; see call-limits.ts for what to give Twilio. */
       timeLimitSeconds: number;
       /** The first leg may ring the destination this long before the bridge; use it as the <Dial> timeout. */
       dialTimeoutSeconds: number;
+      /** First-leg seconds before the bridge the hold pays for (setup + Dial timeout + Twilio's ring buffer). */
+      preBridgeSeconds: number;
     };
 
 /**
@@ -43,22 +48,26 @@ export async function startCallCredit(money: MoneyServices, input: CallStartInpu
   await money.rates.ready();
   const destination = money.rates.checkDestination(input.to);
   if (!destination.ok) return destination;
-  const firstLegRate = money.rates.lookup(input.from);
-  if (!firstLegRate || !firstLegRate.enabled) {
-    return { ok: false, reason: 'own-number-not-rated', message: 'We cannot ring phones in your country yet.' };
+  // The first leg is a call too: the user's own number must pass the same checks before it is ever rung.
+  const own = money.rates.checkDestination(input.from);
+  if (!own.ok) {
+    if (own.reason === 'no-rate' || own.reason === 'disabled') return { ok: false, reason: 'own-number-not-rated', message: 'We cannot ring phones in your country yet.' };
+    return { ok: false, reason: 'own-number-refused', message: `Your own phone number cannot be rung: ${own.message}` };
   }
+  const firstLegRate = own.rate;
   const dialTimeoutSeconds = money.rates.ringAllowanceSeconds;
+  const preBridgeSeconds = preBridge(input.setupSeconds ?? 0, dialTimeoutSeconds);
   try {
     const hold = await money.callCredit.hold({
       userId: input.userId,
       callSid: input.callSid,
       tariffs: { first: firstLegRate, bridged: destination.rate },
-      firstLegExtraSeconds: dialTimeoutSeconds,
+      firstLegExtraSeconds: preBridgeSeconds,
       minimumSeconds: input.minimumSeconds ?? 60,
       description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
       ...(input.maxSeconds !== undefined ? { maxSeconds: input.maxSeconds } : {}),
     });
-    return { ok: true, hold, e164: destination.e164, destinationRate: destination.rate, firstLegRate, timeLimitSeconds: hold.maxSeconds, dialTimeoutSeconds };
+    return { ok: true, hold, e164: destination.e164, destinationRate: destination.rate, firstLegRate, timeLimitSeconds: hold.maxSeconds, dialTimeoutSeconds, preBridgeSeconds };
   } catch (err) {
     if (!(err instanceof InsufficientCreditError)) throw err;
     return { ok: false, reason: 'insufficient-credit', message: `Not enough credit for a minute to this number (${formatMoney(err.neededMicros, money.currency)} needed).` };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { moneyServices, type MoneyServices } from '../../src/wallet/money-services.js';
-import { startCallCredit } from '../../src/wallet/call-start.js';
+import { startCallCredit } from '../../src/calls/call-start.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
 
@@ -34,7 +34,7 @@ describe('startCallCredit', () => {
     const user = await createUser(t.db);
     await money.wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'Grant' });
     const start = await startCallCredit(money, { userId: user, callSid: 'call-1', from: '+12015550123', to: '+44 20 7946 0958' });
-    expect(start).toMatchObject({ ok: true, e164: '+442079460958', dialTimeoutSeconds: 30, timeLimitSeconds: 570 });
+    expect(start).toMatchObject({ ok: true, e164: '+442079460958', dialTimeoutSeconds: 30, preBridgeSeconds: 35, timeLimitSeconds: 565 });
     if (!start.ok) return;
     expect(start.hold.amountMicros).toBe(1_000_000);
     const settled = await money.callCredit.settle({ callSid: 'call-1', firstLegSeconds: 100, bridgedSeconds: 75 });
@@ -51,7 +51,8 @@ describe('startCallCredit', () => {
     expect(await startCallCredit(money, { userId: user, callSid: 'b', from, to: '+1 900 555 1234' })).toMatchObject({ ok: false, reason: 'premium' });
     expect(await startCallCredit(money, { userId: user, callSid: 'c', from, to: '+49 30 1234567' })).toMatchObject({ ok: false, reason: 'no-rate' });
     expect(await startCallCredit(money, { userId: user, callSid: 'd', from: '+49 30 1234567', to: '+442079460958' })).toMatchObject({ ok: false, reason: 'own-number-not-rated' });
-    // One minute of talk: 0.09 to the UK, and 2 minutes of the first leg (60 s + 30 s of ringing) at 0.01.
+    expect(await startCallCredit(money, { userId: user, callSid: 'f', from: '+1 900 555 1234', to: '+442079460958' })).toMatchObject({ ok: false, reason: 'own-number-refused', message: 'Your own phone number cannot be rung: Premium-rate numbers cannot be called.' });
+    // One minute of talk: 0.09 to the UK, and 2 minutes of the first leg (60 s + 35 s of ringing) at 0.01.
     const poor = await startCallCredit(money, { userId: user, callSid: 'e', from, to: '+442079460958' });
     expect(poor).toMatchObject({ ok: false, reason: 'insufficient-credit', message: 'Not enough credit for a minute to this number ($0.11 needed).' });
     expect(await money.callCredit.openHolds()).toEqual([]);

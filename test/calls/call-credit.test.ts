@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HoldNotFoundError, priceCall } from '../../src/wallet/call-credit.js';
+import { HoldNotFoundError, priceCall } from '../../src/calls/call-credit.js';
 import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
 import { createUser } from '../helpers/ledger.js';
-import { tariff, useWalletFixture } from './setup.js';
+import { tariff, useWalletFixture } from '../wallet/setup.js';
 
 const f = useWalletFixture();
 // First leg (the user's own phone) 0.01/min, destination 0.09/min: 0.10 per minute of talk.

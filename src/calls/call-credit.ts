@@ -3,7 +3,7 @@ import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
-import { appendEntry, InsufficientCreditError, lockWallet, type WalletContext, type WalletRow } from './wallet-store.js';
+import { appendEntry, InsufficientCreditError, lockWallet, periodOf, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
 
 export interface HoldRequest {
   userId: number;
@@ -65,6 +65,7 @@ interface HoldRecord {
   status: 'open' | 'settled';
   charge_micros: number | string | null;
   free_seconds_used: number | null;
+  created_at: string;
 }
 
 interface StoredTariffs {
@@ -154,6 +155,14 @@ export class CallCredit {
     return row !== undefined;
   }
 
+  /** What a call's hold was priced with: its tariffs, free seconds and pre-bridge seconds (for cost breakdowns). */
+  async holdTerms(callSid: string): Promise<{ tariffs: CallTariffs; freeSeconds: number; firstLegExtraSeconds: number; maxSeconds: number; open: boolean } | undefined> {
+    const hold = await this.ctx.db<HoldRecord>('credit_holds').where({ call_sid: callSid }).first();
+    if (!hold) return undefined;
+    const stored = JSON.parse(hold.tariffs) as StoredTariffs;
+    return { tariffs: stored.tariffs, firstLegExtraSeconds: stored.firstLegExtraSeconds, freeSeconds: hold.free_seconds, maxSeconds: hold.max_seconds, open: hold.status === 'open' };
+  }
+
   /** Calls still holding credit (for the reconciliation job). */
   async openHolds(olderThan?: Date): Promise<{ callSid: string; userId: number; createdAt: string }[]> {
     const query = this.ctx.db('credit_holds').where({ status: 'open' }).select('call_sid', 'user_id', 'created_at');
@@ -166,11 +175,13 @@ export class CallCredit {
     const { tariffs } = JSON.parse(hold.tariffs) as StoredTariffs;
     const { cost, freeUsed } = priceCall(tariffs, hold.free_seconds, request, this.policy);
     const heldAmount = Number(hold.amount_micros);
+    // A call that started last month used last month's allowance: this month's (renewed since) stays whole.
+    const sameMonth = periodOf(new Date(hold.created_at)) === wallet.free_period;
     const released: WalletRow = {
       ...wallet,
       held_micros: wallet.held_micros - heldAmount,
-      free_seconds_held: wallet.free_seconds_held - hold.free_seconds,
-      free_seconds_left: Math.max(0, wallet.free_seconds_left - freeUsed),
+      free_seconds_held: Math.max(0, wallet.free_seconds_held - hold.free_seconds),
+      free_seconds_left: sameMonth ? Math.max(0, wallet.free_seconds_left - freeUsed) : wallet.free_seconds_left,
     };
     const charged = Math.min(cost, released.balance_micros - released.held_micros);
     const stamp = this.ctx.clock.now().toISOString();

@@ -1,0 +1,224 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { CallCredit } from './call-credit.js';
+import { costBreakdown } from './call-cost.js';
+import { HANGUP_GRACE_S } from './call-limits.js';
+import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
+import { confirmTwiml, dialTwiml, goodbyeTwiml, hangupTwiml, webhookUrls } from './call-twiml.js';
+import type { CallEvent, CallRecord, CallsRepository } from './calls-repository.js';
+import {
+  dialActionParams,
+  FINAL_CALL_STATUSES,
+  gatherParams,
+  statusCallbackParams,
+  timelineParams,
+  twimlRequestParams,
+  type Params,
+} from './webhook-params.js';
+
+/** The part of the job scheduler calls need: one hangup job per call at its credit deadline. */
+export interface HangupScheduler {
+  scheduleHangup(callId: string, at: Date): Promise<void>;
+  cancelHangup(callId: string): Promise<number>;
+}
+
+export interface CallEventsDeps {
+  repo: CallsRepository;
+  callCredit: CallCredit;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  hangups: HangupScheduler | undefined;
+}
+
+/** How long after the user's leg ended we wait for the bridged leg's duration before asking Twilio. */
+const SETTLE_WAIT_MS = 60_000;
+
+interface Applied {
+  call: CallRecord;
+  previous: CallRecord;
+  duplicate: boolean;
+}
+
+/**
+ * Everything Twilio tells us about a call, applied as facts under a row lock: the event is recorded once
+ * (duplicates change nothing), the state is derived from all facts (order does not matter, nothing moves
+ * backwards), and the call is settled exactly once when both legs' durations are known. No Twilio API calls here.
+ */
+export class CallEvents {
+  constructor(private readonly deps: CallEventsDeps) {}
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  /** The Url Twilio fetches when the user's phone answers: the press-1 guard, or the bridge. */
+  async answer(callId: string, raw: Params): Promise<string> {
+    const params = twimlRequestParams(raw);
+    const now = this.now();
+    const applied = await this.apply(callId, { source: 'twiml', event: 'answered', params: raw }, 'twiml:answer', { parentSid: params.callSid, answeredAt: now });
+    if (!applied) return goodbyeTwiml('This call is not available. Goodbye.');
+    const { call } = applied;
+    if (call.confirmAnswer && !call.dialStartedAt) {
+      if (!(await this.mayDial(call))) return this.cancelledTwiml(call);
+      return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164);
+    }
+    return this.dial(call);
+  }
+
+  /** The press-1 guard's answer: 1 bridges the call; silence (a voicemail) or another key ends it undialled. */
+  async confirm(callId: string, raw: Params): Promise<string> {
+    const params = gatherParams(raw);
+    const pressedOne = params.digits === '1';
+    const applied = await this.apply(callId, { source: 'gather', event: params.digits ? `pressed ${params.digits}` : 'no key pressed', params: raw }, 'gather', {
+      parentSid: params.callSid,
+      confirmDigits: params.digits,
+      ...(pressedOne ? { confirmedAt: this.now() } : {}),
+    });
+    if (!applied) return goodbyeTwiml('This call is not available. Goodbye.');
+    if (applied.call.confirmDigits !== '1') return goodbyeTwiml(params.digits ? 'The call was not connected. Goodbye.' : 'We did not hear a key, so the call was not connected. Goodbye.');
+    return this.dial(applied.call);
+  }
+
+  /** The Dial is over: its status and duration are the bridged leg's. The user's leg then ends. */
+  async dialAction(callId: string, raw: Params): Promise<string> {
+    const params = dialActionParams(raw);
+    const bridgedSeconds = params.dialCallStatus === 'completed' ? (params.dialCallDuration ?? 0) : 0;
+    await this.apply(callId, { source: 'dial-action', event: `dial ${params.dialCallStatus}`, params: raw }, 'dial-action', {
+      ...(params.dialCallSid ? { childSid: params.dialCallSid } : {}),
+      dialStatus: params.dialCallStatus,
+      bridgedSeconds,
+    });
+    return hangupTwiml();
+  }
+
+  /** Status callbacks of the user's own leg (the REST call). */
+  async parentStatus(callId: string, raw: Params): Promise<void> {
+    const p = statusCallbackParams(raw);
+    const now = this.now();
+    const update: FactsUpdate = { parentSid: p.callSid };
+    if (p.callStatus === 'ringing') update.ringingAt = now;
+    if (p.callStatus === 'in-progress') update.answeredAt = now;
+    if (FINAL_CALL_STATUSES.has(p.callStatus)) {
+      update.parentEndedAt = now;
+      update.parentFinalStatus = p.callStatus;
+      update.firstLegSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
+    }
+    await this.apply(callId, { source: 'parent', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `parent:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'parent' });
+  }
+
+  /** Status callbacks of the bridged leg (<Number statusCallback>). */
+  async childStatus(callId: string, raw: Params): Promise<void> {
+    const p = statusCallbackParams(raw);
+    const now = this.now();
+    const update: FactsUpdate = { childSid: p.callSid, dialStartedAt: now };
+    if (p.callStatus === 'in-progress') update.bridgedAt = now;
+    if (FINAL_CALL_STATUSES.has(p.callStatus)) {
+      update.dialStatus = p.callStatus;
+      update.bridgedSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
+    }
+    await this.apply(callId, { source: 'child', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `child:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'child' });
+  }
+
+  /** Adds facts from us (a hangup request, a REST failure, reconciliation) the same way as Twilio's. */
+  async record(callId: string, event: { source: CallEvent['source']; event: string; params?: Params }, dedupeKey: string, update: FactsUpdate & { status?: 'failed' }): Promise<CallRecord | undefined> {
+    return (await this.apply(callId, { ...event, params: event.params ?? {} }, dedupeKey, update))?.call;
+  }
+
+  /** Settles a call whose legs are both known, once; the reconciliation job calls this too. */
+  async settle(call: CallRecord): Promise<void> {
+    if (call.settledAt) return;
+    const legs = { firstLegSeconds: call.firstLegSeconds ?? 0, bridgedSeconds: call.bridgedSeconds ?? 0 };
+    const terms = await this.deps.callCredit.holdTerms(call.id);
+    const settlement = terms ? await this.deps.callCredit.settle({ callSid: call.id, ...legs }) : { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 };
+    const breakdown = terms ? costBreakdown(terms.tariffs, legs, settlement) : null;
+    await this.deps.repo.db('calls').where({ id: call.id }).whereNull('settled_at').update({
+      cost_micros: settlement.chargedMicros,
+      uncollected_cost_micros: breakdown?.uncollectedMicros ?? 0,
+      cost_breakdown: breakdown ? JSON.stringify(breakdown) : null,
+      settled_at: this.now(),
+    });
+    this.deps.logger.info({ callId: call.id, status: call.status, chargedMicros: settlement.chargedMicros, ...legs }, 'call settled');
+  }
+
+  private async dial(call: CallRecord): Promise<string> {
+    if (!(await this.mayDial(call))) return this.cancelledTwiml(call);
+    const terms = await this.deps.callCredit.holdTerms(call.id);
+    if (!terms?.open) return goodbyeTwiml('Your credit for this call is no longer available. Goodbye.');
+    const started = (await this.record(call.id, { source: 'us', event: 'dialling the destination' }, 'us:dial', { dialStartedAt: this.now() })) ?? call;
+    // The talk limit comes from the hold as it stands now, never from the request.
+    const talkLimitS = Math.max(1, Math.min(started.talkLimitS, terms.maxSeconds - 1));
+    return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS });
+  }
+
+  private async mayDial(call: CallRecord): Promise<boolean> {
+    return isLive(call.status) && !call.hangupRequestedAt && (await this.deps.callCredit.holdTerms(call.id))?.open === true;
+  }
+
+  private cancelledTwiml(call: CallRecord): string {
+    return goodbyeTwiml(call.hangupRequestedAt ? 'You cancelled this call. Goodbye.' : 'This call cannot be connected. Goodbye.');
+  }
+
+  private async apply(
+    callId: string,
+    event: Omit<CallEvent, 'receivedAt' | 'sequence' | 'params'> & { sequence?: number | null; params: Params },
+    dedupeKey: string,
+    update: FactsUpdate & { status?: 'failed' },
+    leg?: { sid: string; leg: 'parent' | 'child' },
+  ): Promise<Applied | undefined> {
+    const now = this.now();
+    const applied = await this.deps.repo.withLockedCall(callId, async (call, trx) => {
+      const knownSid = leg?.leg === 'parent' ? call.parentSid : leg?.leg === 'child' ? call.childSid : null;
+      if (leg && knownSid && knownSid !== leg.sid) {
+        this.deps.logger.warn({ callId, leg: leg.leg, sid: leg.sid, knownSid }, 'webhook for another Twilio call than the one on record; ignored');
+        return { call, previous: call, duplicate: true };
+      }
+      const fresh = await this.deps.repo.recordEvent(trx, callId, { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now }, dedupeKey);
+      if (!fresh) return { call, previous: call, duplicate: true };
+      return { call: await this.applyFacts(trx, call, update, now), previous: call, duplicate: false };
+    });
+    if (!applied) {
+      this.deps.logger.warn({ callId, event: event.event, source: event.source }, 'webhook for an unknown call id; ignored');
+      return undefined;
+    }
+    if (!applied.duplicate) await this.afterChange(applied);
+    return applied;
+  }
+
+  private async applyFacts(trx: Knex.Transaction, call: CallRecord, update: FactsUpdate & { status?: 'failed' }, now: string): Promise<CallRecord> {
+    const { status: forced, ...factUpdate } = update;
+    const merged = mergeFacts(forced ? { ...call, status: forced } : call, factUpdate) as CallRecord;
+    const derived = deriveStatus(merged);
+    const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
+    const patch: Partial<CallRecord> & { liveUserId?: null } = {};
+    for (const key of Object.keys(next) as (keyof CallFacts)[]) {
+      if (next[key] !== call[key]) (patch as Record<string, unknown>)[key] = next[key];
+    }
+    if (isLive(call.status) && !isLive(next.status)) {
+      patch.liveUserId = null;
+      patch.endedAt = next.endedAt = now;
+    }
+    if (next.status === 'ending' && call.status !== 'ending') {
+      patch.expectedEndAt = next.expectedEndAt = new Date(Date.parse(now) + SETTLE_WAIT_MS).toISOString();
+    }
+    if (next.status !== call.status) {
+      await this.deps.repo.recordEvent(trx, call.id, { source: 'us', event: `status ${next.status}`, sequence: null, params: null, receivedAt: now }, `status:${next.status}`);
+    }
+    if (Object.keys(patch).length > 0) await this.deps.repo.update(call.id, patch, trx);
+    return next;
+  }
+
+  /** Side effects once the facts are committed: the hangup job, settlement. */
+  private async afterChange({ call, previous }: Applied): Promise<void> {
+    const { hangups, logger } = this.deps;
+    if (hangups && call.bridgedAt && !previous.bridgedAt && isLive(call.status)) {
+      const deadline = new Date(Date.parse(call.bridgedAt) + (call.talkLimitS + HANGUP_GRACE_S) * 1000);
+      await hangups.scheduleHangup(call.id, deadline).catch((err: unknown) => logger.error({ err, callId: call.id }, 'could not schedule the hangup job; Twilio limits still cap the call'));
+    }
+    if (hangups && !isLive(call.status) && isLive(previous.status) && previous.bridgedAt) {
+      await hangups.cancelHangup(call.id).catch((err: unknown) => logger.warn({ err, callId: call.id }, 'could not cancel the hangup job; it will find the call over'));
+    }
+    if (!call.settledAt && call.status !== 'failed' && readyToSettle(call)) await this.settle(call);
+  }
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Twilio } from 'twilio';
+import type { User } from '../accounts/users-repository.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { checkPhoneNumber } from '../rating/phone.js';
+import type { Telephony } from '../telephony/telephony.js';
+import type { MoneyServices } from '../wallet/money-services.js';
+import { CallEvents, type HangupScheduler } from './call-events.js';
+import { callLimits, expectedDurationMs, setupSeconds } from './call-limits.js';
+import { startCallCredit } from './call-start.js';
+import { isLive } from './call-state.js';
+import { webhookUrls } from './call-twiml.js';
+import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
+import { restFailureReason, withTimeout } from './rest-errors.js';
+import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './reconcile.js';
+import { hangUpCall } from './twilio-calls.js';
+
+export type StartRefusal =
+  | 'no-verified-phone'
+  | 'call-live'
+  | 'unavailable'
+  | 'invalid'
+  | 'premium'
+  | 'shared-cost'
+  | 'no-rate'
+  | 'disabled'
+  | 'below-cost'
+  | 'own-number-not-rated'
+  | 'own-number-refused'
+  | 'insufficient-credit';
+
+export type StartResult =
+  | { ok: true; call: CallRecord }
+  | { ok: false; reason: StartRefusal; message: string; liveCallId?: string }
+  /** Twilio refused or failed: the call exists (status failed, nothing charged) and says why. */
+  | { ok: false; reason: 'twilio-error'; message: string; call: CallRecord };
+
+export interface StartInput {
+  userId: number;
+  /** National (with country) or international number as typed. */
+  to: string;
+  /** ISO 3166 alpha-2 used to read a national number. */
+  country?: string | undefined;
+}
+
+export interface CallsServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  money: MoneyServices;
+  users: { findById(id: number): Promise<User | undefined> };
+  telephony: Telephony | undefined;
+  /** The job scheduler (or anything that schedules one hangup job per call). */
+  hangups: HangupScheduler | undefined;
+  config: { publicUrl: string; calls: { confirmAnswer: boolean } };
+  /** How long the REST create may take before we give up and release the hold (default 15 s). */
+  restTimeoutMs?: number;
+}
+
+export interface CallsService {
+  start(input: StartInput): Promise<StartResult>;
+  /** Ends the user's call at whatever stage it is; idempotent. Undefined for someone else's (or no) call. */
+  hangup(userId: number, callId: string): Promise<CallRecord | undefined>;
+  /** The user's own call, or undefined (another user's id looks exactly like a missing one). */
+  find(userId: number, callId: string): Promise<CallRecord | undefined>;
+  timeline(userId: number, callId: string): Promise<{ call: CallRecord; events: CallEvent[] } | undefined>;
+  recent(userId: number, limit?: number): Promise<CallRecord[]>;
+  liveCallFor(userId: number): Promise<{ id: string } | null>;
+  lastDestinationCountry(userId: number): Promise<string | null>;
+  /** The status poll's single read; see status-poll.ts. */
+  findWithSession(callId: string, sid: string): Promise<{ call: CallRecord; sessionData: string } | undefined>;
+  /** Twilio's webhooks (signature already checked). */
+  readonly webhooks: CallEvents;
+  /** The hangup job: the credit deadline passed. */
+  hangupAtDeadline(callId: string): Promise<void>;
+  /** The reconciliation job: calls past their expected end whose settlement is missing. */
+  reconcile(): Promise<ReconcileReport>;
+  /** A hold's expiry: never frees a call that connected (asks Twilio first). */
+  expireHold(callId: string): Promise<void>;
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** `cl_` + 20 base32 characters: 100 random bits, so call ids cannot be guessed. */
+export function newCallId(): string {
+  const bytes = randomBytes(20);
+  let id = 'cl_';
+  for (const byte of bytes) id += BASE32[byte & 31];
+  return id;
+}
+
+export function createCallsService(deps: CallsServiceDeps): CallsService {
+  const repo = callsRepository(deps.db);
+  const { clock, logger, money } = deps;
+  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups });
+  const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
+
+  const client = (): Twilio => {
+    if (!deps.telephony) throw new Error('telephony is not configured');
+    return deps.telephony.client;
+  };
+
+  async function start(input: StartInput): Promise<StartResult> {
+    const user = await deps.users.findById(input.userId);
+    if (!user?.phoneE164 || !user.phoneVerifiedAt) {
+      return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
+    }
+    if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
+    const phone = checkPhoneNumber(input.to, input.country);
+    if (!phone.ok) return phone;
+    const live = await repo.liveCallFor(user.id);
+    if (live) return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', liveCallId: live.id };
+
+    const confirmAnswer = deps.config.calls.confirmAnswer;
+    const id = newCallId();
+    const now = clock.now();
+    // The row goes in first: its unique live-call index lets only one of two simultaneous starts through.
+    const inserted = await repo.insertLive({
+      id, userId: user.id, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer,
+      createdAt: now.toISOString(), expectedEndAt: now.toISOString(), timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0,
+    });
+    if (!inserted) {
+      const winner = await repo.liveCallFor(user.id);
+      return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(winner ? { liveCallId: winner.id } : {}) };
+    }
+    const credit = await startCallCredit(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer) }).catch(async (err: unknown) => {
+      await deps.db('calls').where({ id }).delete();
+      throw err;
+    });
+    if (!credit.ok) {
+      // Refused before anything happened: no call to show.
+      await deps.db('calls').where({ id }).delete();
+      return credit;
+    }
+    const limits = callLimits(credit.timeLimitSeconds, credit.preBridgeSeconds, credit.dialTimeoutSeconds);
+    await repo.update(id, {
+      talkLimitS: limits.talkLimitS,
+      expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
+    });
+    await deps.db('calls').where({ id }).update({ time_limit_s: limits.restTimeLimitS, dial_timeout_s: limits.dialTimeoutS, hold_micros: credit.hold.amountMicros });
+    await events.record(id, { source: 'us', event: 'calling your phone', params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) } }, 'us:create', {});
+
+    const urls = webhookUrls(deps.config.publicUrl, id);
+    try {
+      const created = await withTimeout(
+        client().calls.create({
+          to: user.phoneE164,
+          from: deps.telephony.callerId,
+          url: urls.answer,
+          method: 'POST',
+          statusCallback: urls.parentStatus,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          timeout: limits.userRingTimeoutS,
+          timeLimit: limits.restTimeLimitS,
+        }),
+        restTimeoutMs,
+      );
+      const call = (await events.record(id, { source: 'us', event: 'Twilio accepted the call', params: { CallSid: created.sid } }, 'us:created', { parentSid: created.sid }))!;
+      // Hung up while the create was in flight: end it now that Twilio has a SID for it.
+      if (call.hangupRequestedAt) await hangUpCall(client(), created.sid).catch((err: unknown) => logger.warn({ err, callId: id }, 'hangup after create failed'));
+      return { ok: true, call };
+    } catch (err) {
+      const reason = restFailureReason(err);
+      logger.warn({ err, callId: id }, 'Twilio did not place the call');
+      await money.callCredit.release(id);
+      const call = (await events.record(id, { source: 'us', event: 'Twilio refused the call', params: { reason } }, 'us:create-failed', { status: 'failed', failureReason: reason }))!;
+      await deps.db('calls').where({ id }).update({ live_user_id: null, ended_at: clock.now().toISOString(), settled_at: clock.now().toISOString(), cost_micros: 0, uncollected_cost_micros: 0 });
+      return { ok: false, reason: 'twilio-error', message: reason, call: { ...call, costMicros: 0 } };
+    }
+  }
+
+  async function hangup(userId: number, callId: string): Promise<CallRecord | undefined> {
+    const call = await repo.findForUser(callId, userId);
+    if (!call) return undefined;
+    if (!isLive(call.status)) return call;
+    const marked = (await events.record(callId, { source: 'us', event: 'you hung up' }, 'us:hangup', { hangupRequestedAt: clock.now().toISOString() })) ?? call;
+    // Without a SID the create is still in flight; start() ends the call as soon as it returns one.
+    if (marked.parentSid) await hangUpCall(client(), marked.parentSid);
+    return marked;
+  }
+
+  return {
+    start,
+    hangup,
+    find: (userId, callId) => repo.findForUser(callId, userId),
+    async timeline(userId, callId) {
+      const call = await repo.findForUser(callId, userId);
+      return call ? { call, events: await repo.events(callId) } : undefined;
+    },
+    recent: (userId, limit = 10) => repo.recentForUser(userId, limit),
+    liveCallFor: (userId) => repo.liveCallFor(userId),
+    lastDestinationCountry: (userId) => repo.lastDestinationCountry(userId),
+    findWithSession: (callId, sid) => repo.findWithSession(callId, sid, clock.now().getTime()),
+    webhooks: events,
+    async hangupAtDeadline(callId) {
+      const call = await repo.find(callId);
+      const sid = call ? call.parentSid : callId.startsWith('CA') ? callId : null;
+      if (!sid) return;
+      const result = await hangUpCall(client(), sid);
+      if (call) await events.record(callId, { source: 'us', event: 'credit deadline reached: hung up', params: { result } }, 'us:deadline', { hangupRequestedAt: clock.now().toISOString() });
+      logger.info({ callId, result }, 'credit deadline reached');
+    },
+    async reconcile() {
+      return reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });
+    },
+    async expireHold(callId) {
+      const call = await repo.find(callId);
+      if (call) {
+        await reconcileCall({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() }, call);
+        return;
+      }
+      // A hold without a call row (taken by other code): it was never dialled by us.
+      if (await money.callCredit.isOpen(callId)) await money.callCredit.release(callId);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { User } from '../accounts/users-repository.js';
+import { countryPrices, type CountryPrice } from '../rates/country-list.js';
+import { quoteForUser } from '../rates/cost-preview.js';
+import type { RateDeckService } from '../rates/rate-deck-service.js';
+import type { WalletService } from '../wallet/wallet-service.js';
+import { countryOptions, countryParam, defaultCountry, dialPreviewView, liveCallLinks, queryText, type DialPreviewView, type LiveCall } from './dial-view.js';
+
+export interface DialRoutesDeps {
+  rates: RateDeckService;
+  wallet: WalletService;
+  currency: string;
+  /** The user's call that has not ended yet, if any (the calls feature's liveCallFor). */
+  liveCall: (userId: number) => Promise<LiveCall | null>;
+  /** ISO alpha-2 country of the user's last call, if any (the calls feature's lastDestinationCountry). */
+  lastCountry: (userId: number) => Promise<string | null>;
+}
+
+const isHtmx = (req: Request) => req.get('hx-request') === 'true';
+
+/** Event the country search fires when it changed the picked country, so the preview re-prices the typed number. */
+const COUNTRY_CHANGED = 'dial-country-changed';
+
+export function dialRoutes(deps: DialRoutesDeps) {
+  const { rates, wallet, currency, liveCall, lastCountry } = deps;
+
+  /** The picker's countries for a search: the matches, or every country (with a note) when nothing matches. */
+  function picker(all: CountryPrice[], q: string, wanted: string) {
+    const matches = q.trim() ? countryPrices(rates.rates(), q) : all;
+    const shown = matches.length > 0 ? matches : all;
+    // A search that hides the picked country picks its first match instead, so what is shown is what is sent.
+    const selected = shown.some((c) => c.iso === wanted) ? wanted : (shown[0]?.iso ?? wanted);
+    const searchMessage = !q.trim() ? '' : matches.length === 0 ? `No country matches “${q}”: showing all.` : `${matches.length} ${matches.length === 1 ? 'country matches' : 'countries match'} “${q}”.`;
+    return { q, selected, searchMessage, countries: countryOptions(shown, selected, currency) };
+  }
+
+  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null): Promise<DialPreviewView> {
+    if (!typed.trim()) return dialPreviewView({ typed, user, liveCall: live, quote: undefined, availableMicros: 0, currency });
+    const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country);
+    return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency });
+  }
+
+  return {
+    /** GET / for a signed-in user; visitors fall through to the welcome page. */
+    async show(req: Request, res: Response, next: NextFunction) {
+      const user = req.user;
+      if (!user) return next();
+      await rates.ready();
+      const [live, lastUsed] = await Promise.all([liveCall(user.id), lastCountry(user.id)]);
+      const all = countryPrices(rates.rates());
+      const offered = new Set(all.map((c) => c.iso));
+      const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
+      const countries = picker(all, queryText(req.query.q), country);
+      const to = queryText(req.query.to);
+      res.render('pages/dial', {
+        title: 'Call',
+        to,
+        country: countries.selected,
+        picker: countries,
+        noRates: offered.size === 0,
+        liveCall: live ? liveCallLinks(live) : undefined,
+        preview: await preview(user, to, countries.selected, live),
+      });
+    },
+
+    /** htmx: the country picker narrowed to what has been typed in the search box. */
+    async countryPicker(req: Request, res: Response) {
+      const q = queryText(req.query.q);
+      const wanted = countryParam(req.query.country) ?? '';
+      if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ q, country: wanted }).toString()}`);
+      await rates.ready();
+      const countries = picker(countryPrices(rates.rates()), q, wanted);
+      if (countries.selected !== wanted) res.set('HX-Trigger-After-Settle', COUNTRY_CHANGED);
+      res.render('partials/dial-country-picker', countries);
+    },
+
+    /** htmx: what calling the typed number would cost, or why it cannot be called. Reads only; never writes. */
+    async preview(req: Request, res: Response) {
+      const user = req.user!;
+      const to = queryText(req.query.to);
+      const country = countryParam(req.query.country);
+      if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ to, country: country ?? '' }).toString()}`);
+      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null));
+    },
+  };
+}

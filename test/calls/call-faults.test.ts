@@ -1,0 +1,193 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { computeTwilioSignature } from '../../src/telephony/signature.js';
+import { legCost } from '../../src/rating/leg-cost.js';
+import { csrfTokenFrom } from '../helpers/app.js';
+import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
+
+const FIRST = { sellPerMinMicros: 10_000, firstIncrementS: 60, nextIncrementS: 60, connectionFeeMicros: 0, minimumChargeMicros: 0 };
+const BRIDGED = { ...FIRST, sellPerMinMicros: 100_000 };
+const CREDIT = 5_000_000;
+
+let h: CallHarness;
+beforeEach(async () => {
+  h = await startCallHarness({ creditMicros: CREDIT });
+  h.sim.control.setBehaviour(USER_PHONE, { kind: 'answer', answerAfterS: 2 });
+  h.sim.control.setBehaviour(DESTINATION, { kind: 'answer', answerAfterS: 5, hangupAfterS: 75 });
+});
+afterEach(async () => {
+  try {
+    await expectLedgerConsistent(h.testDb.db);
+  } finally {
+    await h.close();
+  }
+});
+
+const balance = async () => (await h.built.services.money.wallet.summary(h.userId)).balanceMicros;
+const chargeEntries = async () => (await h.built.services.money.wallet.ledger(h.userId)).entries.filter((e) => e.kind === 'call_charge');
+
+describe('callbacks that arrive twice, out of order, or never', () => {
+  it('duplicated and shuffled callbacks settle the call once, with the same charge', async () => {
+    h.sim.control.setFaults({ duplicateWebhooks: true, shuffleWebhooks: true });
+    const { id } = await startCall(h);
+    const call = await h.waitForCall(id!, (c) => c.settledAt !== null);
+    await h.sim.control.waitForIdle(10_000);
+    const parent = h.sim.control.calls().find((l) => l.sid === call.parentSid)!;
+    const settled = await h.call(id!);
+    expect(settled).toMatchObject({ status: 'completed', bridgedSeconds: 75, firstLegSeconds: Number(parent.duration) });
+    const charge = legCost(FIRST, settled.firstLegSeconds!) + legCost(BRIDGED, 75);
+    expect(settled.costMicros).toBe(charge);
+    expect(await chargeEntries()).toHaveLength(1);
+    expect(await balance()).toBe(CREDIT - charge);
+    // Every duplicate was recorded once: one event per sequence number and leg.
+    const events = await h.testDb.db('call_events').where({ call_id: id, source: 'parent' }).select('sequence');
+    expect(new Set(events.map((e) => e.sequence)).size).toBe(events.length);
+  });
+
+  it('a dropped final callback is settled by reconciliation from Twilio’s own durations', async () => {
+    h.sim.control.setFaults({ dropStatusCallbacks: true }, USER_PHONE);
+    const { id } = await startCall(h);
+    await h.sim.control.waitForIdle(10_000);
+    const waiting = await h.waitForCall(id!, (c) => c.status === 'ending');
+    expect(waiting.settledAt).toBeNull();
+    // Not yet due: reconciliation only asks about calls past their expected end.
+    expect(await h.built.services.calls.reconcile()).toEqual({ settled: 0, stillLive: 0, skipped: 0 });
+    h.clock.advance(5 * 60_000);
+    expect(await h.built.services.calls.reconcile()).toEqual({ settled: 1, stillLive: 0, skipped: 0 });
+    const parent = h.sim.control.calls().find((l) => l.sid === waiting.parentSid)!;
+    const settled = await h.call(id!);
+    expect(settled).toMatchObject({ status: 'completed', bridgedSeconds: 75, firstLegSeconds: Number(parent.duration) });
+    expect(settled.costMicros).toBe(legCost(FIRST, settled.firstLegSeconds!) + legCost(BRIDGED, 75));
+    expect(await h.built.services.calls.reconcile()).toEqual({ settled: 0, stillLive: 0, skipped: 0 });
+    expect(await chargeEntries()).toHaveLength(1);
+  });
+
+  it('a call Twilio never heard of is released at zero; a live one is never freed', async () => {
+    await h.close();
+    h = await startCallHarness({ creditMicros: CREDIT, speed: 20 }); // the phone rings 35 simulated seconds: 1.75 s
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    const { id } = await startCall(h);
+    await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
+    h.clock.advance(2 * 3600_000);
+    // Still ringing at Twilio: never released, and (being past its end) hung up.
+    expect(await h.built.services.calls.reconcile()).toEqual({ settled: 0, stillLive: 1, skipped: 0 });
+    const over = await h.waitForCall(id!, (c) => c.settledAt !== null);
+    expect(over).toMatchObject({ status: 'not-answered', costMicros: 0 });
+    // A process that died between taking the hold and Twilio's answer: no SID, no callback ever came.
+    const orphan = 'cl_orphanorphanorphanor';
+    await h.testDb.db('calls').insert({ ...(await h.testDb.db('calls').where({ id }).first()), id: orphan, parent_sid: null, child_sid: null, status: 'starting', live_user_id: h.userId, settled_at: null, ringing_at: null, answered_at: null, parent_ended_at: null, parent_final_status: null, ended_at: null, cost_micros: null, failure_reason: null, expected_end_at: new Date().toISOString() });
+    await h.built.services.money.callCredit.hold({ userId: h.userId, callSid: orphan, tariffs: { first: FIRST, bridged: BRIDGED } });
+    expect(await h.built.services.calls.reconcile()).toEqual({ settled: 1, stillLive: 0, skipped: 0 });
+    expect(await h.call(orphan)).toMatchObject({ status: 'failed', costMicros: 0, failureReason: 'The call never reached our phone provider. Nothing was charged.' });
+    expect(await h.built.services.money.callCredit.openHolds()).toEqual([]);
+    expect(await h.built.services.calls.liveCallFor(h.userId)).toBeNull();
+    expect(await balance()).toBe(CREDIT);
+  });
+});
+
+describe('starting a call', () => {
+  it('a REST 5xx on create releases the hold, fails the call in plain words and charges nothing', async () => {
+    h.sim.control.setFaults({ restFailure: { status: 500, count: 1 } });
+    const { res } = await startCall(h);
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Our phone provider had a problem placing the call. Nothing was charged.');
+    const [call] = await h.testDb.db('calls').select('status', 'live_user_id', 'cost_micros');
+    expect(call).toMatchObject({ status: 'failed', live_user_id: null });
+    expect(Number(call.cost_micros)).toBe(0);
+    expect(await balance()).toBe(CREDIT);
+    expect(await h.built.services.money.callCredit.openHolds()).toEqual([]);
+    // The user may try again at once.
+    h.sim.control.clearFaults();
+    expect((await startCall(h)).res.status).toBe(200);
+  });
+
+  it('a REST 429 says the provider is busy', async () => {
+    h.sim.control.setFaults({ restFailure: { status: 429, count: 1 } });
+    const { res } = await startCall(h);
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Our phone provider is busy right now. Nothing was charged.');
+  });
+
+  it('two simultaneous starts by one user make exactly one call', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    const [first, second] = await Promise.all([startCall(h), startCall(h)]);
+    expect([first.res.status, second.res.status].sort()).toEqual([200, 422]);
+    const refused = first.res.status === 422 ? first.res : second.res;
+    expect(refused.text).toContain('You already have a call in progress.');
+    expect(await h.testDb.db('calls').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
+    expect(Number((await h.testDb.db('calls').count({ n: '*' }).first())!.n)).toBe(1);
+    expect(await h.built.services.money.callCredit.openHolds()).toHaveLength(1);
+    const id = (first.id ?? second.id)!;
+    expect(await h.built.services.calls.liveCallFor(h.userId)).toEqual({ id });
+    await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
+    await h.waitForCall(id, (c) => c.settledAt !== null);
+  });
+
+  it('without htmx: 303 to the call page, and a refusal flashes its reason and returns to the dial page with the input', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'busy' });
+    const ok = await h.agent.post('/calls').type('form').send({ _csrf: h.csrf, to: '020 7946 0958', country: 'GB' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toMatch(/^\/calls\/cl_[a-z2-7]{20}$/);
+    const page = await h.agent.get(ok.headers.location!);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Call to +442079460958');
+    const refused = await h.agent.post('/calls').type('form').send({ _csrf: h.csrf, to: '+1 900 555 1234', country: 'US' });
+    expect(refused.status).toBe(303);
+    expect(refused.headers.location).toBe('/?to=%2B1+900+555+1234&country=US');
+    expect(await h.built.services.calls.lastDestinationCountry(h.userId)).toBe('GB');
+  });
+
+  it('refuses a user without a verified phone, and a repeated field like a missing one', async () => {
+    await h.testDb.db('users').where({ id: h.userId }).update({ phone_verified_at: null });
+    const res = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send({ to: DESTINATION });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Verify your own phone number first');
+    expect(res.text).toContain('href="/account"');
+    const twice = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send('to=1&to=2');
+    expect(twice.status).toBe(422);
+    expect(twice.text).toContain('Enter the number to call.');
+  });
+});
+
+describe('who may see and touch a call', () => {
+  it('refuses forged webhooks with 403 and answers unknown call ids with 2xx', async () => {
+    const { id } = await startCall(h);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+    const before = await h.call(id!);
+    const params = { CallSid: before.parentSid!, CallStatus: 'completed', CallDuration: '9999', SequenceNumber: '9' };
+    const path = `/twilio/calls/${id}/status`;
+    const forged = await request(h.baseUrl).post(path).set('X-Twilio-Signature', 'bm90IGEgc2lnbmF0dXJl').type('form').send(params);
+    expect(forged.status).toBe(403);
+    expect((await request(h.baseUrl).post(path).type('form').send(params)).status).toBe(403);
+    // Signed for another URL (a replay against another call) is refused too.
+    const other = computeTwilioSignature(h.sim.authToken, `${h.baseUrl}/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/status`, params);
+    expect((await request(h.baseUrl).post(path).set('X-Twilio-Signature', other).type('form').send(params)).status).toBe(403);
+    expect(await h.call(id!)).toEqual(before);
+    const unknown = '/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/status';
+    const signed = computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${unknown}`, params);
+    const res = await request(h.baseUrl).post(unknown).set('X-Twilio-Signature', signed).type('form').send(params);
+    expect(res.status).toBe(204);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const bad = { ...params, CallDuration: 'ten' };
+    const badRes = await request(h.baseUrl).post(path).set('X-Twilio-Signature', computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${path}`, bad)).type('form').send(bad);
+    expect(badRes.status).toBe(400);
+    expect(badRes.text).toContain('CallDuration must be a whole number of seconds');
+  });
+
+  it('another user’s call id is a 404 everywhere', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    const { id } = await startCall(h);
+    const other = request.agent(h.baseUrl);
+    const form = await other.get('/signup');
+    await other.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Eve', email: 'eve@example.com', password: 'correct horse battery' });
+    const csrf = csrfTokenFrom((await other.get('/account')).text);
+    expect((await other.get(`/calls/${id}`)).status).toBe(404);
+    expect((await other.get(`/calls/${id}/status`)).status).toBe(404);
+    expect((await other.post(`/calls/${id}/hangup`).set('X-CSRF-Token', csrf)).status).toBe(404);
+    expect((await h.agent.get(`/calls/${id}/status`)).status).toBe(200);
+    expect((await request(h.baseUrl).get(`/calls/${id}/status`)).status).toBe(404);
+    await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+  });
+});

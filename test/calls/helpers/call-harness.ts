@@ -1,0 +1,134 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { buildApp, type BuiltApp } from '../../../src/app.js';
+import { argon2Hasher } from '../../../src/accounts/passwords.js';
+import type { Clock } from '../../../src/clock.js';
+import { loadConfig } from '../../../src/config/config.js';
+import { appJobHandlers } from '../../../src/jobs/handlers.js';
+import { createJobScheduler, type JobScheduler } from '../../../src/jobs/scheduler.js';
+import { startSimulator, type RunningSimulator } from '../../../src/sim/simulator.js';
+import { createTelephony } from '../../../src/telephony/telephony.js';
+import type { CallRecord } from '../../../src/calls/calls-repository.js';
+import { callsRepository } from '../../../src/calls/calls-repository.js';
+import { moneyServices } from '../../../src/wallet/money-services.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { csrfTokenFrom } from '../../helpers/app.js';
+import { postgresStore, type StoreUnderTest } from '../../jobs/helpers/backends.js';
+
+export const USER_PHONE = '+12015550123';
+export const DESTINATION = '+442079460958';
+const HEADER = 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
+/** First leg 0.01/min (costs us 0.005), destination 0.10/min (costs us 0.05), per started minute. */
+export const DECK = [HEADER, 'US,United States,1,United States,0.01,0.005,60,60,0,0,true', 'GB,United Kingdom,44,United Kingdom,0.10,0.05,60,60,0,0,true'].join('\n');
+
+/** Real time, moved forward by hand when a test needs "later" (reconciliation looks only at overdue calls). */
+export class ShiftableClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface CallHarness {
+  sim: RunningSimulator;
+  testDb: TestDb;
+  built: BuiltApp;
+  jobs: JobScheduler;
+  clock: ShiftableClock;
+  baseUrl: string;
+  userId: number;
+  agent: TestAgent;
+  csrf: string;
+  /** Reads the call straight from the database. */
+  call(id: string): Promise<CallRecord>;
+  waitForCall(id: string, condition: (call: CallRecord) => boolean, timeoutMs?: number): Promise<CallRecord>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  creditMicros?: number;
+  confirmAnswer?: boolean;
+  speed?: number;
+}
+
+/**
+ * The whole product on an ephemeral port: the app (PUBLIC_URL pointing at itself, so the simulator's signed
+ * webhooks reach it), the real Twilio simulator through the real twilio SDK, and a real Agenda scheduler.
+ */
+export async function startCallHarness(options: HarnessOptions = {}): Promise<CallHarness> {
+  const sim = await startSimulator({ port: 0, speed: options.speed ?? 1000 });
+  const testDb = await createTestDb();
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, CONFIRM_ANSWER: String(options.confirmAnswer ?? false) });
+  const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
+  const clock = new ShiftableClock();
+  const telephony = createTelephony({ accountSid: sim.accountSid, authToken: sim.authToken, apiBase: sim.url, callerId: sim.callerId, verifyServiceSid: sim.verifyServiceSid, simulator: undefined });
+  let built: BuiltApp | undefined;
+  const money = moneyServices({ db: testDb.db, clock, money: config.money });
+  let pgStore: StoreUnderTest | undefined;
+  if (testDb.engine === 'postgres') pgStore = await postgresStore.create();
+  const jobs = createJobScheduler({
+    config, db: testDb.db, logger, clock, processEvery: 100, recurring: false,
+    handlers: appJobHandlers({ calls: () => built!.services.calls, money, logger }),
+    ...(pgStore ? { backend: pgStore.createBackend() } : {}),
+  });
+  built = buildApp({ config, db: testDb.db, clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough', hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money });
+  server.on('request', built.app);
+  await jobs.start();
+  await built.services.money.rates.importDeck({ text: DECK });
+
+  const agent = request.agent(baseUrl);
+  const form = await agent.get('/signup');
+  const email = `caller-${Math.random().toString(36).slice(2)}@example.com`;
+  const signup = await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Caller', email, password: 'correct horse battery' });
+  if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
+  const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
+  const userId = Number(user!.id);
+  await testDb.db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString() });
+  await built.services.money.wallet.credit(userId, { kind: 'grant', amountMicros: options.creditMicros ?? 5_000_000, description: 'Test credit' });
+  const csrf = csrfTokenFrom((await agent.get('/account')).text);
+  const repo = callsRepository(testDb.db);
+  const app = built;
+
+  return {
+    sim, testDb, built: app, jobs, clock, baseUrl, userId, agent, csrf,
+    async call(id) {
+      const call = await repo.find(id);
+      if (!call) throw new Error(`no call ${id}`);
+      return call;
+    },
+    async waitForCall(id, condition, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const call = await repo.find(id);
+        if (call && condition(call)) return call;
+        if (Date.now() > deadline) throw new Error(`call ${id} did not reach the expected state; last: ${JSON.stringify(call)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async close() {
+      await sim.control.waitForIdle(5_000).catch(() => undefined);
+      await jobs.stop({ timeoutMs: 2_000 });
+      await pgStore?.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sim.close();
+      await testDb.destroy();
+    },
+  };
+}
+
+/** POST /calls as the dial page's htmx form does; returns the call id from the status fragment. */
+export async function startCall(h: CallHarness, to = DESTINATION, extra: Record<string, string> = {}) {
+  const res = await h.agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', h.csrf).type('form').send({ to, ...extra });
+  const id = /id="call-(cl_[a-z2-7]{20})"/.exec(res.text)?.[1];
+  return { res, id };
+}

@@ -1,0 +1,104 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callStatusView, clock } from '../../src/calls/call-view.js';
+import { sessionIdFrom } from '../../src/calls/status-poll.js';
+import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
+
+let h: CallHarness;
+beforeEach(async () => {
+  // Slow simulated time: a ringing phone stays ringing (35 simulated seconds = 7 s) while the test polls.
+  h = await startCallHarness({ speed: 5 });
+});
+afterEach(async () => {
+  try {
+    await expectLedgerConsistent(h.testDb.db);
+  } finally {
+    await h.close();
+  }
+});
+
+describe('the status poll', () => {
+  it('makes one read, no write, sets no cookie and answers with lean headers', async () => {
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
+    const { id } = await startCall(h);
+    await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
+    const queries: string[] = [];
+    const listen = (q: { sql: string }) => queries.push(q.sql);
+    h.testDb.db.on('query', listen);
+    const res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true');
+    h.testDb.db.off('query', listen);
+    expect(res.status).toBe(200);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatch(/^select /i);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive']);
+    expect(Object.keys(res.headers).filter((name) => !lean.has(name))).toEqual([]);
+    expect(res.text).toContain('Calling your phone');
+    expect(res.text).toContain(`hx-get="/calls/${id}/status?seen=calling"`);
+    expect(res.text).toContain(`hx-request='{"noHeaders":true}'`);
+    // Nothing changed since the state the browser shows: an empty 204 (htmx keeps what it has).
+    const same = await h.agent.get(`/calls/${id}/status?seen=calling`);
+    expect(same.status).toBe(204);
+    expect(same.text).toBe('');
+    expect(res.text).toContain('hx-trigger="every 2s"');
+    expect(res.text).toContain('hx-target="this"');
+    expect(res.text).toContain('hx-swap="outerHTML"');
+    expect(res.text).toContain(`href="/calls/${id}">Refresh</a>`);
+    expect(res.text).not.toContain('<html');
+    await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
+    const over = await h.waitForCall(id!, (c) => c.settledAt !== null);
+    const final = await h.agent.get(`/calls/${id}/status`);
+    expect(over.status).toBe('cancelled');
+    expect(final.text).toContain('Call cancelled');
+    expect(final.text).not.toContain('hx-trigger');
+  });
+
+  it('a poll without a session is sent to log in; a tampered cookie is no session', async () => {
+    const { id } = await startCall(h);
+    const res = await request(h.baseUrl).get(`/calls/${id}/status`).set('HX-Request', 'true').set('Cookie', 'callbridge.sid=s%3Aabc.forged');
+    expect(res.status).toBe(404);
+    expect(res.headers['hx-redirect']).toBe(`/login?next=${encodeURIComponent(`/calls/${id}`)}`);
+    expect(sessionIdFrom('callbridge.sid=s%3Aabc.forged', 'secret')).toBeUndefined();
+    await h.agent.post(`/calls/${id}/hangup`).set('X-CSRF-Token', h.csrf);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+  });
+
+  it('the call page shows the timeline, the cost breakdown and "Call again"', async () => {
+    await h.close();
+    h = await startCallHarness();
+    h.sim.control.setBehaviour(USER_PHONE, { kind: 'answer', answerAfterS: 1 });
+    h.sim.control.setBehaviour(DESTINATION, { kind: 'answer', answerAfterS: 2, hangupAfterS: 61 });
+    const { id } = await startCall(h);
+    await h.waitForCall(id!, (c) => c.settledAt !== null);
+    const page = await h.agent.get(`/calls/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Timeline');
+    expect(page.text).toContain('Destination: in-progress');
+    expect(page.text).toContain('1 min 01 s talked, 2 min billed');
+    expect(page.text).toContain('Call again');
+    expect(page.text).toContain('name="to" value="+442079460958"');
+  });
+});
+
+describe('the status fragment', () => {
+  const base = {
+    id: 'cl_aaaaaaaaaaaaaaaaaaaa', userId: 1, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', parentSid: null, childSid: null,
+    confirmAnswer: true, createdAt: '2026-11-22T10:00:00.000Z', ringingAt: null, answeredAt: null, confirmedAt: null, confirmDigits: null,
+    dialStartedAt: null, bridgedAt: null, parentEndedAt: null, parentFinalStatus: null, endedAt: null, expectedEndAt: '2026-11-22T11:00:00.000Z',
+    timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, firstLegSeconds: null, bridgedSeconds: null, parentSequence: null, childSequence: null,
+    holdMicros: 1, costMicros: null, uncollectedCostMicros: null, dialStatus: null, hangupRequestedAt: null, failureReason: null, costBreakdown: null, settledAt: null,
+  } as const;
+  const view = (patch: object, now = '2026-11-22T10:01:00.000Z') => callStatusView({ ...base, ...patch } as never, { now: new Date(now), currency: 'USD', csrfToken: 't' });
+
+  it('says what is happening at each stage, polling fast while setting up and slowly once connected', () => {
+    expect(view({ status: 'calling' })).toMatchObject({ headline: 'Calling your phone', pollS: 2 });
+    expect(view({ status: 'confirming' })).toMatchObject({ headline: 'Press 1 on your phone', pollS: 2 });
+    expect(view({ status: 'connecting' })).toMatchObject({ headline: 'Connecting', pollS: 2 });
+    const connected = view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' });
+    expect(connected).toMatchObject({ headline: 'Connected', pollS: 20, connected: { elapsed: '01:00', left: '04:00', lastMinute: false } });
+    expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
+    expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
+    expect(clock(3725)).toBe('1:02:05');
+  });
+});
