@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/paths.js';
 import { auditLedger, type LedgerAudit } from '../../src/storm/audit.js';
 import { HttpSession } from '../../src/storm/http-session.js';
 import { createStormDatabase, createStormUsers, STORM_PASSWORD, type StormDatabase, type StormUser } from '../../src/storm/population.js';
@@ -10,9 +9,6 @@ import { startRoundRobinProxy, type RoundRobinProxy } from '../../src/storm/prox
 
 export const METRICS_TOKEN = 'cluster-test-metrics-token-0123';
 
-/** These tests drive POST /calls; until the calls feature is merged there is nothing to drive. */
-export const callsFeaturePresent = existsSync(join(projectRoot, 'src/calls/calls-service.ts'));
-if (!callsFeaturePresent) console.warn('test/load skipped: the calls feature (src/calls/calls-service.ts) is not merged into this branch yet');
 
 /**
  * Real processes, as in production: the simulator alone, app instances (src/main.ts) sharing one database,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimLeg } from '../../src/storm/audit.js';
-import { callsFeaturePresent, callStatus, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
+import { callStatus, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
 
 /**
  * Spawned processes, not mocks: an instance is SIGKILLed while a call is connected. On SQLite the one instance is
@@ -13,7 +13,7 @@ const SPEED = 5;
 const NEVER_HANGS_UP = '+15005551009';
 const GRACE_S = 5;
 
-describe.skipIf(!callsFeaturePresent)(`an instance killed mid-call (${db})`, () => {
+describe(`an instance killed mid-call (${db})`, () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster({ instances: db === 'postgres' ? 2 : 1, db, speed: SPEED });

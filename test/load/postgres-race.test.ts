@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_AUTH_TOKEN } from '../../src/sim/constants.js';
 import type { LogEntry } from '../../src/sim/webhooks.js';
 import { sumSamples } from '../../src/storm/prometheus.js';
-import { callsFeaturePresent, callStatus, METRICS_TOKEN, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
+import { callStatus, METRICS_TOKEN, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
 
 const postgres = process.env.DATABASE_URL?.startsWith('postgres');
 if (!postgres) console.warn('postgres-race.test.ts skipped: two instances need a shared PostgreSQL database; set DATABASE_URL=postgres://... to run it');
@@ -15,7 +15,7 @@ const DESTINATION = '+15005551011';
  * duplicated by the simulator, the duplicates sent to different instances by the proxy, then every final callback
  * replayed at both instances at once) while both are polled: the call is settled, and charged, exactly once.
  */
-describe.skipIf(!postgres || !callsFeaturePresent)('two instances racing on one call (PostgreSQL)', () => {
+describe.skipIf(!postgres)('two instances racing on one call (PostgreSQL)', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster({ instances: 2, db: 'postgres', speed: 50 });
