@@ -1,5 +1,6 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
 import { dialBench } from './dial.bench.js';
+import { instancesBench } from './instances.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -13,6 +14,8 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['dial page and preview (signed in, sample deck)', dialBench],
   ['money: rate lookups, deck import, deck memory', moneyBench],
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
+  // Needs DATABASE_URL=postgres://...; says so and skips otherwise.
+  [`several instances on PostgreSQL: webhook and poll throughput per instance`, instancesBench],
 ];
 
 for (const [name, run] of benches) {
