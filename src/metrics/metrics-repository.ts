@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { MetricsSources } from './metrics.js';
 
-/** The scrape-time counts; each is one aggregate over an indexed column. */
+/** The scrape-time counts; each is one aggregate over an indexed column, run only when /metrics is scraped. */
 export function metricsSources(db: Db): MetricsSources {
   return {
     async openHolds() {
@@ -10,6 +10,11 @@ export function metricsSources(db: Db): MetricsSources {
         db.raw('coalesce(sum(amount_micros), 0) as held'),
       );
       return { count: Number(row?.count ?? 0), heldMicros: Number(row?.held ?? 0) };
+    },
+    async callsByState() {
+      // Calls not yet settled (live, ending, or waiting for reconciliation): the (settled_at, ...) index finds them.
+      const rows: { status: string; n: number | string }[] = await db('calls').whereNull('settled_at').select('status').count({ n: '*' }).groupBy('status');
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
   };
 }

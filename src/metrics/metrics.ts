@@ -6,7 +6,7 @@ import type { TwilioRequestObserver, TwilioRequestSample } from './twilio-timing
 /** Where the scrape-time gauges read from: a few indexed COUNT queries, run only when /metrics is scraped. */
 export interface MetricsSources {
   openHolds(): Promise<{ count: number; heldMicros: number }>;
-  /** Calls by state; absent until a calls table exists. */
+  /** Calls not yet settled, by state. */
   callsByState?(): Promise<Record<string, number>>;
 }
 
@@ -90,7 +90,7 @@ export class AppMetrics {
   });
   private readonly calls = new Gauge({
     name: 'callbridge_calls',
-    help: 'Calls by state',
+    help: 'Calls not yet settled, by state (live, ending, or waiting for reconciliation)',
     labelNames: ['state'] as const,
     registers: [this.registry],
   });

@@ -5,6 +5,7 @@ import { SIM_ACCOUNT_SID } from '../../src/sim/constants.js';
 import request from 'supertest';
 import type { Agenda } from 'agenda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callsRepository } from '../../src/calls/calls-repository.js';
 import { watchJobLateness } from '../../src/metrics/job-lateness.js';
 import { twilioOperation } from '../../src/metrics/twilio-timing.js';
 import { startSimulator } from '../../src/sim/simulator.js';
@@ -93,6 +94,20 @@ describe('GET /metrics', () => {
     expect(sample(text, 'callbridge_settlements_total{outcome="charged"}')).toBe(1);
     expect(sample(text, 'callbridge_charged_micros_total')).toBe(settled.chargedMicros);
     expect(sample(text, 'callbridge_repeat_settlements_refused_total')).toBe(1);
+  });
+
+  it('counts calls not yet settled by state', async () => {
+    const userId = Number((await t.testDb.db('users').insert({ email: 'c@example.com', name: 'C', password_hash: 'x', role: 'user', created_at: 'now', updated_at: 'now' }).returning('id'))[0]?.id ?? 0);
+    const repo = callsRepository(t.testDb.db);
+    const now = new Date().toISOString();
+    const call = (id: string) => ({ id, userId, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 50, dialTimeoutS: 30, holdMicros: 1 });
+    await repo.insertLive(call('cl_aaaaaaaaaaaaaaaaaaaa'));
+    await repo.update('cl_aaaaaaaaaaaaaaaaaaaa', { status: 'connected' });
+    let text = await scrape(t);
+    expect(sample(text, 'callbridge_calls{state="connected"}')).toBe(1);
+    await repo.update('cl_aaaaaaaaaaaaaaaaaaaa', { status: 'completed', settledAt: now, liveUserId: null });
+    text = await scrape(t);
+    expect(sample(text, 'callbridge_calls{state="connected"}')).toBeUndefined();
   });
 
   it('times webhooks by route and status', async () => {
