@@ -4,6 +4,7 @@ import { callsBench } from './calls.bench.js';
 import { apiBench } from './api.bench.js';
 import { dialBench } from './dial.bench.js';
 import { historyBench } from './history.bench.js';
+import { instancesBench } from './instances.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -21,6 +22,8 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['calls: status webhooks, status polls, the bytes of a 5-minute call', callsBench],
   ['api: status poll throughput against a bare Express route', apiBench],
   ['call history: 100,000 calls of one user', historyBench],
+  // Needs DATABASE_URL=postgres://...; says so and skips otherwise.
+  [`several instances on PostgreSQL: webhook and poll throughput per instance`, instancesBench],
 ];
 
 for (const [name, run] of benches) {

@@ -17,6 +17,7 @@ import { usersRepository } from './accounts/users-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/database.js';
+import { callLogProps } from './http/call-log-context.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
@@ -44,6 +45,10 @@ import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
 import { moneyServices, type MoneyServices } from './wallet/money-services.js';
+import { watchJobLateness } from './metrics/job-lateness.js';
+import { AppMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/metrics-repository.js';
+import { metricsForScraper, webhookTiming } from './metrics/metrics-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -65,6 +70,8 @@ export interface AppDeps {
   webhooks?: WebhookDeliveries;
   /** Per-token API request limit (default 120 a minute). */
   apiRateLimit?: RateLimitOptions;
+  /** Built by main.ts first so the Twilio client can report into it; otherwise built here. */
+  metrics?: AppMetrics;
   /** Built by main.ts first when jobs need it too (hangup, reconciliation); otherwise built here. */
   calls?: CallsService;
   /**
@@ -96,6 +103,8 @@ export interface Services {
   admin: AdminServices;
   /** API tokens, their rate limiter, outgoing webhooks. */
   api: ApiServices;
+  /** This app's own Prometheus registry (GET /metrics). */
+  metrics: AppMetrics;
   /** Placing, following and settling calls. */
   calls: CallsService;
 }
@@ -142,11 +151,14 @@ export function buildApp(deps: AppDeps): BuiltApp {
     jobs: deps.jobs,
     accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
     api,
+    metrics: deps.metrics ?? new AppMetrics(metricsSources(db)),
     money,
     calls,
     admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
     phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
   };
+  services.money.callCredit.onSettled((settlement) => services.metrics.observeSettlement(settlement));
+  if (deps.jobs) watchJobLateness(deps.jobs.agenda, services.metrics);
 
   const app = express();
   app.disable('x-powered-by');
@@ -155,6 +167,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const viewHelpers = { assets: assets.urls, currency: config.money.currency };
   const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
+  // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
+  app.use(services.metrics.callStart.middleware());
+  app.use('/twilio', webhookTiming(services.metrics));
   // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
   app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: callsHistory(db), logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
@@ -177,6 +192,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     }
   });
   app.use(assets.router);
+  // Before sessions: a scraper with the bearer token never touches the session store.
+  app.get('/metrics', metricsForScraper(services.metrics, config.metricsToken));
   // Before sessions: the phones page and its polls create no session rows.
   if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));

@@ -20,6 +20,8 @@ import { moneyServices } from './wallet/money-services.js';
 import { tokensRepository } from './api/tokens-repository.js';
 import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
+import { AppMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/metrics-repository.js';
 import { usersRepository } from './accounts/users-repository.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
   const twilioSetup = await resolveTwilioSetup(config, logger);
-  const telephony = createTelephony(twilioSetup);
+  const metrics = new AppMetrics(metricsSources(db));
+  const telephony = createTelephony(twilioSetup, { observeRequest: metrics.twilioObserver });
   const money = moneyServices({ db, clock: systemClock, money: config.money });
   // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
   const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
   calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
   const phones = twilioSetup.simulator?.phonesPage;
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, ...(phones ? { phones } : {}) });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);

@@ -19,6 +19,7 @@ import { phoneRoutes } from './phone/phone-routes.js';
 import { geoRoutes } from './rates/admin/geo-routes.js';
 import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
 import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
+import { metricsForAdmin } from './metrics/metrics-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { voucherAdminStore } from './wallet/voucher-admin-store.js';
@@ -73,6 +74,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);
   app.get('/rates/preview', rates.costPreview);
+  app.get('/metrics', metricsForAdmin(services.metrics));
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id', requireAdmin, voucherAdmin.showBatch);

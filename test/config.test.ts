@@ -52,6 +52,8 @@ describe('config', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET', '32 characters'],
     [{ LOW_BALANCE_THRESHOLD: 'lots' }, 'LOW_BALANCE_THRESHOLD', 'amount'],
     [{ ADMIN_EMAIL: 'boss@example.com' }, 'ADMIN_PASSWORD', 'set both'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', '16 characters'],
+    [{ METRICS_TOKEN: 'has a space in the token' }, 'METRICS_TOKEN', 'without spaces'],
   ])('names the bad variable: %o', (env, variable, expected) => {
     const err = errorFor(env as Record<string, string>);
     expect(err.variable).toBe(variable);

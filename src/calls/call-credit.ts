@@ -75,6 +75,8 @@ interface StoredTariffs {
 
 /** Credit holds for calls: reserve before dialling, settle exactly once when the call ends. */
 export class CallCredit {
+  private readonly settledListeners: Array<(settlement: Settlement) => void> = [];
+
   constructor(
     private readonly ctx: WalletContext,
     private readonly policy: RatingPolicy = defaultRatingPolicy,
@@ -124,7 +126,7 @@ export class CallCredit {
    * (duplicate callbacks, the reconciliation job) returns the same result and changes nothing.
    */
   async settle(request: SettleRequest): Promise<Settlement> {
-    return this.ctx.db.transaction(async (trx) => {
+    const settlement = await this.ctx.db.transaction(async (trx) => {
       const first = await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
       if (!first) throw new HoldNotFoundError(request.callSid);
       const wallet = await lockWallet(trx, this.ctx, Number(first.user_id));
@@ -133,6 +135,13 @@ export class CallCredit {
       if (hold.status === 'settled') return previousSettlement(hold);
       return this.applySettlement(trx, wallet, hold, request);
     });
+    for (const listener of this.settledListeners) listener(settlement);
+    return settlement;
+  }
+
+  /** Hears every settlement once committed, repeats included (the metrics' money audit counters). */
+  onSettled(listener: (settlement: Settlement) => void): void {
+    this.settledListeners.push(listener);
   }
 
   /** A call that never connected (busy, no answer, failed): the hold is released and nothing is charged. */

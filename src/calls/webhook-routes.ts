@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { validateTwilioSignature } from '../telephony/signature.js';
 import type { CallsService } from './calls-service.js';
 import { WebhookParamError, type Params } from './webhook-params.js';
+import { callIdInUrl } from '../http/call-log-context.js';
 
 export interface WebhookDeps {
   calls: Pick<CallsService, 'webhooks'>;
@@ -36,7 +37,7 @@ function requireTwilioSignature(deps: WebhookDeps) {
     const url = `${deps.publicUrl}${req.originalUrl}`;
     const params = (req.body ?? {}) as Record<string, string | string[]>;
     if (deps.authToken && validateTwilioSignature(deps.authToken, url, params, req.get('x-twilio-signature'))) return next();
-    deps.logger.warn({ url: req.originalUrl }, 'webhook refused: missing or invalid X-Twilio-Signature');
+    deps.logger.warn({ callId: callIdInUrl(req.originalUrl), url: req.originalUrl }, 'webhook refused: missing or invalid X-Twilio-Signature');
     res.status(403).type('text/plain').send('Twilio request validation failed.');
   };
 }
@@ -67,11 +68,11 @@ function statusCallback(deps: WebhookDeps, handle: Handler<void>) {
 
 function failed(deps: WebhookDeps, req: Request, res: Response, err: unknown): void {
   if (err instanceof WebhookParamError) {
-    deps.logger.warn({ url: req.originalUrl, problem: err.message }, 'webhook with a malformed parameter');
+    deps.logger.warn({ callId: callIdInUrl(req.originalUrl), url: req.originalUrl, problem: err.message }, 'webhook with a malformed parameter');
     res.status(400).type('text/plain').send(`Bad webhook: ${err.message}.`);
     return;
   }
-  deps.logger.error({ err, url: req.originalUrl }, 'webhook failed');
+  deps.logger.error({ err, callId: callIdInUrl(req.originalUrl), url: req.originalUrl }, 'webhook failed');
   res.status(500).type('text/plain').send('Webhook failed.');
 }
 

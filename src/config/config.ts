@@ -36,6 +36,11 @@ const envSchema = z
     FREE_MINUTES_PER_MONTH: nonNegativeInt.default(0),
     JOBS_STORE: z.enum(['auto', 'sqlite', 'postgres', 'mongodb']).default('auto'),
     JOBS_MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL').optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'expected at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
+      .optional(),
     CONFIRM_ANSWER: boolean.default(true),
   })
   .superRefine((env, ctx) => {
@@ -79,6 +84,8 @@ export interface Config {
   sim: { port: number; speed: number };
   money: { currency: string; lowBalanceThresholdMicros: number; freeMinutesPerMonth: number };
   jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
+  /** Bearer token a Prometheus scraper sends to GET /metrics; admins can read it without one. */
+  metricsToken: string | undefined;
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
 }
@@ -128,6 +135,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       freeMinutesPerMonth: env.FREE_MINUTES_PER_MONTH,
     },
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
+    metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
   };
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { callLogProps } from './call-log-context.js';
 
 /** Long query strings are cut so one request stays one short line. */
 const MAX_LOGGED_URL = 160;
@@ -18,6 +19,7 @@ export function requestLogger(logger: Logger): RequestHandler[] {
     logger,
     genReqId: (req, res) => requestId(req.headers['x-request-id'], res),
     autoLogging: { ignore: (req) => req.url === '/healthz' },
+    customProps: callLogProps,
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: shortUrl(req.url) }),
       res: (res: { statusCode: number; raw: ServerResponse }) => ({ statusCode: res.statusCode, bytes: bytesSent.get(res.raw) ?? 0 }),

@@ -1,5 +1,6 @@
 import type { Twilio } from 'twilio';
 import type { TwilioSetup } from '../sim/embedded.js';
+import { timedTwilioHttpClient, type TwilioRequestObserver } from '../metrics/twilio-timing.js';
 import { createTwilioClient } from './twilio-client.js';
 
 /** What features need to place calls and check webhooks, whether Twilio is real or simulated. */
@@ -12,9 +13,13 @@ export interface Telephony {
   simulated: boolean;
 }
 
-export function createTelephony(setup: Pick<TwilioSetup, 'accountSid' | 'authToken' | 'apiBase' | 'callerId' | 'verifyServiceSid' | 'simulator'>): Telephony {
+export function createTelephony(
+  setup: Pick<TwilioSetup, 'accountSid' | 'authToken' | 'apiBase' | 'callerId' | 'verifyServiceSid' | 'simulator'>,
+  options: { observeRequest?: TwilioRequestObserver } = {},
+): Telephony {
+  const httpClient = options.observeRequest ? timedTwilioHttpClient(options.observeRequest) : undefined;
   return {
-    client: createTwilioClient(setup),
+    client: createTwilioClient({ ...setup, httpClient }),
     authToken: setup.authToken,
     callerId: setup.callerId,
     verifyServiceSid: setup.verifyServiceSid,

@@ -6,6 +6,8 @@ export interface TwilioClientOptions {
   authToken: string;
   /** Base URL of a Twilio-compatible server (the simulator); when absent the SDK talks to Twilio itself. */
   apiBase?: string | undefined;
+  /** Replaces the SDK's HTTP client (metrics time every request through it). */
+  httpClient?: InstanceType<typeof twilio.RequestClient> | undefined;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface TwilioClientOptions {
  * (the ones callbridge uses) are pointed at it; the SDK builds every URL, including next-page URLs, from these bases.
  */
 export function createTwilioClient(opts: TwilioClientOptions): Twilio {
-  const client = twilio(opts.accountSid, opts.authToken);
+  const client = twilio(opts.accountSid, opts.authToken, opts.httpClient ? { httpClient: opts.httpClient } : {});
   if (opts.apiBase) {
     const base = opts.apiBase.replace(/\/+$/, '');
     client.api.baseUrl = base;

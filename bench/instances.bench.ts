@@ -1,0 +1,127 @@
+/**
+ * Several instances on PostgreSQL (run when DATABASE_URL is a postgres:// URL): real `src/main.ts` processes on
+ * one throw-away database, each measured alone and then all together, for the call's two hot paths:
+ * the status webhook (signature check + event write) and the status poll (one indexed read), each as a ratio to
+ * a bare Express route in its own process, measured the same way in the same run.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callsRepository } from '../src/calls/calls-repository.js';
+import { createStormDatabase } from '../src/storm/population.js';
+import { freePort, spawnTs, startInstance, waitForOutput, type RunningInstance } from '../src/storm/processes.js';
+import { computeTwilioSignature } from '../src/telephony/signature.js';
+
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
+const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
+const CONCURRENCY = 16;
+const SECRET = 'bench-instances-session-secret-long-enough';
+const PUBLIC_URL = 'http://callbridge.bench.invalid';
+const SIM_AUTH_TOKEN = 'simulator-auth-token-not-a-secret';
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 4 });
+
+function hit(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Requests per second over DURATION_MS with CONCURRENCY connections per target, all targets at once. */
+async function throughput(ports: number[], request: (port: number, n: number) => Promise<number>): Promise<number[]> {
+  const counts = ports.map(() => 0);
+  let n = 0;
+  let failures = 0;
+  const end = Date.now() + DURATION_MS;
+  await Promise.all(
+    ports.flatMap((port, i) =>
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() < end) {
+          if ((await request(port, n++)) >= 300) failures++;
+          counts[i]!++;
+        }
+      }),
+    ),
+  );
+  if (failures) throw new Error(`${failures} requests failed`);
+  return counts.map((c) => c / (DURATION_MS / 1000));
+}
+
+export async function runInstancesBench(serverUrl: string): Promise<string[]> {
+  const logDir = mkdtempSync(join(tmpdir(), 'callbridge-bench-'));
+  const database = await createStormDatabase({ kind: 'postgres', serverUrl, dir: logDir });
+  const bare = spawnTs('bare-express', 'bench/bare-express.ts', {}, logDir);
+  const instances: RunningInstance[] = [];
+  try {
+    const barePort = Number((await waitForOutput(bare, /listening on (\d+)/))[1]);
+    const { cookie, callId } = await seedConnectedCall(database.db);
+    const env = { ...database.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PUBLIC_URL, SESSION_SECRET: SECRET, TWILIO_API_BASE: `http://127.0.0.1:${await freePort()}` };
+    for (let index = 0; index < INSTANCES; index++) instances.push(await startInstance({ index, logDir, env }));
+    const ports = instances.map((i) => i.port);
+
+    const webhookPath = `/twilio/calls/${callId}/child-status`;
+    const webhook = (port: number, n: number) => {
+      const params = { CallSid: `CA${'2'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: String(1000 + n), Timestamp: 'Sun, 22 Nov 2026 04:00:00 +0000', CallbackSource: 'call-progress-events', Direction: 'outbound-dial' };
+      const signature = computeTwilioSignature(SIM_AUTH_TOKEN, `${PUBLIC_URL}${webhookPath}`, params);
+      return hit(port, 'POST', webhookPath, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, new URLSearchParams(params).toString());
+    };
+    const poll = (port: number) => hit(port, 'GET', `/calls/${callId}/status`, { cookie });
+
+    const [bareRps] = await throughput([barePort], (port) => hit(port, 'GET', '/bare', {}));
+    const lines = [`bare Express route (own process): ${Math.round(bareRps!)} req/s (${CONCURRENCY} keep-alive connections, ${DURATION_MS / 1000} s)`];
+    const ratio = (rps: number) => `${(rps / bareRps!).toFixed(2)}x bare`;
+    for (const [name, request, target] of [['status webhook', webhook, 0.4], ['status poll', poll, 0.5]] as const) {
+      const alone = [];
+      for (const port of ports) alone.push((await throughput([port], request))[0]!);
+      const together = await throughput(ports, request);
+      const sum = together.reduce((a, b) => a + b, 0);
+      lines.push(
+        `${name} on PostgreSQL, each instance alone: ${alone.map((rps, i) => `#${i} ${Math.round(rps)} req/s = ${ratio(rps)}`).join(', ')} (target >= ${target})`,
+        `${name}, ${ports.length} instances at once: ${together.map((rps, i) => `#${i} ${Math.round(rps)} req/s = ${ratio(rps)}`).join(', ')}; ${Math.round(sum)} req/s in all = ${ratio(sum)}`,
+      );
+    }
+    const events = Number((await database.db('call_events').count({ n: '*' }).first())!.n);
+    lines.push(`${events} webhook events written, one database for all instances (this machine's cores are shared by every process)`);
+    return lines;
+  } finally {
+    await Promise.all(instances.map((i) => i.child.stop()));
+    await bare.stop();
+    agent.destroy();
+    await database.drop();
+  }
+}
+
+/** A user with a session and a connected call, written straight to the database (as the calls bench does). */
+async function seedConnectedCall(db: Awaited<ReturnType<typeof createStormDatabase>>['db']): Promise<{ cookie: string; callId: string }> {
+  const now = new Date().toISOString();
+  const [row] = await db('users').insert({ email: 'bench@example.com', name: 'Bench', password_hash: 'x', role: 'user', created_at: now, updated_at: now, phone_e164: '+12015550123', phone_verified_at: now }).returning('id');
+  const userId = Number((row as { id: number }).id ?? row);
+  const sid = 'benchsessionid0123456789abcdef';
+  await db('sessions').insert({ sid, data: JSON.stringify({ cookie: { originalMaxAge: 1e9, httpOnly: true, path: '/' }, userId, csrfToken: 'x'.repeat(32) }), expires_at: Date.now() + 3600_000 });
+  const cookie = `callbridge.sid=${encodeURIComponent(`s:${sid}.${createHmac('sha256', SECRET).update(sid).digest('base64').replace(/=+$/, '')}`)}`;
+  const repo = callsRepository(db);
+  const callId = 'cl_benchbenchbenchbench';
+  await repo.insertLive({ id: callId, userId, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', confirmAnswer: true, createdAt: now, expectedEndAt: now, timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, holdMicros: 1 });
+  await repo.update(callId, { status: 'connected', parentSid: `CA${'1'.repeat(32)}`, childSid: `CA${'2'.repeat(32)}`, answeredAt: now, dialStartedAt: now, bridgedAt: now });
+  return { cookie, callId };
+}
+
+export async function instancesBench(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url?.startsWith('postgres')) {
+    console.log('skipped: set DATABASE_URL=postgres://... to measure several instances on PostgreSQL');
+    return;
+  }
+  for (const line of await runInstancesBench(url)) console.log(line);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await instancesBench();
+  process.exit(0);
+}

@@ -1,0 +1,127 @@
+import { HttpSession } from './http-session.js';
+import { STORM_PASSWORD, type StormUser } from './population.js';
+
+/** A call's end states as the status fragment shows them (data-call-status). */
+const FINAL = new Set(['completed', 'not-answered', 'voicemail', 'destination-unanswered', 'cancelled', 'failed']);
+
+export interface Destination {
+  number: string;
+  /** How often it is dialled, relative to the others. */
+  weight: number;
+  /** Only for tight users: it never hangs up, so only the credit limit ends it. */
+  tightOnly?: boolean;
+}
+
+export interface DriveResult {
+  attempted: number;
+  /** Accepted by the app (a call id came back). */
+  placed: number;
+  /** Refused with a message (no credit, provider unavailable, ...), by message. */
+  refused: Map<string, number>;
+  /** HTTP errors and network failures, by description. */
+  errors: Map<string, number>;
+  /** Final states the polls saw, by state; "poll-timeout" when the call was still live when we gave up. */
+  finalStates: Map<string, number>;
+  /** Round-trip time of POST /calls as the client saw it (ms). */
+  clickMs: number[];
+  polls: number;
+  callIds: string[];
+}
+
+export interface DriveOptions {
+  users: StormUser[];
+  /** The instances' URLs: each request goes to one at random, so a call is placed, polled and ended anywhere. */
+  instances: () => string[];
+  calls: number;
+  destinations: Destination[];
+  pollIntervalMs: number;
+  /** Give up polling one call after this long (real ms). */
+  callTimeoutMs: number;
+  /** Runs before each call of a user (the storm tops up credit there, as a user would). */
+  beforeCall?: (user: StormUser) => Promise<void>;
+  onProgress?: (done: number) => void;
+}
+
+/** One worker per user, each placing calls one after another (the app allows one live call per user). */
+export async function drive(options: DriveOptions): Promise<DriveResult> {
+  const result: DriveResult = { attempted: 0, placed: 0, refused: new Map(), errors: new Map(), finalStates: new Map(), clickMs: [], polls: 0, callIds: [] };
+  let next = 0;
+  let done = 0;
+  const pick = () => {
+    const urls = options.instances();
+    return urls[Math.floor(Math.random() * urls.length)]!;
+  };
+  const worker = async (user: StormUser) => {
+    const session = new HttpSession(user.address);
+    try {
+      await session.logIn(pick(), user.email, STORM_PASSWORD);
+    } catch (err) {
+      count(result.errors, `log-in: ${(err as Error).message.replace(/storm-\d+@/, 'storm-N@')}`);
+      return;
+    }
+    const choices = options.destinations.filter((d) => !d.tightOnly || user.tight);
+    while (next < options.calls) {
+      const index = next++;
+      result.attempted++;
+      await options.beforeCall?.(user);
+      await placeAndFollow(session, destinationFor(index, choices), pick, options, result).catch((err: Error) => count(result.errors, `network: ${err.message}`));
+      options.onProgress?.(++done);
+    }
+  };
+  await Promise.all(options.users.map(worker));
+  return result;
+}
+
+async function placeAndFollow(session: HttpSession, to: string, pick: () => string, options: DriveOptions, result: DriveResult): Promise<void> {
+  const started = performance.now();
+  const res = await session.request(`${pick()}/calls`, { method: 'POST', form: { _csrf: session.csrf, to }, headers: { 'hx-request': 'true' } });
+  result.clickMs.push(performance.now() - started);
+  const id = /id="call-(cl_[a-z2-7]+)"/.exec(res.text)?.[1];
+  if (res.status === 200 && id) {
+    result.placed++;
+    result.callIds.push(id);
+  } else if (res.status === 422) {
+    count(result.refused, refusalMessage(res.text));
+    return;
+  } else {
+    count(result.errors, `POST /calls: HTTP ${res.status}`);
+    return;
+  }
+  const deadline = Date.now() + options.callTimeoutMs;
+  let state = /data-call-status="([\w-]+)"/.exec(res.text)?.[1] ?? 'unknown';
+  while (!FINAL.has(state)) {
+    if (Date.now() > deadline) {
+      state = 'poll-timeout';
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+    const poll = await session.request(`${pick()}/calls/${id}/status`, { headers: { 'hx-request': 'true' } });
+    result.polls++;
+    if (poll.status !== 200) {
+      count(result.errors, `GET /calls/:id/status: HTTP ${poll.status}`);
+      continue;
+    }
+    state = /data-call-status="([\w-]+)"/.exec(poll.text)?.[1] ?? state;
+  }
+  count(result.finalStates, state);
+}
+
+/** Deterministic spread over the destinations by weight, so runs are comparable. */
+function destinationFor(index: number, destinations: Destination[]): string {
+  const total = destinations.reduce((sum, d) => sum + d.weight, 0);
+  let slot = (Math.imul(index + 1, 2654435761) >>> 0) % total;
+  for (const d of destinations) {
+    if (slot < d.weight) return d.number;
+    slot -= d.weight;
+  }
+  return destinations[0]!.number;
+}
+
+function refusalMessage(html: string): string {
+  const text = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return text.replace(/\d[\d.,]*/g, 'N').slice(0, 120) || 'refused (no message)';
+}
+
+function count(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}

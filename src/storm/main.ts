@@ -1,0 +1,194 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from './audit.js';
+import { drive } from './driver.js';
+import { destinations, SimulatedNetwork } from './network.js';
+import { parseStormOptions, StormUsageError, USAGE, type StormOptions } from './options.js';
+import { createStormDatabase, createStormUsers, type StormDatabase, type StormUser } from './population.js';
+import { systemClock } from '../clock.js';
+import { WalletService } from '../wallet/wallet-service.js';
+import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
+import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
+import { formatReport, percentile, type StormReport } from './report.js';
+
+const METRICS_TOKEN = 'storm-metrics-token-0123456789';
+
+/**
+ * Credit is kept small and topped up before calls: a hold pays for at most a few minutes of talk, so a call
+ * whose final callbacks are all lost is due for reconciliation minutes (real time) after it starts, not hours.
+ * One user in ten is never topped up: their last calls are cut at the credit limit, then refused.
+ */
+const CREDIT = { richMicros: 2_000_000, tightMicros: 1_500_000, tightEvery: 10 };
+
+/**
+ * `npm run storm`: a standalone simulator with faults, K app instances behind a round-robin proxy (PUBLIC_URL),
+ * many users calling at once over HTTP, then a wait for every hold to settle and a money audit. Exits 1 on any
+ * money error, 2 on a usage error.
+ */
+async function main(): Promise<number> {
+  let options: StormOptions;
+  try {
+    options = parseStormOptions(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof StormUsageError)) throw err;
+    console.error(`${err.message}\nusage: ${USAGE}`);
+    return 2;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'callbridge-storm-'));
+  const say = (line: string) => console.log(`[storm +${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+  const t0 = performance.now();
+  say(`logs and report in ${dir}`);
+  let sim: RunningSimulatorProcess | undefined;
+  let proxy: RoundRobinProxy | undefined;
+  let database: StormDatabase | undefined;
+  const instances: RunningInstance[] = [];
+  const cleanUp = async () => {
+    await Promise.all(instances.map((i) => i.child.stop()));
+    await sim?.child.stop();
+    await proxy?.close();
+    if (database) {
+      if (options.keep) say(`kept the database: ${database.describe}`);
+      else await database.drop();
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the instances and the simulator`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  try {
+    sim = await startSimulatorProcess({ speed: options.speed, logDir: dir });
+    proxy = await startRoundRobinProxy([]);
+    database = await createStormDatabase({ kind: options.db, serverUrl: options.databaseUrl, dir });
+    say(`simulator at ${sim.url}, proxy (PUBLIC_URL) at ${proxy.url}, database ${database.describe}`);
+
+    const userCount = Math.min(options.concurrency, options.calls);
+    const users = await createStormUsers(database.db, userCount, CREDIT);
+    const topUp = topUpBelow(database, CREDIT);
+    const network = new SimulatedNetwork(sim.url, options.faults);
+    await network.setUpPhones(users);
+    say(`${users.length} users with verified phones and credit; phones and faults set`);
+
+    const env = instanceEnv(options, sim.url, proxy.url, database.env);
+    instances.push(...(await Promise.all(Array.from({ length: options.instances }, (_, index) => startInstance({ index, logDir: dir, env })))));
+    proxy.setUpstreams(instances.map((i) => i.url));
+    say(`${instances.length} instance(s) up: ${instances.map((i) => i.url).join(', ')}`);
+
+    network.startRestFailures();
+    const driveStart = performance.now();
+    const progressEvery = Math.max(1, Math.floor(options.calls / 10));
+    const driven = await drive({
+      users,
+      instances: () => instances.map((i) => i.url),
+      calls: options.calls,
+      destinations,
+      pollIntervalMs: 1_000,
+      // A call whose callbacks were all lost stays open until reconciliation, minutes after its expected end:
+      // the user stops watching it after a while, and the settlement phase waits for it.
+      callTimeoutMs: 90_000,
+      beforeCall: topUp,
+      onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
+    });
+    const driveSeconds = (performance.now() - driveStart) / 1000;
+    await network.stopRestFailures();
+    say(`driving done in ${driveSeconds.toFixed(0)} s; waiting for every hold to settle (reconciliation included)`);
+
+    const settleStart = performance.now();
+    await waitForSettlement(database, options.settleTimeoutSeconds, say);
+    const settleSeconds = (performance.now() - settleStart) / 1000;
+
+    const texts = await Promise.all(instances.map(async (i) => (await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()));
+    const legs = await network.legs<SimLeg>();
+    const holdKeys = await holdKeysBySid(database);
+    const ledger = await auditLedger(database.db);
+    const truth = await auditAgainstNetwork(database.db, legs, options.graceSeconds, (sid) => holdKeys.get(sid) ?? sid);
+    const clickOwn = mergeHistograms(texts, 'callbridge_click_to_create_seconds');
+    const webhook = mergeHistograms(texts, 'callbridge_webhook_duration_seconds');
+    const toMs = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+    const report: StormReport = {
+      options: { ...options, faults: [...options.faults] },
+      seconds: { drive: driveSeconds, settle: settleSeconds, total: (performance.now() - t0) / 1000 },
+      drive: {
+        attempted: driven.attempted,
+        placed: driven.placed,
+        polls: driven.polls,
+        refused: Object.fromEntries(driven.refused),
+        errors: Object.fromEntries(driven.errors),
+        finalStates: Object.fromEntries(driven.finalStates),
+      },
+      latencyMs: {
+        clickRoundTrip: { p50: percentile(driven.clickMs, 0.5), p99: percentile(driven.clickMs, 0.99) },
+        clickToCreateOwn: { p50: toMs(histogramQuantile(clickOwn, 0.5)), p99: toMs(histogramQuantile(clickOwn, 0.99)), count: clickOwn.count },
+        webhook: { p50: toMs(histogramQuantile(webhook, 0.5)), p99: toMs(histogramQuantile(webhook, 0.99)), count: webhook.count },
+      },
+      twilio: { requests: sumSamples(texts, 'callbridge_twilio_request_duration_seconds_count'), errors: sumSamples(texts, 'callbridge_twilio_request_errors_total') },
+      ledger,
+      truth,
+      moneyErrors: moneyErrors(ledger, truth),
+    };
+    writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(formatReport(report));
+    return report.moneyErrors.length ? 1 : 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+function instanceEnv(options: StormOptions, simUrl: string, publicUrl: string, dbEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...dbEnv,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    TWILIO_API_BASE: simUrl,
+    PUBLIC_URL: publicUrl,
+    TRUST_PROXY: 'true',
+    SESSION_SECRET: 'storm-session-secret-shared-by-every-instance',
+    METRICS_TOKEN,
+    // The simulator's phones cannot press 1 to confirm; the storm is about money, not the confirmation prompt.
+    CONFIRM_ANSWER: 'false',
+  };
+}
+
+/** Tops a rich user's available credit back up to its starting amount when it falls under half of it. */
+function topUpBelow(database: StormDatabase, credit: typeof CREDIT): (user: StormUser) => Promise<void> {
+  const wallet = new WalletService({ db: database.db, clock: systemClock, freeMinutesPerMonth: 0 });
+  return async (user) => {
+    if (user.tight) return;
+    const row = await database.db('wallets').where({ user_id: user.id }).first('balance_micros', 'held_micros');
+    const available = Number(row?.balance_micros ?? 0) - Number(row?.held_micros ?? 0);
+    if (available < credit.richMicros / 2) await wallet.credit(user.id, { kind: 'purchase', amountMicros: credit.richMicros - available, description: 'Storm top-up' });
+  };
+}
+
+/** Waits until no credit hold is open, or the timeout passes (the audit then reports what is still open). */
+async function waitForSettlement(database: StormDatabase, timeoutSeconds: number, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let last = -1;
+  for (;;) {
+    const row = await database.db('credit_holds').where({ status: 'open' }).count({ n: '*' }).first();
+    const open = Number(row?.n ?? 0);
+    if (open === 0) return;
+    if (open !== last) say(`${open} hold(s) still open`);
+    last = open;
+    if (Date.now() > deadline) return say(`gave up waiting after ${timeoutSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+/** Twilio's parent call SID → the hold's key (the app's own call id), from the calls table when there is one. */
+async function holdKeysBySid(database: StormDatabase): Promise<Map<string, string>> {
+  if (!(await database.db.schema.hasTable('calls'))) return new Map();
+  const rows: { id: string; parent_sid: string | null }[] = await database.db('calls').select('id', 'parent_sid');
+  return new Map(rows.filter((r) => r.parent_sid).map((r) => [r.parent_sid!, r.id]));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('storm failed:', err);
+    process.exit(3);
+  },
+);

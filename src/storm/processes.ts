@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { projectRoot } from '../paths.js';
+
+/** A child process of the storm (an app instance or the simulator), with its output in a log file. */
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  logFile: string;
+  /** SIGTERM, then SIGKILL if it has not exited within timeoutMs. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL: a crash, no clean-up at all. */
+  kill(): Promise<void>;
+}
+
+/** Asks the OS for a free port (bind to 0, read it, release it): the children need to know theirs up front. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Runs a TypeScript entry point of this project with tsx, as `npm start` / `npm run sim` would. */
+export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Child {
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = once(child, 'exit').then(() => undefined);
+  return {
+    name,
+    process: child,
+    logFile,
+    async stop(timeoutMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits or times out first. */
+export function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => finish(new Error(`${child.name} did not print ${pattern} within ${timeoutMs} ms (see ${child.logFile})`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) finish(undefined, match);
+    };
+    const onExit = (code: number | null) => finish(new Error(`${child.name} exited (${code}) before it was ready (see ${child.logFile})`));
+    function finish(error?: Error, match?: RegExpExecArray) {
+      clearTimeout(timer);
+      child.process.stdout?.off('data', onData);
+      child.process.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(match!);
+    }
+    child.process.stdout?.on('data', onData);
+    child.process.on('exit', onExit);
+  });
+}
+
+/** Polls a URL until it answers 200 (an instance's /readyz). */
+export async function waitForHttp(url: string, child: Child, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited (${child.process.exitCode}) while starting (see ${child.logFile})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${child.name} was not ready at ${url} within ${timeoutMs} ms (see ${child.logFile})`);
+}
+
+export interface RunningSimulatorProcess {
+  child: Child;
+  url: string;
+}
+
+/** The Twilio simulator on its own (`npm run sim`), on a free port. */
+export async function startSimulatorProcess(options: { speed: number; logDir: string }): Promise<RunningSimulatorProcess> {
+  const child = spawnTs('simulator', 'src/sim/main.ts', { SIM_PORT: '0', SIM_SPEED: String(options.speed), LOG_LEVEL: 'warn' }, options.logDir);
+  const match = await waitForOutput(child, /Twilio simulator listening on (http:\/\/\S+)/);
+  return { child, url: match[1]! };
+}
+
+export interface InstanceOptions {
+  index: number;
+  logDir: string;
+  /** Everything the instance shares with the others: database, simulator, public URL, secrets. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningInstance {
+  child: Child;
+  url: string;
+  port: number;
+}
+
+/** One app instance (`src/main.ts`), on a free port, ready when /readyz answers. */
+export async function startInstance(options: InstanceOptions): Promise<RunningInstance> {
+  const port = await freePort();
+  const child = spawnTs(`instance-${options.index}`, 'src/main.ts', { ...options.env, PORT: String(port), HOST: '127.0.0.1' }, options.logDir);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/readyz`, child);
+  return { child, url, port };
+}

@@ -1,0 +1,65 @@
+import type { LedgerAudit, TruthAudit } from './audit.js';
+import type { DriveResult } from './driver.js';
+import type { StormOptions } from './options.js';
+
+export interface StormReport {
+  options: Omit<StormOptions, 'faults'> & { faults: string[] };
+  seconds: { drive: number; settle: number; total: number };
+  drive: Omit<DriveResult, 'refused' | 'errors' | 'finalStates' | 'clickMs' | 'callIds'> & {
+    refused: Record<string, number>;
+    errors: Record<string, number>;
+    finalStates: Record<string, number>;
+  };
+  latencyMs: {
+    clickRoundTrip: { p50: number | undefined; p99: number | undefined };
+    clickToCreateOwn: { p50: number | undefined; p99: number | undefined; count: number };
+    webhook: { p50: number | undefined; p99: number | undefined; count: number };
+  };
+  twilio: { requests: number; errors: number };
+  ledger: LedgerAudit;
+  truth: TruthAudit;
+  moneyErrors: string[];
+}
+
+export function percentile(values: number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(1)} ms`);
+const money = (micros: number) => (micros / 1_000_000).toFixed(6);
+const entries = (record: Record<string, number>) =>
+  Object.entries(record)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ') || 'none';
+
+/** The human summary printed at the end of a storm. */
+export function formatReport(r: StormReport): string {
+  const o = r.options;
+  return [
+    `storm: ${o.calls} calls, concurrency ${o.concurrency}, ${o.instances} instance(s) on ${o.db}, faults: ${o.faults.join(', ') || 'none'}, speed ${o.speed}x`,
+    `  time:            ${r.seconds.drive.toFixed(0)} s driving, ${r.seconds.settle.toFixed(0)} s settling, ${r.seconds.total.toFixed(0)} s in all`,
+    `  calls placed:    ${r.drive.placed} of ${r.drive.attempted} attempted (Twilio placed ${r.truth.placed}, destination answered ${r.truth.answered})`,
+    `  refused:         ${entries(r.drive.refused)}`,
+    `  errors:          ${entries(r.drive.errors)}`,
+    `  final states:    ${entries(r.drive.finalStates)}`,
+    `  holds:           ${r.ledger.settledHolds} settled, ${r.ledger.openHolds} still open (answered and still open: ${r.truth.answeredStillOpen})`,
+    `  charged:         ${money(r.ledger.chargedMicros)} in all; ${r.drive.polls} status polls`,
+    '  money audit:',
+    `    ledger drift:                 ${r.ledger.driftMicros} micro-units (${r.ledger.driftedWallets} wallets)`,
+    `    held vs open holds:           ${r.ledger.heldMismatches} mismatched wallets`,
+    `    double charges:               ${r.ledger.doubleCharges}`,
+    `    charge vs ledger mismatches:  ${r.ledger.chargeMismatches}`,
+    `    answered calls never billed:  ${r.truth.answeredUnbilled}`,
+    `    negative balances:            ${r.ledger.negativeBalances}`,
+    `    calls past credit + ${o.graceSeconds} s grace: ${r.truth.outlivedCredit} (largest overrun ${r.truth.maxOverrunSeconds} s)`,
+    '  latency:',
+    `    click-to-create, our own time: p50 ${ms(r.latencyMs.clickToCreateOwn.p50)}, p99 ${ms(r.latencyMs.clickToCreateOwn.p99)} (${r.latencyMs.clickToCreateOwn.count} creates, from /metrics)`,
+    `    POST /calls round trip:        p50 ${ms(r.latencyMs.clickRoundTrip.p50)}, p99 ${ms(r.latencyMs.clickRoundTrip.p99)} (client side, Twilio's time included)`,
+    `    webhooks:                      p50 ${ms(r.latencyMs.webhook.p50)}, p99 ${ms(r.latencyMs.webhook.p99)} (${r.latencyMs.webhook.count} webhooks, from /metrics)`,
+    `  Twilio REST: ${r.twilio.requests} requests, ${r.twilio.errors} failed (injected 5xx/429 included)`,
+    r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
+  ].join('\n');
+}

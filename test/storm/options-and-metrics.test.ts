@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseStormOptions } from '../../src/storm/options.js';
+import { histogramQuantile, mergeHistograms, sumSamples } from '../../src/storm/prometheus.js';
+
+describe('storm options', () => {
+  it('has defaults for a quick SQLite run', () => {
+    expect(parseStormOptions([], {})).toMatchObject({ calls: 200, concurrency: 20, instances: 1, db: 'sqlite', speed: 60 });
+  });
+
+  it('reads a full PostgreSQL run', () => {
+    const o = parseStormOptions(['--calls', '10000', '--concurrency', '200', '--instances', '3', '--db', 'postgres', '--faults', 'all'], {});
+    expect(o).toMatchObject({ calls: 10_000, concurrency: 200, instances: 3, db: 'postgres', databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect([...o.faults]).toEqual(['duplicate', 'shuffle', 'delay', 'drop', 'rest-errors', 'slow-rest']);
+    expect(parseStormOptions(['--db', 'postgres'], {}).instances).toBe(3);
+    expect([...parseStormOptions(['--faults', 'drop,slow-rest'], {}).faults]).toEqual(['drop', 'slow-rest']);
+  });
+
+  it.each([
+    [['--calls', '0'], '--calls: expected a whole number'],
+    [['--db', 'mysql'], '--db: expected sqlite or postgres'],
+    [['--instances', '2'], '--instances: SQLite is one embedded database file'],
+    [['--faults', 'gremlins'], '--faults: unknown fault "gremlins"'],
+    [['--db', 'postgres', '--database-url', 'mysql://x'], '--database-url: expected a postgres:// URL'],
+    [['--bogus'], "Unknown option '--bogus'"],
+  ])('names the bad option: %o', (argv, message) => {
+    expect(() => parseStormOptions(argv, {})).toThrow(message);
+  });
+});
+
+describe('Prometheus text from several instances', () => {
+  const instance = (fast: number, slow: number) => `# HELP h help
+# TYPE h histogram
+h_bucket{le="0.01",route="/a"} ${fast}
+h_bucket{le="0.1",route="/a"} ${fast + slow}
+h_bucket{le="+Inf",route="/a"} ${fast + slow}
+h_sum{route="/a"} 1
+h_count{route="/a"} ${fast + slow}
+c_total{status="500"} 2
+c_total{status="503"} 3
+`;
+
+  it('adds histograms and counters across instances', () => {
+    const merged = mergeHistograms([instance(90, 0), instance(0, 10)], 'h');
+    expect(merged.count).toBe(100);
+    expect(merged.buckets).toEqual([{ le: 0.01, count: 90 }, { le: 0.1, count: 100 }, { le: Infinity, count: 100 }]);
+    expect(sumSamples([instance(1, 1), instance(1, 1)], 'c_total')).toBe(10);
+    expect(sumSamples([instance(1, 1)], 'c_total', { status: '503' })).toBe(3);
+  });
+
+  it('interpolates quantiles inside buckets', () => {
+    const merged = mergeHistograms([instance(90, 0), instance(0, 10)], 'h');
+    expect(histogramQuantile(merged, 0.5)).toBeCloseTo(0.01 * (50 / 90));
+    expect(histogramQuantile(merged, 0.99)).toBeCloseTo(0.01 + 0.09 * 0.9);
+    expect(histogramQuantile(mergeHistograms([], 'h'), 0.5)).toBeUndefined();
+  });
+});
