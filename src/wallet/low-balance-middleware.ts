@@ -10,8 +10,10 @@ import { lowBalanceBanner } from './low-balance.js';
 export function lowBalanceBannerMiddleware(deps: { db: Db; thresholdMicros: number; currency: string }) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (!req.user || req.method !== 'GET' || req.get('hx-request') === 'true' || deps.thresholdMicros <= 0) return next();
-    const row = await deps.db('wallets').where({ user_id: req.user.id }).first<{ balance_micros: number | string; held_micros: number | string } | undefined>('balance_micros', 'held_micros');
-    const available = row ? Number(row.balance_micros) - Number(row.held_micros) : 0;
+    const row = await deps.db('wallets').where({ user_id: req.user.id }).first<{ balance_micros: number | string } | undefined>('balance_micros');
+    // The balance, not what is free of holds: a live call holds its longest possible cost, and warning "running low"
+    // in the middle of every call would cry wolf; the call's real cost shows once it is settled.
+    const available = row ? Number(row.balance_micros) : 0;
     // Admins run the service; one who never had a wallet is not a caller short of credit.
     const makesCalls = row !== undefined || req.user.role !== 'admin';
     const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros, { makesCalls });

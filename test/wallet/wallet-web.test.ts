@@ -85,6 +85,17 @@ describe('wallet page', () => {
     expect((await request(t.app).get('/login')).text).not.toContain('Your credit is running low');
   });
 
+  it('does not warn of low credit because a live call holds most of it', async () => {
+    const { agent } = await signedUpAgent(t);
+    const id = await userId('ada@example.com');
+    await t.testDb.db('users').where({ id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
+    await t.services.money.wallet.credit(id, { kind: 'grant', amountMicros: 5_000_000, description: 'Top-up' });
+    await t.services.money.rates.importDeck({ text: 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled\nUS,United States,1,United States,0.10,0.05,60,60,0,0,true\n' });
+    const hold = await t.services.money.callCredit.hold({ userId: id, callSid: 'cl_live', tariffs: { first: t.services.money.rates.lookup('+12015550123')!, bridged: t.services.money.rates.lookup('+12015550199')! } });
+    expect(hold.amountMicros).toBeGreaterThan(4_000_000);
+    expect((await agent.get('/account')).text).not.toContain('running low');
+  });
+
   it('shows no credit banner to an admin who has no wallet', async () => {
     const { agent } = await signedUpAgent(t, { email: 'root@example.com' });
     await makeAdmin(t, 'root@example.com');
