@@ -120,6 +120,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     const { base } = stack;
     // The user's phone answers by itself and presses 1 when asked, so this test can stay on one page.
     stack.sim.control.setBehaviour(CALLER.phone, { kind: 'answer', answerAfterS: 1, digits: '1' });
+    // The first test's call must have left the user's one live-call slot (on a loaded machine its last callback can lag).
+    await expect.poll(() => stack.testDb.db('calls').where({ user_id: stack.userId }).whereNotNull('live_user_id').count({ n: '*' }).first().then((r) => Number(r?.n ?? 0)), { timeout: 15_000 }).toBe(0);
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${base}/login`);
