@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../db/database.js';
 import type { Rate } from '../rating/rate.js';
 
-interface RateRecord {
+/** A row of `rates` as the drivers return it (BIGINTs may come back as strings on PostgreSQL). */
+export interface RateRecord {
   prefix: string;
   iso: string;
   country: string;
@@ -18,7 +19,7 @@ interface RateRecord {
   enabled: boolean | number;
 }
 
-const RATE_COLUMNS = [
+export const RATE_COLUMNS = [
   'prefix',
   'iso',
   'country',

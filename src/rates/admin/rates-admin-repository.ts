@@ -2,41 +2,18 @@ import type { Knex } from 'knex';
 import type { Db } from '../../db/database.js';
 import { escapeLike, orWhereLike } from '../../db/like.js';
 import type { Rate } from '../../rating/rate.js';
+import { RATE_COLUMNS, type RateRecord as DeckRecord } from '../rate-repository.js';
 import { searchTerms, type RateFilter } from './rate-filter.js';
 
 export interface RateRow extends Rate {
   id: number;
 }
 
-interface RateRecord {
+interface RateRecord extends DeckRecord {
   id: number;
-  prefix: string;
-  iso: string;
-  country: string;
-  description: string;
-  sell_per_min_micros: number | string;
-  cost_per_min_micros: number | string;
-  first_increment_s: number;
-  next_increment_s: number;
-  connection_fee_micros: number | string;
-  minimum_charge_micros: number | string;
-  enabled: boolean | number;
 }
 
-const SELECT = [
-  'id',
-  'prefix',
-  'iso',
-  'country',
-  'description',
-  'sell_per_min_micros',
-  'cost_per_min_micros',
-  'first_increment_s',
-  'next_increment_s',
-  'connection_fee_micros',
-  'minimum_charge_micros',
-  'enabled',
-];
+const SELECT = ['id', ...RATE_COLUMNS];
 
 const SORT_COLUMNS = { prefix: 'prefix', country: 'country', sell: 'sell_per_min_micros' } as const;
 export const PAGE_SIZE = 50;
