@@ -93,13 +93,6 @@ export function newCallId(): string {
   return id;
 }
 
-/** Call charges since midnight UTC (for a user's daily spend cap, set by an admin). */
-async function spentToday(db: Db, userId: number, now: Date): Promise<number> {
-  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-  const row = await db('ledger_entries').where({ user_id: userId, kind: 'call_charge' }).andWhere('created_at', '>=', midnight).sum({ total: 'amount_micros' }).first();
-  return -Number(row?.total ?? 0);
-}
-
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const repo = callsRepository(deps.db);
   const { clock, logger, money } = deps;
@@ -134,7 +127,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const winner = await repo.liveCallFor(user.id);
       return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(winner ? { liveCallId: winner.id } : {}) };
     }
-    const spendLimitMicros = user.dailySpendCapMicros == null ? undefined : Math.max(0, user.dailySpendCapMicros - (await spentToday(deps.db, user.id, now)));
+    const spendLimitMicros = user.dailySpendCapMicros == null ? undefined : Math.max(0, user.dailySpendCapMicros - (await money.wallet.spentToday(user.id)));
     const credit = await startCallCredit(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer), ...(spendLimitMicros !== undefined ? { spendLimitMicros } : {}) }).catch(async (err: unknown) => {
       await repo.delete(id);
       throw err;
