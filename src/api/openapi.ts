@@ -104,7 +104,7 @@ function callSchema(statuses: readonly string[]): JsonSchema {
     additionalProperties: false,
     properties: {
       id: { type: 'string', pattern: '^[\\w-]{1,64}$' },
-      status: { type: 'string', enum: [...statuses], description: 'live: starting, calling, confirming, connecting, connected; then ending; then a final status.' },
+      status: { type: 'string', enum: [...statuses], description: 'live: starting, unconfirmed (Twilio never answered our create; the call may still ring), calling, confirming, connecting, connected; then ending; then a final status.' },
       live: { type: 'boolean', description: 'True until the call is over.' },
       to: { type: 'string', pattern: '^\\+[1-9]\\d{1,14}$' },
       createdAt: isoTime,

@@ -34,6 +34,9 @@ export interface CallEventsDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
 }
 
+/** Statuses only we set: a refused create fails the call; an unanswered one leaves it unconfirmed (from starting only). */
+type ForcedStatus = 'failed' | 'unconfirmed';
+
 /** How long after the user's leg ended we wait for the bridged leg's duration before asking Twilio. */
 const SETTLE_WAIT_MS = 60_000;
 
@@ -124,7 +127,7 @@ export class CallEvents {
   }
 
   /** Adds facts from us (a hangup request, a REST failure, reconciliation) the same way as Twilio's. */
-  async record(callId: string, event: { source: CallEvent['source']; event: string; params?: Params }, dedupeKey: string, update: FactsUpdate & { status?: 'failed' }): Promise<CallRecord | undefined> {
+  async record(callId: string, event: { source: CallEvent['source']; event: string; params?: Params }, dedupeKey: string, update: FactsUpdate & { status?: ForcedStatus }): Promise<CallRecord | undefined> {
     return (await this.apply(callId, { ...event, params: event.params ?? {} }, dedupeKey, update))?.call;
   }
 
@@ -168,7 +171,7 @@ export class CallEvents {
     callId: string,
     event: Omit<CallEvent, 'receivedAt' | 'sequence' | 'params'> & { sequence?: number | null; params: Params },
     dedupeKey: string,
-    update: FactsUpdate & { status?: 'failed' },
+    update: FactsUpdate & { status?: ForcedStatus },
     leg?: { sid: string; leg: 'parent' | 'child' },
   ): Promise<Applied | undefined> {
     const now = this.now();
@@ -201,9 +204,10 @@ export class CallEvents {
     return applied;
   }
 
-  private async applyFacts(trx: Knex.Transaction, call: CallRecord, update: FactsUpdate & { status?: 'failed' }, now: string): Promise<CallRecord> {
+  private async applyFacts(trx: Knex.Transaction, call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, now: string): Promise<CallRecord> {
     const { status: forced, ...factUpdate } = update;
-    const merged = mergeFacts(forced ? { ...call, status: forced } : call, factUpdate) as CallRecord;
+    const force = forced === 'failed' || (forced === 'unconfirmed' && call.status === 'starting');
+    const merged = mergeFacts(force ? { ...call, status: forced } : call, factUpdate) as CallRecord;
     const derived = deriveStatus(merged);
     const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
     const patch: Partial<CallRecord> & { liveUserId?: null } = {};
@@ -230,6 +234,11 @@ export class CallEvents {
     if (hangups && call.bridgedAt && !previous.bridgedAt && isLive(call.status)) {
       const deadline = new Date(Date.parse(call.bridgedAt) + (call.talkLimitS + HANGUP_GRACE_S) * 1000);
       await hangups.scheduleHangup(call.id, deadline).catch((err: unknown) => logger.error({ err, callId: call.id }, 'could not schedule the hangup job; Twilio limits still cap the call'));
+    }
+    // The user hung up before we knew Twilio's SID (its create was in flight or never answered): the first callback
+    // naming the call lets the hangup job end it at once; no Twilio request from inside a webhook.
+    if (hangups && call.parentSid && !previous.parentSid && call.hangupRequestedAt && isLive(call.status)) {
+      await hangups.scheduleHangup(call.id, this.deps.clock.now()).catch((err: unknown) => logger.error({ err, callId: call.id }, 'could not schedule the late hangup; the answer TwiML still refuses to connect'));
     }
     if (hangups && !isLive(call.status) && isLive(previous.status) && previous.bridgedAt) {
       await hangups.cancelHangup(call.id).catch((err: unknown) => logger.warn({ err, callId: call.id }, 'could not cancel the hangup job; it will find the call over'));

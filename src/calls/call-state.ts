@@ -4,7 +4,11 @@
  * same state, and a late or duplicated event can never move a call backwards.
  */
 
-export const LIVE_STATUSES = ['starting', 'calling', 'confirming', 'connecting', 'connected'] as const;
+/**
+ * `unconfirmed`: our REST create got no answer (connection reset, timeout), so Twilio may or may not have placed the
+ * call. It stays live, holding its credit, until a callback carrying our call id names it or reconciliation ends it.
+ */
+export const LIVE_STATUSES = ['starting', 'unconfirmed', 'calling', 'confirming', 'connecting', 'connected'] as const;
 export const FINAL_STATUSES = ['completed', 'not-answered', 'voicemail', 'destination-unanswered', 'cancelled', 'failed'] as const;
 export type LiveStatus = (typeof LIVE_STATUSES)[number];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
@@ -12,7 +16,7 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
 export type CallStatus = LiveStatus | 'ending' | FinalStatus;
 
 const RANK: Record<CallStatus, number> = {
-  starting: 0, calling: 1, confirming: 2, connecting: 3, connected: 4, ending: 5,
+  starting: 0, unconfirmed: 0, calling: 1, confirming: 2, connecting: 3, connected: 4, ending: 5,
   completed: 6, 'not-answered': 6, voicemail: 6, 'destination-unanswered': 6, cancelled: 6, failed: 6,
 };
 

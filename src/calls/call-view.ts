@@ -48,6 +48,8 @@ export function callStatusView(call: CallRecord, options: { now: Date; currency:
     case 'starting':
     case 'calling':
       return { ...base, headline: 'Calling your phone', detail: call.confirmAnswer ? `Answer it, then press 1 to call ${to}.` : `Answer it and we connect you to ${to}.`, pollS: POLL_SETUP_S };
+    case 'unconfirmed':
+      return { ...base, headline: 'Waiting for our phone provider', detail: 'We could not confirm the call with our phone provider. If your phone rings, answer it; if it does not, nothing is charged.', pollS: POLL_SETUP_S };
     case 'confirming':
       return { ...base, headline: 'Press 1 on your phone', detail: `Press 1 to connect to ${to}. If nobody presses 1 (a voicemail), we hang up.`, pollS: POLL_SETUP_S };
     case 'connecting':
@@ -121,6 +123,7 @@ const EVENT_WORDS: Record<string, string> = {
   failed: 'could not be reached',
   canceled: 'cancelled',
   'twiml:answered': 'greeting played',
+  'us:status unconfirmed': 'waiting for our phone provider to confirm the call',
   'us:status calling': 'now calling your phone',
   'us:status confirming': 'now waiting for you to press 1',
   'us:status connecting': 'now ringing the number',

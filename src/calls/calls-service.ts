@@ -8,12 +8,12 @@ import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from '../wallet/money-services.js';
 import { CallEvents, type HangupScheduler } from './call-events.js';
-import { callLimits, expectedDurationMs, setupSeconds } from './call-limits.js';
+import { callLimits, expectedDurationMs, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import { startCallCredit } from './call-start.js';
 import { isLive } from './call-state.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
-import { restFailureReason, withTimeout } from './rest-errors.js';
+import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
 import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './reconcile.js';
 import { hangUpCall } from './twilio-calls.js';
 
@@ -82,6 +82,9 @@ export interface CallsService {
   /** A hold's expiry: never frees a call that connected (asks Twilio first). */
   expireHold(callId: string): Promise<void>;
 }
+
+/** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
+const UNCONFIRMED_HANGUP_WAIT_MS = (USER_RING_TIMEOUT_S + TWILIO_RING_BUFFER_S + HANGUP_GRACE_S + 20) * 1000;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -168,6 +171,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       if (call.hangupRequestedAt) await hangUpCall(client(), created.sid).catch((err: unknown) => logger.warn({ err, callId: id }, 'hangup after create failed'));
       return { ok: true, call };
     } catch (err) {
+      if (!twilioAnswered(err)) return { ok: true, call: await unconfirmed(id, err) };
       const reason = restFailureReason(err);
       logger.warn({ err, callId: id }, 'Twilio did not place the call');
       await money.callCredit.release(id);
@@ -178,14 +182,39 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     }
   }
 
+  /**
+   * No answer to the create: Twilio may have placed the call, and would then bill us for it. The hold stays open and
+   * the call live; callbacks carrying our id name it and it settles as usual, or reconciliation releases the hold at
+   * zero once the call is past its expected end (with no SID nothing can have been bridged: dialling needs our answer
+   * webhook, which records the SID first).
+   */
+  async function unconfirmed(id: string, err: unknown): Promise<CallRecord> {
+    logger.warn({ err, callId: id }, 'no answer from Twilio to the call create; keeping the hold until a callback or reconciliation decides');
+    return (await events.record(id, { source: 'us', event: 'no answer from Twilio to the create' }, 'us:create-unconfirmed', { status: 'unconfirmed' }))!;
+  }
+
   async function hangup(userId: number, callId: string): Promise<CallRecord | undefined> {
     const call = await repo.findForUser(callId, userId);
     if (!call) return undefined;
     if (!isLive(call.status)) return call;
     const marked = (await events.record(callId, { source: 'us', event: 'you hung up' }, 'us:hangup', { hangupRequestedAt: clock.now().toISOString() })) ?? call;
-    // Without a SID the create is still in flight; start() ends the call as soon as it returns one.
+    // Without a SID the create is still in flight (start() ends the call once it returns one) or got no answer
+    // (the first callback naming the call schedules its hangup).
     if (marked.parentSid) await hangUpCall(client(), marked.parentSid);
+    else if (marked.status === 'unconfirmed') return releaseSooner(marked);
     return marked;
+  }
+
+  /**
+   * A hung-up unconfirmed call can no longer be bridged (the answer TwiML refuses a call the user hung up), so
+   * there is no need to hold its credit and the user's live-call slot until its full expected end: reconciliation
+   * may release it once Twilio would have stopped ringing the phone. A SID arriving first still gets it hung up.
+   */
+  async function releaseSooner(call: CallRecord): Promise<CallRecord> {
+    const soon = new Date(clock.now().getTime() + UNCONFIRMED_HANGUP_WAIT_MS).toISOString();
+    if (soon >= call.expectedEndAt) return call;
+    await repo.update(call.id, { expectedEndAt: soon });
+    return { ...call, expectedEndAt: soon };
   }
 
   return {
@@ -206,8 +235,10 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const sid = call ? call.parentSid : callId.startsWith('CA') ? callId : null;
       if (!sid) return;
       const result = await hangUpCall(client(), sid);
-      if (call) await events.record(callId, { source: 'us', event: 'credit deadline reached: hung up', params: { result } }, 'us:deadline', { hangupRequestedAt: clock.now().toISOString() });
-      logger.info({ callId, result }, 'credit deadline reached');
+      // The same job ends a call the user hung up before Twilio named it (see CallEvents.afterChange).
+      const event = call?.hangupRequestedAt ? 'hung up once Twilio named the call' : 'credit deadline reached: hung up';
+      if (call) await events.record(callId, { source: 'us', event, params: { result } }, call.hangupRequestedAt ? 'us:late-hangup' : 'us:deadline', { hangupRequestedAt: clock.now().toISOString() });
+      logger.info({ callId, result }, event);
     },
     async reconcile() {
       return reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });

@@ -50,9 +50,11 @@ export async function reconcileCall(deps: ReconcileDeps, call: CallRecord): Prom
   if (!parent) {
     // No SID on record and no callback ever carried our id, or a SID Twilio does not know: never placed.
     deps.logger.warn({ callId: call.id, parentSid: call.parentSid }, 'call Twilio never heard of; releasing its hold at zero');
-    const failed = await deps.events.record(call.id, { source: 'reconcile', event: 'Twilio has no record of this call' }, 'reconcile:unknown', {
+    // An unconfirmed create (no answer to it) is released the same way: without a SID nothing can have been bridged.
+    const unconfirmed = call.status === 'unconfirmed';
+    const failed = await deps.events.record(call.id, { source: 'reconcile', event: unconfirmed ? 'no callback ever named this call' : 'Twilio has no record of this call' }, 'reconcile:unknown', {
       status: 'failed',
-      failureReason: 'The call never reached our phone provider. Nothing was charged.',
+      failureReason: unconfirmed ? 'Our phone provider never confirmed the call, and it never started. Nothing was charged.' : 'The call never reached our phone provider. Nothing was charged.',
     });
     if (failed) await deps.events.settle({ ...failed, firstLegSeconds: 0, bridgedSeconds: 0 });
     return 'settled';

@@ -15,6 +15,14 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Whether Twilio answered the request at all: its RestException carries the HTTP status. Without an answer (a reset
+ * connection, a socket hang-up, our timeout) the call may have been placed anyway, so nothing may be released yet.
+ */
+export function twilioAnswered(err: unknown): boolean {
+  return typeof (err as { status?: unknown } | null)?.status === 'number';
+}
+
 const BY_CODE: Record<number, string> = {
   21211: 'Our phone provider says your phone number is not valid.',
   21214: 'Our phone provider cannot reach your phone number.',

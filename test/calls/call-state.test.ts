@@ -69,3 +69,14 @@ describe('call state from facts', () => {
     expect(apply({ ...start, status: 'failed', failureReason: 'x' }, { answeredAt: 't' })).toMatchObject({ status: 'failed', failureReason: 'x' });
   });
 });
+
+describe('an unconfirmed create (no answer from Twilio)', () => {
+  const unconfirmed: CallFacts = { ...start, status: 'unconfirmed' };
+  it('stays unconfirmed and live until a callback names the call, then proceeds like any call', () => {
+    expect(apply(unconfirmed, { hangupRequestedAt: 't1' }).status).toBe('unconfirmed');
+    expect(apply(unconfirmed, { parentSid: 'CA1', ringingAt: 't1' }).status).toBe('calling');
+    const over = answeredCall.reduce(apply, unconfirmed);
+    expect(over.status).toBe('completed');
+    expect(readyToSettle(over)).toBe(true);
+  });
+});

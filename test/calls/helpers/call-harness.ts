@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import twilio from 'twilio';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { buildApp, type BuiltApp } from '../../../src/app.js';
@@ -11,6 +12,7 @@ import { appJobHandlers } from '../../../src/jobs/handlers.js';
 import { createJobScheduler, type JobScheduler } from '../../../src/jobs/scheduler.js';
 import { startSimulator, type RunningSimulator } from '../../../src/sim/simulator.js';
 import { createTelephony } from '../../../src/telephony/telephony.js';
+import { createTwilioClient } from '../../../src/telephony/twilio-client.js';
 import type { CallRecord } from '../../../src/calls/calls-repository.js';
 import { callsRepository } from '../../../src/calls/calls-repository.js';
 import { moneyServices } from '../../../src/wallet/money-services.js';
@@ -58,6 +60,8 @@ export interface HarnessOptions {
   creditMicros?: number;
   confirmAnswer?: boolean;
   speed?: number;
+  /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
+  httpClient?: InstanceType<typeof twilio.RequestClient>;
 }
 
 /**
@@ -73,7 +77,9 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, CONFIRM_ANSWER: String(options.confirmAnswer ?? false) });
   const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
   const clock = new ShiftableClock();
-  const telephony = createTelephony({ accountSid: sim.accountSid, authToken: sim.authToken, apiBase: sim.url, callerId: sim.callerId, verifyServiceSid: sim.verifyServiceSid, simulator: undefined });
+  const setup = { accountSid: sim.accountSid, authToken: sim.authToken, apiBase: sim.url, callerId: sim.callerId, verifyServiceSid: sim.verifyServiceSid, simulator: undefined };
+  const telephony = createTelephony(setup);
+  if (options.httpClient) telephony.client = createTwilioClient({ ...setup, httpClient: options.httpClient });
   let built: BuiltApp | undefined;
   const money = moneyServices({ db: testDb.db, clock, money: config.money });
   let pgStore: StoreUnderTest | undefined;

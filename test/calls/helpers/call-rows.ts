@@ -14,7 +14,7 @@ export interface CallRowInput {
 /** Finished calls written straight into the calls table, for list, filter and pagination tests (no telephony). */
 export async function insertCalls(db: Db, calls: CallRowInput[]): Promise<void> {
   const rows = calls.map((c) => {
-    const live = ['starting', 'calling', 'confirming', 'connecting', 'connected', 'ending'].includes(c.status ?? 'completed');
+    const live = ['starting', 'unconfirmed', 'calling', 'confirming', 'connecting', 'connected', 'ending'].includes(c.status ?? 'completed');
     return {
       id: c.id, user_id: c.userId, live_user_id: null, to_e164: c.to ?? '+442079460958', to_country: c.country === undefined ? 'GB' : c.country,
       from_e164: '+12015550123', status: c.status ?? 'completed', confirm_answer: false, created_at: c.createdAt, expected_end_at: c.createdAt,
