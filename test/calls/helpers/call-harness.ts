@@ -1,24 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import twilio from 'twilio';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { buildApp, type BuiltApp } from '../../../src/app.js';
-import { argon2Hasher } from '../../../src/accounts/passwords.js';
 import type { Clock } from '../../../src/clock.js';
-import { loadConfig } from '../../../src/config/config.js';
-import { appJobHandlers } from '../../../src/jobs/handlers.js';
-import { createJobScheduler, type JobScheduler } from '../../../src/jobs/scheduler.js';
-import { startSimulator, type RunningSimulator } from '../../../src/sim/simulator.js';
-import { createTelephony } from '../../../src/telephony/telephony.js';
-import { createTwilioClient } from '../../../src/telephony/twilio-client.js';
 import type { CallRecord } from '../../../src/calls/calls-repository.js';
 import { callsRepository } from '../../../src/calls/calls-repository.js';
-import { moneyServices } from '../../../src/wallet/money-services.js';
-import { createTestDb, type TestDb } from '../../helpers/db.js';
+import type { BuiltApp } from '../../../src/app.js';
+import type { JobScheduler } from '../../../src/jobs/scheduler.js';
+import type { RunningSimulator } from '../../../src/sim/simulator.js';
 import { csrfTokenFrom } from '../../helpers/app.js';
-import { postgresStore, type StoreUnderTest } from '../../jobs/helpers/backends.js';
+import type { TestDb } from '../../helpers/db.js';
+import { startProductStack } from '../../helpers/product-stack.js';
 
 export const USER_PHONE = '+12015550123';
 export const DESTINATION = '+442079460958';
@@ -69,30 +60,14 @@ export interface HarnessOptions {
  * webhooks reach it), the real Twilio simulator through the real twilio SDK, and a real Agenda scheduler.
  */
 export async function startCallHarness(options: HarnessOptions = {}): Promise<CallHarness> {
-  const sim = await startSimulator({ port: 0, speed: options.speed ?? 1000 });
-  const testDb = await createTestDb();
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, CONFIRM_ANSWER: String(options.confirmAnswer ?? false) });
-  const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
   const clock = new ShiftableClock();
-  const setup = { accountSid: sim.accountSid, authToken: sim.authToken, apiBase: sim.url, callerId: sim.callerId, verifyServiceSid: sim.verifyServiceSid, simulator: undefined };
-  const telephony = createTelephony(setup);
-  if (options.httpClient) telephony.client = createTwilioClient({ ...setup, httpClient: options.httpClient });
-  let built: BuiltApp | undefined;
-  const money = moneyServices({ db: testDb.db, clock, money: config.money });
-  let pgStore: StoreUnderTest | undefined;
-  if (testDb.engine === 'postgres') pgStore = await postgresStore.create();
-  const jobs = createJobScheduler({
-    config, db: testDb.db, logger, clock, processEvery: 100, recurring: false,
-    // The API's call.completed webhooks are delivered by a job too: the same handler main.ts registers.
-    handlers: { ...appJobHandlers({ calls: () => built!.services.calls, money, logger }), deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)) },
-    ...(pgStore ? { backend: pgStore.createBackend() } : {}),
+  const stack = await startProductStack({
+    clock,
+    speed: options.speed ?? 1000,
+    env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
   });
-  built = buildApp({ config, db: testDb.db, clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough', hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money });
-  server.on('request', built.app);
-  await jobs.start();
+  const { sim, testDb, built, jobs, baseUrl } = stack;
   await built.services.money.rates.importDeck({ text: DECK });
 
   const agent = request.agent(baseUrl);
@@ -108,10 +83,9 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   await built.services.money.wallet.credit(userId, { kind: 'grant', amountMicros: options.creditMicros ?? 5_000_000, description: 'Test credit' });
   const csrf = csrfTokenFrom((await agent.get('/account')).text);
   const repo = callsRepository(testDb.db);
-  const app = built;
 
   return {
-    sim, testDb, built: app, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
+    sim, testDb, built, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);
@@ -126,15 +100,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
-    async close() {
-      await sim.control.waitForIdle(5_000).catch(() => undefined);
-      await jobs.stop({ timeoutMs: 2_000 });
-      await pgStore?.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sim.close();
-      await testDb.destroy();
-    },
+    close: () => stack.close(),
   };
 }
 
