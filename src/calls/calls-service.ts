@@ -84,6 +84,8 @@ export interface CallsService {
 }
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
+/** Room, beyond the create's own timeout, for the hold and the database writes around it on a loaded machine. */
+const START_MARGIN_MS = 60_000;
 const UNCONFIRMED_HANGUP_WAIT_MS = (USER_RING_TIMEOUT_S + TWILIO_RING_BUFFER_S + HANGUP_GRACE_S + 20) * 1000;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -121,10 +123,12 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     const confirmAnswer = deps.config.calls.confirmAnswer;
     const id = newCallId();
     const now = clock.now();
-    // The row goes in first: its unique live-call index lets only one of two simultaneous starts through.
+    // The row goes in first: its unique live-call index lets only one of two simultaneous starts through. Until its
+    // limits are known it is due for reconciliation only once this start would have given up on Twilio (a process that
+    // died here leaves a hold to release); before that, reconciliation must not mistake it for a call never placed.
     const inserted = await repo.insertLive({
       id, userId: user.id, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer,
-      createdAt: now.toISOString(), expectedEndAt: now.toISOString(), timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0,
+      createdAt: now.toISOString(), expectedEndAt: new Date(now.getTime() + restTimeoutMs + START_MARGIN_MS).toISOString(), timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0,
     });
     if (!inserted) {
       const winner = await repo.liveCallFor(user.id);
@@ -246,7 +250,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     async expireHold(callId) {
       const call = await repo.find(callId);
       if (call) {
-        await reconcileCall({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() }, call);
+        await reconcileCall({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() }, call, false);
         return;
       }
       // A hold without a call row (taken by other code): it was never dialled by us.

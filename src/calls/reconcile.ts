@@ -44,8 +44,12 @@ export async function reconcileOpenHolds(deps: ReconcileDeps): Promise<Reconcile
   return report;
 }
 
-export async function reconcileCall(deps: ReconcileDeps, call: CallRecord): Promise<keyof ReconcileReport> {
-  if (call.settledAt) return 'skipped';
+/** `listed` is the call as some earlier read saw it; `whenDue` (the default) leaves it alone unless it is overdue now. */
+export async function reconcileCall(deps: ReconcileDeps, listed: CallRecord, whenDue = true): Promise<keyof ReconcileReport> {
+  // The list may be minutes old by the time a call's turn comes (each call before it asks Twilio): callbacks may
+  // have named it, settled it or moved its expected end since. Decide on the call as it stands now.
+  const call = await deps.repo.find(listed.id);
+  if (!call || call.settledAt || (whenDue && call.expectedEndAt >= deps.now.toISOString())) return 'skipped';
   const parent = call.parentSid ? await fetchCall(deps.client, call.parentSid) : undefined;
   if (!parent) {
     // No SID on record and no callback ever carried our id, or a SID Twilio does not know: never placed.
