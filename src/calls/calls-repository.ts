@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../db/database.js';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { preparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../wallet/wallet-store.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
@@ -164,13 +165,15 @@ export interface NewCall {
 
 export type CallsRepository = ReturnType<typeof callsRepository>;
 
+const FIND_SQL = 'select * from calls where id = ? limit 1';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
 const INSERT_EVENT_SQL =
   'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (call_id, dedupe_key) do nothing';
 
 export function callsRepository(db: Db) {
-  // The hot paths (status polls, webhooks) use prepared statements on SQLite: knex's per-query cost dominated them.
+  // The hot paths (status polls, webhooks) use prepared statements: knex's per-query cost dominated them.
+  const prepared = preparedQueries(db);
   const raw = isSqlite(db) ? new RawSqlite(db) : undefined;
   const lockRow = (trx: Knex.Transaction, id: string) => {
     const query = trx<CallRow>('calls').where({ id }).first();
@@ -215,7 +218,7 @@ export function callsRepository(db: Db) {
       });
     },
     async find(id: string): Promise<CallRecord | undefined> {
-      const row = raw ? (await raw.all<CallRow>('select * from calls where id = ? limit 1', [id]))[0] : await db<CallRow>('calls').where({ id }).first();
+      const [row] = await prepared.all<CallRow>(FIND_SQL, [id]);
       return row ? toRecord(row) : undefined;
     },
     async findForUser(id: string, userId: number): Promise<CallRecord | undefined> {
@@ -224,16 +227,8 @@ export function callsRepository(db: Db) {
     },
     /** The status poll's one read: the call, and the session that must belong to its owner. */
     async findWithSession(id: string, sid: string, nowMs: number): Promise<{ call: CallRecord; sessionData: string } | undefined> {
-      if (raw) {
-        const [found] = await raw.all<CallRow & { session_data: string }>(FIND_WITH_SESSION_SQL, [sid, id, nowMs]);
-        return found ? { call: toRecord(found), sessionData: found.session_data } : undefined;
-      }
-      const row = await db('calls')
-        .join('sessions', (j) => j.on('sessions.sid', db.raw('?', [sid])))
-        .where('calls.id', id)
-        .andWhere('sessions.expires_at', '>', nowMs)
-        .first<(CallRow & { session_data: string }) | undefined>('calls.*', 'sessions.data as session_data');
-      return row ? { call: toRecord(row), sessionData: row.session_data } : undefined;
+      const [found] = await prepared.all<CallRow & { session_data: string }>(FIND_WITH_SESSION_SQL, [sid, id, nowMs]);
+      return found ? { call: toRecord(found), sessionData: found.session_data } : undefined;
     },
     async update(id: string, patch: Partial<CallRecord> & { liveUserId?: null }, trx: Knex.Transaction | Db = db): Promise<void> {
       await trx('calls').where({ id }).update(toColumns(patch));
@@ -254,7 +249,7 @@ export function callsRepository(db: Db) {
       const values = [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
       if (raw) {
         return raw.withStatements((statement) => {
-          const row = statement('select * from calls where id = ? limit 1').all(callId)[0] as CallRow | undefined;
+          const row = statement(FIND_SQL).all(callId)[0] as CallRow | undefined;
           if (!row) return {};
           const call = toRecord(row);
           if (!quiet(call)) return { call };
@@ -268,8 +263,8 @@ export function callsRepository(db: Db) {
     /** Records an event once; false when the same event (same dedupe key) was already recorded. */
     async recordEvent(trx: Knex.Transaction | Db, callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
       const params = event.params ? JSON.stringify(event.params) : null;
-      if (raw && trx === db) {
-        return (await raw.run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
+      if (trx === db) {
+        return (await prepared.run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
       }
       const inserted = await trx('call_events')
         .insert({

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
+import { RawPostgres } from '../../src/db/prepared-queries.js';
 import { callStatusView, clock } from '../../src/calls/call-view.js';
 import { sessionIdFrom } from '../../src/calls/status-poll.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
@@ -24,17 +25,20 @@ describe('the status poll', () => {
     h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
     const { id } = await startCall(h);
     await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
-    // Every statement, through knex or through the prepared-statement path SQLite uses for hot paths.
+    // Every statement, through knex or through the prepared-statement paths hot paths use (src/db/prepared-queries.ts).
     const queries: string[] = [];
     const listen = (q: { sql: string }) => queries.push(q.sql);
     h.testDb.db.on('query', listen);
     const rawAll = vi.spyOn(RawSqlite.prototype, 'all').mockName('all');
     const rawRun = vi.spyOn(RawSqlite.prototype, 'run');
     const rawBatch = vi.spyOn(RawSqlite.prototype, 'withStatements');
+    const pgAll = vi.spyOn(RawPostgres.prototype, 'all');
+    const pgRun = vi.spyOn(RawPostgres.prototype, 'run');
     const res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true');
     h.testDb.db.off('query', listen);
     for (const call of rawAll.mock.calls) queries.push(String(call[0]));
     for (const call of rawRun.mock.calls) queries.push(String(call[0]));
+    for (const call of [...pgAll.mock.calls, ...pgRun.mock.calls]) queries.push(String(call[0]));
     // The job scheduler shares the database and polls it on its own timer: its statements are not the poll's.
     const ours = queries.filter((sql) => !/scheduled_job/.test(sql));
     expect(rawBatch).not.toHaveBeenCalled();
