@@ -24,7 +24,7 @@ export function createDb(database: DatabaseConfig, options: { searchPath?: strin
   }
   const file = database.file === ':memory:' ? ':memory:' : resolveFromRoot(database.file);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  return knexFactory({
+  return beginImmediate(knexFactory({
     client: 'better-sqlite3',
     connection: { filename: file },
     useNullAsDefault: true,
@@ -44,7 +44,31 @@ export function createDb(database: DatabaseConfig, options: { searchPath?: strin
         }
       },
     },
-  });
+  }));
+}
+
+interface KnexTransactionInternals {
+  begin(connection: unknown): Promise<unknown>;
+  query(connection: unknown, sql: string): Promise<unknown>;
+}
+
+/**
+ * Every transaction on this database starts with BEGIN IMMEDIATE, taking the write lock before its first read.
+ * With knex's plain (deferred) BEGIN, a transaction that reads and then writes fails at once with SQLITE_BUSY
+ * (no busy timeout applies: its snapshot is stale) whenever another process wrote in between — the admin CLI or
+ * a rate import running beside the server. Taken up front, the lock waits out the other writer instead.
+ * In this process the single pooled connection already serialises transactions, so nothing is lost.
+ */
+function beginImmediate(db: Db): Db {
+  const client = db.client as { transaction(...args: unknown[]): KnexTransactionInternals };
+  const createTransaction = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const transaction = createTransaction(...args);
+    // Called once the connection is acquired (always after this returns); nested transactions use savepoints.
+    transaction.begin = (connection) => transaction.query(connection, 'BEGIN IMMEDIATE;');
+    return transaction;
+  };
+  return db;
 }
 
 export function isSqlite(db: Db): boolean {
