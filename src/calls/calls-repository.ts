@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../db/database.js';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
-import { preparedQueries } from '../db/prepared-queries.js';
+import { preparedQueries, RawPostgres, type PreparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../wallet/wallet-store.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
@@ -166,6 +166,7 @@ export interface NewCall {
 export type CallsRepository = ReturnType<typeof callsRepository>;
 
 const FIND_SQL = 'select * from calls where id = ? limit 1';
+const LOCK_SQL = 'select * from calls where id = ? for update';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
 const INSERT_EVENT_SQL =
@@ -175,9 +176,11 @@ export function callsRepository(db: Db) {
   // The hot paths (status polls, webhooks) use prepared statements: knex's per-query cost dominated them.
   const prepared = preparedQueries(db);
   const raw = isSqlite(db) ? new RawSqlite(db) : undefined;
-  const lockRow = (trx: Knex.Transaction, id: string) => {
-    const query = trx<CallRow>('calls').where({ id }).first();
-    return isSqlite(db) ? query : query.forUpdate();
+  // On PostgreSQL the webhook transaction's statements are prepared too, on the transaction's own connection.
+  const inTransaction = (trx: Knex.Transaction | Db): PreparedQueries => (trx === db ? prepared : new RawPostgres(trx));
+  const lockRow = async (trx: Knex.Transaction, id: string): Promise<CallRow | undefined> => {
+    if (raw) return trx<CallRow>('calls').where({ id }).first();
+    return (await inTransaction(trx).all<CallRow>(LOCK_SQL, [id]))[0];
   };
   return {
     db,
@@ -231,7 +234,15 @@ export function callsRepository(db: Db) {
       return found ? { call: toRecord(found), sessionData: found.session_data } : undefined;
     },
     async update(id: string, patch: Partial<CallRecord> & { liveUserId?: null }, trx: Knex.Transaction | Db = db): Promise<void> {
-      await trx('calls').where({ id }).update(toColumns(patch));
+      const columns = toColumns(patch);
+      if (raw) {
+        await trx('calls').where({ id }).update(columns);
+        return;
+      }
+      // One prepared statement per set of columns (names from FACT_COLUMNS only): a few dozen texts at most.
+      const names = Object.keys(columns).sort();
+      if (names.length === 0) return;
+      await inTransaction(trx).run(`update calls set ${names.map((name) => `${name} = ?`).join(', ')} where id = ?`, [...names.map((name) => columns[name]), id]);
     },
     /** Runs `change` on the locked row; concurrent webhooks for one call are applied one after the other. */
     async withLockedCall<T>(id: string, change: (call: CallRecord, trx: Knex.Transaction) => Promise<T>): Promise<T | undefined> {
@@ -263,8 +274,8 @@ export function callsRepository(db: Db) {
     /** Records an event once; false when the same event (same dedupe key) was already recorded. */
     async recordEvent(trx: Knex.Transaction | Db, callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
       const params = event.params ? JSON.stringify(event.params) : null;
-      if (trx === db) {
-        return (await prepared.run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
+      if (!raw || trx === db) {
+        return (await inTransaction(trx).run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
       }
       const inserted = await trx('call_events')
         .insert({
