@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { AgendaBackend } from 'agenda';
-import { PostgresBackend } from '@agendajs/postgres-backend';
+import { PostgresBackend, type PostgresBackendConfig } from '@agendajs/postgres-backend';
+import pg from 'pg';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Config } from '../config/config.js';
 import { SqliteBackend } from './sqlite-backend/sqlite-backend.js';
@@ -40,7 +41,37 @@ export function createJobBackend(options: JobBackendOptions): AgendaBackend {
   if (store === 'mongodb') return new MongoBackend({ address: config.jobs.mongoUrl!, collection });
   if (store === 'postgres' && config.database.client === 'postgres') {
     // Its own small pool from the same URL: the backend needs pg's Pool (LISTEN/NOTIFY), not knex.
-    return new PostgresBackend({ connectionString: config.database.url, tableName: collection, channelName: collection });
+    return new SerialisedSchemaPostgresBackend({ connectionString: config.database.url, tableName: collection, channelName: collection });
   }
   return new SqliteBackend({ db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) });
+}
+
+/** Any fixed 64-bit number, the same in every instance: the key of the advisory lock below. */
+const JOB_SCHEMA_LOCK = 7_305_231_045_112_001;
+
+/**
+ * Agenda's Postgres backend, except that instances create its schema one at a time. The backend checks and
+ * creates its table, indexes and trigger on every connect; two instances doing that at the same moment (a
+ * deployment starting three at once) make PostgreSQL fail one with "tuple concurrently updated". A session-level
+ * advisory lock, held on a connection of its own for the length of the connect, queues the others behind it.
+ */
+export class SerialisedSchemaPostgresBackend extends PostgresBackend {
+  private readonly lockUrl: string;
+
+  constructor(config: PostgresBackendConfig & { connectionString: string }) {
+    super(config);
+    this.lockUrl = config.connectionString;
+  }
+
+  override async connect(): Promise<void> {
+    const lock = new pg.Client({ connectionString: this.lockUrl });
+    await lock.connect();
+    try {
+      await lock.query('select pg_advisory_lock($1)', [JOB_SCHEMA_LOCK]);
+      await super.connect();
+    } finally {
+      // Closing the session releases its advisory lock, even when the connect failed.
+      await lock.end();
+    }
+  }
 }
