@@ -54,7 +54,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       if (!to) return refused(req, res, { ok: false, reason: 'invalid', message: 'Enter the number to call.' }, '', rawCountry);
       if (to.length > 40) return refused(req, res, { ok: false, reason: 'invalid', message: 'That number is too long.' }, '', rawCountry);
       if (rawCountry !== undefined && !COUNTRY.test(rawCountry)) return refused(req, res, { ok: false, reason: 'invalid', message: 'Choose the country from the list.' }, to, undefined);
-      const result = await deps.calls.start({ userId: req.user!.id, to, country: rawCountry });
+      const result = await deps.calls.start({ userId: req.user!.id, user: req.user, to, country: rawCountry });
       if (!result.ok) return refused(req, res, result, to, rawCountry);
       if (isHtmx(req)) res.render('partials/call-status', statusView(result.call, res));
       else res.redirect(303, `/calls/${result.call.id}`);
