@@ -44,7 +44,7 @@ export class AppMetrics {
   readonly clickToCreateSeconds = new Histogram({
     name: 'callbridge_click_to_create_seconds',
     help: 'Our own time from POST /calls arriving to the Twilio create-call request leaving',
-    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   /** Mount its middleware early; the Twilio HTTP client reports to it through twilioObserver. */
