@@ -151,7 +151,15 @@ function assertSchedulable(label: string, id: string, at: Date): void {
 /** Agenda emits 'error' for storage failures; an EventEmitter without a listener would crash the process. */
 function logAgendaEvents(agenda: Agenda, logger: Logger): void {
   agenda.on('error', (error: Error) => logger.error({ err: error }, 'job scheduler error'));
-  agenda.on('fail', (error: Error, job: Job) => {
+  // With several instances on PostgreSQL, Agenda re-emits other instances' failures here too, as (message, notification,
+  // true) rather than (Error, Job): reading job.attrs of one crashed two of three storm instances. The instance that
+  // ran the job logs its failure; the others only note it.
+  agenda.on('fail', (error: unknown, job: Job | { jobName?: string; jobId?: unknown } | undefined, remote?: boolean) => {
+    if (remote || !job || !('attrs' in job)) {
+      const notification = job as { jobName?: string; jobId?: unknown } | undefined;
+      logger.debug({ job: notification?.jobName, jobId: String(notification?.jobId ?? ''), error: String(error) }, 'a job failed on another instance');
+      return;
+    }
     logger.error({ err: error, job: job.attrs.name, jobId: String(job.attrs._id), failCount: job.attrs.failCount }, 'job failed');
   });
 }

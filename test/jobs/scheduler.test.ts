@@ -82,6 +82,20 @@ describe('job scheduler lifecycle', () => {
     expect((await queryHangup('soon'))?.lockedAt).toBeUndefined();
   });
 
+  it("logs its own job failures, and survives other instances' failures that Agenda re-emits from PostgreSQL notifications", async () => {
+    const lines: { level: number; msg: string; job?: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    bed = await createSchedulerTestbed({ logger });
+    bed.handlers.hangupCall.mockRejectedValue(new Error('Twilio said no'));
+    await bed.scheduler.start();
+    // What Agenda 6 emits when another instance's job failed: (message, notification, true), not (Error, Job).
+    expect(() => bed!.scheduler.agenda.emit('fail', 'Twilio said no', { type: 'fail', jobName: hangupCallJob, jobId: 'elsewhere', source: 'other' }, true)).not.toThrow();
+    await bed.scheduler.scheduleHangup('here', new Date());
+    await waitFor(() => lines.some((l) => l.msg === 'job failed'), 'the local failure to be logged');
+    expect(lines.filter((l) => l.msg === 'job failed')).toEqual([expect.objectContaining({ level: 50, job: hangupCallJob })]);
+    expect(lines.filter((l) => l.msg === 'a job failed on another instance')).toEqual([expect.objectContaining({ level: 20, job: hangupCallJob })]);
+  });
+
   it('fails to start, with the reason, when the job table has not been migrated', async () => {
     const db = createDb({ client: 'sqlite', file: ':memory:' });
     cleanups.push(() => db.destroy());
