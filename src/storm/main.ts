@@ -44,7 +44,9 @@ async function main(): Promise<number> {
   let proxy: RoundRobinProxy | undefined;
   let database: StormDatabase | undefined;
   const instances: RunningInstance[] = [];
+  let stopping = false;
   const cleanUp = async () => {
+    stopping = true;
     await Promise.all(instances.map((i) => i.child.stop()));
     await sim?.child.stop();
     await proxy?.close();
@@ -76,6 +78,15 @@ async function main(): Promise<number> {
     instances.push(...(await Promise.all(Array.from({ length: options.instances }, (_, index) => startInstance({ index, logDir: dir, env })))));
     proxy.setUpstreams(instances.map((i) => i.url));
     say(`${instances.length} instance(s) up: ${instances.map((i) => i.url).join(', ')}`);
+    // An instance that dies mid-storm is a finding in itself (a crash under load), not something to average away.
+    const died: string[] = [];
+    for (const instance of instances) {
+      instance.child.process.once('exit', (code, signal) => {
+        if (stopping) return;
+        died.push(`${instance.child.name} exited (${signal ?? code}) during the storm: see ${instance.child.logFile}`);
+        say(died.at(-1)!);
+      });
+    }
 
     network.startRestFailures();
     const driveStart = performance.now();
@@ -100,7 +111,8 @@ async function main(): Promise<number> {
     await waitForSettlement(database, options.settleTimeoutSeconds, say);
     const settleSeconds = (performance.now() - settleStart) / 1000;
 
-    const texts = await Promise.all(instances.map(async (i) => (await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()));
+    const alive = instances.filter((i) => i.child.process.exitCode === null && i.child.process.signalCode === null);
+    const texts = await Promise.all(alive.map(async (i) => (await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()));
     const legs = await network.legs<SimLeg>();
     const holdKeys = await holdKeysBySid(database);
     const ledger = await auditLedger(database.db);
@@ -131,7 +143,8 @@ async function main(): Promise<number> {
     };
     writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(formatReport(report));
-    return report.moneyErrors.length ? 1 : 0;
+    for (const line of died) console.log(`crash: ${line}`);
+    return report.moneyErrors.length || died.length ? 1 : 0;
   } finally {
     await cleanUp();
   }
