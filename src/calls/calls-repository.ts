@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isSqlite, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { preparedQueries, RawPostgres, type PreparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../wallet/wallet-store.js';
@@ -175,7 +175,8 @@ const INSERT_EVENT_SQL =
 export function callsRepository(db: Db) {
   // The hot paths (status polls, webhooks) use prepared statements: knex's per-query cost dominated them.
   const prepared = preparedQueries(db);
-  const raw = isSqlite(db) ? new RawSqlite(db) : undefined;
+  // SQLite only: several statements on one borrowed connection, run synchronously (see findAndRecordQuiet).
+  const raw = prepared instanceof RawSqlite ? prepared : undefined;
   // On PostgreSQL the webhook transaction's statements are prepared too, on the transaction's own connection.
   const inTransaction = (trx: Knex.Transaction | Db): PreparedQueries => (trx === db ? prepared : new RawPostgres(trx));
   const lockRow = async (trx: Knex.Transaction, id: string): Promise<CallRow | undefined> => {

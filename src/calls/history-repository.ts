@@ -1,6 +1,5 @@
 import type { Db } from '../db/database.js';
-import { isSqlite } from '../db/database.js';
-import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { preparedQueries } from '../db/prepared-queries.js';
 import { FINAL_STATUSES, LIVE_STATUSES } from './call-state.js';
 import { toRecord, type CallRecord } from './calls-repository.js';
 import type { CallCursor } from './history-cursor.js';
@@ -33,7 +32,7 @@ function nextDay(day: string): string {
  * calls_history_idx index, so the first page costs the same with 10 or 100,000 calls.
  */
 export function callsHistory(db: Db) {
-  const raw = isSqlite(db) ? new RawSqlite(db) : undefined;
+  const prepared = preparedQueries(db);
 
   function filtered(userId: number, filter: HistoryFilter) {
     const query = db('calls').where('user_id', userId);
@@ -55,13 +54,9 @@ export function callsHistory(db: Db) {
   }
 
   return {
-    /** The API poll's one read; on SQLite a prepared statement (knex's per-query cost was most of the request). */
+    /** The API poll's one read, as a prepared statement (knex's per-query cost was most of the request). */
     async findForUser(userId: number, callId: string): Promise<CallRecord | undefined> {
-      if (raw) {
-        const [row] = await raw.all<Parameters<typeof toRecord>[0]>(FIND_FOR_USER, [callId, userId]);
-        return row ? toRecord(row) : undefined;
-      }
-      const row = await db('calls').where({ id: callId, user_id: userId }).first();
+      const [row] = await prepared.all<Parameters<typeof toRecord>[0]>(FIND_FOR_USER, [callId, userId]);
       return row ? toRecord(row) : undefined;
     },
 
