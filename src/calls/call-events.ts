@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { CallCredit } from './call-credit.js';
@@ -6,7 +5,7 @@ import { costBreakdown } from './call-cost.js';
 import { HANGUP_GRACE_S } from './call-limits.js';
 import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
 import { confirmTwiml, dialTwiml, goodbyeTwiml, hangupTwiml, webhookUrls } from './call-twiml.js';
-import type { CallEvent, CallRecord, CallsRepository } from './calls-repository.js';
+import type { CallChange, CallEvent, CallPatch, CallRecord, CallsRepository, KeyedEvent } from './calls-repository.js';
 import {
   dialActionParams,
   FINAL_CALL_STATUSES,
@@ -134,7 +133,7 @@ export class CallEvents {
   /** Records something we did that adds no fact (nothing to derive, no lock): one insert, once per dedupe key. */
   async note(callId: string, event: { source: CallEvent['source']; event: string; params?: Params }, dedupeKey: string): Promise<boolean> {
     const record = { ...event, sequence: null, params: timelineParams(event.params ?? {}), receivedAt: this.now() };
-    return this.deps.repo.recordEvent(this.deps.repo.db, callId, record, dedupeKey);
+    return this.deps.repo.recordEvent(callId, record, dedupeKey);
   }
 
   /** Settles a call whose legs are both known, once; the reconciliation job calls this too. */
@@ -181,57 +180,30 @@ export class CallEvents {
     leg?: { sid: string; leg: 'parent' | 'child' },
   ): Promise<Applied | undefined> {
     const now = this.now();
-    const record = { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now };
+    const keyed = { event: { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now }, dedupeKey };
     const isOtherLeg = (call: CallRecord) => {
       const knownSid = leg?.leg === 'parent' ? call.parentSid : leg?.leg === 'child' ? call.childSid : null;
       return Boolean(leg && knownSid && knownSid !== leg.sid);
     };
-    const otherLeg = (call: CallRecord) => {
-      if (!isOtherLeg(call)) return false;
-      this.deps.logger.warn({ callId, leg: leg?.leg, sid: leg?.sid }, 'webhook for another Twilio call than the one on record; ignored');
-      return true;
-    };
-    // An event that adds no fact (a repeat of something known) needs no lock: recording it is one insert.
-    const quick = await this.deps.repo.findAndRecordQuiet(callId, record, dedupeKey, (call) => !update.status && !addsFacts(call, update) && !isOtherLeg(call));
-    const current = quick.call;
-    if (current && quick.recorded !== undefined) return { call: current, previous: current, duplicate: !quick.recorded };
-    if (current && otherLeg(current)) return { call: current, previous: current, duplicate: true };
-    const applied = !current ? undefined : await this.deps.repo.withLockedCall(callId, async (call, trx) => {
-      if (otherLeg(call)) return { call, previous: call, duplicate: true };
-      const fresh = await this.deps.repo.recordEvent(trx, callId, record, dedupeKey);
-      if (!fresh) return { call, previous: call, duplicate: true };
-      return { call: await this.applyFacts(trx, call, update, now), previous: call, duplicate: false };
+    const outcome = await this.deps.repo.changeCall(callId, (call): Planned => {
+      if (isOtherLeg(call)) return { kind: 'ignore' };
+      // An event that adds no fact (a repeat of something known) changes nothing: recording it is one insert.
+      if (!update.status && !addsFacts(call, update)) return { kind: 'record', event: keyed };
+      return planChange(call, update, keyed, now);
     });
-    if (!applied) {
+    if (!outcome) {
       this.deps.logger.warn({ callId, event: event.event, source: event.source }, 'webhook for an unknown call id; ignored');
       return undefined;
     }
-    if (!applied.duplicate) await this.afterChange(applied);
+    const { call, change } = outcome;
+    if (change.kind === 'ignore') {
+      this.deps.logger.warn({ callId, leg: leg?.leg, sid: leg?.sid }, 'webhook for another Twilio call than the one on record; ignored');
+      return { call, previous: call, duplicate: true };
+    }
+    if (change.kind === 'record') return { call, previous: call, duplicate: !outcome.recorded };
+    const applied = { call: change.next, previous: call, duplicate: false };
+    await this.afterChange(applied);
     return applied;
-  }
-
-  private async applyFacts(trx: Knex.Transaction, call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, now: string): Promise<CallRecord> {
-    const { status: forced, ...factUpdate } = update;
-    const force = forced === 'failed' || (forced === 'unconfirmed' && call.status === 'starting');
-    const merged = mergeFacts(force ? { ...call, status: forced } : call, factUpdate) as CallRecord;
-    const derived = deriveStatus(merged);
-    const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
-    const patch: Partial<CallRecord> & { liveUserId?: null } = {};
-    for (const key of Object.keys(next) as (keyof CallFacts)[]) {
-      if (next[key] !== call[key]) (patch as Record<string, unknown>)[key] = next[key];
-    }
-    if (isLive(call.status) && !isLive(next.status)) {
-      patch.liveUserId = null;
-      patch.endedAt = next.endedAt = now;
-    }
-    if (next.status === 'ending' && call.status !== 'ending') {
-      patch.expectedEndAt = next.expectedEndAt = new Date(Date.parse(now) + SETTLE_WAIT_MS).toISOString();
-    }
-    if (next.status !== call.status) {
-      await this.deps.repo.recordEvent(trx, call.id, { source: 'us', event: `status ${next.status}`, sequence: null, params: null, receivedAt: now }, `status:${next.status}`);
-    }
-    if (Object.keys(patch).length > 0) await this.deps.repo.update(call.id, patch, trx);
-    return next;
   }
 
   /** Side effects once the facts are committed: the hangup job, settlement. */
@@ -256,4 +228,29 @@ export class CallEvents {
 /** Whether an update would add anything not already known (facts are only ever added, never replaced). */
 function addsFacts(call: CallRecord, update: FactsUpdate): boolean {
   return Object.entries(update).some(([key, value]) => value !== null && value !== undefined && (call as unknown as Record<string, unknown>)[key] == null);
+}
+
+type Planned = Exclude<CallChange, { kind: 'change' }> | (Extract<CallChange, { kind: 'change' }> & { next: CallRecord });
+
+/** The call after the update's facts are merged, its derived state, and what to write for it (pure). */
+function planChange(call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, keyed: KeyedEvent, now: string): Planned {
+  const { status: forced, ...factUpdate } = update;
+  const force = forced === 'failed' || (forced === 'unconfirmed' && call.status === 'starting');
+  const merged = mergeFacts(force ? { ...call, status: forced } : call, factUpdate) as CallRecord;
+  const derived = deriveStatus(merged);
+  const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
+  const patch: CallPatch = {};
+  for (const key of Object.keys(next) as (keyof CallFacts)[]) {
+    if (next[key] !== call[key]) (patch as Record<string, unknown>)[key] = next[key];
+  }
+  if (isLive(call.status) && !isLive(next.status)) {
+    patch.liveUserId = null;
+    patch.endedAt = next.endedAt = now;
+  }
+  if (next.status === 'ending' && call.status !== 'ending') {
+    patch.expectedEndAt = next.expectedEndAt = new Date(Date.parse(now) + SETTLE_WAIT_MS).toISOString();
+  }
+  const events = [keyed];
+  if (next.status !== call.status) events.push({ event: { source: 'us', event: `status ${next.status}`, sequence: null, params: null, receivedAt: now }, dedupeKey: `status:${next.status}` });
+  return { kind: 'change', patch, events, next };
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
-import { preparedQueries, RawPostgres, type PreparedQueries } from '../db/prepared-queries.js';
+import { preparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../wallet/wallet-store.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
@@ -86,6 +86,7 @@ interface CallRow {
   cost_breakdown: string | null;
   settled_at: string | null;
   parent_final_status?: string | null;
+  version: number;
 }
 
 const nullableNumber = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -165,8 +166,27 @@ export interface NewCall {
 
 export type CallsRepository = ReturnType<typeof callsRepository>;
 
+/** An event to record once per dedupe key. */
+export interface KeyedEvent {
+  event: CallEvent;
+  dedupeKey: string;
+}
+
+export type CallPatch = Partial<CallRecord> & { liveUserId?: null };
+
+/** What an event does to a call, decided from the call as it stands (see changeCall). */
+export type CallChange =
+  /** Nothing to record (a webhook about another Twilio call than ours). */
+  | { kind: 'ignore' }
+  /** A repeat of what is known: the event is recorded (once per key), the call does not change. */
+  | { kind: 'record'; event: KeyedEvent }
+  /** New facts: the patch and the events are written together, or not at all. */
+  | { kind: 'change'; patch: CallPatch; events: KeyedEvent[] };
+
+/** How often a change is decided again after losing a race with another writer of the same call. */
+const MAX_CHANGE_ATTEMPTS = 50;
+
 const FIND_SQL = 'select * from calls where id = ? limit 1';
-const LOCK_SQL = 'select * from calls where id = ? for update';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
 const INSERT_EVENT_SQL =
@@ -175,14 +195,8 @@ const INSERT_EVENT_SQL =
 export function callsRepository(db: Db) {
   // The hot paths (status polls, webhooks) use prepared statements: knex's per-query cost dominated them.
   const prepared = preparedQueries(db);
-  // SQLite only: several statements on one borrowed connection, run synchronously (see findAndRecordQuiet).
+  // SQLite only: read, decide and write on one borrowed connection, synchronously (see changeCall).
   const raw = prepared instanceof RawSqlite ? prepared : undefined;
-  // On PostgreSQL the webhook transaction's statements are prepared too, on the transaction's own connection.
-  const inTransaction = (trx: Knex.Transaction | Db): PreparedQueries => (trx === db ? prepared : new RawPostgres(trx));
-  const lockRow = async (trx: Knex.Transaction, id: string): Promise<CallRow | undefined> => {
-    if (raw) return trx<CallRow>('calls').where({ id }).first();
-    return (await inTransaction(trx).all<CallRow>(LOCK_SQL, [id]))[0];
-  };
   return {
     db,
     /** Inserts a live call; null when the user already has one (the database's unique index decides). */
@@ -208,7 +222,7 @@ export function callsRepository(db: Db) {
     async setLimits(id: string, limits: { timeLimitS: number; talkLimitS: number; dialTimeoutS: number; holdMicros: number; expectedEndAt: string }): Promise<void> {
       await db('calls').where({ id }).update({
         time_limit_s: limits.timeLimitS, talk_limit_s: limits.talkLimitS, dial_timeout_s: limits.dialTimeoutS,
-        hold_micros: limits.holdMicros, expected_end_at: limits.expectedEndAt,
+        hold_micros: limits.holdMicros, expected_end_at: limits.expectedEndAt, version: db.raw('version + 1'),
       });
     },
     /** Writes a call's cost once: a second settlement of the same call changes nothing. */
@@ -218,6 +232,7 @@ export function callsRepository(db: Db) {
         uncollected_cost_micros: settlement.uncollectedCostMicros,
         cost_breakdown: settlement.costBreakdown ? JSON.stringify(settlement.costBreakdown) : null,
         settled_at: settlement.settledAt,
+        version: db.raw('version + 1'),
         ...(settlement.endedAt ? { ended_at: settlement.endedAt, live_user_id: null } : {}),
       });
     },
@@ -234,59 +249,54 @@ export function callsRepository(db: Db) {
       const [found] = await prepared.all<CallRow & { session_data: string }>(FIND_WITH_SESSION_SQL, [sid, id, nowMs]);
       return found ? { call: toRecord(found), sessionData: found.session_data } : undefined;
     },
-    async update(id: string, patch: Partial<CallRecord> & { liveUserId?: null }, trx: Knex.Transaction | Db = db): Promise<void> {
-      const columns = toColumns(patch);
-      if (raw) {
-        await trx('calls').where({ id }).update(columns);
-        return;
-      }
-      // One prepared statement per set of columns (names from FACT_COLUMNS only): a few dozen texts at most.
-      const names = Object.keys(columns).sort();
-      if (names.length === 0) return;
-      await inTransaction(trx).run(`update calls set ${names.map((name) => `${name} = ?`).join(', ')} where id = ?`, [...names.map((name) => columns[name]), id]);
-    },
-    /** Runs `change` on the locked row; concurrent webhooks for one call are applied one after the other. */
-    async withLockedCall<T>(id: string, change: (call: CallRecord, trx: Knex.Transaction) => Promise<T>): Promise<T | undefined> {
-      return db.transaction(async (trx) => {
-        const row = await lockRow(trx, id);
-        if (!row) return undefined;
-        return change(toRecord(row), trx);
-      });
+    /** Changes what the patch names (and bumps the version, so a webhook deciding on an older read tries again). */
+    async update(id: string, patch: CallPatch): Promise<void> {
+      const { sql, values } = patchSql(id, patch);
+      await prepared.run(sql, values);
     },
     /**
-     * Reads the call and, when `quiet(call)` says the event adds nothing to it, records the event: no lock needed,
-     * and on SQLite one borrowed connection for both statements. `recorded` is undefined when the event was not quiet.
+     * Applies an event to a call without holding a lock across round trips: reads the call, lets `decide` (pure, no
+     * I/O) say what the event does to it, and writes the patch and the events in one atomic statement that succeeds
+     * only if the call's version is still the one read. A writer that lost the race decides again on the fresh row,
+     * so every change is decided on the call as it stands, and each transition is made by exactly one writer.
+     * On SQLite the read, the decision and the write run synchronously in one transaction: nobody can come between.
+     * Undefined for an unknown call; otherwise the call as the winning decision saw it, that decision, and whether
+     * its events were recorded (false for a repeat of an event already recorded).
      */
-    async findAndRecordQuiet(callId: string, event: CallEvent, dedupeKey: string, quiet: (call: CallRecord) => boolean): Promise<{ call?: CallRecord; recorded?: boolean }> {
-      const values = [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
+    async changeCall<C extends CallChange>(id: string, decide: (call: CallRecord) => C): Promise<{ call: CallRecord; change: C; recorded: boolean } | undefined> {
       if (raw) {
-        return raw.withStatements((statement) => {
-          const row = statement(FIND_SQL).all(callId)[0] as CallRow | undefined;
-          if (!row) return {};
+        return raw.immediateStatements((statement) => {
+          const row = statement(FIND_SQL).all(id)[0] as CallRow | undefined;
+          if (!row) return undefined;
           const call = toRecord(row);
-          if (!quiet(call)) return { call };
-          return { call, recorded: statement(INSERT_EVENT_SQL).run(...values).changes > 0 };
+          const change = decide(call);
+          if (change.kind === 'ignore') return { call, change, recorded: false };
+          if (change.kind === 'change') {
+            const update = patchSql(id, change.patch);
+            statement(update.sql).run(...update.values);
+          }
+          const events = change.kind === 'record' ? [change.event] : change.events;
+          let recorded = false;
+          for (const keyed of events) recorded = statement(INSERT_EVENT_SQL).run(...eventValues(id, keyed)).changes > 0 || recorded;
+          return { call, change, recorded };
         });
       }
-      const call = await this.find(callId);
-      if (!call || !quiet(call)) return call ? { call } : {};
-      return { call, recorded: await this.recordEvent(db, callId, event, dedupeKey) };
+      for (let attempt = 1; ; attempt++) {
+        const [row] = await prepared.all<CallRow>(FIND_SQL, [id]);
+        if (!row) return undefined;
+        const call = toRecord(row);
+        const change = decide(call);
+        if (change.kind === 'ignore') return { call, change, recorded: false };
+        if (change.kind === 'record') return { call, change, recorded: (await prepared.run(INSERT_EVENT_SQL, eventValues(id, change.event))) > 0 };
+        const { sql, values } = versionedChangeSql(id, Number(row.version), change.patch, change.events);
+        const [result] = await prepared.all<{ changed: number; recorded: number }>(sql, values);
+        if (Number(result?.changed) === 1) return { call, change, recorded: Number(result?.recorded) > 0 };
+        if (attempt >= MAX_CHANGE_ATTEMPTS) throw new Error(`call ${id} kept changing under ${attempt} attempts to apply an event`);
+      }
     },
     /** Records an event once; false when the same event (same dedupe key) was already recorded. */
-    async recordEvent(trx: Knex.Transaction | Db, callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
-      const params = event.params ? JSON.stringify(event.params) : null;
-      if (!raw || trx === db) {
-        return (await inTransaction(trx).run(INSERT_EVENT_SQL, [callId, event.source, event.event, event.sequence, dedupeKey, params, event.receivedAt])) > 0;
-      }
-      const inserted = await trx('call_events')
-        .insert({
-          call_id: callId, source: event.source, event: event.event, sequence: event.sequence, dedupe_key: dedupeKey,
-          params: event.params ? JSON.stringify(event.params) : null, received_at: event.receivedAt,
-        })
-        .onConflict(['call_id', 'dedupe_key'])
-        .ignore()
-        .returning('id');
-      return inserted.length > 0;
+    async recordEvent(callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
+      return (await prepared.run(INSERT_EVENT_SQL, eventValues(callId, { event, dedupeKey }))) > 0;
     },
     async events(callId: string): Promise<CallEvent[]> {
       const rows: { source: CallEvent['source']; event: string; sequence: number | null; params: string | null; received_at: string }[] =
@@ -311,4 +321,37 @@ export function callsRepository(db: Db) {
       return rows.map((r) => toRecord(r as CallRow));
     },
   };
+}
+
+function eventValues(callId: string, { event, dedupeKey }: KeyedEvent): unknown[] {
+  return [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
+}
+
+/** Columns come from FACT_COLUMNS only, so the statement texts (each prepared once) are a few dozen at most. */
+function setClause(patch: CallPatch): { sets: string; values: unknown[] } {
+  const columns = toColumns(patch);
+  const names = Object.keys(columns).sort();
+  return { sets: [...names.map((name) => `${name} = ?`), 'version = version + 1'].join(', '), values: names.map((name) => columns[name]) };
+}
+
+function patchSql(id: string, patch: CallPatch): { sql: string; values: unknown[] } {
+  const { sets, values } = setClause(patch);
+  return { sql: `update calls set ${sets} where id = ?`, values: [...values, id] };
+}
+
+/**
+ * PostgreSQL: the patch, version-checked, and the events recorded only if it applied, in one statement (one round
+ * trip, atomic, no lock held between statements). A concurrent writer's committed update makes the version check
+ * fail after waiting for it, and then nothing at all is written.
+ */
+function versionedChangeSql(id: string, version: number, patch: CallPatch, events: KeyedEvent[]): { sql: string; values: unknown[] } {
+  const { sets, values } = setClause(patch);
+  const inserts = events.map(
+    (_, i) =>
+      `, recorded_${i} as (insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ` +
+      'select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from changed on conflict (call_id, dedupe_key) do nothing returning 1)',
+  );
+  const recorded = events.length ? events.map((_, i) => `(select count(*) from recorded_${i})`).join(' + ') : '0';
+  const sql = `with changed as (update calls set ${sets} where id = ? and version = ? returning id)${inserts.join('')} select (select count(*) from changed)::int as changed, (${recorded})::int as recorded`;
+  return { sql, values: [...values, id, version, ...events.flatMap((keyed) => eventValues(id, keyed).slice(1))] };
 }

@@ -40,6 +40,11 @@ export class RawSqlite {
     return this.withConnection((connection) => work((sql) => this.prepare(connection, sql)));
   }
 
+  /** Like withStatements, inside one BEGIN IMMEDIATE transaction: all of it is written, or none. */
+  immediateStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
+    return this.withConnection((connection) => connection.transaction(() => work((sql) => this.prepare(connection, sql))).immediate());
+  }
+
   /**
    * Read-then-write work (unique and 'single' upserts) in one BEGIN IMMEDIATE transaction: the write lock is taken
    * before the read, so another process sharing the file cannot slip a row in between (a deferred BEGIN would fail
