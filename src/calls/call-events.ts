@@ -65,7 +65,7 @@ export class CallEvents {
     if (!applied) return goodbyeTwiml('This call is not available. Goodbye.');
     const { call } = applied;
     if (call.confirmAnswer && !call.dialStartedAt) {
-      if (!(await this.mayDial(call))) return this.cancelledTwiml(call);
+      if (!mayDial(call, await this.deps.callCredit.holdTerms(call.id))) return this.cancelledTwiml(call);
       return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164);
     }
     return this.dial(call);
@@ -155,17 +155,12 @@ export class CallEvents {
   }
 
   private async dial(call: CallRecord): Promise<string> {
-    if (!(await this.mayDial(call))) return this.cancelledTwiml(call);
     const terms = await this.deps.callCredit.holdTerms(call.id);
-    if (!terms?.open) return goodbyeTwiml('Your credit for this call is no longer available. Goodbye.');
+    if (!mayDial(call, terms)) return this.cancelledTwiml(call);
     const started = (await this.record(call.id, { source: 'us', event: 'dialling the destination' }, 'us:dial', { dialStartedAt: this.now() })) ?? call;
     // The talk limit comes from the hold as it stands now, never from the request.
     const talkLimitS = Math.max(1, Math.min(started.talkLimitS, terms.maxSeconds - 1));
     return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS });
-  }
-
-  private async mayDial(call: CallRecord): Promise<boolean> {
-    return isLive(call.status) && !call.hangupRequestedAt && (await this.deps.callCredit.holdTerms(call.id))?.open === true;
   }
 
   private cancelledTwiml(call: CallRecord): string {
@@ -223,6 +218,11 @@ export class CallEvents {
     }
     if (!call.settledAt && call.status !== 'failed' && readyToSettle(call)) await this.settle(call);
   }
+}
+
+/** A call may ring the destination while it is live, not hung up by the user, and its credit is still held. */
+function mayDial<T extends { open: boolean }>(call: CallRecord, terms: T | undefined): terms is T {
+  return isLive(call.status) && !call.hangupRequestedAt && terms?.open === true;
 }
 
 /** Whether an update would add anything not already known (facts are only ever added, never replaced). */
