@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
+import { isSqlite } from '../db/database.js';
 import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
-import { appendEntry, InsufficientCreditError, lockWallet, periodOf, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
+import { InsufficientCreditError, isUniqueViolation, ledgerRow, lockWallet, periodOf, type LedgerInsert, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
 
 export interface HoldRequest {
   userId: number;
@@ -45,6 +46,8 @@ export interface Settlement {
   uncollectedMicros: number;
   /** True when this call had already been settled: nothing changed this time. */
   alreadySettled: boolean;
+  /** The tariffs the call's hold was priced with (for its cost breakdown); always set by CallCredit.settle. */
+  tariffs?: CallTariffs;
 }
 
 export class HoldNotFoundError extends Error {
@@ -86,53 +89,63 @@ export class CallCredit {
    * Atomically reserves credit for the longest call the available credit (plus unreserved free minutes) allows.
    * Throws InsufficientCreditError when that is shorter than minimumSeconds. The sum of open holds can never
    * exceed the balance: the wallet row is locked while we read and update it.
+   * A retried request for the same call returns the first hold: call_sid is unique, so the insert fails and the
+   * existing hold is read after the rollback (on Postgres the failed transaction can run nothing more).
    */
   async hold(request: HoldRequest): Promise<CallHold> {
     const extra = request.firstLegExtraSeconds ?? 0;
-    return this.ctx.db.transaction(async (trx) => {
-      const wallet = await lockWallet(trx, this.ctx, request.userId);
-      const existing = await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
-      if (existing) return existingHold(existing, request.userId);
-      const available = wallet.balance_micros - wallet.held_micros;
-      const ceiling = Math.min(this.policy.maxCallSeconds, request.maxSeconds ?? Infinity);
-      // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
-      const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
-      const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy: this.policy }), ceiling - freeSeconds);
-      const maxSeconds = freeSeconds + paidSeconds;
-      const amount = callCost(request.tariffs, paidSeconds, extra, this.policy);
-      if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
-        throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, this.policy));
-      }
-      await trx('credit_holds').insert({
-        user_id: request.userId,
-        call_sid: request.callSid,
-        description: request.description?.slice(0, 200) ?? null,
-        amount_micros: amount,
-        free_seconds: freeSeconds,
-        max_seconds: maxSeconds,
-        tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: extra } satisfies StoredTariffs),
-        status: 'open',
-        created_at: this.ctx.clock.now().toISOString(),
+    try {
+      return await this.ctx.db.transaction(async (trx) => {
+        const wallet = await lockWallet(trx, this.ctx, request.userId);
+        const available = wallet.balance_micros - wallet.held_micros;
+        const ceiling = Math.min(this.policy.maxCallSeconds, request.maxSeconds ?? Infinity);
+        // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
+        const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
+        const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy: this.policy }), ceiling - freeSeconds);
+        const maxSeconds = freeSeconds + paidSeconds;
+        const amount = callCost(request.tariffs, paidSeconds, extra, this.policy);
+        if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
+          throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, this.policy));
+        }
+        await trx('credit_holds').insert({
+          user_id: request.userId,
+          call_sid: request.callSid,
+          description: request.description?.slice(0, 200) ?? null,
+          amount_micros: amount,
+          free_seconds: freeSeconds,
+          max_seconds: maxSeconds,
+          tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: extra } satisfies StoredTariffs),
+          status: 'open',
+          created_at: this.ctx.clock.now().toISOString(),
+        });
+        await trx('wallets')
+          .where({ user_id: request.userId })
+          .update({ held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds });
+        return { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds };
       });
-      await trx('wallets')
-        .where({ user_id: request.userId })
-        .update({ held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds });
-      return { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds };
-    });
+    } catch (err) {
+      // A retry whose first hold left too little credit for another is refused before its insert: it still gets the first hold.
+      if (!isUniqueViolation(err) && !(err instanceof InsufficientCreditError)) throw err;
+      const existing = await this.ctx.db<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
+      if (!existing) throw err;
+      return existingHold(existing, request.userId);
+    }
   }
 
   /**
    * Replaces the hold with the real charge, once: the first settlement of a call SID charges, every later one
    * (duplicate callbacks, the reconciliation job) returns the same result and changes nothing.
+   * Locks the hold, then the wallet (always in that order). On Postgres a concurrent settlement of the same call
+   * waits on the hold's row lock and then reads its committed version, already settled; SQLite runs one
+   * transaction at a time. Throws HoldNotFoundError for a call that never held credit.
    */
   async settle(request: SettleRequest): Promise<Settlement> {
     const settlement = await this.ctx.db.transaction(async (trx) => {
-      const first = await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
-      if (!first) throw new HoldNotFoundError(request.callSid);
-      const wallet = await lockWallet(trx, this.ctx, Number(first.user_id));
-      // Re-read under the wallet lock: a concurrent settlement may have finished while we waited.
-      const hold = (await trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first())!;
+      const query = trx<HoldRecord>('credit_holds').where({ call_sid: request.callSid }).first();
+      const hold = isSqlite(this.ctx.db) ? await query : await query.forUpdate();
+      if (!hold) throw new HoldNotFoundError(request.callSid);
       if (hold.status === 'settled') return previousSettlement(hold);
+      const wallet = await lockWallet(trx, this.ctx, Number(hold.user_id));
       return this.applySettlement(trx, wallet, hold, request);
     });
     for (const listener of this.settledListeners) listener(settlement);
@@ -171,6 +184,7 @@ export class CallCredit {
     return rows.map((r) => ({ callSid: r.call_sid, userId: Number(r.user_id), createdAt: r.created_at }));
   }
 
+  /** Settles an open hold whose row and wallet this transaction has locked: one wallet write, one ledger insert. */
   private async applySettlement(trx: Knex.Transaction, wallet: WalletRow, hold: HoldRecord, request: SettleRequest): Promise<Settlement> {
     const { tariffs } = JSON.parse(hold.tariffs) as StoredTariffs;
     const { cost, freeUsed } = priceCall(tariffs, hold.free_seconds, request, this.policy);
@@ -185,38 +199,46 @@ export class CallCredit {
     };
     const charged = Math.min(cost, released.balance_micros - released.held_micros);
     const stamp = this.ctx.clock.now().toISOString();
-    const updated = await trx('credit_holds')
-      .where({ call_sid: hold.call_sid, status: 'open' })
-      .update({ status: 'settled', charge_micros: charged, free_seconds_used: freeUsed, settled_at: stamp });
-    if (updated !== 1) throw new Error(`hold ${hold.call_sid} changed under the wallet lock`);
-    await trx('wallets').where({ user_id: wallet.user_id }).update({
-      held_micros: released.held_micros,
-      free_seconds_held: released.free_seconds_held,
-      free_seconds_left: released.free_seconds_left,
-      updated_at: stamp,
-    });
-    const minutes = Math.ceil(freeUsed / 60);
+    const entries: LedgerInsert[] = [];
     let after = released;
     if (freeUsed > 0) {
-      after = await appendEntry(trx, this.ctx, after, {
+      const entry = ledgerRow(this.ctx, after, {
         kind: 'free_minutes',
         amountMicros: 0,
         freeSeconds: freeUsed,
-        description: `Free minutes used: ${minutes} min`,
+        description: `Free minutes used: ${Math.ceil(freeUsed / 60)} min`,
         reference: hold.call_sid,
         idempotencyKey: `free:${hold.call_sid}`,
       });
+      entries.push(entry.row);
+      after = entry.after;
     }
     if (charged > 0) {
-      await appendEntry(trx, this.ctx, after, {
+      const entry = ledgerRow(this.ctx, after, {
         kind: 'call_charge',
         amountMicros: -charged,
         description: `Call${hold.description ? ` to ${hold.description}` : ''}, ${formatDuration(request.bridgedSeconds)}`,
         reference: hold.call_sid,
         idempotencyKey: `call:${hold.call_sid}`,
       });
+      entries.push(entry.row);
+      after = entry.after;
     }
-    return { callSid: hold.call_sid, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: cost - charged, alreadySettled: false };
+    const updated = await trx('credit_holds')
+      .where({ call_sid: hold.call_sid, status: 'open' })
+      .update({ status: 'settled', charge_micros: charged, free_seconds_used: freeUsed, settled_at: stamp });
+    if (updated !== 1) throw new Error(`hold ${hold.call_sid} changed under its lock`);
+    // The hold released and the charge taken in one write of the wallet.
+    await trx('wallets').where({ user_id: wallet.user_id }).update({
+      balance_micros: after.balance_micros,
+      held_micros: after.held_micros,
+      free_seconds_held: after.free_seconds_held,
+      free_seconds_left: after.free_seconds_left,
+      updated_at: stamp,
+    });
+    // One insert for both rows (free minutes first, as before); ids follow the order of the rows.
+    if (entries.length > 0) await trx('ledger_entries').insert(entries);
+    return { callSid: hold.call_sid, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: cost - charged, alreadySettled: false, tariffs };
   }
 }
 
@@ -240,11 +262,13 @@ function existingHold(hold: HoldRecord, userId: number): CallHold {
 }
 
 function previousSettlement(hold: HoldRecord): Settlement {
+  const { tariffs } = JSON.parse(hold.tariffs) as StoredTariffs;
   return {
     callSid: hold.call_sid,
     chargedMicros: Number(hold.charge_micros ?? 0),
     freeSecondsUsed: Number(hold.free_seconds_used ?? 0),
     uncollectedMicros: 0,
     alreadySettled: true,
+    tariffs,
   };
 }

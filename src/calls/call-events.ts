@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { CallCredit } from './call-credit.js';
+import { HoldNotFoundError, type CallCredit } from './call-credit.js';
 import { costBreakdown } from './call-cost.js';
 import { HANGUP_GRACE_S } from './call-limits.js';
 import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
@@ -140,9 +140,12 @@ export class CallEvents {
   async settle(call: CallRecord): Promise<void> {
     if (call.settledAt) return;
     const legs = { firstLegSeconds: call.firstLegSeconds ?? 0, bridgedSeconds: call.bridgedSeconds ?? 0 };
-    const terms = await this.deps.callCredit.holdTerms(call.id);
-    const settlement = terms ? await this.deps.callCredit.settle({ callSid: call.id, ...legs }) : { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 };
-    const breakdown = terms ? costBreakdown(terms.tariffs, legs, settlement) : null;
+    // A call that never held credit (refused before its hold) is settled at no charge, without a breakdown.
+    const settlement = await this.deps.callCredit.settle({ callSid: call.id, ...legs }).catch((err: unknown) => {
+      if (err instanceof HoldNotFoundError) return { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0, tariffs: undefined };
+      throw err;
+    });
+    const breakdown = settlement.tariffs ? costBreakdown(settlement.tariffs, legs, settlement) : null;
     const settledAt = this.now();
     const changed = await this.deps.repo.recordSettlement(call.id, {
       costMicros: settlement.chargedMicros,

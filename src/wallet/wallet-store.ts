@@ -56,19 +56,28 @@ export function periodOf(at: Date): string {
 
 /**
  * Opens (creating if needed) and locks the user's wallet row for the rest of the transaction: FOR UPDATE on
- * Postgres; SQLite has one connection, so its transactions already run one at a time. A stale free-minute
- * period is renewed here too, so a late monthly job never costs anyone their allowance.
+ * Postgres; SQLite has one connection, so its transactions already run one at a time. The row is read first and
+ * only created (insert on conflict do nothing, then read again) when missing, so the usual case is one statement.
+ * A stale free-minute period is renewed here too, so a late monthly job never costs anyone their allowance.
  */
 export async function lockWallet(trx: Knex.Transaction, ctx: WalletContext, userId: number): Promise<WalletRow> {
   const now = ctx.clock.now();
   const period = periodOf(now);
   const stamp = now.toISOString();
-  await trx('wallets')
-    .insert({ user_id: userId, free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, created_at: stamp, updated_at: stamp })
-    .onConflict('user_id')
-    .ignore();
-  const query = trx('wallets').where({ user_id: userId }).first<WalletRow>();
-  const wallet = normaliseWallet(isSqlite(ctx.db) ? await query : await query.forUpdate());
+  const select = () => {
+    const query = trx('wallets').where({ user_id: userId }).first<WalletRow | undefined>();
+    return isSqlite(ctx.db) ? query : query.forUpdate();
+  };
+  let row = await select();
+  if (!row) {
+    // A concurrent first use may be inserting the same row: on Postgres the insert waits for it, then does nothing.
+    await trx('wallets')
+      .insert({ user_id: userId, free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, created_at: stamp, updated_at: stamp })
+      .onConflict('user_id')
+      .ignore();
+    row = await select();
+  }
+  const wallet = normaliseWallet(row);
   if (wallet.free_period !== period) {
     const renewed = { free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, updated_at: stamp };
     await trx('wallets').where({ user_id: userId }).update(renewed);
@@ -89,16 +98,29 @@ function normaliseWallet(row: WalletRow | undefined): WalletRow {
   };
 }
 
+/** A ledger row ready to insert (see ledgerRow). */
+export interface LedgerInsert {
+  user_id: number;
+  kind: LedgerKind;
+  amount_micros: number;
+  balance_after_micros: number;
+  free_seconds: number;
+  reference: string | null;
+  idempotency_key: string | null;
+  description: string;
+  created_at: string;
+}
+
 /**
- * Appends a ledger entry and moves the cached balance by the same amount, inside the caller's transaction
- * (which must hold the wallet lock). Refuses to take the balance below what is held for running calls.
+ * The ledger row for an entry and the wallet as it will be after it, writing nothing: the caller inserts the row
+ * and writes the new balance in the same transaction (which must hold the wallet lock). Refuses to take the
+ * balance below what is held for running calls.
  */
-export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wallet: WalletRow, entry: NewEntry): Promise<WalletRow> {
+export function ledgerRow(ctx: WalletContext, wallet: WalletRow, entry: NewEntry): { row: LedgerInsert; after: WalletRow } {
   if (!Number.isSafeInteger(entry.amountMicros)) throw new RangeError('amount must be whole micros');
   const balance = wallet.balance_micros + entry.amountMicros;
   if (balance < wallet.held_micros) throw new InsufficientCreditError(wallet.balance_micros - wallet.held_micros, -entry.amountMicros);
-  const stamp = ctx.clock.now().toISOString();
-  await trx('ledger_entries').insert({
+  const row: LedgerInsert = {
     user_id: wallet.user_id,
     kind: entry.kind,
     amount_micros: entry.amountMicros,
@@ -107,12 +129,22 @@ export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wal
     reference: entry.reference ?? null,
     idempotency_key: entry.idempotencyKey ?? null,
     description: entry.description.slice(0, 200),
-    created_at: stamp,
-  });
+    created_at: ctx.clock.now().toISOString(),
+  };
+  return { row, after: { ...wallet, balance_micros: balance } };
+}
+
+/**
+ * Appends a ledger entry and moves the cached balance by the same amount, inside the caller's transaction
+ * (which must hold the wallet lock). Refuses to take the balance below what is held for running calls.
+ */
+export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wallet: WalletRow, entry: NewEntry): Promise<WalletRow> {
+  const { row, after } = ledgerRow(ctx, wallet, entry);
+  await trx('ledger_entries').insert(row);
   if (entry.amountMicros !== 0) {
-    await trx('wallets').where({ user_id: wallet.user_id }).update({ balance_micros: balance, updated_at: stamp });
+    await trx('wallets').where({ user_id: wallet.user_id }).update({ balance_micros: after.balance_micros, updated_at: row.created_at });
   }
-  return { ...wallet, balance_micros: balance };
+  return after;
 }
 
 interface LedgerRecord {

@@ -49,6 +49,33 @@ describe('credit holds', () => {
     expect(again).toEqual(first);
     expect((await f.wallet.summary(user)).heldMicros).toBe(100_000);
   });
+
+  it('return the first hold to a retry even when it left too little credit for a second', async () => {
+    const user = await userWith(1_050_000);
+    const first = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    // 0.05 left: a new hold would be refused, but a retry is not a new call.
+    expect(await f.calls.hold({ userId: user, callSid: 'CA1', tariffs })).toEqual(first);
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000 });
+    await expect(f.calls.hold({ userId: user, callSid: 'CA2', tariffs })).rejects.toBeInstanceOf(InsufficientCreditError);
+    expect(await f.t.db('credit_holds').count({ n: '*' }).first()).toMatchObject({ n: 1 });
+  });
+
+  it('return one hold to simultaneous retries of one call, reserving once', async () => {
+    const user = await userWith(1_000_000);
+    const holds = await Promise.all(Array.from({ length: 5 }, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 })));
+    for (const hold of holds) expect(hold).toEqual(holds[0]);
+    expect((await f.wallet.summary(user)).heldMicros).toBe(100_000);
+  });
+
+  it('refuse a call id already holding for someone else, or already settled, and reserve nothing', async () => {
+    const [owner, other] = [await userWith(1_000_000), await userWith(1_000_000)];
+    await f.calls.hold({ userId: owner, callSid: 'CA1', tariffs, maxSeconds: 60 });
+    await expect(f.calls.hold({ userId: other, callSid: 'CA1', tariffs, maxSeconds: 60 })).rejects.toThrow('call CA1 already has a hold');
+    expect((await f.wallet.summary(other)).heldMicros).toBe(0);
+    await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 30, bridgedSeconds: 30 });
+    await expect(f.calls.hold({ userId: owner, callSid: 'CA1', tariffs, maxSeconds: 60 })).rejects.toThrow('call CA1 already has a hold');
+    expect(await f.wallet.summary(owner)).toMatchObject({ balanceMicros: 900_000, heldMicros: 0 });
+  });
 });
 
 describe('settlement', () => {
@@ -57,7 +84,7 @@ describe('settlement', () => {
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 95, bridgedSeconds: 61 });
     // First leg 95 s → 2 min × 0.01; bridged 61 s → 2 min × 0.09.
-    expect(result).toEqual({ callSid: 'CA1', chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false });
+    expect(result).toEqual({ callSid: 'CA1', chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs });
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_800_000, heldMicros: 0, availableMicros: 1_800_000 });
     const [entry] = (await f.wallet.ledger(user)).entries;
     expect(entry).toMatchObject({ kind: 'call_charge', amountMicros: -200_000, reference: 'CA1' });
@@ -90,6 +117,13 @@ describe('settlement', () => {
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 400, bridgedSeconds: 400 });
     expect(result).toMatchObject({ chargedMicros: 300_000, uncollectedMicros: 400_000 });
     expect((await f.wallet.summary(user)).balanceMicros).toBe(0);
+  });
+
+  it('returns the hold\'s tariffs with the settlement, repeats included', async () => {
+    const user = await userWith(1_000_000);
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 });
+    expect((await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 30, bridgedSeconds: 30 })).tariffs).toEqual(tariffs);
+    expect(await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 30, bridgedSeconds: 30 })).toMatchObject({ alreadySettled: true, tariffs });
   });
 
   it('refuses to settle a call that never held credit', async () => {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VoucherError } from '../../src/wallet/vouchers.js';
+import type { Settlement } from '../../src/calls/call-credit.js';
+import type { Db } from '../../src/db/database.js';
 import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
 import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from './setup.js';
 
 const f = useWalletFixture();
+const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
 const tariffs = { first: tariff(10_000), bridged: tariff(90_000) };
 
 describe('under concurrency', () => {
@@ -30,6 +33,34 @@ describe('under concurrency', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 125, bridgedSeconds: 125 })));
     expect(results.filter((r) => !r.alreadySettled)).toHaveLength(1);
     for (const r of results) expect(r.chargedMicros).toBe(300_000);
+    expect((await f.wallet.summary(user)).balanceMicros).toBe(4_700_000);
+    expect(await f.t.db('ledger_entries').where({ kind: 'call_charge' }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
+  });
+
+  it.skipIf(!postgres)('a settlement queued behind another on the hold row sees it settled (PostgreSQL row locks)', async () => {
+    const user = await createUser(f.t.db);
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 5_000_000, description: 'Grant' });
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
+    // Hold the wallet lock so that the first settlement stops after locking the hold row, and the second queues on it.
+    const gate = await f.t.db.transaction();
+    let settling: Promise<PromiseSettledResult<Settlement>[]> | undefined;
+    try {
+      const gatePid = Number((await gate.raw('select pg_backend_pid() as pid')).rows[0].pid);
+      await gate('wallets').where({ user_id: user }).forUpdate().first();
+      settling = Promise.allSettled([1, 2].map(() => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 125, bridgedSeconds: 125 })));
+      const waiting = await waitForBlocked(f.t.db, gatePid, 2);
+      // The first has locked the hold and waits on the wallet (the gate); the second waits on the hold row.
+      expect(waiting.map((q) => q.match(/^select \* from "(\w+)"/)?.[1]).sort(), waiting.join('\n')).toEqual(['credit_holds', 'wallets']);
+    } finally {
+      await gate.commit();
+      await settling; // never rejects: let both finish before the ledger check, whatever failed above
+    }
+    const settled = (await settling!).map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    expect(settled.map((r) => r.alreadySettled).sort()).toEqual([false, true]);
+    for (const r of settled) expect(r.chargedMicros).toBe(300_000);
     expect((await f.wallet.summary(user)).balanceMicros).toBe(4_700_000);
     expect(await f.t.db('ledger_entries').where({ kind: 'call_charge' }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
   });
@@ -83,3 +114,26 @@ describe('under concurrency', () => {
     );
   });
 });
+
+/** Waits until `count` backends wait on a lock held by `rootPid`, directly or behind one another; returns their queries. */
+async function waitForBlocked(db: Db, rootPid: number, count: number): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = (await db.raw(`select pid, pg_blocking_pids(pid) as blockers, query from pg_stat_activity where wait_event_type = 'Lock'`)) as {
+      rows: { pid: number; blockers: number[]; query: string }[];
+    };
+    const behind = new Map<number, string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const { pid, blockers, query } of rows) {
+        if (!behind.has(pid) && blockers.some((b) => b === rootPid || behind.has(b))) {
+          behind.set(pid, query);
+          grew = true;
+        }
+      }
+    }
+    if (behind.size >= count) return [...behind.values()];
+    if (Date.now() > deadline) throw new Error(`only ${behind.size} of ${count} transactions are waiting behind pid ${rootPid}: ${JSON.stringify(rows)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

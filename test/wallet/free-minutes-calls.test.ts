@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
 import { createUser } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from './setup.js';
 
@@ -40,6 +41,15 @@ describe('free minutes on calls', () => {
     expect(hold).toMatchObject({ freeSeconds: 300, maxSeconds: 300, amountMicros: 0 });
     expect(await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 100, bridgedSeconds: 100 })).toMatchObject({ chargedMicros: 0, freeSecondsUsed: 120 });
     expect((await f.wallet.summary(user)).freeSecondsAvailable).toBe(180);
+  });
+
+  it('create a new user\'s wallet once when their first calls arrive together, and hold the allowance once', async () => {
+    const user = await createUser(f.t.db);
+    const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => f.calls.hold({ userId: user, callSid: `CA${i}`, tariffs, maxSeconds: 300 })));
+    const won = attempts.filter((a): a is PromiseFulfilledResult<Awaited<ReturnType<typeof f.calls.hold>>> => a.status === 'fulfilled');
+    expect(won.map((a) => a.value)).toEqual([expect.objectContaining({ freeSeconds: 300, amountMicros: 0 })]);
+    for (const a of attempts) if (a.status === 'rejected') expect(a.reason).toBeInstanceOf(InsufficientCreditError);
+    expect(await f.t.db('wallets').where({ user_id: user }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
   });
 });
 
