@@ -130,12 +130,6 @@ export class CallEvents {
     return (await this.apply(callId, { ...event, params: event.params ?? {} }, dedupeKey, update))?.call;
   }
 
-  /** Records something we did that adds no fact (nothing to derive, no lock): one insert, once per dedupe key. */
-  async note(callId: string, event: { source: CallEvent['source']; event: string; params?: Params }, dedupeKey: string): Promise<boolean> {
-    const record = { ...event, sequence: null, params: timelineParams(event.params ?? {}), receivedAt: this.now() };
-    return this.deps.repo.recordEvent(callId, record, dedupeKey);
-  }
-
   /** Settles a call whose legs are both known, once; the reconciliation job calls this too. */
   async settle(call: CallRecord): Promise<void> {
     if (call.settledAt) return;

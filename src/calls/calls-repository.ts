@@ -187,6 +187,11 @@ export type CallChange =
 const MAX_CHANGE_ATTEMPTS = 50;
 
 const FIND_SQL = 'select * from calls where id = ? limit 1';
+const SET_LIMITS_SQL = 'update calls set time_limit_s = ?, talk_limit_s = ?, dial_timeout_s = ?, hold_micros = ?, expected_end_at = ?, version = version + 1 where id = ?';
+/** PostgreSQL: records an event for the row a preceding `changed` CTE returned (none if it returned none). */
+const INSERT_EVENT_FROM_CHANGED_SQL =
+  'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ' +
+  'select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from changed on conflict (call_id, dedupe_key) do nothing';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
 const INSERT_EVENT_SQL =
@@ -218,12 +223,18 @@ export function callsRepository(db: Db) {
     async delete(id: string): Promise<void> {
       await db('calls').where({ id }).delete();
     },
-    /** The limits given to Twilio and the credit held, once the hold is taken. */
-    async setLimits(id: string, limits: { timeLimitS: number; talkLimitS: number; dialTimeoutS: number; holdMicros: number; expectedEndAt: string }): Promise<void> {
-      await db('calls').where({ id }).update({
-        time_limit_s: limits.timeLimitS, talk_limit_s: limits.talkLimitS, dial_timeout_s: limits.dialTimeoutS,
-        hold_micros: limits.holdMicros, expected_end_at: limits.expectedEndAt, version: db.raw('version + 1'),
-      });
+    /** The limits given to Twilio and the credit held, once the hold is taken, written with the event that says so. */
+    async setLimits(id: string, limits: { timeLimitS: number; talkLimitS: number; dialTimeoutS: number; holdMicros: number; expectedEndAt: string }, noted: KeyedEvent): Promise<void> {
+      const values = [limits.timeLimitS, limits.talkLimitS, limits.dialTimeoutS, limits.holdMicros, limits.expectedEndAt, id];
+      if (raw) {
+        await raw.immediateStatements((statement) => {
+          statement(SET_LIMITS_SQL).run(...values);
+          statement(INSERT_EVENT_SQL).run(...eventValues(id, noted));
+        });
+        return;
+      }
+      // One round trip on PostgreSQL: these statements stand between the click and Twilio's create.
+      await prepared.run(`with changed as (${SET_LIMITS_SQL} returning id) ${INSERT_EVENT_FROM_CHANGED_SQL}`, [...values, ...eventValues(id, noted).slice(1)]);
     },
     /** Writes a call's cost once: a second settlement of the same call changes nothing. */
     async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<number> {
@@ -294,10 +305,6 @@ export function callsRepository(db: Db) {
         if (attempt >= MAX_CHANGE_ATTEMPTS) throw new Error(`call ${id} kept changing under ${attempt} attempts to apply an event`);
       }
     },
-    /** Records an event once; false when the same event (same dedupe key) was already recorded. */
-    async recordEvent(callId: string, event: CallEvent, dedupeKey: string): Promise<boolean> {
-      return (await prepared.run(INSERT_EVENT_SQL, eventValues(callId, { event, dedupeKey }))) > 0;
-    },
     async events(callId: string): Promise<CallEvent[]> {
       const rows: { source: CallEvent['source']; event: string; sequence: number | null; params: string | null; received_at: string }[] =
         await db('call_events').where({ call_id: callId }).orderBy('id').select('source', 'event', 'sequence', 'params', 'received_at');
@@ -346,11 +353,7 @@ function patchSql(id: string, patch: CallPatch): { sql: string; values: unknown[
  */
 function versionedChangeSql(id: string, version: number, patch: CallPatch, events: KeyedEvent[]): { sql: string; values: unknown[] } {
   const { sets, values } = setClause(patch);
-  const inserts = events.map(
-    (_, i) =>
-      `, recorded_${i} as (insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ` +
-      'select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from changed on conflict (call_id, dedupe_key) do nothing returning 1)',
-  );
+  const inserts = events.map((_, i) => `, recorded_${i} as (${INSERT_EVENT_FROM_CHANGED_SQL} returning 1)`);
   const recorded = events.length ? events.map((_, i) => `(select count(*) from recorded_${i})`).join(' + ') : '0';
   const sql = `with changed as (update calls set ${sets} where id = ? and version = ? returning id)${inserts.join('')} select (select count(*) from changed)::int as changed, (${recorded})::int as recorded`;
   return { sql, values: [...values, id, version, ...events.flatMap((keyed) => eventValues(id, keyed).slice(1))] };

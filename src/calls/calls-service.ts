@@ -146,14 +146,14 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return credit;
     }
     const limits = callLimits(credit.timeLimitSeconds, credit.preBridgeSeconds, credit.dialTimeoutSeconds);
+    const noted = { source: 'us' as const, event: 'calling your phone', sequence: null, params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) }, receivedAt: clock.now().toISOString() };
     await repo.setLimits(id, {
       timeLimitS: limits.restTimeLimitS,
       talkLimitS: limits.talkLimitS,
       dialTimeoutS: limits.dialTimeoutS,
       holdMicros: credit.hold.amountMicros,
       expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
-    });
-    await events.note(id, { source: 'us', event: 'calling your phone', params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) } }, 'us:create');
+    }, { event: noted, dedupeKey: 'us:create' });
 
     const urls = webhookUrls(deps.config.publicUrl, id);
     try {
