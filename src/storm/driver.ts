@@ -26,6 +26,8 @@ export interface DriveResult {
   clickMs: number[];
   polls: number;
   callIds: string[];
+  /** Open loop only: calls that started over a second after their slot because every user was busy. */
+  lateStarts: number;
 }
 
 export interface DriveOptions {
@@ -35,6 +37,8 @@ export interface DriveOptions {
   calls: number;
   destinations: Destination[];
   pollIntervalMs: number;
+  /** Calls started per second (open loop); without it each user calls again as soon as the last call is over. */
+  rate?: number | undefined;
   /** Give up polling one call after this long (real ms). */
   callTimeoutMs: number;
   /** Runs before each call of a user (the storm tops up credit there, as a user would). */
@@ -44,7 +48,8 @@ export interface DriveOptions {
 
 /** One worker per user, each placing calls one after another (the app allows one live call per user). */
 export async function drive(options: DriveOptions): Promise<DriveResult> {
-  const result: DriveResult = { attempted: 0, placed: 0, refused: new Map(), errors: new Map(), finalStates: new Map(), clickMs: [], polls: 0, callIds: [] };
+  const result: DriveResult = { attempted: 0, placed: 0, refused: new Map(), errors: new Map(), finalStates: new Map(), clickMs: [], polls: 0, callIds: [], lateStarts: 0 };
+  const pace = options.rate ? pacer(options.rate) : undefined;
   let next = 0;
   let done = 0;
   const pick = () => {
@@ -62,6 +67,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     const choices = options.destinations.filter((d) => !d.tightOnly || user.tight);
     while (next < options.calls) {
       const index = next++;
+      if (pace && (await pace()) > 1_000) result.lateStarts++;
       result.attempted++;
       await options.beforeCall?.(user);
       await placeAndFollow(session, destinationFor(index, choices), pick, options, result).catch((err: Error) => count(result.errors, `network: ${err.message}`));
@@ -104,6 +110,20 @@ async function placeAndFollow(session: HttpSession, to: string, pick: () => stri
     state = /data-call-status="([\w-]+)"/.exec(poll.text)?.[1] ?? state;
   }
   count(result.finalStates, state);
+}
+
+/**
+ * Open loop: the k-th call may start k / rate seconds after the first, whoever asks for it. Resolves with how late
+ * the slot is taken (ms): a call starts late only when every user was still busy with an earlier one.
+ */
+export function pacer(rate: number, now: () => number = () => performance.now(), sleep: (ms: number) => Promise<unknown> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): () => Promise<number> {
+  const start = now();
+  let slot = 0;
+  return async () => {
+    const wait = start + (slot++ * 1000) / rate - now();
+    if (wait > 0) await sleep(wait);
+    return Math.max(0, -wait);
+  };
 }
 
 /** Deterministic spread over the destinations by weight, so runs are comparable. */

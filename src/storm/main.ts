@@ -12,6 +12,7 @@ import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js'
 import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { formatReport, percentile, type StormReport } from './report.js';
+import { cpuBetween, sampleCpu } from './machine.js';
 
 const METRICS_TOKEN = 'storm-metrics-token-0123456789';
 
@@ -89,12 +90,15 @@ async function main(): Promise<number> {
     }
 
     network.startRestFailures();
+    const pids = { 'storm driver + proxy': 'self' as const, simulator: sim.child.process.pid, ...Object.fromEntries(instances.map((i) => [i.child.name, i.child.process.pid])) };
+    const cpuBefore = sampleCpu(pids);
     const driveStart = performance.now();
     const progressEvery = Math.max(1, Math.floor(options.calls / 10));
     const driven = await drive({
       users,
       instances: () => instances.map((i) => i.url),
       calls: options.calls,
+      rate: options.rate,
       destinations,
       pollIntervalMs: 1_000,
       // A call whose callbacks were all lost stays open until reconciliation, minutes after its expected end:
@@ -104,6 +108,8 @@ async function main(): Promise<number> {
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });
     const driveSeconds = (performance.now() - driveStart) / 1000;
+    const cpuAfter = sampleCpu(pids);
+    const cpu = cpuBefore && cpuAfter ? cpuBetween(cpuBefore, cpuAfter, (name) => (name.startsWith('instance-') ? 'instances' : name)) : undefined;
     await network.stopRestFailures();
     say(`driving done in ${driveSeconds.toFixed(0)} s; waiting for every hold to settle (reconciliation included)`);
 
@@ -127,6 +133,7 @@ async function main(): Promise<number> {
         attempted: driven.attempted,
         placed: driven.placed,
         polls: driven.polls,
+        lateStarts: driven.lateStarts,
         refused: Object.fromEntries(driven.refused),
         errors: Object.fromEntries(driven.errors),
         finalStates: Object.fromEntries(driven.finalStates),
@@ -137,6 +144,7 @@ async function main(): Promise<number> {
         webhook: { p50: toMs(histogramQuantile(webhook, 0.5)), p99: toMs(histogramQuantile(webhook, 0.99)), count: webhook.count },
       },
       twilio: { requests: sumSamples(texts, 'callbridge_twilio_request_duration_seconds_count'), errors: sumSamples(texts, 'callbridge_twilio_request_errors_total') },
+      cpu,
       ledger,
       truth,
       moneyErrors: moneyErrors(ledger, truth),

@@ -6,6 +6,8 @@ export type Fault = (typeof FAULTS)[number];
 export interface StormOptions {
   calls: number;
   concurrency: number;
+  /** Calls started per second (open loop), spread over the users; undefined: each user calls again at once. */
+  rate: number | undefined;
   instances: number;
   db: 'sqlite' | 'postgres';
   /** Server URL to create the storm's throw-away database on (PostgreSQL only). */
@@ -23,7 +25,7 @@ export interface StormOptions {
 
 export class StormUsageError extends Error {}
 
-export const USAGE = `npm run storm -- [--calls N] [--concurrency C] [--instances K] [--db sqlite|postgres]
+export const USAGE = `npm run storm -- [--calls N] [--concurrency C] [--rate R] [--instances K] [--db sqlite|postgres]
                      [--faults all|none|${FAULTS.join(',')}] [--speed S] [--grace S] [--settle-timeout S]
                      [--database-url postgres://...] [--keep]`;
 
@@ -37,6 +39,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
       options: {
         calls: { type: 'string', default: '200' },
         concurrency: { type: 'string', default: '20' },
+        rate: { type: 'string' },
         instances: { type: 'string' },
         db: { type: 'string', default: 'sqlite' },
         faults: { type: 'string', default: 'none' },
@@ -59,6 +62,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
   return {
     calls: positiveInt('--calls', values.calls),
     concurrency: positiveInt('--concurrency', values.concurrency),
+    rate: values.rate === undefined ? undefined : positiveNumber('--rate', values.rate),
     instances,
     db,
     databaseUrl,

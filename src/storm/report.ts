@@ -1,5 +1,6 @@
 import type { LedgerAudit, TruthAudit } from './audit.js';
 import type { DriveResult } from './driver.js';
+import type { CpuUsage } from './machine.js';
 import type { StormOptions } from './options.js';
 
 export interface StormReport {
@@ -16,6 +17,8 @@ export interface StormReport {
     webhook: { p50: number | undefined; p99: number | undefined; count: number };
   };
   twilio: { requests: number; errors: number };
+  /** While driving; undefined where /proc cannot be read. */
+  cpu: CpuUsage | undefined;
   ledger: LedgerAudit;
   truth: TruthAudit;
   moneyErrors: string[];
@@ -35,11 +38,17 @@ const entries = (record: Record<string, number>) =>
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ') || 'none';
 
+function cpuShares(cpu: CpuUsage): string {
+  return Object.entries(cpu.coresByProcess)
+    .map(([name, cores]) => `${name === 'other' ? 'everything else (database, OS)' : name} ${cores.toFixed(2)}`)
+    .join(', ');
+}
+
 /** The human summary printed at the end of a storm. */
 export function formatReport(r: StormReport): string {
   const o = r.options;
   return [
-    `storm: ${o.calls} calls, concurrency ${o.concurrency}, ${o.instances} instance(s) on ${o.db}, faults: ${o.faults.join(', ') || 'none'}, speed ${o.speed}x`,
+    `storm: ${o.calls} calls, concurrency ${o.concurrency}, ${o.rate ? `open loop at ${o.rate} calls/s` : 'closed loop'}, ${o.instances} instance(s) on ${o.db}, faults: ${o.faults.join(', ') || 'none'}, speed ${o.speed}x`,
     `  time:            ${r.seconds.drive.toFixed(0)} s driving, ${r.seconds.settle.toFixed(0)} s settling, ${r.seconds.total.toFixed(0)} s in all`,
     `  calls placed:    ${r.drive.placed} of ${r.drive.attempted} attempted (Twilio placed ${r.truth.placed}, destination answered ${r.truth.answered})`,
     `  refused:         ${entries(r.drive.refused)}`,
@@ -60,6 +69,8 @@ export function formatReport(r: StormReport): string {
     `    POST /calls round trip:        p50 ${ms(r.latencyMs.clickRoundTrip.p50)}, p99 ${ms(r.latencyMs.clickRoundTrip.p99)} (client side, Twilio's time included)`,
     `    webhooks:                      p50 ${ms(r.latencyMs.webhook.p50)}, p99 ${ms(r.latencyMs.webhook.p99)} (${r.latencyMs.webhook.count} webhooks, from /metrics)`,
     `  Twilio REST: ${r.twilio.requests} requests, ${r.twilio.errors} failed (injected 5xx/429 included)`,
+    ...(o.rate ? [`  open loop:       ${r.drive.lateStarts} calls started over 1 s late (every user was busy)`] : []),
+    ...(r.cpu ? [`  machine:         ${r.cpu.cores} cores ${r.cpu.busyPercent.toFixed(0)}% busy while driving (load average ${r.cpu.loadAverage.toFixed(1)}); cores used: ${cpuShares(r.cpu)}`] : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
   ].join('\n');
 }

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+/**
+ * Where the machine's CPU went during a storm: a latency measured on a saturated machine is queueing (every
+ * process waits for a core), not the cost of the code, so the report says how busy the cores were and who used them.
+ * Linux only (/proc); elsewhere the sample is undefined and the report leaves the line out.
+ */
+export interface CpuSample {
+  at: number;
+  /** Whole machine, in seconds of CPU time since boot: busy (not idle or waiting for disk) and all. */
+  busySeconds: number;
+  totalSeconds: number;
+  /** CPU seconds (user + system) each named process has used so far. */
+  processSeconds: Record<string, number>;
+}
+
+export interface CpuUsage {
+  cores: number;
+  /** Share of all cores that were busy, 0..100. */
+  busyPercent: number;
+  /** Average cores each named process used; `other` is everything else that ran (PostgreSQL, the OS). */
+  coresByProcess: Record<string, number>;
+  loadAverage: number;
+}
+
+/** Ticks per second of /proc's CPU counters (USER_HZ): 100 on every Linux this runs on. */
+const TICKS = 100;
+
+/** The first line of /proc/stat ("cpu  user nice system idle iowait irq softirq steal ..."), in seconds. */
+export function parseProcStat(text: string): { busySeconds: number; totalSeconds: number } | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  return { busySeconds: (total - idle - iowait) / TICKS, totalSeconds: total / TICKS };
+}
+
+/** utime + stime of /proc/<pid>/stat, in seconds (fields 14 and 15; the command name may hold spaces). */
+export function parseProcessStat(text: string): number | undefined {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / TICKS : undefined;
+}
+
+/** Reads the machine's counters and those of the named processes (pid 'self' for this one). */
+export function sampleCpu(pids: Record<string, number | 'self' | undefined>): CpuSample | undefined {
+  try {
+    const machine = parseProcStat(readFileSync('/proc/stat', 'utf8'));
+    if (!machine) return undefined;
+    const processSeconds: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      if (pid === undefined) continue;
+      try {
+        const seconds = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        if (seconds !== undefined) processSeconds[name] = (processSeconds[name] ?? 0) + seconds;
+      } catch {
+        // The process has exited: it is left out of this sample.
+      }
+    }
+    return { at: performance.now(), ...machine, processSeconds };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What happened between two samples; processes are grouped by name (instance-0, instance-1 → instances). */
+export function cpuBetween(before: CpuSample, after: CpuSample, group: (name: string) => string = (n) => n): CpuUsage {
+  const wallSeconds = Math.max(1e-9, (after.at - before.at) / 1000);
+  const cores = cpus().length;
+  const busy = after.busySeconds - before.busySeconds;
+  const coresByProcess: Record<string, number> = {};
+  let ours = 0;
+  for (const [name, seconds] of Object.entries(after.processSeconds)) {
+    const used = Math.max(0, seconds - (before.processSeconds[name] ?? 0));
+    ours += used;
+    const key = group(name);
+    coresByProcess[key] = (coresByProcess[key] ?? 0) + used / wallSeconds;
+  }
+  coresByProcess.other = Math.max(0, busy - ours) / wallSeconds;
+  const total = after.totalSeconds - before.totalSeconds;
+  return { cores, busyPercent: total > 0 ? (100 * busy) / total : 0, coresByProcess, loadAverage: loadavg()[0] ?? 0 };
+}
