@@ -82,3 +82,28 @@ export function cpuBetween(before: CpuSample, after: CpuSample, group: (name: st
   const total = after.totalSeconds - before.totalSeconds;
   return { cores, busyPercent: total > 0 ? (100 * busy) / total : 0, coresByProcess, loadAverage: loadavg()[0] ?? 0 };
 }
+
+/**
+ * Samples every `intervalMs` while a phase runs: an average over a whole storm hides its saturated minutes (the
+ * long tail of a storm is a few calls waiting for reconciliation), so the busiest window is kept as well.
+ */
+export function watchCpu(pids: Record<string, number | 'self' | undefined>, group: (name: string) => string, intervalMs = 5_000): () => { whole: CpuUsage; busiest: CpuUsage } | undefined {
+  const first = sampleCpu(pids);
+  let previous = first;
+  let busiest: CpuUsage | undefined;
+  const timer = setInterval(() => {
+    const sample = sampleCpu(pids);
+    if (!sample || !previous) return;
+    const window = cpuBetween(previous, sample, group);
+    if (!busiest || window.busyPercent > busiest.busyPercent) busiest = window;
+    previous = sample;
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    const last = sampleCpu(pids);
+    if (!first || !last) return undefined;
+    const whole = cpuBetween(first, last, group);
+    return { whole, busiest: busiest ?? whole };
+  };
+}

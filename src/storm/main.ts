@@ -12,7 +12,7 @@ import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js'
 import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { formatReport, percentile, type StormReport } from './report.js';
-import { cpuBetween, sampleCpu } from './machine.js';
+import { watchCpu } from './machine.js';
 
 const METRICS_TOKEN = 'storm-metrics-token-0123456789';
 
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
 
     network.startRestFailures();
     const pids = { 'storm driver + proxy': 'self' as const, simulator: sim.child.process.pid, ...Object.fromEntries(instances.map((i) => [i.child.name, i.child.process.pid])) };
-    const cpuBefore = sampleCpu(pids);
+    const stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
     const driveStart = performance.now();
     const progressEvery = Math.max(1, Math.floor(options.calls / 10));
     const driven = await drive({
@@ -108,8 +108,7 @@ async function main(): Promise<number> {
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });
     const driveSeconds = (performance.now() - driveStart) / 1000;
-    const cpuAfter = sampleCpu(pids);
-    const cpu = cpuBefore && cpuAfter ? cpuBetween(cpuBefore, cpuAfter, (name) => (name.startsWith('instance-') ? 'instances' : name)) : undefined;
+    const cpu = stopWatchingCpu();
     await network.stopRestFailures();
     say(`driving done in ${driveSeconds.toFixed(0)} s; waiting for every hold to settle (reconciliation included)`);
 

@@ -17,8 +17,8 @@ export interface StormReport {
     webhook: { p50: number | undefined; p99: number | undefined; count: number };
   };
   twilio: { requests: number; errors: number };
-  /** While driving; undefined where /proc cannot be read. */
-  cpu: CpuUsage | undefined;
+  /** While driving: on average and in the busiest 5 s; undefined where /proc cannot be read. */
+  cpu: { whole: CpuUsage; busiest: CpuUsage } | undefined;
   ledger: LedgerAudit;
   truth: TruthAudit;
   moneyErrors: string[];
@@ -70,7 +70,12 @@ export function formatReport(r: StormReport): string {
     `    webhooks:                      p50 ${ms(r.latencyMs.webhook.p50)}, p99 ${ms(r.latencyMs.webhook.p99)} (${r.latencyMs.webhook.count} webhooks, from /metrics)`,
     `  Twilio REST: ${r.twilio.requests} requests, ${r.twilio.errors} failed (injected 5xx/429 included)`,
     ...(o.rate ? [`  open loop:       ${r.drive.lateStarts} calls started over 1 s late (every user was busy)`] : []),
-    ...(r.cpu ? [`  machine:         ${r.cpu.cores} cores ${r.cpu.busyPercent.toFixed(0)}% busy while driving (load average ${r.cpu.loadAverage.toFixed(1)}); cores used: ${cpuShares(r.cpu)}`] : []),
+    ...(r.cpu
+      ? [
+          `  machine:         ${r.cpu.whole.cores} cores, ${r.cpu.whole.busyPercent.toFixed(0)}% busy on average while driving; cores used: ${cpuShares(r.cpu.whole)}`,
+          `                   busiest 5 s: ${r.cpu.busiest.busyPercent.toFixed(0)}% busy (load average ${r.cpu.busiest.loadAverage.toFixed(1)}); cores used: ${cpuShares(r.cpu.busiest)}`,
+        ]
+      : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
   ].join('\n');
 }
