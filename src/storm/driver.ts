@@ -44,26 +44,38 @@ export interface DriveOptions {
   /** Runs before each call of a user (the storm tops up credit there, as a user would). */
   beforeCall?: (user: StormUser) => Promise<void>;
   onProgress?: (done: number) => void;
+  /** Everyone has logged in; the calls start now. */
+  onDriving?: () => void;
 }
 
-/** One worker per user, each placing calls one after another (the app allows one live call per user). */
+/**
+ * One worker per user, each placing calls one after another (the app allows one live call per user). Everyone logs
+ * in first: a log-in is deliberately slow work (argon2id), and 200 at once would be a storm of their own, measured
+ * as if it were the calls' latency. `onDriving` runs once they all have, as the calls start.
+ */
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   const result: DriveResult = { attempted: 0, placed: 0, refused: new Map(), errors: new Map(), finalStates: new Map(), clickMs: [], polls: 0, callIds: [], lateStarts: 0 };
-  const pace = options.rate ? pacer(options.rate) : undefined;
   let next = 0;
   let done = 0;
   const pick = () => {
     const urls = options.instances();
     return urls[Math.floor(Math.random() * urls.length)]!;
   };
-  const worker = async (user: StormUser) => {
+  const logIn = async (user: StormUser): Promise<HttpSession | undefined> => {
     const session = new HttpSession(user.address);
     try {
       await session.logIn(pick(), user.email, STORM_PASSWORD);
+      return session;
     } catch (err) {
       count(result.errors, `log-in: ${(err as Error).message.replace(/storm-\d+@/, 'storm-N@')}`);
-      return;
+      return undefined;
     }
+  };
+  const sessions = await Promise.all(options.users.map(logIn));
+  options.onDriving?.();
+  const pace = options.rate ? pacer(options.rate) : undefined;
+  const worker = async (user: StormUser, session: HttpSession | undefined) => {
+    if (!session) return;
     const choices = options.destinations.filter((d) => !d.tightOnly || user.tight);
     while (next < options.calls) {
       const index = next++;
@@ -74,7 +86,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       options.onProgress?.(++done);
     }
   };
-  await Promise.all(options.users.map(worker));
+  await Promise.all(options.users.map((user, i) => worker(user, sessions[i])));
   return result;
 }
 

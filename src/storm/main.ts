@@ -91,8 +91,8 @@ async function main(): Promise<number> {
 
     network.startRestFailures();
     const pids = { 'storm driver + proxy': 'self' as const, simulator: sim.child.process.pid, ...Object.fromEntries(instances.map((i) => [i.child.name, i.child.process.pid])) };
-    const stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
-    const driveStart = performance.now();
+    let stopWatchingCpu: ReturnType<typeof watchCpu> = () => undefined;
+    let driveStart = performance.now();
     const progressEvery = Math.max(1, Math.floor(options.calls / 10));
     const driven = await drive({
       users,
@@ -105,6 +105,11 @@ async function main(): Promise<number> {
       // the user stops watching it after a while, and the settlement phase waits for it.
       callTimeoutMs: 90_000,
       beforeCall: topUp,
+      onDriving: () => {
+        say(`${users.length} users logged in; calling`);
+        driveStart = performance.now();
+        stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
+      },
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });
     const driveSeconds = (performance.now() - driveStart) / 1000;
