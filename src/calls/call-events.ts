@@ -46,9 +46,10 @@ interface Applied {
 }
 
 /**
- * Everything Twilio tells us about a call, applied as facts under a row lock: the event is recorded once
- * (duplicates change nothing), the state is derived from all facts (order does not matter, nothing moves
- * backwards), and the call is settled exactly once when both legs' durations are known. No Twilio API calls here.
+ * Everything Twilio tells us about a call, applied as facts to the call as it stands (CallsRepository.changeCall: a
+ * version-checked write, decided again if another writer came first): the event is recorded once (duplicates change
+ * nothing), the state is derived from all facts (order does not matter, nothing moves backwards), and the call is
+ * settled exactly once when both legs' durations are known. No Twilio API calls here.
  */
 export class CallEvents {
   constructor(private readonly deps: CallEventsDeps) {}
