@@ -93,35 +93,13 @@ export class CallCredit {
    * existing hold is read after the rollback (on Postgres the failed transaction can run nothing more).
    */
   async hold(request: HoldRequest): Promise<CallHold> {
-    const extra = request.firstLegExtraSeconds ?? 0;
     try {
       return await this.ctx.db.transaction(async (trx) => {
         const wallet = await lockWallet(trx, this.ctx, request.userId);
-        const available = wallet.balance_micros - wallet.held_micros;
-        const ceiling = Math.min(this.policy.maxCallSeconds, request.maxSeconds ?? Infinity);
-        // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
-        const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
-        const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy: this.policy }), ceiling - freeSeconds);
-        const maxSeconds = freeSeconds + paidSeconds;
-        const amount = callCost(request.tariffs, paidSeconds, extra, this.policy);
-        if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
-          throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, this.policy));
-        }
-        await trx('credit_holds').insert({
-          user_id: request.userId,
-          call_sid: request.callSid,
-          description: request.description?.slice(0, 200) ?? null,
-          amount_micros: amount,
-          free_seconds: freeSeconds,
-          max_seconds: maxSeconds,
-          tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: extra } satisfies StoredTariffs),
-          status: 'open',
-          created_at: this.ctx.clock.now().toISOString(),
-        });
-        await trx('wallets')
-          .where({ user_id: request.userId })
-          .update({ held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds });
-        return { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds };
+        const plan = planHold(wallet, request, this.policy);
+        await trx('credit_holds').insert(holdRow(request, plan, this.ctx.clock.now().toISOString()));
+        await trx('wallets').where({ user_id: request.userId }).update(plan.wallet);
+        return plan.hold;
       });
     } catch (err) {
       // A retry whose first hold left too little credit for another is refused before its insert: it still gets the first hold.
@@ -160,6 +138,19 @@ export class CallCredit {
   /** A call that never connected (busy, no answer, failed): the hold is released and nothing is charged. */
   async release(callSid: string): Promise<Settlement> {
     return this.settle({ callSid, firstLegSeconds: 0, bridgedSeconds: 0 });
+  }
+
+  /** planHold with this service's rating policy. */
+  plan(wallet: WalletRow, request: HoldRequest): HoldPlan {
+    return planHold(wallet, request, this.policy);
+  }
+
+  /**
+   * Creates the user's wallet if missing and renews a stale free-minute period, so that a hold planned from a plain
+   * read of the row (see call-placement.ts) sees the wallet as a locked read would. Rare: once per user and month.
+   */
+  async openWallet(userId: number): Promise<void> {
+    await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, userId));
   }
 
   /** Whether this call still holds credit (not yet settled or released). */
@@ -240,6 +231,50 @@ export class CallCredit {
     if (entries.length > 0) await trx('ledger_entries').insert(entries);
     return { callSid: hold.call_sid, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: cost - charged, alreadySettled: false, tariffs };
   }
+}
+
+/** A hold worked out from a wallet as read: what it reserves, and the wallet's held columns once it is taken. */
+export interface HoldPlan {
+  hold: CallHold;
+  wallet: { held_micros: number; free_seconds_held: number };
+}
+
+/**
+ * The longest call the wallet's available credit (plus unreserved free minutes) pays for, within the request's
+ * ceilings. Throws InsufficientCreditError when that is shorter than the request's minimum. Pure: the caller makes
+ * sure the wallet is still as read when it writes the plan (a row lock, or a statement checking every column read).
+ */
+export function planHold(wallet: WalletRow, request: HoldRequest, policy: RatingPolicy = defaultRatingPolicy): HoldPlan {
+  const extra = request.firstLegExtraSeconds ?? 0;
+  const available = wallet.balance_micros - wallet.held_micros;
+  const ceiling = Math.min(policy.maxCallSeconds, request.maxSeconds ?? Infinity);
+  // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
+  const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
+  const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy }), ceiling - freeSeconds);
+  const maxSeconds = freeSeconds + paidSeconds;
+  const amount = callCost(request.tariffs, paidSeconds, extra, policy);
+  if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
+    throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, policy));
+  }
+  return {
+    hold: { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds },
+    wallet: { held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds },
+  };
+}
+
+/** The credit_holds row for a planned hold. */
+export function holdRow(request: HoldRequest, plan: HoldPlan, createdAt: string) {
+  return {
+    user_id: request.userId,
+    call_sid: request.callSid,
+    description: request.description?.slice(0, 200) ?? null,
+    amount_micros: plan.hold.amountMicros,
+    free_seconds: plan.hold.freeSeconds,
+    max_seconds: plan.hold.maxSeconds,
+    tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: request.firstLegExtraSeconds ?? 0 } satisfies StoredTariffs),
+    status: 'open' as const,
+    created_at: createdAt,
+  };
 }
 
 /**

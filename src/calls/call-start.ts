@@ -2,10 +2,10 @@ import { formatMoney } from '../money/currency.js';
 import type { Refusal } from '../rates/rate-deck-service.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import type { Rate } from '../rating/rate.js';
-import type { CallHold } from './call-credit.js';
+import type { HoldPlan, HoldRequest } from './call-credit.js';
 import { preBridgeSeconds as preBridge } from './call-limits.js';
 import type { MoneyServices } from '../wallet/money-services.js';
-import { InsufficientCreditError } from '../wallet/wallet-store.js';
+import { InsufficientCreditError, type WalletRow } from '../wallet/wallet-store.js';
 
 export interface CallStartInput {
   userId: number;
@@ -25,29 +25,30 @@ export interface CallStartInput {
   setupSeconds?: number;
 }
 
-export type CallStart =
-  | { ok: false; reason: Refusal | 'own-number-not-rated' | 'own-number-refused' | 'insufficient-credit'; message: string }
-  | {
-      ok: true;
-      hold: CallHold;
-      /** Normalised destination to dial. */
-      e164: string;
-      destinationRate: Rate;
-      firstLegRate: Rate;
-      /** The talk time the hold pays for; see call-limits.ts for what to give Twilio. */
-      timeLimitSeconds: number;
-      /** The first leg may ring the destination this long before the bridge; use it as the <Dial> timeout. */
-      dialTimeoutSeconds: number;
-      /** First-leg seconds before the bridge the hold pays for (setup + Dial timeout + Twilio's ring buffer). */
-      preBridgeSeconds: number;
-    };
+export type CallStartRefusal = { ok: false; reason: Refusal | 'own-number-not-rated' | 'own-number-refused' | 'insufficient-credit'; message: string };
+
+/** A destination checked and both legs priced: what to hold once the user's wallet is read. */
+export interface CallQuote {
+  /** Normalised destination to dial. */
+  e164: string;
+  destinationRate: Rate;
+  firstLegRate: Rate;
+  /** The first leg may ring the destination this long before the bridge; use it as the <Dial> timeout. */
+  dialTimeoutSeconds: number;
+  /** First-leg seconds before the bridge the hold pays for (setup + Dial timeout + Twilio's ring buffer). */
+  preBridgeSeconds: number;
+  /** The hold to take, before the wallet and today's spending bound it. */
+  request: HoldRequest;
+}
+
+/** The hold a quote gets from the wallet as read; the talk time it pays for is `plan.hold.maxSeconds`. */
+export type CallHoldPlan = { ok: true; plan: HoldPlan } | { ok: false; reason: 'insufficient-credit'; message: string };
 
 /**
- * Everything the calls feature needs before dialling, in one step: the destination is checked (valid, not
- * premium or shared-cost, rated, enabled, not sold below cost), both legs are priced, and credit for the
- * longest affordable call is held atomically.
+ * Everything the calls feature checks before dialling: the destination is valid, not premium or shared-cost, rated,
+ * enabled and not sold below cost, the user's own number may be rung, and both legs are priced. No database write.
  */
-export async function startCallCredit(money: MoneyServices, input: CallStartInput): Promise<CallStart> {
+export async function quoteCall(money: MoneyServices, input: CallStartInput): Promise<CallStartRefusal | { ok: true; quote: CallQuote }> {
   await money.rates.ready();
   const destination = money.rates.checkDestination(input.to);
   if (!destination.ok) return destination;
@@ -57,27 +58,36 @@ export async function startCallCredit(money: MoneyServices, input: CallStartInpu
     if (own.reason === 'no-rate' || own.reason === 'disabled') return { ok: false, reason: 'own-number-not-rated', message: 'We cannot ring phones in your country yet.' };
     return { ok: false, reason: 'own-number-refused', message: `Your own phone number cannot be rung: ${own.message}` };
   }
-  const firstLegRate = own.rate;
   const dialTimeoutSeconds = money.rates.ringAllowanceSeconds;
   const preBridgeSeconds = preBridge(input.setupSeconds ?? 0, dialTimeoutSeconds);
-  const tariffs = { first: firstLegRate, bridged: destination.rate };
+  const request: HoldRequest = {
+    userId: input.userId,
+    callSid: input.callSid,
+    tariffs: { first: own.rate, bridged: destination.rate },
+    firstLegExtraSeconds: preBridgeSeconds,
+    minimumSeconds: input.minimumSeconds ?? 60,
+    description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
+    ...(input.maxSeconds !== undefined ? { maxSeconds: input.maxSeconds } : {}),
+  };
+  return { ok: true, quote: { e164: destination.e164, destinationRate: destination.rate, firstLegRate: own.rate, dialTimeoutSeconds, preBridgeSeconds, request } };
+}
+
+/**
+ * The credit a quoted call holds from the wallet as read (pure): the longest affordable call within what the user
+ * may still spend today (`spendLimitMicros`: their daily cap minus today's charges), or a refusal saying which
+ * limit stops it.
+ */
+export function planCallHold(money: MoneyServices, quote: CallQuote, wallet: WalletRow, spendLimitMicros?: number): CallHoldPlan {
+  const { request } = quote;
+  const minimumSeconds = request.minimumSeconds ?? 60;
   const capSeconds =
-    input.spendLimitMicros === undefined ? undefined : maxTalkSeconds(tariffs, input.spendLimitMicros, { firstLegExtraSeconds: preBridgeSeconds, policy: money.rates.policy });
-  if (capSeconds !== undefined && capSeconds < (input.minimumSeconds ?? 60)) {
+    spendLimitMicros === undefined ? undefined : maxTalkSeconds(request.tariffs, spendLimitMicros, { firstLegExtraSeconds: quote.preBridgeSeconds, policy: money.rates.policy });
+  if (capSeconds !== undefined && capSeconds < minimumSeconds) {
     return { ok: false, reason: 'insufficient-credit', message: 'Your daily spending limit is reached for this number: it resets at midnight UTC.' };
   }
-  const maxSeconds = Math.min(input.maxSeconds ?? Infinity, capSeconds ?? Infinity);
+  const maxSeconds = Math.min(request.maxSeconds ?? Infinity, capSeconds ?? Infinity);
   try {
-    const hold = await money.callCredit.hold({
-      userId: input.userId,
-      callSid: input.callSid,
-      tariffs,
-      firstLegExtraSeconds: preBridgeSeconds,
-      minimumSeconds: input.minimumSeconds ?? 60,
-      description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
-      ...(Number.isFinite(maxSeconds) ? { maxSeconds } : {}),
-    });
-    return { ok: true, hold, e164: destination.e164, destinationRate: destination.rate, firstLegRate, timeLimitSeconds: hold.maxSeconds, dialTimeoutSeconds, preBridgeSeconds };
+    return { ok: true, plan: money.callCredit.plan(wallet, { ...request, ...(Number.isFinite(maxSeconds) ? { maxSeconds } : {}) }) };
   } catch (err) {
     if (!(err instanceof InsufficientCreditError)) throw err;
     return { ok: false, reason: 'insufficient-credit', message: `Not enough credit for a minute to this number (${formatMoney(err.neededMicros, money.currency)} needed).` };

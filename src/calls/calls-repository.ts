@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { preparedQueries } from '../db/prepared-queries.js';
@@ -187,7 +186,6 @@ export type CallChange =
 const MAX_CHANGE_ATTEMPTS = 50;
 
 const FIND_SQL = 'select * from calls where id = ? limit 1';
-const SET_LIMITS_SQL = 'update calls set time_limit_s = ?, talk_limit_s = ?, dial_timeout_s = ?, hold_micros = ?, expected_end_at = ?, version = version + 1 where id = ?';
 /** PostgreSQL: records an event for the row a preceding `changed` CTE returned (none if it returned none). */
 const INSERT_EVENT_FROM_CHANGED_SQL =
   'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ' +
@@ -204,10 +202,13 @@ export function callsRepository(db: Db) {
   const raw = prepared instanceof RawSqlite ? prepared : undefined;
   return {
     db,
-    /** Inserts a live call; null when the user already has one (the database's unique index decides). */
-    async insertLive(call: NewCall, trx: Knex.Transaction | Db = db): Promise<boolean> {
+    /**
+     * Inserts a call row as given, live; false when the user already has a live call (the unique index decides).
+     * Benches and tests seed calls with it; the product places calls with their hold through call-placement.ts.
+     */
+    async insertLive(call: NewCall): Promise<boolean> {
       try {
-        await trx('calls').insert({
+        await db('calls').insert({
           id: call.id, user_id: call.userId, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
           from_e164: call.fromE164, status: 'starting', confirm_answer: call.confirmAnswer, created_at: call.createdAt,
           expected_end_at: call.expectedEndAt, time_limit_s: call.timeLimitS, talk_limit_s: call.talkLimitS,
@@ -218,23 +219,6 @@ export function callsRepository(db: Db) {
         if (isUniqueViolation(err)) return false;
         throw err;
       }
-    },
-    /** A call refused before anything happened (no credit, a bad number): it leaves no trace. */
-    async delete(id: string): Promise<void> {
-      await db('calls').where({ id }).delete();
-    },
-    /** The limits given to Twilio and the credit held, once the hold is taken, written with the event that says so. */
-    async setLimits(id: string, limits: { timeLimitS: number; talkLimitS: number; dialTimeoutS: number; holdMicros: number; expectedEndAt: string }, noted: KeyedEvent): Promise<void> {
-      const values = [limits.timeLimitS, limits.talkLimitS, limits.dialTimeoutS, limits.holdMicros, limits.expectedEndAt, id];
-      if (raw) {
-        await raw.immediateStatements((statement) => {
-          statement(SET_LIMITS_SQL).run(...values);
-          statement(INSERT_EVENT_SQL).run(...eventValues(id, noted));
-        });
-        return;
-      }
-      // One round trip on PostgreSQL: these statements stand between the click and Twilio's create.
-      await prepared.run(`with changed as (${SET_LIMITS_SQL} returning id) ${INSERT_EVENT_FROM_CHANGED_SQL}`, [...values, ...eventValues(id, noted).slice(1)]);
     },
     /** Writes a call's cost once: a second settlement of the same call changes nothing. */
     async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<number> {
@@ -330,7 +314,8 @@ export function callsRepository(db: Db) {
   };
 }
 
-function eventValues(callId: string, { event, dedupeKey }: KeyedEvent): unknown[] {
+/** An event's values in call_events' column order (call_id, source, event, sequence, dedupe_key, params, received_at). */
+export function eventValues(callId: string, { event, dedupeKey }: KeyedEvent): unknown[] {
   return [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
 }
 

@@ -8,8 +8,10 @@ import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from '../wallet/money-services.js';
 import { CallEvents, type HangupScheduler } from './call-events.js';
-import { callLimits, expectedDurationMs, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
-import { startCallCredit } from './call-start.js';
+import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
+import type { HoldPlan } from './call-credit.js';
+import { callPlacement, type Placement, type PlacementDecision } from './call-placement.js';
+import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
@@ -86,8 +88,6 @@ export interface CallsService {
 }
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
-/** Room, beyond the create's own timeout, for the hold and the database writes around it on a loaded machine. */
-const START_MARGIN_MS = 60_000;
 const UNCONFIRMED_HANGUP_WAIT_MS = (USER_RING_TIMEOUT_S + TWILIO_RING_BUFFER_S + HANGUP_GRACE_S + 20) * 1000;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -100,11 +100,40 @@ export function newCallId(): string {
   return id;
 }
 
+/** Twilio's limits for a call whose hold pays `plan`. */
+function placementLimits(quote: CallQuote, plan: HoldPlan): CallLimits {
+  return callLimits(plan.hold.maxSeconds, quote.preBridgeSeconds, quote.dialTimeoutSeconds);
+}
+
+/** The call row, its hold and the event saying we ring the user's phone, for a hold planned from the wallet. */
+function callPlacementFor(id: string, user: { id: number; phoneE164: string }, phone: { e164: string; country?: string | undefined }, quote: CallQuote, plan: HoldPlan, confirmAnswer: boolean, now: Date): Placement {
+  const limits = placementLimits(quote, plan);
+  const createdAt = now.toISOString();
+  return {
+    call: {
+      id, userId: user.id, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer, createdAt,
+      expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
+      timeLimitS: limits.restTimeLimitS, talkLimitS: limits.talkLimitS, dialTimeoutS: limits.dialTimeoutS, holdMicros: plan.hold.amountMicros,
+    },
+    hold: { request: quote.request, plan },
+    noted: {
+      event: { source: 'us', event: 'calling your phone', sequence: null, params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) }, receivedAt: createdAt },
+      dedupeKey: 'us:create',
+    },
+  };
+}
+
+/** Midnight UTC of `now`'s day: a daily spend cap counts the call charges since then. */
+function startOfUtcDay(now: Date): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+}
+
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const repo = callsRepository(deps.db);
   const { clock, logger, money } = deps;
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
+  const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
 
   const client = (): Twilio => {
     if (!deps.telephony) throw new Error('telephony is not configured');
@@ -123,37 +152,19 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
 
     const confirmAnswer = deps.config.calls.confirmAnswer;
     const id = newCallId();
-    const now = clock.now();
-    // The row goes in first: its unique live-call index lets only one of two simultaneous starts through. Until its
-    // limits are known it is due for reconciliation only once this start would have given up on Twilio (a process that
-    // died here leaves a hold to release); before that, reconciliation must not mistake it for a call never placed.
-    const inserted = await repo.insertLive({
-      id, userId: user.id, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer,
-      createdAt: now.toISOString(), expectedEndAt: new Date(now.getTime() + restTimeoutMs + START_MARGIN_MS).toISOString(), timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0,
+    const quoted = await quoteCall(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer) });
+    if (!quoted.ok) return quoted;
+    const { quote } = quoted;
+    const caller = { id: user.id, phoneE164: user.phoneE164 };
+    const cap = user.dailySpendCapMicros;
+    const placed = await placement.place(user.id, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
+      const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
+      if (!credit.ok) return { kind: 'refuse', refusal: credit };
+      return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
     });
-    if (!inserted) {
-      const winner = await repo.liveCallFor(user.id);
-      return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(winner ? { liveCallId: winner.id } : {}) };
-    }
-    const spendLimitMicros = user.dailySpendCapMicros == null ? undefined : Math.max(0, user.dailySpendCapMicros - (await money.wallet.spentToday(user.id)));
-    const credit = await startCallCredit(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer), ...(spendLimitMicros !== undefined ? { spendLimitMicros } : {}) }).catch(async (err: unknown) => {
-      await repo.delete(id);
-      throw err;
-    });
-    if (!credit.ok) {
-      // Refused before anything happened: no call to show.
-      await repo.delete(id);
-      return credit;
-    }
-    const limits = callLimits(credit.timeLimitSeconds, credit.preBridgeSeconds, credit.dialTimeoutSeconds);
-    const noted = { source: 'us' as const, event: 'calling your phone', sequence: null, params: { TimeLimit: String(limits.restTimeLimitS), Timeout: String(limits.userRingTimeoutS) }, receivedAt: clock.now().toISOString() };
-    await repo.setLimits(id, {
-      timeLimitS: limits.restTimeLimitS,
-      talkLimitS: limits.talkLimitS,
-      dialTimeoutS: limits.dialTimeoutS,
-      holdMicros: credit.hold.amountMicros,
-      expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
-    }, { event: noted, dedupeKey: 'us:create' });
+    if (placed.kind === 'refused') return placed.refusal;
+    if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
+    const limits = placementLimits(quote, placed.placement.hold.plan);
 
     const urls = webhookUrls(deps.config.publicUrl, id);
     try {

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../../src/telephony/signature.js';
 import { legCost } from '../../src/rating/leg-cost.js';
-import { callsRepository } from '../../src/calls/calls-repository.js';
+import type { HoldRequest } from '../../src/calls/call-credit.js';
+import { callPlacement } from '../../src/calls/call-placement.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
@@ -125,16 +126,32 @@ describe('starting a call', () => {
     await h.waitForCall(id, (c) => c.settledAt !== null);
   });
 
-  it('the database lets one live call per user through, however many start at once', async () => {
-    const repo = callsRepository(h.testDb.db);
+  it('one live call per user gets through, however many placements race (and the database index stops a second row)', async () => {
+    const money = h.built.services.money;
+    const placement = callPlacement({ db: h.testDb.db, clock: { now: () => new Date() }, openWallet: (userId) => money.callCredit.openWallet(userId) });
     const now = new Date().toISOString();
-    const attempt = (n: number) => repo.insertLive({ id: `cl_race${String(n).padStart(16, 'a')}`, userId: h.userId, toE164: DESTINATION, toCountry: 'GB', fromE164: USER_PHONE, confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 0, talkLimitS: 0, dialTimeoutS: 0, holdMicros: 0 });
+    const call = (id: string) => ({ id, userId: h.userId, toE164: DESTINATION, toCountry: 'GB', fromE164: USER_PHONE, confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 59, dialTimeoutS: 30, holdMicros: 0 });
+    const attempt = (n: number) => {
+      const id = `cl_race${String(n).padStart(16, 'a')}`;
+      const request = { userId: h.userId, callSid: id, tariffs: { first: { ...FIRST, prefix: '1' }, bridged: { ...BRIDGED, prefix: '44' } }, maxSeconds: 60 } as unknown as HoldRequest;
+      return placement.place(h.userId, undefined, (state) => {
+        const plan = money.callCredit.plan(state.wallet, request);
+        return { kind: 'place' as const, placement: { call: { ...call(id), holdMicros: plan.hold.amountMicros }, hold: { request, plan }, noted: { event: { source: 'us' as const, event: 'calling your phone', sequence: null, params: null, receivedAt: now }, dedupeKey: 'us:create' } } };
+      });
+    };
     const results = await Promise.all(Array.from({ length: 8 }, (_unused, n) => attempt(n)));
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'placed')).toHaveLength(1);
     const [live] = await h.testDb.db('calls').whereNotNull('live_user_id').select('id');
+    expect(results.filter((r) => r.kind === 'call-live').map((r) => r.kind === 'call-live' && r.liveCallId)).toEqual(Array(7).fill(live.id));
+    expect(await money.callCredit.openHolds()).toHaveLength(1);
+    // Below the placement's own read, the unique index refuses a second live row outright.
+    await expect(h.testDb.db('calls').insert({ id: 'cl_second_live_row_xx', user_id: h.userId, live_user_id: h.userId, to_e164: DESTINATION, from_e164: USER_PHONE, status: 'starting', confirm_answer: false, created_at: now, expected_end_at: now, time_limit_s: 1, talk_limit_s: 1, dial_timeout_s: 1, hold_micros: 0 })).rejects.toThrow(/unique|UNIQUE/);
+    await money.callCredit.release(live.id);
     await h.testDb.db('calls').where({ id: live.id }).update({ live_user_id: null });
     // Once it is over, the next call may start.
-    expect(await attempt(99)).toBe(true);
+    expect((await attempt(99)).kind).toBe('placed');
+    await money.callCredit.release(`cl_race${String(99).padStart(16, 'a')}`);
+    await h.testDb.db('call_events').delete();
     await h.testDb.db('calls').delete();
   });
 

@@ -100,8 +100,7 @@ describe('GET /metrics', () => {
     const userId = Number((await t.testDb.db('users').insert({ email: 'c@example.com', name: 'C', password_hash: 'x', role: 'user', created_at: 'now', updated_at: 'now' }).returning('id'))[0]?.id ?? 0);
     const repo = callsRepository(t.testDb.db);
     const now = new Date().toISOString();
-    const call = (id: string) => ({ id, userId, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 50, dialTimeoutS: 30, holdMicros: 1 });
-    await repo.insertLive(call('cl_aaaaaaaaaaaaaaaaaaaa'));
+    await repo.insertLive({ id: 'cl_aaaaaaaaaaaaaaaaaaaa', userId, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 50, dialTimeoutS: 30, holdMicros: 1 });
     await repo.update('cl_aaaaaaaaaaaaaaaaaaaa', { status: 'connected' });
     let text = await scrape(t);
     expect(sample(text, 'callbridge_calls{state="connected"}')).toBe(1);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VoucherError } from '../../src/wallet/vouchers.js';
 import type { Settlement } from '../../src/calls/call-credit.js';
-import type { Db } from '../../src/db/database.js';
 import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
 import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
+import { waitForBlocked } from '../helpers/pg-locks.js';
 import { tariff, useWalletFixture } from './setup.js';
 
 const f = useWalletFixture();
@@ -114,26 +114,3 @@ describe('under concurrency', () => {
     );
   });
 });
-
-/** Waits until `count` backends wait on a lock held by `rootPid`, directly or behind one another; returns their queries. */
-async function waitForBlocked(db: Db, rootPid: number, count: number): Promise<string[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { rows } = (await db.raw(`select pid, pg_blocking_pids(pid) as blockers, query from pg_stat_activity where wait_event_type = 'Lock'`)) as {
-      rows: { pid: number; blockers: number[]; query: string }[];
-    };
-    const behind = new Map<number, string>();
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const { pid, blockers, query } of rows) {
-        if (!behind.has(pid) && blockers.some((b) => b === rootPid || behind.has(b))) {
-          behind.set(pid, query);
-          grew = true;
-        }
-      }
-    }
-    if (behind.size >= count) return [...behind.values()];
-    if (Date.now() > deadline) throw new Error(`only ${behind.size} of ${count} transactions are waiting behind pid ${rootPid}: ${JSON.stringify(rows)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,0 +1,202 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { preparedQueries } from '../db/prepared-queries.js';
+import { RawSqlite, type Statement } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { isUniqueViolation, periodOf, type WalletRow } from '../wallet/wallet-store.js';
+import { holdRow, type HoldPlan, type HoldRequest } from './call-credit.js';
+import { eventValues, type KeyedEvent, type NewCall } from './calls-repository.js';
+
+/**
+ * Placing a call: the call row (with its limits), its credit hold, the wallet's held credit and the "calling your
+ * phone" event are written together or not at all, in as few round trips as the engine allows, because every one of
+ * them stands between the user's click and Twilio's create.
+ *
+ * The wallet is read without a lock and the hold worked out in pure code; the write then applies only if the wallet
+ * still holds exactly what was read (every column the plan used is compared), like a version check. A placement that
+ * lost a race with another writer of the wallet (a settlement, a top-up, a second tab) reads and decides again.
+ * On PostgreSQL that is two round trips: one read, one statement of data-modifying CTEs. A second live call for the
+ * user breaks the unique live-call index, which aborts the whole statement: nothing is written.
+ * On SQLite the read, the decision and the writes run synchronously in one BEGIN IMMEDIATE transaction.
+ */
+
+/** What a placement is decided from. */
+export interface PlacementState {
+  /** The user's wallet, present and renewed for the current month. */
+  wallet: WalletRow;
+  /** Call charges since the `spentSince` asked for (0 if none was asked). */
+  spentMicros: number;
+}
+
+export interface Placement {
+  call: NewCall;
+  hold: { request: HoldRequest; plan: HoldPlan };
+  noted: KeyedEvent;
+}
+
+export type PlacementDecision<R> = { kind: 'place'; placement: Placement } | { kind: 'refuse'; refusal: R };
+
+export type PlacementOutcome<R> =
+  | { kind: 'placed'; placement: Placement }
+  | { kind: 'refused'; refusal: R }
+  /** The user already has a live call (its id, unless it ended in the meantime). */
+  | { kind: 'call-live'; liveCallId: string | null };
+
+export interface CallPlacementDeps {
+  db: Db;
+  clock: Clock;
+  /** Creates a missing wallet and renews a stale free-minute period (CallCredit.openWallet). */
+  openWallet(userId: number): Promise<void>;
+}
+
+/** How often a placement is decided again after its wallet changed between the read and the write. */
+const MAX_PLACEMENT_ATTEMPTS = 20;
+
+const WALLET_COLUMNS = 'w.user_id, w.balance_micros, w.held_micros, w.free_seconds_left, w.free_seconds_held, w.free_period';
+const LIVE_CALL = '(select id from calls where live_user_id = ?) as live_call_id';
+const SPENT_SINCE = "(select coalesce(sum(amount_micros), 0) from ledger_entries where user_id = ? and kind = 'call_charge' and created_at >= ?) as spent_micros";
+/** A row even when the user has no wallet yet, so the live call is still seen. */
+const FROM_WALLET = 'from (select 1 as here) as one left join wallets w on w.user_id = ?';
+const STATE_SQL = `select ${WALLET_COLUMNS}, ${LIVE_CALL} ${FROM_WALLET}`;
+const STATE_WITH_SPENT_SQL = `select ${WALLET_COLUMNS}, ${LIVE_CALL}, ${SPENT_SINCE} ${FROM_WALLET}`;
+
+const HOLD_ON_WALLET_AS_READ =
+  'update wallets set held_micros = ?, free_seconds_held = ? ' +
+  'where user_id = ? and balance_micros = ? and held_micros = ? and free_seconds_left = ? and free_seconds_held = ? and free_period = ?';
+const CALL_COLUMNS = 'id, user_id, live_user_id, to_e164, to_country, from_e164, status, confirm_answer, created_at, expected_end_at, time_limit_s, talk_limit_s, dial_timeout_s, hold_micros';
+const HOLD_COLUMNS = 'user_id, call_sid, description, amount_micros, free_seconds, max_seconds, tariffs, status, created_at';
+const EVENT_COLUMNS = 'call_id, source, event, sequence, dedupe_key, params, received_at';
+
+/** PostgreSQL: each insert runs only if the one before it did (its `select … from` the previous CTE's rows). */
+const PLACE_SQL =
+  `with held as (${HOLD_ON_WALLET_AS_READ} returning user_id), ` +
+  `placed as (insert into calls (${CALL_COLUMNS}) select ?::varchar, ?::integer, ?::integer, ?::varchar, ?::varchar, ?::varchar, 'starting', ?::boolean, ?::varchar, ?::varchar, ?::integer, ?::integer, ?::integer, ?::bigint from held returning id), ` +
+  `holding as (insert into credit_holds (${HOLD_COLUMNS}) select ?::integer, id, ?::varchar, ?::bigint, ?::integer, ?::integer, ?::text, 'open', ?::varchar from placed returning 1), ` +
+  `noted as (insert into call_events (${EVENT_COLUMNS}) select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from placed returning 1) ` +
+  'select (select count(*) from held)::int as held, (select count(*) from holding)::int as holds, (select count(*) from noted)::int as noted';
+
+const SQLITE_INSERT_CALL = `insert into calls (${CALL_COLUMNS}) values (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`;
+const SQLITE_INSERT_HOLD = `insert into credit_holds (${HOLD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, 'open', ?)`;
+const SQLITE_INSERT_EVENT = `insert into call_events (${EVENT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)`;
+
+interface StateRow {
+  user_id: number | string | null;
+  balance_micros: number | string | null;
+  held_micros: number | string | null;
+  free_seconds_left: number | null;
+  free_seconds_held: number | null;
+  free_period: string | null;
+  live_call_id: string | null;
+  spent_micros?: number | string | null;
+}
+
+/** One try: decided and written, or a reason to try again. */
+type Attempt<R> = PlacementOutcome<R> | { kind: 'open-wallet' } | { kind: 'wallet-changed' };
+
+export type CallPlacement = ReturnType<typeof callPlacement>;
+
+export function callPlacement(deps: CallPlacementDeps) {
+  const prepared = preparedQueries(deps.db);
+  const raw = prepared instanceof RawSqlite ? prepared : undefined;
+
+  /** Reads, decides and (unless refused) writes once. */
+  async function attempt<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>): Promise<Attempt<R>> {
+    const [sql, params] = stateQuery(userId, spentSince);
+    if (raw) {
+      return raw.immediateStatements((statement) => {
+        const read = readState(statement(sql).all(...params)[0] as StateRow | undefined, periodOf(deps.clock.now()));
+        if (read.kind !== 'state') return read;
+        const decision = decide(read.state);
+        if (decision.kind === 'refuse') return { kind: 'refused', refusal: decision.refusal };
+        writeOnSqlite(statement, read.state.wallet, decision.placement);
+        return { kind: 'placed', placement: decision.placement };
+      });
+    }
+    const [row] = await prepared.all<StateRow>(sql, params);
+    const read = readState(row, periodOf(deps.clock.now()));
+    if (read.kind !== 'state') return read;
+    const decision = decide(read.state);
+    if (decision.kind === 'refuse') return { kind: 'refused', refusal: decision.refusal };
+    const [written] = await prepared.all<{ held: number; holds: number; noted: number }>(PLACE_SQL, placeValues(read.state.wallet, decision.placement));
+    if (Number(written?.held) !== 1) return { kind: 'wallet-changed' };
+    if (Number(written?.holds) !== 1 || Number(written?.noted) !== 1) throw new Error(`placing call ${decision.placement.call.id} wrote its wallet but not its hold and event`);
+    return { kind: 'placed', placement: decision.placement };
+  }
+
+  async function liveCallOf(userId: number): Promise<string | null> {
+    const [row] = await prepared.all<{ id: string }>('select id from calls where live_user_id = ?', [userId]);
+    return row?.id ?? null;
+  }
+
+  return {
+    /**
+     * Places the user's call as `decide` (pure, no I/O) plans it from their wallet and, when `spentSince` is given,
+     * their call charges since then; or returns its refusal, or that a call is already live (nothing decided then).
+     */
+    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>): Promise<PlacementOutcome<R>> {
+      for (let attempts = 1; ; attempts++) {
+        let outcome: Attempt<R>;
+        try {
+          outcome = await attempt(userId, spentSince, decide);
+        } catch (err) {
+          // The unique live-call index: another start for this user won between our read and our write.
+          if (isUniqueViolation(err)) return { kind: 'call-live', liveCallId: await liveCallOf(userId) };
+          throw err;
+        }
+        if (outcome.kind !== 'open-wallet' && outcome.kind !== 'wallet-changed') return outcome;
+        if (attempts >= MAX_PLACEMENT_ATTEMPTS) throw new Error(`the wallet of user ${userId} kept changing under ${attempts} attempts to place a call`);
+        if (outcome.kind === 'open-wallet') await deps.openWallet(userId);
+      }
+    },
+  };
+}
+
+function stateQuery(userId: number, spentSince: string | undefined): [string, unknown[]] {
+  return spentSince === undefined ? [STATE_SQL, [userId, userId]] : [STATE_WITH_SPENT_SQL, [userId, userId, spentSince, userId]];
+}
+
+function readState(row: StateRow | undefined, period: string): { kind: 'state'; state: PlacementState } | { kind: 'call-live'; liveCallId: string } | { kind: 'open-wallet' } {
+  if (row?.live_call_id) return { kind: 'call-live', liveCallId: row.live_call_id };
+  if (!row || row.user_id === null || row.free_period !== period) return { kind: 'open-wallet' };
+  const wallet: WalletRow = {
+    user_id: Number(row.user_id),
+    balance_micros: Number(row.balance_micros),
+    held_micros: Number(row.held_micros),
+    free_seconds_left: Number(row.free_seconds_left),
+    free_seconds_held: Number(row.free_seconds_held),
+    free_period: row.free_period,
+  };
+  return { kind: 'state', state: { wallet, spentMicros: -Number(row.spent_micros ?? 0) } };
+}
+
+/** The wallet's new held columns, then every column the plan was worked out from (as read). */
+function walletValues(wallet: WalletRow, { hold }: Placement): unknown[] {
+  const { plan } = hold;
+  return [plan.wallet.held_micros, plan.wallet.free_seconds_held, wallet.user_id, wallet.balance_micros, wallet.held_micros, wallet.free_seconds_left, wallet.free_seconds_held, wallet.free_period];
+}
+
+function callValues({ call }: Placement, confirmAnswer: boolean | number): unknown[] {
+  return [call.id, call.userId, call.userId, call.toE164, call.toCountry, call.fromE164, confirmAnswer, call.createdAt, call.expectedEndAt, call.timeLimitS, call.talkLimitS, call.dialTimeoutS, call.holdMicros];
+}
+
+function holdValues({ hold, call }: Placement): unknown[] {
+  const row = holdRow(hold.request, hold.plan, call.createdAt);
+  return [row.user_id, row.call_sid, row.description, row.amount_micros, row.free_seconds, row.max_seconds, row.tariffs, row.created_at];
+}
+
+function placeValues(wallet: WalletRow, placement: Placement): unknown[] {
+  return [
+    ...walletValues(wallet, placement),
+    ...callValues(placement, placement.call.confirmAnswer),
+    // The hold's call_sid and the event's call_id come from the inserted call row.
+    ...holdValues(placement).filter((_, i) => i !== 1),
+    ...eventValues(placement.call.id, placement.noted).slice(1),
+  ];
+}
+
+function writeOnSqlite(statement: (sql: string) => Statement, wallet: WalletRow, placement: Placement): void {
+  // Inside BEGIN IMMEDIATE nobody else can write the wallet, so this only fails on a bug; checked all the same.
+  if (statement(HOLD_ON_WALLET_AS_READ).run(...walletValues(wallet, placement)).changes !== 1) throw new Error(`wallet of user ${wallet.user_id} changed inside its transaction`);
+  statement(SQLITE_INSERT_CALL).run(...callValues(placement, placement.call.confirmAnswer ? 1 : 0));
+  statement(SQLITE_INSERT_HOLD).run(...holdValues(placement));
+  statement(SQLITE_INSERT_EVENT).run(...eventValues(placement.call.id, placement.noted));
+}
