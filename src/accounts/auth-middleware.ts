@@ -1,13 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
-import type { UsersRepository } from './users-repository.js';
+import type { User, UsersRepository } from './users-repository.js';
 
-/** Loads the logged-in user (one primary-key lookup) and exposes it to views; a disabled account counts as logged out. */
-export function loadUser(users: UsersRepository) {
+/** Where the session store hands over the user it read along with the session row (DatabaseSessionStore). */
+export interface SessionUsers {
+  /** The user read with session `sid` if its id is `userId`, else undefined: not read, look it up. */
+  takeUser(sid: string, userId: number): User | undefined;
+}
+
+/**
+ * Loads the logged-in user and exposes it to views; a disabled account counts as logged out. The session store has
+ * usually read the user already (same statement as the session); only otherwise is it one primary-key lookup.
+ */
+export function loadUser(users: UsersRepository, sessionUsers: SessionUsers) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const id = req.session.userId;
     if (id !== undefined) {
-      const user = await users.findById(id);
+      // The lookup covers sessions whose user_id column is null or disagrees with their data.
+      const user = sessionUsers.takeUser(req.sessionID, id) ?? (await users.findById(id));
       // A disabled account is logged out on its next request even if a session row survived.
       req.user = user && !user.disabledAt ? user : undefined;
       if (!req.user) delete req.session.userId;

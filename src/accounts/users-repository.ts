@@ -17,7 +17,8 @@ export interface User {
   concurrentCallLimit?: number | null;
 }
 
-interface UserRow {
+/** A `users` row as the database returns it (also read by the session store's join, see DatabaseSessionStore.get). */
+export interface UserRow {
   id: number;
   email: string;
   name: string;
@@ -32,7 +33,8 @@ interface UserRow {
   concurrent_call_limit: number | null;
 }
 
-function toUser(row: UserRow): User {
+/** The one mapping from a `users` row to a User: bigints arrive as strings from PostgreSQL, hence Number(). */
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     email: row.email,

@@ -1,6 +1,7 @@
 import session from 'express-session';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
+import { toUser, type User, type UserRow } from '../accounts/users-repository.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
 /**
@@ -8,41 +9,68 @@ const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
  * express-session calls touch on every request, so every other touch writes nothing.
  */
 export const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
-/** Bounds the memo below if requests keep failing between get and touch. */
+/** Bounds the memos below if requests keep failing between get and touch (or between get and loadUser). */
 const MAX_REMEMBERED = 10_000;
 
-interface SessionRow {
-  data: string;
-  last_seen_at: number | string | null;
-}
+/** A session row with its user's columns from the left join: they are all null when no user row matched. */
+type SessionRow = { session_data: string; session_last_seen_at: number | string | null } & (UserRow | { id: null });
 
 /**
  * Sessions live in the database so they survive restarts and are shared by every process. Each row also carries its
- * user id, user agent and last-seen time so a user can list and end their sessions.
+ * user id, user agent and last-seen time so a user can list and end their sessions; the user id also lets `get` read
+ * the user with the session (see takeUser).
  */
 export class DatabaseSessionStore extends session.Store {
   /** last_seen_at of sessions read by requests still in flight: lets touch skip its write without another read. */
   private readonly lastSeen = new Map<string, number>();
+  /** Users read along with their session by requests still in flight: loadUser takes them instead of reading `users`. */
+  private readonly users = new Map<string, User>();
 
   constructor(private readonly db: Db, private readonly clock: Clock) {
     super();
   }
 
+  /**
+   * Reads the session and, in the same statement, its user: every logged-in request needs both, and on PostgreSQL a
+   * second read is a second round trip. The session's columns are aliased so that no users column can shadow them.
+   */
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.db('sessions')
-      .where({ sid })
-      .andWhere('expires_at', '>', this.now())
-      .first('data', 'last_seen_at')
-      .then((row: SessionRow | undefined) => {
-        if (!row) return callback(null, null);
-        if (this.lastSeen.size >= MAX_REMEMBERED) this.lastSeen.clear();
-        this.lastSeen.set(sid, Number(row.last_seen_at ?? 0));
-        callback(null, JSON.parse(row.data));
-      }, callback);
+      .leftJoin('users', 'users.id', 'sessions.user_id')
+      .where('sessions.sid', sid)
+      .andWhere('sessions.expires_at', '>', this.now())
+      .first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*')
+      .then(
+        (row: SessionRow | undefined) => {
+          // Every outcome replaces what an earlier request left for this sid, so takeUser only sees this read.
+          this.users.delete(sid);
+          if (!row) return callback(null, null);
+          const data = JSON.parse(row.session_data) as session.SessionData;
+          remember(this.lastSeen, sid, Number(row.session_last_seen_at ?? 0));
+          if (row.id !== null) remember(this.users, sid, toUser(row));
+          callback(null, data);
+        },
+        (err: unknown) => {
+          this.users.delete(sid);
+          callback(err);
+        },
+      );
+  }
+
+  /**
+   * The user `get` read with session `sid`, if it is `userId` (the session data is what counts: a row whose user_id
+   * column disagrees, or is null, yields undefined, meaning "read it yourself"). Taken, not peeked: the copy is
+   * removed, so no later request can be served it instead of a fresh read.
+   */
+  takeUser(sid: string, userId: number): User | undefined {
+    const user = this.users.get(sid);
+    this.users.delete(sid);
+    return user?.id === userId ? user : undefined;
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     this.lastSeen.delete(sid);
+    this.users.delete(sid);
     const row = {
       sid,
       data: JSON.stringify(data),
@@ -74,6 +102,7 @@ export class DatabaseSessionStore extends session.Store {
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.lastSeen.delete(sid);
+    this.users.delete(sid);
     this.db('sessions')
       .where({ sid })
       .delete()
@@ -93,4 +122,10 @@ export class DatabaseSessionStore extends session.Store {
     const expires = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : undefined;
     return expires ?? this.now() + DEFAULT_TTL_MS;
   }
+}
+
+/** Bounded: entries are normally removed within the request, and a burst of failed requests must not grow the map. */
+function remember<V>(memo: Map<string, V>, sid: string, value: V): void {
+  if (memo.size >= MAX_REMEMBERED) memo.clear();
+  memo.set(sid, value);
 }
