@@ -19,8 +19,6 @@ export interface CallStartInput {
   minimumSeconds?: number;
   /** An extra ceiling, e.g. from a daily spend cap. */
   maxSeconds?: number;
-  /** What the user may still spend today (their daily spend cap minus today's charges); the call is held within it. */
-  spendLimitMicros?: number;
   /** First-leg seconds before the bridge besides the Dial timeout (greeting, press-1 prompt); default 0. */
   setupSeconds?: number;
 }

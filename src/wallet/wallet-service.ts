@@ -139,14 +139,6 @@ export class WalletService {
     }
   }
 
-  /** Call charges since midnight UTC today (a user's daily spend cap, set by an admin, counts against this). */
-  async spentToday(userId: number): Promise<number> {
-    const now = this.ctx.clock.now();
-    const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-    const row = await this.ctx.db('ledger_entries').where({ user_id: userId, kind: 'call_charge' }).andWhere('created_at', '>=', midnight).sum({ total: 'amount_micros' }).first();
-    return -Number(row?.total ?? 0);
-  }
-
   /** Call charges per UTC day for the last `days` days, oldest first, zero-filled (for the spend chart). */
   async dailySpend(userId: number, days = 30): Promise<{ day: string; spentMicros: number }[]> {
     const today = this.ctx.clock.now();
