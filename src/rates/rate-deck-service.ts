@@ -12,6 +12,11 @@ import { bumpRatesVersion, countRates, loadRates, ratesVersion, replaceAllRates 
 
 /** How often a process asks (one primary-key read) whether another process changed the deck. */
 const STALE_CHECK_MS = 1_000;
+/**
+ * A busy process checks in the background, so no click waits for the read (it was a round trip on half the clicks of
+ * a loaded PostgreSQL instance); one whose last check is older than this (idle for a while) checks before answering.
+ */
+const AWAIT_CHECK_AFTER_MS = 2 * STALE_CHECK_MS;
 
 export interface RateDeckDeps {
   db: Db;
@@ -57,6 +62,7 @@ export class RateDeckService {
   private loaded: Promise<void> | undefined;
   private version: string | undefined;
   private checkedAt = 0;
+  private checking: Promise<void> | undefined;
   readonly policy: RatingPolicy;
   readonly ringAllowanceSeconds: number;
 
@@ -79,14 +85,33 @@ export class RateDeckService {
 
   /**
    * Loads the deck the first time anyone needs it, and afterwards notices (one primary-key read, at most every
-   * few seconds) when another process, such as scripts/import-rates.ts, has replaced it.
+   * second) when another process, such as scripts/import-rates.ts or another instance, has changed it. A deck in
+   * use is never more than AWAIT_CHECK_AFTER_MS behind the database: within that, the check runs without waiting.
    */
   async ready(): Promise<void> {
     if (!this.loaded) return this.reload();
     await this.loaded;
-    if (this.clock.now().getTime() - this.checkedAt < STALE_CHECK_MS) return;
+    const age = this.clock.now().getTime() - this.checkedAt;
+    if (age < STALE_CHECK_MS) return;
+    const check = this.checkVersion();
+    if (age >= AWAIT_CHECK_AFTER_MS) return check;
+    // A failed background check makes the next ready() wait for its own, which reports the error.
+    check.catch(() => {
+      this.checkedAt = 0;
+    });
+  }
+
+  /** One version read at a time, however many requests find the deck due for a check. */
+  private checkVersion(): Promise<void> {
     this.checkedAt = this.clock.now().getTime();
-    if ((await ratesVersion(this.deps.db)) !== this.version) await this.reload();
+    this.checking ??= (async () => {
+      try {
+        if ((await ratesVersion(this.deps.db)) !== this.version) await this.reload();
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+    return this.checking;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { dataDir } from '../../src/paths.js';
@@ -69,6 +69,45 @@ describe('RateDeckService', () => {
     clock.advance(5_000);
     await web.ready();
     expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(40_000);
+  });
+
+  it('a busy process checks the version in the background: no request waits for it, the next one sees the change', async () => {
+    const clock = new ManualClock();
+    const web = new RateDeckService({ db: t.db, clock });
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
+    await web.ready();
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.04,0.01,60,60,0,0,true'));
+    clock.advance(1_500);
+    const reads: string[] = [];
+    const listener = (query: { sql: string }) => reads.push(query.sql);
+    t.db.on('query', listener);
+    try {
+      await web.ready();
+      // Answered from memory before the version read came back: this request still prices with the deck it had.
+      expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
+      await vi.waitFor(() => expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(40_000));
+      expect(reads.length).toBeGreaterThan(0);
+    } finally {
+      t.db.off('query', listener);
+    }
+  });
+
+  it('an idle process checks before answering, and a failed background check is reported by the next request', async () => {
+    const clock = new ManualClock();
+    const web = new RateDeckService({ db: t.db, clock });
+    await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
+    await web.ready();
+    await t.db.schema.renameTable('settings', 'settings_away');
+    try {
+      clock.advance(1_500);
+      await web.ready();
+      clock.advance(100);
+      await vi.waitFor(() => expect(web.ready()).rejects.toThrow());
+    } finally {
+      await t.db.schema.renameTable('settings_away', 'settings');
+    }
+    await web.ready();
+    expect(web.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
   });
 
   it('changes nothing, in the table or in memory, when any row is bad', async () => {
