@@ -27,6 +27,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The V8 flags `npm start` and the Dockerfile run the server with (test/storm/instance-flags.test.ts keeps the three
+ * equal): a storm measures the runtime that ships. The young generation's size sets how long each scavenge pauses
+ * every request in flight, which is most of a loaded instance's p99.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
+
 /** Runs a TypeScript entry point of this project with tsx, as `npm start` / `npm run sim` would. */
 export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Child {
   const logFile = join(logDir, `${name}.log`);
@@ -35,7 +42,10 @@ export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   // a bench's time goes; open it in Chrome DevTools). Node refuses --cpu-prof in NODE_OPTIONS, hence an argument.
   const profileDir = process.env.CALLBRIDGE_CPU_PROFILE_DIR;
   const profile = profileDir && name.startsWith('instance') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // CALLBRIDGE_TRACE_GC=1: app instances log every garbage collection with its pause (to see where a p99 goes).
+  const traceGc = process.env.CALLBRIDGE_TRACE_GC === '1' && name.startsWith('instance') ? ['--trace-gc'] : [];
+  const server = name.startsWith('instance') ? SERVER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...server, ...profile, ...traceGc, '--import', 'tsx', entry], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = once(child, 'exit').then(() => undefined);
