@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { preparedQueries } from '../db/prepared-queries.js';
 import { RawSqlite, type Statement } from '../jobs/sqlite-backend/raw-sqlite.js';
-import { isUniqueViolation, periodOf, type WalletRow } from '../wallet/wallet-store.js';
+import { isUniqueViolation, periodOf, walletFromRow, type WalletRow } from '../wallet/wallet-store.js';
 import { holdRow, type HoldPlan, type HoldRequest } from './call-credit.js';
 import { eventValues, type KeyedEvent, type NewCall } from './calls-repository.js';
 
@@ -157,14 +157,7 @@ function stateQuery(userId: number, spentSince: string | undefined): [string, un
 function readState(row: StateRow | undefined, period: string): { kind: 'state'; state: PlacementState } | { kind: 'call-live'; liveCallId: string } | { kind: 'open-wallet' } {
   if (row?.live_call_id) return { kind: 'call-live', liveCallId: row.live_call_id };
   if (!row || row.user_id === null || row.free_period !== period) return { kind: 'open-wallet' };
-  const wallet: WalletRow = {
-    user_id: Number(row.user_id),
-    balance_micros: Number(row.balance_micros),
-    held_micros: Number(row.held_micros),
-    free_seconds_left: Number(row.free_seconds_left),
-    free_seconds_held: Number(row.free_seconds_held),
-    free_period: row.free_period,
-  };
+  const wallet = walletFromRow(row as WalletRow);
   return { kind: 'state', state: { wallet, spentMicros: -Number(row.spent_micros ?? 0) } };
 }
 

@@ -88,6 +88,11 @@ export async function lockWallet(trx: Knex.Transaction, ctx: WalletContext, user
 
 function normaliseWallet(row: WalletRow | undefined): WalletRow {
   if (!row) throw new Error('wallet row vanished inside its transaction');
+  return walletFromRow(row);
+}
+
+/** A wallet row as either engine returns it (PostgreSQL's bigints come back as strings), with numbers. */
+export function walletFromRow(row: WalletRow): WalletRow {
   return {
     user_id: Number(row.user_id),
     balance_micros: Number(row.balance_micros),
