@@ -4,7 +4,7 @@ import { preparedQueries } from '../db/prepared-queries.js';
 import { RawSqlite, type Statement } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { isUniqueViolation, periodOf, walletFromRow, type WalletRow } from '../wallet/wallet-store.js';
 import { holdRow, type HoldPlan, type HoldRequest } from './call-credit.js';
-import { eventValues, type KeyedEvent, type NewCall } from './calls-repository.js';
+import { eventValues, INSERT_EVENT_FROM_CHANGED_SQL, INSERT_EVENT_SQL, type KeyedEvent, type NewCall } from './calls-repository.js';
 
 /**
  * Placing a call: the call row (with its limits), its credit hold, the wallet's held credit and the "calling your
@@ -64,30 +64,23 @@ const HOLD_ON_WALLET_AS_READ =
   'where user_id = ? and balance_micros = ? and held_micros = ? and free_seconds_left = ? and free_seconds_held = ? and free_period = ?';
 const CALL_COLUMNS = 'id, user_id, live_user_id, to_e164, to_country, from_e164, status, confirm_answer, created_at, expected_end_at, time_limit_s, talk_limit_s, dial_timeout_s, hold_micros';
 const HOLD_COLUMNS = 'user_id, call_sid, description, amount_micros, free_seconds, max_seconds, tariffs, status, created_at';
-const EVENT_COLUMNS = 'call_id, source, event, sequence, dedupe_key, params, received_at';
 
-/** PostgreSQL: each insert runs only if the one before it did (its `select … from` the previous CTE's rows). */
+/**
+ * PostgreSQL: each insert runs only if the one before it did (its `select … from` the previous CTE's rows). The call
+ * row's CTE is named `changed` so that the repository's event insert for a changed call records its event.
+ */
 const PLACE_SQL =
   `with held as (${HOLD_ON_WALLET_AS_READ} returning user_id), ` +
-  `placed as (insert into calls (${CALL_COLUMNS}) select ?::varchar, ?::integer, ?::integer, ?::varchar, ?::varchar, ?::varchar, 'starting', ?::boolean, ?::varchar, ?::varchar, ?::integer, ?::integer, ?::integer, ?::bigint from held returning id), ` +
-  `holding as (insert into credit_holds (${HOLD_COLUMNS}) select ?::integer, id, ?::varchar, ?::bigint, ?::integer, ?::integer, ?::text, 'open', ?::varchar from placed returning 1), ` +
-  `noted as (insert into call_events (${EVENT_COLUMNS}) select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from placed returning 1) ` +
+  `changed as (insert into calls (${CALL_COLUMNS}) select ?::varchar, ?::integer, ?::integer, ?::varchar, ?::varchar, ?::varchar, 'starting', ?::boolean, ?::varchar, ?::varchar, ?::integer, ?::integer, ?::integer, ?::bigint from held returning id), ` +
+  `holding as (insert into credit_holds (${HOLD_COLUMNS}) select ?::integer, id, ?::varchar, ?::bigint, ?::integer, ?::integer, ?::text, 'open', ?::varchar from changed returning 1), ` +
+  `noted as (${INSERT_EVENT_FROM_CHANGED_SQL} returning 1) ` +
   'select (select count(*) from held)::int as held, (select count(*) from holding)::int as holds, (select count(*) from noted)::int as noted';
 
 const SQLITE_INSERT_CALL = `insert into calls (${CALL_COLUMNS}) values (?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`;
 const SQLITE_INSERT_HOLD = `insert into credit_holds (${HOLD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, 'open', ?)`;
-const SQLITE_INSERT_EVENT = `insert into call_events (${EVENT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)`;
 
-interface StateRow {
-  user_id: number | string | null;
-  balance_micros: number | string | null;
-  held_micros: number | string | null;
-  free_seconds_left: number | null;
-  free_seconds_held: number | null;
-  free_period: string | null;
-  live_call_id: string | null;
-  spent_micros?: number | string | null;
-}
+/** The wallet's columns (all null when the user has none yet), the live call, and the spending when asked for. */
+type StateRow = { [column in keyof WalletRow]: WalletRow[column] | null } & { live_call_id: string | null; spent_micros?: number | string | null };
 
 /** One try: decided and written, or a reason to try again. */
 type Attempt<R> = PlacementOutcome<R> | { kind: 'open-wallet' } | { kind: 'wallet-changed' };
@@ -191,5 +184,5 @@ function writeOnSqlite(statement: (sql: string) => Statement, wallet: WalletRow,
   if (statement(HOLD_ON_WALLET_AS_READ).run(...walletValues(wallet, placement)).changes !== 1) throw new Error(`wallet of user ${wallet.user_id} changed inside its transaction`);
   statement(SQLITE_INSERT_CALL).run(...callValues(placement, placement.call.confirmAnswer ? 1 : 0));
   statement(SQLITE_INSERT_HOLD).run(...holdValues(placement));
-  statement(SQLITE_INSERT_EVENT).run(...eventValues(placement.call.id, placement.noted));
+  statement(INSERT_EVENT_SQL).run(...eventValues(placement.call.id, placement.noted));
 }

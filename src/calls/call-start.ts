@@ -1,7 +1,6 @@
 import { formatMoney } from '../money/currency.js';
 import type { Refusal } from '../rates/rate-deck-service.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
-import type { Rate } from '../rating/rate.js';
 import type { HoldPlan, HoldRequest } from './call-credit.js';
 import { preBridgeSeconds as preBridge } from './call-limits.js';
 import type { MoneyServices } from '../wallet/money-services.js';
@@ -29,13 +28,11 @@ export type CallStartRefusal = { ok: false; reason: Refusal | 'own-number-not-ra
 export interface CallQuote {
   /** Normalised destination to dial. */
   e164: string;
-  destinationRate: Rate;
-  firstLegRate: Rate;
   /** The first leg may ring the destination this long before the bridge; use it as the <Dial> timeout. */
   dialTimeoutSeconds: number;
   /** First-leg seconds before the bridge the hold pays for (setup + Dial timeout + Twilio's ring buffer). */
   preBridgeSeconds: number;
-  /** The hold to take, before the wallet and today's spending bound it. */
+  /** The hold to take (with both legs' tariffs), before the wallet and today's spending bound it. */
   request: HoldRequest;
 }
 
@@ -67,7 +64,7 @@ export async function quoteCall(money: MoneyServices, input: CallStartInput): Pr
     description: `${destination.e164} (${destination.rate.description || destination.rate.country})`,
     ...(input.maxSeconds !== undefined ? { maxSeconds: input.maxSeconds } : {}),
   };
-  return { ok: true, quote: { e164: destination.e164, destinationRate: destination.rate, firstLegRate: own.rate, dialTimeoutSeconds, preBridgeSeconds, request } };
+  return { ok: true, quote: { e164: destination.e164, dialTimeoutSeconds, preBridgeSeconds, request } };
 }
 
 /**

@@ -187,12 +187,12 @@ const MAX_CHANGE_ATTEMPTS = 50;
 
 const FIND_SQL = 'select * from calls where id = ? limit 1';
 /** PostgreSQL: records an event for the row a preceding `changed` CTE returned (none if it returned none). */
-const INSERT_EVENT_FROM_CHANGED_SQL =
+export const INSERT_EVENT_FROM_CHANGED_SQL =
   'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ' +
   'select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from changed on conflict (call_id, dedupe_key) do nothing';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
-const INSERT_EVENT_SQL =
+export const INSERT_EVENT_SQL =
   'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (call_id, dedupe_key) do nothing';
 
 export function callsRepository(db: Db) {

@@ -40,11 +40,12 @@ export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   const log = createWriteStream(logFile);
   // CALLBRIDGE_CPU_PROFILE_DIR=dir: app instances write a V8 CPU profile there when they stop (to see where a storm's or
   // a bench's time goes; open it in Chrome DevTools). Node refuses --cpu-prof in NODE_OPTIONS, hence an argument.
+  const instance = name.startsWith('instance');
   const profileDir = process.env.CALLBRIDGE_CPU_PROFILE_DIR;
-  const profile = profileDir && name.startsWith('instance') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profile = profileDir && instance ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   // CALLBRIDGE_TRACE_GC=1: app instances log every garbage collection with its pause (to see where a p99 goes).
-  const traceGc = process.env.CALLBRIDGE_TRACE_GC === '1' && name.startsWith('instance') ? ['--trace-gc'] : [];
-  const server = name.startsWith('instance') ? SERVER_NODE_FLAGS : [];
+  const traceGc = process.env.CALLBRIDGE_TRACE_GC === '1' && instance ? ['--trace-gc'] : [];
+  const server = instance ? SERVER_NODE_FLAGS : [];
   const child = spawn(process.execPath, [...server, ...profile, ...traceGc, '--import', 'tsx', entry], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
