@@ -13,6 +13,13 @@ export interface CpuSample {
   totalSeconds: number;
   /** CPU seconds (user + system) each named process has used so far. */
   processSeconds: Record<string, number>;
+  /** Each named process's main thread (its event loop): seconds run and seconds spent runnable but waiting for a core. */
+  mainThreads: Record<string, MainThreadTimes>;
+}
+
+export interface MainThreadTimes {
+  runSeconds: number;
+  waitSeconds: number;
 }
 
 export interface CpuUsage {
@@ -21,6 +28,11 @@ export interface CpuUsage {
   busyPercent: number;
   /** Average cores each named process used; `other` is everything else that ran (PostgreSQL, the OS). */
   coresByProcess: Record<string, number>;
+  /**
+   * Seconds each named process's event loop was ready to run but waited for a core, per second it ran: the share of
+   * a latency that is the machine's, not the code's. Absent for a process whose kernel keeps no schedstat.
+   */
+  coreWaitPerRunSecond: Record<string, number>;
   loadAverage: number;
 }
 
@@ -44,22 +56,34 @@ export function parseProcessStat(text: string): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / TICKS : undefined;
 }
 
+/**
+ * /proc/<pid>/schedstat ("run_ns wait_ns timeslices"): the thread-group leader's own times, which for Node is the
+ * thread running the event loop (libuv's and V8's helper threads are not counted).
+ */
+export function parseSchedstat(text: string): MainThreadTimes | undefined {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return Number.isFinite(run) && Number.isFinite(wait) ? { runSeconds: run! / 1e9, waitSeconds: wait! / 1e9 } : undefined;
+}
+
 /** Reads the machine's counters and those of the named processes (pid 'self' for this one). */
 export function sampleCpu(pids: Record<string, number | 'self' | undefined>): CpuSample | undefined {
   try {
     const machine = parseProcStat(readFileSync('/proc/stat', 'utf8'));
     if (!machine) return undefined;
     const processSeconds: Record<string, number> = {};
+    const mainThreads: Record<string, MainThreadTimes> = {};
     for (const [name, pid] of Object.entries(pids)) {
       if (pid === undefined) continue;
       try {
         const seconds = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
         if (seconds !== undefined) processSeconds[name] = (processSeconds[name] ?? 0) + seconds;
+        const times = parseSchedstat(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+        if (times) mainThreads[name] = times;
       } catch {
-        // The process has exited: it is left out of this sample.
+        // The process has exited, or the kernel keeps no schedstat: it is left out of this sample (or that line).
       }
     }
-    return { at: performance.now(), ...machine, processSeconds };
+    return { at: performance.now(), ...machine, processSeconds, mainThreads };
   } catch {
     return undefined;
   }
@@ -80,7 +104,21 @@ export function cpuBetween(before: CpuSample, after: CpuSample, group: (name: st
   }
   coresByProcess.other = Math.max(0, busy - ours) / wallSeconds;
   const total = after.totalSeconds - before.totalSeconds;
-  return { cores, busyPercent: total > 0 ? (100 * busy) / total : 0, coresByProcess, loadAverage: loadavg()[0] ?? 0 };
+  return { cores, busyPercent: total > 0 ? (100 * busy) / total : 0, coresByProcess, coreWaitPerRunSecond: coreWaits(before, after, group), loadAverage: loadavg()[0] ?? 0 };
+}
+
+function coreWaits(before: CpuSample, after: CpuSample, group: (name: string) => string): Record<string, number> {
+  const sums: Record<string, MainThreadTimes> = {};
+  for (const [name, times] of Object.entries(after.mainThreads)) {
+    const earlier = before.mainThreads[name];
+    if (!earlier) continue;
+    const sum = (sums[group(name)] ??= { runSeconds: 0, waitSeconds: 0 });
+    sum.runSeconds += Math.max(0, times.runSeconds - earlier.runSeconds);
+    sum.waitSeconds += Math.max(0, times.waitSeconds - earlier.waitSeconds);
+  }
+  const waits: Record<string, number> = {};
+  for (const [name, sum] of Object.entries(sums)) if (sum.runSeconds > 0) waits[name] = sum.waitSeconds / sum.runSeconds;
+  return waits;
 }
 
 /**

@@ -44,6 +44,12 @@ function cpuShares(cpu: CpuUsage): string {
     .join(', ');
 }
 
+function coreWaits(cpu: CpuUsage): string {
+  return Object.entries(cpu.coreWaitPerRunSecond)
+    .map(([name, wait]) => `${name} ${wait.toFixed(2)} s`)
+    .join(', ');
+}
+
 /** The human summary printed at the end of a storm. */
 export function formatReport(r: StormReport): string {
   const o = r.options;
@@ -74,6 +80,9 @@ export function formatReport(r: StormReport): string {
       ? [
           `  machine:         ${r.cpu.whole.cores} cores, ${r.cpu.whole.busyPercent.toFixed(0)}% busy on average while driving; cores used: ${cpuShares(r.cpu.whole)}`,
           `                   busiest 5 s: ${r.cpu.busiest.busyPercent.toFixed(0)}% busy (load average ${r.cpu.busiest.loadAverage.toFixed(1)}); cores used: ${cpuShares(r.cpu.busiest)}`,
+          ...(Object.keys(r.cpu.whole.coreWaitPerRunSecond).length
+            ? [`                   waiting for a core, per second run (event-loop threads): ${coreWaits(r.cpu.whole)}`]
+            : []),
         ]
       : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
