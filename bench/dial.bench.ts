@@ -1,15 +1,15 @@
 /**
  * The dial page for a signed-in user with the sample deck loaded (every country in the picker): first-load
- * weight (HTML plus every stylesheet and script, gzip as a browser gets it; target under 25 KB like other pages),
+ * weight (HTML plus every stylesheet and script on the wire, gzip-only and brotli browsers; target under 25 KB),
  * and the as-you-type preview: bytes per fragment and its median / p95 time over 200 requests in process.
  *   npx tsx bench/dial.bench.ts
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
 import { dataDir } from '../src/paths.js';
 import { seedRatesIfEmpty } from '../src/rates/rate-deck-service.js';
 import { createTestApp, signedUpAgent } from '../test/helpers/app.js';
+import { BROWSERS, firstLoad, kb, verdict, wireBytes } from './first-load.js';
 
 const PREVIEWS = 200;
 
@@ -22,16 +22,12 @@ export async function dialBench(): Promise<void> {
     await t.testDb.db('users').where({ id: user.id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
     await t.services.money.wallet.credit(Number(user.id), { kind: 'grant', amountMicros: 5_000_000, description: 'Bench credit' });
 
-    const page = await agent.get('/').set('Accept-Encoding', 'gzip');
-    const assets = [...page.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
-    let total = wireBytes(page);
-    const parts = [`html ${kb(wireBytes(page))}`];
-    for (const asset of assets) {
-      const res = await agent.get(asset).set('Accept-Encoding', 'gzip');
-      total += wireBytes(res);
-      parts.push(`${asset.split('?')[0]} ${kb(wireBytes(res))}`);
+    const get = (path: string, acceptEncoding: string) => agent.get(path).set('Accept-Encoding', acceptEncoding);
+    for (const [browser, acceptEncoding] of Object.entries(BROWSERS)) {
+      const { page, total, parts } = await firstLoad(get, '/', acceptEncoding);
+      const countries = (page.text?.match(/<option /g) ?? []).length;
+      console.log(`dial page (signed in, ${countries} countries, ${browser}): ${kb(total)} on the wire (${parts.join(', ')}) ${verdict(total)}`);
     }
-    console.log(`dial page (signed in, ${(page.text.match(/<option /g) ?? []).length} countries): ${kb(total)} compressed (${parts.join(', ')}) target < 25 KB ${total < 25 * 1024 ? 'OK' : 'MISSED'}`);
 
     const times: number[] = [];
     let bytes = 0;
@@ -49,13 +45,5 @@ export async function dialBench(): Promise<void> {
   }
 }
 
-function wireBytes(res: { text?: string; headers: Record<string, string> }): number {
-  const body = res.text ?? '';
-  return res.headers['content-encoding'] === 'gzip' ? gzipSync(body).length : Buffer.byteLength(body);
-}
-
-function kb(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KB`;
-}
 
 if (import.meta.url === `file://${process.argv[1]}`) await dialBench();

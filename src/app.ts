@@ -1,4 +1,4 @@
-import compression from 'compression';
+import { compressResponses } from './http/compress-responses.js';
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import type { Logger } from 'pino';
@@ -178,7 +178,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(requestLogger(logger));
-  app.use(compression());
+  app.use(compressResponses());
   app.use(securityHeaders({ https: config.secureCookies }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

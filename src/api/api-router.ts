@@ -1,4 +1,4 @@
-import compression from 'compression';
+import { compressResponses } from '../http/compress-responses.js';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { CallsService } from '../calls/calls-service.js';
@@ -38,7 +38,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const jsonBody = [jsonBodyOnly, express.json({ limit: '16kb', strict: true })];
 
   router.use(apiRequestLog(deps.logger));
-  router.get('/openapi.json', compression(), (_req, res) => void res.json(document));
+  router.get('/openapi.json', compressResponses(), (_req, res) => void res.json(document));
   router.get('/rates', auth, money.rates);
   router.get('/wallet', auth, money.wallet);
   router.post('/calls', auth, placeCalls, ...jsonBody, calls.start);
