@@ -45,5 +45,4 @@ export async function dialBench(): Promise<void> {
   }
 }
 
-
 if (import.meta.url === `file://${process.argv[1]}`) await dialBench();

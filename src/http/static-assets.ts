@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import express, { type Request, type Response, type Router } from 'express';
@@ -52,35 +52,29 @@ function encodeOnce(identity: Buffer, hash: string): Promise<EncodedAsset> {
   return encoded;
 }
 
+/** Where each fingerprinted asset comes from; it is served at /static/<its file name>. */
+const SOURCES: Record<keyof AssetUrls, string> = {
+  favicon: join(publicDir, 'favicon.svg'),
+  css: join(publicDir, 'app.css'),
+  htmx: htmxFile,
+  dial: join(publicDir, 'dial.js'),
+  callClock: join(publicDir, 'call-clock.js'),
+};
+
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
 export function staticAssets(): { router: Router; urls: AssetUrls } {
-  const files: Record<string, string> = {
-    '/static/favicon.svg': join(publicDir, 'favicon.svg'),
-    '/static/app.css': join(publicDir, 'app.css'),
-    '/static/htmx.min.js': htmxFile,
-    '/static/dial.js': join(publicDir, 'dial.js'),
-    '/static/call-clock.js': join(publicDir, 'call-clock.js'),
-  };
-  const assets = new Map<string, Promise<EncodedAsset>>();
-  const versions: Record<string, string> = {};
-  for (const [path, file] of Object.entries(files)) {
+  const router = express.Router();
+  const urls = {} as AssetUrls;
+  for (const [name, file] of Object.entries(SOURCES) as [keyof AssetUrls, string][]) {
+    const path = `/static/${basename(file)}`;
     const identity = readFileSync(file);
     const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
-    versions[path] = `${path}?v=${hash}`;
+    urls[name] = `${path}?v=${hash}`;
     const encoded = encodeOnce(identity, hash);
     // A failed compression is reported by the request that awaits it; this keeps it from being "unhandled" first.
     encoded.catch(() => undefined);
-    assets.set(path, encoded);
+    router.get(path, async (req, res) => sendEncoded(req, res, path, await encoded));
   }
-  const urls: AssetUrls = {
-    favicon: versions['/static/favicon.svg']!,
-    css: versions['/static/app.css']!,
-    htmx: versions['/static/htmx.min.js']!,
-    dial: versions['/static/dial.js']!,
-    callClock: versions['/static/call-clock.js']!,
-  };
-  const router = express.Router();
-  for (const [path, encoded] of assets) router.get(path, async (req, res) => sendEncoded(req, res, path, await encoded));
   // Pages link the icon; this answers what browsers and tools ask for on their own, and Agendash's page.
   router.get('/favicon.ico', (_req, res) => res.redirect(301, urls.favicon));
   router.use('/static', express.static(publicDir, { maxAge: '365d', immutable: true, index: false, fallthrough: true }));

@@ -44,7 +44,7 @@ function cpuShares(cpu: CpuUsage): string {
     .join(', ');
 }
 
-function coreWaits(cpu: CpuUsage): string {
+function coreWaitShares(cpu: CpuUsage): string {
   return Object.entries(cpu.coreWaitPerRunSecond)
     .map(([name, wait]) => `${name} ${wait.toFixed(2)} s`)
     .join(', ');
@@ -81,7 +81,7 @@ export function formatReport(r: StormReport): string {
           `  machine:         ${r.cpu.whole.cores} cores, ${r.cpu.whole.busyPercent.toFixed(0)}% busy on average while driving; cores used: ${cpuShares(r.cpu.whole)}`,
           `                   busiest 5 s: ${r.cpu.busiest.busyPercent.toFixed(0)}% busy (load average ${r.cpu.busiest.loadAverage.toFixed(1)}); cores used: ${cpuShares(r.cpu.busiest)}`,
           ...(Object.keys(r.cpu.whole.coreWaitPerRunSecond).length
-            ? [`                   waiting for a core, per second run (event-loop threads): ${coreWaits(r.cpu.whole)}`]
+            ? [`                   waiting for a core, per second run (event-loop threads): ${coreWaitShares(r.cpu.whole)}`]
             : []),
         ]
       : []),
