@@ -73,6 +73,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   const { backend, connected } = reportConnectFailure(
     options.backend ??
       createJobBackend({ config: options.config, db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) }),
+    logger,
   );
   const agenda = new Agenda({
     backend,
@@ -168,7 +169,7 @@ function logAgendaEvents(agenda: Agenda, logger: Logger): void {
  * Agenda starts connecting in its constructor and never reports a failure: the rejection would be unhandled and
  * start() would wait forever. This wrapper keeps the failure and lets start() throw it instead.
  */
-function reportConnectFailure(inner: AgendaBackend): { backend: AgendaBackend; connected: Promise<void> } {
+function reportConnectFailure(inner: AgendaBackend, logger: Logger): { backend: AgendaBackend; connected: Promise<void> } {
   let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   const connected = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
@@ -176,7 +177,7 @@ function reportConnectFailure(inner: AgendaBackend): { backend: AgendaBackend; c
   connected.catch(() => undefined); // reported by start(); no unhandled rejection if start() is never called
   const backend: AgendaBackend = {
     name: inner.name,
-    repository: inner.repository,
+    repository: handleFloatingUnlocks(inner.repository, logger),
     notificationChannel: inner.notificationChannel,
     logger: inner.logger,
     ownsConnection: inner.ownsConnection,
@@ -188,4 +189,22 @@ function reportConnectFailure(inner: AgendaBackend): { backend: AgendaBackend; c
     disconnect: () => inner.disconnect(),
   };
   return { backend, connected };
+}
+
+/**
+ * Agenda's job processor calls unlockJob without awaiting it (a job too far ahead, or over its lock limit), so a
+ * failure, such as the PostgreSQL pool already closed by stop(), was an unhandled rejection that could end the
+ * process. A lock left behind only waits out its lifetime, so the failure is logged instead.
+ */
+export function handleFloatingUnlocks(repository: AgendaBackend['repository'], logger: Logger): AgendaBackend['repository'] {
+  const unlockJob: typeof repository.unlockJob = (job) =>
+    repository.unlockJob(job).catch((error: unknown) => logger.warn({ err: error, job: job.name, jobId: String(job._id ?? '') }, 'could not release a job lock; it expires with its lifetime'));
+  return new Proxy(repository, {
+    get(target, key) {
+      if (key === 'unlockJob') return unlockJob;
+      const value: unknown = Reflect.get(target, key, target);
+      // Bound to the repository itself: a method reached through the proxy must still see its own private state.
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -9,7 +9,7 @@ import { hangupCallJob } from '../../src/jobs/definitions/hangup-call.js';
 import { reconcileCallsJob } from '../../src/jobs/definitions/reconcile-calls.js';
 import { resetFreeMinutesJob } from '../../src/jobs/definitions/reset-free-minutes.js';
 import { createJobBackend, selectJobStore } from '../../src/jobs/job-store.js';
-import { createJobScheduler, type JobScheduler } from '../../src/jobs/scheduler.js';
+import { createJobScheduler, handleFloatingUnlocks, type JobScheduler } from '../../src/jobs/scheduler.js';
 import { SqliteBackend } from '../../src/jobs/sqlite-backend/sqlite-backend.js';
 import { createSchedulerTestbed, type SchedulerTestbed } from './helpers/scheduler-testbed.js';
 import { waitFor } from './helpers/wait.js';
@@ -126,5 +126,25 @@ describe('two schedulers in one process on the app database (SQLite, one shared 
     await waitFor(() => runs.size === 40, 'all 40 hangups');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe('job locks Agenda releases without awaiting', () => {
+  it('logs a failed release instead of leaving an unhandled rejection, and passes every other call through', async () => {
+    class Repository {
+      private readonly pool = { ended: true };
+      async unlockJob(_job: { name: string; _id: string }): Promise<void> {
+        if (this.pool.ended) throw new Error('Cannot use a pool after calling end on the pool');
+      }
+      async count(): Promise<number> {
+        return this.pool.ended ? 7 : 0;
+      }
+    }
+    const warn = vi.fn();
+    const logger = { warn } as unknown as pino.Logger;
+    const repository = handleFloatingUnlocks(new Repository() as never, logger) as unknown as Repository;
+    await expect(repository.unlockJob({ name: hangupCallJob, _id: 'j1' })).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ job: hangupCallJob, jobId: 'j1', err: expect.objectContaining({ message: expect.stringMatching(/pool/) }) }), expect.stringMatching(/job lock/));
+    expect(await repository.count()).toBe(7);
   });
 });
