@@ -169,6 +169,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
+  const placementPrefetch = services.calls.placementPrefetch;
+  if (placementPrefetch) app.use(placementPrefetch.middleware());
   app.use('/twilio', webhookTiming(services.metrics));
   // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
@@ -198,7 +200,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
-  const sessionStore = new DatabaseSessionStore(db, clock);
+  const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
   app.use(
     session({
       name: 'callbridge.sid',

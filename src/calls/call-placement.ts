@@ -4,6 +4,7 @@ import { preparedQueries } from '../db/prepared-queries.js';
 import { RawSqlite, type Statement } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { isUniqueViolation, periodOf, walletFromRow, type WalletRow } from '../wallet/wallet-store.js';
 import { holdRow, type HoldPlan, type HoldRequest } from './call-credit.js';
+import type { EarlierPlacementRead } from './placement-prefetch.js';
 import { eventValues, INSERT_EVENT_FROM_CHANGED_SQL, INSERT_EVENT_SQL, type KeyedEvent, type NewCall } from './calls-repository.js';
 
 /**
@@ -80,7 +81,7 @@ const SQLITE_INSERT_CALL = `insert into calls (${CALL_COLUMNS}) values (?, ?, ?,
 const SQLITE_INSERT_HOLD = `insert into credit_holds (${HOLD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, 'open', ?)`;
 
 /** The wallet's columns (all null when the user has none yet), the live call, and the spending when asked for. */
-type StateRow = { [column in keyof WalletRow]: WalletRow[column] | null } & { live_call_id: string | null; spent_micros?: number | string | null };
+export type PlacementStateRow = { [column in keyof WalletRow]: WalletRow[column] | null } & { live_call_id: string | null; spent_micros?: number | string | null };
 
 /** One try: decided and written, or a reason to try again. */
 type Attempt<R> = PlacementOutcome<R> | { kind: 'open-wallet' } | { kind: 'wallet-changed' };
@@ -91,12 +92,12 @@ export function callPlacement(deps: CallPlacementDeps) {
   const prepared = preparedQueries(deps.db);
   const raw = prepared instanceof RawSqlite ? prepared : undefined;
 
-  /** Reads, decides and (unless refused) writes once. */
-  async function attempt<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>): Promise<Attempt<R>> {
+  /** Reads (unless `earlier` was read for it), decides and (unless refused) writes once. */
+  async function attempt<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, earlier?: EarlierPlacementRead): Promise<Attempt<R>> {
     const [sql, params] = stateQuery(userId, spentSince);
     if (raw) {
       return raw.immediateStatements((statement) => {
-        const read = readState(statement(sql).all(...params)[0] as StateRow | undefined, periodOf(deps.clock.now()));
+        const read = readState(statement(sql).all(...params)[0] as PlacementStateRow | undefined, periodOf(deps.clock.now()));
         if (read.kind !== 'state') return read;
         const decision = decide(read.state);
         if (decision.kind === 'refuse') return { kind: 'refused', refusal: decision.refusal };
@@ -104,8 +105,13 @@ export function callPlacement(deps: CallPlacementDeps) {
         return { kind: 'placed', placement: decision.placement };
       });
     }
-    const [row] = await prepared.all<StateRow>(sql, params);
-    const read = readState(row, periodOf(deps.clock.now()));
+    const period = periodOf(deps.clock.now());
+    let read = earlier && (spentSince === undefined || spentSince === earlier.spentSince) ? readState(earlier.row, period) : undefined;
+    // A live call or a wallet to open seen earlier is read again: the live call may have ended since.
+    if (read?.kind !== 'state') {
+      const [row] = await prepared.all<PlacementStateRow>(sql, params);
+      read = readState(row, period);
+    }
     if (read.kind !== 'state') return read;
     const decision = decide(read.state);
     if (decision.kind === 'refuse') return { kind: 'refused', refusal: decision.refusal };
@@ -124,12 +130,13 @@ export function callPlacement(deps: CallPlacementDeps) {
     /**
      * Places the user's call as `decide` (pure, no I/O) plans it from their wallet and, when `spentSince` is given,
      * their call charges since then; or returns its refusal, or that a call is already live (nothing decided then).
+     * On PostgreSQL the first decision may be made from `earlier` (see PlacementPrefetch) instead of a read of its own.
      */
-    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>): Promise<PlacementOutcome<R>> {
+    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, earlier?: EarlierPlacementRead): Promise<PlacementOutcome<R>> {
       for (let attempts = 1; ; attempts++) {
         let outcome: Attempt<R>;
         try {
-          outcome = await attempt(userId, spentSince, decide);
+          outcome = await attempt(userId, spentSince, decide, attempts === 1 ? earlier : undefined);
         } catch (err) {
           // The unique live-call index: another start for this user won between our read and our write.
           if (isUniqueViolation(err)) return { kind: 'call-live', liveCallId: await liveCallOf(userId) };
@@ -147,11 +154,12 @@ function stateQuery(userId: number, spentSince: string | undefined): [string, un
   return spentSince === undefined ? [STATE_SQL, [userId, userId]] : [STATE_WITH_SPENT_SQL, [userId, userId, spentSince, userId]];
 }
 
-function readState(row: StateRow | undefined, period: string): { kind: 'state'; state: PlacementState } | { kind: 'call-live'; liveCallId: string } | { kind: 'open-wallet' } {
+function readState(row: PlacementStateRow | undefined, period: string): { kind: 'state'; state: PlacementState } | { kind: 'call-live'; liveCallId: string } | { kind: 'open-wallet' } {
   if (row?.live_call_id) return { kind: 'call-live', liveCallId: row.live_call_id };
   if (!row || row.user_id === null || row.free_period !== period) return { kind: 'open-wallet' };
   const wallet = walletFromRow(row as WalletRow);
-  return { kind: 'state', state: { wallet, spentMicros: -Number(row.spent_micros ?? 0) } };
+  // Charges are negative ledger amounts; `|| 0` keeps no spending a plain 0, not -0.
+  return { kind: 'state', state: { wallet, spentMicros: -Number(row.spent_micros ?? 0) || 0 } };
 }
 
 /** The wallet's new held columns, then every column the plan was worked out from (as read). */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Twilio } from 'twilio';
 import type { User } from '../accounts/users-repository.js';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/database.js';
+import { isSqlite, type Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from '../wallet/money-services.js';
@@ -13,6 +13,8 @@ import type { HoldPlan } from './call-credit.js';
 import { callPlacement, type Placement, type PlacementDecision } from './call-placement.js';
 import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
+import { startOfUtcDay } from './daily-spend.js';
+import { PlacementPrefetch } from './placement-prefetch.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
 import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
@@ -85,6 +87,8 @@ export interface CallsService {
   reconcile(): Promise<ReconcileReport>;
   /** A hold's expiry: never frees a call that connected (asks Twilio first). */
   expireHold(callId: string): Promise<void>;
+  /** PostgreSQL only: mount its middleware before sessions and give its sessionRead to the session store. */
+  readonly placementPrefetch: PlacementPrefetch | undefined;
 }
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
@@ -123,17 +127,13 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
   };
 }
 
-/** Midnight UTC of `now`'s day: a daily spend cap counts the call charges since then. */
-function startOfUtcDay(now: Date): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-}
-
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const repo = callsRepository(deps.db);
   const { clock, logger, money } = deps;
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
+  const placementPrefetch = isSqlite(deps.db) ? undefined : new PlacementPrefetch(deps.db, clock);
 
   const client = (): Twilio => {
     if (!deps.telephony) throw new Error('telephony is not configured');
@@ -161,7 +161,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
       return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    });
+    }, placementPrefetch?.take(user.id));
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);
@@ -236,6 +236,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   return {
     start,
     hangup,
+    placementPrefetch,
     find: (userId, callId) => repo.findForUser(callId, userId),
     async timeline(userId, callId) {
       const call = await repo.findForUser(callId, userId);

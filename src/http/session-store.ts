@@ -1,4 +1,5 @@
 import session from 'express-session';
+import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
 import { toUser, type User, type UserRow } from '../accounts/users-repository.js';
@@ -16,6 +17,20 @@ const MAX_REMEMBERED = 10_000;
 type SessionRow = { session_data: string; session_last_seen_at: number | string | null } & (UserRow | { id: null });
 
 /**
+ * More to read, for the request being served, in the same statement as its session row: the user's id is
+ * `sessions.user_id` and the user's row is joined as `users`. Added columns need a prefix of their own so that no
+ * `users` column can shadow them.
+ */
+export interface SessionReadAlong {
+  extend(query: Knex.QueryBuilder): void;
+  /** The row read (undefined when no session matched, or on an error). */
+  receive(row: Record<string, unknown> | undefined): void;
+}
+
+/** Asked on every session read, inside the request's own async context (see PlacementPrefetch). */
+export type SessionReadExtension = () => SessionReadAlong | undefined;
+
+/**
  * Sessions live in the database so they survive restarts and are shared by every process. Each row also carries its
  * user id, user agent and last-seen time so a user can list and end their sessions; the user id also lets `get` read
  * the user with the session (see takeUser).
@@ -26,7 +41,11 @@ export class DatabaseSessionStore extends session.Store {
   /** Users read along with their session by requests still in flight: loadUser takes them instead of reading `users`. */
   private readonly users = new Map<string, User>();
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly readAlong?: SessionReadExtension,
+  ) {
     super();
   }
 
@@ -35,26 +54,26 @@ export class DatabaseSessionStore extends session.Store {
    * second read is a second round trip. The session's columns are aliased so that no users column can shadow them.
    */
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.db('sessions')
-      .leftJoin('users', 'users.id', 'sessions.user_id')
-      .where('sessions.sid', sid)
-      .andWhere('sessions.expires_at', '>', this.now())
-      .first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*')
-      .then(
-        (row: SessionRow | undefined) => {
-          // Every outcome replaces what an earlier request left for this sid, so takeUser only sees this read.
-          this.users.delete(sid);
-          if (!row) return callback(null, null);
-          const data = JSON.parse(row.session_data) as session.SessionData;
-          remember(this.lastSeen, sid, Number(row.session_last_seen_at ?? 0));
-          if (row.id !== null) remember(this.users, sid, toUser(row));
-          callback(null, data);
-        },
-        (err: unknown) => {
-          this.users.delete(sid);
-          callback(err);
-        },
-      );
+    const along = this.readAlong?.();
+    const query = this.db('sessions').leftJoin('users', 'users.id', 'sessions.user_id').where('sessions.sid', sid).andWhere('sessions.expires_at', '>', this.now());
+    along?.extend(query);
+    query.first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*').then(
+      (row: SessionRow | undefined) => {
+        // Every outcome replaces what an earlier request left for this sid, so takeUser only sees this read.
+        this.users.delete(sid);
+        along?.receive(row as Record<string, unknown> | undefined);
+        if (!row) return callback(null, null);
+        const data = JSON.parse(row.session_data) as session.SessionData;
+        remember(this.lastSeen, sid, Number(row.session_last_seen_at ?? 0));
+        if (row.id !== null) remember(this.users, sid, toUser(row));
+        callback(null, data);
+      },
+      (err: unknown) => {
+        this.users.delete(sid);
+        along?.receive(undefined);
+        callback(err);
+      },
+    );
   }
 
   /**

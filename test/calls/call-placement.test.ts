@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HoldRequest } from '../../src/calls/call-credit.js';
 import { callPlacement, type PlacementDecision, type PlacementState } from '../../src/calls/call-placement.js';
+import type { EarlierPlacementRead } from '../../src/calls/placement-prefetch.js';
 import type { Db } from '../../src/db/database.js';
 import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
 import { createUser } from '../helpers/ledger.js';
@@ -117,6 +118,50 @@ describe('placing a call', () => {
     seen.length = 0;
     expect(await placementOf().place(user, undefined, placing(user, 'cl_second', seen))).toEqual({ kind: 'call-live', liveCallId: 'cl_live' });
     expect(seen).toEqual([]);
+  });
+
+  it('decides from an earlier read (the click\'s session read, PostgreSQL) without reading; a stale one is caught by the write and read again', async () => {
+    const user = await createUser(f.t.db);
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
+    await f.calls.openWallet(user);
+    const earlierRow = async (): Promise<EarlierPlacementRead> => {
+      const wallet = await f.t.db('wallets').where({ user_id: user }).first();
+      return { row: { ...wallet, live_call_id: null, spent_micros: 0 }, spentSince: '2026-11-21T00:00:00.000Z' };
+    };
+    const fresh = await earlierRow();
+    const first = await roundTrips(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_fresh'), fresh));
+    expect(first.result.kind).toBe('placed');
+    // PostgreSQL: only the placing statement. SQLite reads inside its write transaction whatever it was given.
+    expect(first.prepared).toBe(1);
+    const stale = await earlierRow();
+    // Between the session read and the placement the call ends and a top-up lands: the wallet is no longer as read.
+    await f.calls.settle({ callSid: 'cl_fresh', firstLegSeconds: 0, bridgedSeconds: 0 });
+    await f.t.db('calls').where({ id: 'cl_fresh' }).update({ live_user_id: null, status: 'completed' });
+    await f.wallet.credit(user, { kind: 'purchase', amountMicros: 1_000_000, description: 'Top-up' });
+    const seen: PlacementState[] = [];
+    const second = await roundTrips(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_after', seen), stale));
+    expect(second.result.kind).toBe('placed');
+    expect(seen.map((s) => s.wallet.balance_micros)).toEqual(postgres ? [2_000_000, 3_000_000] : [3_000_000]);
+    // PostgreSQL: the refused write, then a read and a write of its own.
+    expect(second.prepared).toBe(postgres ? 3 : 1);
+    expect(await walletOf(user)).toEqual({ balance: 3_000_000, held: 900_000, freeHeld: 60 });
+  });
+
+  it('an earlier read of another day\'s spending, or one that saw a live call, is not decided from', async () => {
+    const user = await createUser(f.t.db);
+    await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
+    await f.calls.openWallet(user);
+    const wallet = await f.t.db('wallets').where({ user_id: user }).first();
+    const yesterday: EarlierPlacementRead = { row: { ...wallet, live_call_id: null, spent_micros: '-1900000' }, spentSince: '2026-11-20T00:00:00.000Z' };
+    const seen: PlacementState[] = [];
+    expect((await placementOf().place(user, '2026-11-21T00:00:00.000Z', placing(user, 'cl_today', seen), yesterday)).kind).toBe('placed');
+    expect(seen.map((s) => s.spentMicros)).toEqual([0]);
+    await f.t.db('calls').where({ id: 'cl_today' }).update({ live_user_id: null, status: 'completed' });
+    await f.calls.settle({ callSid: 'cl_today', firstLegSeconds: 0, bridgedSeconds: 0 });
+    const ended = await f.t.db('wallets').where({ user_id: user }).first();
+    // The live call the session read saw has ended since: the placement reads again and places.
+    const sawLive: EarlierPlacementRead = { row: { ...ended, live_call_id: 'cl_today', spent_micros: 0 }, spentSince: '2026-11-21T00:00:00.000Z' };
+    expect((await placementOf().place(user, undefined, placing(user, 'cl_next'), sawLive)).kind).toBe('placed');
   });
 
   it.skipIf(!postgres)('a wallet changed between the read and the write is read and decided again (PostgreSQL)', async () => {
