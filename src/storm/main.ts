@@ -13,6 +13,7 @@ import { startInstance, startSimulatorProcess, type RunningInstance, type Runnin
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { formatReport, percentile, type StormReport } from './report.js';
 import { watchCpu } from './machine.js';
+import { startWakeupCanary } from './wakeup-canary.js';
 
 const METRICS_TOKEN = 'storm-metrics-token-0123456789';
 
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
     network.startRestFailures();
     const pids = { 'storm driver + proxy': 'self' as const, simulator: sim.child.process.pid, ...Object.fromEntries(instances.map((i) => [i.child.name, i.child.process.pid])) };
     let stopWatchingCpu: ReturnType<typeof watchCpu> = () => undefined;
+    let stopCanary: ReturnType<typeof startWakeupCanary> = async () => undefined;
     let driveStart = performance.now();
     const progressEvery = Math.max(1, Math.floor(options.calls / 10));
     const driven = await drive({
@@ -109,11 +111,13 @@ async function main(): Promise<number> {
         say(`${users.length} users logged in; calling`);
         driveStart = performance.now();
         stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
+        stopCanary = startWakeupCanary();
       },
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });
     const driveSeconds = (performance.now() - driveStart) / 1000;
     const cpu = stopWatchingCpu();
+    const wakeups = await stopCanary();
     await network.stopRestFailures();
     say(`driving done in ${driveSeconds.toFixed(0)} s; waiting for every hold to settle (reconciliation included)`);
 
@@ -149,6 +153,7 @@ async function main(): Promise<number> {
       },
       twilio: { requests: sumSamples(texts, 'callbridge_twilio_request_duration_seconds_count'), errors: sumSamples(texts, 'callbridge_twilio_request_errors_total') },
       cpu,
+      wakeups,
       ledger,
       truth,
       moneyErrors: moneyErrors(ledger, truth),

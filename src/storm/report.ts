@@ -2,6 +2,7 @@ import type { LedgerAudit, TruthAudit } from './audit.js';
 import type { DriveResult } from './driver.js';
 import type { CpuUsage } from './machine.js';
 import type { StormOptions } from './options.js';
+import { CANARY_PERIOD_MS, type WakeupLateness } from './wakeup-canary.js';
 
 export interface StormReport {
   options: Omit<StormOptions, 'faults'> & { faults: string[] };
@@ -19,6 +20,8 @@ export interface StormReport {
   twilio: { requests: number; errors: number };
   /** While driving: on average and in the busiest 5 s; undefined where /proc cannot be read. */
   cpu: { whole: CpuUsage; busiest: CpuUsage } | undefined;
+  /** While driving: how late an idle thread woke for its timer (the machine's scheduling, not our code). */
+  wakeups: WakeupLateness | undefined;
   ledger: LedgerAudit;
   truth: TruthAudit;
   moneyErrors: string[];
@@ -85,6 +88,13 @@ export function formatReport(r: StormReport): string {
             : []),
         ]
       : []),
+    ...(r.wakeups ? [`  wake-ups:        ${wakeupLine(r.wakeups)}`] : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
   ].join('\n');
+}
+
+/** One line on the canary: a click's every round trip wakes two threads, and each can be this late. */
+export function wakeupLine(w: WakeupLateness): string {
+  const late = (value: number) => `${value.toFixed(1)} ms`;
+  return `a thread with nothing to do but a ${CANARY_PERIOD_MS} ms timer woke late by p50 ${late(w.p50)}, p99 ${late(w.p99)}, p99.9 ${late(w.p999)} (max ${late(w.max)}; ${w.wakeups} wake-ups)`;
 }
