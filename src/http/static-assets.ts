@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import express, { type Request, type Response, type Router } from 'express';
 import { publicDir } from '../paths.js';
+import { minifyCss } from './minify-css.js';
 
 const require = createRequire(import.meta.url);
 const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
@@ -67,7 +68,7 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const urls = {} as AssetUrls;
   for (const [name, file] of Object.entries(SOURCES) as [keyof AssetUrls, string][]) {
     const path = `/static/${basename(file)}`;
-    const identity = readFileSync(file);
+    const identity = servedBytes(file);
     const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
     urls[name] = `${path}?v=${hash}`;
     const encoded = encodeOnce(identity, hash);
@@ -79,6 +80,12 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   router.get('/favicon.ico', (_req, res) => res.redirect(301, urls.favicon));
   router.use('/static', express.static(publicDir, { maxAge: '365d', immutable: true, index: false, fallthrough: true }));
   return { router, urls };
+}
+
+/** The file as served: our stylesheet minified (see minify-css.ts), everything else as stored. */
+export function servedBytes(file: string): Buffer {
+  const bytes = readFileSync(file);
+  return extname(file) === '.css' ? Buffer.from(minifyCss(bytes.toString('utf8'))) : bytes;
 }
 
 /**
