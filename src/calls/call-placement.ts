@@ -52,9 +52,15 @@ export interface CallPlacementDeps {
 /** How often a placement is decided again after its wallet changed between the read and the write. */
 const MAX_PLACEMENT_ATTEMPTS = 20;
 
-const WALLET_COLUMNS = 'w.user_id, w.balance_micros, w.held_micros, w.free_seconds_left, w.free_seconds_held, w.free_period';
-const LIVE_CALL = '(select id from calls where live_user_id = ?) as live_call_id';
-const SPENT_SINCE = "(select coalesce(sum(amount_micros), 0) from ledger_entries where user_id = ? and kind = 'call_charge' and created_at >= ?) as spent_micros";
+/** The wallet's columns a placement is decided from; the write compares every one (see HOLD_ON_WALLET_AS_READ). */
+export const PLACEMENT_WALLET_FIELDS = ['user_id', 'balance_micros', 'held_micros', 'free_seconds_left', 'free_seconds_held', 'free_period'] as const;
+/** The live call of the user whose id is the SQL expression `userId` (also read along a click's session). */
+export const liveCallSql = (userId: string) => `(select id from calls where live_user_id = ${userId})`;
+/** That user's call charges since the time bound to its one `?`. */
+export const spentSinceSql = (userId: string) => `(select coalesce(sum(amount_micros), 0) from ledger_entries where user_id = ${userId} and kind = 'call_charge' and created_at >= ?)`;
+const WALLET_COLUMNS = PLACEMENT_WALLET_FIELDS.map((field) => `w.${field}`).join(', ');
+const LIVE_CALL = `${liveCallSql('?')} as live_call_id`;
+const SPENT_SINCE = `${spentSinceSql('?')} as spent_micros`;
 /** A row even when the user has no wallet yet, so the live call is still seen. */
 const FROM_WALLET = 'from (select 1 as here) as one left join wallets w on w.user_id = ?';
 const STATE_SQL = `select ${WALLET_COLUMNS}, ${LIVE_CALL} ${FROM_WALLET}`;

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { SessionReadAlong } from '../http/session-store.js';
 import { startOfUtcDay } from './daily-spend.js';
-import type { PlacementStateRow } from './call-placement.js';
+import { liveCallSql, PLACEMENT_WALLET_FIELDS, spentSinceSql, type PlacementStateRow } from './call-placement.js';
 
 /** What a click's session read brought along, for the placement to decide from instead of reading again. */
 export interface EarlierPlacementRead {
@@ -19,14 +19,12 @@ interface Slot {
 }
 
 const PREFIX = 'placement_';
-const WALLET_COLUMNS = ['user_id', 'balance_micros', 'held_micros', 'free_seconds_left', 'free_seconds_held', 'free_period'] as const;
 const ALONG_SESSION_SQL =
   `sessions.user_id as ${PREFIX}session_user_id, ` +
-  WALLET_COLUMNS.map((column) => `${PREFIX}wallet.${column} as ${PREFIX}${column}`).join(', ') +
-  `, (select id from calls where live_user_id = sessions.user_id) as ${PREFIX}live_call_id` +
+  PLACEMENT_WALLET_FIELDS.map((field) => `${PREFIX}wallet.${field} as ${PREFIX}${field}`).join(', ') +
+  `, ${liveCallSql('sessions.user_id')} as ${PREFIX}live_call_id` +
   // Summed only for a user with a daily cap: nobody else's placement looks at it.
-  `, case when users.daily_spend_cap_micros is null then 0 else (select coalesce(sum(amount_micros), 0) from ledger_entries ` +
-  `where user_id = sessions.user_id and kind = 'call_charge' and created_at >= ?) end as ${PREFIX}spent_micros`;
+  `, case when users.daily_spend_cap_micros is null then 0 else ${spentSinceSql('sessions.user_id')} end as ${PREFIX}spent_micros`;
 
 /**
  * On PostgreSQL each round trip between the click and Twilio's create waits for a database backend and then for the
@@ -74,7 +72,7 @@ export class PlacementPrefetch {
     if (!slot || !row) return undefined;
     slot.row = undefined;
     if (Number(row[`${PREFIX}session_user_id`]) !== userId) return undefined;
-    const state = Object.fromEntries([...WALLET_COLUMNS, 'live_call_id', 'spent_micros'].map((column) => [column, row[`${PREFIX}${column}`] ?? null]));
+    const state = Object.fromEntries([...PLACEMENT_WALLET_FIELDS, 'live_call_id', 'spent_micros'].map((column) => [column, row[`${PREFIX}${column}`] ?? null]));
     return { row: state as unknown as PlacementStateRow, spentSince: slot.spentSince };
   }
 }
