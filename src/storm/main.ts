@@ -14,6 +14,7 @@ import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { formatReport, percentile, type StormReport } from './report.js';
 import { watchCpu } from './machine.js';
 import { startWakeupCanary } from './wakeup-canary.js';
+import { lowerThisThread } from './harness-priority.js';
 
 const METRICS_TOKEN = 'storm-metrics-token-0123456789';
 
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     });
   }
   try {
-    sim = await startSimulatorProcess({ speed: options.speed, logDir: dir });
+    sim = await startSimulatorProcess({ speed: options.speed, logDir: dir, nice: options.harnessNice });
     proxy = await startRoundRobinProxy([]);
     database = await createStormDatabase({ kind: options.db, serverUrl: options.databaseUrl, dir });
     say(`simulator at ${sim.url}, proxy (PUBLIC_URL) at ${proxy.url}, database ${database.describe}`);
@@ -112,6 +113,8 @@ async function main(): Promise<number> {
         driveStart = performance.now();
         stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
         stopCanary = startWakeupCanary();
+        // After the instances (children inherit a nice value) and the canary (which measures at their priority).
+        lowerThisThread(options.harnessNice);
       },
       onProgress: (done) => done % progressEvery === 0 && say(`${done} calls done`),
     });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_HARNESS_NICE } from './harness-priority.js';
 
 export const FAULTS = ['duplicate', 'shuffle', 'delay', 'drop', 'rest-errors', 'slow-rest'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -21,13 +22,15 @@ export interface StormOptions {
   settleTimeoutSeconds: number;
   /** Keep the database and print where it is, for a look afterwards. */
   keep: boolean;
+  /** Nice value (0-19) of the driver, proxy and simulator while driving; the instances and the database keep 0. */
+  harnessNice: number;
 }
 
 export class StormUsageError extends Error {}
 
 export const USAGE = `npm run storm -- [--calls N] [--concurrency C] [--rate R] [--instances K] [--db sqlite|postgres]
                      [--faults all|none|${FAULTS.join(',')}] [--speed S] [--grace S] [--settle-timeout S]
-                     [--database-url postgres://...] [--keep]`;
+                     [--database-url postgres://...] [--harness-nice 0-19] [--keep]`;
 
 /** Parses the command line; every mistake names the option and what it expects. */
 export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): StormOptions {
@@ -47,6 +50,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         grace: { type: 'string', default: '5' },
         'settle-timeout': { type: 'string', default: '900' },
         'database-url': { type: 'string' },
+        'harness-nice': { type: 'string', default: String(DEFAULT_HARNESS_NICE) },
         keep: { type: 'boolean', default: false },
       },
     }));
@@ -71,6 +75,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     graceSeconds: nonNegativeNumber('--grace', values.grace),
     settleTimeoutSeconds: positiveNumber('--settle-timeout', values['settle-timeout']),
     keep: values.keep,
+    harnessNice: niceValue('--harness-nice', values['harness-nice']),
   };
 }
 
@@ -86,6 +91,12 @@ function parseFaults(value: string): ReadonlySet<Fault> {
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new StormUsageError(`${name}: expected a whole number of at least 1, got "${value}"`);
+  return n;
+}
+
+function niceValue(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new StormUsageError(`${name}: expected a whole number from 0 (same priority as the instances) to 19 (lowest), got "${value}"`);
   return n;
 }
 

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../paths.js';
+import { niceCommand } from './harness-priority.js';
 
 /** A child process of the storm (an app instance or the simulator), with its output in a log file. */
 export interface Child {
@@ -34,8 +35,8 @@ export async function freePort(): Promise<number> {
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
 
-/** Runs a TypeScript entry point of this project with tsx, as `npm start` / `npm run sim` would. */
-export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Child {
+/** Runs a TypeScript entry point of this project with tsx, as `npm start` / `npm run sim` would; `nice` > 0 lowers its CPU priority. */
+export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nice = 0): Child {
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
   // CALLBRIDGE_CPU_PROFILE_DIR=dir: app instances write a V8 CPU profile there when they stop (to see where a storm's or
@@ -46,7 +47,8 @@ export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   // CALLBRIDGE_TRACE_GC=1: app instances log every garbage collection with its pause (to see where a p99 goes).
   const traceGc = process.env.CALLBRIDGE_TRACE_GC === '1' && instance ? ['--trace-gc'] : [];
   const server = instance ? SERVER_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...server, ...profile, ...traceGc, '--import', 'tsx', entry], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = niceCommand(nice, process.execPath, [...server, ...profile, ...traceGc, '--import', 'tsx', entry]);
+  const child = spawn(command.command, command.args, { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = once(child, 'exit').then(() => undefined);
@@ -113,8 +115,8 @@ export interface RunningSimulatorProcess {
 }
 
 /** The Twilio simulator on its own (`npm run sim`), on a free port. */
-export async function startSimulatorProcess(options: { speed: number; logDir: string }): Promise<RunningSimulatorProcess> {
-  const child = spawnTs('simulator', 'src/sim/main.ts', { SIM_PORT: '0', SIM_SPEED: String(options.speed), LOG_LEVEL: 'warn' }, options.logDir);
+export async function startSimulatorProcess(options: { speed: number; logDir: string; nice?: number }): Promise<RunningSimulatorProcess> {
+  const child = spawnTs('simulator', 'src/sim/main.ts', { SIM_PORT: '0', SIM_SPEED: String(options.speed), LOG_LEVEL: 'warn' }, options.logDir, options.nice);
   const match = await waitForOutput(child, /Twilio simulator listening on (http:\/\/\S+)/);
   return { child, url: match[1]! };
 }

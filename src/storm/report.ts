@@ -58,6 +58,7 @@ export function formatReport(r: StormReport): string {
   const o = r.options;
   return [
     `storm: ${o.calls} calls, concurrency ${o.concurrency}, ${o.rate ? `open loop at ${o.rate} calls/s` : 'closed loop'}, ${o.instances} instance(s) on ${o.db}, faults: ${o.faults.join(', ') || 'none'}, speed ${o.speed}x`,
+    `  harness:         driver, proxy and simulator at nice ${o.harnessNice}${o.harnessNice ? ' (the instances and the database at 0: they get a core first)' : ' (the same priority as the instances and the database)'}`,
     `  time:            ${r.seconds.drive.toFixed(0)} s driving, ${r.seconds.settle.toFixed(0)} s settling, ${r.seconds.total.toFixed(0)} s in all`,
     `  calls placed:    ${r.drive.placed} of ${r.drive.attempted} attempted (Twilio placed ${r.truth.placed}, destination answered ${r.truth.answered})`,
     `  refused:         ${entries(r.drive.refused)}`,
