@@ -25,7 +25,9 @@ import { navFor } from './http/navigation.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { requestLogger } from './http/request-log.js';
-import { DatabaseSessionStore } from './http/session-store.js';
+import { DatabaseSessionStore, readSessionEarly } from './http/session-store.js';
+import { SESSION_COOKIE } from './http/session-cookie.js';
+import { isClick } from './calls/placement-prefetch.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
@@ -170,7 +172,12 @@ export function buildApp(deps: AppDeps): BuiltApp {
   // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
   const placementPrefetch = services.calls.placementPrefetch;
-  if (placementPrefetch) app.use(placementPrefetch.middleware());
+  const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
+  if (placementPrefetch) {
+    app.use(placementPrefetch.middleware());
+    // After it: the early read brings the placement's state along (PlacementPrefetch's read-along).
+    app.use(readSessionEarly(sessionStore, { secret: deps.sessionSecret, when: isClick }));
+  }
   app.use('/twilio', webhookTiming(services.metrics));
   // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
@@ -200,10 +207,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
   if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
-  const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
   app.use(
     session({
-      name: 'callbridge.sid',
+      name: SESSION_COOKIE,
       secret: deps.sessionSecret,
       store: sessionStore,
       resave: false,

@@ -19,6 +19,9 @@ interface Slot {
 }
 
 const PREFIX = 'placement_';
+
+/** A click: the request that places a call. */
+export const isClick = (req: { method: string; path: string }): boolean => req.method === 'POST' && req.path === '/calls';
 const ALONG_SESSION_SQL =
   `sessions.user_id as ${PREFIX}session_user_id, ` +
   PLACEMENT_WALLET_FIELDS.map((field) => `${PREFIX}wallet.${field} as ${PREFIX}${field}`).join(', ') +
@@ -47,7 +50,7 @@ export class PlacementPrefetch {
   /** Mount before sessions: marks a click (POST /calls) so that its session read brings the placement's state. */
   middleware(): RequestHandler {
     return (req, _res, next) => {
-      if (req.method !== 'POST' || req.path !== '/calls') return next();
+      if (!isClick(req)) return next();
       this.context.run({ spentSince: startOfUtcDay(this.clock.now()) }, next);
     };
   }

@@ -1,15 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, NextFunction } from 'express';
 import type { Clock } from '../clock.js';
 import type { CallsService } from './calls-service.js';
 import { callStatusView, seenKey } from './call-view.js';
 import { isLive } from './call-state.js';
+import { sessionIdFrom } from '../http/session-cookie.js';
 
 /** The htmx event a status fragment fires on the page when it shows a call that is over. */
 export const CALL_ENDED_EVENT = 'call-ended';
-
-/** The session cookie express-session sets (src/app.ts). */
-export const SESSION_COOKIE = 'callbridge.sid';
 
 export interface StatusPollDeps {
   calls: Pick<CallsService, 'findWithSession'>;
@@ -71,28 +68,4 @@ function parseSession(data: string): { userId?: number; csrfToken?: string } | u
   } catch {
     return undefined;
   }
-}
-
-/** The session id from express-session's signed cookie ("s:" + id + "." + base64 HMAC-SHA256), or undefined. */
-export function sessionIdFrom(cookieHeader: string | undefined, secret: string): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    let value: string;
-    try {
-      value = decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      return undefined;
-    }
-    if (!value.startsWith('s:')) return undefined;
-    const signed = value.slice(2);
-    const dot = signed.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const id = signed.slice(0, dot);
-    const expected = Buffer.from(createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, ''));
-    const actual = Buffer.from(signed.slice(dot + 1));
-    return expected.length === actual.length && timingSafeEqual(expected, actual) ? id : undefined;
-  }
-  return undefined;
 }

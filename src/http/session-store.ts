@@ -1,8 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
 import { toUser, type User, type UserRow } from '../accounts/users-repository.js';
+import { sessionIdFrom } from './session-cookie.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
 /**
@@ -30,6 +33,14 @@ export interface SessionReadAlong {
 /** Asked on every session read, inside the request's own async context (see PlacementPrefetch). */
 export type SessionReadExtension = () => SessionReadAlong | undefined;
 
+/** A session read started before express-session asked for it (see readEarly); get takes it once. */
+interface EarlyRead {
+  sid: string;
+  along: SessionReadAlong | undefined;
+  row: Promise<SessionRow | undefined>;
+  taken: boolean;
+}
+
 /**
  * Sessions live in the database so they survive restarts and are shared by every process. Each row also carries its
  * user id, user agent and last-seen time so a user can list and end their sessions; the user id also lets `get` read
@@ -40,6 +51,7 @@ export class DatabaseSessionStore extends session.Store {
   private readonly lastSeen = new Map<string, number>();
   /** Users read along with their session by requests still in flight: loadUser takes them instead of reading `users`. */
   private readonly users = new Map<string, User>();
+  private readonly early = new AsyncLocalStorage<EarlyRead>();
 
   constructor(
     private readonly db: Db,
@@ -54,11 +66,9 @@ export class DatabaseSessionStore extends session.Store {
    * second read is a second round trip. The session's columns are aliased so that no users column can shadow them.
    */
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    const along = this.readAlong?.();
-    const query = this.db('sessions').leftJoin('users', 'users.id', 'sessions.user_id').where('sessions.sid', sid).andWhere('sessions.expires_at', '>', this.now());
-    along?.extend(query);
-    query.first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*').then(
-      (row: SessionRow | undefined) => {
+    const { along, row: read } = this.takeEarlyRead(sid) ?? this.startRead(sid);
+    read.then(
+      (row) => {
         // Every outcome replaces what an earlier request left for this sid, so takeUser only sees this read.
         this.users.delete(sid);
         along?.receive(row as Record<string, unknown> | undefined);
@@ -74,6 +84,35 @@ export class DatabaseSessionStore extends session.Store {
         callback(err);
       },
     );
+  }
+
+  /**
+   * Starts, now, the read `get(sid)` would make later in this request, and runs `next` where get takes it instead.
+   * Between a request's arrival and express-session's get lie ~1 ms of middleware (log, headers, the body); on
+   * PostgreSQL the read's round trip then overlaps them instead of following them. A get for another sid, or a
+   * second get, reads for itself.
+   */
+  readEarly(sid: string, next: () => void): void {
+    const read = this.startRead(sid);
+    // The request may end before express-session asks (a refused body, say): get reports a failure, nobody else.
+    read.row.catch(() => undefined);
+    this.early.run({ sid, ...read, taken: false }, next);
+  }
+
+  private takeEarlyRead(sid: string): EarlyRead | undefined {
+    const early = this.early.getStore();
+    if (!early || early.taken || early.sid !== sid) return undefined;
+    early.taken = true;
+    return early;
+  }
+
+  private startRead(sid: string): { along: SessionReadAlong | undefined; row: Promise<SessionRow | undefined> } {
+    const along = this.readAlong?.();
+    const query = this.db('sessions').leftJoin('users', 'users.id', 'sessions.user_id').where('sessions.sid', sid).andWhere('sessions.expires_at', '>', this.now());
+    along?.extend(query);
+    // A real promise: a knex builder runs its query again on every then().
+    const row = Promise.resolve(query.first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*') as Promise<SessionRow | undefined>);
+    return { along, row };
   }
 
   /**
@@ -141,6 +180,18 @@ export class DatabaseSessionStore extends session.Store {
     const expires = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : undefined;
     return expires ?? this.now() + DEFAULT_TTL_MS;
   }
+}
+
+/**
+ * Mount early, for the requests `when` picks: starts their session read as they arrive (see readEarly). A request
+ * without a validly signed session cookie is passed on untouched, as express-session would ignore its cookie.
+ */
+export function readSessionEarly(store: DatabaseSessionStore, options: { secret: string; when: (req: Parameters<RequestHandler>[0]) => boolean }): RequestHandler {
+  return (req, _res, next) => {
+    const sid = options.when(req) ? sessionIdFrom(req.headers.cookie, options.secret) : undefined;
+    if (sid === undefined) return next();
+    store.readEarly(sid, next);
+  };
 }
 
 /** Bounded: entries are normally removed within the request, and a burst of failed requests must not grow the map. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/database.js';
 import { createUser } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from '../wallet/setup.js';
+import { statementsDuring } from '../helpers/statements.js';
 
 /**
  * Statements per hold and settlement. On PostgreSQL every statement is a round trip taken while the wallet (and
@@ -11,23 +11,12 @@ import { tariff, useWalletFixture } from '../wallet/setup.js';
 const f = useWalletFixture({ freeMinutesPerMonth: 1 });
 const tariffs = { first: tariff(10_000), bridged: tariff(90_000) };
 
-async function statements<T>(db: Db, run: () => Promise<T>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (query: { sql: string }) => seen.push(query.sql);
-  db.on('query', listener);
-  try {
-    await run();
-  } finally {
-    db.off('query', listener);
-  }
-  return seen;
-}
 
 describe('round trips of the money hot paths', () => {
   it('hold: BEGIN, lock the wallet, insert the hold, update the wallet, COMMIT', async () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
-    const sqls = await statements(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
+    const sqls = await statementsDuring(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
     expect(sqls, sqls.join('\n')).toHaveLength(5);
     expect(sqls[0]).toMatch(/^BEGIN/);
     expect(sqls[1]).toMatch(/^select \* from .wallets./);
@@ -36,7 +25,7 @@ describe('round trips of the money hot paths', () => {
 
   it('hold for a user without a wallet yet: the wallet is created on the way (two statements more)', async () => {
     const user = await createUser(f.t.db);
-    const sqls = await statements(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
+    const sqls = await statementsDuring(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
     expect(sqls, sqls.join('\n')).toHaveLength(7);
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 0, freeSecondsAvailable: 0 });
   });
@@ -47,7 +36,7 @@ describe('round trips of the money hot paths', () => {
     // Credit for a second hold is left, so the retry gets as far as its insert.
     const first = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 120 });
     let again: unknown;
-    const sqls = await statements(f.t.db, async () => (again = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 120 })));
+    const sqls = await statementsDuring(f.t.db, async () => (again = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 120 })));
     expect(again).toEqual(first);
     expect(sqls, sqls.join('\n')).toHaveLength(5);
     expect(sqls[2]).toMatch(/^insert into .credit_holds./);
@@ -58,7 +47,7 @@ describe('round trips of the money hot paths', () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
-    const sqls = await statements(f.t.db, () => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 150, bridgedSeconds: 150 }));
+    const sqls = await statementsDuring(f.t.db, () => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 150, bridgedSeconds: 150 }));
     expect(sqls, sqls.join('\n')).toHaveLength(7);
     expect(sqls[1]).toMatch(/^select \* from .credit_holds./);
     expect(sqls[2]).toMatch(/^select \* from .wallets./);
@@ -81,7 +70,7 @@ describe('round trips of the money hot paths', () => {
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 150, bridgedSeconds: 150 });
-    const sqls = await statements(f.t.db, () => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 150, bridgedSeconds: 150 }));
+    const sqls = await statementsDuring(f.t.db, () => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 150, bridgedSeconds: 150 }));
     expect(sqls, sqls.join('\n')).toHaveLength(3);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
 import { RawPostgres } from '../../src/db/prepared-queries.js';
 import { callStatusView, clock } from '../../src/calls/call-view.js';
-import { sessionIdFrom } from '../../src/calls/status-poll.js';
+import { sessionIdFrom } from '../../src/http/session-cookie.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 

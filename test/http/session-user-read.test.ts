@@ -2,6 +2,7 @@ import type { SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminAgent } from '../admin/helpers.js';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { statementsDuring } from '../helpers/statements.js';
 
 /**
  * Every logged-in request needs its session and its user. The session store reads both in one statement (a left join)
@@ -19,17 +20,7 @@ afterEach(async () => {
 const JOINED = /from .sessions. left join .users./;
 const USERS_READ = /from .users./;
 
-async function statements(run: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (query: { sql: string }) => seen.push(query.sql);
-  t.testDb.db.on('query', listener);
-  try {
-    await run();
-  } finally {
-    t.testDb.db.off('query', listener);
-  }
-  return seen;
-}
+const statements = (run: () => Promise<unknown>) => statementsDuring(t.testDb.db, run);
 
 async function customer(email = 'ada@example.com') {
   const signed = await signedUpAgent(t, { email });
