@@ -18,10 +18,10 @@ interface Slot {
   row?: Record<string, unknown> | undefined;
 }
 
-const PREFIX = 'placement_';
-
-/** A click: the request that places a call. */
+/** A click: the request that places a call (POST /calls). */
 export const isClick = (req: { method: string; path: string }): boolean => req.method === 'POST' && req.path === '/calls';
+
+const PREFIX = 'placement_';
 const ALONG_SESSION_SQL =
   `sessions.user_id as ${PREFIX}session_user_id, ` +
   PLACEMENT_WALLET_FIELDS.map((field) => `${PREFIX}wallet.${field} as ${PREFIX}${field}`).join(', ') +

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
+import { isClick } from '../calls/placement-prefetch.js';
 
 interface CallStartContext {
   arrivedAt: number;
@@ -20,7 +21,7 @@ export class CallStartTiming {
   /** Mount early (before sessions) so the measured time includes everything the app does. */
   middleware(): RequestHandler {
     return (req, _res, next) => {
-      if (req.method !== 'POST' || req.path !== '/calls') return next();
+      if (!isClick(req)) return next();
       this.context.run({ arrivedAt: performance.now(), observed: false }, next);
     };
   }
