@@ -106,22 +106,36 @@ async function placeAndFollow(session: HttpSession, to: string, pick: () => stri
     return;
   }
   const deadline = Date.now() + options.callTimeoutMs;
-  let state = /data-call-status="([\w-]+)"/.exec(res.text)?.[1] ?? 'unknown';
-  while (!FINAL.has(state)) {
+  let shown = pollTarget(res.text);
+  let state = shown.state ?? 'unknown';
+  while (!FINAL.has(state) && shown.url) {
     if (Date.now() > deadline) {
       state = 'poll-timeout';
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
-    const poll = await session.request(`${pick()}/calls/${id}/status`, { headers: { 'hx-request': 'true' } });
+    // As the page's fragment polls: its own hx-get (which says the state it shows) without htmx's headers.
+    const poll = await session.request(`${pick()}${shown.url}`);
     result.polls++;
+    if (poll.status === 204) continue; // unchanged: the page keeps what it shows
     if (poll.status !== 200) {
       count(result.errors, `GET /calls/:id/status: HTTP ${poll.status}`);
       continue;
     }
-    state = /data-call-status="([\w-]+)"/.exec(poll.text)?.[1] ?? state;
+    shown = pollTarget(poll.text);
+    state = shown.state ?? state;
   }
   count(result.finalStates, state);
+}
+
+/**
+ * What a call's status fragment tells the page: the state it shows (data-call-status) and the URL it polls next
+ * (hx-get, with ?seen=<that state> so an unchanged call answers 204), or no URL once there is nothing left to wait for.
+ */
+export function pollTarget(fragment: string): { state: string | undefined; url: string | undefined } {
+  const state = /data-call-status="([\w-]+)"/.exec(fragment)?.[1];
+  const url = /hx-get="([^"]+)"/.exec(fragment)?.[1]?.replace(/&amp;/g, '&');
+  return { state, url };
 }
 
 /**

@@ -9,7 +9,7 @@ import { createStormDatabase, createStormUsers, type StormDatabase, type StormUs
 import { systemClock } from '../clock.js';
 import { WalletService } from '../wallet/wallet-service.js';
 import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
-import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
+import { buildServer, startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { formatReport, percentile, type StormReport } from './report.js';
 import { watchCpu } from './machine.js';
@@ -65,6 +65,8 @@ async function main(): Promise<number> {
     });
   }
   try {
+    // The instances run the compiled server, as `npm start` does: compile first if the sources changed.
+    buildServer();
     sim = await startSimulatorProcess({ speed: options.speed, logDir: dir, nice: options.harnessNice });
     proxy = await startRoundRobinProxy([]);
     database = await createStormDatabase({ kind: options.db, serverUrl: options.databaseUrl, dir });
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     say(`${users.length} users with verified phones and credit; phones and faults set`);
 
     const env = instanceEnv(options, sim.url, proxy.url, database.env);
-    instances.push(...(await Promise.all(Array.from({ length: options.instances }, (_, index) => startInstance({ index, logDir: dir, env })))));
+    instances.push(...(await Promise.all(Array.from({ length: options.instances }, (_, index) => startInstance({ index, logDir: dir, env, built: true })))));
     proxy.setUpstreams(instances.map((i) => i.url));
     say(`${instances.length} instance(s) up: ${instances.map((i) => i.url).join(', ')}`);
     // An instance that dies mid-storm is a finding in itself (a crash under load), not something to average away.

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -35,8 +35,11 @@ export async function freePort(): Promise<number> {
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
 
-/** Runs a TypeScript entry point of this project with tsx, as `npm start` / `npm run sim` would; `nice` > 0 lowers its CPU priority. */
-export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nice = 0): Child {
+/**
+ * Runs an entry point of this project: TypeScript through tsx (as `npm run sim` does), JavaScript (the build,
+ * as `npm start` runs it) with node alone; `nice` > 0 lowers its CPU priority.
+ */
+export function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nice = 0): Child {
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
   // CALLBRIDGE_CPU_PROFILE_DIR=dir: app instances write a V8 CPU profile there when they stop (to see where a storm's or
@@ -47,7 +50,8 @@ export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   // CALLBRIDGE_TRACE_GC=1: app instances log every garbage collection with its pause (to see where a p99 goes).
   const traceGc = process.env.CALLBRIDGE_TRACE_GC === '1' && instance ? ['--trace-gc'] : [];
   const server = instance ? SERVER_NODE_FLAGS : [];
-  const command = niceCommand(nice, process.execPath, [...server, ...profile, ...traceGc, '--import', 'tsx', entry]);
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const command = niceCommand(nice, process.execPath, [...server, ...profile, ...traceGc, ...loader, entry]);
   const child = spawn(command.command, command.args, { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -116,13 +120,15 @@ export interface RunningSimulatorProcess {
 
 /** The Twilio simulator on its own (`npm run sim`), on a free port. */
 export async function startSimulatorProcess(options: { speed: number; logDir: string; nice?: number }): Promise<RunningSimulatorProcess> {
-  const child = spawnTs('simulator', 'src/sim/main.ts', { SIM_PORT: '0', SIM_SPEED: String(options.speed), LOG_LEVEL: 'warn' }, options.logDir, options.nice);
+  const child = spawnNode('simulator', 'src/sim/main.ts', { SIM_PORT: '0', SIM_SPEED: String(options.speed), LOG_LEVEL: 'warn' }, options.logDir, options.nice);
   const match = await waitForOutput(child, /Twilio simulator listening on (http:\/\/\S+)/);
   return { child, url: match[1]! };
 }
 
 export interface InstanceOptions {
   index: number;
+  /** Run the compiled server (dist/src/main.js, what `npm start` runs; call buildServer() first) instead of src/main.ts through tsx. */
+  built?: boolean;
   logDir: string;
   /** Everything the instance shares with the others: database, simulator, public URL, secrets. */
   env: NodeJS.ProcessEnv;
@@ -134,10 +140,19 @@ export interface RunningInstance {
   port: number;
 }
 
-/** One app instance (`src/main.ts`), on a free port, ready when /readyz answers. */
+/**
+ * Compiles the server into dist/ unless it is up to date with the sources: the step `npm start` runs first
+ * (scripts/build-if-stale.mjs), so what a storm or a bench measures is the JavaScript that ships.
+ */
+export function buildServer(): void {
+  const build = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'build-if-stale.mjs')], { cwd: projectRoot, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the server failed (scripts/build-if-stale.mjs):\n${build.stdout}${build.stderr}`);
+}
+
+/** One app instance (`src/main.ts`, or its build), on a free port, ready when /readyz answers. */
 export async function startInstance(options: InstanceOptions): Promise<RunningInstance> {
   const port = await freePort();
-  const child = spawnTs(`instance-${options.index}`, 'src/main.ts', { ...options.env, PORT: String(port), HOST: '127.0.0.1' }, options.logDir);
+  const child = spawnNode(`instance-${options.index}`, options.built ? 'dist/src/main.js' : 'src/main.ts', { ...options.env, PORT: String(port), HOST: '127.0.0.1' }, options.logDir);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, child);
   return { child, url, port };
