@@ -223,7 +223,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(csrfProtection({ exempt: csrfExempt, secret: deps.sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(users, sessionStore));
-  app.use(lowBalanceBannerMiddleware({ db, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(lowBalanceBannerMiddleware({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
   app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });

@@ -1,21 +1,21 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Db } from '../db/database.js';
 import { formatMoney } from '../money/currency.js';
 import { lowBalanceBanner } from './low-balance.js';
+import type { WalletService } from './wallet-service.js';
 
 /**
  * Puts the low-balance banner on every full page for a signed-in user: one indexed read of the wallet row
  * (no lock, no insert), skipped for htmx fragments and non-GET requests, which never render the layout.
  */
-export function lowBalanceBannerMiddleware(deps: { db: Db; thresholdMicros: number; currency: string }) {
+export function lowBalanceBannerMiddleware(deps: { wallet: Pick<WalletService, 'balance'>; thresholdMicros: number; currency: string }) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (!req.user || req.method !== 'GET' || req.get('hx-request') === 'true' || deps.thresholdMicros <= 0) return next();
-    const row = await deps.db('wallets').where({ user_id: req.user.id }).first<{ balance_micros: number | string } | undefined>('balance_micros');
     // The balance, not what is free of holds: a live call holds its longest possible cost, and warning "running low"
     // in the middle of every call would cry wolf; the call's real cost shows once it is settled.
-    const available = row ? Number(row.balance_micros) : 0;
+    const balance = await deps.wallet.balance(req.user.id);
     // Admins run the service; one who never had a wallet is not a caller short of credit.
-    const makesCalls = row !== undefined || req.user.role !== 'admin';
+    const makesCalls = balance !== undefined || req.user.role !== 'admin';
+    const available = balance ?? 0;
     const banner = lowBalanceBanner({ availableMicros: available }, deps.thresholdMicros, { makesCalls });
     if (!banner.show) return next();
     // The layout prints res.locals.banners as HTML; other features may have put their own banner there already.

@@ -86,6 +86,12 @@ export class WalletService {
     };
   }
 
+  /** The balance (holds not taken off), or undefined for a user who has no wallet yet: one indexed read, no lock. */
+  async balance(userId: number): Promise<number | undefined> {
+    const row = await this.ctx.db<WalletRow>('wallets').where({ user_id: userId }).first('balance_micros');
+    return row ? Number(row.balance_micros) : undefined;
+  }
+
   /** The monthly job's work: renews every wallet's free-minute allowance for the current month (see free-minutes.ts). */
   resetFreeMinutes(): Promise<number> {
     return resetFreeMinutes(this.ctx);
