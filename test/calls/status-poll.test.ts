@@ -6,6 +6,7 @@ import { callStatusView, clock } from '../../src/calls/call-view.js';
 import { sessionIdFrom } from '../../src/http/session-cookie.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
+import { callRecord } from './helpers/call-record.js';
 
 let h: CallHarness;
 beforeEach(async () => {
@@ -99,14 +100,7 @@ describe('the status poll', () => {
 });
 
 describe('the status fragment', () => {
-  const base = {
-    id: 'cl_aaaaaaaaaaaaaaaaaaaa', userId: 1, toE164: '+442079460958', toCountry: 'GB', fromE164: '+12015550123', parentSid: null, childSid: null,
-    confirmAnswer: true, createdAt: '2026-11-22T10:00:00.000Z', ringingAt: null, answeredAt: null, confirmedAt: null, confirmDigits: null,
-    dialStartedAt: null, bridgedAt: null, parentEndedAt: null, parentFinalStatus: null, endedAt: null, expectedEndAt: '2026-11-22T11:00:00.000Z',
-    timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, firstLegSeconds: null, bridgedSeconds: null,
-    holdMicros: 1, costMicros: null, uncollectedCostMicros: null, dialStatus: null, hangupRequestedAt: null, failureReason: null, costBreakdown: null, settledAt: null,
-  } as const;
-  const view = (patch: object, now = '2026-11-22T10:01:00.000Z') => callStatusView({ ...base, ...patch } as never, { now: new Date(now), currency: 'USD', csrfToken: 't' });
+  const view = (patch: object, now = '2026-11-22T10:01:00.000Z') => callStatusView(callRecord(patch), { now: new Date(now), currency: 'USD', csrfToken: 't' });
 
   it('says what is happening at each stage, polling fast while setting up and slowly once connected', () => {
     expect(view({ status: 'calling' })).toMatchObject({ headline: 'Calling your phone', pollS: 2 });
