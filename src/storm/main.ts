@@ -11,7 +11,7 @@ import { WalletService } from '../wallet/wallet-service.js';
 import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
 import { buildServer, startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
-import { formatReport, percentile, type StormReport } from './report.js';
+import { countNotices, formatReport, percentile, type StormReport } from './report.js';
 import { watchCpu } from './machine.js';
 import { startWakeupCanary } from './wakeup-canary.js';
 import { lowerThisThread } from './harness-priority.js';
@@ -156,7 +156,11 @@ async function main(): Promise<number> {
         clickToCreateOwn: { p50: toMs(histogramQuantile(clickOwn, 0.5)), p99: toMs(histogramQuantile(clickOwn, 0.99)), count: clickOwn.count },
         webhook: { p50: toMs(histogramQuantile(webhook, 0.5)), p99: toMs(histogramQuantile(webhook, 0.99)), count: webhook.count },
       },
-      twilio: { requests: sumSamples(texts, 'callbridge_twilio_request_duration_seconds_count'), errors: sumSamples(texts, 'callbridge_twilio_request_errors_total') },
+      twilio: {
+        requests: sumSamples(texts, 'callbridge_twilio_request_duration_seconds_count'),
+        errors: sumSamples(texts, 'callbridge_twilio_request_errors_total'),
+        notices: countNotices(await network.notices()),
+      },
       cpu,
       wakeups,
       ledger,

@@ -64,6 +64,12 @@ export class SimulatedNetwork {
     await this.control('PUT', '/control/faults', this.globalFaults());
   }
 
+  /** What Twilio's debugger would show (the simulator's notices): failed TwiML fetches, undelivered callbacks. */
+  async notices(): Promise<{ code: number }[]> {
+    const res = await fetch(`${this.simUrl}/control/notices`);
+    return (await res.json()) as { code: number }[];
+  }
+
   async legs<T>(): Promise<T[]> {
     const res = await fetch(`${this.simUrl}/control/calls`);
     return (await res.json()) as T[];

@@ -17,7 +17,7 @@ export interface StormReport {
     clickToCreateOwn: { p50: number | undefined; p99: number | undefined; count: number };
     webhook: { p50: number | undefined; p99: number | undefined; count: number };
   };
-  twilio: { requests: number; errors: number };
+  twilio: { requests: number; errors: number; notices: Record<string, number> };
   /** While driving: on average and in the busiest 5 s; undefined where /proc cannot be read. */
   cpu: { whole: CpuUsage; busiest: CpuUsage } | undefined;
   /** While driving: how late an idle thread woke for its timer (the machine's scheduling, not our code). */
@@ -53,6 +53,23 @@ function coreWaitShares(cpu: CpuUsage): string {
     .join(', ');
 }
 
+/** Twilio's debugger codes a storm can meet, in words (https://www.twilio.com/docs/api/errors). */
+const NOTICE_NAMES: Record<number, string> = {
+  11200: 'TwiML request failed',
+  11205: 'TwiML request timed out or could not connect',
+  15003: 'status callback not delivered',
+};
+
+/** The simulator's notices counted by code, named where the code is one a storm expects. */
+export function countNotices(notices: { code: number }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { code } of notices) {
+    const key = NOTICE_NAMES[code] ? `${code} ${NOTICE_NAMES[code]}` : String(code);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** The human summary printed at the end of a storm. */
 export function formatReport(r: StormReport): string {
   const o = r.options;
@@ -79,6 +96,7 @@ export function formatReport(r: StormReport): string {
     `    POST /calls round trip:        p50 ${ms(r.latencyMs.clickRoundTrip.p50)}, p99 ${ms(r.latencyMs.clickRoundTrip.p99)} (client side, Twilio's time included)`,
     `    webhooks:                      p50 ${ms(r.latencyMs.webhook.p50)}, p99 ${ms(r.latencyMs.webhook.p99)} (${r.latencyMs.webhook.count} webhooks, from /metrics)`,
     `  Twilio REST: ${r.twilio.requests} requests, ${r.twilio.errors} failed (injected 5xx/429 included)`,
+    `  Twilio notices: ${entries(r.twilio.notices)} (the simulator's debugger; a TwiML request past 15 s ends the call before our <Dial>)`,
     ...(o.rate ? [`  open loop:       ${r.drive.lateStarts} calls started over 1 s late (every user was busy)`] : []),
     ...(r.cpu
       ? [
