@@ -1,6 +1,7 @@
 import type { Destination } from './driver.js';
 import type { Fault } from './options.js';
 import type { StormUser } from './population.js';
+import type { Notice } from '../sim/call-engine.js';
 
 type Behaviour =
   | { kind: 'answer'; answerAfterS: number; hangupAfterS?: number }
@@ -65,9 +66,9 @@ export class SimulatedNetwork {
   }
 
   /** What Twilio's debugger would show (the simulator's notices): failed TwiML fetches, undelivered callbacks. */
-  async notices(): Promise<{ code: number }[]> {
+  async notices(): Promise<Notice[]> {
     const res = await fetch(`${this.simUrl}/control/notices`);
-    return (await res.json()) as { code: number }[];
+    return (await res.json()) as Notice[];
   }
 
   async legs<T>(): Promise<T[]> {

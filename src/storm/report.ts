@@ -3,6 +3,7 @@ import type { DriveResult } from './driver.js';
 import type { CpuUsage } from './machine.js';
 import type { StormOptions } from './options.js';
 import { CANARY_PERIOD_MS, type WakeupLateness } from './wakeup-canary.js';
+import type { Notice } from '../sim/call-engine.js';
 
 export interface StormReport {
   options: Omit<StormOptions, 'faults'> & { faults: string[] };
@@ -61,7 +62,7 @@ const NOTICE_NAMES: Record<number, string> = {
 };
 
 /** The simulator's notices counted by code, named where the code is one a storm expects. */
-export function countNotices(notices: { code: number }[]): Record<string, number> {
+export function countNotices(notices: Pick<Notice, 'code'>[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { code } of notices) {
     const key = NOTICE_NAMES[code] ? `${code} ${NOTICE_NAMES[code]}` : String(code);
