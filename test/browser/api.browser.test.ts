@@ -49,5 +49,7 @@ describe.skipIf(!hasChromium)('API tokens and call history in a real browser', (
     await page.goto(`${fixture.base}/api`);
     await noSideScroll(page);
     expect(cspViolations).toEqual([]);
-  });
+    // A whole journey of eleven page loads, like the other browser journeys: 4-6 s alone, so 45 s leaves room for a
+    // loaded CI machine, while each wait still fails on its own after PAGE_WAIT_MS (test/helpers/browser.ts).
+  }, 45_000);
 });

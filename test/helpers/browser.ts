@@ -10,6 +10,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 if (!hasChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
+/** Playwright's own default is 30 s, longer than vitest's testTimeout (20 s), which would hide the step that hung. */
+const PAGE_WAIT_MS = 12_000;
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -49,6 +52,8 @@ export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () 
   });
   fixture.newPage = async (width = 390) => {
     const page = await fixture.browser.newPage({ viewport: { width, height: 800 } });
+    // Under the 20 s test timeout, so a wait that never ends fails naming its locator or URL, not just "timed out".
+    page.setDefaultTimeout(PAGE_WAIT_MS);
     page.on('console', (msg) => {
       if (/Content Security Policy|Refused to/i.test(msg.text())) fixture.cspViolations.push(msg.text());
     });
