@@ -33,8 +33,12 @@ export interface UserRow {
   concurrent_call_limit: number | null;
 }
 
+/** The columns toUser reads: what a read that only needs to know who is asking selects (no password hash). */
+export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit'] as const;
+export type UserColumns = Pick<UserRow, (typeof USER_COLUMNS)[number]>;
+
 /** The one mapping from a `users` row to a User: bigints arrive as strings from PostgreSQL, hence Number(). */
-export function toUser(row: UserRow): User {
+export function toUser(row: UserColumns): User {
   return {
     id: row.id,
     email: row.email,

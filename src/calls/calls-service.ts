@@ -133,7 +133,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
-  const placementPrefetch = isSqlite(deps.db) ? undefined : new PlacementPrefetch(deps.db, clock);
+  const placementPrefetch = isSqlite(deps.db) ? undefined : new PlacementPrefetch(clock);
 
   const client = (): Twilio => {
     if (!deps.telephony) throw new Error('telephony is not configured');

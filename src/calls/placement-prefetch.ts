@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/database.js';
 import type { SessionReadAlong } from '../http/session-store.js';
 import { startOfUtcDay } from './daily-spend.js';
 import { liveCallSql, PLACEMENT_WALLET_FIELDS, spentSinceSql, type PlacementStateRow } from './call-placement.js';
@@ -22,7 +21,8 @@ interface Slot {
 export const isClick = (req: { method: string; path: string }): boolean => req.method === 'POST' && req.path === '/calls';
 
 const PREFIX = 'placement_';
-const ALONG_SESSION_SQL =
+const ALONG_JOINS = `left join wallets as ${PREFIX}wallet on ${PREFIX}wallet.user_id = sessions.user_id`;
+const ALONG_COLUMNS =
   `sessions.user_id as ${PREFIX}session_user_id, ` +
   PLACEMENT_WALLET_FIELDS.map((field) => `${PREFIX}wallet.${field} as ${PREFIX}${field}`).join(', ') +
   `, ${liveCallSql('sessions.user_id')} as ${PREFIX}live_call_id` +
@@ -42,10 +42,7 @@ const ALONG_SESSION_SQL =
 export class PlacementPrefetch {
   private readonly context = new AsyncLocalStorage<Slot>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly clock: Clock) {}
 
   /** Mount before sessions: marks a click (POST /calls) so that its session read brings the placement's state. */
   middleware(): RequestHandler {
@@ -60,7 +57,9 @@ export class PlacementPrefetch {
     const slot = this.context.getStore();
     if (!slot) return undefined;
     return {
-      extend: (query) => void query.leftJoin(`wallets as ${PREFIX}wallet`, `${PREFIX}wallet.user_id`, 'sessions.user_id').select(this.db.raw(ALONG_SESSION_SQL, [slot.spentSince])),
+      columns: ALONG_COLUMNS,
+      joins: ALONG_JOINS,
+      params: [slot.spentSince],
       receive: (row) => void (slot.row = row),
     };
   };

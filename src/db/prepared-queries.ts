@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
 import { isSqlite } from './database.js';
+import { PREPARED_QUERY_EVENT } from './query-events.js';
 
 /** Fixed hot-path SQL (with `?` placeholders), run as a prepared statement on a connection borrowed from knex's pool. */
 export interface PreparedQueries {
@@ -31,6 +32,7 @@ export class RawPostgres implements PreparedQueries {
   }
 
   private async query(sql: string, params: unknown[]) {
+    this.db.emit(PREPARED_QUERY_EVENT, sql);
     const statement = namedStatement(sql);
     const connection = (await this.db.client.acquireConnection()) as PgConnection;
     try {

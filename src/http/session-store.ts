@@ -1,13 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
-import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
+import { preparedQueries, type PreparedQueries } from '../db/prepared-queries.js';
 import type { Clock } from '../clock.js';
-import { toUser, type User, type UserRow } from '../accounts/users-repository.js';
+import { toUser, USER_COLUMNS, type User, type UserColumns } from '../accounts/users-repository.js';
 import { sessionIdFrom } from './session-cookie.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
+/**
+ * The session's columns are aliased so that no users column can shadow them. The user's are named, not `users.*`: a
+ * prepared statement whose result columns change (a column added by a newer instance's migration) fails until it is
+ * prepared again, and the password hash has no business in every request.
+ */
+const SESSION_COLUMNS = `sessions.data as session_data, sessions.last_seen_at as session_last_seen_at, ${USER_COLUMNS.map((column) => `users.${column}`).join(', ')}`;
+const SESSION_FROM = 'from sessions left join users on users.id = sessions.user_id';
+const SESSION_WHERE = 'where sessions.sid = ? and sessions.expires_at > ? limit 1';
+const PLAIN_SESSION_SQL = `select ${SESSION_COLUMNS} ${SESSION_FROM} ${SESSION_WHERE}`;
 /**
  * "Last seen" is worth at most one write per session every 5 minutes (the sessions list says "just now" below that);
  * express-session calls touch on every request, so every other touch writes nothing.
@@ -17,15 +26,20 @@ export const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 const MAX_REMEMBERED = 10_000;
 
 /** A session row with its user's columns from the left join: they are all null when no user row matched. */
-type SessionRow = { session_data: string; session_last_seen_at: number | string | null } & (UserRow | { id: null });
+type SessionRow = { session_data: string; session_last_seen_at: number | string | null } & (UserColumns | { id: null });
 
 /**
  * More to read, for the request being served, in the same statement as its session row: the user's id is
  * `sessions.user_id` and the user's row is joined as `users`. Added columns need a prefix of their own so that no
- * `users` column can shadow them.
+ * `users` column can shadow them. The SQL must be fixed text (values go in `params`): the read is a prepared
+ * statement, one per distinct text.
  */
 export interface SessionReadAlong {
-  extend(query: Knex.QueryBuilder): void;
+  /** Select-list SQL; its `?` are bound to `params`. */
+  readonly columns: string;
+  /** Joins placed after the users join. */
+  readonly joins: string;
+  readonly params: readonly unknown[];
   /** The row read (undefined when no session matched, or on an error). */
   receive(row: Record<string, unknown> | undefined): void;
 }
@@ -52,6 +66,7 @@ export class DatabaseSessionStore extends session.Store {
   /** Users read along with their session by requests still in flight: loadUser takes them instead of reading `users`. */
   private readonly users = new Map<string, User>();
   private readonly early = new AsyncLocalStorage<EarlyRead>();
+  private readonly prepared: PreparedQueries;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +74,7 @@ export class DatabaseSessionStore extends session.Store {
     private readonly readAlong?: SessionReadExtension,
   ) {
     super();
+    this.prepared = preparedQueries(db);
   }
 
   /**
@@ -106,12 +122,15 @@ export class DatabaseSessionStore extends session.Store {
     return early;
   }
 
+  /**
+   * A prepared statement: every request with a session cookie makes this read, and on PostgreSQL planning the join
+   * each time cost more than running it (measured: 0.4 ms a read through knex against 0.1 ms prepared, alone).
+   */
   private startRead(sid: string): { along: SessionReadAlong | undefined; row: Promise<SessionRow | undefined> } {
     const along = this.readAlong?.();
-    const query = this.db('sessions').leftJoin('users', 'users.id', 'sessions.user_id').where('sessions.sid', sid).andWhere('sessions.expires_at', '>', this.now());
-    along?.extend(query);
-    // A real promise: a knex builder runs its query again on every then().
-    const row = Promise.resolve(query.first('sessions.data as session_data', 'sessions.last_seen_at as session_last_seen_at', 'users.*') as Promise<SessionRow | undefined>);
+    const sql = along ? `select ${along.columns}, ${SESSION_COLUMNS} ${SESSION_FROM} ${along.joins} ${SESSION_WHERE}` : PLAIN_SESSION_SQL;
+    const params = along ? [...along.params, sid, this.now()] : [sid, this.now()];
+    const row = this.prepared.all<SessionRow>(sql, params).then((rows) => rows[0]);
     return { along, row };
   }
 

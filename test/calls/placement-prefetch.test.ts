@@ -1,11 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { PlacementPrefetch } from '../../src/calls/placement-prefetch.js';
 import type { Db } from '../../src/db/database.js';
-import { RawPostgres } from '../../src/db/prepared-queries.js';
-import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { statementsDuring } from '../helpers/statements.js';
 import { startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 
 /**
@@ -14,7 +13,7 @@ import { startCall, startCallHarness, USER_PHONE, type CallHarness } from './hel
  * earlier read that is stale, are in call-placement.test.ts.
  */
 const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
-const SESSION_READ = /from .sessions. left join .users./;
+const SESSION_READ = /from "?sessions"? left join "?users"?/;
 const PLACEMENT_READ = /from \(select 1 as here\) as one left join wallets/;
 const PLACING = /^with held as \(update wallets/;
 
@@ -26,30 +25,11 @@ afterEach(async () => {
   } finally {
     await h.close();
     h = undefined;
-    vi.restoreAllMocks();
   }
 });
 
 /** Every statement of `run`, in order: knex's own, and the prepared ones the hot paths use (src/db/prepared-queries.ts). */
-async function statementsOf(db: Db, run: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listen = (q: { sql: string }) => seen.push(q.sql);
-  for (const prototype of [RawPostgres.prototype, RawSqlite.prototype] as Array<{ all: (sql: string, params: unknown[]) => Promise<unknown[]> }>) {
-    const original = prototype.all;
-    vi.spyOn(prototype, 'all').mockImplementation(function (this: unknown, sql: string, params: unknown[]) {
-      seen.push(sql);
-      return original.call(this, sql, params);
-    });
-  }
-  db.on('query', listen);
-  try {
-    await run();
-  } finally {
-    db.off('query', listen);
-    vi.restoreAllMocks();
-  }
-  return seen;
-}
+const statementsOf = (db: Db, run: () => Promise<unknown>) => statementsDuring(db, run, { prepared: true });
 
 describe('a click reads its wallet with its session', () => {
   it('on PostgreSQL the session read brings the wallet and the live call, and the placement reads nothing itself', async () => {
@@ -103,7 +83,7 @@ describe('a click reads its wallet with its session', () => {
 
 describe('PlacementPrefetch', () => {
   const clock = new ManualClock(new Date('2026-11-21T15:00:00Z'));
-  const prefetch = new PlacementPrefetch({ raw: () => ({}) } as unknown as Db, clock);
+  const prefetch = new PlacementPrefetch(clock);
   const request = (method: string, path: string) => ({ method, path }) as Request;
   const inRequest = <T>(req: Request, run: () => T): Promise<T> => new Promise((resolve) => prefetch.middleware()(req, {} as Response, (() => resolve(run())) as NextFunction));
   const row = { placement_session_user_id: 7, placement_user_id: 7, placement_balance_micros: '2000000', placement_held_micros: '0', placement_free_seconds_left: 0, placement_free_seconds_held: 0, placement_free_period: '2026-11', placement_live_call_id: null, placement_spent_micros: '0' };

@@ -1,14 +1,21 @@
 import type { Db } from '../../src/db/database.js';
+import { PREPARED_QUERY_EVENT } from '../../src/db/query-events.js';
 
-/** The SQL of every statement knex sends while `run` runs, in order (prepared hot-path statements are not included). */
-export async function statementsDuring(db: Db, run: () => Promise<unknown>): Promise<string[]> {
+/**
+ * The SQL of every statement knex sends while `run` runs, in order; with `prepared`, the hot paths' prepared
+ * statements too (src/db/prepared-queries.ts), which knex never sees.
+ */
+export async function statementsDuring(db: Db, run: () => Promise<unknown>, options: { prepared?: boolean } = {}): Promise<string[]> {
   const seen: string[] = [];
-  const listener = (query: { sql: string }) => seen.push(query.sql);
-  db.on('query', listener);
+  const onQuery = (query: { sql: string }) => seen.push(query.sql);
+  const onPrepared = (sql: string) => seen.push(sql);
+  db.on('query', onQuery);
+  if (options.prepared) db.on(PREPARED_QUERY_EVENT, onPrepared);
   try {
     await run();
   } finally {
-    db.off('query', listener);
+    db.off('query', onQuery);
+    db.off(PREPARED_QUERY_EVENT, onPrepared);
   }
   return seen;
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PREPARED_QUERY_EVENT } from '../../db/query-events.js';
 
 /** The parts of a better-sqlite3 connection and statement used here. */
 export interface Statement {
@@ -28,10 +29,12 @@ export class RawSqlite {
   constructor(private readonly db: Knex) {}
 
   all<T>(sql: string, params: unknown[]): Promise<T[]> {
+    this.db.emit(PREPARED_QUERY_EVENT, sql);
     return this.withConnection((connection) => this.prepare(connection, sql).all(...params) as T[]);
   }
 
   run(sql: string, params: unknown[]): Promise<number> {
+    this.db.emit(PREPARED_QUERY_EVENT, sql);
     return this.withConnection((connection) => this.prepare(connection, sql).run(...params).changes);
   }
 
