@@ -33,10 +33,16 @@ export class RawPostgres implements PreparedQueries {
 
   private async query(sql: string, params: unknown[]) {
     this.db.emit(PREPARED_QUERY_EVENT, sql);
-    const statement = namedStatement(sql);
     const connection = (await this.db.client.acquireConnection()) as PgConnection;
     try {
-      return await connection.query({ ...statement, values: params });
+      try {
+        return await connection.query({ ...namedStatement(sql), values: params });
+      } catch (error) {
+        if (!isStalePlan(error)) throw error;
+        // The statement's result columns changed since it was prepared (`select *` after a newer instance's migration
+        // added a column): PostgreSQL refuses the old plan on every connection holding it, so prepare it anew.
+        return await connection.query({ ...renamedStatement(sql), values: params });
+      }
     } finally {
       await this.db.client.releaseConnection(connection);
     }
@@ -48,15 +54,29 @@ export class RawPostgres implements PreparedQueries {
  * refuses a name reused for another text. Hot-path SQL is a fixed set of strings, so the map stays small.
  */
 const statementNames = new Map<string, { name: string; text: string }>();
+let namesGiven = 0;
 
 function namedStatement(sql: string): { name: string; text: string } {
   let statement = statementNames.get(sql);
   if (!statement) {
     let n = 0;
-    statement = { name: `callbridge_${statementNames.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+    statement = { name: `callbridge_${++namesGiven}`, text: sql.replace(/\?/g, () => `$${++n}`) };
     statementNames.set(sql, statement);
   }
   return statement;
+}
+
+/** A fresh name for `sql` from now on: connections that prepared the old name keep it, unused. */
+function renamedStatement(sql: string): { name: string; text: string } {
+  const statement = { ...namedStatement(sql), name: `callbridge_${++namesGiven}` };
+  statementNames.set(sql, statement);
+  return statement;
+}
+
+/** PostgreSQL's "cached plan must not change result type" (feature_not_supported). */
+function isStalePlan(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
 }
 
 export function preparedQueries(db: Knex): PreparedQueries {

@@ -35,6 +35,17 @@ describe('prepared hot-path queries (on the engine the suite runs on)', () => {
     results.forEach((rows, i) => expect(rows).toEqual(i % 2 ? [{ id: 'x' }] : [{ micros: 1 }]));
   });
 
+  it('keeps answering `select *` after another connection adds a column (a newer instance migrating)', async () => {
+    const q = preparedQueries(t.db);
+    await q.run('insert into prepared_probe (id, micros) values (?, ?)', ['a', 1]);
+    // Every pooled connection prepares the statement, so each must recover, not just the one that fails first.
+    const readAll = () => Promise.all(Array.from({ length: 6 }, () => q.all('select * from prepared_probe where id = ?', ['a'])));
+    for (const rows of await readAll()) expect(rows).toEqual([{ id: 'a', micros: 1 }]);
+    await t.db.schema.alterTable('prepared_probe', (table) => void table.string('note').nullable());
+    for (const rows of await readAll()) expect(rows).toEqual([{ id: 'a', micros: 1, note: null }]);
+    for (const rows of await readAll()) expect(rows).toEqual([{ id: 'a', micros: 1, note: null }]);
+  });
+
   it('an error names the problem and leaves the connection usable', async () => {
     const q = preparedQueries(t.db);
     await expect(q.all('select nope from prepared_probe where id = ?', ['a'])).rejects.toThrow(/nope/);
