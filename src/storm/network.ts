@@ -66,14 +66,17 @@ export class SimulatedNetwork {
   }
 
   /** What Twilio's debugger would show (the simulator's notices): failed TwiML fetches, undelivered callbacks. */
-  async notices(): Promise<Notice[]> {
-    const res = await fetch(`${this.simUrl}/control/notices`);
-    return (await res.json()) as Notice[];
+  notices(): Promise<Notice[]> {
+    return this.read('/control/notices');
   }
 
-  async legs<T>(): Promise<T[]> {
-    const res = await fetch(`${this.simUrl}/control/calls`);
-    return (await res.json()) as T[];
+  legs<T>(): Promise<T[]> {
+    return this.read('/control/calls');
+  }
+
+  private async read<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.simUrl}${path}`);
+    return (await res.json()) as T;
   }
 
   private globalFaults() {
