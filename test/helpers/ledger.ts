@@ -1,18 +1,18 @@
+import type { Knex } from 'knex';
 import { expect } from 'vitest';
-import type { Db } from '../../src/db/database.js';
+import { isSqlite, type Db } from '../../src/db/database.js';
 
 /**
  * The wallet invariants, checked across every wallet: cached balance = sum of ledger entries, held = sum of
  * open holds, 0 <= held <= balance. Call it after every wallet test.
  */
 export async function expectLedgerConsistent(db: Db): Promise<void> {
-  const wallets: { user_id: number; balance_micros: number | string; held_micros: number | string; free_seconds_held: number }[] = await db('wallets').select();
-  const sums: { user_id: number; total: number | string | null }[] = await db('ledger_entries').select('user_id').sum({ total: 'amount_micros' }).groupBy('user_id');
-  const held: { user_id: number; total: number | string | null; free: number | string | null }[] = await db('credit_holds')
-    .where({ status: 'open' })
-    .select('user_id')
-    .sum({ total: 'amount_micros', free: 'free_seconds' })
-    .groupBy('user_id');
+  // One snapshot for all three reads: a call settling between them (its phone gave up while the test ended) would
+  // otherwise be seen half before and half after, and reported as drift that never existed.
+  const { wallets, sums, held } = await db.transaction(async (trx) => {
+    if (!isSqlite(trx)) await trx.raw('set transaction isolation level repeatable read');
+    return readWalletTotals(trx);
+  });
   const ledgerByUser = new Map(sums.map((s) => [Number(s.user_id), Number(s.total ?? 0)]));
   const heldByUser = new Map(held.map((h) => [Number(h.user_id), { micros: Number(h.total ?? 0), free: Number(h.free ?? 0) }]));
   for (const w of wallets) {
@@ -25,6 +25,17 @@ export async function expectLedgerConsistent(db: Db): Promise<void> {
     expect(Number(w.held_micros), `user ${user}: holds never exceed the balance`).toBeLessThanOrEqual(balance);
   }
   for (const user of ledgerByUser.keys()) expect(wallets.some((w) => Number(w.user_id) === user), `user ${user} has entries but no wallet`).toBe(true);
+}
+
+async function readWalletTotals(db: Db | Knex.Transaction) {
+  const wallets: { user_id: number; balance_micros: number | string; held_micros: number | string; free_seconds_held: number }[] = await db('wallets').select();
+  const sums: { user_id: number; total: number | string | null }[] = await db('ledger_entries').select('user_id').sum({ total: 'amount_micros' }).groupBy('user_id');
+  const held: { user_id: number; total: number | string | null; free: number | string | null }[] = await db('credit_holds')
+    .where({ status: 'open' })
+    .select('user_id')
+    .sum({ total: 'amount_micros', free: 'free_seconds' })
+    .groupBy('user_id');
+  return { wallets, sums, held };
 }
 
 let userCounter = 0;
