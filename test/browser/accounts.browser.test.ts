@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, useBrowserApp } from '../helpers/browser.js';
 
-describe.skipIf(!hasChromium)('accounts in a real browser', () => {
+describe.skipIf(!hasChromium)('accounts in a real browser', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp();
   const { newPage, cspViolations } = fixture;
 

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataDir, projectRoot } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, useBrowserApp } from '../helpers/browser.js';
 
 const shots = join(projectRoot, 'test-results');
 const ADMIN = { email: 'root@example.com', password: 'admin password 123' };
 const USER = { email: 'grace@example.com', password: 'user password 123' };
 
-describe.skipIf(!hasChromium)('admin console in a real browser', () => {
+describe.skipIf(!hasChromium)('admin console in a real browser', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp(async (t) => {
     await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
     await t.services.money.rates.reload();

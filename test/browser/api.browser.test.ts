@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
 import { callId, insertCalls } from '../calls/helpers/call-rows.js';
 
-describe.skipIf(!hasChromium)('API tokens and call history in a real browser', () => {
+describe.skipIf(!hasChromium)('API tokens and call history in a real browser', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp();
   const { newPage, cspViolations } = fixture;
   const noSideScroll = async (page: Awaited<ReturnType<typeof newPage>>) => {
@@ -49,7 +49,5 @@ describe.skipIf(!hasChromium)('API tokens and call history in a real browser', (
     await page.goto(`${fixture.base}/api`);
     await noSideScroll(page);
     expect(cspViolations).toEqual([]);
-    // A whole journey of eleven page loads, like the other browser journeys: 4-6 s alone, so 45 s leaves room for a
-    // loaded CI machine, while each wait still fails on its own after PAGE_WAIT_MS (test/helpers/browser.ts).
-  }, 45_000);
+  });
 });

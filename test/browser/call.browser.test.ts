@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
-import { hasChromium, launchBrowser } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchContext, watchPage } from '../helpers/browser.js';
 import { CALLER, CALLER_CREDIT_MICROS, type CallStack, startCallStack } from './helpers/call-stack.js';
 
 const artifacts = join(projectRoot, 'test-results', 'call');
@@ -12,10 +12,11 @@ const DESTINATION = '+15005550100';
 /** data/rates.csv: United States $0.1431/min, 60 s increments; a call under a minute bills one minute per leg. */
 const ONE_MINUTE_BOTH_LEGS_MICROS = 2 * 143_100;
 
-describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer on /phones, talk, hang up, pay exactly', () => {
+describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer on /phones, talk, hang up, pay exactly', BROWSER_JOURNEY, () => {
   let stack: CallStack;
   let browser: Browser;
   const csp: string[] = [];
+  reportBrowserFailures();
 
   beforeAll(async () => {
     stack = await startCallStack();
@@ -28,11 +29,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
   });
 
   async function newPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) csp.push(msg.text());
-    });
-    return page;
+    return watchPage(await browser.newPage({ viewport: { width: 390, height: 844 } }), csp);
   }
   const shoot = async (page: Page, name: string) => {
     expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${name} fits 390 px`).toBeLessThanOrEqual(390);
@@ -122,7 +119,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     stack.sim.control.setBehaviour(CALLER.phone, { kind: 'answer', answerAfterS: 1, digits: '1' });
     // The first test's call must have left the user's one live-call slot (on a loaded machine its last callback can lag).
     await expect.poll(() => stack.testDb.db('calls').where({ user_id: stack.userId }).whereNotNull('live_user_id').count({ n: '*' }).first().then((r) => Number(r?.n ?? 0)), { timeout: 15_000 }).toBe(0);
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const context = watchContext(await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } }), csp);
     const page = await context.newPage();
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(CALLER.email);

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataDir, projectRoot } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, signUpAndLogIn, useBrowserApp, watchContext } from '../helpers/browser.js';
 
 const artifacts = join(projectRoot, 'test-results');
 
-describe.skipIf(!hasChromium)('dial page in a real browser', () => {
+describe.skipIf(!hasChromium)('dial page in a real browser', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp((t) => seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv')).then(() => undefined));
   const { newPage, cspViolations } = fixture;
 
@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('dial page in a real browser', () => {
   });
 
   it('keeps the plain form usable without JavaScript: no pad, a full country list', async () => {
-    const context = await fixture.browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 800 } });
+    const context = watchContext(await fixture.browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 800 } }), fixture.cspViolations);
     const page = await context.newPage();
     await page.goto(`${fixture.base}/login`);
     await page.getByLabel('Email').fill('grace@example.com');

@@ -5,17 +5,18 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { hasChromium, launchBrowser, listen } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, launchBrowser, listen, reportBrowserFailures, watchPage } from '../helpers/browser.js';
 import { createSchedulerTestbed, type SchedulerTestbed } from '../jobs/helpers/scheduler-testbed.js';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'a long enough password' };
 
-describe.skipIf(!hasChromium)('Agendash in a browser', () => {
+describe.skipIf(!hasChromium)('Agendash in a browser', BROWSER_JOURNEY, () => {
   let bed: SchedulerTestbed;
   let t: TestApp;
   let server: Server;
   let base: string;
   let browser: Browser;
+  reportBrowserFailures();
 
   beforeAll(async () => {
     bed = await createSchedulerTestbed();
@@ -32,11 +33,8 @@ describe.skipIf(!hasChromium)('Agendash in a browser', () => {
   });
 
   it('shows a link back to callbridge that works, with no CSP violation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const violations: string[] = [];
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
-    });
+    const page = watchPage(await browser.newPage({ viewport: { width: 1280, height: 800 } }), violations);
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);

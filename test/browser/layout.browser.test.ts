@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { dataDir, projectRoot } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import type { TestApp } from '../helpers/app.js';
-import { hasChromium, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, useBrowserApp } from '../helpers/browser.js';
 
 /** Screenshots are kept as artifacts for a person to look at (test-results/ is ignored by git). */
 const screenshots = join(projectRoot, 'test-results', 'screenshots');
@@ -53,7 +53,7 @@ function overflowingBoxes(page: Page): Promise<string[]> {
   );
 }
 
-describe.skipIf(!hasChromium)('layout on a phone (390 px) and a desktop (1280 px)', () => {
+describe.skipIf(!hasChromium)('layout on a phone (390 px) and a desktop (1280 px)', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp(userWithHistory);
   mkdirSync(screenshots, { recursive: true });
 

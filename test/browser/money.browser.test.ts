@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, signUpAndLogIn, useBrowserApp } from '../helpers/browser.js';
 
-describe.skipIf(!hasChromium)('rates and wallet in a real browser', () => {
+describe.skipIf(!hasChromium)('rates and wallet in a real browser', BROWSER_JOURNEY, () => {
   const fixture = useBrowserApp((t) => seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv')).then(() => undefined));
   const { newPage, cspViolations } = fixture;
 

@@ -6,15 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
 import type { TestApp } from '../helpers/app.js';
-import { hasChromium, launchBrowser, listen, signUpAndLogIn } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, launchBrowser, listen, reportBrowserFailures, signUpAndLogIn, watchContext } from '../helpers/browser.js';
 import { appWithSimulator } from '../phone/helpers.js';
 
-describe.skipIf(!hasChromium)('verifying a phone in a real browser, 390 px wide', () => {
+describe.skipIf(!hasChromium)('verifying a phone in a real browser, 390 px wide', BROWSER_JOURNEY, () => {
   let sim: RunningSimulator;
   let t: TestApp;
   let server: Server;
   let base: string;
   let browser: Browser;
+  reportBrowserFailures();
   beforeAll(async () => {
     sim = await startSimulator({ port: 0 });
     t = await appWithSimulator(sim);
@@ -30,10 +31,7 @@ describe.skipIf(!hasChromium)('verifying a phone in a real browser, 390 px wide'
 
   it('signs up, reads the code on the simulator’s handset page, and sees the verified number', async () => {
     const cspViolations: string[] = [];
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    context.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+    const context = watchContext(await browser.newContext({ viewport: { width: 390, height: 844 } }), cspViolations);
     const page = await context.newPage();
     await signUpAndLogIn(page, base, { name: 'Grace Hopper', email: 'grace@example.com', password: 'a long enough password' });
 

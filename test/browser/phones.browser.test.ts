@@ -7,18 +7,19 @@ import { projectRoot } from '../../src/paths.js';
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { type TestApp, createTestApp } from '../helpers/app.js';
-import { hasChromium, launchBrowser, listen } from '../helpers/browser.js';
+import { BROWSER_JOURNEY, hasChromium, launchBrowser, listen, reportBrowserFailures, watchContext, watchPage } from '../helpers/browser.js';
 import { type Receiver, startReceiver } from '../sim/helpers/receiver.js';
 
 const artifacts = join(projectRoot, 'test-results', 'phones');
 
-describe.skipIf(!hasChromium)('the phones page through the app’s port, in a real browser', () => {
+describe.skipIf(!hasChromium)('the phones page through the app’s port, in a real browser', BROWSER_JOURNEY, () => {
   let sim: RunningSimulator;
   let receiver: Receiver;
   let t: TestApp;
   let server: Server;
   let base: string;
   let browser: Browser;
+  reportBrowserFailures();
 
   beforeAll(async () => {
     // Speed 5: the phone rings for 13 s real before timing out, the <Gather> waits 120 s real.
@@ -40,11 +41,8 @@ describe.skipIf(!hasChromium)('the phones page through the app’s port, in a re
   for (const width of [390, 1280]) {
     it(`answers a ringing call, presses 1 on the keypad and hangs up at ${width} px, under the app's CSP`, async () => {
       const user = `+1555000${width === 390 ? '3901' : '1281'}`;
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
       const csp: string[] = [];
-      page.on('console', (msg) => {
-        if (/Content Security Policy|Refused to/i.test(msg.text())) csp.push(msg.text());
-      });
+      const page = watchPage(await browser.newPage({ viewport: { width, height: 900 } }), csp);
       // The app's missing favicon (a separate issue) would go through the session middleware; not this page's doing.
       await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
       await page.goto(`${base}/phones`);
@@ -77,7 +75,7 @@ describe.skipIf(!hasChromium)('the phones page through the app’s port, in a re
   }
 
   it('works without JavaScript: plain form posts answer and redirect back to /phones', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 900 } });
+    const context = watchContext(await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 900 } }), []);
     const page = await context.newPage();
     const user = '+15550003902';
     receiver.respond('/plain', '<Response><Gather numDigits="1" timeout="600" action="/plain-confirm"/></Response>');

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createTestApp, type TestApp } from './app.js';
 
 /** Debian's Chromium; .ci/run installs it. Browser tests skip (saying so) only where it is missing. */
@@ -10,8 +10,64 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 if (!hasChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
-/** Playwright's own default is 30 s, longer than vitest's testTimeout (20 s), which would hide the step that hung. */
-const PAGE_WAIT_MS = 12_000;
+/**
+ * Each Playwright wait gives up after this, well inside the journey's own timeout, so a wait that never ends fails
+ * naming its locator or URL instead of "Test timed out". A step takes well under a second here.
+ */
+const PAGE_WAIT_MS = 20_000;
+
+/**
+ * Options for every browser journey's describe: a journey loads ten pages or more and took 5-6 s on an idle 2-core
+ * machine, but failed twice on CI at vitest's 20 s default with no step named (stops 21 and 22, on PostgreSQL).
+ */
+export const BROWSER_JOURNEY = { timeout: 60_000 } as const;
+
+/** What the watched pages did, newest last: printed when a test fails, it shows the request still outstanding. */
+const journal: string[] = [];
+const JOURNAL_LINES = 150;
+const openPages = new Set<Page>();
+
+function note(line: string): void {
+  journal.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  if (journal.length > JOURNAL_LINES) journal.shift();
+}
+
+/**
+ * Gives a page (or a context's pages) the step timeout, collects its Content-Security-Policy refusals into
+ * `cspViolations`, and journals its requests and navigations for reportBrowserFailures.
+ */
+export function watchPage(page: Page, cspViolations: string[]): Page {
+  page.setDefaultTimeout(PAGE_WAIT_MS);
+  openPages.add(page);
+  page.on('close', () => openPages.delete(page));
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  page.on('request', (r) => note(`-> ${r.method()} ${r.url()}`));
+  page.on('requestfinished', (r) => note(`<- ${r.method()} ${r.url()}`));
+  page.on('requestfailed', (r) => note(`!! ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && note(`at ${frame.url()}`));
+  page.on('pageerror', (error) => note(`page error: ${error.message}`));
+  return page;
+}
+
+/** A context whose pages are all watched (see watchPage). */
+export function watchContext(context: BrowserContext, cspViolations: string[]): BrowserContext {
+  context.setDefaultTimeout(PAGE_WAIT_MS);
+  context.on('page', (page) => watchPage(page, cspViolations));
+  return context;
+}
+
+/** Call once in a browser test file: a failed test prints the journal and where each open page was. */
+export function reportBrowserFailures(): void {
+  beforeEach(({ onTestFailed }) => {
+    journal.length = 0;
+    onTestFailed(() => {
+      const pages = [...openPages].map((page) => `  ${page.url()}`).join('\n') || '  (none)';
+      console.error(`browser journal, last ${JOURNAL_LINES} events:\n${journal.join('\n')}\nopen pages:\n${pages}`);
+    });
+  });
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -39,6 +95,7 @@ export interface BrowserApp {
 export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () => undefined): BrowserApp {
   const fixture = { cspViolations: [] as string[] } as BrowserApp;
   let server: Server | undefined;
+  reportBrowserFailures();
   beforeAll(async () => {
     fixture.t = await createTestApp();
     await prepare(fixture.t);
@@ -51,13 +108,7 @@ export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () 
     await fixture.t?.close();
   });
   fixture.newPage = async (width = 390) => {
-    const page = await fixture.browser.newPage({ viewport: { width, height: 800 } });
-    // Under the 20 s test timeout, so a wait that never ends fails naming its locator or URL, not just "timed out".
-    page.setDefaultTimeout(PAGE_WAIT_MS);
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) fixture.cspViolations.push(msg.text());
-    });
-    return page;
+    return watchPage(await fixture.browser.newPage({ viewport: { width, height: 800 } }), fixture.cspViolations);
   };
   return fixture;
 }
