@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     expect(await page.locator('main').textContent()).toContain(`$${((CALLER_CREDIT_MICROS - ONE_MINUTE_BOTH_LEGS_MICROS) / 1e6).toFixed(4)}`);
     await shoot(page, 'wallet');
     expect(csp).toEqual([]);
-  }, 60_000);
+  });
 
   it('works without JavaScript: the form posts to the call page, a refresh link follows the call, a form hangs up', async () => {
     const { base } = stack;
@@ -154,5 +154,5 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     expect(ledger.map((e) => Number(e.amount_micros))).toEqual([-ONE_MINUTE_BOTH_LEGS_MICROS, -ONE_MINUTE_BOTH_LEGS_MICROS]);
     await page.screenshot({ path: join(artifacts, 'no-js-ended-390.png'), fullPage: true });
     await context.close();
-  }, 40_000);
+  });
 });

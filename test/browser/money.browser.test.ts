@@ -38,5 +38,5 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', BROWSER_JOUR
     expect(await page.textContent('.wallet-facts')).toContain('$3.00');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(cspViolations).toEqual([]);
-  }, 45_000);
+  });
 });
