@@ -32,6 +32,11 @@ export interface JobBackendOptions {
   collection?: string;
   /** SQLite: share between schedulers in one process so they wake each other. */
   notificationBus?: EventEmitter;
+  /**
+   * PostgreSQL: told when a connection of the job store's own is lost (a database restart, say). Without a listener
+   * pg makes that an uncaught exception, which would stop the whole process.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function createJobBackend(options: JobBackendOptions): AgendaBackend {
@@ -41,7 +46,12 @@ export function createJobBackend(options: JobBackendOptions): AgendaBackend {
   if (store === 'mongodb') return new MongoBackend({ address: config.jobs.mongoUrl!, collection });
   if (store === 'postgres' && config.database.client === 'postgres') {
     // Its own small pool from the same URL: the backend needs pg's Pool (LISTEN/NOTIFY), not knex.
-    return new SerialisedSchemaPostgresBackend({ connectionString: config.database.url, tableName: collection, channelName: collection });
+    return new SerialisedSchemaPostgresBackend({
+      connectionString: config.database.url,
+      tableName: collection,
+      channelName: collection,
+      onConnectionError: options.onConnectionError ?? (() => undefined),
+    });
   }
   return new SqliteBackend({ db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) });
 }
@@ -57,21 +67,39 @@ const JOB_SCHEMA_LOCK = 7_305_231_045_112_001;
  */
 export class SerialisedSchemaPostgresBackend extends PostgresBackend {
   private readonly lockUrl: string;
+  private readonly onConnectionError: (error: Error) => void;
+  private readonly watchedPools = new WeakSet<pg.Pool>();
 
-  constructor(config: PostgresBackendConfig & { connectionString: string }) {
+  constructor(config: PostgresBackendConfig & { connectionString: string; onConnectionError: (error: Error) => void }) {
     super(config);
     this.lockUrl = config.connectionString;
+    this.onConnectionError = config.onConnectionError;
   }
 
   override async connect(): Promise<void> {
     const lock = new pg.Client({ connectionString: this.lockUrl });
+    // A lost lock connection fails the query waiting on it (and so this connect); the event must not crash the process.
+    lock.on('error', this.onConnectionError);
     await lock.connect();
     try {
+      this.watchPool(); // the pool the backend made at construction...
       await lock.query('select pg_advisory_lock($1)', [JOB_SCHEMA_LOCK]);
       await super.connect();
+      this.watchPool(); // ...or the new one its connect makes after a disconnect
     } finally {
       // Closing the session releases its advisory lock, even when the connect failed.
       await lock.end();
     }
+  }
+
+  /**
+   * pg's Pool emits 'error' when an idle connection dies, and it drops that connection and opens a new one on demand.
+   * The backend adds no listener of its own.
+   */
+  private watchPool(): void {
+    const pool = (this.repository as unknown as { getPool(): pg.Pool | undefined }).getPool();
+    if (!pool || this.watchedPools.has(pool)) return;
+    this.watchedPools.add(pool);
+    pool.on('error', this.onConnectionError);
   }
 }

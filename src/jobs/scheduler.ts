@@ -72,7 +72,12 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   const name = options.name ?? `callbridge@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { backend, connected } = reportConnectFailure(
     options.backend ??
-      createJobBackend({ config: options.config, db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) }),
+      createJobBackend({
+        config: options.config,
+        db: options.db,
+        onConnectionError: (error) => logger.warn({ err: error }, 'job store lost a database connection; it reconnects on its next query'),
+        ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}),
+      }),
     logger,
   );
   const agenda = new Agenda({
