@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
-  const db = createDb(config.database);
+  const db = createDb(config.database, { logger: logger.child({ component: 'db' }) });
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
   const twilioSetup = await resolveTwilioSetup(config, logger);

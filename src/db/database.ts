@@ -10,8 +10,28 @@ import { MigrationDirectorySource } from './migration-source.js';
 export type Db = Knex;
 export type DatabaseConfig = Config['database'];
 
+/** The part of a pino logger knex's own messages go to. */
+interface DbLogger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/**
+ * knex writes its warnings ("Connection Error: ..." when the database drops a pooled connection) to the console,
+ * bypassing the JSON log; with a logger they are log lines like every other.
+ */
+function knexLog(logger: DbLogger): Knex.Config['log'] {
+  return {
+    warn: (message: unknown) => logger.warn({ knex: String(message) }, 'database warning'),
+    error: (message: unknown) => logger.error({ knex: String(message) }, 'database error'),
+    deprecate: (method: unknown, alternative: unknown) => logger.warn({ knex: `${String(method)} is deprecated; use ${String(alternative)}` }, 'database warning'),
+    debug: () => undefined,
+  };
+}
+
 /** Opens the database the config names; SQLite gets Uptime Kuma's pragmas (WAL, FKs, busy timeout, NORMAL sync). */
-export function createDb(database: DatabaseConfig, options: { searchPath?: string } = {}): Db {
+export function createDb(database: DatabaseConfig, options: { searchPath?: string; logger?: DbLogger } = {}): Db {
+  const log = options.logger ? { log: knexLog(options.logger) } : {};
   if (database.client === 'postgres') {
     // Money is BIGINT micro-units; node-postgres returns int8 as a string unless told otherwise (all values < 2^53).
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -20,6 +40,7 @@ export function createDb(database: DatabaseConfig, options: { searchPath?: strin
       connection: database.url,
       pool: { min: 0, max: 10 },
       ...(options.searchPath ? { searchPath: [options.searchPath] } : {}),
+      ...log,
     });
   }
   const file = database.file === ':memory:' ? ':memory:' : resolveFromRoot(database.file);
@@ -28,6 +49,7 @@ export function createDb(database: DatabaseConfig, options: { searchPath?: strin
     client: 'better-sqlite3',
     connection: { filename: file },
     useNullAsDefault: true,
+    ...log,
     // One connection: better-sqlite3 is synchronous, and a single writer avoids SQLITE_BUSY inside one process.
     pool: {
       min: 1,
