@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/clock.js';
 import { PlacementPrefetch } from '../../src/calls/placement-prefetch.js';
 import type { Db } from '../../src/db/database.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
-import { statementsDuring } from '../helpers/statements.js';
+import { SESSION_READ, statementsDuring } from '../helpers/statements.js';
 import { startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 
 /**
@@ -13,7 +13,6 @@ import { startCall, startCallHarness, USER_PHONE, type CallHarness } from './hel
  * earlier read that is stale, are in call-placement.test.ts.
  */
 const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
-const SESSION_READ = /from "?sessions"? left join "?users"?/;
 const PLACEMENT_READ = /from \(select 1 as here\) as one left join wallets/;
 const PLACING = /^with held as \(update wallets/;
 

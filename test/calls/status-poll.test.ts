@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
-import { RawPostgres } from '../../src/db/prepared-queries.js';
 import { callStatusView, clock } from '../../src/calls/call-view.js';
 import { sessionIdFrom } from '../../src/http/session-cookie.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { statementsDuring } from '../helpers/statements.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 import { callRecord } from './helpers/call-record.js';
 
@@ -26,20 +26,11 @@ describe('the status poll', () => {
     h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
     const { id } = await startCall(h);
     await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
-    // Every statement, through knex or through the prepared-statement paths hot paths use (src/db/prepared-queries.ts).
-    const queries: string[] = [];
-    const listen = (q: { sql: string }) => queries.push(q.sql);
-    h.testDb.db.on('query', listen);
-    const rawAll = vi.spyOn(RawSqlite.prototype, 'all').mockName('all');
-    const rawRun = vi.spyOn(RawSqlite.prototype, 'run');
+    // Every statement, through knex or through the prepared-statement paths hot paths use (src/db/prepared-queries.ts);
+    // SQLite's batches report no statements, so they are watched apart.
     const rawBatch = vi.spyOn(RawSqlite.prototype, 'withStatements');
-    const pgAll = vi.spyOn(RawPostgres.prototype, 'all');
-    const pgRun = vi.spyOn(RawPostgres.prototype, 'run');
-    const res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true');
-    h.testDb.db.off('query', listen);
-    for (const call of rawAll.mock.calls) queries.push(String(call[0]));
-    for (const call of rawRun.mock.calls) queries.push(String(call[0]));
-    for (const call of [...pgAll.mock.calls, ...pgRun.mock.calls]) queries.push(String(call[0]));
+    let res!: request.Response;
+    const queries = await statementsDuring(h.testDb.db, async () => (res = await h.agent.get(`/calls/${id}/status`).set('HX-Request', 'true')), { prepared: true });
     // The job scheduler shares the database and polls it on its own timer: its statements are not the poll's.
     const ours = queries.filter((sql) => !/scheduled_job/.test(sql));
     expect(rawBatch).not.toHaveBeenCalled();

@@ -1,6 +1,9 @@
 import type { Db } from '../../src/db/database.js';
 import { PREPARED_QUERY_EVENT } from '../../src/db/query-events.js';
 
+/** The session store's read (src/http/session-store.ts), quoted by knex or written as fixed SQL. */
+export const SESSION_READ = /from "?sessions"? left join "?users"?/;
+
 /**
  * The SQL of every statement knex sends while `run` runs, in order; with `prepared`, the hot paths' prepared
  * statements too (src/db/prepared-queries.ts), which knex never sees.

@@ -8,7 +8,7 @@ import { PREPARED_QUERY_EVENT } from '../../src/db/query-events.js';
 import { DatabaseSessionStore } from '../../src/http/session-store.js';
 import { SESSION_COOKIE } from '../../src/http/session-cookie.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { statementsDuring } from '../helpers/statements.js';
+import { SESSION_READ, statementsDuring } from '../helpers/statements.js';
 import { startCall, startCallHarness, USER_PHONE, type CallHarness } from '../calls/helpers/call-harness.js';
 
 /**
@@ -16,7 +16,6 @@ import { startCall, startCallHarness, USER_PHONE, type CallHarness } from '../ca
  * middleware before express-session asks for it. express-session's get then takes that read instead of making one.
  */
 const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
-const SESSION_READ = /from "?sessions"? left join "?users"?/;
 
 let testDb: TestDb | undefined;
 let h: CallHarness | undefined;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobBackend } from '../../src/jobs/job-store.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { waitFor } from './helpers/wait.js';
 
 const url = process.env.DATABASE_URL;
 // The job store's own pg connections exist only with the PostgreSQL store; SQLite's is knex's, in this process.
@@ -12,15 +13,6 @@ const onPostgres = Boolean(url?.startsWith('postgres'));
 async function terminate(admin: pg.Client, applicationName: string, where: string): Promise<number> {
   const { rows } = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and ${where}`, [applicationName]);
   return rows.length;
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.runIf(onPostgres)('the PostgreSQL job store when the database drops its connections', () => {
@@ -46,7 +38,7 @@ describe.runIf(onPostgres)('the PostgreSQL job store when the database drops its
     try {
       // The LISTEN connection is Agenda's own business (it reconnects itself); the pool's idle ones are ours to watch.
       expect(await terminate(admin, applicationName, `state = 'idle' and query not ilike 'listen%'`)).toBeGreaterThan(0);
-      await waitFor(async () => errors.length, (n) => n > 0);
+      await waitFor(() => errors.length > 0, 'the job store to report the lost connection');
       expect(errors.map((e) => e.message)).toContain('terminating connection due to administrator command');
       expect(await backend.repository.queryJobs({})).toMatchObject({ total: 0 });
     } finally {
@@ -63,7 +55,8 @@ describe.runIf(onPostgres)('the PostgreSQL job store when the database drops its
     const backend = createJobBackend({ config, db: testDb.db, collection: table, onConnectionError: () => undefined });
     const connecting = backend.connect();
     connecting.catch(() => undefined);
-    const waiting = await waitFor(() => terminate(admin!, applicationName, `wait_event_type = 'Lock'`), (n) => n > 0);
+    let waiting = 0;
+    await waitFor(async () => (waiting = await terminate(admin!, applicationName, `wait_event_type = 'Lock'`)) > 0, 'the connect to wait for the schema lock');
     expect(waiting, 'the connect waited for the lock').toBe(1);
     // ...and its connection is dropped while it waits.
     await expect(connecting).rejects.toThrow('terminating connection due to administrator command');
