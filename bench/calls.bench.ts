@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
+import { composeServices } from '../src/services.js';
 import { argon2Hasher } from '../src/accounts/passwords.js';
 import { callsRepository } from '../src/calls/calls-repository.js';
 import { POLL_CONNECTED_S, POLL_SETUP_S } from '../src/calls/call-view.js';
@@ -80,7 +81,7 @@ export async function runCallsBench(): Promise<string[]> {
   const base = `http://127.0.0.1:${port}`;
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: SECRET });
   const telephony = { client: createTwilioClient({ accountSid: `AC${'0'.repeat(32)}`, authToken: TOKEN, apiBase: 'http://127.0.0.1:9' }), authToken: TOKEN, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
-  const built = buildApp({ config, db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony });
+  const built = buildApp(await composeServices(config, { db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs: null }));
   server.on('request', built.app);
   const bare = express();
   bare.disable('x-powered-by');

@@ -73,3 +73,10 @@ export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRe
     daily,
   };
 }
+
+/** The dashboard's reads, bound to the database by the composition root; the route sees only `figures()`. */
+export function adminDashboard(deps: { db: Db; clock: Clock; calls: AdminCallsRepository }) {
+  return { figures: (days?: number) => dashboardFigures(deps.db, deps.clock, deps.calls, days) };
+}
+
+export type AdminDashboard = ReturnType<typeof adminDashboard>;

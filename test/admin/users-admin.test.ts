@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
 import { adminAgent, auditCount } from './helpers.js';
 
@@ -78,9 +77,7 @@ describe('users admin', () => {
   it('disables an account: logged out everywhere, live call ended, cannot log in; re-enabling restores log-in', async () => {
     const ended: number[] = [];
     await t.close();
-    t = await createTestApp();
-    const built = buildApp({ ...depsOf(t), endLiveCall: async (userId) => void ended.push(userId) });
-    t = { ...t, ...built };
+    t = await createTestApp({}, {}, { endLiveCall: async (userId) => void ended.push(userId), hasher: { hash: async (p: string) => `plain:${p}`, verify: async (h: string, p: string) => h === `plain:${p}` } });
     const { agent, csrf } = await adminAgent(t);
     const ada = await customer();
     const second = await signInAgain('ada@example.com');
@@ -133,17 +130,6 @@ describe('users admin', () => {
     expect((await agent.get('/admin/users')).status).toBe(403);
   });
 });
-
-function depsOf(app: TestApp) {
-  return {
-    config: app.services.config,
-    db: app.testDb.db,
-    clock: app.clock,
-    sessionSecret: 'test-session-secret-that-is-long-enough',
-    logger: app.services.logger,
-    hasher: { hash: async (p: string) => `plain:${p}`, verify: async (h: string, p: string) => h === `plain:${p}` },
-  };
-}
 
 async function loginAttempt(email: string) {
   const agent = request.agent(t.app);

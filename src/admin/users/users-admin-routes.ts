@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import type { UsersRepository } from '../../accounts/users-repository.js';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/database.js';
 import { HttpError } from '../../http/errors.js';
 import { flash } from '../../http/flash.js';
 import { formatDuration, formatMoney } from '../../money/currency.js';
@@ -17,7 +16,6 @@ import type { CallsService } from '../../calls/calls-service.js';
 import type { UsersAdminRepository } from './users-admin-repository.js';
 
 export interface UsersAdminDeps {
-  db: Db;
   clock: Clock;
   users: UsersRepository;
   repo: UsersAdminRepository;
