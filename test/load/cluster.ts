@@ -69,7 +69,7 @@ export async function startCluster(options: { instances: number; db: 'sqlite' | 
       refreshProxy();
     },
     async users(count, creditMicros) {
-      const users = await createStormUsers(database.db, count, { richMicros: creditMicros, tightMicros: creditMicros, tightEvery: 1_000_000 }, created);
+      const users = await createStormUsers(database.services, count, { richMicros: creditMicros, tightMicros: creditMicros, tightEvery: 1_000_000 }, created);
       created += count;
       return users;
     },
