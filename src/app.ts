@@ -52,7 +52,7 @@ export function buildApp(services: Services): BuiltApp {
   const viewHelpers = { assets: assets.urls, currency: config.money.currency };
   const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
-  // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
+  // The order below is the point: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
   const placementPrefetch = services.calls.placementPrefetch;
   if (placementPrefetch) {
@@ -61,13 +61,13 @@ export function buildApp(services: Services): BuiltApp {
     app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
   }
   app.use('/twilio', webhookTiming(services.metrics));
-  // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
-  // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
+  // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
+  // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
   app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
-  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  // Also ahead of it (hot paths): Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
-  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: sessionSecret, currency: config.money.currency, clock, render }));
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret, currency: config.money.currency, clock, render }));
   app.use(requestLogger(logger));
   app.use(compressResponses());
   app.use(securityHeaders({ https: config.secureCookies }));
