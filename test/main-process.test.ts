@@ -62,7 +62,7 @@ describe('the callbridge process', () => {
     slow.destroy();
     expect(code).toBe(0);
     expect(atMs - signalledAt).toBeLessThan(5_000);
-    expect(sim.stdout).toMatch(/"msg":"jobs stopped"/);
+    expect(sim.stdout).toMatch(/"msg":"jobs, simulator and database stopped"/);
 
     const real = startMain({ SQLITE_FILE: sqlite, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'not-a-real-token', TWILIO_CALLER_ID: '+15005550006' });
     await real.waitFor(/demo accounts: switched off/);
