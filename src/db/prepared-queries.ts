@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { RawSqlite } from './raw-sqlite.js';
 import { isSqlite } from './database.js';
 import { PREPARED_QUERY_EVENT } from './query-events.js';
 

@@ -4,7 +4,7 @@ import session from 'express-session';
 import type { Db } from '../db/database.js';
 import { preparedQueries, type PreparedQueries } from '../db/prepared-queries.js';
 import type { Clock } from '../clock.js';
-import { toUser, USER_COLUMNS, type User, type UserColumns } from '../accounts/users-repository.js';
+import { toUser, USER_COLUMNS, type User, type UserColumns } from '../shared/user.js';
 import { sessionIdFrom } from './session-cookie.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
