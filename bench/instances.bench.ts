@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seenKey } from '../src/calls/call-view.js';
 import { callsRepository } from '../src/calls/calls-repository.js';
-import { createStormDatabase } from '../src/storm/population.js';
-import { buildServer, freePort, spawnNode, startInstance, waitForOutput, type RunningInstance } from '../src/storm/processes.js';
+import { createStormDatabase } from '../tools/storm/population.js';
+import { buildServer, freePort, spawnNode, startInstance, waitForOutput, type RunningInstance } from '../tools/storm/processes.js';
 import { signTwilioRequest } from '../src/sim/signing.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { argon2Hasher } from '../accounts/passwords.js';
-import { systemClock } from '../clock.js';
-import { createDb, migrateToLatest, type Db } from '../db/database.js';
-import { dataDir } from '../paths.js';
-import { seedRatesIfEmpty } from '../rates/rate-deck-service.js';
-import { WalletService } from '../wallet/wallet-service.js';
+import { argon2Hasher } from '../../src/accounts/passwords.js';
+import { systemClock } from '../../src/clock.js';
+import { createDb, migrateToLatest, type Db } from '../../src/db/database.js';
+import { dataDir } from '../../src/paths.js';
+import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
+import { WalletService } from '../../src/wallet/wallet-service.js';
 
 export interface StormDatabase {
   db: Db;
