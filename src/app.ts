@@ -169,7 +169,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const viewHelpers = { assets: assets.urls, currency: config.money.currency };
   const eta = installViews(app, { cache: config.env === 'production', helpers: viewHelpers });
 
-  // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
+  // The first middleware: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
   const placementPrefetch = services.calls.placementPrefetch;
   const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
@@ -179,10 +179,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
     app.use(readSessionEarly(sessionStore, { secret: deps.sessionSecret, when: isClick }));
   }
   app.use('/twilio', webhookTiming(services.metrics));
-  // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
+  // Before the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
   app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: callsHistory(db), logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
-  // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  // Also before it, the hot paths: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
