@@ -16,7 +16,10 @@ interface Run {
   kill(signal: NodeJS.Signals): number;
 }
 
-/** src/main.ts as a real process, as `npm start` runs it (tsx), on its own SQLite file and ports. */
+/**
+ * src/main.ts as a real process through tsx (as `npm run dev` runs it; `npm start` runs the compiled dist/src/main.js,
+ * see test/build/production-layout.test.ts), on its own SQLite file and ports.
+ */
 function startMain(env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,

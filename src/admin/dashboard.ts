@@ -22,7 +22,8 @@ interface StoredTariffs {
 
 /**
  * What a settled call cost us, estimated from its charge and the legs' rates: the charge × (cost/min ÷ sell/min of
- * both legs). Exact for per-minute billing without fees; the calls table (per-leg durations) will replace it.
+ * both legs). Exact for per-minute billing without fees; a single call's page has the exact figure, from each leg's
+ * duration (admin/calls/call-economics.ts).
  */
 export function estimatedCost(chargeMicros: number, tariffsJson: string): number {
   let stored: StoredTariffs;

@@ -4,7 +4,8 @@ import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
-import { InsufficientCreditError, isUniqueViolation, ledgerRow, lockWallet, periodOf, type LedgerInsert, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { InsufficientCreditError, ledgerRow, lockWallet, periodOf, type LedgerInsert, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
 
 export interface HoldRequest {
   userId: number;

@@ -1,8 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { preparedQueries } from '../db/prepared-queries.js';
-import { RawSqlite, type Statement } from '../jobs/sqlite-backend/raw-sqlite.js';
-import { isUniqueViolation, periodOf, walletFromRow, type WalletRow } from '../wallet/wallet-store.js';
+import { RawSqlite, type Statement } from '../db/raw-sqlite.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { periodOf, walletFromRow, type WalletRow } from '../wallet/wallet-store.js';
 import { holdRow, type HoldPlan, type HoldRequest } from './call-credit.js';
 import type { EarlierPlacementRead } from './placement-prefetch.js';
 import { eventValues, INSERT_EVENT_FROM_CHANGED_SQL, INSERT_EVENT_SQL, type KeyedEvent, type NewCall } from './calls-repository.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
-import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { RawSqlite } from '../db/raw-sqlite.js';
 import { preparedQueries } from '../db/prepared-queries.js';
-import { isUniqueViolation } from '../wallet/wallet-store.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
 /** A call as the feature sees it. Money in micros, times ISO-8601 UTC. */

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Settlement } from '../calls/call-credit.js';
 import { CallStartTiming } from './call-start-timing.js';
-import type { TwilioRequestObserver, TwilioRequestSample } from './twilio-timing.js';
+import type { TwilioRequestObserver, TwilioRequestSample } from '../telephony/twilio-timing.js';
 
 /** Where the scrape-time gauges read from: a few indexed COUNT queries, run only when /metrics is scraped. */
 export interface MetricsSources {

@@ -1,9 +1,9 @@
 import { systemClock } from '../clock.js';
 import { resetFreeMinutes } from './free-minutes.js';
 import type { Db } from '../db/database.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import {
   appendEntry,
-  isUniqueViolation,
   lockWallet,
   toLedgerEntry,
   type LedgerEntry,

@@ -154,9 +154,14 @@ describe('public forms', () => {
     expect(crossSiteFetch.status).toBe(403);
     const sameOriginFetch = await request(t.app).post('/login').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(sameOriginFetch.status).toBe(401);
-    const sameSite = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
-    expect(sameSite.status).toBe(401);
-    expect(sameSite.headers['set-cookie']).toBeUndefined();
+    const nullOrigin = await request(t.app).post('/login').set('Origin', 'null').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(nullOrigin.status).toBe(403);
+    // Neither Sec-Fetch-Site nor Origin: not a current browser; refused when it carries cookies (issue 26, item 13).
+    const headerless = await request(t.app).post('/login').set('Cookie', 'callbridge.sid=s%3Aplanted').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(headerless.status).toBe(403);
+    const noBrowser = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(noBrowser.status).toBe(401);
+    expect(noBrowser.headers['set-cookie']).toBeUndefined();
     t.clock.advance(12 * 3600_000 + 1);
     const stale = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(stale.status).toBe(403);

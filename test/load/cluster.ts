@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditLedger, type LedgerAudit } from '../../src/storm/audit.js';
-import { HttpSession } from '../../src/storm/http-session.js';
-import { createStormDatabase, createStormUsers, STORM_PASSWORD, type StormDatabase, type StormUser } from '../../src/storm/population.js';
-import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from '../../src/storm/processes.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../../src/storm/proxy.js';
+import { auditLedger, type LedgerAudit } from '../../tools/storm/audit.js';
+import { HttpSession } from '../../tools/storm/http-session.js';
+import { createStormDatabase, createStormUsers, STORM_PASSWORD, type StormDatabase, type StormUser } from '../../tools/storm/population.js';
+import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from '../../tools/storm/processes.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../../tools/storm/proxy.js';
 
 export const METRICS_TOKEN = 'cluster-test-metrics-token-0123';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../../src/storm/audit.js';
+import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../../tools/storm/audit.js';
 import { CallCredit } from '../../src/calls/call-credit.js';
 import { WalletService } from '../../src/wallet/wallet-service.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { argon2Hasher } from '../accounts/passwords.js';
-import { loadConfig } from '../config/config.js';
-import { createDb, migrateToLatest, type Db } from '../db/database.js';
-import { createLogger } from '../logger.js';
-import { dataDir } from '../paths.js';
-import { composeServices, type ComposedServices } from '../services.js';
+import { argon2Hasher } from '../../src/accounts/passwords.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createDb, migrateToLatest, type Db } from '../../src/db/database.js';
+import { createLogger } from '../../src/logger.js';
+import { dataDir } from '../../src/paths.js';
+import { composeServices, type ComposedServices } from '../../src/services.js';
 
 export interface StormDatabase {
   /** For the audit's reads: the storm checks the instances' work straight from the tables. */
