@@ -16,7 +16,7 @@ import { sessionsRepository, type SessionsRepository } from './accounts/sessions
 import { usersRepository } from './accounts/users-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
-import type { Db } from './db/database.js';
+import { isSqlite, type Db } from './db/database.js';
 import { callLogProps } from './http/call-log-context.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -27,7 +27,7 @@ import { securityHeaders } from './http/security.js';
 import { requestLogger } from './http/request-log.js';
 import { DatabaseSessionStore, readSessionEarly } from './http/session-store.js';
 import { SESSION_COOKIE } from './http/session-cookie.js';
-import { isClick } from './calls/placement-prefetch.js';
+import { isClick } from './calls/click.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
@@ -171,13 +171,9 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
-  const placementPrefetch = services.calls.placementPrefetch;
-  const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
-  if (placementPrefetch) {
-    app.use(placementPrefetch.middleware());
-    // After it: the early read brings the placement's state along (PlacementPrefetch's read-along).
-    app.use(readSessionEarly(sessionStore, { secret: deps.sessionSecret, when: isClick }));
-  }
+  const sessionStore = new DatabaseSessionStore(db, clock);
+  // PostgreSQL: a click's session read starts as it arrives, overlapping the middleware before express-session.
+  if (!isSqlite(db)) app.use(readSessionEarly(sessionStore, { secret: deps.sessionSecret, when: isClick }));
   app.use('/twilio', webhookTiming(services.metrics));
   // First: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and the router has its
   // own lean request log and headers instead of the web stack's (see src/api/api-http.ts).

@@ -14,7 +14,6 @@ import { callPlacement, type Placement, type PlacementDecision } from './call-pl
 import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
 import { startOfUtcDay } from './daily-spend.js';
-import { PlacementPrefetch } from './placement-prefetch.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
 import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
@@ -87,8 +86,6 @@ export interface CallsService {
   reconcile(): Promise<ReconcileReport>;
   /** A hold's expiry: never frees a call that connected (asks Twilio first). */
   expireHold(callId: string): Promise<void>;
-  /** PostgreSQL only: mount its middleware before sessions and give its sessionRead to the session store. */
-  readonly placementPrefetch: PlacementPrefetch | undefined;
 }
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
@@ -132,8 +129,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   const { clock, logger, money } = deps;
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
-  const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
-  const placementPrefetch = isSqlite(deps.db) ? undefined : new PlacementPrefetch(clock);
+  const placement = callPlacement({ holds: money.ledger.holds, repo });
 
   const client = (): Twilio => {
     if (!deps.telephony) throw new Error('telephony is not configured');
@@ -161,7 +157,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
       return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    }, placementPrefetch?.take(user.id));
+    });
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);
@@ -190,10 +186,12 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       if (!twilioAnswered(err)) return { ok: true, call: await unconfirmed(id, err) };
       const reason = restFailureReason(err);
       logger.warn({ err, callId: id }, 'Twilio did not place the call');
-      await money.callCredit.release(id);
       const call = (await events.record(id, { source: 'us', event: 'Twilio refused the call', params: { reason } }, 'us:create-failed', { status: 'failed', failureReason: reason }))!;
       const stamp = clock.now().toISOString();
-      await repo.recordSettlement(id, { costMicros: 0, uncollectedCostMicros: 0, costBreakdown: null, settledAt: stamp, endedAt: stamp });
+      // The hold released and the call's zero cost recorded in one transaction.
+      await money.callCredit.settle({ callSid: id, firstLegSeconds: 0, bridgedSeconds: 0 }, async (trx) => {
+        await repo.recordSettlement(id, { costMicros: 0, uncollectedCostMicros: 0, costBreakdown: null, settledAt: stamp, endedAt: stamp }, trx);
+      });
       return { ok: false, reason: 'twilio-error', message: reason, call: { ...call, costMicros: 0 } };
     }
   }
@@ -236,7 +234,6 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   return {
     start,
     hangup,
-    placementPrefetch,
     find: (userId, callId) => repo.findForUser(callId, userId),
     async timeline(userId, callId) {
       const call = await repo.findForUser(callId, userId);

@@ -7,7 +7,7 @@ import { destinations, SimulatedNetwork } from './network.js';
 import { parseStormOptions, StormUsageError, USAGE, type StormOptions } from './options.js';
 import { createStormDatabase, createStormUsers, type StormDatabase, type StormUser } from './population.js';
 import { systemClock } from '../clock.js';
-import { WalletService } from '../wallet/wallet-service.js';
+import { Ledger } from '../ledger/ledger.js';
 import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
 import { buildServer, startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
@@ -193,7 +193,7 @@ function instanceEnv(options: StormOptions, simUrl: string, publicUrl: string, d
 
 /** Tops a rich user's available credit back up to its starting amount when it falls under half of it. */
 function topUpBelow(database: StormDatabase, credit: typeof CREDIT): (user: StormUser) => Promise<void> {
-  const wallet = new WalletService({ db: database.db, clock: systemClock, freeMinutesPerMonth: 0 });
+  const wallet = new Ledger({ db: database.db, clock: systemClock, freeMinutesPerMonth: 0 });
   return async (user) => {
     if (user.tight) return;
     const row = await database.db('wallets').where({ user_id: user.id }).first('balance_micros', 'held_micros');

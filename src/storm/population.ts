@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import { createDb, migrateToLatest, type Db } from '../db/database.js';
 import { dataDir } from '../paths.js';
 import { seedRatesIfEmpty } from '../rates/rate-deck-service.js';
-import { WalletService } from '../wallet/wallet-service.js';
+import { Ledger } from '../ledger/ledger.js';
 
 export interface StormDatabase {
   db: Db;
@@ -62,7 +62,7 @@ export const STORM_PASSWORD = 'storm password 1234';
 
 /**
  * Users with a verified phone and credit, written straight to the database (signing up and verifying 200 phones
- * over HTTP would test sign-up, not calls). Credit goes through WalletService, so every grant has its ledger row.
+ * over HTTP would test sign-up, not calls). Credit goes through Ledger, so every grant has its ledger row.
  */
 export async function createStormUsers(
   db: Db,
@@ -71,7 +71,7 @@ export async function createStormUsers(
   firstIndex = 0,
 ): Promise<StormUser[]> {
   const hash = await argon2Hasher().hash(STORM_PASSWORD);
-  const wallet = new WalletService({ db, clock: systemClock, freeMinutesPerMonth: 0 });
+  const wallet = new Ledger({ db, clock: systemClock, freeMinutesPerMonth: 0 });
   const now = new Date().toISOString();
   const users: StormUser[] = [];
   for (let i = firstIndex; i < firstIndex + count; i++) {
