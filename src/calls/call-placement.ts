@@ -39,9 +39,11 @@ export function callPlacement(deps: CallPlacementDeps) {
   return {
     /**
      * Places the user's call as `decide` (pure, no I/O) plans it from their locked wallet and, when `spentSince` is
-     * given, their call charges since then; or returns its refusal, or that a call is already live.
+     * given, their call charges since then, and with `countOpenHolds` their calls still holding credit (counted
+     * under the wallet's lock, so parallel starts cannot both pass a limit); or returns its refusal, or that a call
+     * is already live.
      */
-    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>): Promise<PlacementOutcome<R>> {
+    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, countOpenHolds = false): Promise<PlacementOutcome<R>> {
       const live = await deps.repo.liveCallFor(userId);
       if (live) return { kind: 'call-live', liveCallId: live.id };
       let placed: Placement | undefined;
@@ -59,7 +61,7 @@ export function callPlacement(deps: CallPlacementDeps) {
               alongside: (trx: Knex.Transaction) => deps.repo.insertPlaced(trx, placement.call, placement.noted),
             };
           },
-          spentSince === undefined ? {} : { spentSince },
+          { ...(spentSince === undefined ? {} : { spentSince }), countOpenHolds },
         );
         if (outcome.kind === 'refused') return outcome;
         return { kind: 'placed', placement: placed! };

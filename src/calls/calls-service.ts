@@ -23,6 +23,7 @@ import { hangUpCall } from './twilio-calls.js';
 export type StartRefusal =
   | 'no-verified-phone'
   | 'call-live'
+  | 'call-limit'
   | 'unavailable'
   | 'invalid'
   | 'premium'
@@ -153,11 +154,16 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     const { quote } = quoted;
     const caller = { id: user.id, phoneE164: user.phoneE164 };
     const cap = user.dailySpendCapMicros;
+    const callLimit = user.concurrentCallLimit ?? null;
     const placed = await placement.place(user.id, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
+      // Calls still holding credit count until they are settled: a call that just ended may take a moment.
+      if (callLimit !== null && (state.openHolds ?? 0) >= callLimit) {
+        return { kind: 'refuse', refusal: { ok: false, reason: 'call-limit', message: `Your account may have ${callLimit} call${callLimit === 1 ? '' : 's'} at once: wait for the other one to finish.` } };
+      }
       const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
       return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    });
+    }, callLimit !== null);
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);
