@@ -85,9 +85,10 @@ export interface CallsService {
   hangupAtDeadline(callId: string): Promise<void>;
   /** The reconciliation job: calls past their expected end whose settlement is missing. */
   reconcile(): Promise<ReconcileReport>;
-  /** A hold's expiry: never frees a call that connected (asks Twilio first). */
-  expireHold(callId: string): Promise<void>;
 }
+
+/** A hold older than any call may last (the rating policy's longest call, and then some) and without a call row is released. */
+const ORPHAN_HOLD_AGE_MS = 24 * 3600 * 1000;
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
 const UNCONFIRMED_HANGUP_WAIT_MS = (USER_RING_TIMEOUT_S + TWILIO_RING_BUFFER_S + HANGUP_GRACE_S + 20) * 1000;
@@ -261,16 +262,16 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       logger.info({ callId, result }, event);
     },
     async reconcile() {
-      return reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });
-    },
-    async expireHold(callId) {
-      const call = await repo.find(callId);
-      if (call) {
-        await reconcileCall({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() }, call, false);
-        return;
+      const report = await reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });
+      // A hold without its call row cannot come from a placement (both are written in one transaction); one left by
+      // other code is released once it is well past any call's length, so its credit is not held for ever.
+      for (const hold of await money.callCredit.openHolds(new Date(clock.now().getTime() - ORPHAN_HOLD_AGE_MS))) {
+        if (await repo.find(hold.callSid)) continue;
+        logger.warn({ callSid: hold.callSid, userId: hold.userId }, 'releasing a credit hold that has no call');
+        await money.callCredit.release(hold.callSid);
+        report.settled++;
       }
-      // A hold without a call row (taken by other code): it was never dialled by us.
-      if (await money.callCredit.isOpen(callId)) await money.callCredit.release(callId);
+      return report;
     },
   };
 }

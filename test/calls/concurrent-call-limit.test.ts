@@ -70,4 +70,15 @@ describe('starting a call respects the user\'s concurrent-call limit', () => {
     await h.agent.post(`/calls/${placed[0]!.id}/hangup`).set('X-CSRF-Token', h.csrf);
     await h.waitForCall(placed[0]!.id!, (c) => c.settledAt !== null);
   });
+
+  it('reconciliation releases a hold left without a call once it is older than any call (no expiry job needed)', async () => {
+    const money = h.built.services.money;
+    await money.callCredit.hold({ userId: h.userId, callSid: 'CA-orphan', tariffs: { first: tariff(10_000), bridged: tariff(90_000) }, maxSeconds: 60 });
+    await h.built.services.calls.reconcile();
+    expect(await money.callCredit.isOpen('CA-orphan')).toBe(true);
+    h.clock.advance(25 * 3600 * 1000);
+    await h.built.services.calls.reconcile();
+    expect(await money.callCredit.isOpen('CA-orphan')).toBe(false);
+    expect((await money.wallet.summary(h.userId)).heldMicros).toBe(0);
+  });
 });
