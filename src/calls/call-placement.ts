@@ -63,7 +63,12 @@ export function callPlacement(deps: CallPlacementDeps) {
           },
           { ...(spentSince === undefined ? {} : { spentSince }), countOpenHolds },
         );
-        if (outcome.kind === 'refused') return outcome;
+        if (outcome.kind === 'refused') {
+          // A parallel start that took the wallet's lock first may have placed a call (its hold then leaves too little
+          // credit for this one): that live call, not the credit, is the reason to give.
+          const liveNow = await deps.repo.liveCallFor(userId);
+          return liveNow ? { kind: 'call-live', liveCallId: liveNow.id } : outcome;
+        }
         return { kind: 'placed', placement: placed! };
       } catch (err) {
         // The unique live-call index: another start for this user won between our read and our write.
