@@ -2,7 +2,6 @@ import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import { loadUser } from './accounts/auth-middleware.js';
 import { apiRouter } from './api/api-router.js';
-import { isClick } from './calls/placement-prefetch.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
 import { compressResponses } from './http/compress-responses.js';
@@ -15,6 +14,7 @@ import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { SESSION_COOKIE } from './http/session-cookie.js';
 import { readSessionEarly, type DatabaseSessionStore } from './http/session-store.js';
+import { isClick } from './calls/click.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
@@ -54,12 +54,8 @@ export function buildApp(services: Services): BuiltApp {
 
   // The order below is the point: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
-  const placementPrefetch = services.calls.placementPrefetch;
-  if (placementPrefetch) {
-    app.use(placementPrefetch.middleware());
-    // After it: the early read brings the placement's state along (PlacementPrefetch's read-along).
-    app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
-  }
+  // PostgreSQL: a click's session read starts as it arrives, overlapping the middleware before express-session.
+  if (config.database.client === 'postgres') app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
   app.use('/twilio', webhookTiming(services.metrics));
   // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
   // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).

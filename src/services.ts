@@ -167,7 +167,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       sessionSecret,
       users,
       sessions,
-      sessionStore: new DatabaseSessionStore(db, clock, callsService.placementPrefetch?.sessionRead),
+      sessionStore: new DatabaseSessionStore(db, clock),
       counters,
       telephony,
       simulator,

@@ -37,7 +37,7 @@ export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices
     rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
     imports: new RateImportService({ db: deps.db, rates: deps.money.rates, clock: deps.clock }),
     audit: auditRepository(deps.db),
-    users: new UserAdminService({ db: deps.db, clock: deps.clock, wallet: deps.money.wallet.ctx, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
+    users: new UserAdminService({ db: deps.db, clock: deps.clock, ledger: deps.money.ledger, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
     usersRepo: usersAdminRepository(deps.db),
     calls: adminCallsService({ db: deps.db, clock: deps.clock, repo: callsRepo, calls: deps.calls }),
     vouchers: voucherAdminStore(deps.db, deps.clock, deps.money.vouchers),

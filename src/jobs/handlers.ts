@@ -21,9 +21,5 @@ export function appJobHandlers(deps: { calls: () => CallsService; money: MoneySe
       const users = await money.wallet.resetFreeMinutes();
       logger.info({ users }, 'monthly free minutes reset');
     },
-    async expireHold(callId) {
-      // Never frees a call that connected: the calls service asks Twilio before releasing anything.
-      await deps.calls().expireHold(callId);
-    },
   };
 }

@@ -1,6 +1,6 @@
 import { formatMicros } from '../money/micros.js';
 import { csvCell } from '../shared/csv.js';
-import type { LedgerEntry } from './wallet-store.js';
+import type { LedgerEntry } from '../ledger/wallet-rows.js';
 
 export const LEDGER_CSV_HEADER = 'date,kind,description,amount,balance_after,free_seconds,reference';
 

@@ -4,6 +4,7 @@ import { signTwilioRequest } from '../../src/sim/signing.js';
 import { legCost } from '../../src/rating/leg-cost.js';
 import type { HoldRequest } from '../../src/calls/call-credit.js';
 import { callPlacement } from '../../src/calls/call-placement.js';
+import { callsRepository } from '../../src/calls/calls-repository.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
@@ -132,7 +133,7 @@ describe('starting a call', () => {
 
   it('one live call per user gets through, however many placements race (and the database index stops a second row)', async () => {
     const money = h.built.services.money;
-    const placement = callPlacement({ db: h.testDb.db, clock: { now: () => new Date() }, openWallet: (userId) => money.callCredit.openWallet(userId) });
+    const placement = callPlacement({ holds: money.ledger.holds, repo: callsRepository(h.testDb.db) });
     const now = new Date().toISOString();
     const call = (id: string) => ({ id, userId: h.userId, toE164: DESTINATION, toCountry: 'GB', fromE164: USER_PHONE, confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 59, dialTimeoutS: 30, holdMicros: 0 });
     const attempt = (n: number) => {

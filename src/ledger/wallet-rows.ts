@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { isSqlite, type Db } from '../db/database.js';
 
+// The ledger's own rows: only src/ledger/ reads or writes wallets, credit_holds and ledger_entries.
+
 export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'refund' | 'adjustment' | 'free_minutes';
 export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'refund', 'adjustment', 'free_minutes'];
 
