@@ -33,7 +33,7 @@ import { resolveTwilioSetup, type EmbeddedSimulatorOptions } from './sim/embedde
 import type { PhonesPage, RunningSimulator } from './sim/simulator.js';
 import { createTelephony, type Telephony } from './telephony/telephony.js';
 import { createTwilioClient } from './telephony/twilio-client.js';
-import { moneyServices, type MoneyServices } from './wallet/money-services.js';
+import { moneyServices, type MoneyServices } from './calls/money-services.js';
 
 /**
  * Everything the HTTP layer, the CLI and the tools use, built once by composeServices. It holds no database

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
 import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
 import { RateImportService } from '../rates/admin/rate-import-service.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from '../calls/money-services.js';
 import { voucherAdminStore, type VoucherAdminStore } from '../wallet/voucher-admin-store.js';
 import type { CallsService } from '../calls/calls-service.js';
 import { adminCallsRepository } from './calls/admin-calls-repository.js';

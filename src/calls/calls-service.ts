@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { isSqlite, type Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from './money-services.js';
 import { CallEvents, type HangupScheduler } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import type { HoldPlan } from './call-credit.js';

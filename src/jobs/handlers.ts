@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallsService } from '../calls/calls-service.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from '../calls/money-services.js';
 import type { JobHandlers } from './scheduler.js';
 
 /**

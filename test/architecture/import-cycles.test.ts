@@ -16,14 +16,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
  * Edges left out of the check until the work that removes them lands. Each names the file-level imports it stands
  * for; the test fails once an entry no longer exists, so that it is deleted rather than left to hide a new cycle.
  */
-const ALLOWED_UNTIL_LANDED: Record<string, { reason: string }> = {
-  // removed when src/ledger lands: wallet/money-services.ts builds CallCredit and RateDeckService for the wallet.
-  'wallet -> calls': { reason: 'removed when src/ledger lands' },
-  'wallet -> rates': { reason: 'removed when src/ledger lands' },
-  // removed when src/services.ts (composeServices) lands: demo/seed.ts and routes.ts take the Services type from app.ts.
-  'demo -> app.ts': { reason: 'removed when src/services.ts lands' },
-  'routes.ts -> app.ts': { reason: 'removed when src/services.ts lands' },
-};
+const ALLOWED_UNTIL_LANDED: Record<string, { reason: string }> = {};
 
 type Edges = Map<string, string[]>;
 

@@ -3,8 +3,8 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import { Ledger } from '../ledger/ledger.js';
 import { RateDeckService } from '../rates/rate-deck-service.js';
-import { CallCredit } from '../calls/call-credit.js';
-import { VoucherService } from './vouchers.js';
+import { CallCredit } from './call-credit.js';
+import { VoucherService } from '../wallet/vouchers.js';
 
 export interface MoneyServices {
   /** Rate deck: lookup, quotes, imports; call `await rates.ready()` (or reload()) before the first lookup. */

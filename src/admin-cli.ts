@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
-import { emailField } from './accounts-service.js';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { createLogger } from '../logger.js';
-import { composeServices } from '../services.js';
+import { emailField } from './accounts/accounts-service.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logger.js';
+import { composeServices } from './services.js';
 
 const USAGE = `Usage: npm run admin -- create EMAIL [--password-stdin]
   Creates an admin account (or promotes an existing one). Without --password-stdin a strong password is generated and printed.`;
