@@ -16,6 +16,15 @@ type PhoneType = (typeof TYPES)[number];
 const GEOGRAPHIC_TYPES: PhoneType[] = ['FIXED_LINE', 'MOBILE'];
 const MAX_SPLIT_DEPTH = 6;
 const MAX_MOBILE_DEPTH = 4;
+/**
+ * Toll-free ranges shared by every country of a calling code. NANP's 8xx codes are not any one territory's: the
+ * metadata gives the Dominican Republic leading digits 8001 (its domestic 1-800-1… numbers), but internationally a
+ * +1 800 number is a US/Canada toll-free call, which Twilio charges at its ordinary US & Canada rate. So these
+ * prefixes go to the main country (US) at its own price, and no territory may claim a prefix inside them.
+ */
+const SHARED_TOLL_FREE: Record<string, { prefixes: string[]; description: string }> = {
+  '1': { prefixes: ['800', '833', '844', '855', '866', '877', '888'], description: 'United States & Canada - Toll-free' },
+};
 
 /** Top international voice destinations (by traffic, roughly); NANP has no separate mobile rates so it is not listed. */
 const BUSIEST = ['IN', 'MX', 'CN', 'PH', 'PK', 'BD', 'NG', 'GB', 'DE', 'FR', 'IT', 'ES', 'BR', 'CO', 'RU', 'TR', 'PL', 'RO', 'UA', 'EG', 'SA', 'AE', 'VN', 'ID', 'JP', 'KR', 'AU', 'ZA', 'KE', 'GH', 'PE', 'AR', 'TH', 'NL', 'MA'];
@@ -92,6 +101,8 @@ function rowsFor(code: string, members: string[]): Row[] {
   const countries = members.map(patternsOf);
   const [main] = members;
   const rows: Row[] = [{ iso: main!, prefix: code, description: nameOf(main!), mobile: false }];
+  const shared = SHARED_TOLL_FREE[code];
+  for (const p of shared?.prefixes ?? []) rows.push({ iso: main!, prefix: code + p, description: shared!.description, mobile: false });
   for (const country of countries.slice(1)) {
     const rivals = countries.filter((o) => o !== country && (o === countries[0] || !o.leadingDigits));
     let national = country.leadingDigits
@@ -101,6 +112,7 @@ function rowsFor(code: string, members: string[]): Row[] {
     // ranges anyway, so every territory has a rate of its own.
     const fixed = country.types.get('FIXED_LINE');
     if ((national.length === 0 || national.includes('')) && fixed) national = ranges(fixed);
+    national = national.filter((p) => !insideSharedTollFree(code, p));
     for (const p of national) rows.push({ iso: country.iso, prefix: code + p, description: nameOf(country.iso), mobile: false });
   }
   for (const country of countries.filter((c) => BUSIEST.includes(c.iso))) {
@@ -108,6 +120,10 @@ function rowsFor(code: string, members: string[]): Row[] {
     for (const p of mobilePrefixes(country, others)) rows.push({ iso: country.iso, prefix: code + p, description: `${nameOf(country.iso)} - Mobile`, mobile: true });
   }
   return rows;
+}
+
+function insideSharedTollFree(code: string, national: string): boolean {
+  return (SHARED_TOLL_FREE[code]?.prefixes ?? []).some((p) => national.startsWith(p) || p.startsWith(national));
 }
 
 function nameOf(iso: string): string {
