@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isSqlite } from '../db/database.js';
 import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
-import { maxTalkSeconds } from '../rating/max-seconds.js';
+import { sizeHold } from '../rating/talk-limit.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
 import { InsufficientCreditError, isUniqueViolation, ledgerRow, lockWallet, periodOf, type LedgerInsert, type WalletContext, type WalletRow } from '../wallet/wallet-store.js';
 
@@ -74,6 +74,19 @@ interface HoldRecord {
 interface StoredTariffs {
   tariffs: CallTariffs;
   firstLegExtraSeconds: number;
+  /** The longest call allowed whatever the credit; absent on holds taken before it was stored (the policy's maximum then). */
+  ceilingSeconds?: number;
+}
+
+/** What a call's hold was priced with and pays for (see HoldBudget in call-limits.ts). */
+export interface HoldTerms {
+  tariffs: CallTariffs;
+  amountMicros: number;
+  freeSeconds: number;
+  firstLegExtraSeconds: number;
+  maxSeconds: number;
+  ceilingSeconds: number;
+  open: boolean;
 }
 
 /** Credit holds for calls: reserve before dialling, settle exactly once when the call ends. */
@@ -160,11 +173,19 @@ export class CallCredit {
   }
 
   /** What a call's hold was priced with: its tariffs, free seconds and pre-bridge seconds (for cost breakdowns). */
-  async holdTerms(callSid: string): Promise<{ tariffs: CallTariffs; freeSeconds: number; firstLegExtraSeconds: number; maxSeconds: number; open: boolean } | undefined> {
+  async holdTerms(callSid: string): Promise<HoldTerms | undefined> {
     const hold = await this.ctx.db<HoldRecord>('credit_holds').where({ call_sid: callSid }).first();
     if (!hold) return undefined;
     const stored = JSON.parse(hold.tariffs) as StoredTariffs;
-    return { tariffs: stored.tariffs, firstLegExtraSeconds: stored.firstLegExtraSeconds, freeSeconds: hold.free_seconds, maxSeconds: hold.max_seconds, open: hold.status === 'open' };
+    return {
+      tariffs: stored.tariffs,
+      amountMicros: Number(hold.amount_micros),
+      firstLegExtraSeconds: stored.firstLegExtraSeconds,
+      freeSeconds: hold.free_seconds,
+      maxSeconds: hold.max_seconds,
+      ceilingSeconds: stored.ceilingSeconds ?? this.policy.maxCallSeconds,
+      open: hold.status === 'open',
+    };
   }
 
   /** Calls still holding credit (for the reconciliation job). */
@@ -236,6 +257,8 @@ export class CallCredit {
 /** A hold worked out from a wallet as read: what it reserves, and the wallet's held columns once it is taken. */
 export interface HoldPlan {
   hold: CallHold;
+  /** The longest call allowed whatever the credit (stored with the hold: the settled talk limit never exceeds it). */
+  ceilingSeconds: number;
   wallet: { held_micros: number; free_seconds_held: number };
 }
 
@@ -247,19 +270,26 @@ export interface HoldPlan {
 export function planHold(wallet: WalletRow, request: HoldRequest, policy: RatingPolicy = defaultRatingPolicy): HoldPlan {
   const extra = request.firstLegExtraSeconds ?? 0;
   const available = wallet.balance_micros - wallet.held_micros;
-  const ceiling = Math.min(policy.maxCallSeconds, request.maxSeconds ?? Infinity);
+  const ceiling = ceilingOf(request, policy);
   // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
   const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
-  const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy }), ceiling - freeSeconds);
-  const maxSeconds = freeSeconds + paidSeconds;
-  const amount = callCost(request.tariffs, paidSeconds, extra, policy);
+  // The whole available credit is held (see rating/talk-limit.ts): a quick set-up leaves more of it for talking.
+  const sized = sizeHold({ tariffs: request.tariffs, availableMicros: available, freeSeconds, worstSetupSeconds: extra, ceilingSeconds: ceiling, policy });
+  const maxSeconds = sized.worstCaseTalkSeconds;
+  const amount = sized.amountMicros;
   if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
     throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, policy));
   }
   return {
     hold: { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds },
+    ceilingSeconds: ceiling,
     wallet: { held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds },
   };
+}
+
+/** The longest call a hold may pay for, whatever the credit: the policy's maximum or the request's own ceiling. */
+function ceilingOf(request: Pick<HoldRequest, 'maxSeconds'>, policy: RatingPolicy): number {
+  return Math.min(policy.maxCallSeconds, request.maxSeconds ?? Infinity);
 }
 
 /** The credit_holds row for a planned hold. */
@@ -271,7 +301,7 @@ export function holdRow(request: HoldRequest, plan: HoldPlan, createdAt: string)
     amount_micros: plan.hold.amountMicros,
     free_seconds: plan.hold.freeSeconds,
     max_seconds: plan.hold.maxSeconds,
-    tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: request.firstLegExtraSeconds ?? 0 } satisfies StoredTariffs),
+    tariffs: JSON.stringify({ tariffs: request.tariffs, firstLegExtraSeconds: request.firstLegExtraSeconds ?? 0, ceilingSeconds: plan.ceilingSeconds } satisfies StoredTariffs),
     status: 'open' as const,
     created_at: createdAt,
   };

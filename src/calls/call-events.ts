@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { HoldNotFoundError, type CallCredit } from './call-credit.js';
+import { HoldNotFoundError, type CallCredit, type HoldTerms } from './call-credit.js';
 import { costBreakdown } from './call-cost.js';
-import { HANGUP_GRACE_S } from './call-limits.js';
+import { dialTimeLimit, settledTalkLimit, setupSecondsUntil } from './call-limits.js';
 import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
 import { confirmTwiml, dialTwiml, goodbyeTwiml, hangupTwiml, webhookUrls } from './call-twiml.js';
 import type { CallChange, CallEvent, CallPatch, CallRecord, CallsRepository, KeyedEvent } from './calls-repository.js';
@@ -66,8 +66,11 @@ export class CallEvents {
     if (!applied) return goodbyeTwiml('This call is not available. Goodbye.');
     const { call } = applied;
     if (call.confirmAnswer && !call.dialStartedAt) {
-      if (!mayDial(call, await this.deps.callCredit.holdTerms(call.id))) return this.cancelledTwiml(call);
-      return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164);
+      const terms = await this.deps.callCredit.holdTerms(call.id);
+      if (!mayDial(call, terms)) return this.cancelledTwiml(call);
+      // An upper bound: the destination's ringing still comes off it, so the prompt says "up to".
+      const talkS = settledTalkLimit(terms, setupSecondsUntil(call.answeredAt, now));
+      return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164, talkS);
     }
     return this.dial(call);
   }
@@ -118,12 +121,17 @@ export class CallEvents {
     const p = statusCallbackParams(raw);
     const now = this.now();
     const update: FactsUpdate = { childSid: p.callSid, dialStartedAt: now };
-    if (p.callStatus === 'in-progress') update.bridgedAt = now;
+    // The destination answered: the talk limit is settled from the first leg's real set-up time (see planChange).
+    let terms: HoldTerms | undefined;
+    if (p.callStatus === 'in-progress') {
+      update.bridgedAt = now;
+      terms = await this.deps.callCredit.holdTerms(callId);
+    }
     if (FINAL_CALL_STATUSES.has(p.callStatus)) {
       update.dialStatus = p.callStatus;
       update.bridgedSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
     }
-    await this.apply(callId, { source: 'child', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `child:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'child' });
+    await this.apply(callId, { source: 'child', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `child:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'child' }, terms);
   }
 
   /** Adds facts from us (a hangup request, a REST failure, reconciliation) the same way as Twilio's. */
@@ -156,8 +164,8 @@ export class CallEvents {
     const terms = await this.deps.callCredit.holdTerms(call.id);
     if (!mayDial(call, terms)) return this.cancelledTwiml(call);
     const started = (await this.record(call.id, { source: 'us', event: 'dialling the destination' }, 'us:dial', { dialStartedAt: this.now() })) ?? call;
-    // The talk limit comes from the hold as it stands now, never from the request.
-    const talkLimitS = Math.max(1, Math.min(started.talkLimitS, terms.maxSeconds - 1));
+    // A safety net only: the hangup job cuts at the limit settled when the destination answers, which is never later.
+    const talkLimitS = dialTimeLimit(terms, setupSecondsUntil(started.answeredAt, this.now()));
     return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS });
   }
 
@@ -171,6 +179,7 @@ export class CallEvents {
     dedupeKey: string,
     update: FactsUpdate & { status?: ForcedStatus },
     leg?: { sid: string; leg: 'parent' | 'child' },
+    terms?: HoldTerms,
   ): Promise<Applied | undefined> {
     const now = this.now();
     const keyed = { event: { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now }, dedupeKey };
@@ -182,7 +191,7 @@ export class CallEvents {
       if (isOtherLeg(call)) return { kind: 'ignore' };
       // An event that adds no fact (a repeat of something known) changes nothing: recording it is one insert.
       if (!update.status && !addsFacts(call, update)) return { kind: 'record', event: keyed };
-      return planChange(call, update, keyed, now);
+      return planChange(call, update, keyed, now, terms);
     });
     if (!outcome) {
       this.deps.logger.warn({ callId, event: event.event, source: event.source }, 'webhook for an unknown call id; ignored');
@@ -203,7 +212,8 @@ export class CallEvents {
   private async afterChange({ call, previous }: Applied): Promise<void> {
     const { hangups, logger } = this.deps;
     if (hangups && call.bridgedAt && !previous.bridgedAt && isLive(call.status)) {
-      const deadline = new Date(Date.parse(call.bridgedAt) + (call.talkLimitS + HANGUP_GRACE_S) * 1000);
+      // The exact cut: the moment the settled talk limit runs out (Twilio's limits are the nets behind it).
+      const deadline = new Date(Date.parse(call.bridgedAt) + call.talkLimitS * 1000);
       await hangups.scheduleHangup(call.id, deadline).catch((err: unknown) => logger.error({ err, callId: call.id }, 'could not schedule the hangup job; Twilio limits still cap the call'));
     }
     // The user hung up before we knew Twilio's SID (its create was in flight or never answered): the first callback
@@ -231,10 +241,13 @@ function addsFacts(call: CallRecord, update: FactsUpdate): boolean {
 type Planned = Exclude<CallChange, { kind: 'change' }> | (Extract<CallChange, { kind: 'change' }> & { next: CallRecord });
 
 /** The call after the update's facts are merged, its derived state, and what to write for it (pure). */
-function planChange(call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, keyed: KeyedEvent, now: string): Planned {
+function planChange(call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, keyed: KeyedEvent, now: string, terms?: HoldTerms): Planned {
   const { status: forced, ...factUpdate } = update;
   const force = forced === 'failed' || (forced === 'unconfirmed' && call.status === 'starting');
   const merged = mergeFacts(force ? { ...call, status: forced } : call, factUpdate) as CallRecord;
+  if (terms && merged.bridgedAt && !call.bridgedAt) {
+    merged.talkLimitS = settledTalkLimit(terms, setupSecondsUntil(merged.answeredAt, merged.bridgedAt));
+  }
   const derived = deriveStatus(merged);
   const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
   const patch: CallPatch = {};
