@@ -40,8 +40,7 @@ export function paidTalkSeconds(budget: TalkBudget): number {
 
 /** Seconds of talk after which the call is cut: the paid talk less the safety margin (0: the credit pays for no talk). */
 export function talkLimitSeconds(budget: TalkBudget): number {
-  const paid = paidTalkSeconds(budget);
-  return paid >= budget.ceilingSeconds ? budget.ceilingSeconds : Math.max(0, paid - CUT_MARGIN_S);
+  return Math.max(0, paidTalkSeconds(budget) - CUT_MARGIN_S);
 }
 
 export interface HoldSizing {

@@ -15,11 +15,12 @@ async function userWith(micros: number): Promise<number> {
 }
 
 describe('credit holds', () => {
-  it('hold the cost of the longest call the credit allows, both legs billed', async () => {
+  it('hold the whole available credit; the longest call it pays at the worst case, both legs billed, decides the limit', async () => {
     const user = await userWith(1_050_000);
     const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
-    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_000_000, freeSeconds: 0, maxSeconds: 600 });
-    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000, availableMicros: 50_000 });
+    // A quicker set-up than the worst case leaves more of the credit for talking (the cut is settled at the answer).
+    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_050_000, freeSeconds: 0, maxSeconds: 600 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_050_000, availableMicros: 0 });
   });
 
   it('include the first leg\'s ring time in the limit', async () => {
@@ -53,9 +54,9 @@ describe('credit holds', () => {
   it('return the first hold to a retry even when it left too little credit for a second', async () => {
     const user = await userWith(1_050_000);
     const first = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
-    // 0.05 left: a new hold would be refused, but a retry is not a new call.
+    // Nothing left: a new hold would be refused, but a retry is not a new call.
     expect(await f.calls.hold({ userId: user, callSid: 'CA1', tariffs })).toEqual(first);
-    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_050_000 });
     await expect(f.calls.hold({ userId: user, callSid: 'CA2', tariffs })).rejects.toBeInstanceOf(InsufficientCreditError);
     expect(await f.t.db('credit_holds').count({ n: '*' }).first()).toMatchObject({ n: 1 });
   });

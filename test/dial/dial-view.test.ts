@@ -48,7 +48,7 @@ describe('dialPreviewView', () => {
       ownLegPerMinute: '$0.01',
       destinationPerMinute: '$0.1809',
       perMinute: '$0.1909',
-      longestCall: '10 min',
+      longestCall: 'about 10 min',
       available: '$2.00',
     });
   });
