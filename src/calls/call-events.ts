@@ -93,7 +93,11 @@ export class CallEvents {
   async dialAction(callId: string, raw: Params): Promise<string> {
     const params = dialActionParams(raw);
     const bridgedSeconds = params.dialCallStatus === 'completed' ? (params.dialCallDuration ?? 0) : 0;
+    // The parent's own status says who left: still in progress, the number called hung up; over, the user's phone did.
+    // Our own hangups (you, an administrator, the credit) were recorded first and win.
+    const endedBy = params.dialCallStatus === 'completed' ? (raw.CallStatus === 'in-progress' ? 'destination' : 'your-phone') : undefined;
     await this.apply(callId, { source: 'dial-action', event: `dial ${params.dialCallStatus}`, params: raw }, 'dial-action', {
+      ...(endedBy ? { endedBy } : {}),
       ...(params.dialCallSid ? { childSid: params.dialCallSid } : {}),
       dialStatus: params.dialCallStatus,
       bridgedSeconds,
@@ -110,7 +114,8 @@ export class CallEvents {
     if (p.callStatus === 'in-progress') update.answeredAt = now;
     if (FINAL_CALL_STATUSES.has(p.callStatus)) {
       update.parentEndedAt = now;
-      update.parentFinalStatus = p.callStatus;
+      // A 603 Decline is reported as no-answer (or busy): the SIP code tells that the user turned the call down.
+      update.parentFinalStatus = p.callStatus !== 'completed' && raw.SipResponseCode === '603' ? 'declined' : p.callStatus;
       update.firstLegSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
     }
     await this.apply(callId, { source: 'parent', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `parent:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'parent' });

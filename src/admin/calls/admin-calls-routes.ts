@@ -99,7 +99,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
         flash(req, 'info', 'This call had already ended.');
         return res.redirect(303, `/admin/calls/${call.id}`);
       }
-      await calls.hangup(call.userId, call.id);
+      await calls.hangup(call.userId, call.id, 'admin');
       // The hangup itself is Twilio's and the calls feature's (its own event row); the audit row follows it.
       await deps.db.transaction((trx) =>
         recordAudit(trx, clock, { actorId: req.user!.id, action: 'call.hangup', subject: `call ${call.id}`, summary: `Ended the live call of ${call.email} to ${call.toE164}`, oldValue: { status: call.status }, newValue: { hangupRequested: true } }),
