@@ -109,7 +109,7 @@ describe('a call create that Twilio never answered', () => {
     expect(await balance()).toBe(CREDIT);
     expect(await chargeEntries()).toHaveLength(0);
     const page = await h.agent.get(`/calls/${id}/status`);
-    expect(page.text).toContain('Call failed');
+    expect(page.text).toContain('Not placed');
     expect(page.text).toContain('Nothing was charged.');
   });
 
