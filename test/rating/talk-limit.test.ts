@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { priceCall } from '../../src/calls/call-credit.js';
+import { clampLegs, priceCall } from '../../src/calls/call-credit.js';
 import { dialTimeLimit, OVERRUN_S, settledTalkLimit } from '../../src/calls/call-limits.js';
 import { billedSeconds, callCost, type LegTariff } from '../../src/rating/leg-cost.js';
 import { CUT_MARGIN_S, longestTalkSeconds, sizeHold } from '../../src/rating/talk-limit.js';
@@ -76,6 +76,14 @@ describe('the exact cut (talk limit settled when the destination answers)', () =
         // What the nets let through (a second of overrun each) still costs no more than the hold.
         const restNet = hold.worstCaseTalkSeconds + c.worstSetupSeconds;
         expect(c.setupSeconds + cut).toBeLessThanOrEqual(restNet - OVERRUN_S);
+
+        // Settlement's clamp (issue 26 item 10) uses these same limits: a call cut fairly, a second late, is billed in
+        // full, and so is one that only Twilio's nets ended (the hangup job never came).
+        const limits = { amountMicros: hold.amountMicros, freeSeconds: free, maxSeconds: hold.worstCaseTalkSeconds, firstLegExtraSeconds: c.worstSetupSeconds, ceilingSeconds: c.ceilingSeconds };
+        const lateCut = legs(cut + OVERRUN_S);
+        expect(clampLegs(limits, lateCut, c.tariffs)).toEqual(lateCut);
+        const netTalk = Math.min(dialNet + OVERRUN_S, restNet - c.setupSeconds);
+        expect(clampLegs(limits, legs(netTalk), c.tariffs)).toEqual(legs(netTalk));
       }),
       { numRuns: 2000 },
     );
