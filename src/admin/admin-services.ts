@@ -46,7 +46,7 @@ export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices
 }
 
 /** Disabling an account ends its live call, if any, through the calls feature's own hangup. */
-export async function endLiveCallOf(calls: { liveCallFor(userId: number): Promise<{ id: string } | null>; hangup(userId: number, callId: string): Promise<unknown> }, userId: number): Promise<void> {
+export async function endLiveCallOf(calls: { liveCallFor(userId: number): Promise<{ id: string } | null>; hangup(userId: number, callId: string, by?: 'you' | 'admin'): Promise<unknown> }, userId: number): Promise<void> {
   const live = await calls.liveCallFor(userId);
-  if (live) await calls.hangup(userId, live.id);
+  if (live) await calls.hangup(userId, live.id, 'admin');
 }

@@ -75,7 +75,7 @@ const rateQuote: JsonSchema = {
     perMinute: { ...ref('Money'), description: 'Both legs together: what a minute of this call costs you.' },
     destinationLegPerMinute: ref('Money'),
     ownLegPerMinute: { oneOf: [ref('Money'), { type: 'null' }], description: 'The leg to your own phone; null until your phone is verified.' },
-    longestCallSeconds: { type: 'integer', minimum: 0, description: 'The longest call your credit and free minutes pay for right now.' },
+    longestCallSeconds: { type: 'integer', minimum: 0, description: 'An estimate: the talk time your credit and free minutes pay for right now if the set-up (your answer to theirs) takes a typical 15 s; the call itself settles its exact limit when the number answers.' },
     available: ref('Money'),
   },
 };

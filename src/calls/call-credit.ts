@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import { HoldNotFoundError, type HoldSettlement, type HoldTerms, type NewHold, type SettlementCharge } from '../ledger/holds.js';
+import { HoldNotFoundError, type HoldLimits, type HoldSettlement, type HoldTerms as LedgerHoldTerms, type NewHold, type SettlementCharge } from '../ledger/holds.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { InsufficientCreditError, type WalletRow } from '../ledger/wallet-rows.js';
 import { formatDuration } from '../money/currency.js';
 import { billedSeconds, callCost, legCost, type CallTariffs } from '../rating/leg-cost.js';
-import { maxTalkSeconds } from '../rating/max-seconds.js';
+import { paidTalkSeconds, sizeHold } from '../rating/talk-limit.js';
 import { defaultRatingPolicy, type RatingPolicy } from '../rating/rate.js';
 
 export { HoldNotFoundError };
@@ -43,11 +43,20 @@ export interface SettleRequest {
   bridgedSeconds: number;
 }
 
-export type Settlement = Omit<HoldSettlement, 'userId'> & { userId?: number };
+/** A settlement, with the legs' seconds as billed (the reported ones, clamped to what the hold's limits allowed). */
+export type Settlement = Omit<HoldSettlement, 'userId'> & { userId?: number; billedLegs: Omit<SettleRequest, 'callSid'> };
+
+/** What a call's hold was priced with and pays for (see HoldBudget in call-limits.ts). */
+export interface HoldTerms extends LedgerHoldTerms {
+  /** The longest call allowed whatever the credit: the policy's maximum for holds taken before it was stored. */
+  ceilingSeconds: number;
+}
 
 /** A hold worked out from a wallet as read: what it reserves, and the wallet's held columns once it is taken. */
 export interface HoldPlan {
   hold: CallHold;
+  /** The longest call allowed whatever the credit (stored with the hold: the settled talk limit never exceeds it). */
+  ceilingSeconds: number;
   wallet: { held_micros: number; free_seconds_held: number };
 }
 
@@ -89,7 +98,9 @@ export class CallCredit {
    * the same transaction, first settlement or repeat. Throws HoldNotFoundError for a call that never held credit.
    */
   async settle(request: SettleRequest, alongside?: (trx: Knex.Transaction, settlement: Settlement) => Promise<void>): Promise<Settlement> {
-    const settlement = await this.ledger.holds.settle(request.callSid, (terms) => this.charge(terms, request), alongside);
+    const billed = (settled: HoldSettlement): Settlement => ({ ...settled, billedLegs: clampLegs(settled.limits, request, settled.tariffs, this.policy) });
+    const settled = await this.ledger.holds.settle(request.callSid, (terms) => this.charge(this.withCeiling(terms), request), alongside && ((trx, s) => alongside(trx, billed(s))));
+    const settlement = billed(settled);
     for (const listener of this.settledListeners) listener(settlement);
     return settlement;
   }
@@ -118,8 +129,13 @@ export class CallCredit {
   }
 
   /** What a call's hold was priced with: its tariffs, free seconds and pre-bridge seconds (for cost breakdowns). */
-  holdTerms(callSid: string): Promise<HoldTerms | undefined> {
-    return this.ledger.holds.terms(callSid);
+  async holdTerms(callSid: string): Promise<HoldTerms | undefined> {
+    const terms = await this.ledger.holds.terms(callSid);
+    return terms && this.withCeiling(terms);
+  }
+
+  private withCeiling(terms: LedgerHoldTerms): HoldTerms {
+    return { ...terms, ceilingSeconds: terms.ceilingSeconds ?? this.policy.maxCallSeconds };
   }
 
   /** Calls still holding credit (for the reconciliation job). */
@@ -128,12 +144,14 @@ export class CallCredit {
   }
 
   private charge(terms: HoldTerms, reported: SettleRequest): SettlementCharge {
-    const legs = clampLegs(terms, reported);
+    const legs = clampLegs(terms, reported, terms.tariffs, this.policy);
     if (legs.firstLegSeconds !== reported.firstLegSeconds || legs.bridgedSeconds !== reported.bridgedSeconds) {
       this.logger?.warn({ callId: terms.callSid, reported: { firstLegSeconds: reported.firstLegSeconds, bridgedSeconds: reported.bridgedSeconds }, billed: legs }, 'reported call duration beyond its limits: billed up to the limits');
     }
     const { cost, freeUsed } = priceCall(terms.tariffs, terms.freeSeconds, legs, this.policy);
-    return { chargeMicros: cost, freeSecondsUsed: freeUsed, description: `Call${terms.description ? ` to ${terms.description}` : ''}, ${formatDuration(legs.bridgedSeconds)}` };
+    // A call within its limits never costs more than its hold (test/rating/talk-limit.test.ts); legs clamped one by
+    // one still could (the longest first leg with the longest talk), and the hold is all the call may spend.
+    return { chargeMicros: Math.min(cost, terms.amountMicros), freeSecondsUsed: freeUsed, description: `Call${terms.description ? ` to ${terms.description}` : ''}, ${formatDuration(legs.bridgedSeconds)}` };
   }
 }
 
@@ -145,43 +163,53 @@ export function newHold(request: HoldRequest, plan: HoldPlan): NewHold {
     amountMicros: plan.hold.amountMicros,
     freeSeconds: plan.hold.freeSeconds,
     maxSeconds: plan.hold.maxSeconds,
-    terms: { tariffs: request.tariffs, firstLegExtraSeconds: request.firstLegExtraSeconds ?? 0 },
+    terms: { tariffs: request.tariffs, firstLegExtraSeconds: request.firstLegExtraSeconds ?? 0, ceilingSeconds: plan.ceilingSeconds },
   };
 }
 
 /**
- * Each leg's billed seconds, at most what the hold's limits let it last (see call-limits.ts): the bridged leg T
- * seconds, the first leg T + E. A reported duration beyond them (a bad or forged callback) is never billed, so a
- * settlement never charges more than its hold.
+ * Each leg's billed seconds, at most what the call's limits let it last (see call-limits.ts). The bridged leg: the
+ * talk the hold pays for with no set-up at all (the <Dial timeLimit> net is the paid talk at the set-up seen when
+ * dialling, less the second Twilio may overrun it by; the exact cut comes earlier), and never less than the
+ * worst-case talk T. The first leg: T + E (the REST TimeLimit, T + E less that second). A duration beyond them (a bad
+ * or forged callback) is never billed; a call cut fairly is never clamped.
  */
-export function clampLegs(terms: { maxSeconds: number; firstLegExtraSeconds: number }, legs: Omit<SettleRequest, 'callSid'>): Omit<SettleRequest, 'callSid'> {
+export function clampLegs(limits: HoldLimits, legs: Omit<SettleRequest, 'callSid'>, tariffs: CallTariffs, policy: RatingPolicy = defaultRatingPolicy): Omit<SettleRequest, 'callSid'> {
   const whole = (seconds: number) => (Number.isFinite(seconds) ? Math.max(0, Math.floor(seconds)) : 0);
+  const longestTalk = paidTalkSeconds({ tariffs, budgetMicros: limits.amountMicros, freeSeconds: limits.freeSeconds, setupSeconds: 0, ceilingSeconds: limits.ceilingSeconds ?? policy.maxCallSeconds, policy });
   return {
-    firstLegSeconds: Math.min(whole(legs.firstLegSeconds), terms.maxSeconds + terms.firstLegExtraSeconds),
-    bridgedSeconds: Math.min(whole(legs.bridgedSeconds), terms.maxSeconds),
+    firstLegSeconds: Math.min(whole(legs.firstLegSeconds), limits.maxSeconds + limits.firstLegExtraSeconds),
+    bridgedSeconds: Math.min(whole(legs.bridgedSeconds), Math.max(limits.maxSeconds, longestTalk)),
   };
 }
 
 /**
- * The longest call the wallet's available credit (plus unreserved free minutes) pays for, within the request's
- * ceilings. Throws InsufficientCreditError when that is shorter than the request's minimum. Pure.
+ * The hold for a call: the whole available credit (plus unreserved free minutes), or what the longest allowed call
+ * costs at the worst-case set-up when that is less (see rating/talk-limit.ts: a quick set-up leaves more of it for
+ * talking). Throws InsufficientCreditError when the worst case pays for less than the request's minimum. Pure.
  */
 export function planHold(wallet: WalletRow, request: HoldRequest, policy: RatingPolicy = defaultRatingPolicy): HoldPlan {
   const extra = request.firstLegExtraSeconds ?? 0;
   const available = wallet.balance_micros - wallet.held_micros;
-  const ceiling = Math.min(policy.maxCallSeconds, request.maxSeconds ?? Infinity);
+  const ceiling = ceilingOf(request, policy);
   // Clamped: after a monthly renewal to a smaller allowance, last month's running calls may hold more than is left.
   const freeSeconds = Math.max(0, Math.min(wallet.free_seconds_left - wallet.free_seconds_held, ceiling));
-  const paidSeconds = Math.min(maxTalkSeconds(request.tariffs, available, { firstLegExtraSeconds: extra, policy }), ceiling - freeSeconds);
-  const maxSeconds = freeSeconds + paidSeconds;
-  const amount = callCost(request.tariffs, paidSeconds, extra, policy);
+  const sized = sizeHold({ tariffs: request.tariffs, availableMicros: available, freeSeconds, worstSetupSeconds: extra, ceilingSeconds: ceiling, policy });
+  const maxSeconds = sized.worstCaseTalkSeconds;
+  const amount = sized.amountMicros;
   if (maxSeconds < (request.minimumSeconds ?? 1) || amount > available) {
     throw new InsufficientCreditError(available, callCost(request.tariffs, request.minimumSeconds ?? 1, extra, policy));
   }
   return {
     hold: { callSid: request.callSid, userId: request.userId, amountMicros: amount, freeSeconds, maxSeconds },
+    ceilingSeconds: ceiling,
     wallet: { held_micros: wallet.held_micros + amount, free_seconds_held: wallet.free_seconds_held + freeSeconds },
   };
+}
+
+/** The longest call a hold may pay for, whatever the credit: the policy's maximum or the request's own ceiling. */
+function ceilingOf(request: Pick<HoldRequest, 'maxSeconds'>, policy: RatingPolicy): number {
+  return Math.min(policy.maxCallSeconds, request.maxSeconds ?? Infinity);
 }
 
 /**

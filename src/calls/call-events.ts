@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Knex } from 'knex';
-import type { CallTariffs } from '../rating/leg-cost.js';
-import { clampLegs, HoldNotFoundError, type CallCredit } from './call-credit.js';
+import { HoldNotFoundError, type CallCredit, type HoldTerms, type Settlement } from './call-credit.js';
 import { costBreakdown } from './call-cost.js';
-import { HANGUP_GRACE_S } from './call-limits.js';
+import { dialTimeLimit, settledTalkLimit, setupSecondsUntil } from './call-limits.js';
 import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
 import { confirmTwiml, dialTwiml, goodbyeTwiml, hangupTwiml, webhookUrls } from './call-twiml.js';
 import type { CallChange, CallEvent, CallPatch, CallRecord, CallsRepository, KeyedEvent } from './calls-repository.js';
@@ -68,8 +67,11 @@ export class CallEvents {
     if (!applied) return goodbyeTwiml('This call is not available. Goodbye.');
     const { call } = applied;
     if (call.confirmAnswer && !call.dialStartedAt) {
-      if (!mayDial(call, await this.deps.callCredit.holdTerms(call.id))) return this.cancelledTwiml(call);
-      return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164);
+      const terms = await this.deps.callCredit.holdTerms(call.id);
+      if (!mayDial(call, terms)) return this.cancelledTwiml(call);
+      // An upper bound: the destination's ringing still comes off it, so the prompt says "up to".
+      const talkS = settledTalkLimit(terms, setupSecondsUntil(call.answeredAt, now));
+      return confirmTwiml(webhookUrls(this.deps.publicUrl, call.id), call.toE164, talkS);
     }
     return this.dial(call);
   }
@@ -92,7 +94,11 @@ export class CallEvents {
   async dialAction(callId: string, raw: Params): Promise<string> {
     const params = dialActionParams(raw);
     const bridgedSeconds = params.dialCallStatus === 'completed' ? (params.dialCallDuration ?? 0) : 0;
+    // The parent's own status says who left: still in progress, the number called hung up; over, the user's phone did.
+    // Our own hangups (you, an administrator, the credit) were recorded first and win.
+    const endedBy = params.dialCallStatus === 'completed' ? (raw.CallStatus === 'in-progress' ? 'destination' : 'your-phone') : undefined;
     await this.apply(callId, { source: 'dial-action', event: `dial ${params.dialCallStatus}`, params: raw }, 'dial-action', {
+      ...(endedBy ? { endedBy } : {}),
       ...(params.dialCallSid ? { childSid: params.dialCallSid } : {}),
       dialStatus: params.dialCallStatus,
       bridgedSeconds,
@@ -109,7 +115,8 @@ export class CallEvents {
     if (p.callStatus === 'in-progress') update.answeredAt = now;
     if (FINAL_CALL_STATUSES.has(p.callStatus)) {
       update.parentEndedAt = now;
-      update.parentFinalStatus = p.callStatus;
+      // A 603 Decline is reported as no-answer (or busy): the SIP code tells that the user turned the call down.
+      update.parentFinalStatus = p.callStatus !== 'completed' && raw.SipResponseCode === '603' ? 'declined' : p.callStatus;
       update.firstLegSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
     }
     await this.apply(callId, { source: 'parent', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `parent:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'parent' });
@@ -120,12 +127,17 @@ export class CallEvents {
     const p = statusCallbackParams(raw);
     const now = this.now();
     const update: FactsUpdate = { childSid: p.callSid, dialStartedAt: now };
-    if (p.callStatus === 'in-progress') update.bridgedAt = now;
+    // The destination answered: the talk limit is settled from the first leg's real set-up time (see planChange).
+    let terms: HoldTerms | undefined;
+    if (p.callStatus === 'in-progress') {
+      update.bridgedAt = now;
+      terms = await this.deps.callCredit.holdTerms(callId);
+    }
     if (FINAL_CALL_STATUSES.has(p.callStatus)) {
       update.dialStatus = p.callStatus;
       update.bridgedSeconds = p.callStatus === 'completed' ? (p.callDuration ?? 0) : 0;
     }
-    await this.apply(callId, { source: 'child', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `child:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'child' });
+    await this.apply(callId, { source: 'child', event: p.callStatus, sequence: p.sequence ?? null, params: raw }, `child:${p.sequence ?? p.callStatus}`, update, { sid: p.callSid, leg: 'child' }, terms);
   }
 
   /** Adds facts from us (a hangup request, a REST failure, reconciliation) the same way as Twilio's. */
@@ -143,9 +155,9 @@ export class CallEvents {
     const settledAt = this.now();
     let changed = 0;
     let chargedMicros = 0;
-    const record = async (trx: Knex.Transaction | undefined, settlement: { chargedMicros: number; freeSecondsUsed: number; uncollectedMicros: number; tariffs?: CallTariffs | undefined; limits?: { maxSeconds: number; firstLegExtraSeconds: number } }) => {
+    const record = async (trx: Knex.Transaction | undefined, settlement: Pick<Settlement, 'chargedMicros' | 'freeSecondsUsed' | 'uncollectedMicros'> & Partial<Pick<Settlement, 'tariffs' | 'billedLegs'>>) => {
       // Without tariffs the call never held credit (refused before its hold): settled at no charge, no breakdown.
-      const breakdown = settlement.tariffs && settlement.limits ? costBreakdown(settlement.tariffs, clampLegs(settlement.limits, legs), settlement) : null;
+      const breakdown = settlement.tariffs && settlement.billedLegs ? costBreakdown(settlement.tariffs, settlement.billedLegs, settlement) : null;
       chargedMicros = settlement.chargedMicros;
       changed = await this.deps.repo.recordSettlement(call.id, { costMicros: settlement.chargedMicros, uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0, costBreakdown: breakdown, settledAt }, trx);
     };
@@ -161,8 +173,8 @@ export class CallEvents {
     const terms = await this.deps.callCredit.holdTerms(call.id);
     if (!mayDial(call, terms)) return this.cancelledTwiml(call);
     const started = (await this.record(call.id, { source: 'us', event: 'dialling the destination' }, 'us:dial', { dialStartedAt: this.now() })) ?? call;
-    // The talk limit comes from the hold as it stands now, never from the request.
-    const talkLimitS = Math.max(1, Math.min(started.talkLimitS, terms.maxSeconds - 1));
+    // A safety net only: the hangup job cuts at the limit settled when the destination answers, which is never later.
+    const talkLimitS = dialTimeLimit(terms, setupSecondsUntil(started.answeredAt, this.now()));
     return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS });
   }
 
@@ -176,6 +188,7 @@ export class CallEvents {
     dedupeKey: string,
     update: FactsUpdate & { status?: ForcedStatus },
     leg?: { sid: string; leg: 'parent' | 'child' },
+    terms?: HoldTerms,
   ): Promise<Applied | undefined> {
     const now = this.now();
     const keyed = { event: { ...event, sequence: event.sequence ?? null, params: timelineParams(event.params), receivedAt: now }, dedupeKey };
@@ -187,7 +200,7 @@ export class CallEvents {
       if (isOtherLeg(call)) return { kind: 'ignore' };
       // An event that adds no fact (a repeat of something known) changes nothing: recording it is one insert.
       if (!update.status && !addsFacts(call, update)) return { kind: 'record', event: keyed };
-      return planChange(call, update, keyed, now);
+      return planChange(call, update, keyed, now, terms);
     });
     if (!outcome) {
       this.deps.logger.warn({ callId, event: event.event, source: event.source }, 'webhook for an unknown call id; ignored');
@@ -208,7 +221,8 @@ export class CallEvents {
   private async afterChange({ call, previous }: Applied): Promise<void> {
     const { hangups, logger } = this.deps;
     if (hangups && call.bridgedAt && !previous.bridgedAt && isLive(call.status)) {
-      const deadline = new Date(Date.parse(call.bridgedAt) + (call.talkLimitS + HANGUP_GRACE_S) * 1000);
+      // The exact cut: the moment the settled talk limit runs out (Twilio's limits are the nets behind it).
+      const deadline = new Date(Date.parse(call.bridgedAt) + call.talkLimitS * 1000);
       await hangups.scheduleHangup(call.id, deadline).catch((err: unknown) => logger.error({ err, callId: call.id }, 'could not schedule the hangup job; Twilio limits still cap the call'));
     }
     // The user hung up before we knew Twilio's SID (its create was in flight or never answered): the first callback
@@ -236,10 +250,13 @@ function addsFacts(call: CallRecord, update: FactsUpdate): boolean {
 type Planned = Exclude<CallChange, { kind: 'change' }> | (Extract<CallChange, { kind: 'change' }> & { next: CallRecord });
 
 /** The call after the update's facts are merged, its derived state, and what to write for it (pure). */
-function planChange(call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, keyed: KeyedEvent, now: string): Planned {
+function planChange(call: CallRecord, update: FactsUpdate & { status?: ForcedStatus }, keyed: KeyedEvent, now: string, terms?: HoldTerms): Planned {
   const { status: forced, ...factUpdate } = update;
   const force = forced === 'failed' || (forced === 'unconfirmed' && call.status === 'starting');
   const merged = mergeFacts(force ? { ...call, status: forced } : call, factUpdate) as CallRecord;
+  if (terms && merged.bridgedAt && !call.bridgedAt) {
+    merged.talkLimitS = settledTalkLimit(terms, setupSecondsUntil(merged.answeredAt, merged.bridgedAt));
+  }
   const derived = deriveStatus(merged);
   const next: CallRecord = { ...merged, status: derived.status, failureReason: derived.failureReason ?? merged.failureReason };
   const patch: CallPatch = {};

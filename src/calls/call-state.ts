@@ -48,8 +48,16 @@ export interface CallFacts {
   /** The dialled leg's final status, from the Dial action or the child's final callback. */
   dialStatus: string | null;
   hangupRequestedAt: string | null;
+  /** Who or what ended the call once it was up; the first report wins (our own hangups are recorded before Twilio's). */
+  endedBy: EndedBy | null;
   failureReason: string | null;
 }
+
+/**
+ * `you`: the Hang up button; `admin`: an administrator; `credit`: the hangup job at the credit's cut; `your-phone`:
+ * the user's handset hung up; `destination`: the number called hung up.
+ */
+export type EndedBy = 'you' | 'admin' | 'credit' | 'your-phone' | 'destination';
 
 export type FactsUpdate = Partial<Omit<CallFacts, 'status' | 'confirmAnswer'>>;
 

@@ -22,12 +22,20 @@ function spokenNumber(e164: string): string {
   return e164.replace(/^\+/, '').split('').join(' ');
 }
 
+/** "You can talk for up to 14 minutes." (whole minutes, rounded down; seconds only under a minute). */
+export function spokenTalkTime(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes >= 1) return `You can talk for up to ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`;
+  return `You can talk for up to ${seconds} seconds.`;
+}
+
 /** The voicemail guard: a person presses 1; an answering machine never does, and the call ends undialled. */
-export function confirmTwiml(urls: WebhookUrls, toE164: string): string {
+export function confirmTwiml(urls: WebhookUrls, toE164: string, talkLimitS?: number): string {
+  const talk = talkLimitS === undefined ? '' : `${spokenTalkTime(talkLimitS)} `;
   const response = new VoiceResponse();
   response
     .gather({ input: ['dtmf'], numDigits: 1, timeout: CONFIRM_TIMEOUT_S, finishOnKey: '', actionOnEmptyResult: true, action: urls.confirm, method: 'POST' })
-    .say(`Press 1 to connect your call to ${spokenNumber(toE164)}.`);
+    .say(`${talk}Press 1 to connect your call to ${spokenNumber(toE164)}.`);
   // Reached only where actionOnEmptyResult is not honoured: no key, no call.
   response.say('No key was pressed. Goodbye.');
   response.hangup();

@@ -1,5 +1,6 @@
 import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
 import { formatInternational } from '../rating/phone.js';
+import { callOutcome } from './call-outcome.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
 
@@ -19,6 +20,8 @@ export interface CallStatusView {
   pollS: number | null;
   connected: { elapsedS: number; elapsed: string; leftS: number; left: string; lastMinute: boolean } | null;
   result: { cost: string; talk: string | null; nothingCharged: boolean } | null;
+  /** A way on from a finished call (add credit when it ran out). */
+  link: { href: string; text: string } | null;
   canHangUp: boolean;
   csrfToken: string;
 }
@@ -39,7 +42,7 @@ export function seenKey(call: Pick<CallRecord, 'status' | 'hangupRequestedAt'>):
 
 export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
   const to = formatInternational(call.toE164);
-  const base = { id: call.id, status: call.status, seen: seenKey(call), to, csrfToken: options.csrfToken, connected: null, result: null, canHangUp: isLive(call.status) };
+  const base = { id: call.id, status: call.status, seen: seenKey(call), to, csrfToken: options.csrfToken, connected: null, result: null, link: null, canHangUp: isLive(call.status) };
   // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
   if (isLive(call.status) && call.hangupRequestedAt) {
     return { ...base, canHangUp: false, headline: 'Hanging up', detail: 'Ending the call…', pollS: POLL_SETUP_S };
@@ -83,12 +86,14 @@ const FINAL_HEADLINES: Record<string, string> = {
   failed: 'Call failed',
 };
 
-function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'headline' | 'detail' | 'result'> {
+function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'headline' | 'detail' | 'result' | 'link'> {
   const cost = call.costMicros ?? 0;
   const settled = call.settledAt !== null;
+  const outcome = callOutcome(call);
   return {
-    headline: FINAL_HEADLINES[call.status] ?? 'Call ended',
-    detail: call.failureReason,
+    headline: outcome?.label ?? FINAL_HEADLINES[call.status] ?? 'Call ended',
+    detail: outcome?.sentence ?? call.failureReason,
+    link: outcome?.link ?? null,
     result: {
       cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
@@ -149,7 +154,7 @@ export interface CostLine {
 /** Why a call cost nothing, when it did; free minutes explain themselves on their own line. */
 function chargedDetail(call: CallRecord): string {
   if (call.costBreakdown!.chargedMicros > 0 || (call.bridgedSeconds ?? 0) > 0) return '';
-  return call.bridgedAt ? 'Nothing is charged for a call connected less than a second.' : 'Nothing is charged: the number you called never answered.';
+  return call.bridgedAt ? 'Nothing is charged for a call connected less than a second.' : 'Nothing is charged: the call was never connected.';
 }
 
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import { RawSqlite } from '../db/raw-sqlite.js';
 import { preparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import type { CallFacts, CallStatus } from './call-state.js';
+import type { CallFacts, CallStatus, EndedBy } from './call-state.js';
 
 /** A call as the feature sees it. Money in micros, times ISO-8601 UTC. */
 export interface CallRecord extends CallFacts {
@@ -86,6 +86,7 @@ interface CallRow {
   cost_breakdown: string | null;
   settled_at: string | null;
   parent_final_status?: string | null;
+  ended_by?: string | null;
   version: number;
 }
 
@@ -111,6 +112,7 @@ export function toRecord(row: CallRow): CallRecord {
     bridgedAt: row.bridged_at,
     parentEndedAt: row.parent_ended_at,
     parentFinalStatus: row.parent_final_status ?? null,
+    endedBy: (row.ended_by ?? null) as EndedBy | null,
     endedAt: row.ended_at,
     expectedEndAt: row.expected_end_at,
     timeLimitS: row.time_limit_s,
@@ -136,7 +138,7 @@ const FACT_COLUMNS: Record<string, string> = {
   parentEndedAt: 'parent_ended_at', parentFinalStatus: 'parent_final_status', endedAt: 'ended_at', expectedEndAt: 'expected_end_at',
   firstLegSeconds: 'first_leg_seconds', bridgedSeconds: 'bridged_seconds',
   dialStatus: 'dial_status', hangupRequestedAt: 'hangup_requested_at', failureReason: 'failure_reason', costMicros: 'cost_micros',
-  uncollectedCostMicros: 'uncollected_cost_micros', settledAt: 'settled_at', talkLimitS: 'talk_limit_s',
+  uncollectedCostMicros: 'uncollected_cost_micros', settledAt: 'settled_at', talkLimitS: 'talk_limit_s', endedBy: 'ended_by',
 };
 
 function toColumns(patch: Partial<CallRecord>): Record<string, unknown> {

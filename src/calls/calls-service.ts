@@ -70,7 +70,7 @@ export interface CallsServiceDeps {
 export interface CallsService {
   start(input: StartInput): Promise<StartResult>;
   /** Ends the user's call at whatever stage it is; idempotent. Undefined for someone else's (or no) call. */
-  hangup(userId: number, callId: string): Promise<CallRecord | undefined>;
+  hangup(userId: number, callId: string, by?: 'you' | 'admin'): Promise<CallRecord | undefined>;
   /** The user's own call, or undefined (another user's id looks exactly like a missing one). */
   find(userId: number, callId: string): Promise<CallRecord | undefined>;
   timeline(userId: number, callId: string): Promise<{ call: CallRecord; events: CallEvent[] } | undefined>;
@@ -214,11 +214,12 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     return (await events.record(id, { source: 'us', event: 'no answer from Twilio to the create' }, 'us:create-unconfirmed', { status: 'unconfirmed' }))!;
   }
 
-  async function hangup(userId: number, callId: string): Promise<CallRecord | undefined> {
+  async function hangup(userId: number, callId: string, by: 'you' | 'admin' = 'you'): Promise<CallRecord | undefined> {
     const call = await repo.findForUser(callId, userId);
     if (!call) return undefined;
     if (!isLive(call.status)) return call;
-    const marked = (await events.record(callId, { source: 'us', event: 'you hung up' }, 'us:hangup', { hangupRequestedAt: clock.now().toISOString() })) ?? call;
+    const event = by === 'admin' ? 'an administrator ended the call' : 'you hung up';
+    const marked = (await events.record(callId, { source: 'us', event }, 'us:hangup', { hangupRequestedAt: clock.now().toISOString(), endedBy: by })) ?? call;
     // Without a SID the create is still in flight (start() ends the call once it returns one) or got no answer
     // (the first callback naming the call schedules its hangup).
     if (marked.parentSid) await hangUpCall(client(), marked.parentSid);
@@ -258,7 +259,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const result = await hangUpCall(client(), sid);
       // The same job ends a call the user hung up before Twilio named it (see CallEvents.afterChange).
       const event = call?.hangupRequestedAt ? 'hung up once Twilio named the call' : 'credit deadline reached: hung up';
-      if (call) await events.record(callId, { source: 'us', event, params: { result } }, call.hangupRequestedAt ? 'us:late-hangup' : 'us:deadline', { hangupRequestedAt: clock.now().toISOString() });
+      if (call) await events.record(callId, { source: 'us', event, params: { result } }, call.hangupRequestedAt ? 'us:late-hangup' : 'us:deadline', { hangupRequestedAt: clock.now().toISOString(), endedBy: 'credit' });
       logger.info({ callId, result }, event);
     },
     async reconcile() {

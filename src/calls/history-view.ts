@@ -1,5 +1,6 @@
 import { formatDuration, formatMoney } from '../money/currency.js';
 import { flagEmoji } from '../rating/phone.js';
+import { callOutcome } from './call-outcome.js';
 import { isFinal, type CallStatus } from './call-state.js';
 import type { CallRecord } from './calls-repository.js';
 import type { HistoryTotals } from './history-repository.js';
@@ -22,6 +23,8 @@ export interface HistoryRowView {
   country: string;
   flag: string;
   status: string;
+  /** The outcome's sentence (what happened, what it cost). */
+  outcome: string;
   talk: string;
   cost: string;
   /** Finished calls can be placed again (the Call again button posts to /calls). */
@@ -30,13 +33,15 @@ export interface HistoryRowView {
 
 export function historyRowView(call: CallRecord, currency: string): HistoryRowView {
   const final = isFinal(call.status as CallStatus);
+  const outcome = final ? callOutcome(call) : undefined;
   return {
     id: call.id,
     startedAt: `${call.createdAt.slice(0, 16).replace('T', ' ')}`,
     to: call.toE164,
     country: call.toCountry ?? '',
     flag: call.toCountry ? flagEmoji(call.toCountry) : '',
-    status: final ? (STATUS_LABELS[call.status] ?? call.status) : STATUS_LABELS.live!,
+    status: final ? (outcome?.label ?? STATUS_LABELS[call.status] ?? call.status) : STATUS_LABELS.live!,
+    outcome: outcome?.sentence ?? '',
     talk: call.bridgedSeconds ? formatDuration(call.bridgedSeconds) : '—',
     cost: call.settledAt && call.costMicros !== null ? formatMoney(call.costMicros, currency) : '—',
     callAgain: final,

@@ -54,7 +54,7 @@ export function dialPreviewView(input: DialPreviewInput): DialPreviewView {
   if (!quote.firstLegRate || !quote.firstLegRate.enabled) {
     return { ...refused('own-number-not-rated', 'We cannot ring phones in your country yet, so calls cannot start.'), price };
   }
-  if (quote.maxSeconds < MINIMUM_CALL_SECONDS) {
+  if (quote.worstCaseSeconds < MINIMUM_CALL_SECONDS) {
     return {
       ...refused('insufficient-credit', `Not enough credit: ${price.available} does not pay for a one-minute call to this number at ${price.perMinute}.`, { href: '/wallet', text: 'Add credit' }),
       price,

@@ -7,6 +7,8 @@ import { InsufficientCreditError, ledgerRow, lockWallet, periodOf, type LedgerIn
 export interface StoredTerms {
   tariffs: CallTariffs;
   firstLegExtraSeconds: number;
+  /** The longest call allowed whatever the credit (absent on holds taken before it was stored). */
+  ceilingSeconds?: number;
 }
 
 /** A hold as its caller decided it from the wallet (see HoldLedger.hold). */
@@ -68,8 +70,16 @@ export interface HoldSettlement {
   /** True when the hold had already been settled: nothing changed this time. */
   alreadySettled: boolean;
   tariffs: CallTariffs;
-  /** The hold's limits: the talk it paid for and the first leg's seconds before the bridge. */
-  limits: { maxSeconds: number; firstLegExtraSeconds: number };
+  /** The hold's limits: what it reserved, the worst-case talk it paid for, the first leg's seconds before the bridge. */
+  limits: HoldLimits;
+}
+
+export interface HoldLimits {
+  amountMicros: number;
+  freeSeconds: number;
+  maxSeconds: number;
+  firstLegExtraSeconds: number;
+  ceilingSeconds?: number | undefined;
 }
 
 export class HoldNotFoundError extends Error {
@@ -173,7 +183,7 @@ export class HoldLedger {
   private async applySettlement(trx: Knex.Transaction, hold: HoldRecord, charge: SettlementCharge): Promise<HoldSettlement> {
     if (!Number.isSafeInteger(charge.chargeMicros) || charge.chargeMicros < 0) throw new RangeError('a charge must be whole, non-negative micros');
     const wallet = await lockWallet(trx, this.ctx, Number(hold.user_id));
-    const { tariffs, firstLegExtraSeconds } = JSON.parse(hold.tariffs) as StoredTerms;
+    const { tariffs } = JSON.parse(hold.tariffs) as StoredTerms;
     const freeUsed = Math.max(0, Math.min(charge.freeSecondsUsed, hold.free_seconds));
     // A call that started last month used last month's allowance: this month's (renewed since) stays whole.
     const sameMonth = periodOf(new Date(hold.created_at)) === wallet.free_period;
@@ -218,7 +228,7 @@ export class HoldLedger {
     });
     // One insert for both rows (free minutes first); ids follow the order of the rows.
     if (entries.length > 0) await trx('ledger_entries').insert(entries);
-    return { callSid: hold.call_sid, userId: wallet.user_id, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: charge.chargeMicros - charged, alreadySettled: false, tariffs, limits: { maxSeconds: Number(hold.max_seconds), firstLegExtraSeconds: firstLegExtraSeconds ?? 0 } };
+    return { callSid: hold.call_sid, userId: wallet.user_id, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: charge.chargeMicros - charged, alreadySettled: false, tariffs, limits: limitsOf(hold) };
   }
 }
 
@@ -245,7 +255,7 @@ function holdRow(userId: number, hold: NewHold, createdAt: string) {
     amount_micros: hold.amountMicros,
     free_seconds: hold.freeSeconds,
     max_seconds: hold.maxSeconds,
-    tariffs: JSON.stringify({ tariffs: hold.terms.tariffs, firstLegExtraSeconds: hold.terms.firstLegExtraSeconds } satisfies StoredTerms),
+    tariffs: JSON.stringify({ tariffs: hold.terms.tariffs, firstLegExtraSeconds: hold.terms.firstLegExtraSeconds, ...(hold.terms.ceilingSeconds === undefined ? {} : { ceilingSeconds: hold.terms.ceilingSeconds }) } satisfies StoredTerms),
     status: 'open' as const,
     created_at: createdAt,
   };
@@ -262,15 +272,16 @@ function toTerms(hold: HoldRecord): HoldTerms {
     maxSeconds: Number(hold.max_seconds),
     tariffs: stored.tariffs,
     firstLegExtraSeconds: stored.firstLegExtraSeconds ?? 0,
+    ...(stored.ceilingSeconds === undefined ? {} : { ceilingSeconds: stored.ceilingSeconds }),
     open: hold.status === 'open',
     createdAt: hold.created_at,
   };
 }
 
 function previousSettlement(hold: HoldRecord): HoldSettlement {
-  const { tariffs, firstLegExtraSeconds } = JSON.parse(hold.tariffs) as StoredTerms;
+  const { tariffs } = JSON.parse(hold.tariffs) as StoredTerms;
   return {
-    limits: { maxSeconds: Number(hold.max_seconds), firstLegExtraSeconds: firstLegExtraSeconds ?? 0 },
+    limits: limitsOf(hold),
     callSid: hold.call_sid,
     userId: Number(hold.user_id),
     chargedMicros: Number(hold.charge_micros ?? 0),
@@ -279,4 +290,9 @@ function previousSettlement(hold: HoldRecord): HoldSettlement {
     alreadySettled: true,
     tariffs,
   };
+}
+
+function limitsOf(hold: HoldRecord): HoldLimits {
+  const { firstLegExtraSeconds, ceilingSeconds } = JSON.parse(hold.tariffs) as StoredTerms;
+  return { amountMicros: Number(hold.amount_micros), freeSeconds: Number(hold.free_seconds), maxSeconds: Number(hold.max_seconds), firstLegExtraSeconds: firstLegExtraSeconds ?? 0, ceilingSeconds };
 }

@@ -20,6 +20,8 @@ export interface PreviewView {
   /** Signed in without a verified phone: the leg to their phone cannot be priced yet. */
   ownLegUnknown?: boolean;
   longestCall?: string;
+  /** Why the longest call is an estimate (the set-up time it assumes). */
+  longestCallNote?: string;
   available?: string;
   signedIn: boolean;
 }
@@ -38,7 +40,8 @@ export function previewView(typed: string, quote: Quote | undefined, currency: s
     perMinute: formatRate(quote.perMinuteMicros, currency),
     destinationPerMinute: formatRate(quote.rate.sellPerMinMicros, currency),
     ownLegPerMinute: quote.firstLegRate ? formatRate(quote.firstLegRate.sellPerMinMicros, currency) : undefined,
-    longestCall: formatDuration(quote.maxSeconds),
+    longestCall: `about ${formatDuration(quote.maxSeconds)}`,
+    longestCallNote: `An estimate for a typical set-up (${quote.typicalSetupSeconds} s from your answer to theirs); the countdown during the call shows the exact limit.`,
     available: formatMoney(availableMicros, currency),
     ownLegUnknown: signedIn && !quote.firstLegRate,
   };

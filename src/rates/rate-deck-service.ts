@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { CallTariffs } from '../rating/leg-cost.js';
-import { maxTalkSeconds } from '../rating/max-seconds.js';
+import { preBridgeSeconds, SETUP_WITH_CONFIRM_S, TYPICAL_SETUP_WITH_CONFIRM_S } from '../rating/call-setup.js';
+import { longestTalkSeconds, sizeHold } from '../rating/talk-limit.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import { PrefixIndex } from '../rating/prefix-index.js';
 import { defaultRatingPolicy, type Rate, type RatingPolicy } from '../rating/rate.js';
@@ -42,13 +43,27 @@ export interface QuoteInput {
   from?: string | undefined;
   availableMicros: number;
   freeSeconds?: number;
-  /** Ring time of the destination that the first leg is billed for before the bridge (Dial timeout). */
+  /** The first leg's worst-case seconds before the bridge; default: the press-1 set-up, the Dial timeout and Twilio's ring buffer. */
   firstLegExtraSeconds?: number;
+  /** The set-up the estimate assumes (default: a typical press-1 set-up and a few rings). */
+  typicalSetupSeconds?: number;
 }
 
 export type Quote =
   | { ok: false; reason: Refusal; message: string }
-  | { ok: true; e164: string; rate: Rate; firstLegRate: Rate | undefined; perMinuteMicros: number; tariffs: CallTariffs; maxSeconds: number };
+  | {
+      ok: true;
+      e164: string;
+      rate: Rate;
+      firstLegRate: Rate | undefined;
+      perMinuteMicros: number;
+      tariffs: CallTariffs;
+      /** An estimate: the talk limit this credit gives a call whose set-up takes `typicalSetupSeconds`. */
+      maxSeconds: number;
+      typicalSetupSeconds: number;
+      /** The talk the credit pays for if the set-up takes all it may: under a minute, the call is refused. */
+      worstCaseSeconds: number;
+    };
 
 const freeLeg: CallTariffs['first'] = { sellPerMinMicros: 0, firstIncrementS: 60, nextIncrementS: 60, connectionFeeMicros: 0, minimumChargeMicros: 0 };
 
@@ -179,11 +194,19 @@ export class RateDeckService {
     if (!destination.ok) return destination;
     const firstLegRate = input.from ? this.lookup(input.from) : undefined;
     const tariffs: CallTariffs = { first: firstLegRate ?? freeLeg, bridged: destination.rate };
-    const paidSeconds = maxTalkSeconds(tariffs, input.availableMicros, {
-      firstLegExtraSeconds: input.firstLegExtraSeconds ?? (firstLegRate ? this.ringAllowanceSeconds : 0),
+    // Without the user's own phone the first leg is unpriced (free here), so its set-up costs nothing.
+    const worstSetupSeconds = firstLegRate ? (input.firstLegExtraSeconds ?? preBridgeSeconds(SETUP_WITH_CONFIRM_S, this.ringAllowanceSeconds)) : 0;
+    const typicalSetupSeconds = Math.min(worstSetupSeconds, input.typicalSetupSeconds ?? TYPICAL_SETUP_WITH_CONFIRM_S);
+    const question = {
+      tariffs,
+      availableMicros: input.availableMicros,
+      freeSeconds: input.freeSeconds ?? 0,
+      worstSetupSeconds,
+      ceilingSeconds: this.policy.maxCallSeconds,
       policy: this.policy,
-    });
-    const maxSeconds = Math.min(this.policy.maxCallSeconds, paidSeconds + (input.freeSeconds ?? 0));
+    };
+    const maxSeconds = longestTalkSeconds({ ...question, setupSeconds: typicalSetupSeconds });
+    const worstCaseSeconds = sizeHold(question).worstCaseTalkSeconds;
     return {
       ok: true,
       e164: destination.e164,
@@ -192,6 +215,8 @@ export class RateDeckService {
       perMinuteMicros: destination.rate.sellPerMinMicros + (firstLegRate?.sellPerMinMicros ?? 0),
       tariffs,
       maxSeconds,
+      typicalSetupSeconds,
+      worstCaseSeconds,
     };
   }
 }

@@ -51,7 +51,9 @@ describe('admin calls', () => {
     expect(page.text).toContain('Sell, cost and margin');
     expect(page.text).toMatch(/Leg to the user’s phone<\/td><td>[^<]+<\/td><td class="num">\$[\d.]+<\/td><td class="num">\$[\d.]+<\/td>/);
     expect(page.text).toContain('Charged to the user');
-    expect(page.text).toContain('you hung up');
+    // Ended from the admin page: the timeline and the outcome say an administrator did it, not the user.
+    expect(page.text).toContain('an administrator ended the call');
+    expect(call.endedBy).toBe('admin');
     const again = await admin.agent.post(`/admin/calls/${id}/hangup`).type('form').send({ _csrf: admin.csrf });
     expect(again.status).toBe(303);
     expect(await auditActions()).toEqual(['call.hangup']);

@@ -84,8 +84,8 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     // Talk for two seconds, on the clock public/call-clock.js ticks between polls (a bridge under a second is free).
     await expect.poll(() => status.locator('.call-clock').textContent(), { timeout: 5000 }).toMatch(/^00:0[2-9]$/);
     await status.getByRole('button', { name: 'Hang up' }).click();
-    await status.getByText('Call ended').waitFor({ timeout: 10_000 });
-    // "Call ended" shows while the cost is worked out; the fragment keeps polling until the charge is known.
+    await status.locator('.call-headline').getByText(/Call ended|You hung up/).first().waitFor({ timeout: 10_000 });
+    // "Call ended" shows while the cost is worked out, then the outcome ("You hung up"); the fragment keeps polling until the charge is known.
     await expect.poll(() => status.locator('.amount').textContent(), { timeout: 5000 }).toContain('$0.2862');
     const settled = await stack.testDb.db('calls').where({ user_id: stack.userId }).first();
     expect(settled.status).toBe('completed');

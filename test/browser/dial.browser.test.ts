@@ -38,7 +38,7 @@ describe.skipIf(!hasChromium)('dial page in a real browser', BROWSER_JOURNEY, ()
     const preview = (await page.textContent('#dial-preview'))!;
     expect(preview).toContain('United Kingdom');
     expect(preview).toContain('Leg to your phone');
-    expect(preview).toMatch(/Longest call\s*\d+ min/);
+    expect(preview).toMatch(/Longest call\s*about \d+ min/);
 
     // Search a country, then type a national number there.
     await press('Clear the number');

@@ -15,11 +15,12 @@ async function userWith(micros: number): Promise<number> {
 }
 
 describe('credit holds', () => {
-  it('hold the cost of the longest call the credit allows, both legs billed', async () => {
+  it('hold the whole available credit; the longest call it pays at the worst case, both legs billed, decides the limit', async () => {
     const user = await userWith(1_050_000);
     const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
-    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_000_000, freeSeconds: 0, maxSeconds: 600 });
-    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000, availableMicros: 50_000 });
+    // A quicker set-up than the worst case leaves more of the credit for talking (the cut is settled at the answer).
+    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_050_000, freeSeconds: 0, maxSeconds: 600 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_050_000, availableMicros: 0 });
   });
 
   it('include the first leg\'s ring time in the limit', async () => {
@@ -53,9 +54,9 @@ describe('credit holds', () => {
   it('return the first hold to a retry even when it left too little credit for a second', async () => {
     const user = await userWith(1_050_000);
     const first = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
-    // 0.05 left: a new hold would be refused, but a retry is not a new call.
+    // Nothing left: a new hold would be refused, but a retry is not a new call.
     expect(await f.calls.hold({ userId: user, callSid: 'CA1', tariffs })).toEqual(first);
-    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_000_000 });
+    expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_050_000 });
     await expect(f.calls.hold({ userId: user, callSid: 'CA2', tariffs })).rejects.toBeInstanceOf(InsufficientCreditError);
     expect(await f.t.db('credit_holds').count({ n: '*' }).first()).toMatchObject({ n: 1 });
   });
@@ -84,7 +85,7 @@ describe('settlement', () => {
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 95, bridgedSeconds: 61 });
     // First leg 95 s → 2 min × 0.01; bridged 61 s → 2 min × 0.09.
-    expect(result).toEqual({ callSid: 'CA1', userId: user, chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs, limits: { maxSeconds: expect.any(Number), firstLegExtraSeconds: 0 } });
+    expect(result).toEqual({ callSid: 'CA1', userId: user, chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs, limits: expect.objectContaining({ maxSeconds: expect.any(Number), firstLegExtraSeconds: 0 }), billedLegs: { firstLegSeconds: 95, bridgedSeconds: 61 } });
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_800_000, heldMicros: 0, availableMicros: 1_800_000 });
     const [entry] = (await f.wallet.ledger(user)).entries;
     expect(entry).toMatchObject({ kind: 'call_charge', amountMicros: -200_000, reference: 'CA1' });
@@ -118,6 +119,16 @@ describe('settlement', () => {
     expect(result).toMatchObject({ chargedMicros: hold.amountMicros, uncollectedMicros: 0 });
     expect(hold.amountMicros).toBe(300_000);
     expect((await f.wallet.summary(user)).balanceMicros).toBe(0);
+  });
+
+  it('bills a call cut fairly in full: a quick set-up talks past the worst-case limit T and is not clamped to it', async () => {
+    const user = await userWith(600_000);
+    const us = { first: tariff(143_100), bridged: tariff(143_100) };
+    const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs: us, firstLegExtraSeconds: 55 });
+    // The worst case (55 s of set-up) pays 65 s of talk; answered 8 s after the user, the cut is at 111 s (docs/figures.md).
+    expect(hold).toMatchObject({ maxSeconds: 65, amountMicros: 600_000 });
+    const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 120, bridgedSeconds: 112 });
+    expect(result).toMatchObject({ chargedMicros: 572_400, uncollectedMicros: 0, billedLegs: { firstLegSeconds: 120, bridgedSeconds: 112 } });
   });
 
   it('a forged CallDuration=9999999 charges no more than the hold, and the clamp is logged', async () => {

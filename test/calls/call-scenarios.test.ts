@@ -131,7 +131,8 @@ describe('the seven scenarios of twilio-behavior.md, end to end', () => {
     }
     const [job] = await hangupJobs();
     const connected = await h.call(id!);
-    expect(job!.nextRunAt?.getTime()).toBe(Date.parse(connected.bridgedAt!) + (connected.talkLimitS + 5) * 1000);
+    // The exact cut: the moment the talk limit settled at the answer runs out.
+    expect(job!.nextRunAt?.getTime()).toBe(Date.parse(connected.bridgedAt!) + connected.talkLimitS * 1000);
     const hangup = await h.agent.post(`/calls/${id}/hangup`).set('HX-Request', 'true').set('X-CSRF-Token', h.csrf);
     expect(hangup.status).toBe(200);
     const again = await h.agent.post(`/calls/${id}/hangup`).set('HX-Request', 'true').set('X-CSRF-Token', h.csrf);

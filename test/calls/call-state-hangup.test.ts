@@ -4,7 +4,8 @@ import { BRIEFLY_CONNECTED, deriveStatus, type CallFacts } from '../../src/calls
 const dialled: CallFacts = {
   status: 'connecting', confirmAnswer: true, parentSid: 'CAparent', childSid: 'CAchild', ringingAt: 't1', answeredAt: 't2',
   confirmedAt: 't3', confirmDigits: '1', dialStartedAt: 't3', bridgedAt: null, parentEndedAt: null, parentFinalStatus: null,
-  firstLegSeconds: null, bridgedSeconds: null, dialStatus: null, hangupRequestedAt: null, failureReason: null,
+  firstLegSeconds: null, bridgedSeconds: null, dialStatus: null, hangupRequestedAt: null,
+  endedBy: null, failureReason: null,
 };
 
 describe('the final state of a dialled call the user hung up', () => {

@@ -5,7 +5,8 @@ import { deriveStatus, isFinal, mergeFacts, readyToSettle, type CallFacts, type 
 const start: CallFacts = {
   status: 'starting', confirmAnswer: true, parentSid: null, childSid: null, ringingAt: null, answeredAt: null, confirmedAt: null,
   confirmDigits: null, dialStartedAt: null, bridgedAt: null, parentEndedAt: null, parentFinalStatus: null, firstLegSeconds: null,
-  bridgedSeconds: null, dialStatus: null, hangupRequestedAt: null, failureReason: null,
+  bridgedSeconds: null, dialStatus: null, hangupRequestedAt: null,
+  endedBy: null, failureReason: null,
 };
 
 function apply(facts: CallFacts, update: FactsUpdate): CallFacts {

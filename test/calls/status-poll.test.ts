@@ -57,7 +57,7 @@ describe('the status poll', () => {
     const over = await h.waitForCall(id!, (c) => c.settledAt !== null);
     const final = await h.agent.get(`/calls/${id}/status`);
     expect(over.status).toBe('cancelled');
-    expect(final.text).toContain('Call cancelled');
+    expect(final.text).toContain('You hung up');
     expect(final.text).not.toContain('hx-trigger');
     expect(final.headers['hx-trigger']).toBe('call-ended');
   });
@@ -102,7 +102,7 @@ describe('the status fragment', () => {
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
     expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
     expect(view({ status: 'completed', costMicros: 286_200, bridgedSeconds: 4, settledAt: 'x' }).result).toMatchObject({ cost: '$0.2862' });
-    expect(view({ status: 'completed', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
+    expect(view({ status: 'completed', bridgedAt: '2026-11-22T10:00:00.000Z', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
       .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.00', nothingCharged: true, talk: null } });
     expect(view({ status: 'completed', costMicros: null, bridgedSeconds: 75, settledAt: null })).toMatchObject({ pollS: 2, result: { cost: 'being worked out' } });
     expect(clock(3725)).toBe('1:02:05');
@@ -113,6 +113,6 @@ describe('the status fragment', () => {
   it('says "Hanging up" without a Hang up button once the user hung up, until Twilio reports the end', () => {
     const hangingUp = view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z', hangupRequestedAt: '2026-11-22T10:00:59.000Z' });
     expect(hangingUp).toMatchObject({ headline: 'Hanging up', canHangUp: false, pollS: 2, connected: null });
-    expect(view({ status: 'completed', hangupRequestedAt: 'x', settledAt: 'x', costMicros: 0 })).toMatchObject({ headline: 'Call ended', pollS: null });
+    expect(view({ status: 'completed', hangupRequestedAt: 'x', settledAt: 'x', costMicros: 0 })).toMatchObject({ headline: 'You hung up', pollS: null });
   });
 });

@@ -25,6 +25,8 @@ const priced = (overrides: Partial<Extract<Quote, { ok: true }>> = {}): Quote =>
   perMinuteMicros: 190_900,
   tariffs: { first: us, bridged: uk },
   maxSeconds: 600,
+  typicalSetupSeconds: 15,
+  worstCaseSeconds: 560,
   ...overrides,
 });
 const input = (overrides: Partial<DialPreviewInput> = {}): DialPreviewInput => ({
@@ -46,7 +48,7 @@ describe('dialPreviewView', () => {
       ownLegPerMinute: '$0.01',
       destinationPerMinute: '$0.1809',
       perMinute: '$0.1909',
-      longestCall: '10 min',
+      longestCall: 'about 10 min',
       available: '$2.00',
     });
   });
@@ -59,15 +61,15 @@ describe('dialPreviewView', () => {
     const badNumber: Quote = { ok: false, reason: 'premium', message: 'Premium-rate numbers cannot be called.' };
     expect(dialPreviewView(input({ liveCall: { id: 'c/1' }, quote: badNumber }))).toMatchObject({ reason: 'live-call', link: { href: '/calls/c%2F1' } });
     expect(dialPreviewView(input({ quote: badNumber, user: user({ phoneVerifiedAt: null }) }))).toEqual({ state: 'refused', reason: 'premium', message: badNumber.message });
-    const noPhone = dialPreviewView(input({ user: user({ phoneVerifiedAt: null }), quote: priced({ firstLegRate: undefined, maxSeconds: 0 }) }));
+    const noPhone = dialPreviewView(input({ user: user({ phoneVerifiedAt: null }), quote: priced({ firstLegRate: undefined, maxSeconds: 0, worstCaseSeconds: 0 }) }));
     expect(noPhone).toMatchObject({ reason: 'no-phone', link: { href: '/account/phone' }, price: { destinationPerMinute: '$0.1809' } });
     expect(dialPreviewView(input({ quote: priced({ firstLegRate: { ...us, enabled: false } }) }))).toMatchObject({ reason: 'own-number-not-rated' });
-    expect(dialPreviewView(input({ quote: priced({ maxSeconds: 59 }), availableMicros: 100_000 }))).toMatchObject({
+    expect(dialPreviewView(input({ quote: priced({ maxSeconds: 90, worstCaseSeconds: 59 }), availableMicros: 100_000 }))).toMatchObject({
       reason: 'insufficient-credit',
       message: 'Not enough credit: $0.10 does not pay for a one-minute call to this number at $0.1909.',
       link: { href: '/wallet', text: 'Add credit' },
     });
-    expect(dialPreviewView(input({ quote: priced({ maxSeconds: 60 }) })).state).toBe('ready');
+    expect(dialPreviewView(input({ quote: priced({ maxSeconds: 100, worstCaseSeconds: 60 }) })).state).toBe('ready');
   });
 });
 

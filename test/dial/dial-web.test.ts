@@ -188,7 +188,7 @@ describe('GET /dial/preview (htmx)', () => {
     expect(res.text).toContain(`<dt>Leg to your phone</dt><dd>$${(ownLeg / 1e6).toString()}/min</dd>`);
     expect(res.text).toContain('<dt>Leg to the number</dt><dd>$0.1809/min</dd>');
     expect(res.text).toContain(`<dt>Total</dt><dd><strong>$${((ownLeg + 180_900) / 1e6).toString()}/min</strong></dd>`);
-    expect(res.text).toMatch(/<dt>Longest call<\/dt><dd>\d+ min( \d\d s)? <span class="hint">with \$5\.00 available/);
+    expect(res.text).toMatch(/<dt>Longest call<\/dt><dd>about \d+ min( \d\d s)? <span class="hint">with \$5\.00 available/);
     expect(res.text).not.toContain('dial-refusal');
   });
 

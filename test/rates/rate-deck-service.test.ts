@@ -133,8 +133,10 @@ describe('RateDeckService', () => {
       ),
     );
     const quote = service.quote({ to: '+44 7400 123456', from: '+12015550123', availableMicros: 1_000_000 });
-    expect(quote).toMatchObject({ ok: true, e164: '+447400123456', perMinuteMicros: 110_000, maxSeconds: 540 });
-    expect(service.quote({ to: '+447400123456', availableMicros: 1_000_000, freeSeconds: 120 })).toMatchObject({ ok: true, maxSeconds: 720 });
+    expect(quote).toMatchObject({ ok: true, e164: '+447400123456', perMinuteMicros: 110_000, maxSeconds: 539, worstCaseSeconds: 540 });
+    // The estimate assumes a typical 15 s set-up, the refusal the worst case (20 s prompt, 30 s ringing, 5 s buffer);
+    // both legs bill per started minute, so ten minutes of the bridged leg bind either way; the cut comes a second early.
+    expect(service.quote({ to: '+447400123456', availableMicros: 1_000_000, freeSeconds: 120 })).toMatchObject({ ok: true, maxSeconds: 719 });
     expect(service.quote({ to: '+33 1 23 45 67 89', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'disabled' });
     expect(service.quote({ to: '+49 30 123456', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'no-rate' });
     expect(service.quote({ to: '+1 900 555 1234', availableMicros: 1 })).toMatchObject({ ok: false, reason: 'premium' });

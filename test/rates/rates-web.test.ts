@@ -59,7 +59,7 @@ describe('rates page', () => {
   it('says when the leg to an unverified phone is not counted yet', async () => {
     const { agent } = await signedUpAgent(t);
     const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
-    expect(res.text).toMatch(/Longest call now<\/dt><dd>0 s /);
+    expect(res.text).toMatch(/Longest call now<\/dt><dd>about 0 s /);
     expect(res.text).toContain('Not counting the leg to your own phone');
   });
 
@@ -73,9 +73,10 @@ describe('rates page', () => {
     const dest = uk.lookup('+442079460958')!.sellPerMinMicros;
     await t.services.money.wallet.credit(Number(user.id), { kind: 'grant', amountMicros: (own + dest) * 10, description: 'Ten minutes' });
     const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
-    // Ten minutes' worth of both legs: the first leg also bills the 30 s the destination may ring, so talk
-    // stops at 570 s, when the first leg reaches its tenth minute.
-    expect(res.text).toMatch(/Longest call now<\/dt><dd>9 min 30 s /);
+    // Ten minutes' worth of both legs, estimated for a typical 15 s set-up (billed on the first leg): talk stops
+    // when the first leg reaches its tenth minute, at 585 s, cut a second early; and the page says it is an estimate.
+    expect(res.text).toMatch(/Longest call now<\/dt><dd>about 9 min 44 s /);
+    expect(res.text).toContain('An estimate for a typical set-up (15 s from your answer to theirs)');
     expect(res.text).toContain('for the leg to your phone');
     expect(res.text).not.toContain('Not counting the leg to your own phone');
   });

@@ -24,7 +24,7 @@ export function adminCallsService(deps: { db: Db; clock: Clock; repo: AdminCalls
       if (!found) return { outcome: 'not-found' };
       const { call } = found;
       if (!isLive(call.status)) return { outcome: 'already-ended', call };
-      await calls.hangup(call.userId, call.id);
+      await calls.hangup(call.userId, call.id, 'admin');
       await db.transaction((trx) =>
         recordAudit(trx, clock, { actorId, action: 'call.hangup', subject: `call ${call.id}`, summary: `Ended the live call of ${call.email} to ${call.toE164}`, oldValue: { status: call.status }, newValue: { hangupRequested: true } }),
       );

@@ -13,7 +13,7 @@ import { startProductStack } from '../../helpers/product-stack.js';
 
 export const USER_PHONE = '+12015550123';
 export const DESTINATION = '+442079460958';
-const HEADER = 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
+export const HEADER = 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
 /** First leg 0.01/min (costs us 0.005), destination 0.10/min (costs us 0.05), per started minute. */
 export const DECK = [HEADER, 'US,United States,1,United States,0.01,0.005,60,60,0,0,true', 'GB,United Kingdom,44,United Kingdom,0.10,0.05,60,60,0,0,true'].join('\n');
 
@@ -51,6 +51,8 @@ export interface HarnessOptions {
   creditMicros?: number;
   confirmAnswer?: boolean;
   speed?: number;
+  /** The rate deck (CSV in DECK's columns); default DECK. */
+  deck?: string;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
 }
@@ -68,7 +70,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
   });
   const { sim, testDb, built, jobs, baseUrl } = stack;
-  await built.services.money.rates.importDeck({ text: DECK });
+  await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
 
   const agent = request.agent(baseUrl);
   const form = await agent.get('/signup');

@@ -6,7 +6,7 @@ export const CALL_RECORD = {
   confirmAnswer: true, createdAt: '2026-11-22T10:00:00.000Z', ringingAt: null, answeredAt: null, confirmedAt: null, confirmDigits: null,
   dialStartedAt: null, bridgedAt: null, parentEndedAt: null, parentFinalStatus: null, endedAt: null, expectedEndAt: '2026-11-22T11:00:00.000Z',
   timeLimitS: 400, talkLimitS: 300, dialTimeoutS: 30, firstLegSeconds: null, bridgedSeconds: null,
-  holdMicros: 1, costMicros: null, uncollectedCostMicros: null, dialStatus: null, hangupRequestedAt: null, failureReason: null, costBreakdown: null, settledAt: null,
+  holdMicros: 1, costMicros: null, uncollectedCostMicros: null, dialStatus: null, hangupRequestedAt: null, endedBy: null, failureReason: null, costBreakdown: null, settledAt: null,
 } as const;
 
 export function callRecord(patch: object): CallRecord {
