@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   pruneTimer.unref();
 
   announce(config, (server.address() as AddressInfo).port, twilioSetup, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
-  installShutdown(server, async () => {
+  // Waiting status polls are answered first, so closing the server does not wait out their long polls.
+  installShutdown(server, () => calls!.changes.close(), async () => {
     clearInterval(pruneTimer);
     await jobs.stop();
     logger.info('jobs stopped');
@@ -123,7 +124,7 @@ function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoS
 }
 
 /** Stop accepting, let running requests finish, then release jobs and the database; a second signal forces exit. */
-function installShutdown(server: Server, release: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
+function installShutdown(server: Server, answerWaiters: () => Promise<void>, release: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
@@ -132,7 +133,9 @@ function installShutdown(server: Server, release: () => Promise<void>, logger: R
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     // Long-lived connections (Agendash's event stream, slow uploads) get 2 seconds, then are cut.
-    await closeServer(server, 2_000);
+    const closing = closeServer(server, 2_000);
+    await answerWaiters();
+    await closing;
     await release();
     logger.info('stopped');
     process.exit(0);

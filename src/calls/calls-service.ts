@@ -17,6 +17,7 @@ import { startOfUtcDay } from './daily-spend.js';
 import { PlacementPrefetch } from './placement-prefetch.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
+import { announcingChanges, callChangeFeed, type CallChangeFeed } from './call-changes.js';
 import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
 import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './reconcile.js';
 import { hangUpCall } from './twilio-calls.js';
@@ -65,6 +66,8 @@ export interface CallsServiceDeps {
   restTimeoutMs?: number;
   /** Called once per call, right after its settlement is committed (the API's call.completed webhook). */
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
+  /** Who waits for which call's next change (default: this database's feed, see call-changes.ts). */
+  changes?: CallChangeFeed | undefined;
 }
 
 export interface CallsService {
@@ -89,6 +92,8 @@ export interface CallsService {
   expireHold(callId: string): Promise<void>;
   /** PostgreSQL only: mount its middleware before sessions and give its sessionRead to the session store. */
   readonly placementPrefetch: PlacementPrefetch | undefined;
+  /** Every committed change of a call is announced here; status polls wait on it. Closed at shutdown. */
+  readonly changes: CallChangeFeed;
 }
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
@@ -128,8 +133,9 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
 }
 
 export function createCallsService(deps: CallsServiceDeps): CallsService {
-  const repo = callsRepository(deps.db);
   const { clock, logger, money } = deps;
+  const changes = deps.changes ?? callChangeFeed(deps.db, logger);
+  const repo = announcingChanges(callsRepository(deps.db), changes);
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
@@ -237,6 +243,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     start,
     hangup,
     placementPrefetch,
+    changes,
     find: (userId, callId) => repo.findForUser(callId, userId),
     async timeline(userId, callId) {
       const call = await repo.findForUser(callId, userId);

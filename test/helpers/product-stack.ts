@@ -36,6 +36,8 @@ export interface ProductStackOptions {
   phones?: boolean;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** How long a status poll waits for a change before its 204 (default 500 ms, so an unchanged poll ends soon). */
+  statusWaitMs?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   built = buildApp({
     config, db: testDb.db, clock: options.clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough',
     hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money,
+    statusWaitMs: options.statusWaitMs ?? 500,
     ...(options.phones ? { phones: sim.phonesPage } : {}),
   });
   server.on('request', built.app);
@@ -77,6 +80,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
       await sim.control.waitForIdle(5_000).catch(() => undefined);
       await jobs.stop({ timeoutMs: 2_000 });
       await pgStore?.destroy();
+      await app.services.calls.changes.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sim.close();
