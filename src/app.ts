@@ -83,7 +83,7 @@ export interface AppDeps {
   phones?: PhonesPage;
   /** Twilio Verify; by default through `telephony` (tests may pass a double). */
   phoneVerifier?: PhoneVerifier;
-  /** How long a status poll waits for a change before answering 204 (default 25 s; tests shorten it). */
+  /** How long a status poll waits for a change before answering 204 (default: config.statusWaitMs; tests shorten it). */
   statusWaitMs?: number;
 }
 
@@ -187,7 +187,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   // Hot paths first: Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: deps.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
-  app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: deps.statusWaitMs, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: deps.statusWaitMs ?? config.statusWaitMs, sessionSecret: deps.sessionSecret, currency: config.money.currency, clock, render }));
   app.use(requestLogger(logger));
   app.use(compressResponses());
   app.use(securityHeaders({ https: config.secureCookies }));
