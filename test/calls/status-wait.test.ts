@@ -20,7 +20,8 @@ async function ringingCall(statusWaitMs: number): Promise<string> {
   h = await startCallHarness({ speed: 0.1, statusWaitMs });
   h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
   const { id } = await startCall(h);
-  await h.waitForCall(id!, (c) => c.status === 'calling');
+  // Ringing reported too: no webhook of this call's set-up is still on its way while a test counts reads.
+  await h.waitForCall(id!, (c) => c.status === 'calling' && c.ringingAt !== null);
   return id!;
 }
 
@@ -44,8 +45,10 @@ describe('the long-polled status', () => {
     expect(answer.text).toBe('');
     // The job scheduler shares the database and polls it on its own timer: its statements are not the poll's.
     const ours = statements.filter((sql) => !/scheduled_job|agenda/i.test(sql));
-    expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatch(/from .?calls.? inner join .?sessions.?/i);
+    expect(ours.filter((sql) => /from .?calls.?/i.test(sql))).toHaveLength(1);
+    expect(ours.find((sql) => /from .?calls.?/i.test(sql))).toMatch(/from .?calls.? inner join .?sessions.?/i);
+    // Nothing is written by a poll.
+    expect(ours.filter((sql) => /^\s*(insert|update|delete)/i.test(sql))).toEqual([]);
   });
 
   it('holds no read while it waits, however long: one before, none during', async () => {
