@@ -12,11 +12,12 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
+import { composeServices } from '../src/services.js';
 import { argon2Hasher } from '../src/accounts/passwords.js';
 import { callsRepository } from '../src/calls/calls-repository.js';
 import { STATUS_WAIT_MS } from '../src/calls/status-poll.js';
 import { loadConfig } from '../src/config/config.js';
-import { computeTwilioSignature } from '../src/telephony/signature.js';
+import { signTwilioRequest } from '../src/sim/signing.js';
 import { createTwilioClient } from '../src/telephony/twilio-client.js';
 import { createTestDb } from '../test/helpers/db.js';
 
@@ -79,10 +80,11 @@ export async function runCallsBench(): Promise<string[]> {
   const testDb = await createTestDb();
   const { server, port } = await listen(() => undefined);
   const base = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: SECRET });
-  const telephony = { client: createTwilioClient({ accountSid: `AC${'0'.repeat(32)}`, authToken: TOKEN, apiBase: 'http://127.0.0.1:9' }), authToken: TOKEN, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
   // A wait of 1 ms: the throughput of the poll's work, and the bytes of its 204, without waiting out each long poll.
-  const built = buildApp({ config, db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, statusWaitMs: 1 });
+  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: SECRET, STATUS_WAIT_MS: '1' });
+  const telephony = { client: createTwilioClient({ accountSid: `AC${'0'.repeat(32)}`, authToken: TOKEN, apiBase: 'http://127.0.0.1:9' }), authToken: TOKEN, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
+  const services = await composeServices(config, { db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs: null });
+  const built = buildApp(services);
   server.on('request', built.app);
   const bare = express();
   bare.disable('x-powered-by');
@@ -118,7 +120,7 @@ export async function runCallsBench(): Promise<string[]> {
   // Signed requests prepared before the clock starts, so the load generator costs what it costs for the bare route.
   const signedBodies = Array.from({ length: 60_000 }, (_unused, i) => {
     const params = { CallSid: `CA${'2'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: String(1000 + i), Timestamp: 'Sun, 22 Nov 2026 04:00:00 +0000', CallbackSource: 'call-progress-events', Direction: 'outbound-dial' };
-    return { body: new URLSearchParams(params).toString(), signature: computeTwilioSignature(TOKEN, `${base}${webhookPath}`, params) };
+    return { body: new URLSearchParams(params).toString(), signature: signTwilioRequest(TOKEN, `${base}${webhookPath}`, params) };
   });
   let sequence = 0;
   const measures = {
@@ -203,6 +205,7 @@ export async function runCallsBench(): Promise<string[]> {
   agent.destroy();
   server.close();
   bareServer.server.close();
+  await services.close();
   await testDb.destroy();
   return lines;
 }

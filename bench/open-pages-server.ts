@@ -7,6 +7,7 @@ import http from 'node:http';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
+import { composeServices } from '../src/services.js';
 import { createTestDb } from '../test/helpers/db.js';
 import { benchCallId } from './open-pages-ids.js';
 
@@ -18,7 +19,8 @@ const { db } = testDb;
 const now = new Date().toISOString();
 const telephony = { client: undefined as never, authToken: process.env.TOKEN!, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
 const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: process.env.SECRET! });
-const built = buildApp({ config, db, sessionSecret: process.env.SECRET!, logger: pino({ level: 'silent' }), telephony });
+const services = await composeServices(config, { db, sessionSecret: process.env.SECRET!, logger: pino({ level: 'silent' }), telephony, jobs: null, phonesPage: false });
+const built = buildApp(services);
 
 for (let start = 0; start < count; start += 500) {
   const ids = Array.from({ length: Math.min(500, count - start) }, (_unused, k) => start + k);
@@ -37,5 +39,6 @@ server.listen(port, '127.0.0.1', () => console.log(`ready ${port}`));
 // The bench starts its webhooks once every page is waiting.
 setInterval(() => console.log(`waiting ${built.services.calls.changes.waiting}`), 500).unref();
 process.on('SIGTERM', () => {
-  void built.services.calls.changes.close().then(() => process.exit(0));
+  // Answers every waiting page (as main.ts's shutdown does), then exits.
+  void services.close().then(() => process.exit(0));
 });

@@ -10,8 +10,8 @@ import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeTwilioSignature } from '../src/telephony/signature.js';
-import { freePort, spawnNode, waitForOutput } from '../src/storm/processes.js';
+import { signTwilioRequest } from '../src/sim/signing.js';
+import { freePort, spawnNode, waitForOutput } from '../tools/storm/processes.js';
 import { benchCallId } from './open-pages-ids.js';
 
 const OPEN_PAGES = Number(process.env.OPEN_PAGES ?? 10_000);
@@ -80,7 +80,7 @@ export async function runOpenPagesBench(): Promise<string[]> {
       const path = `/twilio/calls/${callId(i)}/status`;
       const params = { CallSid: `CA${i.toString(16).padStart(32, '0')}`, CallStatus: 'ringing', SequenceNumber: '1', Timestamp: 'Sun, 22 Nov 2026 04:00:00 +0000', CallbackSource: 'call-progress-events', Direction: 'outbound-api' };
       const body = new URLSearchParams(params).toString();
-      const signature = computeTwilioSignature(TOKEN, `${base}${path}`, params);
+      const signature = signTwilioRequest(TOKEN, `${base}${path}`, params);
       return new Promise<void>((resolve, reject) => {
         sentAt.set(i, performance.now());
         const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'content-length': Buffer.byteLength(body) } }, (res) => {

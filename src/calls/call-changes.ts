@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isSqlite, type Db } from '../db/database.js';
 import type { CallsRepository } from './calls-repository.js';
@@ -125,19 +126,31 @@ export function callChangeFeed(db: Db, logger: Logger): CallChangeFeed {
 
 /**
  * The hook: the calls repository as it is, except that every committed change of a call row is announced to the
- * feed (webhooks, hangups, settlement, reconciliation all write through these three methods).
+ * feed. Webhooks, hangups and reconciliation write through changeCall and update; the placement inserts its call in
+ * the ledger's hold transaction and the settlement records its cost in the ledger's settle transaction, so those two
+ * are announced once their transaction has committed (a waiter woken earlier would read the call as it was, and
+ * sleep through the change), and not at all when it rolls back.
  */
 export function announcingChanges(repo: CallsRepository, feed: CallChangeFeed): CallsRepository {
   return {
     ...repo,
+    async insertLive(call) {
+      const inserted = await repo.insertLive(call);
+      if (inserted) feed.changed(call.id);
+      return inserted;
+    },
+    async insertPlaced(trx, call, noted) {
+      await repo.insertPlaced(trx, call, noted);
+      afterCommit(trx, () => feed.changed(call.id));
+    },
     async changeCall(id, decide) {
       const outcome = await repo.changeCall(id, decide);
       if (outcome?.change.kind === 'change') feed.changed(id);
       return outcome;
     },
-    async recordSettlement(id, settlement) {
-      const changed = await repo.recordSettlement(id, settlement);
-      if (changed > 0) feed.changed(id);
+    async recordSettlement(id, settlement, trx) {
+      const changed = await repo.recordSettlement(id, settlement, trx);
+      if (changed > 0) afterCommit(trx, () => feed.changed(id));
       return changed;
     },
     async update(id, patch) {
@@ -145,4 +158,11 @@ export function announcingChanges(repo: CallsRepository, feed: CallChangeFeed): 
       feed.changed(id);
     },
   };
+}
+
+/** Runs `announce` once `trx` has committed (never if it rolls back); at once for a write outside a transaction. */
+function afterCommit(trx: Db | Knex.Transaction | undefined, announce: () => void): void {
+  const transaction = trx as Partial<Knex.Transaction> | undefined;
+  if (transaction?.isTransaction && transaction.executionPromise) transaction.executionPromise.then(announce, () => undefined);
+  else announce();
 }

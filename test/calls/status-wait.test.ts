@@ -3,14 +3,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type BuiltApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { composeServices, type ComposedServices } from '../../src/services.js';
+import { TEST_SESSION_SECRET } from '../helpers/app.js';
 import { statementsDuring } from '../helpers/statements.js';
 import { startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 
 /** The status poll as a long poll: it waits for the call's next change, costs no reads while waiting, ends on time. */
 let h: CallHarness;
-let other: BuiltApp | undefined;
+let other: (BuiltApp & { services: ComposedServices }) | undefined;
 afterEach(async () => {
-  await other?.services.calls.changes.close();
+  // Closes its change feed and LISTEN connection; the database stays (the harness owns it).
+  await other?.services.close();
   other = undefined;
   await h.close();
 });
@@ -111,13 +114,7 @@ describe.runIf(process.env.DATABASE_URL)('several instances (PostgreSQL)', () =>
   it('a change recorded on one instance wakes a waiter on another', async () => {
     const id = await ringingCall(20_000);
     // The waiter's instance: the same database and session secret, its own calls service and change feed.
-    other = buildApp({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: h.baseUrl }),
-      db: h.testDb.db,
-      sessionSecret: 'test-session-secret-that-is-long-enough',
-      logger: createLogger('silent'),
-      statusWaitMs: 20_000,
-    });
+    other = await secondInstance(20_000);
     let waiting!: ReturnType<typeof timed<request.Response>>;
     // One read before it waits, none while it waits (counted on the shared database, prepared statements included).
     const statements = await statementsDuring(h.testDb.db, async () => {
@@ -136,13 +133,7 @@ describe.runIf(process.env.DATABASE_URL)('several instances (PostgreSQL)', () =>
 
   it('the listener reconnects after its connection drops, and its waiters read again', async () => {
     const id = await ringingCall(20_000);
-    other = buildApp({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: h.baseUrl }),
-      db: h.testDb.db,
-      sessionSecret: 'test-session-secret-that-is-long-enough',
-      logger: createLogger('silent'),
-      statusWaitMs: 20_000,
-    });
+    other = await secondInstance(20_000);
     const first = request(other.app).get(`/calls/${id}/status?seen=calling`).set('Cookie', cookieOf(h));
     const firstDone = first.then((res) => res);
     await waitUntil(() => other!.services.calls.changes.waiting === 1);
@@ -157,6 +148,15 @@ describe.runIf(process.env.DATABASE_URL)('several instances (PostgreSQL)', () =>
     expect(answer.status).toBe(200);
   });
 });
+
+/** Another instance on the same database and session secret: its own calls service, change feed and listener. */
+async function secondInstance(statusWaitMs: number): Promise<BuiltApp & { services: ComposedServices }> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: h.baseUrl, STATUS_WAIT_MS: String(statusWaitMs) });
+  const services = await composeServices(config, {
+    db: h.testDb.db, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), telephony: null, jobs: null, phonesPage: false,
+  });
+  return { ...buildApp(services), services };
+}
 
 function cookieOf(harness: CallHarness): string {
   const cookies = harness.agent.jar.getCookies({ domain: new URL(harness.baseUrl).hostname, path: '/', secure: false, script: false });
