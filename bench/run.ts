@@ -7,6 +7,7 @@ import { historyBench } from './history.bench.js';
 import { instancesBench } from './instances.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
 import { moneyBench } from './money.bench.js';
+import { openPagesBench } from './open-pages.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
 
 const jobsBench = async () => {
@@ -21,6 +22,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['jobs: 1,000 hangups due within one second on SQLite', jobsBench],
   ['calls: status webhooks, status polls, the bytes of a 5-minute call', callsBench],
   ['api: status poll throughput against a bare Express route', apiBench],
+  ['open call pages: 10,000 long polls waiting on one instance, webhooks for a sample', openPagesBench],
   ['call history: 100,000 calls of one user', historyBench],
   // Needs DATABASE_URL=postgres://...; says so and skips otherwise.
   [`several instances on PostgreSQL: webhook and poll throughput per instance`, instancesBench],

@@ -63,7 +63,7 @@ export function buildApp(services: Services): BuiltApp {
   // Also ahead of it (hot paths): Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
-  app.get('/calls/:id/status', statusPoll({ calls: services.calls, sessionSecret, currency: config.money.currency, clock, render }));
+  app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: config.statusWaitMs, sessionSecret, currency: config.money.currency, clock, render }));
   app.use(requestLogger(logger));
   app.use(compressResponses());
   app.use(securityHeaders({ https: config.secureCookies }));

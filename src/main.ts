@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   pruneTimer.unref();
 
   announce(config, (server.address() as AddressInfo).port, services, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
-  installShutdown(server, async () => {
+  // Waiting status polls are answered first (204, and the page asks the next instance), so closing the server does not wait out their long polls.
+  installShutdown(server, () => services.calls.changes.close(), async () => {
     clearInterval(pruneTimer);
     await services.close();
     logger.info('jobs, simulator and database stopped');
@@ -90,7 +91,7 @@ function announce(config: Config, port: number, services: Pick<Services, 'teleph
 }
 
 /** Stop accepting, let running requests finish, then release jobs and the database; a second signal forces exit. */
-function installShutdown(server: Server, release: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
+function installShutdown(server: Server, answerWaiters: () => Promise<void>, release: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
@@ -99,7 +100,9 @@ function installShutdown(server: Server, release: () => Promise<void>, logger: R
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     // Long-lived connections (Agendash's event stream, slow uploads) get 2 seconds, then are cut.
-    await closeServer(server, 2_000);
+    const closing = closeServer(server, 2_000);
+    await answerWaiters();
+    await closing;
     await release();
     logger.info('stopped');
     process.exit(0);

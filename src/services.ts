@@ -10,6 +10,7 @@ import type { RateLimitOptions } from './api/rate-limit.js';
 import { tokensRepository } from './api/tokens-repository.js';
 import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
 import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
+import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
 import { systemClock, type Clock } from './clock.js';
@@ -81,7 +82,10 @@ export interface Services {
 
 /** What composeServices returns: the services, and close() to release what it opened, in reverse order. */
 export interface ComposedServices extends Services {
-  /** Stops the jobs (waiting up to `jobsTimeoutMs` for running ones), the simulator, then the database it opened. */
+  /**
+   * Answers every waiting status poll and closes the call-change feed, then stops the jobs (waiting up to
+   * `jobsTimeoutMs` for running ones), the simulator, and last the database it opened.
+   */
   close(options?: { jobsTimeoutMs?: number }): Promise<void>;
 }
 
@@ -123,8 +127,8 @@ const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => ty
  * The composition root: the one place services are constructed, for the server (src/main.ts), the tests, the
  * admin CLI and the storm tool. Order: logger and clock; the database (opened and migrated unless given); the
  * session secret; metrics (the Twilio client reports into it); telephony (maybe starting the simulator); money;
- * webhooks; the job scheduler and the calls service (each handed the other: jobs hang calls up, calls schedule
- * hangups); the API, accounts, phone verification and admin services; last, the cross-feature hooks (settlement
+ * webhooks; the job scheduler, the call-change feed and the calls service (jobs and calls are each handed the
+ * other: jobs hang calls up, calls schedule hangups); the API, accounts, phone verification and admin services; last, the cross-feature hooks (settlement
  * metrics, job lateness, call.completed webhooks).
  */
 export async function composeServices(config: Config, overrides: ServiceOverrides = {}): Promise<ComposedServices> {
@@ -134,7 +138,10 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   const db = overrides.db ?? createDb(config.database, { logger: logger.child({ component: 'db' }) });
   let simulator: RunningSimulator | undefined;
   let jobs: JobScheduler | undefined;
+  let callChanges: CallChangeFeed | undefined;
   const release = async (jobsTimeoutMs?: number) => {
+    // First: every waiting status poll is answered, and the LISTEN connection closes before the pool it publishes through.
+    await callChanges?.close();
     if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
     await simulator?.close();
     if (ownsDb) await db.destroy();
@@ -151,7 +158,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
     let calls: CallsService | undefined;
     jobs = buildJobs(() => calls!, money, webhooks);
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
+    // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
+    callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
     const callsService = calls;
     const sessions = sessionsRepository(db);
     const counters = attemptCounters(db, clock);

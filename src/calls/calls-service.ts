@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Twilio } from 'twilio';
 import type { User } from '../accounts/users-repository.js';
 import type { Clock } from '../clock.js';
-import { isSqlite, type Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from './money-services.js';
@@ -16,6 +16,7 @@ import { isLive } from './call-state.js';
 import { startOfUtcDay } from './daily-spend.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
+import { announcingChanges, type CallChangeFeed } from './call-changes.js';
 import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
 import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './reconcile.js';
 import { hangUpCall } from './twilio-calls.js';
@@ -65,6 +66,8 @@ export interface CallsServiceDeps {
   restTimeoutMs?: number;
   /** Called once per call, right after its settlement is committed (the API's call.completed webhook). */
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
+  /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
+  changes: CallChangeFeed;
 }
 
 export interface CallsService {
@@ -85,6 +88,8 @@ export interface CallsService {
   hangupAtDeadline(callId: string): Promise<void>;
   /** The reconciliation job: calls past their expected end whose settlement is missing. */
   reconcile(): Promise<ReconcileReport>;
+  /** Every committed change of a call is announced here; status polls wait on it. Closed by composeServices' close(). */
+  readonly changes: CallChangeFeed;
 }
 
 /** A hold older than any call may last (the rating policy's longest call, and then some) and without a call row is released. */
@@ -127,8 +132,8 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
 }
 
 export function createCallsService(deps: CallsServiceDeps): CallsService {
-  const repo = callsRepository(deps.db);
-  const { clock, logger, money } = deps;
+  const { clock, logger, money, changes } = deps;
+  const repo = announcingChanges(callsRepository(deps.db), changes);
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ holds: money.ledger.holds, repo });
@@ -242,6 +247,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   return {
     start,
     hangup,
+    changes,
     find: (userId, callId) => repo.findForUser(callId, userId),
     async timeline(userId, callId) {
       const call = await repo.findForUser(callId, userId);

@@ -22,6 +22,8 @@ const envSchema = z
     SQLITE_FILE: z.string().min(1).default('data/callbridge.sqlite'),
     SESSION_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
     TRUST_PROXY: boolean.default(false),
+    /** How long a call status request waits for a change before its 204 (milliseconds; benches shorten it). */
+    STATUS_WAIT_MS: z.coerce.number({ message: 'expected a number of milliseconds such as 25000' }).int().min(1).max(60_000).default(25_000),
     ADMIN_EMAIL: z.email({ message: 'expected an email address' }).optional(),
     ADMIN_PASSWORD: z.string().min(10, 'expected at least 10 characters').optional(),
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits').optional(),
@@ -68,6 +70,8 @@ export interface Config {
   publicUrl: string;
   secureCookies: boolean;
   trustProxy: boolean;
+  /** STATUS_WAIT_MS: the longest a status long poll waits. */
+  statusWaitMs: number;
   logLevel: Env['LOG_LEVEL'];
   database: { client: 'sqlite'; file: string } | { client: 'postgres'; url: string };
   sessionSecret: string | undefined;
@@ -116,6 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
     trustProxy: env.TRUST_PROXY,
+    statusWaitMs: env.STATUS_WAIT_MS,
     logLevel: env.LOG_LEVEL,
     database: env.DATABASE_URL ? { client: 'postgres', url: env.DATABASE_URL } : { client: 'sqlite', file: env.SQLITE_FILE },
     sessionSecret: env.SESSION_SECRET,

@@ -18,6 +18,8 @@ export interface AssetUrls {
   dial: string;
   /** Ticks the connected-call clock between status polls. */
   callClock: string;
+  /** Asks for the call status again after a long poll's 204 (and after a failed request, with a pause). */
+  callWait: string;
 }
 
 /** The bytes of one asset in every encoding it is served in. */
@@ -59,6 +61,7 @@ const SOURCES: Record<keyof AssetUrls, string> = {
   htmx: htmxFile,
   dial: join(publicDir, 'dial.js'),
   callClock: join(publicDir, 'call-clock.js'),
+  callWait: join(publicDir, 'call-wait.js'),
 };
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */

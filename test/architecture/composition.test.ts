@@ -70,7 +70,7 @@ describe('composeServices', () => {
 
   it('is the only place services are constructed', () => {
     // The features' top-level factories; what each builds inside (the money factory's wallet, say) is its own affair.
-    const factories = /\b(moneyServices|createCallsService|createJobScheduler|adminServices|apiServices|accountsService|phoneVerificationService|webhookDeliveries|new AppMetrics|new DatabaseSessionStore)\(/g;
+    const factories = /\b(moneyServices|createCallsService|callChangeFeed|createJobScheduler|adminServices|apiServices|accountsService|phoneVerificationService|webhookDeliveries|new AppMetrics|new DatabaseSessionStore)\(/g;
     const definedIn = (file: string, factory: string) => new RegExp(`export (?:async )?function ${factory}\\b|export class ${factory.replace('new ', '')}\\b`).test(source(file));
     const callers = filesUnder(srcDir)
       .filter((file) => file !== join(srcDir, 'services.ts'))

@@ -39,16 +39,19 @@ describe('the status poll', () => {
     expect(ours).toHaveLength(1);
     expect(ours[0]).toMatch(/^select .* from .?calls.? inner join .?sessions.?/i);
     expect(res.headers['set-cookie']).toBeUndefined();
-    const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive']);
+    const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive', 'content-encoding', 'vary']);
+    // Compressed here, as the route comes before the compression middleware.
+    expect(res.headers['content-encoding']).toBe('gzip');
     expect(Object.keys(res.headers).filter((name) => !lean.has(name))).toEqual([]);
     expect(res.text).toContain('Calling your phone');
     expect(res.text).toContain(`hx-get="/calls/${id}/status?seen=calling"`);
     expect(res.text).toContain(`hx-request='{"noHeaders":true}'`);
-    // Nothing changed since the state the browser shows: an empty 204 (htmx keeps what it has).
+    // Nothing changed since the state the browser shows: after the wait, an empty 204 (htmx keeps what it has).
     const same = await h.agent.get(`/calls/${id}/status?seen=calling`);
     expect(same.status).toBe(204);
     expect(same.text).toBe('');
-    expect(res.text).toContain('hx-trigger="every 2s"');
+    // A long poll: asked when it appears, and again by public/call-wait.js after each 204.
+    expect(res.text).toContain('hx-trigger="load, call-status-wait"');
     expect(res.text).toContain('hx-target="this"');
     expect(res.text).toContain('hx-swap="outerHTML"');
     expect(res.text).toContain(`href="/calls/${id}">Refresh</a>`);

@@ -34,6 +34,8 @@ export interface ProductStackOptions {
   phones?: boolean;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** How long a status poll waits for a change before its 204 (default 500 ms, so an unchanged poll ends soon). */
+  statusWaitMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, ...options.env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, STATUS_WAIT_MS: String(options.statusWaitMs ?? 500), ...options.env });
   const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
   const pgStore: StoreUnderTest | undefined = testDb.engine === 'postgres' ? await postgresStore.create() : undefined;
   const services = await composeServices(config, {
@@ -65,6 +67,8 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     sim, testDb, built, jobs, baseUrl,
     async close() {
       await sim.control.waitForIdle(5_000).catch(() => undefined);
+      // As main.ts's shutdown does: waiting status polls are answered before the connections go.
+      await services.calls.changes.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.close({ jobsTimeoutMs: 2_000 });

@@ -36,10 +36,11 @@ export interface DriveOptions {
   instances: () => string[];
   calls: number;
   destinations: Destination[];
-  pollIntervalMs: number;
+  /** The pause after a failed status poll (an HTTP error) before asking again; answered polls are asked again at once. */
+  retryPauseMs: number;
   /** Calls started per second (open loop); without it each user calls again as soon as the last call is over. */
   rate?: number | undefined;
-  /** Give up polling one call after this long (real ms). */
+  /** Give up following one call after this long (real ms); a long poll still waiting then is abandoned. */
   callTimeoutMs: number;
   /** Runs before each call of a user (the storm tops up credit there, as a user would). */
   beforeCall?: (user: StormUser) => Promise<void>;
@@ -108,15 +109,28 @@ async function placeAndFollow(session: HttpSession, to: string, pick: () => stri
   const deadline = Date.now() + options.callTimeoutMs;
   let shown = pollTarget(res.text);
   let state = shown.state ?? 'unknown';
+  let pause = 0;
   while (!FINAL.has(state) && shown.url) {
-    if (Date.now() > deadline) {
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    const left = deadline - Date.now();
+    if (left <= 0) {
       state = 'poll-timeout';
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
-    // As the page's fragment polls: its own hx-get (which says the state it shows) without htmx's headers.
-    const poll = await session.request(`${pick()}${shown.url}`);
+    // As the page's fragment polls: its own hx-get (which says the state it shows) without htmx's headers. It is a
+    // long poll (answered when the call changes, or with a 204 after the instance's STATUS_WAIT_MS), so it is cut at
+    // the deadline rather than checked between polls.
+    const poll = await session.request(`${pick()}${shown.url}`, { signal: AbortSignal.timeout(left) }).catch((err: Error) => {
+      if (err.name === 'TimeoutError') return undefined;
+      throw err;
+    });
+    if (!poll) {
+      state = 'poll-timeout';
+      break;
+    }
     result.polls++;
+    // As public/call-wait.js: a 204 (unchanged until the wait ran out) is asked again at once, an error after a pause.
+    pause = poll.status === 200 || poll.status === 204 ? 0 : options.retryPauseMs;
     if (poll.status === 204) continue; // unchanged: the page keeps what it shows
     if (poll.status !== 200) {
       count(result.errors, `GET /calls/:id/status: HTTP ${poll.status}`);

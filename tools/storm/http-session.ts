@@ -5,7 +5,7 @@ export class HttpSession {
 
   constructor(private readonly clientAddress: string) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string }> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<{ status: number; location: string | null; text: string }> {
     const headers: Record<string, string> = { 'x-forwarded-for': this.clientAddress, ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
@@ -13,7 +13,7 @@ export class HttpSession {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(url, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
+    const res = await fetch(url, { method: init.method ?? 'GET', headers, body, redirect: 'manual', ...(init.signal ? { signal: init.signal } : {}) });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const eq = pair!.indexOf('=');

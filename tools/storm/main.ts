@@ -103,7 +103,9 @@ async function main(): Promise<number> {
       calls: options.calls,
       rate: options.rate,
       destinations,
-      pollIntervalMs: 1_000,
+      // The instances keep the product's STATUS_WAIT_MS (25 s): polls are long polls, answered as the call changes,
+      // wherever the change was recorded (on PostgreSQL through LISTEN/NOTIFY), as a browser's are.
+      retryPauseMs: 1_000,
       // A call whose callbacks were all lost stays open until reconciliation, minutes after its expected end:
       // the user stops watching it after a while, and the settlement phase waits for it.
       callTimeoutMs: 90_000,

@@ -26,9 +26,9 @@ export interface CallStack {
  * PUBLIC_URL set to the app's real URL (so the simulator's signed webhooks validate), a real Agenda scheduler on
  * the test database, the sample rate deck, and one user with a verified phone and credit.
  */
-export async function startCallStack(): Promise<CallStack> {
+export async function startCallStack(options: { statusWaitMs?: number } = {}): Promise<CallStack> {
   // CONFIRM_ANSWER is left at its default (on): the user presses 1 on the handset page.
-  const stack = await startProductStack({ clock: systemClock, speed: 1, simRateDeckFile: join(dataDir, 'rates.csv'), phones: true });
+  const stack = await startProductStack({ clock: systemClock, speed: 1, simRateDeckFile: join(dataDir, 'rates.csv'), phones: true, ...options });
   const { sim, testDb, built, baseUrl: base } = stack;
   await seedRatesIfEmpty(testDb.db, join(dataDir, 'rates.csv'), systemClock);
   await built.services.money.rates.reload();

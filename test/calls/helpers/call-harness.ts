@@ -55,6 +55,8 @@ export interface HarnessOptions {
   deck?: string;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** How long a status poll waits for a change (see ProductStackOptions). */
+  statusWaitMs?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     speed: options.speed ?? 1000,
     env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+    ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
   });
   const { sim, testDb, built, jobs, baseUrl } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
