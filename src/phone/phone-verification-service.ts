@@ -79,13 +79,14 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
     return { ok: true, e164: destination.e164 };
   }
 
+  /** Counts the attempt against each limit first (one atomic increment each), then refuses it if any is past its limit. */
   async function limited(policies: Array<[LimitPolicy, string]>): Promise<Refusal | undefined> {
+    let retryInMs: number | undefined;
     for (const [policy, subject] of policies) {
-      const state = await counters.check(policy, subject);
-      if (state.blocked) return refuse('form', `Too many attempts. ${retryMessage(state.retryInMs)}`, 429);
+      const state = await counters.consume(policy, subject);
+      if (state.blocked) retryInMs = Math.max(retryInMs ?? 0, state.retryInMs);
     }
-    for (const [policy, subject] of policies) await counters.record(policy, subject);
-    return undefined;
+    return retryInMs === undefined ? undefined : refuse('form', `Too many attempts. ${retryMessage(retryInMs)}`, 429);
   }
 
   return {
