@@ -156,7 +156,14 @@ export function buildApp(deps: AppDeps): BuiltApp {
     metrics: deps.metrics ?? new AppMetrics(metricsSources(db)),
     money,
     calls,
-    admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
+    admin: adminServices({
+      db, clock, money, logger,
+      endLiveCall: async (userId) => {
+        // A disabled account's tokens must fail at once in this process too, not after the look-up cache expires.
+        api.tokens.forgetUser(userId);
+        await (deps.endLiveCall ?? ((id: number) => endLiveCallOf(calls, id)))(userId);
+      },
+    }),
     phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
   };
   services.money.callCredit.onSettled((settlement) => services.metrics.observeSettlement(settlement));

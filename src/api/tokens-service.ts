@@ -50,7 +50,7 @@ export interface CreatedToken {
   webhookSecret: string | null;
 }
 
-export type AuthFailure = 'invalid_token' | 'token_revoked' | 'token_expired';
+export type AuthFailure = 'invalid_token' | 'token_revoked' | 'token_expired' | 'account_disabled';
 export type Authentication = { ok: true; owner: TokenOwner } | { ok: false; reason: AuthFailure };
 
 /** An expiry date means "valid through that day (UTC)". */
@@ -118,6 +118,21 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       return tokens.revoke(userId, tokenId, clock.now().toISOString());
     },
 
+    /** Revokes every live token of the user; returns how many were live. */
+    revokeAll(userId: number): Promise<number> {
+      this.forgetUser(userId);
+      return tokens.revokeAllOf(userId, clock.now().toISOString());
+    },
+
+    /** Drops this process's cached look-ups for the user's tokens (the account was disabled or its tokens revoked). */
+    forgetUser(userId: number): void {
+      for (const [hash, entry] of cache) {
+        if (entry.owner.user.id !== userId) continue;
+        cache.delete(hash);
+        lastTouched.delete(entry.owner.token.id);
+      }
+    },
+
     /** The bearer check on every API request: one indexed read; a write at most once a minute per token. */
     async authenticate(presented: string): Promise<Authentication> {
       if (!looksLikeToken(presented)) return { ok: false, reason: 'invalid_token' };
@@ -126,6 +141,8 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       if (!owner) return { ok: false, reason: 'invalid_token' };
       if (owner.token.revokedAt) return { ok: false, reason: 'token_revoked' };
       if (isExpired(owner.token, now)) return { ok: false, reason: 'token_expired' };
+      // Disabled means disabled: the API refuses the account's tokens as the web refuses its log-ins.
+      if (owner.user.disabledAt) return { ok: false, reason: 'account_disabled' };
       await touch(owner.token, now);
       return { ok: true, owner };
     },
