@@ -1,3 +1,4 @@
+import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { compressResponses } from './http/compress-responses.js';
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
@@ -70,6 +71,8 @@ export interface AppDeps {
   endLiveCall?: EndLiveCall;
   /** Outgoing webhooks; built by main.ts first, as the delivery job needs them too; otherwise built here. */
   webhooks?: WebhookDeliveries;
+  /** Where webhooks may go; from config (WEBHOOK_HTTP_HOSTS) unless given. Tests pass one that reaches their local listener. */
+  webhookTargets?: WebhookTargetPolicy;
   /** Per-token API request limit (default 120 a minute). */
   apiRateLimit?: RateLimitOptions;
   /** Built by main.ts first so the Twilio client can report into it; otherwise built here. */
@@ -136,7 +139,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const sessions = sessionsRepository(db);
   const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
-  const api = apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
+  const webhookTargets = deps.webhookTargets ?? webhookTargetPolicy({ httpHosts: config.webhooks.httpHosts });
+  const api = apiServices({ db, clock, logger, webhookTargets, rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
   const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: notifyCallCompleted(api.webhooks, money.currency, logger) });
   // With real Twilio the demo accounts' published passwords must stop working.
   const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);

@@ -18,6 +18,7 @@ import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { moneyServices } from './wallet/money-services.js';
 import { tokensRepository } from './api/tokens-repository.js';
+import { webhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
 import { AppMetrics } from './metrics/metrics.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const telephony = createTelephony(twilioSetup, { observeRequest: metrics.twilioObserver });
   const money = moneyServices({ db, clock: systemClock, money: config.money });
   // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
-  const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
+  const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id), targets: webhookTargetPolicy({ httpHosts: config.webhooks.httpHosts }) });
   const users = usersRepository(db);
   // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
   let calls: CallsService | undefined;

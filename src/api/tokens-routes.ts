@@ -39,8 +39,18 @@ export function tokenRowView(token: ApiToken, now: Date): TokenRowView {
   };
 }
 
+const OUTCOME_CLASSES = new Set<string>(['endpoint error 3xx (redirects are not followed)', 'endpoint error 4xx', 'endpoint error 5xx', 'timed out', 'refused address', 'could not connect', 'account disabled']);
+
+/** What the user sees of the last attempt: a class only (rows written before classes existed hold raw errors). */
+function outcomeClass(entry: DeliveryLogEntry): string {
+  if (entry.status === 'delivered') return '';
+  if (entry.lastError && OUTCOME_CLASSES.has(entry.lastError)) return entry.lastError;
+  if (entry.lastStatusCode !== null) return entry.lastStatusCode >= 500 ? 'endpoint error 5xx' : entry.lastStatusCode >= 400 ? 'endpoint error 4xx' : 'endpoint error 3xx (redirects are not followed)';
+  return entry.lastError ? 'could not connect' : '';
+}
+
 function deliveryView(entry: DeliveryLogEntry) {
-  return { ...entry, created: minute(entry.createdAt), lastAttempt: entry.lastAttemptAt ? minute(entry.lastAttemptAt) : '—' };
+  return { ...entry, outcome: outcomeClass(entry), created: minute(entry.createdAt), lastAttempt: entry.lastAttemptAt ? minute(entry.lastAttemptAt) : '—' };
 }
 
 function parseId(value: unknown): number {

@@ -1,3 +1,4 @@
+import { resolveWebhookTarget, type WebhookTargetPolicy } from './webhooks/webhook-target.js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { FieldErrors } from '../http/forms.js';
@@ -62,7 +63,7 @@ export function isExpired(token: ApiToken, now: Date): boolean {
   return token.expiresAt !== null && token.expiresAt <= now.toISOString();
 }
 
-export function tokensService(deps: { tokens: TokensRepository; clock: Clock; httpsWebhooksOnly?: boolean }) {
+export function tokensService(deps: { tokens: TokensRepository; clock: Clock; webhookTargets: WebhookTargetPolicy }) {
   const { tokens, clock } = deps;
   // Per process: when we last wrote last_used_at for each token; the UPDATE itself is conditional across processes.
   const lastTouched = new Map<number, number>();
@@ -88,9 +89,10 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       if (input.expires_on && expiryFromDate(input.expires_on) <= now.toISOString()) {
         return { ok: false, errors: { expires_on: 'Choose today or a later date' } };
       }
-      // The payload carries calls and costs: in production it never travels unencrypted.
-      if (deps.httpsWebhooksOnly && input.webhook_url && !input.webhook_url.startsWith('https://')) {
-        return { ok: false, errors: { webhook_url: 'Use an https:// address: webhooks carry your calls and their cost' } };
+      // https only (the payload carries calls and costs) and public addresses only (checked again at each delivery).
+      if (input.webhook_url) {
+        const target = await resolveWebhookTarget(input.webhook_url, deps.webhookTargets);
+        if (!target.ok) return { ok: false, errors: { webhook_url: target.message } };
       }
       const live = (await tokens.listForUser(userId)).filter((t) => !t.revokedAt);
       if (live.length >= MAX_TOKENS_PER_USER) {

@@ -42,6 +42,10 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    WEBHOOK_HTTP_HOSTS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -88,6 +92,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
+  /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
+  webhooks: { httpHosts: string[] };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +143,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
+    webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
   };
 }

@@ -1,3 +1,4 @@
+import { webhookTargetPolicy } from '../../src/api/webhooks/webhook-target.js';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { buildApp, type AppDeps, type BuiltApp } from '../../src/app.js';
@@ -17,7 +18,7 @@ export interface TestApp extends BuiltApp {
 export async function createTestApp(
   env: Record<string, string> = {},
   overrides: Partial<Config> = {},
-  deps: Pick<AppDeps, 'jobs' | 'telephony' | 'phones' | 'apiRateLimit'> = {},
+  deps: Pick<AppDeps, 'jobs' | 'telephony' | 'phones' | 'apiRateLimit' | 'webhookTargets'> = {},
 ): Promise<TestApp> {
   const testDb = await createTestDb();
   const clock = new ManualClock(new Date());
@@ -29,9 +30,18 @@ export async function createTestApp(
     sessionSecret: 'test-session-secret-that-is-long-enough',
     logger: createLogger('silent'),
     hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    webhookTargets: localListenerTargets(),
     ...deps,
   });
   return { ...built, testDb, clock, close: () => testDb.destroy() };
+}
+
+/**
+ * Tests' webhook receivers listen on 127.0.0.1 over http: this test-only policy lets that one host through unchecked.
+ * Every other host gets the production checks (tests of the checks pass their own policy).
+ */
+export function localListenerTargets() {
+  return webhookTargetPolicy({ testOnlyUncheckedHosts: ['127.0.0.1'] });
 }
 
 export function csrfTokenFrom(html: string): string {

@@ -1,3 +1,4 @@
+import { localListenerTargets } from './app.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -65,7 +66,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   });
   built = buildApp({
     config, db: testDb.db, clock: options.clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money,
+    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money, webhookTargets: localListenerTargets(),
     ...(options.phones ? { phones: sim.phonesPage } : {}),
   });
   server.on('request', built.app);
