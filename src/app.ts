@@ -1,3 +1,4 @@
+import { refuseBadText } from './http/input-edges.js';
 import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { compressResponses } from './http/compress-responses.js';
 import express, { type Express, Router } from 'express';
@@ -182,6 +183,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
 
   // First of all: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
+  // The edge: a NUL or invalid UTF-8 in a path or query is refused here, on every route (issue 26 #8).
+  app.use(refuseBadText());
   const placementPrefetch = services.calls.placementPrefetch;
   const sessionStore = new DatabaseSessionStore(db, clock, placementPrefetch?.sessionRead);
   if (placementPrefetch) {
@@ -217,6 +220,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
   // Before sessions: the phones page and its polls create no session rows.
   if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(refuseBadText());
 
   app.use(
     session({

@@ -1,3 +1,4 @@
+import { parseIdParam } from '../http/id-param.js';
 import type { NextFunction, Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { HttpError } from '../http/errors.js';
@@ -54,9 +55,7 @@ function deliveryView(entry: DeliveryLogEntry) {
 }
 
 function parseId(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no such token.');
-  return id;
+  return parseIdParam(value, 'There is no such token.');
 }
 
 export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookDeliveries; now: () => Date }) {

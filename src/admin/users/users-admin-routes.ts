@@ -1,3 +1,4 @@
+import { parseIdParam } from '../../http/id-param.js';
 import type { Request, Response } from 'express';
 import type { UsersRepository } from '../../accounts/users-repository.js';
 import type { Clock } from '../../clock.js';
@@ -29,9 +30,7 @@ export interface UsersAdminDeps {
 }
 
 function userIdParam(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no user with that number.');
-  return id;
+  return parseIdParam(value, 'There is no user with that number.');
 }
 
 function text(value: unknown, max = 100): string {
