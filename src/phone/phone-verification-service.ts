@@ -105,8 +105,8 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
       const number = await acceptableNumber(input.phone, input.country);
       if (!number.ok) return number;
       if (user.phoneVerifiedAt && user.phoneE164 === number.e164) return refuse('phone', 'This is already your verified phone.');
-      const owner = await repo.ownerOf(number.e164);
-      if (owner !== undefined && owner !== user.id) return refuse('phone', 'This number is already verified on another account. Each phone can belong to one account only.');
+      // Whether another account has this number is told only after a right code (see check): answering here would
+      // let anyone test which numbers have an account. A code sent to it counts against the send limits like any.
       const blocked = await limited([[SENDS_PER_USER, String(user.id)], [SENDS_PER_NUMBER, number.e164]]);
       if (blocked) return blocked;
       const started = await verifier.start(number.e164, input.channel);
@@ -147,7 +147,7 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
       }
       if ((await repo.approve(pending, at)) === 'taken') {
         await repo.finish(pending.id, 'failed', at);
-        return refuse('form', 'This number was verified on another account meanwhile. Each phone can belong to one account only.');
+        return refuse('form', 'This number can’t be used: each phone can belong to one account only.');
       }
       return { ok: true, phoneE164: pending.phoneE164 };
     },
