@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp, PHONES_PATH } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { ConfigError, loadConfig, type Config, startupWarnings } from './config/config.js';
 import { createDb, migrateToLatest } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
 import { DEMO_USER, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const db = createDb(config.database, { logger: logger.child({ component: 'db' }) });
   await migrateToLatest(db);
   const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));

@@ -146,3 +146,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
   };
 }
+
+/**
+ * Settings that start but will not work as the operator expects; logged as warnings at start-up. An https PUBLIC_URL
+ * makes the session cookie Secure, and behind a TLS-terminating proxy the app sees plain http unless TRUST_PROXY
+ * says to believe the proxy's X-Forwarded-Proto: then no log-in cookie is ever set and log-in loops.
+ */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.publicUrl.startsWith('https://') && !config.trustProxy) {
+    warnings.push(
+      'PUBLIC_URL is https:// but TRUST_PROXY is not set: behind a TLS-terminating proxy log-in will loop (the Secure session cookie is never sent over the proxy-to-app http). Set TRUST_PROXY=true when a proxy you control is the only way in; see docs/security.md.',
+    );
+  }
+  return warnings;
+}
