@@ -6,7 +6,7 @@ import { DEFAULT_API_RATE_LIMIT, TokenRateLimiter, type RateLimitOptions } from 
 import type { WebhookTargetPolicy } from './webhooks/webhook-target.js';
 import { tokensRepository } from './tokens-repository.js';
 import { tokensService, type TokensService } from './tokens-service.js';
-import { webhookDeliveries, type WebhookDeliveries } from './webhooks/webhook-deliveries.js';
+import type { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 
 /** The API feature's services: tokens, the per-token rate limiter and outgoing webhooks. */
 export interface ApiServices {
@@ -21,12 +21,10 @@ export interface ApiServicesDeps {
   clock: Clock;
   logger: Logger;
   rateLimit?: RateLimitOptions | undefined;
-  /** Where webhooks may go: checked when a URL is saved and before each delivery. */
+  /** Where webhooks may go: checked when a URL is saved (and by the deliveries before each send). */
   webhookTargets: WebhookTargetPolicy;
-  /** Built by main.ts first when the job scheduler needs it; otherwise built here. */
-  webhooks?: WebhookDeliveries | undefined;
-  /** How a webhook delivery is queued when webhooks are built here (the scheduler's scheduleWebhookDelivery). */
-  scheduleWebhook?: ((deliveryId: number) => Promise<void>) | undefined;
+  /** Shared with the delivery job, so built first by the composition root. */
+  webhooks: WebhookDeliveries;
 }
 
 export function apiServices(deps: ApiServicesDeps): ApiServices {
@@ -35,6 +33,6 @@ export function apiServices(deps: ApiServicesDeps): ApiServices {
     tokens: tokensService({ tokens, clock: deps.clock, webhookTargets: deps.webhookTargets }),
     limiter: new TokenRateLimiter(deps.rateLimit ?? DEFAULT_API_RATE_LIMIT, () => deps.clock.now().getTime()),
     idempotency: idempotencyStore({ db: deps.db, clock: deps.clock }),
-    webhooks: deps.webhooks ?? webhookDeliveries({ db: deps.db, tokens, clock: deps.clock, logger: deps.logger, schedule: deps.scheduleWebhook, targets: deps.webhookTargets }),
+    webhooks: deps.webhooks,
   };
 }

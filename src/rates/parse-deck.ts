@@ -1,4 +1,4 @@
-import { unguardCsvCell } from '../wallet/ledger-csv.js';
+import { unguardCsvCell } from '../shared/csv.js';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { csvCell, isFormulaLike, unguardCsvCell } from '../../src/wallet/ledger-csv.js';
+import { csvCell, isFormulaLike, unguardCsvCell } from '../../src/shared/csv.js';
 import { adminAgent } from '../admin/helpers.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
