@@ -18,6 +18,7 @@ import { isClick } from './calls/click.js';
 import './http/session-types.js';
 import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
+import { refuseBadText } from './http/input-edges.js';
 import { webhookTiming } from './metrics/metrics-routes.js';
 import { verifyPhoneBannerMiddleware } from './phone/verify-phone-banner.js';
 import { registerRoutes } from './routes.js';
@@ -54,6 +55,8 @@ export function buildApp(services: Services): BuiltApp {
 
   // The order below is the point: the click-to-create clock starts as the request arrives, and webhooks are timed whole.
   app.use(services.metrics.callStart.middleware());
+  // The edge: a NUL or invalid UTF-8 in a path or query is refused here, on every route (issue 26 #8).
+  app.use(refuseBadText());
   // PostgreSQL: a click's session read starts as it arrives, overlapping the middleware before express-session.
   if (config.database.client === 'postgres') app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
   app.use('/twilio', webhookTiming(services.metrics));
@@ -78,6 +81,7 @@ export function buildApp(services: Services): BuiltApp {
   // Before sessions: the phones page and its polls create no session rows.
   if (phonesPage) app.use(PHONES_PATH, phonesMount(phonesPage, assets.urls.htmx));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(refuseBadText());
 
   app.use(
     session({

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildApp, PHONES_PATH } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { ConfigError, loadConfig, startupWarnings, type Config } from './config/config.js';
 import { DEMO_USER, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
 import { closeServer, listen, ListenError } from './http/server-lifecycle.js';
 import { createLogger } from './logger.js';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const services = await composeServices(config, { logger });
   const { app, sessionStore } = buildApp(services);
 

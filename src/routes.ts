@@ -25,7 +25,7 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
-  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock });
+  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId) });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
   const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { dashboard: services.admin.dashboard, currency: services.config.money.currency });

@@ -11,6 +11,7 @@ import { tokensRepository } from './api/tokens-repository.js';
 import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
 import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
+import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
 import { systemClock, type Clock } from './clock.js';
@@ -119,6 +120,11 @@ export interface ServiceOverrides {
   apiRateLimit?: RateLimitOptions;
   /** What disabling an account does to its live call; default: hang it up through the calls service. */
   endLiveCall?: EndLiveCall;
+  /**
+   * Where outgoing webhooks may go. Default: public addresses only, plain http only for config's WEBHOOK_HTTP_HOSTS.
+   * Tests pass a policy that lets their local listener through, or one with a fake resolver.
+   */
+  webhookTargets?: WebhookTargetPolicy;
 }
 
 const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
@@ -152,8 +158,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const metrics = new AppMetrics(metricsSources(db));
     const telephony = await buildTelephony(metrics);
     const money = moneyServices({ db, clock, money: config.money });
+    const webhookTargets = overrides.webhookTargets ?? webhookTargetPolicy({ httpHosts: config.webhooks.httpHosts });
     // The delivery job and the API share one webhooks service; it queues through the scheduler built next.
-    const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock, logger, schedule: overrides.jobs === null ? undefined : (id) => jobs!.scheduleWebhookDelivery(id) });
+    const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock, logger, targets: webhookTargets, schedule: overrides.jobs === null ? undefined : (id) => jobs!.scheduleWebhookDelivery(id) });
     const users = usersRepository(db);
     // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
     let calls: CallsService | undefined;
@@ -168,6 +175,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
+    const api = apiServices({ db, clock, logger, webhookTargets, rateLimit: overrides.apiRateLimit, webhooks });
+    const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
 
     const services: ComposedServices = {
       config,
@@ -183,12 +192,19 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       phonesPage,
       jobs,
       accounts: accountsService({ users, sessions, counters, hasher: overrides.hasher ?? argon2Hasher(), clock, disabledEmails }),
-      api: apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: overrides.apiRateLimit, webhooks }),
+      api,
       metrics,
       money,
       calls: callsService,
       history: callsHistory(db),
-      admin: adminServices({ db, clock, money, logger, calls: callsService, endLiveCall: overrides.endLiveCall ?? ((userId) => endLiveCallOf(callsService, userId)) }),
+      admin: adminServices({
+        db, clock, money, logger, calls: callsService,
+        endLiveCall: async (userId) => {
+          // A disabled account's tokens must fail at once in this process too, not after the look-up cache expires.
+          api.tokens.forgetUser(userId);
+          await endLiveCall(userId);
+        },
+      }),
       phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
       health: {
         async databaseReachable() {

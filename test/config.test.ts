@@ -72,3 +72,12 @@ describe('config', () => {
     expect(run.stderr.trim()).toBe('callbridge cannot start. Invalid environment variable PORT: expected a port number. See .env.example.');
   });
 });
+
+describe('start-up warnings (issue 26 #11)', () => {
+  it('warns about an https PUBLIC_URL without TRUST_PROXY, and not otherwise', async () => {
+    const { loadConfig: load, startupWarnings } = await import('../src/config/config.js');
+    expect(startupWarnings(load({ PUBLIC_URL: 'https://calls.example.com' }))).toEqual([expect.stringContaining('TRUST_PROXY')]);
+    expect(startupWarnings(load({ PUBLIC_URL: 'https://calls.example.com', TRUST_PROXY: 'true' }))).toEqual([]);
+    expect(startupWarnings(load({ PUBLIC_URL: 'http://localhost:3000' }))).toEqual([]);
+  });
+});

@@ -32,13 +32,26 @@ export interface AccountsRoutesDeps {
   accounts: AccountsService;
   sessions: SessionsRepository;
   clock: Clock;
+  /** Revokes every live API token of the user and says how many (offered with a password change and "log out everywhere"). */
+  revokeApiTokens?: (userId: number) => Promise<number>;
 }
 
-export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps) {
+/** The checkbox "also revoke my API tokens" is ticked. */
+const wantsTokensRevoked = (body: unknown) => typeof body === 'object' && body !== null && (body as Record<string, unknown>).revoke_tokens === 'yes';
+
+const tokensSentence = (asked: boolean, revoked: number) =>
+  !asked ? ' Your API tokens still work: revoke them below if someone else may have one.' : revoked === 0 ? ' You had no API tokens to revoke.' : revoked === 1 ? ' Your API token was revoked.' : ` Your ${revoked} API tokens were revoked.`;
+
+export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens }: AccountsRoutesDeps) {
+  const revokeTokensIfAsked = async (req: Request) => {
+    const asked = Boolean(revokeApiTokens) && wantsTokensRevoked(req.body);
+    return tokensSentence(asked, asked ? await revokeApiTokens!(req.user!.id) : 0);
+  };
+
   async function renderAccount(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
     const active = await sessions.listActive(req.user!.id, clock.now());
     const list = active.map((s) => ({ device: deviceName(s.userAgent), lastSeen: s.lastSeenAt?.toISOString() ?? '', lastSeenText: lastSeenText(s.lastSeenAt, clock.now()), current: s.sid === req.sessionID }));
-    res.status(status).render('pages/account', { title: 'Your account', sessions: list, othersCount: list.filter((s) => !s.current).length, ...form });
+    res.status(status).render('pages/account', { title: 'Your account', sessions: list, othersCount: list.filter((s) => !s.current).length, offerTokenRevoke: Boolean(revokeApiTokens), ...form });
   }
 
   return {
@@ -93,13 +106,14 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
       if (!form.ok) return renderAccount(req, res, 422, form);
       const outcome = await accounts.changePassword(req.user!.id, form.value, req.sessionID);
       if (!outcome.ok) return renderAccount(req, res, 422, { values: {}, errors: outcome.errors });
-      flash(req, 'success', 'Your password has been changed. Every other session has been logged out.');
+      flash(req, 'success', `Your password has been changed. Every other session has been logged out.${await revokeTokensIfAsked(req)}`);
       res.redirect(303, '/account');
     },
 
     async endOtherSessions(req: Request, res: Response) {
       const ended = await sessions.endOthers(req.user!.id, req.sessionID);
-      flash(req, 'success', ended === 0 ? 'There were no other sessions.' : ended === 1 ? 'Logged out 1 other session.' : `Logged out ${ended} other sessions.`);
+      const sessionsSentence = ended === 0 ? 'There were no other sessions.' : ended === 1 ? 'Logged out 1 other session.' : `Logged out ${ended} other sessions.`;
+      flash(req, 'success', `${sessionsSentence}${await revokeTokensIfAsked(req)}`);
       res.redirect(303, '/account#sessions');
     },
   };

@@ -74,12 +74,17 @@ export function accountsService(deps: AccountsDeps) {
   let decoyHash: Promise<string> | undefined;
   const decoy = () => (decoyHash ??= hasher.hash('decoy-password-for-timing'));
 
-  async function firstBlock(checks: Array<[LimitPolicy, string]>): Promise<number | undefined> {
+  /**
+   * Counts the attempt against every limit first (one atomic increment each), then refuses it if any is past its
+   * limit: parallel attempts can never slip between a check and a record. The longest wait is the one to tell.
+   */
+  async function countAttempt(checks: Array<[LimitPolicy, string]>): Promise<number | undefined> {
+    let retryInMs: number | undefined;
     for (const [policy, subject] of checks) {
-      const state = await counters.check(policy, subject);
-      if (state.blocked) return state.retryInMs;
+      const state = await counters.consume(policy, subject);
+      if (state.blocked) retryInMs = Math.max(retryInMs ?? 0, state.retryInMs);
     }
-    return undefined;
+    return retryInMs;
   }
 
   return {
@@ -101,28 +106,29 @@ export function accountsService(deps: AccountsDeps) {
       }
     },
 
-    /** Checks a log-in; only failures count towards the limits, and a success clears this address's count for the account. */
+    /**
+     * Checks a log-in. Every attempt is counted before the password is hashed (so parallel guesses cannot outrun the
+     * limit); a right password takes its attempt back and clears this address's count for the account, so in effect
+     * only failures count.
+     */
     async logIn(email: string, password: string, address: string): Promise<LogInOutcome> {
       const normalized = email.trim().toLowerCase();
       const accountAtAddress = `${normalized} ${address}`;
-      const retryInMs = await firstBlock([
+      const retryInMs = await countAttempt([
         [LOGIN_FAILURES_PER_ADDRESS, address],
         [LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress],
         [LOGIN_FAILURES_PER_ACCOUNT, normalized],
       ]);
       if (retryInMs !== undefined) return { ok: false, reason: 'limited', message: `Too many failed log-ins. ${retryMessage(retryInMs)}` };
       const user = await this.authenticate(normalized, password);
-      if (user && disabled.has(user.email)) return { ok: false, reason: 'demo-disabled', message: DEMO_DISABLED };
+      if (!user) return { ok: false, reason: 'bad-credentials', message: BAD_CREDENTIALS };
+      await counters.reset(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
+      await counters.refund(LOGIN_FAILURES_PER_ADDRESS, address);
+      await counters.refund(LOGIN_FAILURES_PER_ACCOUNT, normalized);
+      if (disabled.has(user.email)) return { ok: false, reason: 'demo-disabled', message: DEMO_DISABLED };
       // Told only after the right password, so it reveals nothing to someone guessing.
-      if (user?.disabledAt) return { ok: false, reason: 'account-disabled', message: ACCOUNT_DISABLED };
-      if (user) {
-        await counters.reset(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
-        return { ok: true, user };
-      }
-      await counters.record(LOGIN_FAILURES_PER_ADDRESS, address);
-      await counters.record(LOGIN_FAILURES_PER_ACCOUNT_AT_ADDRESS, accountAtAddress);
-      await counters.record(LOGIN_FAILURES_PER_ACCOUNT, normalized);
-      return { ok: false, reason: 'bad-credentials', message: BAD_CREDENTIALS };
+      if (user.disabledAt) return { ok: false, reason: 'account-disabled', message: ACCOUNT_DISABLED };
+      return { ok: true, user };
     },
 
     async authenticate(email: string, password: string): Promise<User | undefined> {
@@ -136,13 +142,14 @@ export function accountsService(deps: AccountsDeps) {
 
     /** Sets a new password and ends every other session of the user (a thief's session ends with the old password). */
     async changePassword(userId: number, input: z.infer<typeof changePasswordForm>, currentSid: string): Promise<Outcome<true>> {
-      const limited = await counters.check(PASSWORD_CHANGE_FAILURES, String(userId));
+      // Counted before the hash is checked, and taken back when it is right: only wrong passwords count.
+      const limited = await counters.consume(PASSWORD_CHANGE_FAILURES, String(userId));
       if (limited.blocked) return { ok: false, errors: { current_password: `Too many wrong passwords. ${retryMessage(limited.retryInMs)}` } };
       const hash = await users.passwordHashOf(userId);
       if (!hash || !(await hasher.verify(hash, input.current_password))) {
-        await counters.record(PASSWORD_CHANGE_FAILURES, String(userId));
         return { ok: false, errors: { current_password: 'Current password is incorrect' } };
       }
+      await counters.refund(PASSWORD_CHANGE_FAILURES, String(userId));
       await users.updatePassword(userId, await hasher.hash(input.new_password), now());
       await sessions.endOthers(userId, currentSid);
       return { ok: true, value: true };

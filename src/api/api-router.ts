@@ -1,3 +1,5 @@
+import { ApiError } from './api-errors.js';
+import { refuseBadText } from '../http/input-edges.js';
 import { compressResponses } from '../http/compress-responses.js';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
@@ -35,7 +37,13 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const placeCalls = requireScope('calls');
 
   // Only the POSTs read a body (after the token and scope checks); the GET poll path has no parser layer at all.
-  const jsonBody = [jsonBodyOnly, express.json({ limit: '16kb', strict: true })];
+  const jsonBody = [
+    jsonBodyOnly,
+    express.json({ limit: '16kb', strict: true }),
+    refuseBadText(() => {
+      throw new ApiError('invalid_request', 'The request body contains characters we cannot accept (a NUL or an unpaired \\ud800-style escape).');
+    }),
+  ];
 
   router.use(apiRequestLog(deps.logger));
   router.get('/openapi.json', compressResponses(), (_req, res) => void res.json(document));

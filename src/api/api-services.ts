@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { idempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { DEFAULT_API_RATE_LIMIT, TokenRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import type { WebhookTargetPolicy } from './webhooks/webhook-target.js';
 import { tokensRepository } from './tokens-repository.js';
 import { tokensService, type TokensService } from './tokens-service.js';
 import type { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
@@ -20,8 +21,8 @@ export interface ApiServicesDeps {
   clock: Clock;
   logger: Logger;
   rateLimit?: RateLimitOptions | undefined;
-  /** Refuse http:// webhook URLs (production). */
-  httpsWebhooksOnly?: boolean;
+  /** Where webhooks may go: checked when a URL is saved (and by the deliveries before each send). */
+  webhookTargets: WebhookTargetPolicy;
   /** Shared with the delivery job, so built first by the composition root. */
   webhooks: WebhookDeliveries;
 }
@@ -29,7 +30,7 @@ export interface ApiServicesDeps {
 export function apiServices(deps: ApiServicesDeps): ApiServices {
   const tokens = tokensRepository(deps.db);
   return {
-    tokens: tokensService({ tokens, clock: deps.clock, httpsWebhooksOnly: deps.httpsWebhooksOnly ?? false }),
+    tokens: tokensService({ tokens, clock: deps.clock, webhookTargets: deps.webhookTargets }),
     limiter: new TokenRateLimiter(deps.rateLimit ?? DEFAULT_API_RATE_LIMIT, () => deps.clock.now().getTime()),
     idempotency: idempotencyStore({ db: deps.db, clock: deps.clock }),
     webhooks: deps.webhooks,

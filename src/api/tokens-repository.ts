@@ -20,7 +20,7 @@ export interface ApiToken {
 /** What the API needs about the caller, read in one indexed query per request. */
 export interface TokenOwner {
   token: ApiToken;
-  user: { id: number; phoneE164: string | null; phoneVerifiedAt: string | null };
+  user: { id: number; phoneE164: string | null; phoneVerifiedAt: string | null; disabledAt: string | null };
 }
 
 interface TokenRow {
@@ -91,9 +91,9 @@ export function tokensRepository(db: Db) {
       const row = await db('api_tokens as t')
         .join('users as u', 'u.id', 't.user_id')
         .where('t.token_hash', tokenHash)
-        .first(...TOKEN_COLUMNS.map((c) => `t.${c}`), 'u.phone_e164', 'u.phone_verified_at');
+        .first(...TOKEN_COLUMNS.map((c) => `t.${c}`), 'u.phone_e164', 'u.phone_verified_at', 'u.disabled_at');
       if (!row) return undefined;
-      return { token: toToken(row as TokenRow), user: { id: Number(row.user_id), phoneE164: row.phone_e164, phoneVerifiedAt: row.phone_verified_at } };
+      return { token: toToken(row as TokenRow), user: { id: Number(row.user_id), phoneE164: row.phone_e164, phoneVerifiedAt: row.phone_verified_at, disabledAt: row.disabled_at ?? null } };
     },
 
     async listForUser(userId: number): Promise<ApiToken[]> {
@@ -105,6 +105,11 @@ export function tokensRepository(db: Db) {
     async revoke(userId: number, tokenId: number, at: string): Promise<boolean> {
       const changed = await db<TokenRow>('api_tokens').where({ id: tokenId, user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
       return changed > 0;
+    },
+
+    /** Revokes every live token of the user (a password change or "log out everywhere" asked for it); returns how many. */
+    async revokeAllOf(userId: number, at: string): Promise<number> {
+      return db<TokenRow>('api_tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
     },
 
     /** Conditional, so several processes touching the same token within the minute write once between them. */

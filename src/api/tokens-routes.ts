@@ -1,3 +1,4 @@
+import { parseIdParam } from '../http/id-param.js';
 import type { NextFunction, Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { HttpError } from '../http/errors.js';
@@ -39,14 +40,22 @@ export function tokenRowView(token: ApiToken, now: Date): TokenRowView {
   };
 }
 
+const OUTCOME_CLASSES = new Set<string>(['endpoint error 3xx (redirects are not followed)', 'endpoint error 4xx', 'endpoint error 5xx', 'timed out', 'refused address', 'could not connect', 'account disabled']);
+
+/** What the user sees of the last attempt: a class only (rows written before classes existed hold raw errors). */
+function outcomeClass(entry: DeliveryLogEntry): string {
+  if (entry.status === 'delivered') return '';
+  if (entry.lastError && OUTCOME_CLASSES.has(entry.lastError)) return entry.lastError;
+  if (entry.lastStatusCode !== null) return entry.lastStatusCode >= 500 ? 'endpoint error 5xx' : entry.lastStatusCode >= 400 ? 'endpoint error 4xx' : 'endpoint error 3xx (redirects are not followed)';
+  return entry.lastError ? 'could not connect' : '';
+}
+
 function deliveryView(entry: DeliveryLogEntry) {
-  return { ...entry, created: minute(entry.createdAt), lastAttempt: entry.lastAttemptAt ? minute(entry.lastAttemptAt) : '—' };
+  return { ...entry, outcome: outcomeClass(entry), created: minute(entry.createdAt), lastAttempt: entry.lastAttemptAt ? minute(entry.lastAttemptAt) : '—' };
 }
 
 function parseId(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no such token.');
-  return id;
+  return parseIdParam(value, 'There is no such token.');
 }
 
 export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookDeliveries; now: () => Date }) {

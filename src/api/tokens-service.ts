@@ -1,3 +1,4 @@
+import { resolveWebhookTarget, type WebhookTargetPolicy } from './webhooks/webhook-target.js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { FieldErrors } from '../http/forms.js';
@@ -50,7 +51,7 @@ export interface CreatedToken {
   webhookSecret: string | null;
 }
 
-export type AuthFailure = 'invalid_token' | 'token_revoked' | 'token_expired';
+export type AuthFailure = 'invalid_token' | 'token_revoked' | 'token_expired' | 'account_disabled';
 export type Authentication = { ok: true; owner: TokenOwner } | { ok: false; reason: AuthFailure };
 
 /** An expiry date means "valid through that day (UTC)". */
@@ -62,7 +63,7 @@ export function isExpired(token: ApiToken, now: Date): boolean {
   return token.expiresAt !== null && token.expiresAt <= now.toISOString();
 }
 
-export function tokensService(deps: { tokens: TokensRepository; clock: Clock; httpsWebhooksOnly?: boolean }) {
+export function tokensService(deps: { tokens: TokensRepository; clock: Clock; webhookTargets: WebhookTargetPolicy }) {
   const { tokens, clock } = deps;
   // Per process: when we last wrote last_used_at for each token; the UPDATE itself is conditional across processes.
   const lastTouched = new Map<number, number>();
@@ -88,9 +89,10 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       if (input.expires_on && expiryFromDate(input.expires_on) <= now.toISOString()) {
         return { ok: false, errors: { expires_on: 'Choose today or a later date' } };
       }
-      // The payload carries calls and costs: in production it never travels unencrypted.
-      if (deps.httpsWebhooksOnly && input.webhook_url && !input.webhook_url.startsWith('https://')) {
-        return { ok: false, errors: { webhook_url: 'Use an https:// address: webhooks carry your calls and their cost' } };
+      // https only (the payload carries calls and costs) and public addresses only (checked again at each delivery).
+      if (input.webhook_url) {
+        const target = await resolveWebhookTarget(input.webhook_url, deps.webhookTargets);
+        if (!target.ok) return { ok: false, errors: { webhook_url: target.message } };
       }
       const live = (await tokens.listForUser(userId)).filter((t) => !t.revokedAt);
       if (live.length >= MAX_TOKENS_PER_USER) {
@@ -118,6 +120,21 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       return tokens.revoke(userId, tokenId, clock.now().toISOString());
     },
 
+    /** Revokes every live token of the user; returns how many were live. */
+    revokeAll(userId: number): Promise<number> {
+      this.forgetUser(userId);
+      return tokens.revokeAllOf(userId, clock.now().toISOString());
+    },
+
+    /** Drops this process's cached look-ups for the user's tokens (the account was disabled or its tokens revoked). */
+    forgetUser(userId: number): void {
+      for (const [hash, entry] of cache) {
+        if (entry.owner.user.id !== userId) continue;
+        cache.delete(hash);
+        lastTouched.delete(entry.owner.token.id);
+      }
+    },
+
     /** The bearer check on every API request: one indexed read; a write at most once a minute per token. */
     async authenticate(presented: string): Promise<Authentication> {
       if (!looksLikeToken(presented)) return { ok: false, reason: 'invalid_token' };
@@ -126,6 +143,8 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; ht
       if (!owner) return { ok: false, reason: 'invalid_token' };
       if (owner.token.revokedAt) return { ok: false, reason: 'token_revoked' };
       if (isExpired(owner.token, now)) return { ok: false, reason: 'token_expired' };
+      // Disabled means disabled: the API refuses the account's tokens as the web refuses its log-ins.
+      if (owner.user.disabledAt) return { ok: false, reason: 'account_disabled' };
       await touch(owner.token, now);
       return { ok: true, owner };
     },

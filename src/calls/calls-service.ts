@@ -23,6 +23,7 @@ import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
   | 'no-verified-phone'
+  | 'account-disabled'
   | 'call-live'
   | 'call-limit'
   | 'unavailable'
@@ -146,7 +147,9 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   async function start(input: StartInput): Promise<StartResult> {
     // Every statement before Twilio's create is click-to-create latency: a user the request already loaded is reused.
     const user = input.user?.id === input.userId ? input.user : await deps.users.findById(input.userId);
-    if (!user?.phoneE164 || !user.phoneVerifiedAt) {
+    // A disabled account places no call, whichever way the request came (a session ends at once, a token is refused).
+    if (!user || user.disabledAt) return { ok: false, reason: 'account-disabled', message: 'This account has been disabled.' };
+    if (!user.phoneE164 || !user.phoneVerifiedAt) {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };

@@ -44,6 +44,10 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    WEBHOOK_HTTP_HOSTS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -92,6 +96,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
+  /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
+  webhooks: { httpHosts: string[] };
 }
 
 export class ConfigError extends Error {
@@ -142,5 +148,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
+    webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
   };
+}
+
+/**
+ * Settings that start but will not work as the operator expects; logged as warnings at start-up. An https PUBLIC_URL
+ * makes the session cookie Secure, and behind a TLS-terminating proxy the app sees plain http unless TRUST_PROXY
+ * says to believe the proxy's X-Forwarded-Proto: then no log-in cookie is ever set and log-in loops.
+ */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.publicUrl.startsWith('https://') && !config.trustProxy) {
+    warnings.push(
+      'PUBLIC_URL is https:// but TRUST_PROXY is not set: behind a TLS-terminating proxy log-in will loop (the Secure session cookie is never sent over the proxy-to-app http). Set TRUST_PROXY=true when a proxy you control is the only way in; see docs/security.md.',
+    );
+  }
+  return warnings;
 }

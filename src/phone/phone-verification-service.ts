@@ -79,13 +79,14 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
     return { ok: true, e164: destination.e164 };
   }
 
+  /** Counts the attempt against each limit first (one atomic increment each), then refuses it if any is past its limit. */
   async function limited(policies: Array<[LimitPolicy, string]>): Promise<Refusal | undefined> {
+    let retryInMs: number | undefined;
     for (const [policy, subject] of policies) {
-      const state = await counters.check(policy, subject);
-      if (state.blocked) return refuse('form', `Too many attempts. ${retryMessage(state.retryInMs)}`, 429);
+      const state = await counters.consume(policy, subject);
+      if (state.blocked) retryInMs = Math.max(retryInMs ?? 0, state.retryInMs);
     }
-    for (const [policy, subject] of policies) await counters.record(policy, subject);
-    return undefined;
+    return retryInMs === undefined ? undefined : refuse('form', `Too many attempts. ${retryMessage(retryInMs)}`, 429);
   }
 
   return {
@@ -104,8 +105,8 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
       const number = await acceptableNumber(input.phone, input.country);
       if (!number.ok) return number;
       if (user.phoneVerifiedAt && user.phoneE164 === number.e164) return refuse('phone', 'This is already your verified phone.');
-      const owner = await repo.ownerOf(number.e164);
-      if (owner !== undefined && owner !== user.id) return refuse('phone', 'This number is already verified on another account. Each phone can belong to one account only.');
+      // Whether another account has this number is told only after a right code (see check): answering here would
+      // let anyone test which numbers have an account. A code sent to it counts against the send limits like any.
       const blocked = await limited([[SENDS_PER_USER, String(user.id)], [SENDS_PER_NUMBER, number.e164]]);
       if (blocked) return blocked;
       const started = await verifier.start(number.e164, input.channel);
@@ -146,7 +147,7 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
       }
       if ((await repo.approve(pending, at)) === 'taken') {
         await repo.finish(pending.id, 'failed', at);
-        return refuse('form', 'This number was verified on another account meanwhile. Each phone can belong to one account only.');
+        return refuse('form', 'This number can’t be used: each phone can belong to one account only.');
       }
       return { ok: true, phoneE164: pending.phoneE164 };
     },

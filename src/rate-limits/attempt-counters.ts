@@ -30,6 +30,20 @@ export function attemptCounters(db: Db, clock: Clock) {
     return { hits: Number(row.hits), windowEndsAt: Number(row.window_ends_at) };
   }
 
+  async function count(policy: LimitPolicy, subject: string): Promise<{ hits: number; windowEndsAt: number }> {
+    const now = clock.now().getTime();
+    const endsAt = now + policy.windowMs;
+    const [row] = (await db('rate_limit_counters')
+      .insert({ key: keyOf(policy, subject), hits: 1, window_ends_at: endsAt })
+      .onConflict('key')
+      .merge({
+        hits: db.raw('CASE WHEN rate_limit_counters.window_ends_at <= ? THEN 1 ELSE rate_limit_counters.hits + 1 END', [now]),
+        window_ends_at: db.raw('CASE WHEN rate_limit_counters.window_ends_at <= ? THEN ? ELSE rate_limit_counters.window_ends_at END', [now, endsAt]),
+      })
+      .returning(['hits', 'window_ends_at'])) as CounterRow[];
+    return { hits: Number(row?.hits ?? 1), windowEndsAt: Number(row?.window_ends_at ?? endsAt) };
+  }
+
   return {
     /** Blocked when the subject has used up its attempts in the current window; reads one row, writes nothing. */
     async check(policy: LimitPolicy, subject: string): Promise<LimitState> {
@@ -40,24 +54,30 @@ export function attemptCounters(db: Db, clock: Clock) {
 
     /** Counts one attempt (one atomic upsert, so concurrent requests and processes never lose a hit). */
     async record(policy: LimitPolicy, subject: string): Promise<number> {
-      const now = clock.now().getTime();
-      const endsAt = now + policy.windowMs;
-      const [row] = (await db('rate_limit_counters')
-        .insert({ key: keyOf(policy, subject), hits: 1, window_ends_at: endsAt })
-        .onConflict('key')
-        .merge({
-          hits: db.raw('CASE WHEN rate_limit_counters.window_ends_at <= ? THEN 1 ELSE rate_limit_counters.hits + 1 END', [now]),
-          window_ends_at: db.raw('CASE WHEN rate_limit_counters.window_ends_at <= ? THEN ? ELSE rate_limit_counters.window_ends_at END', [now, endsAt]),
-        })
-        .returning(['hits'])) as CounterRow[];
-      return Number(row?.hits ?? 1);
+      return (await count(policy, subject)).hits;
     },
 
-    /** Checks, then counts the attempt if it may go ahead: for limits where every attempt counts. */
+    /**
+     * Counts the attempt first, then refuses it when the count is past the limit. Counting first is what makes the
+     * limit hold under concurrency: of N parallel attempts exactly `limit` see a count within it, whereas
+     * check-then-record lets every attempt that read the counter before the others wrote it go ahead.
+     */
     async consume(policy: LimitPolicy, subject: string): Promise<LimitState> {
-      const state = await this.check(policy, subject);
-      if (!state.blocked) await this.record(policy, subject);
-      return state;
+      const counter = await count(policy, subject);
+      if (counter.hits <= policy.limit) return { blocked: false };
+      return { blocked: true, retryInMs: counter.windowEndsAt - clock.now().getTime() };
+    },
+
+    /**
+     * Takes back one attempt counted by `consume` that turned out not to count (a log-in that succeeded): one atomic
+     * decrement, never below zero, and only within the window it was counted in.
+     */
+    async refund(policy: LimitPolicy, subject: string): Promise<void> {
+      await db('rate_limit_counters')
+        .where({ key: keyOf(policy, subject) })
+        .where('window_ends_at', '>', clock.now().getTime())
+        .where('hits', '>', 0)
+        .update({ hits: db.raw('hits - 1') });
     },
 
     async reset(policy: LimitPolicy, subject: string): Promise<void> {

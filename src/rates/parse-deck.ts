@@ -1,3 +1,4 @@
+import { unguardCsvCell } from '../shared/csv.js';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -136,7 +137,8 @@ function deckReader(positions: ColumnPositions, width: number, collector: Collec
         errors.add(undefined, `expected ${width} columns, found ${record.length}`);
         return collector.row(errors, undefined);
       }
-      const rate = parseDeckRow(record, positions, errors, decimalComma);
+      // Our own export guards formula-like cells with an apostrophe (csvCell); reading them back removes it.
+      const rate = parseDeckRow(record.map(unguardCsvCell), positions, errors, decimalComma);
       const first = seen.get(rate.prefix);
       if (first !== undefined && errors.errors.length === 0) errors.add('prefix', `duplicate prefix ${rate.prefix} (first on line ${recordRef(first)})`);
       else seen.set(rate.prefix, line);

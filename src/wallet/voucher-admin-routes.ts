@@ -1,3 +1,4 @@
+import { parseIdParam } from '../http/id-param.js';
 import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
@@ -17,9 +18,7 @@ export interface VoucherAdminDeps {
 }
 
 function batchIdParam(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no voucher batch with that number.');
-  return id;
+  return parseIdParam(value, 'There is no voucher batch with that number.');
 }
 
 export function voucherAdminRoutes(deps: VoucherAdminDeps) {

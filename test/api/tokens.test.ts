@@ -1,3 +1,4 @@
+import { webhookTargetPolicy } from '../../src/api/webhooks/webhook-target.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { hashToken } from '../../src/api/token-secrets.js';
@@ -54,8 +55,8 @@ describe('personal access tokens on the account page', () => {
     expect(await tokenRows()).toHaveLength(0);
   });
 
-  it('in production, refuses a webhook URL that is not https', async () => {
-    t = await createTestApp({}, { env: 'production' });
+  it('refuses a webhook URL that is not https, in every environment', async () => {
+    t = await createTestApp({}, {}, { webhookTargets: webhookTargetPolicy({ resolve: async () => [{ address: '93.184.215.14', family: 4 }] }) });
     const { agent, csrf } = await signedUpAgent(t);
     await agent.post('/account/tokens').type('form').send({ _csrf: csrf, name: 'Hook', scope: 'calls', webhook_url: 'http://crm.example/hook' });
     expect((await agent.get('/account')).text).toContain('Use an https:// address');

@@ -95,7 +95,7 @@ describe('call.completed webhooks', () => {
     await app.services.api.webhooks.callCompleted(completedCall(user.id));
     await waitFor(async () => (await app.testDb.db('webhook_deliveries').first()).status === 'failed', 'giving up', 15_000);
     expect(receiver.received).toHaveLength(MAX_DELIVERY_ATTEMPTS);
-    expect((await agent.get('/account')).text).toMatch(/Failed<br><span class="hint">HTTP 500<\/span>/);
+    expect((await agent.get('/account')).text).toMatch(/Failed<br><span class="hint">endpoint error 5xx<\/span>/);
 
     await app.testDb.db('api_tokens').update({ revoked_at: new Date().toISOString() });
     expect(await app.services.api.webhooks.callCompleted(completedCall(user.id, 'call_2'))).toBe(0);

@@ -101,8 +101,8 @@ describe('call history page', () => {
     expect(lines[0]).toBe('started_at,number,country,status,talk_seconds,cost,currency,call_id');
     expect(lines).toHaveLength(1 + 1201);
     expect(new Set(lines.slice(1).map((l) => l.split(',').pop())).size).toBe(1201);
-    // A leading + would be read as a formula by a spreadsheet: it is defused.
-    expect(lines[2]).toBe(`${at(1199)},'+442079460958,GB,completed,60,1.234567,USD,${callId(1199)}`);
+    // A plain number, E.164 included, is written as it is: a spreadsheet reads it as a number, never a formula.
+    expect(lines[2]).toBe(`${at(1199)},+442079460958,GB,completed,60,1.234567,USD,${callId(1199)}`);
     const fr = await agent.get('/calls.csv?country=FR');
     expect(fr.text.trim().split('\r\n')).toHaveLength(2);
   });

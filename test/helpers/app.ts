@@ -4,6 +4,7 @@ import { buildApp, type BuiltApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
+import { webhookTargetPolicy } from '../../src/api/webhooks/webhook-target.js';
 import { createLogger } from '../../src/logger.js';
 import { composeServices, type ComposedServices, type ServiceOverrides } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
@@ -17,9 +18,23 @@ export interface TestApp extends BuiltApp {
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough';
 
-/** The overrides every test app starts from: cheap password hashing, a silent logger, a fixed session secret. */
+/**
+ * The overrides every test app starts from: cheap password hashing, a silent logger, a fixed session secret, and
+ * webhooks allowed to the tests' local receivers (localListenerTargets).
+ */
 export function testOverrides(testDb: TestDb, clock: ManualClock | ServiceOverrides['clock']): ServiceOverrides {
-  return { db: testDb.db, clock, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) };
+  return {
+    db: testDb.db, clock, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    webhookTargets: localListenerTargets(),
+  };
+}
+
+/**
+ * Tests' webhook receivers listen on 127.0.0.1 over http: this test-only policy lets that one host through unchecked.
+ * Every other host gets the production checks (tests of the checks pass their own policy as the webhookTargets override).
+ */
+export function localListenerTargets() {
+  return webhookTargetPolicy({ testOnlyUncheckedHosts: ['127.0.0.1'] });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { JobScheduler } from '../../src/jobs/scheduler.js';
 import { composeServices } from '../../src/services.js';
 import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { createTestDb, type TestDb } from './db.js';
-import { TEST_SESSION_SECRET } from './app.js';
+import { localListenerTargets, TEST_SESSION_SECRET } from './app.js';
 import { postgresStore, type StoreUnderTest } from '../jobs/helpers/backends.js';
 
 export interface ProductStack {
@@ -53,6 +53,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   const pgStore: StoreUnderTest | undefined = testDb.engine === 'postgres' ? await postgresStore.create() : undefined;
   const services = await composeServices(config, {
     db: testDb.db, clock: options.clock, logger, sessionSecret: TEST_SESSION_SECRET, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    webhookTargets: localListenerTargets(),
     simulator: { port: 0, speed: options.speed, rateDeckFile: options.simRateDeckFile ?? false },
     ...(options.httpClient ? { twilioHttpClient: options.httpClient } : {}),
     phonesPage: options.phones ? undefined : false,

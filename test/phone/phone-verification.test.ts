@@ -160,16 +160,23 @@ describe('verifying your phone through the simulator', () => {
     expect(await phoneOf('ada@example.com')).toEqual({ phone: null, verifiedAt: null });
   });
 
-  it('refuses another account’s number, before sending a code and again if it was verified meanwhile', async () => {
+  it('answers another account’s number exactly like a fresh one, and says it can’t be used only after a right code (issue 26 #9)', async () => {
     t = await appWithSimulator(sim);
     const number = '+14155552676';
     const ada = await user('ada@example.com');
     const bob = await user('bob@example.com');
     await sendCode(ada.agent, { phone: number, country: 'US' });
     expect((await enterCode(ada.agent, sim.control.lastVerifyCode(number)!)).status).toBe(303);
-    const again = await sendCode(bob.agent, { phone: number, country: 'US' });
-    expect(again.status).toBe(422);
-    expect(alertText(again.text)).toContain('This number is already verified on another account.');
+    const taken = await sendCode(bob.agent, { phone: number, country: 'US' });
+    const fresh = await sendCode((await user('carol@example.com')).agent, { phone: '+14155552677', country: 'US' });
+    expect(taken.status).toBe(fresh.status);
+    expect(taken.headers.location).toBe(fresh.headers.location);
+    expect((await bob.agent.get('/account/phone')).text).not.toContain('another account');
+    const wrong = await enterCode(bob.agent, '000000');
+    expect(wrong.text).not.toContain('another account');
+    const late = await enterCode(bob.agent, sim.control.lastVerifyCode(number)!);
+    expect(alertText(late.text)).toContain('This number can’t be used');
+    expect(late.text).not.toContain('another account');
     expect(await phoneOf('bob@example.com')).toEqual({ phone: null, verifiedAt: null });
     expect((await phoneOf('ada@example.com')).phone).toBe(number);
   });
@@ -183,7 +190,7 @@ describe('verifying your phone through the simulator', () => {
     // Ada's verification of the same number completes while Bob's code is on its way.
     await t.testDb.db('users').where({ email: 'ada@example.com' }).update({ phone_e164: number, phone_verified_at: new Date().toISOString() });
     const late = await enterCode(bob.agent, sim.control.lastVerifyCode(number)!);
-    expect(alertText(late.text)).toContain('This number was verified on another account meanwhile.');
+    expect(alertText(late.text)).toContain('This number can’t be used');
     expect(await phoneOf('bob@example.com')).toEqual({ phone: null, verifiedAt: null });
   });
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { UsersRepository } from '../../accounts/users-repository.js';
 import type { Clock } from '../../clock.js';
 import { HttpError } from '../../http/errors.js';
+import { parseIdParam } from '../../http/id-param.js';
 import { flash } from '../../http/flash.js';
 import { formatDuration, formatMoney } from '../../money/currency.js';
 import { formatMicros } from '../../money/micros.js';
@@ -27,9 +28,7 @@ export interface UsersAdminDeps {
 }
 
 function userIdParam(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no user with that number.');
-  return id;
+  return parseIdParam(value, 'There is no user with that number.');
 }
 
 /** A fresh id for one credit adjustment form: submitting the same form twice applies it once. */

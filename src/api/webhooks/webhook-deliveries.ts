@@ -2,11 +2,17 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { TokensRepository } from '../tokens-repository.js';
+import { sendToTarget, type SendOutcome } from './webhook-sender.js';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signing.js';
+import { resolveWebhookTarget, type WebhookTargetPolicy } from './webhook-target.js';
 
 /** Attempts before a delivery is given up as failed (the first try plus retries with backoff). */
 export const MAX_DELIVERY_ATTEMPTS = 6;
-const TIMEOUT_MS = 10_000;
+/**
+ * Deliveries of one user in flight at once in this process. The job runs a few deliveries at a time for everyone:
+ * one user's slow endpoint may hold this many of those slots (each for at most the send timeout), never all of them.
+ */
+export const DELIVERIES_IN_FLIGHT_PER_USER = 2;
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -60,8 +66,19 @@ export interface WebhookDeliveriesDeps {
   logger: Logger;
   /** Queues a delivery attempt (the Agenda job); absent when the app runs without a job scheduler. */
   schedule?: ((deliveryId: number) => Promise<void>) | undefined;
-  /** Injected for tests; the global fetch otherwise. */
-  fetch?: typeof fetch;
+  /** Where webhooks may go (checked again before every attempt). */
+  targets: WebhookTargetPolicy;
+}
+
+/**
+ * Thrown when the user already has DELIVERIES_IN_FLIGHT_PER_USER deliveries going: the job ends at once (freeing
+ * its slot for other users) and Agenda runs it again after its backoff; no attempt is counted.
+ */
+export class DeliveryDeferred extends Error {
+  constructor(readonly deliveryId: number) {
+    super(`webhook delivery ${deliveryId} deferred: its user has deliveries in flight`);
+    this.name = 'DeliveryDeferred';
+  }
 }
 
 /** Thrown so Agenda retries with backoff; the row already records what happened. */
@@ -85,7 +102,37 @@ export function callCompletedPayload(call: CompletedCall, deliveryAt: string) {
 
 export function webhookDeliveries(deps: WebhookDeliveriesDeps) {
   const { db, clock, logger } = deps;
-  const doFetch = deps.fetch ?? fetch;
+  const inFlight = new Map<number, number>();
+
+  async function attemptNow(row: DeliveryRow): Promise<DeliveryStatus> {
+    const deliveryId = Number(row.id);
+    const secret = (await deps.tokens.webhookSecret(row.token_id)) ?? '';
+    const sentAt = clock.now();
+    // Checked again at send: the host may resolve elsewhere now than when the URL was saved.
+    const target = await resolveWebhookTarget(row.url, deps.targets);
+    let outcome: SendOutcome;
+    if (!target.ok) outcome = { ok: false, statusCode: null, outcome: target.reason === 'refused-address' || target.reason === 'insecure' ? 'refused address' : 'could not connect' };
+    else {
+      const headers = { 'content-type': 'application/json', 'user-agent': 'callbridge-webhooks/1', [SIGNATURE_HEADER]: signPayload(secret, Math.floor(sentAt.getTime() / 1000), row.payload), 'Callbridge-Delivery': String(deliveryId) };
+      outcome = await sendToTarget(target, row.payload, headers);
+    }
+    const attempts = Number(row.attempts) + 1;
+    // A refused address is not retried: it would be refused again, and retrying is how a rebinding attack would win.
+    const status: DeliveryStatus = outcome.ok ? 'delivered' : attempts >= MAX_DELIVERY_ATTEMPTS || outcome.outcome === 'refused address' ? 'failed' : 'pending';
+    await db('webhook_deliveries')
+      .where({ id: deliveryId })
+      .update({
+        status,
+        attempts,
+        last_status_code: outcome.statusCode,
+        last_error: outcome.ok ? null : outcome.outcome,
+        last_attempt_at: sentAt.toISOString(),
+        delivered_at: outcome.ok ? sentAt.toISOString() : null,
+      });
+    if (status === 'pending') throw new DeliveryAttemptFailed(deliveryId, outcome.ok ? '' : outcome.outcome);
+    if (status === 'failed') logger.warn({ deliveryId, url: row.url, outcome: outcome.ok ? 'delivered' : outcome.outcome }, 'webhook delivery given up');
+    return status;
+  }
 
   return {
     /**
@@ -114,26 +161,28 @@ export function webhookDeliveries(deps: WebhookDeliveriesDeps) {
 
     /** One attempt (the job's work). Resolves when delivered or given up; throws so the job retries otherwise. */
     async attempt(deliveryId: number): Promise<DeliveryStatus> {
-      const row = await db<DeliveryRow>('webhook_deliveries').where({ id: deliveryId }).first();
+      const row = (await db('webhook_deliveries as d')
+        .join('api_tokens as t', 't.id', 'd.token_id')
+        .join('users as u', 'u.id', 't.user_id')
+        .where('d.id', deliveryId)
+        .first('d.*', 't.user_id', 'u.disabled_at')) as (DeliveryRow & { user_id: number; disabled_at: string | null }) | undefined;
       if (!row || row.status !== 'pending') return row?.status ?? 'failed';
-      const secret = (await deps.tokens.webhookSecret(row.token_id)) ?? '';
-      const sentAt = clock.now();
-      const outcome = await post(doFetch, row.url, row.payload, signPayload(secret, Math.floor(sentAt.getTime() / 1000), row.payload), row.id);
-      const attempts = row.attempts + 1;
-      const status: DeliveryStatus = outcome.ok ? 'delivered' : attempts >= MAX_DELIVERY_ATTEMPTS ? 'failed' : 'pending';
-      await db('webhook_deliveries')
-        .where({ id: deliveryId })
-        .update({
-          status,
-          attempts,
-          last_status_code: outcome.statusCode,
-          last_error: outcome.ok ? null : outcome.error.slice(0, 300),
-          last_attempt_at: sentAt.toISOString(),
-          delivered_at: outcome.ok ? sentAt.toISOString() : null,
-        });
-      if (status === 'pending') throw new DeliveryAttemptFailed(deliveryId, outcome.ok ? '' : outcome.error);
-      if (status === 'failed') logger.warn({ deliveryId, url: row.url }, 'webhook delivery given up');
-      return status;
+      const userId = Number(row.user_id);
+      if (row.disabled_at) {
+        // Disabled means disabled: its queued deliveries end instead of being sent.
+        await db('webhook_deliveries').where({ id: deliveryId }).update({ status: 'failed', last_error: 'account disabled', last_attempt_at: clock.now().toISOString() });
+        return 'failed';
+      }
+      const busy = inFlight.get(userId) ?? 0;
+      if (busy >= DELIVERIES_IN_FLIGHT_PER_USER) throw new DeliveryDeferred(deliveryId);
+      inFlight.set(userId, busy + 1);
+      try {
+        return await attemptNow(row);
+      } finally {
+        const left = (inFlight.get(userId) ?? 1) - 1;
+        if (left <= 0) inFlight.delete(userId);
+        else inFlight.set(userId, left);
+      }
     },
 
     async recentForUser(userId: number, limit: number): Promise<DeliveryLogEntry[]> {
@@ -160,23 +209,5 @@ export function webhookDeliveries(deps: WebhookDeliveriesDeps) {
   };
 }
 
-type PostOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
-
-async function post(doFetch: typeof fetch, url: string, body: string, signature: string, deliveryId: number): Promise<PostOutcome> {
-  try {
-    const res = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'callbridge-webhooks/1', [SIGNATURE_HEADER]: signature, 'Callbridge-Delivery': String(deliveryId) },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    await res.body?.cancel().catch(() => undefined);
-    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status };
-    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}` };
-  } catch (err) {
-    return { ok: false, statusCode: null, error: (err as Error).name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS / 1000} s` : (err as Error).message };
-  }
-}
 
 export type WebhookDeliveries = ReturnType<typeof webhookDeliveries>;

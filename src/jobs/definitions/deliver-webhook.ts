@@ -11,11 +11,11 @@ export interface DeliverWebhookData {
 const lockLifetimeMs = 60_000;
 
 /**
- * Receivers go down for minutes or hours: back off from 10 s doubling to at most 1 h (five retries after the first
- * try, about 5 min in all before the cap matters). The delivery row counts attempts and decides when to give up,
- * so the retry count here only has to be at least as large.
+ * Receivers go down for minutes or hours: back off from 10 s doubling to at most 1 h. The delivery row counts real
+ * attempts and decides when to give up; Agenda also counts the runs deferred because the same user already had
+ * deliveries in flight (see DELIVERIES_IN_FLIGHT_PER_USER), so its retry count is well above the row's attempts.
  */
-export const webhookBackoff = exponential({ delay: 10_000, factor: 2, maxDelay: 3_600_000, maxRetries: 5, jitter: 0.1 });
+export const webhookBackoff = exponential({ delay: 10_000, factor: 2, maxDelay: 3_600_000, maxRetries: 20, jitter: 0.1 });
 
 export function defineDeliverWebhook(context: JobContext, deliver: (deliveryId: number) => Promise<void>, backoff = webhookBackoff): void {
   context.agenda.define<DeliverWebhookData>(

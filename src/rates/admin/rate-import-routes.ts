@@ -114,9 +114,24 @@ export function rateImportRoutes(deps: RateImportDeps) {
     async export(req: Request, res: Response) {
       const filter = parseRateFilter(req.query);
       const filtered = filter.q || filter.status !== 'all' || filter.belowCost || filter.mobile;
+      // The first batch is read before the 200 goes out: a query that fails then gets a proper error page instead of
+      // a download that stops after its header line.
+      const rows = await startedIterator(repo.matching(filter));
       res.set('Content-Type', 'text/csv; charset=utf-8');
       res.set('Content-Disposition', `attachment; filename="rates${filtered ? '-filtered' : ''}.csv"`);
-      await pipeline(Readable.from(deckCsv(repo.matching(filter))), res);
+      await pipeline(Readable.from(deckCsv(rows)), res);
+    },
+  };
+}
+
+/** Runs a generator up to its first item (its first query), then hands back an iterable that replays it. */
+async function startedIterator<T>(source: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await source.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      yield first.value;
+      yield* source;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { parseIdParam } from '../../http/id-param.js';
 import type { Request, Response } from 'express';
 import { flash } from '../../http/flash.js';
 import { HttpError } from '../../http/errors.js';
@@ -21,9 +22,7 @@ const PREVIEW_ROWS = 200;
 
 /** A row id from the URL: digits only, else there is no such rate. */
 export function idParam(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no rate with that number.');
-  return id;
+  return parseIdParam(value, 'There is no rate with that number.');
 }
 
 export function ratesAdminRoutes(deps: RatesAdminDeps) {
