@@ -156,7 +156,9 @@ export function accountsService(deps: AccountsDeps) {
         if (existing.user.role !== 'admin') await users.setRole(existing.user.id, 'admin', now());
         return { user: { ...existing.user, role: 'admin' }, created: false };
       }
-      const user = await users.insert({ email: normalized, name, passwordHash: await hasher.hash(password), role: 'admin' }, now());
+      // Set up by the operator (CLI, ADMIN_EMAIL): nobody is waiting for a confirmation email.
+      const at = now();
+      const user = await users.insert({ email: normalized, name, passwordHash: await hasher.hash(password), role: 'admin', emailConfirmedAt: at }, at);
       return { user, created: true };
     },
   };

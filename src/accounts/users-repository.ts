@@ -15,6 +15,8 @@ export interface User {
   /** Per-user limits set by an admin (null: none beyond the product's own); for the calls feature to enforce. */
   dailySpendCapMicros?: number | null;
   concurrentCallLimit?: number | null;
+  /** When the user followed the confirmation link (null: not yet: they may look around but not call, verify a phone or pay). */
+  emailConfirmedAt?: string | null;
 }
 
 /** A `users` row as the database returns it (also read by the session store's join, see DatabaseSessionStore.get). */
@@ -31,10 +33,13 @@ export interface UserRow {
   disabled_at: string | null;
   daily_spend_cap_micros: number | string | null;
   concurrent_call_limit: number | null;
+  email_confirmed_at: string | null;
+  email_notices_off: string;
+  low_balance_noticed_at: string | null;
 }
 
 /** The columns toUser reads: what a read that only needs to know who is asking selects (no password hash). */
-export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit'] as const;
+export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit', 'email_confirmed_at'] as const;
 export type UserColumns = Pick<UserRow, (typeof USER_COLUMNS)[number]>;
 
 /** The one mapping from a `users` row to a User: bigints arrive as strings from PostgreSQL, hence Number(). */
@@ -50,6 +55,7 @@ export function toUser(row: UserColumns): User {
     disabledAt: row.disabled_at ?? null,
     dailySpendCapMicros: row.daily_spend_cap_micros === null || row.daily_spend_cap_micros === undefined ? null : Number(row.daily_spend_cap_micros),
     concurrentCallLimit: row.concurrent_call_limit ?? null,
+    emailConfirmedAt: row.email_confirmed_at ?? null,
   };
 }
 
@@ -70,7 +76,7 @@ export function usersRepository(db: Db) {
       return row?.password_hash;
     },
 
-    async insert(user: { email: string; name: string; passwordHash: string; role: Role; phoneE164?: string; phoneVerifiedAt?: string }, now: string): Promise<User> {
+    async insert(user: { email: string; name: string; passwordHash: string; role: Role; phoneE164?: string; phoneVerifiedAt?: string; emailConfirmedAt?: string }, now: string): Promise<User> {
       const [row] = await db<UserRow>('users')
         .insert({
           email: user.email,
@@ -79,6 +85,7 @@ export function usersRepository(db: Db) {
           role: user.role,
           phone_e164: user.phoneE164 ?? null,
           phone_verified_at: user.phoneVerifiedAt ?? null,
+          email_confirmed_at: user.emailConfirmedAt ?? null,
           created_at: now,
           updated_at: now,
         })
@@ -88,6 +95,44 @@ export function usersRepository(db: Db) {
 
     async updatePassword(id: number, passwordHash: string, now: string): Promise<void> {
       await db('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
+    },
+
+    /** Marks the address confirmed (the first confirmation wins; a later one keeps its time). */
+    async confirmEmail(id: number, now: string): Promise<void> {
+      await db('users').where({ id }).whereNull('email_confirmed_at').update({ email_confirmed_at: now, updated_at: now });
+    },
+
+    async updateName(id: number, name: string, now: string): Promise<void> {
+      await db('users').where({ id }).update({ name, updated_at: now });
+    },
+
+    /** A confirmed change of address; false when another account took the address meanwhile (unique index). */
+    async updateEmail(id: number, email: string, now: string): Promise<boolean> {
+      try {
+        await db('users').where({ id }).update({ email, email_confirmed_at: now, updated_at: now });
+        return true;
+      } catch (err) {
+        if (await db('users').where({ email }).whereNot({ id }).first('id')) return false;
+        throw err;
+      }
+    },
+
+    async noticesOff(id: number): Promise<string[]> {
+      const row = await db<UserRow>('users').where({ id }).first('email_notices_off');
+      return row?.email_notices_off ? row.email_notices_off.split(',').filter(Boolean) : [];
+    },
+
+    async setNoticesOff(id: number, kinds: string[], now: string): Promise<void> {
+      await db('users').where({ id }).update({ email_notices_off: [...new Set(kinds)].sort().join(','), updated_at: now });
+    },
+
+    /** Claims the low-balance notice for this crossing: true for exactly one caller until clearLowBalanceNotice. */
+    async claimLowBalanceNotice(id: number, now: string): Promise<boolean> {
+      return (await db('users').where({ id }).whereNull('low_balance_noticed_at').update({ low_balance_noticed_at: now })) === 1;
+    },
+
+    async clearLowBalanceNotice(id: number): Promise<void> {
+      await db('users').where({ id }).whereNotNull('low_balance_noticed_at').update({ low_balance_noticed_at: null });
     },
 
     async setRole(id: number, role: Role, now: string): Promise<void> {

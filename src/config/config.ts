@@ -42,6 +42,14 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    SMTP_URL: z
+      .url({ message: 'expected an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465' })
+      .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465')
+      .optional(),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)$/, 'expected an address such as callbridge <no-reply@example.com> or no-reply@example.com')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -53,6 +61,9 @@ const envSchema = z
     }
     if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_CALLER_ID) {
       ctx.addIssue({ code: 'custom', path: ['TWILIO_CALLER_ID'], message: 'required with real Twilio credentials' });
+    }
+    if (env.SMTP_URL && !env.MAIL_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required with SMTP_URL: the From address of every email, such as callbridge <no-reply@example.com>' });
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'], message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither' });
@@ -88,6 +99,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
+  /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
+  email: { smtpUrl: string | undefined; from: string };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +150,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
+    email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
   };
 }

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { UsersRepository } from '../accounts/users-repository.js';
+import { emailStore, type StoredEmail } from './email-store.js';
+import { createMailer } from './mailer.js';
+import { emailNotices } from './notices.js';
+import { emailTemplates } from './templates.js';
+import { outboxTransport, smtpTransport, type MailTransport } from './transport.js';
+
+export interface EmailServicesDeps {
+  config: Pick<Config, 'email' | 'publicUrl' | 'env' | 'money'>;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  users: UsersRepository;
+  /** Signs unsubscribe links. */
+  secret: string;
+  balanceOf: (userId: number) => Promise<number | undefined>;
+  /** Queues the send job (JobScheduler.scheduleEmail); absent, emails are delivered in the background. */
+  schedule?: ((emailId: number) => Promise<void>) | undefined;
+  /** Instead of the one config chooses (tests). */
+  transport?: MailTransport;
+}
+
+/** The email feature in one piece: the composition root builds it once and hands it to routes, jobs and the simulator. */
+export function emailServices(deps: EmailServicesDeps) {
+  const { config, clock } = deps;
+  const logger = deps.logger.child({ component: 'email' });
+  const store = emailStore(deps.db);
+  const transport = deps.transport ?? (config.email.smtpUrl ? smtpTransport(config.email.smtpUrl) : outboxTransport);
+  const templates = emailTemplates({ currency: config.money.currency, publicUrl: config.publicUrl, cache: config.env === 'production' });
+  let schedule = deps.schedule;
+  const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => schedule });
+  const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, balanceOf: deps.balanceOf });
+  return {
+    store,
+    transport,
+    mailer,
+    notices,
+    /** The send job's handler. */
+    sendEmail: (emailId: number) => mailer.deliver(emailId),
+    /** main.ts builds the scheduler after this (its handler needs sendEmail): it hands over scheduling here. */
+    useScheduler(scheduleEmail: (emailId: number) => Promise<void>): void {
+      schedule = scheduleEmail;
+    },
+    /** For the simulator's GET /control/emails: the embedded outbox, newest first. */
+    outboxJson: async (to?: string) => (await store.outbox({ ...(to ? { to } : {}), limit: 100 })).map(outboxEmailJson),
+    usesOutbox: transport.name === 'outbox',
+  };
+}
+
+export type EmailServices = ReturnType<typeof emailServices>;
+
+/** The http(s) links in an email's text part, in order, each once. */
+export function linksIn(text: string): string[] {
+  return [...new Set(text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
+}
+
+export function outboxEmailJson(email: StoredEmail) {
+  return { id: email.id, to: email.to, subject: email.subject, text: email.text, html: email.html, links: linksIn(email.text), sentAt: email.sentAt, kind: email.kind };
+}
