@@ -48,7 +48,7 @@ export function emailTemplates(options: { currency: string; publicUrl: string; c
     render(kind: EmailKind, data: Record<string, unknown>): RenderedEmail {
       const it = { ...helpers, ...data };
       const subject = EMAIL_KINDS[kind].subject();
-      return { subject, text: text.render(`email/${kind}.text`, it).trim() + '\n', html: html.render(`email/${kind}.html`, { ...it, subject }) };
+      return { subject, text: text.render(`email/${kind}.text.eta`, it).trim() + '\n', html: html.render(`email/${kind}.html.eta`, { ...it, subject }) };
     },
   };
 }
