@@ -11,6 +11,7 @@ import { callsHistory } from './calls/history-repository.js';
 import type { RateLimitOptions } from './api/rate-limit.js';
 import type { WebhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { loadUser } from './accounts/auth-middleware.js';
+import { confirmEmailBannerMiddleware } from './accounts/confirm-email-banner.js';
 import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
 import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
 import { usersRepository } from './accounts/users-repository.js';
@@ -43,6 +44,7 @@ import type { PhonesPage } from './sim/simulator.js';
 import type { JobScheduler } from './jobs/scheduler.js';
 import { registerRoutes } from './routes.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { emailServices, type EmailServices } from './email/email-services.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
@@ -83,6 +85,10 @@ export interface AppDeps {
   phones?: PhonesPage;
   /** Twilio Verify; by default through `telephony` (tests may pass a double). */
   phoneVerifier?: PhoneVerifier;
+  /** Built by main.ts first (its send job and the calls service need it); otherwise built here. */
+  email?: EmailServices;
+  /** Built by main.ts first when the email feature needs it too; otherwise built here. */
+  api?: ApiServices;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -109,6 +115,8 @@ export interface Services {
   metrics: AppMetrics;
   /** Placing, following and settling calls. */
   calls: CallsService;
+  /** Sending (SMTP or outbox), notices, and the account flows that email (confirm, reset, change of address). */
+  email: EmailServices;
 }
 
 export interface BuiltApp {
@@ -122,6 +130,8 @@ export interface BuiltApp {
  * by a same-origin check instead, as its UI cannot send our token.
  */
 const csrfExempt = (req: express.Request) =>
+  // One-click unsubscribe (RFC 8058) comes from a mail client: the signed link is its authority.
+  req.path === '/notices/unsubscribe' ||
   req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
 
 /** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
@@ -136,8 +146,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
   const sessions = sessionsRepository(db);
   const counters = attemptCounters(db, clock);
   const money = deps.money ?? moneyServices({ db, clock, money: config.money });
-  const api = apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
-  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: notifyCallCompleted(api.webhooks, money.currency, logger) });
+  const hasher = deps.hasher ?? argon2Hasher();
+  const api = deps.api ?? apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: deps.apiRateLimit, webhooks: deps.webhooks, scheduleWebhook: deps.jobs && ((id) => deps.jobs!.scheduleWebhookDelivery(id)) });
+  const email = deps.email ?? emailServicesFor({ config, db, clock, logger, users, sessions, counters, hasher, money, api, jobs: deps.jobs, secret: deps.sessionSecret });
+  const calls = deps.calls ?? createCallsService({ db, clock, logger, money, users, telephony: deps.telephony, hangups: deps.jobs, config, onSettled: email.afterSettlement(notifyCallCompleted(api.webhooks, money.currency, logger)) });
   // With real Twilio the demo accounts' published passwords must stop working.
   const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
   const verifier = deps.phoneVerifier ?? twilioPhoneVerifier(deps.telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
@@ -151,7 +163,8 @@ export function buildApp(deps: AppDeps): BuiltApp {
     counters,
     telephony: deps.telephony,
     jobs: deps.jobs,
-    accounts: accountsService({ users, sessions, counters, hasher: deps.hasher ?? argon2Hasher(), clock, disabledEmails }),
+    accounts: accountsService({ users, sessions, counters, hasher, clock, disabledEmails, onPasswordChanged: (userId) => email.notices.notify(userId, 'password-changed', { at: clock.now().toISOString() }) }),
+    email,
     api,
     metrics: deps.metrics ?? new AppMetrics(metricsSources(db)),
     money,
@@ -224,9 +237,10 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.use(exposeFlash);
   app.use(loadUser(users, sessionStore));
   app.use(lowBalanceBannerMiddleware({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(confirmEmailBannerMiddleware);
   app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones) });
+    res.locals.nav = navFor(req.user, { phones: Boolean(deps.phones), outbox: config.simulate && services.email.usesOutbox });
     res.locals.path = req.path;
     next();
   });
@@ -253,3 +267,32 @@ function phonesMount(phones: PhonesPage, htmxUrl: string): Router {
   return router;
 }
 
+
+/**
+ * The email feature as the composition root builds it: the send job when a scheduler with the email handler is
+ * there, API tokens revoked through the API's service, and the new-token security notice.
+ */
+export function emailServicesFor(deps: {
+  config: Config; db: Db; clock: Clock; logger: Logger; users: ReturnType<typeof usersRepository>; sessions: SessionsRepository; counters: AttemptCounters;
+  hasher: PasswordHasher; money: MoneyServices; api: ApiServices; jobs: JobScheduler | undefined; secret: string;
+}): EmailServices {
+  const { api, jobs, clock } = deps;
+  const email = emailServices({
+    ...deps,
+    balanceOf: (userId) => deps.money.wallet.balance(userId),
+    schedule: jobs?.sendsEmail ? (id) => jobs.scheduleEmail(id) : undefined,
+    revokeApiTokens: async (userId) => {
+      const live = (await api.tokens.list(userId)).filter((t) => !t.revokedAt);
+      for (const token of live) await api.tokens.revoke(userId, token.id);
+      return live.length;
+    },
+  });
+  // A new token can act for the account: its owner hears of it, whoever created it.
+  const create = api.tokens.create;
+  api.tokens.create = async (userId, input) => {
+    const outcome = await create(userId, input);
+    if (outcome.ok) void email.notices.notify(userId, 'api-token-created', { tokenName: outcome.value.token.name, scope: outcome.value.token.scope, at: clock.now().toISOString() });
+    return outcome;
+  };
+  return email;
+}

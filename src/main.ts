@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildApp, PHONES_PATH } from './app.js';
+import { buildApp, emailServicesFor, PHONES_PATH } from './app.js';
+import { apiServices } from './api/api-services.js';
+import { argon2Hasher } from './accounts/passwords.js';
+import { sessionsRepository } from './accounts/sessions-repository.js';
+import { attemptCounters } from './rate-limits/attempt-counters.js';
+import type { EmailServices } from './email/email-services.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createDb, migrateToLatest } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
@@ -57,11 +62,18 @@ async function main(): Promise<void> {
   const users = usersRepository(db);
   // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
   let calls: CallsService | undefined;
-  const handlers = { ...appJobHandlers({ calls: () => calls!, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+  // Likewise the email feature: its send job is registered here, and it queues through this scheduler.
+  let email: EmailServices | undefined;
+  const handlers = { ...appJobHandlers({ calls: () => calls!, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)), sendEmail: (id: number) => email!.sendEmail(id) };
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
-  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
+  const hasher = argon2Hasher();
+  const api = apiServices({ db, clock: systemClock, logger, httpsWebhooksOnly: config.env === 'production', webhooks, scheduleWebhook: (id) => jobs.scheduleWebhookDelivery(id) });
+  email = emailServicesFor({ config, db, clock: systemClock, logger, users, sessions: sessionsRepository(db), counters: attemptCounters(db, systemClock), hasher, money, api, jobs, secret: sessionSecret });
+  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: email.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
   const phones = twilioSetup.simulator?.phonesPage;
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, ...(phones ? { phones } : {}) });
+  // The in-process simulator serves the outbox as JSON on its control API (GET /control/emails).
+  if (email.usesOutbox) twilioSetup.simulator?.control.attachEmails((to) => email.outboxJson(to));
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, hasher, api, email, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -114,9 +126,11 @@ function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoS
     // The in-process simulator's phones are also served by the app itself, so one published port is enough.
     const phonesUrl = twilio.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${twilio.apiBase}/`;
     lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
+    if (!config.email.smtpUrl) lines.push(`  email:     no SMTP_URL: every email goes to ${config.publicUrl}/outbox${twilio.simulator ? ` (JSON: ${twilio.apiBase}/control/emails)` : ''}`);
     for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');
+    lines.push(config.email.smtpUrl ? `  email:     SMTP (${new URL(config.email.smtpUrl).host}) from ${config.email.from}` : '  email:     no SMTP_URL: emails are kept in the outbox table only (admins: /admin/emails); set SMTP_URL to send them');
     if (demo.switchedOff > 0) lines.push('  demo accounts: switched off (real Twilio credentials are configured); they can no longer log in');
   }
   console.log(lines.join('\n'));

@@ -6,6 +6,7 @@ import { parseForm, type FieldErrors } from '../http/forms.js';
 import { changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
 import { deviceName } from './device-name.js';
 import type { SessionsRepository } from './sessions-repository.js';
+import type { User } from './users-repository.js';
 
 /** Only same-site paths are followed after log-in, so a crafted ?next= cannot send users elsewhere. */
 function safeNext(value: unknown): string {
@@ -16,7 +17,7 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-async function logIn(req: Request, userId: number): Promise<void> {
+export async function logIn(req: Request, userId: number): Promise<void> {
   // A fresh session id at log-in defeats session fixation.
   await regenerate(req);
   req.session.userId = userId;
@@ -26,15 +27,17 @@ async function logIn(req: Request, userId: number): Promise<void> {
 }
 
 /** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
-const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+export const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 export interface AccountsRoutesDeps {
   accounts: AccountsService;
+  /** Emails the new account its confirmation link, or the owner of a taken address a warning. */
+  afterSignUp: (email: string, created: User | undefined) => Promise<void>;
   sessions: SessionsRepository;
   clock: Clock;
 }
 
-export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps) {
+export function accountsRoutes({ accounts, sessions, clock, afterSignUp }: AccountsRoutesDeps) {
   async function renderAccount(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
     const active = await sessions.listActive(req.user!.id, clock.now());
     const list = active.map((s) => ({ device: deviceName(s.userAgent), lastSeen: s.lastSeenAt?.toISOString() ?? '', lastSeenText: lastSeenText(s.lastSeenAt, clock.now()), current: s.sid === req.sessionID }));
@@ -54,8 +57,9 @@ export function accountsRoutes({ accounts, sessions, clock }: AccountsRoutesDeps
       if (outcome.limited) {
         return res.status(429).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: { form: outcome.message } });
       }
+      await afterSignUp(form.value.email, outcome.created);
       // The same answer whether or not the email already had an account, so the form reveals nothing.
-      res.redirect(303, '/login?signed_up=1');
+      res.redirect(303, '/signup/check-email');
     },
 
     showLogIn(req: Request, res: Response) {

@@ -64,6 +64,8 @@ export interface AccountsDeps {
   clock: Clock;
   /** Accounts that may not log in (the demo accounts once real Twilio credentials are configured). */
   disabledEmails?: ReadonlySet<string>;
+  /** Told after a password change (the email feature's security notice). */
+  onPasswordChanged?: (userId: number) => Promise<void>;
 }
 
 export function accountsService(deps: AccountsDeps) {
@@ -145,6 +147,7 @@ export function accountsService(deps: AccountsDeps) {
       }
       await users.updatePassword(userId, await hasher.hash(input.new_password), now());
       await sessions.endOthers(userId, currentSid);
+      await deps.onPasswordChanged?.(userId);
       return { ok: true, value: true };
     },
 

@@ -22,6 +22,7 @@ import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './recon
 import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
+  | 'email-unconfirmed'
   | 'no-verified-phone'
   | 'call-live'
   | 'unavailable'
@@ -143,6 +144,9 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   async function start(input: StartInput): Promise<StartResult> {
     // Every statement before Twilio's create is click-to-create latency: a user the request already loaded is reused.
     const user = input.user?.id === input.userId ? input.user : await deps.users.findById(input.userId);
+    if (user && !user.emailConfirmedAt) {
+      return { ok: false, reason: 'email-unconfirmed', message: 'Confirm your email address first: follow the link we emailed you (or send a new one from your account page).' };
+    }
     if (!user?.phoneE164 || !user.phoneVerifiedAt) {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }

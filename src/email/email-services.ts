@@ -3,6 +3,11 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
+import { accountEmailService } from '../accounts/account-email-service.js';
+import { emailTokensRepository } from '../accounts/email-tokens-repository.js';
+import type { PasswordHasher } from '../accounts/passwords.js';
+import type { SessionsRepository } from '../accounts/sessions-repository.js';
+import type { AttemptCounters } from '../rate-limits/attempt-counters.js';
 import { emailStore, type StoredEmail } from './email-store.js';
 import { createMailer } from './mailer.js';
 import { emailNotices } from './notices.js';
@@ -15,6 +20,11 @@ export interface EmailServicesDeps {
   clock: Clock;
   logger: Logger;
   users: UsersRepository;
+  sessions: SessionsRepository;
+  counters: AttemptCounters;
+  hasher: PasswordHasher;
+  /** Revokes every API token of a user (a password reset may ask for it); how many were live. */
+  revokeApiTokens: (userId: number) => Promise<number>;
   /** Signs unsubscribe links. */
   secret: string;
   balanceOf: (userId: number) => Promise<number | undefined>;
@@ -34,8 +44,14 @@ export function emailServices(deps: EmailServicesDeps) {
   let schedule = deps.schedule;
   const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => schedule });
   const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, balanceOf: deps.balanceOf });
+  const accounts = accountEmailService({
+    users: deps.users, sessions: deps.sessions, tokens: emailTokensRepository(deps.db), counters: deps.counters, hasher: deps.hasher,
+    clock, logger, mailer, notices, publicUrl: config.publicUrl, revokeApiTokens: deps.revokeApiTokens,
+  });
   return {
     store,
+    /** Confirming addresses, password resets, changes of address (src/accounts). */
+    accounts,
     transport,
     mailer,
     notices,
@@ -46,6 +62,18 @@ export function emailServices(deps: EmailServicesDeps) {
       schedule = scheduleEmail;
     },
     /** For the simulator's GET /control/emails: the embedded outbox, newest first. */
+    /** Lets a call's settlement check the low-balance notice (wrap CallsService's onSettled). */
+    afterSettlement<T extends { userId: number }>(onSettled?: (call: T) => Promise<void>): (call: T) => Promise<void> {
+      return async (call) => {
+        await onSettled?.(call);
+        void notices.balanceChanged(call.userId);
+      };
+    },
+    /** Waits for background work (deliveries without a scheduler, reset lookups): tests and shutdown. */
+    async idle(): Promise<void> {
+      await accounts.idle();
+      await mailer.idle();
+    },
     outboxJson: async (to?: string) => (await store.outbox({ ...(to ? { to } : {}), limit: 100 })).map(outboxEmailJson),
     usesOutbox: transport.name === 'outbox',
   };

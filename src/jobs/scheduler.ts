@@ -70,6 +70,8 @@ export interface JobScheduler {
   cancelHoldExpiry(holdId: string): Promise<number>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
+  /** Whether this scheduler was given the email handler (a scheduler built for other work sends no email). */
+  readonly sendsEmail: boolean;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -142,6 +144,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       if (!handlers.deliverWebhook) throw new Error('scheduleWebhookDelivery needs handlers.deliverWebhook');
       await scheduleWebhookDelivery(agenda, deliveryId);
     },
+    sendsEmail: Boolean(handlers.sendEmail),
     async scheduleEmail(emailId) {
       if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
       await scheduleEmail(agenda, emailId);

@@ -7,7 +7,7 @@ import { argon2Hasher } from '../../src/accounts/passwords.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import { appJobHandlers } from '../../src/jobs/handlers.js';
-import { createJobScheduler, type JobScheduler } from '../../src/jobs/scheduler.js';
+import { createJobScheduler, type JobScheduler, type JobSchedulerOptions } from '../../src/jobs/scheduler.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
 import { createTelephony } from '../../src/telephony/telephony.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
@@ -36,6 +36,8 @@ export interface ProductStackOptions {
   phones?: boolean;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** Email retry backoff (tests retry in milliseconds). */
+  emailBackoff?: JobSchedulerOptions['emailBackoff'];
 }
 
 /**
@@ -60,7 +62,12 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   const jobs = createJobScheduler({
     config, db: testDb.db, logger, clock: options.clock, processEvery: 100, recurring: false,
     // The API's call.completed webhooks are delivered by a job too: the same handler main.ts registers.
-    handlers: { ...appJobHandlers({ calls: () => built!.services.calls, money, logger }), deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)) },
+    handlers: {
+      ...appJobHandlers({ calls: () => built!.services.calls, money, logger }),
+      deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)),
+      sendEmail: (id: number) => built!.services.email.sendEmail(id),
+    },
+    ...(options.emailBackoff ? { emailBackoff: options.emailBackoff } : {}),
     ...(pgStore ? { backend: pgStore.createBackend() } : {}),
   });
   built = buildApp({
@@ -69,6 +76,8 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     ...(options.phones ? { phones: sim.phonesPage } : {}),
   });
   server.on('request', built.app);
+  // As main.ts does in simulation mode: the simulator serves the outbox at GET /control/emails.
+  if (built.services.email.usesOutbox) sim.control.attachEmails((to) => built!.services.email.outboxJson(to));
   await jobs.start();
   const app = built;
   return {
