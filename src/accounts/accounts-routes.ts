@@ -65,7 +65,7 @@ export function accountsRoutes({ accounts, sessions, clock, afterSignUp }: Accou
     showLogIn(req: Request, res: Response) {
       // Already logged in (a bookmark, the back button): straight to where they were going.
       if (req.user) return res.redirect(303, safeNext(req.query.next));
-      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), signedUp: req.query.signed_up === '1' });
+      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
     },
 
     async logIn(req: Request, res: Response) {
