@@ -78,7 +78,7 @@ export async function createStormUsers(
     const email = `storm-${i}@storm.test`;
     const phone = `+1500557${String(i).padStart(4, '0')}`;
     const [row] = await db('users')
-      .insert({ email, name: `Storm ${i}`, password_hash: hash, role: 'user', phone_e164: phone, phone_verified_at: now, created_at: now, updated_at: now })
+      .insert({ email, name: `Storm ${i}`, password_hash: hash, role: 'user', phone_e164: phone, phone_verified_at: now, email_confirmed_at: now, created_at: now, updated_at: now })
       .returning('id');
     const id = Number(typeof row === 'object' ? (row as { id: number }).id : row);
     const tight = i % credit.tightEvery === credit.tightEvery - 1;
