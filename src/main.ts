@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     clearInterval(pruneTimer);
     await jobs.stop();
     logger.info('jobs stopped');
+    // A forgot-password lookup answered just before the signal still sends its email.
+    await email.idle();
     await twilioSetup.simulator?.close();
     await db.destroy();
   }, logger);
