@@ -1,34 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildApp, emailServicesFor, PHONES_PATH } from './app.js';
-import { apiServices } from './api/api-services.js';
-import { argon2Hasher } from './accounts/passwords.js';
-import { sessionsRepository } from './accounts/sessions-repository.js';
-import { attemptCounters } from './rate-limits/attempt-counters.js';
-import type { EmailServices } from './email/email-services.js';
+import { join } from 'node:path';
+import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { createDb, migrateToLatest } from './db/database.js';
-import { getOrCreateSetting, randomSecret } from './db/settings.js';
 import { DEMO_USER, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
 import { closeServer, listen, ListenError } from './http/server-lifecycle.js';
 import { createLogger } from './logger.js';
-import { join } from 'node:path';
 import { dataDir, projectRoot } from './paths.js';
-import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
-import { resolveTwilioSetup, type TwilioSetup } from './sim/embedded.js';
-import { createTelephony } from './telephony/telephony.js';
-import { systemClock } from './clock.js';
-import { appJobHandlers } from './jobs/handlers.js';
-import { createJobScheduler } from './jobs/scheduler.js';
-import { moneyServices } from './wallet/money-services.js';
-import { tokensRepository } from './api/tokens-repository.js';
-import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
-import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
-import { AppMetrics } from './metrics/metrics.js';
-import { metricsSources } from './metrics/metrics-repository.js';
-import { usersRepository } from './accounts/users-repository.js';
-import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { composeServices, type Services } from './services.js';
 
 const started = performance.now();
 
@@ -50,30 +30,8 @@ async function main(): Promise<void> {
   const config = readConfig();
   // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
-  const db = createDb(config.database, { logger: logger.child({ component: 'db' }) });
-  await migrateToLatest(db);
-  const sessionSecret = config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
-  const twilioSetup = await resolveTwilioSetup(config, logger);
-  const metrics = new AppMetrics(metricsSources(db));
-  const telephony = createTelephony(twilioSetup, { observeRequest: metrics.twilioObserver });
-  const money = moneyServices({ db, clock: systemClock, money: config.money });
-  // The delivery job and the app share one webhooks service; it queues through the scheduler built next.
-  const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock: systemClock, logger, schedule: (id) => jobs.scheduleWebhookDelivery(id) });
-  const users = usersRepository(db);
-  // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
-  let calls: CallsService | undefined;
-  // Likewise the email feature: its send job is registered here, and it queues through this scheduler.
-  let email: EmailServices | undefined;
-  const handlers = { ...appJobHandlers({ calls: () => calls!, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)), sendEmail: (id: number) => email!.sendEmail(id) };
-  const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
-  const hasher = argon2Hasher();
-  const api = apiServices({ db, clock: systemClock, logger, httpsWebhooksOnly: config.env === 'production', webhooks, scheduleWebhook: (id) => jobs.scheduleWebhookDelivery(id) });
-  email = emailServicesFor({ config, db, clock: systemClock, logger, users, sessions: sessionsRepository(db), counters: attemptCounters(db, systemClock), hasher, money, api, jobs, secret: sessionSecret });
-  calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: email.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
-  const phones = twilioSetup.simulator?.phonesPage;
-  // The in-process simulator serves the outbox as JSON on its control API (GET /control/emails).
-  if (email.usesOutbox) twilioSetup.simulator?.control.attachEmails((to) => email.outboxJson(to));
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, hasher, api, email, ...(phones ? { phones } : {}) });
+  const services = await composeServices(config, { logger });
+  const { app, sessionStore } = buildApp(services);
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -82,18 +40,16 @@ async function main(): Promise<void> {
   const demo = config.simulate ? await seedDemoAccounts(services) : { created: false };
   const demoLogIns = config.simulate ? await workingDemoLogIns(services) : [];
   const switchedOffDemos = config.simulate ? 0 : await switchOffDemoAccounts(services);
-  const seededRates = await seedRatesIfEmpty(db, join(dataDir, 'rates.csv'), services.clock);
+  const seededRates = await services.seedRatesIfEmpty(join(dataDir, 'rates.csv'));
   if (seededRates > 0) logger.info({ rates: seededRates }, 'imported the sample rate deck (data/rates.csv) into the empty rates table');
   await services.money.rates.reload();
-  await jobs.start();
+  await services.jobs?.start();
 
   let server: Server;
   try {
     server = await listen(app, config.port, config.host);
   } catch (err) {
-    await jobs.stop();
-    await twilioSetup.simulator?.close();
-    await db.destroy();
+    await services.close();
     throw err;
   }
   const pruneTimer = setInterval(() => {
@@ -102,15 +58,11 @@ async function main(): Promise<void> {
   }, 3600_000);
   pruneTimer.unref();
 
-  announce(config, (server.address() as AddressInfo).port, twilioSetup, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
+  announce(config, (server.address() as AddressInfo).port, services, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
   installShutdown(server, async () => {
     clearInterval(pruneTimer);
-    await jobs.stop();
-    logger.info('jobs stopped');
-    // A forgot-password lookup answered just before the signal still sends its email.
-    await email.idle();
-    await twilioSetup.simulator?.close();
-    await db.destroy();
+    await services.close();
+    logger.info('jobs, simulator and database stopped');
   }, logger);
 }
 
@@ -120,15 +72,16 @@ interface DemoStatus {
   switchedOff: number;
 }
 
-function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoStatus, startupMs: number): void {
+function announce(config: Config, port: number, services: Pick<Services, 'telephony' | 'simulator'>, demo: DemoStatus, startupMs: number): void {
   const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms, listening on ${config.host}:${port})`];
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
-    lines.push(`  telephony: Twilio simulator at ${twilio.apiBase} (no Twilio credentials configured)`);
+    const simulatorUrl = services.simulator?.url ?? config.twilio.apiBase;
+    lines.push(`  telephony: Twilio simulator at ${simulatorUrl} (no Twilio credentials configured)`);
     // The in-process simulator's phones are also served by the app itself, so one published port is enough.
-    const phonesUrl = twilio.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${twilio.apiBase}/`;
+    const phonesUrl = services.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${simulatorUrl}/`;
     lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
-    if (!config.email.smtpUrl) lines.push(`  email:     no SMTP_URL: every email goes to ${config.publicUrl}/outbox${twilio.simulator ? ` (JSON: ${twilio.apiBase}/control/emails)` : ''}`);
+    if (!config.email.smtpUrl) lines.push(`  email:     no SMTP_URL: every email goes to ${config.publicUrl}/outbox${services.simulator ? ` (JSON: ${services.simulator.url}/control/emails)` : ''}`);
     for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');

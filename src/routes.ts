@@ -9,13 +9,12 @@ import { HttpError } from './http/errors.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
-import type { Services } from './app.js';
+import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
-import { callsHistory } from './calls/history-repository.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -23,10 +22,9 @@ import { phoneRoutes } from './phone/phone-routes.js';
 import { geoRoutes } from './rates/admin/geo-routes.js';
 import { rateImportRoutes } from './rates/admin/rate-import-routes.js';
 import { ratesAdminRoutes } from './rates/admin/rates-admin-routes.js';
-import { metricsForAdmin } from './metrics/metrics-routes.js';
+import { metricsEndpoint } from './metrics/metrics-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
-import { voucherAdminStore } from './wallet/voucher-admin-store.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
@@ -36,21 +34,21 @@ export function registerRoutes(app: Express, services: Services): void {
   const emails = emailRoutes({ store: services.email.store, transportName: services.email.transport.name, notices: services.email.notices });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency, calls: services.admin.calls });
+  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
-  const voucherAdmin = voucherAdminRoutes({ store: voucherAdminStore(services.db, services.clock), vouchers: m.vouchers, clock: services.clock, currency: config.money.currency });
+  const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
-  const usersAdmin = usersAdminRoutes({ db: services.db, clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
+  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: callsHistory(services.db), currency: config.money.currency });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
-  const callsAdmin = adminCallsRoutes({ db: services.db, clock: services.clock, repo: services.admin.calls, calls: services.calls, currency: config.money.currency });
+  const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
@@ -106,7 +104,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);
   app.get('/rates/preview', rates.costPreview);
-  app.get('/metrics', metricsForAdmin(services.metrics));
+  app.get('/metrics', metricsEndpoint(services.metrics, config.metricsToken));
   app.get('/admin/vouchers', requireAdmin, voucherAdmin.show);
   app.post('/admin/vouchers', requireAdmin, voucherAdmin.create);
   app.get('/admin/vouchers/:id', requireAdmin, voucherAdmin.showBatch);

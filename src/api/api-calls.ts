@@ -48,6 +48,7 @@ const REFUSAL_CODES: Record<Exclude<StartResult, { ok: true }>['reason'], ApiErr
   'email-unconfirmed': 'email_not_confirmed',
   'no-verified-phone': 'phone_not_verified',
   'call-live': 'call_in_progress',
+  'call-limit': 'call_in_progress',
   unavailable: 'telephony_unavailable',
   invalid: 'destination_refused',
   premium: 'destination_refused',

@@ -1,9 +1,10 @@
+import type { Knex } from 'knex';
 import { systemClock } from '../clock.js';
-import { resetFreeMinutes } from './free-minutes.js';
 import type { Db } from '../db/database.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { HoldLedger, spentSince } from './holds.js';
 import {
   appendEntry,
-  isUniqueViolation,
   lockWallet,
   toLedgerEntry,
   type LedgerEntry,
@@ -12,7 +13,7 @@ import {
   type WalletContext,
   type WalletRow,
   periodOf,
-} from './wallet-store.js';
+} from './wallet-rows.js';
 
 export interface WalletSummary {
   userId: number;
@@ -36,20 +37,52 @@ export interface LedgerPage {
 export type CreditKind = Exclude<LedgerKind, 'call_charge' | 'free_minutes'>;
 
 export interface CreditInput {
+  /** The reason, as the ledger shows it. */
   kind: CreditKind;
   /** Positive adds credit; a negative amount is allowed for 'adjustment' and 'refund' reversals only. */
   amountMicros: number;
   description: string;
+  /** What the entry is about, shown with it (a call id, a voucher code); not unique. */
   reference?: string;
-  /** A retry with the same key returns the first entry instead of crediting twice (e.g. a payment id). */
+  /**
+   * The entry's unique reference (the ledger_entries.idempotency_key unique index): applying the same key again
+   * changes nothing and returns the first entry (a payment id, a voucher, an admin form's submission).
+   */
   idempotencyKey?: string;
 }
 
-export class WalletService {
+/** Work done in a credit's transaction: `before` runs before the entry (and may refuse it by throwing), `after` once it is written. */
+export interface CreditHooks {
+  before?: (trx: Knex.Transaction) => Promise<void>;
+  after?: (trx: Knex.Transaction, applied: { entry: LedgerEntry; balanceBeforeMicros: number }) => Promise<void>;
+}
+
+export interface AppliedCredit {
+  entry: LedgerEntry;
+  /** True when an entry with the same unique reference already existed: nothing changed this time. */
+  repeated: boolean;
+}
+
+/** A unique reference already applied to another wallet. */
+export class ReferenceInUseError extends Error {
+  constructor() {
+    super('that ledger reference belongs to another wallet');
+    this.name = 'ReferenceInUseError';
+  }
+}
+
+/**
+ * The only writer and reader of wallets, credit holds and ledger entries: every balance change is one transaction
+ * with its ledger row, under the wallet's lock, and a balance never goes below what is held (so never below zero).
+ */
+export class Ledger {
   readonly ctx: WalletContext;
+  /** Credit holds for calls: hold, settle, release. */
+  readonly holds: HoldLedger;
 
   constructor(deps: { db: Db; clock?: WalletContext['clock']; freeMinutesPerMonth?: number }) {
     this.ctx = { db: deps.db, clock: deps.clock ?? systemClock, freeMinutesPerMonth: deps.freeMinutesPerMonth ?? 0 };
+    this.holds = new HoldLedger(this.ctx);
   }
 
   async summary(userId: number): Promise<WalletSummary> {
@@ -92,18 +125,50 @@ export class WalletService {
     return row ? Number(row.balance_micros) : undefined;
   }
 
-  /** The monthly job's work: renews every wallet's free-minute allowance for the current month (see free-minutes.ts). */
-  resetFreeMinutes(): Promise<number> {
-    return resetFreeMinutes(this.ctx);
+  /**
+   * The monthly job: gives every wallet still on an earlier period this month's allowance. Idempotent (a second
+   * run in the same month changes nothing), and wallets are also renewed lazily when next used, so a missed run
+   * costs nobody their minutes. Returns how many wallets were renewed.
+   */
+  async resetFreeMinutes(): Promise<number> {
+    const now = this.ctx.clock.now();
+    const period = periodOf(now);
+    return this.ctx.db('wallets')
+      .whereNot({ free_period: period })
+      .update({ free_seconds_left: this.ctx.freeMinutesPerMonth * 60, free_period: period, updated_at: now.toISOString() });
+  }
+
+  /** Creates the user's wallet if missing and renews a stale free-minute period. */
+  async openWallet(userId: number): Promise<void> {
+    await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, userId));
   }
 
   /** Adds (or, for adjustments, removes) credit with its ledger entry in one transaction. */
-  async credit(userId: number, input: CreditInput): Promise<LedgerEntry> {
+  async credit(userId: number, input: CreditInput, hooks: CreditHooks = {}): Promise<LedgerEntry> {
+    return (await this.apply(userId, input, hooks)).entry;
+  }
+
+  /** Takes credit away (a positive amount is removed), e.g. an admin's correction; refused below what is held. */
+  async debit(userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' }, hooks: CreditHooks = {}): Promise<AppliedCredit> {
+    if (input.amountMicros <= 0) throw new RangeError('a debit must remove credit');
+    return this.apply(userId, { ...input, amountMicros: -input.amountMicros }, hooks);
+  }
+
+  /**
+   * Applies a credit (or a negative adjustment) once per unique reference: a second apply of the same
+   * idempotencyKey returns the first entry with `repeated` set, and runs no hook.
+   */
+  async apply(userId: number, input: CreditInput, hooks: CreditHooks = {}): Promise<AppliedCredit> {
     if (input.amountMicros <= 0 && input.kind !== 'adjustment' && input.kind !== 'refund') {
       throw new RangeError(`a ${input.kind} must add credit`);
     }
+    if (input.idempotencyKey) {
+      const earlier = await this.entryByKey(this.ctx.db, input.idempotencyKey);
+      if (earlier) return this.repeatOf(userId, earlier);
+    }
     try {
       return await this.ctx.db.transaction(async (trx) => {
+        await hooks.before?.(trx);
         const wallet = await lockWallet(trx, this.ctx, userId);
         await appendEntry(trx, this.ctx, wallet, {
           kind: input.kind,
@@ -112,12 +177,22 @@ export class WalletService {
           reference: input.reference,
           idempotencyKey: input.idempotencyKey,
         });
-        return this.lastEntry(trx, userId);
+        const entry = await this.lastEntry(trx, userId);
+        await hooks.after?.(trx, { entry, balanceBeforeMicros: wallet.balance_micros });
+        return { entry, repeated: false };
       });
     } catch (err) {
-      if (input.idempotencyKey && isUniqueViolation(err)) return this.entryByKey(input.idempotencyKey);
-      throw err;
+      if (!input.idempotencyKey || !isUniqueViolation(err)) throw err;
+      // The same reference applied concurrently: its transaction won, this one wrote nothing.
+      const earlier = await this.entryByKey(this.ctx.db, input.idempotencyKey);
+      if (!earlier) throw err;
+      return this.repeatOf(userId, earlier);
     }
+  }
+
+  /** A user's call charges since `since` (ISO), as a positive amount. */
+  async spentSince(userId: number, since: string): Promise<number> {
+    return spentSince(this.ctx.db, userId, since);
   }
 
   async ledger(userId: number, page = 1, perPage = 20): Promise<LedgerPage> {
@@ -166,9 +241,13 @@ export class WalletService {
     return toLedgerEntry(row!);
   }
 
-  private async entryByKey(key: string): Promise<LedgerEntry> {
-    const row = await this.ctx.db<LedgerRecord>('ledger_entries').where({ idempotency_key: key }).first();
-    if (!row) throw new Error(`ledger entry ${key} not found after a duplicate-key error`);
-    return toLedgerEntry(row);
+  private async entryByKey(db: Db, key: string): Promise<LedgerEntry | undefined> {
+    const row = await db<LedgerRecord>('ledger_entries').where({ idempotency_key: key }).first();
+    return row ? toLedgerEntry(row) : undefined;
+  }
+
+  private repeatOf(userId: number, entry: LedgerEntry): AppliedCredit {
+    if (entry.userId !== userId) throw new ReferenceInUseError();
+    return { entry, repeated: true };
   }
 }
