@@ -241,16 +241,17 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   }
 
   /**
-   * The email feature: sent by the job when the scheduler has the email handler (else in the background), API
+   * The email feature: sent by the email.send job when the scheduler is built here with our handler (a scheduler
+   * handed in, such as a test bed, has handlers of its own: then emails are sent in the background), API
    * tokens revoked through the API's service on a reset that asks for it, and the new-token security notice.
    */
   function buildEmail(deps: { users: UsersRepository; sessions: SessionsRepository; counters: AttemptCounters; hasher: PasswordHasher; money: MoneyServices; api: ApiServices; sessionSecret: string }): EmailServices {
     const { api } = deps;
-    const scheduler = jobs;
+    const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
     const built = emailServices({
       config, db, clock, logger, users: deps.users, sessions: deps.sessions, counters: deps.counters, hasher: deps.hasher, secret: deps.sessionSecret,
       balanceOf: (userId) => deps.money.wallet.balance(userId),
-      schedule: scheduler?.sendsEmail ? (id) => scheduler.scheduleEmail(id) : undefined,
+      schedule: scheduler ? (id) => scheduler.scheduleEmail(id) : undefined,
       revokeApiTokens: async (userId) => {
         const live = (await api.tokens.list(userId)).filter((t) => !t.revokedAt);
         for (const token of live) await api.tokens.revoke(userId, token.id);

@@ -41,8 +41,7 @@ export function emailServices(deps: EmailServicesDeps) {
   const store = emailStore(deps.db);
   const transport = deps.transport ?? (config.email.smtpUrl ? smtpTransport(config.email.smtpUrl) : outboxTransport);
   const templates = emailTemplates({ currency: config.money.currency, publicUrl: config.publicUrl, cache: config.env === 'production' });
-  let schedule = deps.schedule;
-  const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => schedule });
+  const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => deps.schedule });
   const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, balanceOf: deps.balanceOf });
   const accounts = accountEmailService({
     users: deps.users, sessions: deps.sessions, tokens: emailTokensRepository(deps.db), counters: deps.counters, hasher: deps.hasher,
@@ -57,11 +56,6 @@ export function emailServices(deps: EmailServicesDeps) {
     notices,
     /** The send job's handler. */
     sendEmail: (emailId: number) => mailer.deliver(emailId),
-    /** main.ts builds the scheduler after this (its handler needs sendEmail): it hands over scheduling here. */
-    useScheduler(scheduleEmail: (emailId: number) => Promise<void>): void {
-      schedule = scheduleEmail;
-    },
-    /** For the simulator's GET /control/emails: the embedded outbox, newest first. */
     /** Lets a call's settlement check the low-balance notice (wrap CallsService's onSettled). */
     afterSettlement<T extends { userId: number }>(onSettled?: (call: T) => Promise<void>): (call: T) => Promise<void> {
       return async (call) => {
@@ -74,6 +68,7 @@ export function emailServices(deps: EmailServicesDeps) {
       await accounts.idle();
       await mailer.idle();
     },
+    /** For the simulator's GET /control/emails: the embedded outbox, newest first. */
     outboxJson: async (to?: string) => (await store.outbox({ ...(to ? { to } : {}), limit: 100 })).map(outboxEmailJson),
     usesOutbox: transport.name === 'outbox',
   };

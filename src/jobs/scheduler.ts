@@ -66,8 +66,6 @@ export interface JobScheduler {
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
-  /** Whether this scheduler was given the email handler (a scheduler built for other work sends no email). */
-  readonly sendsEmail: boolean;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -134,7 +132,6 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       if (!handlers.deliverWebhook) throw new Error('scheduleWebhookDelivery needs handlers.deliverWebhook');
       await scheduleWebhookDelivery(agenda, deliveryId);
     },
-    sendsEmail: Boolean(handlers.sendEmail),
     async scheduleEmail(emailId) {
       if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
       await scheduleEmail(agenda, emailId);
