@@ -93,7 +93,7 @@ export async function runCallsBench(): Promise<string[]> {
 
   // A user, a session, and a call that is connected.
   const now = new Date().toISOString();
-  const [row] = await testDb.db('users').insert({ email: 'bench@example.com', name: 'Bench', password_hash: 'x', role: 'user', created_at: now, updated_at: now, phone_e164: '+12015550123', phone_verified_at: now }).returning('id');
+  const [row] = await testDb.db('users').insert({ email: 'bench@example.com', name: 'Bench', password_hash: 'x', role: 'user', created_at: now, updated_at: now, phone_e164: '+12015550123', phone_verified_at: now, email_confirmed_at: now }).returning('id');
   const userId = Number((row as { id: number }).id ?? row);
   const sid = 'benchsessionid0123456789abcdef';
   await testDb.db('sessions').insert({ sid, data: JSON.stringify({ cookie: { originalMaxAge: 1e9, httpOnly: true, path: '/' }, userId, csrfToken: 'x'.repeat(32) }), expires_at: Date.now() + 3600_000 });

@@ -144,7 +144,7 @@ export async function runInstancesBench(serverUrl: string): Promise<string[]> {
 /** A user with a session and a connected call, written straight to the database (as the calls bench does). */
 async function seedConnectedCall(db: Awaited<ReturnType<typeof createStormDatabase>>['db']): Promise<{ cookie: string; callId: string }> {
   const now = new Date().toISOString();
-  const [row] = await db('users').insert({ email: 'bench@example.com', name: 'Bench', password_hash: 'x', role: 'user', created_at: now, updated_at: now, phone_e164: '+12015550123', phone_verified_at: now }).returning('id');
+  const [row] = await db('users').insert({ email: 'bench@example.com', name: 'Bench', password_hash: 'x', role: 'user', created_at: now, updated_at: now, phone_e164: '+12015550123', phone_verified_at: now, email_confirmed_at: now }).returning('id');
   const userId = Number((row as { id: number }).id ?? row);
   const sid = 'benchsessionid0123456789abcdef';
   await db('sessions').insert({ sid, data: JSON.stringify({ cookie: { originalMaxAge: 1e9, httpOnly: true, path: '/' }, userId, csrfToken: 'x'.repeat(32) }), expires_at: Date.now() + 3600_000 });

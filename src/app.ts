@@ -1,6 +1,7 @@
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import { loadUser } from './accounts/auth-middleware.js';
+import { confirmEmailBannerMiddleware } from './accounts/confirm-email-banner.js';
 import { apiRouter } from './api/api-router.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
@@ -37,6 +38,8 @@ export interface BuiltApp {
  * by a same-origin check instead, as its UI cannot send our token.
  */
 const csrfExempt = (req: express.Request) =>
+  // One-click unsubscribe (RFC 8058) comes from a mail client: the signed link is its authority.
+  req.path === '/notices/unsubscribe' ||
   req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
 
 /** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
@@ -100,9 +103,10 @@ export function buildApp(services: Services): BuiltApp {
   app.use(exposeFlash);
   app.use(loadUser(services.users, sessionStore));
   app.use(lowBalanceBannerMiddleware({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
+  app.use(confirmEmailBannerMiddleware);
   app.use(verifyPhoneBannerMiddleware);
   app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user, { phones: Boolean(phonesPage) });
+    res.locals.nav = navFor(req.user, { phones: Boolean(phonesPage), outbox: config.simulate && services.email.usesOutbox });
     res.locals.path = req.path;
     next();
   });

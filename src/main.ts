@@ -83,9 +83,11 @@ function announce(config: Config, port: number, services: Pick<Services, 'teleph
     // The in-process simulator's phones are also served by the app itself, so one published port is enough.
     const phonesUrl = services.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${simulatorUrl}/`;
     lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
+    if (!config.email.smtpUrl) lines.push(`  email:     no SMTP_URL: every email goes to ${config.publicUrl}/outbox${services.simulator ? ` (JSON: ${services.simulator.url}/control/emails)` : ''}`);
     for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');
+    lines.push(config.email.smtpUrl ? `  email:     SMTP (${new URL(config.email.smtpUrl).host}) from ${config.email.from}` : '  email:     no SMTP_URL: emails are kept in the outbox table only (admins: /admin/emails); set SMTP_URL to send them');
     if (demo.switchedOff > 0) lines.push('  demo accounts: switched off (real Twilio credentials are configured); they can no longer log in');
   }
   console.log(lines.join('\n'));

@@ -1,7 +1,11 @@
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
-import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
+import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
+import { accountEmailRoutes } from './accounts/account-email-routes.js';
+import { emailRoutes } from './email/email-routes.js';
+import { flash } from './http/flash.js';
+import { HttpError } from './http/errors.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
@@ -25,7 +29,10 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
-  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId) });
+  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created) => services.email.accounts.afterSignUp(email, created) });
+
+  const accountEmail = accountEmailRoutes({ service: services.email.accounts });
+  const emails = emailRoutes({ store: services.email.store, transportName: services.email.transport.name, notices: services.email.notices });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
   const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { dashboard: services.admin.dashboard, currency: services.config.money.currency });
@@ -51,6 +58,32 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', accounts.signUp);
+  app.get('/signup/check-email', accountEmail.showCheckEmail);
+  app.get('/confirm-email', accountEmail.confirm);
+  app.post('/account/confirm-email/resend', requireUser, accountEmail.resendConfirmation);
+  app.get('/forgot-password', accountEmail.showForgot);
+  app.post('/forgot-password', accountEmail.forgot);
+  app.get('/reset-password', accountEmail.showReset);
+  app.post('/reset-password', accountEmail.reset);
+  app.post('/account/name', requireUser, accountEmail.changeName);
+  app.post('/account/email', requireUser, accountEmail.changeEmail);
+  app.get('/account/email/confirm', accountEmail.confirmEmailChange);
+  app.get('/account/notices', requireUser, emails.showNotices);
+  app.post('/account/notices', requireUser, emails.saveNotices);
+  app.get('/notices/unsubscribe', emails.showUnsubscribe);
+  app.post('/notices/unsubscribe', emails.unsubscribe);
+  // The embedded outbox's page, only in simulation mode (it shows every user's email, links that log in included).
+  if (config.simulate && services.email.usesOutbox) {
+    app.get('/outbox', emails.outbox);
+    app.get('/outbox/:id/html', emails.outboxHtml);
+  }
+  app.get('/admin/emails', requireAdmin, emails.admin);
+  app.post('/admin/users/:id/reset-link', requireAdmin, async (req, res) => {
+    const user = await services.email.accounts.adminSendReset(Number(req.params.id));
+    if (!user) throw new HttpError(404, 'There is no such user.');
+    flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
+    res.redirect(303, `/admin/users/${user.id}`);
+  });
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
@@ -63,11 +96,11 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/account/password', requireUser, accounts.changePassword);
   app.post('/account/sessions/end-others', requireUser, accounts.endOtherSessions);
   app.get('/account/phone', requireUser, phone.show);
-  app.post('/account/phone', requireUser, phone.start);
-  app.post('/account/phone/verify', requireUser, phone.verify);
+  app.post('/account/phone', requireConfirmedEmail, phone.start);
+  app.post('/account/phone/verify', requireConfirmedEmail, phone.verify);
   app.get('/admin', requireAdmin, admin.show);
   app.get('/wallet', requireUser, wallet.show);
-  app.post('/wallet/redeem', requireUser, redeemLimit, wallet.redeem);
+  app.post('/wallet/redeem', requireConfirmedEmail, redeemLimit, wallet.redeem);
   app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);

@@ -19,6 +19,7 @@ import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
 import { getOrCreateSetting, randomSecret } from './db/settings.js';
 import { DEMO_EMAILS } from './demo/seed.js';
+import { emailServices, type EmailServices } from './email/email-services.js';
 import { DatabaseSessionStore } from './http/session-store.js';
 import { appJobHandlers } from './jobs/handlers.js';
 import { createJobScheduler, type JobScheduler, type JobSchedulerOptions } from './jobs/scheduler.js';
@@ -73,6 +74,8 @@ export interface Services {
   metrics: AppMetrics;
   /** Placing, following and settling calls. */
   calls: CallsService;
+  /** Sending (SMTP or outbox), notices, and the account flows that email (confirm, reset, change of address). */
+  email: EmailServices;
   /** A user's call history pages and CSV. */
   history: CallsHistory;
   /** Readiness (GET /readyz): can the database answer? */
@@ -85,13 +88,14 @@ export interface Services {
 export interface ComposedServices extends Services {
   /**
    * Answers every waiting status poll and closes the call-change feed, then stops the jobs (waiting up to
-   * `jobsTimeoutMs` for running ones), the simulator, and last the database it opened.
+   * `jobsTimeoutMs` for running ones), waits for background email work (a forgot-password lookup answered just
+   * before shutdown still sends its email), stops the simulator, and last closes the database it opened.
    */
   close(options?: { jobsTimeoutMs?: number }): Promise<void>;
 }
 
 /** Scheduler settings a caller may change (tests: poll faster, no recurring jobs, a throw-away backend). */
-export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'jobLog'>>;
+export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'emailBackoff' | 'jobLog'>>;
 
 /** What tests, the CLI and the tools may replace; everything else is built from config. */
 export interface ServiceOverrides {
@@ -133,9 +137,10 @@ const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => ty
  * The composition root: the one place services are constructed, for the server (src/main.ts), the tests, the
  * admin CLI and the storm tool. Order: logger and clock; the database (opened and migrated unless given); the
  * session secret; metrics (the Twilio client reports into it); telephony (maybe starting the simulator); money;
- * webhooks; the job scheduler, the call-change feed and the calls service (jobs and calls are each handed the
- * other: jobs hang calls up, calls schedule hangups); the API, accounts, phone verification and admin services; last, the cross-feature hooks (settlement
- * metrics, job lateness, call.completed webhooks).
+ * webhooks and the API; the job scheduler, email, the call-change feed and the calls service (each handed the
+ * others: jobs hang calls up and send email, calls schedule hangups, email queues through the scheduler); accounts,
+ * phone verification and admin services; last, the cross-feature hooks (settlement metrics, job lateness,
+ * call.completed webhooks, low-balance notices, the simulator's view of the outbox).
  */
 export async function composeServices(config: Config, overrides: ServiceOverrides = {}): Promise<ComposedServices> {
   const clock = overrides.clock ?? systemClock;
@@ -145,10 +150,12 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   let simulator: RunningSimulator | undefined;
   let jobs: JobScheduler | undefined;
   let callChanges: CallChangeFeed | undefined;
+  let email: EmailServices | undefined;
   const release = async (jobsTimeoutMs?: number) => {
     // First: every waiting status poll is answered, and the LISTEN connection closes before the pool it publishes through.
     await callChanges?.close();
     if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
+    await email?.idle();
     await simulator?.close();
     if (ownsDb) await db.destroy();
   };
@@ -162,20 +169,24 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // The delivery job and the API share one webhooks service; it queues through the scheduler built next.
     const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock, logger, targets: webhookTargets, schedule: overrides.jobs === null ? undefined : (id) => jobs!.scheduleWebhookDelivery(id) });
     const users = usersRepository(db);
-    // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
-    let calls: CallsService | undefined;
-    jobs = buildJobs(() => calls!, money, webhooks);
-    // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
-    callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
-    const callsService = calls;
     const sessions = sessionsRepository(db);
     const counters = attemptCounters(db, clock);
+    const hasher = overrides.hasher ?? argon2Hasher();
+    const api = apiServices({ db, clock, logger, webhookTargets, rateLimit: overrides.apiRateLimit, webhooks });
+    // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
+    // Likewise email: its send job is registered on the scheduler, and it queues through that scheduler.
+    let calls: CallsService | undefined;
+    jobs = buildJobs(() => calls!, () => email!, money, webhooks);
+    email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
+    const emailService = email;
+    // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
+    callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
-    const api = apiServices({ db, clock, logger, webhookTargets, rateLimit: overrides.apiRateLimit, webhooks });
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
 
     const services: ComposedServices = {
@@ -191,8 +202,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       simulator,
       phonesPage,
       jobs,
-      accounts: accountsService({ users, sessions, counters, hasher: overrides.hasher ?? argon2Hasher(), clock, disabledEmails }),
+      accounts: accountsService({ users, sessions, counters, hasher, clock, disabledEmails, onPasswordChanged: (userId) => emailService.notices.notify(userId, 'password-changed', { at: clock.now().toISOString() }) }),
       api,
+      email: emailService,
       metrics,
       money,
       calls: callsService,
@@ -221,6 +233,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     };
     money.callCredit.onSettled((settlement) => metrics.observeSettlement(settlement));
     if (jobs) watchJobLateness(jobs.agenda, metrics);
+    // The in-process simulator serves the outbox as JSON on its control API (GET /control/emails).
+    if (emailService.usesOutbox) simulator?.control.attachEmails((to) => emailService.outboxJson(to));
     return services;
   } catch (err) {
     await release().catch(() => undefined);
@@ -236,10 +250,42 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     return built;
   }
 
-  function buildJobs(calls: () => CallsService, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+  function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
     if (isScheduler(overrides.jobs)) return overrides.jobs;
     if (overrides.jobs === null) return undefined;
-    const handlers = { ...appJobHandlers({ calls, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+    const handlers = {
+      ...appJobHandlers({ calls, money, logger }),
+      deliverWebhook: async (id: number) => void (await webhooks.attempt(id)),
+      sendEmail: (id: number) => email().sendEmail(id),
+    };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
+  }
+
+  /**
+   * The email feature: sent by the email.send job when the scheduler is built here with our handler (a scheduler
+   * handed in, such as a test bed, has handlers of its own: then emails are sent in the background), API
+   * tokens revoked through the API's service on a reset that asks for it, and the new-token security notice.
+   */
+  function buildEmail(deps: { users: UsersRepository; sessions: SessionsRepository; counters: AttemptCounters; hasher: PasswordHasher; money: MoneyServices; api: ApiServices; sessionSecret: string }): EmailServices {
+    const { api } = deps;
+    const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
+    const built = emailServices({
+      config, db, clock, logger, users: deps.users, sessions: deps.sessions, counters: deps.counters, hasher: deps.hasher, secret: deps.sessionSecret,
+      balanceOf: (userId) => deps.money.wallet.balance(userId),
+      schedule: scheduler ? (id) => scheduler.scheduleEmail(id) : undefined,
+      revokeApiTokens: async (userId) => {
+        const live = (await api.tokens.list(userId)).filter((t) => !t.revokedAt);
+        for (const token of live) await api.tokens.revoke(userId, token.id);
+        return live.length;
+      },
+    });
+    // A new token can act for the account: its owner hears of it, whoever created it.
+    const create = api.tokens.create;
+    api.tokens.create = async (userId, input) => {
+      const outcome = await create(userId, input);
+      if (outcome.ok) void built.notices.notify(userId, 'api-token-created', { tokenName: outcome.value.token.name, scope: outcome.value.token.scope, at: clock.now().toISOString() });
+      return outcome;
+    };
+    return built;
   }
 }

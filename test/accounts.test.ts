@@ -68,14 +68,20 @@ describe('accounts', () => {
     const fresh = await signUp('new@example.com');
     for (const res of [taken, fresh]) {
       expect(res.status).toBe(303);
-      expect(res.headers.location).toBe('/login?signed_up=1');
+      expect(res.headers.location).toBe('/signup/check-email');
       expect(res.headers['set-cookie']).toBeUndefined();
     }
     expect(taken.text).toBe(fresh.text);
     expect(await t.services.users.count()).toBe(2);
     expect((await logIn('ada@example.com', 'another long password')).res.status).toBe(401);
     expect((await logIn('ada@example.com', 'correct horse battery')).res.status).toBe(303);
-    expect((await request(t.app).get('/login?signed_up=1')).text).toContain('Log in with your email and password to continue');
+    expect((await request(t.app).get('/signup/check-email')).text).toContain('We have sent you an email with a link to confirm your address');
+    // What differs goes to the inboxes only: the owner of the taken address is warned, the new address gets its link.
+    await t.services.email.idle();
+    const owner = await t.services.email.outboxJson('ada@example.com');
+    expect(owner.map((e) => e.subject)).toEqual(['Someone tried to sign up with your address', 'Confirm your email address']);
+    expect(owner[0]!.links.map((l) => new URL(l).pathname)).toEqual(['/login', '/forgot-password']);
+    expect((await t.services.email.outboxJson('new@example.com')).map((e) => e.subject)).toEqual(['Confirm your email address']);
   });
 
   it('refuses passwords of only spaces', async () => {

@@ -6,6 +6,7 @@ import { parseForm, type FieldErrors } from '../http/forms.js';
 import { changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
 import { deviceName } from './device-name.js';
 import type { SessionsRepository } from './sessions-repository.js';
+import type { User } from './users-repository.js';
 
 /** Only same-site paths are followed after log-in, so a crafted ?next= cannot send users elsewhere. */
 function safeNext(value: unknown): string {
@@ -16,7 +17,7 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-async function logIn(req: Request, userId: number): Promise<void> {
+export async function logIn(req: Request, userId: number): Promise<void> {
   // A fresh session id at log-in defeats session fixation.
   await regenerate(req);
   req.session.userId = userId;
@@ -26,10 +27,12 @@ async function logIn(req: Request, userId: number): Promise<void> {
 }
 
 /** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
-const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+export const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 export interface AccountsRoutesDeps {
   accounts: AccountsService;
+  /** Emails the new account its confirmation link, or the owner of a taken address a warning. */
+  afterSignUp: (email: string, created: User | undefined) => Promise<void>;
   sessions: SessionsRepository;
   clock: Clock;
   /** Revokes every live API token of the user and says how many (offered with a password change and "log out everywhere"). */
@@ -42,7 +45,7 @@ const wantsTokensRevoked = (body: unknown) => typeof body === 'object' && body !
 const tokensSentence = (asked: boolean, revoked: number) =>
   !asked ? ' Your API tokens still work: revoke them below if someone else may have one.' : revoked === 0 ? ' You had no API tokens to revoke.' : revoked === 1 ? ' Your API token was revoked.' : ` Your ${revoked} API tokens were revoked.`;
 
-export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens }: AccountsRoutesDeps) {
+export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, afterSignUp }: AccountsRoutesDeps) {
   const revokeTokensIfAsked = async (req: Request) => {
     const asked = Boolean(revokeApiTokens) && wantsTokensRevoked(req.body);
     return tokensSentence(asked, asked ? await revokeApiTokens!(req.user!.id) : 0);
@@ -67,14 +70,15 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens }: A
       if (outcome.limited) {
         return res.status(429).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: { form: outcome.message } });
       }
+      await afterSignUp(form.value.email, outcome.created);
       // The same answer whether or not the email already had an account, so the form reveals nothing.
-      res.redirect(303, '/login?signed_up=1');
+      res.redirect(303, '/signup/check-email');
     },
 
     showLogIn(req: Request, res: Response) {
       // Already logged in (a bookmark, the back button): straight to where they were going.
       if (req.user) return res.redirect(303, safeNext(req.query.next));
-      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), signedUp: req.query.signed_up === '1' });
+      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
     },
 
     async logIn(req: Request, res: Response) {

@@ -64,6 +64,8 @@ export interface AccountsDeps {
   clock: Clock;
   /** Accounts that may not log in (the demo accounts once real Twilio credentials are configured). */
   disabledEmails?: ReadonlySet<string>;
+  /** Told after a password change (the email feature's security notice). */
+  onPasswordChanged?: (userId: number) => Promise<void>;
 }
 
 export function accountsService(deps: AccountsDeps) {
@@ -152,6 +154,7 @@ export function accountsService(deps: AccountsDeps) {
       await counters.refund(PASSWORD_CHANGE_FAILURES, String(userId));
       await users.updatePassword(userId, await hasher.hash(input.new_password), now());
       await sessions.endOthers(userId, currentSid);
+      await deps.onPasswordChanged?.(userId);
       return { ok: true, value: true };
     },
 
@@ -163,7 +166,9 @@ export function accountsService(deps: AccountsDeps) {
         if (existing.user.role !== 'admin') await users.setRole(existing.user.id, 'admin', now());
         return { user: { ...existing.user, role: 'admin' }, created: false };
       }
-      const user = await users.insert({ email: normalized, name, passwordHash: await hasher.hash(password), role: 'admin' }, now());
+      // Set up by the operator (CLI, ADMIN_EMAIL): nobody is waiting for a confirmation email.
+      const at = now();
+      const user = await users.insert({ email: normalized, name, passwordHash: await hasher.hash(password), role: 'admin', emailConfirmedAt: at }, at);
       return { user, created: true };
     },
   };

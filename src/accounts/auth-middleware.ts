@@ -44,3 +44,16 @@ export function requireAdmin(req: Request, res: Response, next: NextFunction): v
   if (req.user.role !== 'admin') return next(new HttpError(403, 'This area is for administrators only.'));
   next();
 }
+
+/**
+ * Calling, verifying a phone and paying need a confirmed address; looking around does not. A form post is sent back
+ * to the account page with the reason (htmx gets the message as a 403 fragment).
+ */
+export function requireConfirmedEmail(req: Request, res: Response, next: NextFunction): void {
+  if (!req.user) return requireUser(req, res, next);
+  if (req.user.emailConfirmedAt) return next();
+  const message = 'Confirm your email address first: follow the link we emailed you (or send a new one from your account page).';
+  if (req.get('hx-request')) return void res.status(403).type('text').send(message);
+  (req.session.flash ??= []).push({ kind: 'error', text: message });
+  res.redirect(303, '/account');
+}

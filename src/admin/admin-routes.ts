@@ -16,6 +16,7 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/calls', label: 'Calls', description: 'Every call across users, live ones first: timeline, sell, cost and margin per leg, end a live call.' },
   { href: '/admin/users', label: 'Users', description: 'Balances, ledgers, credit adjustments, limits, disabling accounts, admin rights.' },
   { href: '/admin/audit', label: 'Audit log', description: 'Every admin change: who, when, what, old → new.' },
+  { href: '/admin/emails', label: 'Emails', description: 'Every email sent: deliveries, retries and failures.' },
   { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes, download unused ones, void a batch.' },
 ];
 

@@ -22,6 +22,7 @@ import { reconcileCall, reconcileOpenHolds, type ReconcileReport } from './recon
 import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
+  | 'email-unconfirmed'
   | 'no-verified-phone'
   | 'account-disabled'
   | 'call-live'
@@ -149,6 +150,9 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     const user = input.user?.id === input.userId ? input.user : await deps.users.findById(input.userId);
     // A disabled account places no call, whichever way the request came (a session ends at once, a token is refused).
     if (!user || user.disabledAt) return { ok: false, reason: 'account-disabled', message: 'This account has been disabled.' };
+    if (!user.emailConfirmedAt) {
+      return { ok: false, reason: 'email-unconfirmed', message: 'Confirm your email address first: follow the link we emailed you (or send a new one from your account page).' };
+    }
     if (!user.phoneE164 || !user.phoneVerifiedAt) {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }

@@ -48,6 +48,14 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
       .optional(),
+    SMTP_URL: z
+      .url({ message: 'expected an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465' })
+      .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465')
+      .optional(),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)$/, 'expected an address such as callbridge <no-reply@example.com> or no-reply@example.com')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -59,6 +67,9 @@ const envSchema = z
     }
     if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_CALLER_ID) {
       ctx.addIssue({ code: 'custom', path: ['TWILIO_CALLER_ID'], message: 'required with real Twilio credentials' });
+    }
+    if (env.SMTP_URL && !env.MAIL_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required with SMTP_URL: the From address of every email, such as callbridge <no-reply@example.com>' });
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'], message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither' });
@@ -98,6 +109,8 @@ export interface Config {
   calls: { confirmAnswer: boolean };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
   webhooks: { httpHosts: string[] };
+  /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
+  email: { smtpUrl: string | undefined; from: string };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +162,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
+    email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
   };
 }
 

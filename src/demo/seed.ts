@@ -33,7 +33,7 @@ export async function seedDemoAccounts(services: DemoServices): Promise<SeededDe
   if ((await services.users.count()) > 0) return { created: false };
   const now = services.clock.now().toISOString();
   const demoUser = await services.users.insert(
-    { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await argon2Hasher().hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now },
+    { email: DEMO_USER.email, name: DEMO_USER.name, passwordHash: await argon2Hasher().hash(DEMO_USER.password), role: 'user', phoneE164: DEMO_USER.phone, phoneVerifiedAt: now, emailConfirmedAt: now },
     now,
   );
   await services.money.wallet.credit(demoUser.id, { kind: 'grant', amountMicros: DEMO_CREDIT_MICROS, description: 'Demo credit' });

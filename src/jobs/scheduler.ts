@@ -11,6 +11,7 @@ import type { JobContext } from './definitions/job-context.js';
 import { defineReconcileCalls, scheduleReconciliation } from './definitions/reconcile-calls.js';
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
+import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -22,6 +23,8 @@ export interface JobHandlers {
   resetFreeMinutes(): Promise<void>;
   /** One attempt at an outgoing webhook; throws to be retried with backoff. */
   deliverWebhook?(deliveryId: number): Promise<void>;
+  /** One attempt at sending a queued email; throws to be retried with backoff. */
+  sendEmail?(emailId: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -47,6 +50,8 @@ export interface JobSchedulerOptions {
   name?: string;
   /** Overrides the webhook retry backoff (tests retry in milliseconds). */
   webhookBackoff?: typeof webhookBackoff;
+  /** Overrides the email retry backoff (tests retry in milliseconds). */
+  emailBackoff?: typeof emailBackoff;
 }
 
 export interface JobScheduler {
@@ -60,6 +65,7 @@ export interface JobScheduler {
   scheduleReconciliation(): Promise<void>;
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
+  scheduleEmail(emailId: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -89,7 +95,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   });
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
-  defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff);
+  defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
   let started = false;
 
   return {
@@ -126,15 +132,21 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       if (!handlers.deliverWebhook) throw new Error('scheduleWebhookDelivery needs handlers.deliverWebhook');
       await scheduleWebhookDelivery(agenda, deliveryId);
     },
+    async scheduleEmail(emailId) {
+      if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
+      await scheduleEmail(agenda, emailId);
+    },
   };
 }
 
-function defineJobs(context: JobContext, handlers: JobHandlers, backoff?: typeof webhookBackoff): void {
+function defineJobs(context: JobContext, handlers: JobHandlers, backoff?: typeof webhookBackoff, mailBackoff?: typeof emailBackoff): void {
   defineHangupCall(context, (callId) => handlers.hangupCall(callId));
   defineReconcileCalls(context, () => handlers.reconcileCalls());
   defineResetFreeMinutes(context, () => handlers.resetFreeMinutes());
   const { deliverWebhook } = handlers;
   if (deliverWebhook) defineDeliverWebhook(context, (deliveryId) => deliverWebhook(deliveryId), backoff);
+  const { sendEmail } = handlers;
+  if (sendEmail) defineSendEmail(context, (emailId) => sendEmail(emailId), mailBackoff);
 }
 
 function assertSchedulable(label: string, id: string, at: Date): void {

@@ -18,6 +18,8 @@ export interface User {
   /** Per-user limits set by an admin (null: none beyond the product's own); for the calls feature to enforce. */
   dailySpendCapMicros?: number | null;
   concurrentCallLimit?: number | null;
+  /** When the user followed the confirmation link (null: not yet: they may look around but not call, verify a phone or pay). */
+  emailConfirmedAt?: string | null;
 }
 
 /** A `users` row as the database returns it (also read by the session store's join, see DatabaseSessionStore.get). */
@@ -34,10 +36,13 @@ export interface UserRow {
   disabled_at: string | null;
   daily_spend_cap_micros: number | string | null;
   concurrent_call_limit: number | null;
+  email_confirmed_at: string | null;
+  email_notices_off: string;
+  low_balance_noticed_at: string | null;
 }
 
 /** The columns toUser reads: what a read that only needs to know who is asking selects (no password hash). */
-export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit'] as const;
+export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit', 'email_confirmed_at'] as const;
 export type UserColumns = Pick<UserRow, (typeof USER_COLUMNS)[number]>;
 
 /** The one mapping from a `users` row to a User: bigints arrive as strings from PostgreSQL, hence Number(). */
@@ -53,5 +58,6 @@ export function toUser(row: UserColumns): User {
     disabledAt: row.disabled_at ?? null,
     dailySpendCapMicros: row.daily_spend_cap_micros === null || row.daily_spend_cap_micros === undefined ? null : Number(row.daily_spend_cap_micros),
     concurrentCallLimit: row.concurrent_call_limit ?? null,
+    emailConfirmedAt: row.email_confirmed_at ?? null,
   };
 }

@@ -35,7 +35,15 @@ export interface SimulatorControl {
   waitForIdle(timeoutMs?: number): Promise<void>;
   /** Polls a condition (every few ms) until it holds or the real-time bound passes. */
   waitFor(condition: () => boolean, timeoutMs?: number): Promise<void>;
+  /**
+   * Hands the app's email outbox to the simulator (simulation mode, no SMTP), served at GET /control/emails. The
+   * simulator plays Twilio only; the emails stay in the app's database and are read through this source.
+   */
+  attachEmails(source: EmailSource): void;
 }
+
+/** The app's outbox, newest first (optionally for one address): to, subject, text, html, links, sentAt. */
+export type EmailSource = (to?: string) => Promise<unknown[]>;
 
 export interface ControlDeps {
   engine: CallEngine;
@@ -45,6 +53,7 @@ export interface ControlDeps {
   log: RequestLog;
   tracker: WorkTracker;
   callerIds: Set<string>;
+  emails?: { source: EmailSource | undefined };
 }
 
 export function createControl(deps: ControlDeps): SimulatorControl {
@@ -65,6 +74,7 @@ export function createControl(deps: ControlDeps): SimulatorControl {
     clearFaults: () => deps.faults.clear(),
     holdQueue: (hold) => deps.engine.holdQueue(hold),
     addCallerId: (number) => void deps.callerIds.add(number),
+    attachEmails: (source) => void ((deps.emails ??= { source: undefined }).source = source),
     waitForIdle: (timeoutMs = 10_000) => deps.tracker.idle(timeoutMs),
     async waitFor(condition, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
@@ -119,6 +129,12 @@ export function controlRouter(control: SimulatorControl, deps: ControlDeps): Rou
   router.get('/control/magic-numbers', (_req, res) => void res.json(MAGIC_NUMBERS));
   router.get('/control/calls', (_req, res) => void res.json(control.calls()));
   router.get('/control/notices', (_req, res) => void res.json(control.notices()));
+  router.get('/control/emails', async (req, res) => {
+    const source = deps.emails?.source;
+    if (!source) throw new TwilioApiError(404, 20404, 'No email outbox is attached: the app sends email through SMTP, or runs in another process');
+    const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+    res.json(await source(to));
+  });
   router.get('/control/log', (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     res.json(control.log({ ...(q.callSid ? { callSid: q.callSid } : {}), ...(q.kind ? { kind: q.kind as LogEntry['kind'] } : {}) }));

@@ -21,7 +21,7 @@ import { VerifyService } from './verify.js';
 import { RequestLog, WebhookSender } from './webhooks.js';
 
 export { SIM_ACCOUNT_SID, SIM_AUTH_TOKEN, SIM_CALLER_ID, SIM_VERIFY_SERVICE_SID } from './constants.js';
-export type { SimulatorControl } from './control.js';
+export type { SimulatorControl, EmailSource } from './control.js';
 export type { HandsetBehaviour } from './handsets.js';
 export { MAGIC_NUMBERS, MAGIC_INVALID_NUMBER } from './handsets.js';
 export type { FaultSettings } from './faults.js';
@@ -76,7 +76,7 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   webhooks.onStatusCallbackFailure = (callSid, message) => engine.notice(callSid, 15003, message);
   const verify = new VerifyService(SIM_VERIFY_SERVICE_SID, accountSid, clock, handsets);
   const callerIds = new Set([SIM_CALLER_ID, ...(options.callerIds ?? [])]);
-  const controlDeps = { engine, store, handsets, faults, log, tracker, callerIds };
+  const controlDeps = { engine, store, handsets, faults, log, tracker, callerIds, emails: { source: undefined } };
   const control = createControl(controlDeps);
 
   const app = express();

@@ -103,7 +103,7 @@ describe('a process killed mid-call', () => {
     await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email: 'kim@example.com', password: 'correct horse battery' });
     const user = await db('users').where({ email: 'kim@example.com' }).first<{ id: number }>('id');
     const userId = Number(user!.id);
-    await db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString() });
+    await db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString(), email_confirmed_at: new Date().toISOString() });
     await money.wallet.credit(userId, { kind: 'grant', amountMicros: CREDIT, description: 'Test credit' });
     const csrf = csrfTokenFrom((await agent.get('/account')).text);
     const started = await agent.post('/calls').set('HX-Request', 'true').set('X-CSRF-Token', csrf).type('form').send({ to: DESTINATION });

@@ -77,15 +77,25 @@ export async function signedUpAgent(
     .type('form')
     .send({ _csrf: csrfTokenFrom(form.text), name: user.name ?? 'Ada Lovelace', email: user.email, password: user.password ?? 'correct horse battery' });
   if (res.status !== 303) throw new Error(`sign-up failed: ${res.status} ${res.text.slice(0, 300)}`);
-  // Sign-up answers alike for new and taken emails (it reveals nothing), so the new user then logs in.
-  const login = await agent.get('/login');
-  const logged = await agent
-    .post('/login')
-    .type('form')
-    .send({ _csrf: csrfTokenFrom(login.text), email: user.email, password: user.password ?? 'correct horse battery' });
-  if (logged.status !== 303) throw new Error(`log-in after sign-up failed: ${logged.status} ${logged.text.slice(0, 300)}`);
+  // Sign-up answers alike for new and taken emails (it reveals nothing): the emailed link confirms and logs in.
+  const link = await emailedLink(t, user.email, '/confirm-email');
+  const confirmed = await agent.get(link.replace(/^https?:\/\/[^/]+/, ''));
+  if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status} ${confirmed.text.slice(0, 300)}`);
   const page = await agent.get('/account');
   return { agent, csrf: csrfTokenFrom(page.text) };
+}
+
+/** The newest link to `path` emailed to `to` (from the embedded outbox), waiting for it to be delivered. */
+export async function emailedLink(t: Pick<BuiltApp, 'services'>, to: string, path: string, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await t.services.email.idle();
+    const emails = await t.services.email.outboxJson(to.toLowerCase());
+    const link = emails.flatMap((e) => e.links).find((l) => new URL(l).pathname === path);
+    if (link) return link;
+    if (Date.now() > deadline) throw new Error(`no email to ${to} with a link to ${path}; outbox: ${JSON.stringify(emails.map((e) => e.subject))}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function makeAdmin(t: TestApp, email: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -98,9 +98,13 @@ export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () 
   let server: Server | undefined;
   reportBrowserFailures();
   beforeAll(async () => {
-    fixture.t = await createTestApp();
+    // Listening first, so PUBLIC_URL (the links in emails) is this server's own address.
+    server = createServer();
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    fixture.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fixture.t = await createTestApp({ PUBLIC_URL: fixture.base });
+    server.on('request', fixture.t.app);
     await prepare(fixture.t);
-    ({ server, url: fixture.base } = await listen(fixture.t.app));
     fixture.browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -121,9 +125,21 @@ export async function signUpAndLogIn(page: Page, base: string, user: { name: str
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByLabel('Password').press('Enter');
-  await page.waitForURL(`${base}/login?signed_up=1`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${base}/signup/check-email`);
+  // The confirmation link from the outbox logs in (by path: some fixtures' PUBLIC_URL is not their own port).
+  const href = await waitForOutboxLink(page, base, user.email, '/confirm-email');
+  const link = new URL(href);
+  await page.goto(`${base}${link.pathname}${link.search}`);
+  await page.waitForURL((url) => url.pathname === '/account/phone' || url.pathname === '/');
+}
+
+/** The newest link to `path` in an email to `to` on /outbox, reloading until the email has been delivered. */
+export async function waitForOutboxLink(page: Page, base: string, to: string, path: string): Promise<string> {
+  for (let tries = 0; ; tries++) {
+    await page.goto(`${base}/outbox?to=${encodeURIComponent(to)}`);
+    const href = await page.locator(`a[href*="${path}?"]`).first().getAttribute('href', { timeout: 200 }).catch(() => null);
+    if (href) return href;
+    if (tries > 50) throw new Error(`no email to ${to} with a link to ${path} in the outbox`);
+    await page.waitForTimeout(100);
+  }
 }

@@ -6,7 +6,7 @@ import { buildApp, type BuiltApp } from '../../src/app.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { JobScheduler } from '../../src/jobs/scheduler.js';
+import type { JobScheduler, JobSchedulerOptions } from '../../src/jobs/scheduler.js';
 import { composeServices } from '../../src/services.js';
 import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { createTestDb, type TestDb } from './db.js';
@@ -36,6 +36,8 @@ export interface ProductStackOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change before its 204 (default 500 ms, so an unchanged poll ends soon). */
   statusWaitMs?: number;
+  /** Email retry backoff (tests retry in milliseconds). */
+  emailBackoff?: JobSchedulerOptions['emailBackoff'];
 }
 
 /**
@@ -57,10 +59,11 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     simulator: { port: 0, speed: options.speed, rateDeckFile: options.simRateDeckFile ?? false },
     ...(options.httpClient ? { twilioHttpClient: options.httpClient } : {}),
     phonesPage: options.phones ? undefined : false,
-    jobs: { processEvery: 100, recurring: false, ...(pgStore ? { backend: pgStore.createBackend() } : {}) },
+    jobs: { processEvery: 100, recurring: false, ...(options.emailBackoff ? { emailBackoff: options.emailBackoff } : {}), ...(pgStore ? { backend: pgStore.createBackend() } : {}) },
   });
   const built = buildApp(services);
   server.on('request', built.app);
+  // composeServices attaches the outbox to the simulator's GET /control/emails, as in simulation mode.
   const jobs = services.jobs!;
   const sim = services.simulator!;
   await jobs.start();

@@ -85,7 +85,7 @@ export async function createStormUsers(
   for (let i = firstIndex; i < firstIndex + count; i++) {
     const email = `storm-${i}@storm.test`;
     const phone = `+1500557${String(i).padStart(4, '0')}`;
-    const user = await services.users.insert({ email, name: `Storm ${i}`, passwordHash: hash, role: 'user', phoneE164: phone, phoneVerifiedAt: now }, now);
+    const user = await services.users.insert({ email, name: `Storm ${i}`, passwordHash: hash, role: 'user', phoneE164: phone, phoneVerifiedAt: now, emailConfirmedAt: now }, now);
     const id = Number(user.id);
     const tight = i % credit.tightEvery === credit.tightEvery - 1;
     await services.money.wallet.credit(id, { kind: 'grant', amountMicros: tight ? credit.tightMicros : credit.richMicros, description: 'Storm credit' });

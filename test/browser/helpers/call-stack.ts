@@ -35,7 +35,7 @@ export async function startCallStack(options: { statusWaitMs?: number } = {}): P
   const hasher = argon2Hasher({ memoryCost: 1024, timeCost: 1 });
 
   const now = new Date().toISOString();
-  const user = await built.services.users.insert({ email: CALLER.email, name: 'Caller', passwordHash: await hasher.hash(CALLER.password), role: 'user', phoneE164: CALLER.phone, phoneVerifiedAt: now }, now);
+  const user = await built.services.users.insert({ email: CALLER.email, name: 'Caller', passwordHash: await hasher.hash(CALLER.password), role: 'user', phoneE164: CALLER.phone, phoneVerifiedAt: now, emailConfirmedAt: now }, now);
   await built.services.money.wallet.credit(user.id, { kind: 'grant', amountMicros: CALLER_CREDIT_MICROS, description: 'Browser test credit' });
 
   return { sim, testDb, built, base, userId: Number(user.id), close: () => stack.close() };

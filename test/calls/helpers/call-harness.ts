@@ -7,7 +7,7 @@ import { callsRepository } from '../../../src/calls/calls-repository.js';
 import type { BuiltApp } from '../../../src/app.js';
 import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
-import { csrfTokenFrom } from '../../helpers/app.js';
+import { emailedLink, csrfTokenFrom } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
 import { startProductStack } from '../../helpers/product-stack.js';
 
@@ -80,8 +80,10 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const email = `caller-${Math.random().toString(36).slice(2)}@example.com`;
   const signup = await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Caller', email, password: 'correct horse battery' });
   if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
-  const login = await agent.get('/login');
-  await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email, password: 'correct horse battery' });
+  // The emailed confirmation link logs in (an unconfirmed account could not call).
+  const confirmLink = await emailedLink(built, email, '/confirm-email');
+  const confirmed = await agent.get(new URL(confirmLink).pathname + new URL(confirmLink).search);
+  if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status}`);
   const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
   const userId = Number(user!.id);
   await testDb.db('users').where({ id: userId }).update({ phone_e164: USER_PHONE, phone_verified_at: new Date().toISOString() });

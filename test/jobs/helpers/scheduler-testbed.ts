@@ -22,6 +22,7 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     reconcileCalls: vi.fn(async () => undefined),
     resetFreeMinutes: vi.fn(async () => undefined),
     deliverWebhook: vi.fn(async (_deliveryId: number) => undefined),
+    sendEmail: vi.fn(async (_emailId: number) => undefined),
   };
   const scheduler = createJobScheduler({
     config: loadConfig({}),
