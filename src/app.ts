@@ -51,6 +51,11 @@ import { watchJobLateness } from './metrics/job-lateness.js';
 import { AppMetrics } from './metrics/metrics.js';
 import { metricsSources } from './metrics/metrics-repository.js';
 import { metricsForScraper, webhookTiming } from './metrics/metrics-routes.js';
+import type { Payments } from './payments/payments.js';
+import type { PaymentsService } from './payments/payments-service.js';
+import { stripeWebhookRouter } from './payments/stripe-webhook.js';
+import { STRIPE_WEBHOOK_PATH } from './sim/stripe/embedded.js';
+import { STRIPE_CHECKOUT_PATH } from './sim/stripe/simulator.js';
 
 export interface AppDeps {
   config: Config;
@@ -83,6 +88,8 @@ export interface AppDeps {
   phones?: PhonesPage;
   /** Twilio Verify; by default through `telephony` (tests may pass a double). */
   phoneVerifier?: PhoneVerifier;
+  /** Card top-ups (createPayments); absent: no card top-ups, no Stripe webhook. */
+  payments?: Payments;
 }
 
 /** Everything a route needs, built once per app so tests can build many apps side by side. */
@@ -109,6 +116,8 @@ export interface Services {
   metrics: AppMetrics;
   /** Placing, following and settling calls. */
   calls: CallsService;
+  /** Card top-ups, refunds and disputes through Stripe (absent when the app was built without them). */
+  payments: PaymentsService | undefined;
 }
 
 export interface BuiltApp {
@@ -158,6 +167,7 @@ export function buildApp(deps: AppDeps): BuiltApp {
     calls,
     admin: adminServices({ db, clock, money, logger, endLiveCall: deps.endLiveCall ?? ((userId) => endLiveCallOf(calls, userId)) }),
     phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
+    payments: deps.payments?.service,
   };
   services.money.callCredit.onSettled((settlement) => services.metrics.observeSettlement(settlement));
   if (deps.jobs) watchJobLateness(deps.jobs.agenda, services.metrics);
@@ -205,6 +215,11 @@ export function buildApp(deps: AppDeps): BuiltApp {
   app.get('/metrics', metricsForScraper(services.metrics, config.metricsToken));
   // Before sessions: the phones page and its polls create no session rows.
   if (deps.phones) app.use(PHONES_PATH, phonesMount(deps.phones, assets.urls.htmx));
+  // Before any body parser and CSRF: Stripe's signature covers the raw bytes and is the authentication.
+  if (deps.payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: deps.payments.stripe, webhookSecret: deps.payments.setup.webhookSecret, payments: deps.payments.service, logger }));
+  // Simulation mode: the simulator's hosted checkout page on the app's own port (no session; same-origin forms).
+  const checkoutPage = deps.payments?.setup.simulator?.checkoutPage;
+  if (checkoutPage) app.use(STRIPE_CHECKOUT_PATH, sameOriginOnly(), checkoutPage);
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
 
   app.use(

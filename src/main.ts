@@ -24,6 +24,8 @@ import { AppMetrics } from './metrics/metrics.js';
 import { metricsSources } from './metrics/metrics-repository.js';
 import { usersRepository } from './accounts/users-repository.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { resolveStripeSetup, type StripeSetup } from './sim/stripe/embedded.js';
+import { createPayments } from './payments/payments.js';
 
 const started = performance.now();
 
@@ -61,7 +63,9 @@ async function main(): Promise<void> {
   const jobs = createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), handlers });
   calls = createCallsService({ db, clock: systemClock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
   const phones = twilioSetup.simulator?.phonesPage;
-  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, ...(phones ? { phones } : {}) });
+  const stripeSetup = await resolveStripeSetup(config, logger);
+  const payments = createPayments({ config, db, clock: systemClock, logger, wallet: money.wallet.ctx, setup: stripeSetup });
+  const { app, services, sessionStore } = buildApp({ config, db, logger, sessionSecret, telephony, money, jobs, calls, webhooks, metrics, payments, ...(phones ? { phones } : {}) });
 
   if (config.admin) {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await jobs.stop();
     await twilioSetup.simulator?.close();
+    await stripeSetup.simulator?.close();
     await db.destroy();
     throw err;
   }
@@ -90,12 +95,13 @@ async function main(): Promise<void> {
   }, 3600_000);
   pruneTimer.unref();
 
-  announce(config, (server.address() as AddressInfo).port, twilioSetup, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
+  announce(config, (server.address() as AddressInfo).port, twilioSetup, stripeSetup, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
   installShutdown(server, async () => {
     clearInterval(pruneTimer);
     await jobs.stop();
     logger.info('jobs stopped');
     await twilioSetup.simulator?.close();
+    await stripeSetup.simulator?.close();
     await db.destroy();
   }, logger);
 }
@@ -106,7 +112,7 @@ interface DemoStatus {
   switchedOff: number;
 }
 
-function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoStatus, startupMs: number): void {
+function announce(config: Config, port: number, twilio: TwilioSetup, stripe: StripeSetup, demo: DemoStatus, startupMs: number): void {
   const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms, listening on ${config.host}:${port})`];
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
@@ -117,6 +123,13 @@ function announce(config: Config, port: number, twilio: TwilioSetup, demo: DemoS
     for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');
+  }
+  if (stripe.api) {
+    lines.push(`  payments:  Stripe simulator at ${stripe.api.protocol}://${stripe.api.host}:${stripe.api.port} (no STRIPE_SECRET_KEY); pay with test card 4242 4242 4242 4242`);
+  } else {
+    lines.push(`  payments:  Stripe; webhook endpoint ${config.publicUrl}/webhooks/stripe`);
+  }
+  if (!config.simulate) {
     if (demo.switchedOff > 0) lines.push('  demo accounts: switched off (real Twilio credentials are configured); they can no longer log in');
   }
   console.log(lines.join('\n'));

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireUser } from './accounts/auth-middleware.js';
-import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
+import { ADMIN_LINKS, adminRoutes, JOBS_LINK, PAYMENTS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './app.js';
@@ -24,15 +24,17 @@ import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { voucherAdminStore } from './wallet/voucher-admin-store.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
+import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
+import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
   const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { db: services.db, clock: services.clock, currency: services.config.money.currency, calls: services.admin.calls });
+  const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { db: services.db, clock: services.clock, currency: services.config.money.currency, calls: services.admin.calls });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments) } : {}) });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: voucherAdminStore(services.db, services.clock), vouchers: m.vouchers, clock: services.clock, currency: config.money.currency });
@@ -71,6 +73,18 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/wallet', requireUser, wallet.show);
   app.post('/wallet/redeem', requireUser, redeemLimit, wallet.redeem);
   app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
+  if (services.payments) {
+    const topUps = paymentsRoutes(services.payments);
+    const paymentsAdmin = paymentsAdminRoutes(services.payments);
+    app.post('/wallet/top-up', requireUser, topUps.start);
+    app.get('/wallet/top-up/return', requireUser, topUps.returned);
+    app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
+    app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);
+    app.get('/wallet/top-ups/:id', requireUser, topUps.receipt);
+    app.get('/admin/payments', requireAdmin, paymentsAdmin.list);
+    app.get('/admin/payments/:id', requireAdmin, paymentsAdmin.show);
+    app.post('/admin/payments/:id/refund', requireAdmin, paymentsAdmin.refund);
+  }
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);
   app.get('/rates/preview', rates.costPreview);

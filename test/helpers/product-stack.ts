@@ -13,6 +13,9 @@ import { createTelephony } from '../../src/telephony/telephony.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { moneyServices } from '../../src/wallet/money-services.js';
 import { createTestDb, type TestDb } from './db.js';
+import { createPayments } from '../../src/payments/payments.js';
+import { STRIPE_CHECKOUT_PATH, startStripeSimulator, type RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
+import { STRIPE_WEBHOOK_PATH } from '../../src/sim/stripe/embedded.js';
 import { postgresStore, type StoreUnderTest } from '../jobs/helpers/backends.js';
 
 export interface ProductStack {
@@ -21,6 +24,8 @@ export interface ProductStack {
   built: BuiltApp;
   jobs: JobScheduler;
   baseUrl: string;
+  /** The Stripe simulator, when started with `stripe: true`. */
+  stripe: RunningStripeSimulator | undefined;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ export interface ProductStackOptions {
   phones?: boolean;
   /** Replaces the twilio SDK's HTTP client (to lose a response on the way back, say). */
   httpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** Card top-ups through the Stripe simulator (its checkout page served by the app, its events to the app's webhook). */
+  stripe?: boolean;
 }
 
 /**
@@ -63,18 +70,23 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     handlers: { ...appJobHandlers({ calls: () => built!.services.calls, money, logger }), deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)) },
     ...(pgStore ? { backend: pgStore.createBackend() } : {}),
   });
+  const stripe = options.stripe ? await startStripeSimulator({ port: 0, speed: options.speed, webhookUrl: `${baseUrl}${STRIPE_WEBHOOK_PATH}`, checkoutBaseUrl: `${baseUrl}${STRIPE_CHECKOUT_PATH}` }) : undefined;
+  const payments = stripe ? createPayments({ config, db: testDb.db, clock: options.clock, logger, wallet: money.wallet.ctx, setup: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, api: { host: stripe.host, port: stripe.port, protocol: 'http' }, simulator: stripe } }) : undefined;
   built = buildApp({
     config, db: testDb.db, clock: options.clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough',
     hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money,
     ...(options.phones ? { phones: sim.phonesPage } : {}),
+    ...(payments ? { payments } : {}),
   });
   server.on('request', built.app);
   await jobs.start();
   const app = built;
   return {
-    sim, testDb, built: app, jobs, baseUrl,
+    sim, testDb, built: app, jobs, baseUrl, stripe,
     async close() {
       await sim.control.waitForIdle(5_000).catch(() => undefined);
+      await stripe?.waitForDeliveries(5_000).catch(() => undefined);
+      await stripe?.close();
       await jobs.stop({ timeoutMs: 2_000 });
       await pgStore?.destroy();
       server.closeAllConnections();
