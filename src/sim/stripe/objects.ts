@@ -3,8 +3,35 @@ import { stripeId, unixNow } from './ids.js';
 /** Stripe objects as the simulator keeps them: the JSON the API returns, with a few private fields prefixed `_`. */
 export type Obj = Record<string, unknown> & { id: string };
 
+const nulls = (names: string) => Object.fromEntries(names.split(' ').map((n) => [n, null]));
+
+/**
+ * Fields every object of a type carries that the simulator has no use for: the values a plain card payment without
+ * Connect, tax, shipping or invoices has (null, empty, off), so bodies have every property the SDK's types require.
+ */
+const DEFAULTS: Record<string, Record<string, unknown>> = {
+  'checkout.session': {
+    ...nulls('adaptive_pricing after_expiration allow_promotion_codes billing_address_collection client_secret collected_information consent consent_collection currency_conversion customer_account discounts invoice invoice_creation locale payment_link payment_method_collection payment_method_configuration_details payment_method_options permissions recovered_from saved_payment_method_options shipping_address_collection shipping_cost submit_type subscription total_details wallet_options integration_identifier managed_payments origin_context allowed_payment_method_types'),
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    custom_fields: [],
+    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    shipping_options: [],
+  },
+  item: nulls('adjustable_quantity metadata price'),
+  customer: { ...nulls('default_source shipping'), balance: 0 },
+  payment_method: nulls('customer_account'),
+  payment_intent: nulls('allowed_payment_method_types application application_fee_amount automatic_payment_methods canceled_at customer_account excluded_payment_method_types managed_payments on_behalf_of payment_method_configuration_details payment_method_options payment_record processing receipt_email review shipping source statement_descriptor statement_descriptor_suffix transfer_group'),
+  refund: nulls('application customer customer_account payment_method receipt_number source_transfer_reversal transfer_reversal'),
+  charge: {
+    ...nulls('application application_fee application_fee_amount calculated_statement_descriptor failure_balance_transaction fraud_details on_behalf_of payment_method_details receipt_email receipt_number receipt_url review shipping source source_transfer statement_descriptor statement_descriptor_suffix transfer_data transfer_group'),
+    billing_details: { address: null, email: null, name: null, phone: null },
+  },
+  dispute: { ...nulls('intended_submission_method'), enhanced_eligibility_types: [], evidence: { uncategorized_text: null, product_description: null, customer_email_address: null } },
+};
+
 export function publicView(obj: Obj): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([key]) => !key.startsWith('_')));
+  const own = Object.entries(obj).filter(([key]) => !key.startsWith('_'));
+  return { ...DEFAULTS[String(obj.object)], ...Object.fromEntries(own) };
 }
 
 export function newCharge(now: Date, fields: { amount: number; currency: string; paymentIntent: string; paymentMethod: string; customer: string | null; failure?: { code: string; message: string; declineCode: string | null } }): Obj {

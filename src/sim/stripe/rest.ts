@@ -81,7 +81,7 @@ export function restRouter(state: StripeState, faults: RestFaults, log: RestLogE
 
   router.post('/v1/checkout/sessions', reply((req, res) => state.sessionView(state.createSession(body(req), rq(res)), expandOf(req))));
   router.get('/v1/checkout/sessions/:id', reply((req) => state.sessionView(state.session(id(req)), expandOf(req))));
-  router.get('/v1/checkout/sessions/:id/line_items', reply((req) => list(req, state.session(id(req))._lineItems as unknown[])));
+  router.get('/v1/checkout/sessions/:id/line_items', reply((req) => list(req, (state.session(id(req))._lineItems as Obj[]).map(publicView))));
   router.post('/v1/checkout/sessions/:id/expire', reply((req, res) => state.sessionView(state.expireSession(id(req), rq(res)), expandOf(req))));
   router.post('/v1/customers', reply((req, res) => publicView(state.createCustomer(body(req), rq(res)))));
   router.get('/v1/customers/:id', reply((req) => publicView(state.customer(id(req)))));

@@ -116,7 +116,7 @@ export class StripeState {
 
   sessionView(session: Obj, expand: string[]): Record<string, unknown> {
     const view = publicView(session);
-    if (expand.includes('line_items')) view.line_items = { object: 'list', data: session._lineItems, has_more: false, url: `/v1/checkout/sessions/${session.id}/line_items` };
+    if (expand.includes('line_items')) view.line_items = { object: 'list', data: (session._lineItems as Obj[]).map(publicView), has_more: false, url: `/v1/checkout/sessions/${session.id}/line_items` };
     if (expand.includes('payment_intent') && session.payment_intent) view.payment_intent = publicView(this.intents.get(session.payment_intent as string)!);
     return view;
   }
