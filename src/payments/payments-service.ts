@@ -16,6 +16,14 @@ export interface TopUpLimits {
   maxMicros: number;
 }
 
+/** An event that arrived before what it confirms was recorded: Stripe should deliver it again later. */
+export class RetryLaterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 /** A refusal the person who asked can act on (the message names what is wrong). */
 export class PaymentError extends Error {
   constructor(message: string, readonly field?: string) {
@@ -109,7 +117,7 @@ export class PaymentsService {
       case 'refund.created':
       case 'refund.updated':
       case 'refund.failed':
-        await this.deps.repo.confirmRefund(event.data.object.id, event.data.object.status ?? 'unknown', this.stamp());
+        await this.confirmRefund(event.data.object);
         return;
       case 'charge.dispute.created':
         await this.disputeOpened(event.data.object);
@@ -221,6 +229,17 @@ export class PaymentsService {
       await recordAudit(trx, this.deps.clock, { actorId: adminId, action: 'payment.refund', subject: `payment ${payment.id}`, summary: `Refunded ${this.money(amountMicros)} of top-up ${payment.publicId} (${refund.id})`, newValue: { refundId: refund.id, amountMicros, reason } });
     });
     return { refundId: refund.id };
+  }
+
+  /**
+   * Stripe's word on a refund we made. Its event can arrive before our refund request has returned and its row is
+   * written: then the event is refused (RetryLaterError, answered 503) so Stripe delivers it again later.
+   */
+  private async confirmRefund(refund: Stripe.Refund): Promise<void> {
+    const updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+    if (updated > 0 || !refund.metadata?.topup_id) return;
+    const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
+    if (!known && (await this.deps.repo.byPublicId(refund.metadata.topup_id))) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
   }
 
   private async disputeOpened(dispute: Stripe.Dispute): Promise<void> {

@@ -1,7 +1,7 @@
 import { raw, Router } from 'express';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
-import type { PaymentsService } from './payments-service.js';
+import { RetryLaterError, type PaymentsService } from './payments-service.js';
 
 /**
  * POST /webhooks/stripe: the signature is checked on the raw bytes (so no body parser runs before this router, and no
@@ -24,6 +24,7 @@ export function stripeWebhookRouter(deps: { stripe: Stripe; webhookSecret: strin
       await deps.payments.handleEvent(event);
       res.json({ received: true });
     } catch (err) {
+      if (err instanceof RetryLaterError) return void res.status(503).json({ error: `Not yet: ${err.message}; Stripe will retry.` });
       // Stripe retries a non-2xx: a database hiccup now is applied on a later attempt.
       deps.logger.error({ err, event: event.id, type: event.type }, 'could not apply a Stripe event');
       res.status(500).json({ error: 'Could not apply the event; Stripe will retry.' });
