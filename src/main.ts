@@ -157,7 +157,7 @@ function installShutdown(server: Server, release: () => Promise<void>, logger: R
 main().catch((err) => {
   // A port already in use (ours or the simulator's) is one line a person can act on, not a stack trace.
   if (err instanceof ListenError) console.error(`callbridge cannot start: ${err.message}`);
-  else if ((err as { code?: string })?.code === 'EADDRINUSE') console.error(`callbridge cannot start: the Twilio simulator's port ${String((err as { port?: number }).port ?? '')} is already in use. Stop what uses it, or set SIM_PORT to a free port.`);
+  else if ((err as { code?: string })?.code === 'EADDRINUSE') console.error(`callbridge cannot start: a simulator's port ${String((err as { port?: number }).port ?? '')} is already in use (Twilio's is SIM_PORT, Stripe's STRIPE_SIM_PORT). Stop what uses it, or set that variable to a free port.`);
   else console.error('callbridge failed to start:', err);
   process.exit(1);
 });
