@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { argon2Hasher } from '../src/accounts/passwords.js';
 import { buildApp } from '../src/app.js';
+import { composeServices } from '../src/services.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config/config.js';
 import { createDb, migrateToLatest, type Db } from '../src/db/database.js';
@@ -70,7 +71,7 @@ export async function runAdminBench(): Promise<Result[]> {
     if (!parsed.ok) throw new Error('synthetic deck invalid');
     await replaceAllRates(db, parsed.rates, systemClock);
     const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
-    const { app, services } = buildApp({ config, db, sessionSecret: 'bench-session-secret-that-is-long-enough', logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
+    const { app, services } = buildApp(await composeServices(config, { db, sessionSecret: 'bench-session-secret-that-is-long-enough', logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony: null, jobs: null, stripe: false }));
     await services.money.rates.reload();
     await services.accounts.ensureAdmin('bench@example.com', 'bench password 123');
     const agent = request.agent(app);

@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
+import { composeServices } from '../src/services.js';
 import { argon2Hasher } from '../src/accounts/passwords.js';
 import { callsRepository } from '../src/calls/calls-repository.js';
 import { POLL_CONNECTED_S, POLL_SETUP_S } from '../src/calls/call-view.js';
 import { loadConfig } from '../src/config/config.js';
-import { computeTwilioSignature } from '../src/telephony/signature.js';
+import { signTwilioRequest } from '../src/sim/signing.js';
 import { createTwilioClient } from '../src/telephony/twilio-client.js';
 import { createTestDb } from '../test/helpers/db.js';
 
@@ -80,7 +81,7 @@ export async function runCallsBench(): Promise<string[]> {
   const base = `http://127.0.0.1:${port}`;
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: SECRET });
   const telephony = { client: createTwilioClient({ accountSid: `AC${'0'.repeat(32)}`, authToken: TOKEN, apiBase: 'http://127.0.0.1:9' }), authToken: TOKEN, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
-  const built = buildApp({ config, db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony });
+  const built = buildApp(await composeServices(config, { db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs: null, stripe: false }));
   server.on('request', built.app);
   const bare = express();
   bare.disable('x-powered-by');
@@ -116,7 +117,7 @@ export async function runCallsBench(): Promise<string[]> {
   // Signed requests prepared before the clock starts, so the load generator costs what it costs for the bare route.
   const signedBodies = Array.from({ length: 60_000 }, (_unused, i) => {
     const params = { CallSid: `CA${'2'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: String(1000 + i), Timestamp: 'Sun, 22 Nov 2026 04:00:00 +0000', CallbackSource: 'call-progress-events', Direction: 'outbound-dial' };
-    return { body: new URLSearchParams(params).toString(), signature: computeTwilioSignature(TOKEN, `${base}${webhookPath}`, params) };
+    return { body: new URLSearchParams(params).toString(), signature: signTwilioRequest(TOKEN, `${base}${webhookPath}`, params) };
   });
   let sequence = 0;
   const measures = {

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seenKey } from '../src/calls/call-view.js';
 import { callsRepository } from '../src/calls/calls-repository.js';
-import { createStormDatabase } from '../src/storm/population.js';
-import { buildServer, freePort, spawnNode, startInstance, waitForOutput, type RunningInstance } from '../src/storm/processes.js';
-import { computeTwilioSignature } from '../src/telephony/signature.js';
+import { createStormDatabase } from '../tools/storm/population.js';
+import { buildServer, freePort, spawnNode, startInstance, waitForOutput, type RunningInstance } from '../tools/storm/processes.js';
+import { signTwilioRequest } from '../src/sim/signing.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
@@ -85,7 +85,7 @@ export async function runInstancesBench(serverUrl: string): Promise<string[]> {
     const webhookPath = `/twilio/calls/${callId}/child-status`;
     const webhook = (port: number, n: number) => {
       const params = { CallSid: `CA${'2'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: String(1000 + n), Timestamp: 'Sun, 22 Nov 2026 04:00:00 +0000', CallbackSource: 'call-progress-events', Direction: 'outbound-dial' };
-      const signature = computeTwilioSignature(SIM_AUTH_TOKEN, `${PUBLIC_URL}${webhookPath}`, params);
+      const signature = signTwilioRequest(SIM_AUTH_TOKEN, `${PUBLIC_URL}${webhookPath}`, params);
       return hit(port, 'POST', webhookPath, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, new URLSearchParams(params).toString());
     };
     // As the call page polls: with the state it shows, so an unchanged call answers 204 (src/calls/status-poll.ts).

@@ -16,7 +16,10 @@ interface Run {
   kill(signal: NodeJS.Signals): number;
 }
 
-/** src/main.ts as a real process, as `npm start` runs it (tsx), on its own SQLite file and ports. */
+/**
+ * src/main.ts as a real process through tsx (as `npm run dev` runs it; `npm start` runs the compiled dist/src/main.js,
+ * see test/build/production-layout.test.ts), on its own SQLite file and ports.
+ */
 function startMain(env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
@@ -62,7 +65,7 @@ describe('the callbridge process', () => {
     slow.destroy();
     expect(code).toBe(0);
     expect(atMs - signalledAt).toBeLessThan(5_000);
-    expect(sim.stdout).toMatch(/"msg":"jobs stopped"/);
+    expect(sim.stdout).toMatch(/"msg":"jobs, simulator and database stopped"/);
 
     const real = startMain({ SQLITE_FILE: sqlite, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'not-a-real-token', TWILIO_CALLER_ID: '+15005550006' });
     await real.waitFor(/demo accounts: switched off/);

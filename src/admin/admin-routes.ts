@@ -1,10 +1,7 @@
 import type { Request, Response } from 'express';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/database.js';
 import { formatMoney } from '../money/currency.js';
 import { spendChart } from '../wallet/spend-chart.js';
-import type { AdminCallsRepository } from './calls/admin-calls-repository.js';
-import { dashboardFigures } from './dashboard.js';
+import type { AdminDashboard } from './dashboard.js';
 
 export interface AdminLink {
   href: string;
@@ -30,12 +27,12 @@ export const JOBS_LINK: AdminLink = {
   description: 'Agendash: hangups at credit deadlines, call reconciliation, monthly free-minute resets.',
 };
 
-export function adminRoutes(links: AdminLink[] = ADMIN_LINKS, deps?: { db: Db; clock: Clock; currency: string; calls: AdminCallsRepository }) {
+export function adminRoutes(links: AdminLink[] = ADMIN_LINKS, deps?: { dashboard: AdminDashboard; currency: string }) {
   return {
     /** The dashboard: money and users at a glance, a 30-day revenue chart, and the admin tools. */
     async show(_req: Request, res: Response) {
       if (!deps) return res.render('pages/admin', { title: 'Admin', links });
-      const f = await dashboardFigures(deps.db, deps.clock, deps.calls);
+      const f = await deps.dashboard.figures();
       const money = (micros: number) => formatMoney(micros, deps.currency);
       const cost = f.estimatedCost30dMicros + f.calls.uncollectedMicros;
       const margin = f.revenue30dMicros - cost;

@@ -5,8 +5,12 @@ import type { Db } from '../db/database.js';
 import { ratesAdminRepository } from '../rates/admin/rates-admin-repository.js';
 import { RatesAdminService } from '../rates/admin/rates-admin-service.js';
 import { RateImportService } from '../rates/admin/rate-import-service.js';
-import type { MoneyServices } from '../wallet/money-services.js';
-import { adminCallsRepository, type AdminCallsRepository } from './calls/admin-calls-repository.js';
+import type { MoneyServices } from '../calls/money-services.js';
+import { voucherAdminStore, type VoucherAdminStore } from '../wallet/voucher-admin-store.js';
+import type { CallsService } from '../calls/calls-service.js';
+import { adminCallsRepository } from './calls/admin-calls-repository.js';
+import { adminCallsService, type AdminCallsService } from './calls/admin-calls-service.js';
+import { adminDashboard, type AdminDashboard } from './dashboard.js';
 import { UserAdminService } from './users/user-admin-service.js';
 import { usersAdminRepository, type UsersAdminRepository } from './users/users-admin-repository.js';
 
@@ -19,17 +23,25 @@ export interface AdminServices {
   audit: AuditRepository;
   users: UserAdminService;
   usersRepo: UsersAdminRepository;
-  calls: AdminCallsRepository;
+  /** Calls across every user, and ending a live one with its audit row. */
+  calls: AdminCallsService;
+  /** Voucher batches: reads, creating and voiding with their audit rows. */
+  vouchers: VoucherAdminStore;
+  /** The figures on /admin. */
+  dashboard: AdminDashboard;
 }
 
-export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; endLiveCall?: EndLiveCall | undefined; logger?: Logger }): AdminServices {
+export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; calls: Pick<CallsService, 'hangup'>; endLiveCall?: EndLiveCall | undefined; logger?: Logger }): AdminServices {
+  const callsRepo = adminCallsRepository(deps.db);
   return {
     rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
     imports: new RateImportService({ db: deps.db, rates: deps.money.rates, clock: deps.clock }),
     audit: auditRepository(deps.db),
-    users: new UserAdminService({ db: deps.db, clock: deps.clock, wallet: deps.money.wallet.ctx, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
+    users: new UserAdminService({ db: deps.db, clock: deps.clock, ledger: deps.money.ledger, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
     usersRepo: usersAdminRepository(deps.db),
-    calls: adminCallsRepository(deps.db),
+    calls: adminCallsService({ db: deps.db, clock: deps.clock, repo: callsRepo, calls: deps.calls }),
+    vouchers: voucherAdminStore(deps.db, deps.clock, deps.money.vouchers),
+    dashboard: adminDashboard({ db: deps.db, clock: deps.clock, calls: callsRepo }),
   };
 }
 

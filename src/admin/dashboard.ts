@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { moneyFigures } from '../ledger/ledger-reads.js';
 import type { AdminCallsRepository } from './calls/admin-calls-repository.js';
 
 export interface DashboardFigures {
@@ -22,7 +23,8 @@ interface StoredTariffs {
 
 /**
  * What a settled call cost us, estimated from its charge and the legs' rates: the charge × (cost/min ÷ sell/min of
- * both legs). Exact for per-minute billing without fees; the calls table (per-leg durations) will replace it.
+ * both legs). Exact for per-minute billing without fees; a single call's page has the exact figure, from each leg's
+ * duration (admin/calls/call-economics.ts).
  */
 export function estimatedCost(chargeMicros: number, tariffsJson: string): number {
   let stored: StoredTariffs;
@@ -44,19 +46,12 @@ export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRe
   const now = clock.now();
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const start = new Date(today.getTime() - (days - 1) * 86_400_000);
-  const [users, wallets, callFigures, byDay, settled] = await Promise.all([
+  const [users, money, callFigures] = await Promise.all([
     db('users').count({ n: '*' }).count({ disabled: 'disabled_at' }).first(),
-    db('wallets').sum({ balance: 'balance_micros', held: 'held_micros' }).first(),
+    moneyFigures(db, start.toISOString()),
     calls.figures(today.toISOString(), start.toISOString()),
-    db('ledger_entries')
-      .where('kind', 'call_charge')
-      .andWhere('created_at', '>=', start.toISOString())
-      .select(db.raw('substr(created_at, 1, 10) as day'))
-      .sum({ charged: 'amount_micros' })
-      .groupByRaw('substr(created_at, 1, 10)') as Promise<{ day: string; charged: number | string }[]>,
-    db('credit_holds').where('settled_at', '>=', start.toISOString()).whereNotNull('charge_micros').select('charge_micros', 'tariffs') as Promise<{ charge_micros: number | string; tariffs: string }[]>,
   ]);
-  const charged = new Map(byDay.map((r) => [r.day, -Number(r.charged)]));
+  const charged = money.chargesByDay;
   const daily = Array.from({ length: days }, (_, i) => {
     const day = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
     return { day, spentMicros: charged.get(day) ?? 0 };
@@ -66,10 +61,17 @@ export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRe
     disabledUsers: num(users, 'disabled'),
     revenueTodayMicros: daily.at(-1)?.spentMicros ?? 0,
     revenue30dMicros: daily.reduce((sum, d) => sum + d.spentMicros, 0),
-    estimatedCost30dMicros: settled.reduce((sum, h) => sum + estimatedCost(Number(h.charge_micros), h.tariffs), 0),
-    creditOutstandingMicros: num(wallets, 'balance'),
-    heldMicros: num(wallets, 'held'),
+    estimatedCost30dMicros: money.settledCharges.reduce((sum, h) => sum + estimatedCost(h.chargeMicros, h.termsJson), 0),
+    creditOutstandingMicros: money.balanceMicros,
+    heldMicros: money.heldMicros,
     calls: callFigures,
     daily,
   };
 }
+
+/** The dashboard's reads, bound to the database by the composition root; the route sees only `figures()`. */
+export function adminDashboard(deps: { db: Db; clock: Clock; calls: AdminCallsRepository }) {
+  return { figures: (days?: number) => dashboardFigures(deps.db, deps.clock, deps.calls, days) };
+}
+
+export type AdminDashboard = ReturnType<typeof adminDashboard>;

@@ -47,6 +47,7 @@ export function apiCall(call: CallRecord, publicUrl: string, currency: string): 
 const REFUSAL_CODES: Record<Exclude<StartResult, { ok: true }>['reason'], ApiErrorCode> = {
   'no-verified-phone': 'phone_not_verified',
   'call-live': 'call_in_progress',
+  'call-limit': 'call_in_progress',
   unavailable: 'telephony_unavailable',
   invalid: 'destination_refused',
   premium: 'destination_refused',

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from '../calls/money-services.js';
 import { ApiError } from './api-errors.js';
 import { sendJson } from './api-http.js';
 import { apiMoney, apiRate } from './api-money.js';

@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { CallsService } from '../calls/calls-service.js';
 import { CALL_STATUSES, type CallsHistory } from '../calls/history-repository.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from '../calls/money-services.js';
 import { apiCallHandlers } from './api-calls.js';
 import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';

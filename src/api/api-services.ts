@@ -5,7 +5,7 @@ import { idempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { DEFAULT_API_RATE_LIMIT, TokenRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { tokensRepository } from './tokens-repository.js';
 import { tokensService, type TokensService } from './tokens-service.js';
-import { webhookDeliveries, type WebhookDeliveries } from './webhooks/webhook-deliveries.js';
+import type { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 
 /** The API feature's services: tokens, the per-token rate limiter and outgoing webhooks. */
 export interface ApiServices {
@@ -22,10 +22,8 @@ export interface ApiServicesDeps {
   rateLimit?: RateLimitOptions | undefined;
   /** Refuse http:// webhook URLs (production). */
   httpsWebhooksOnly?: boolean;
-  /** Built by main.ts first when the job scheduler needs it; otherwise built here. */
-  webhooks?: WebhookDeliveries | undefined;
-  /** How a webhook delivery is queued when webhooks are built here (the scheduler's scheduleWebhookDelivery). */
-  scheduleWebhook?: ((deliveryId: number) => Promise<void>) | undefined;
+  /** Shared with the delivery job, so built first by the composition root. */
+  webhooks: WebhookDeliveries;
 }
 
 export function apiServices(deps: ApiServicesDeps): ApiServices {
@@ -34,6 +32,6 @@ export function apiServices(deps: ApiServicesDeps): ApiServices {
     tokens: tokensService({ tokens, clock: deps.clock, httpsWebhooksOnly: deps.httpsWebhooksOnly ?? false }),
     limiter: new TokenRateLimiter(deps.rateLimit ?? DEFAULT_API_RATE_LIMIT, () => deps.clock.now().getTime()),
     idempotency: idempotencyStore({ db: deps.db, clock: deps.clock }),
-    webhooks: deps.webhooks ?? webhookDeliveries({ db: deps.db, tokens, clock: deps.clock, logger: deps.logger, schedule: deps.scheduleWebhook }),
+    webhooks: deps.webhooks,
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { isUniqueViolation } from '../wallet/wallet-store.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { ApiError, type ApiErrorCode } from './api-errors.js';
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
-import { pageParam } from '../rates/admin/rate-filter.js';
-import { pagination } from '../rates/admin/rates-admin-views.js';
+import { pageParam, pagination } from '../http/pagination.js';
 import type { AuditFilter, AuditRepository } from './audit-log.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { HoldNotFoundError, type CallCredit } from './call-credit.js';
+import type { Knex } from 'knex';
+import type { CallTariffs } from '../rating/leg-cost.js';
+import { clampLegs, HoldNotFoundError, type CallCredit } from './call-credit.js';
 import { costBreakdown } from './call-cost.js';
 import { HANGUP_GRACE_S } from './call-limits.js';
 import { deriveStatus, isLive, mergeFacts, readyToSettle, type CallFacts, type FactsUpdate } from './call-state.js';
@@ -131,25 +133,28 @@ export class CallEvents {
     return (await this.apply(callId, { ...event, params: event.params ?? {} }, dedupeKey, update))?.call;
   }
 
-  /** Settles a call whose legs are both known, once; the reconciliation job calls this too. */
+  /**
+   * Settles a call whose legs are both known, once; the reconciliation job calls this too. One transaction: the
+   * ledger settles the hold with what the legs cost (CallCredit prices them) and the call's cost is recorded with it.
+   */
   async settle(call: CallRecord): Promise<void> {
     if (call.settledAt) return;
     const legs = { firstLegSeconds: call.firstLegSeconds ?? 0, bridgedSeconds: call.bridgedSeconds ?? 0 };
-    // A call that never held credit (refused before its hold) is settled at no charge, without a breakdown.
-    const settlement = await this.deps.callCredit.settle({ callSid: call.id, ...legs }).catch((err: unknown) => {
-      if (err instanceof HoldNotFoundError) return { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0, tariffs: undefined };
-      throw err;
-    });
-    const breakdown = settlement.tariffs ? costBreakdown(settlement.tariffs, legs, settlement) : null;
     const settledAt = this.now();
-    const changed = await this.deps.repo.recordSettlement(call.id, {
-      costMicros: settlement.chargedMicros,
-      uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0,
-      costBreakdown: breakdown,
-      settledAt,
+    let changed = 0;
+    let chargedMicros = 0;
+    const record = async (trx: Knex.Transaction | undefined, settlement: { chargedMicros: number; freeSecondsUsed: number; uncollectedMicros: number; tariffs?: CallTariffs | undefined; limits?: { maxSeconds: number; firstLegExtraSeconds: number } }) => {
+      // Without tariffs the call never held credit (refused before its hold): settled at no charge, no breakdown.
+      const breakdown = settlement.tariffs && settlement.limits ? costBreakdown(settlement.tariffs, clampLegs(settlement.limits, legs), settlement) : null;
+      chargedMicros = settlement.chargedMicros;
+      changed = await this.deps.repo.recordSettlement(call.id, { costMicros: settlement.chargedMicros, uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0, costBreakdown: breakdown, settledAt }, trx);
+    };
+    await this.deps.callCredit.settle({ callSid: call.id, ...legs }, (trx, settlement) => record(trx, settlement)).catch(async (err: unknown) => {
+      if (!(err instanceof HoldNotFoundError)) throw err;
+      await record(undefined, { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 });
     });
-    this.deps.logger.info({ callId: call.id, status: call.status, chargedMicros: settlement.chargedMicros, ...legs }, 'call settled');
-    if (changed > 0) await this.deps.onSettled?.({ ...call, costMicros: settlement.chargedMicros, settledAt });
+    this.deps.logger.info({ callId: call.id, status: call.status, chargedMicros, ...legs }, 'call settled');
+    if (changed > 0) await this.deps.onSettled?.({ ...call, costMicros: chargedMicros, settledAt });
   }
 
   private async dial(call: CallRecord): Promise<string> {

@@ -3,8 +3,8 @@ import type { Refusal } from '../rates/rate-deck-service.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import type { HoldPlan, HoldRequest } from './call-credit.js';
 import { preBridgeSeconds as preBridge } from './call-limits.js';
-import type { MoneyServices } from '../wallet/money-services.js';
-import { InsufficientCreditError, type WalletRow } from '../wallet/wallet-store.js';
+import type { MoneyServices } from './money-services.js';
+import { InsufficientCreditError, type WalletRow } from '../ledger/wallet-rows.js';
 
 export interface CallStartInput {
   userId: number;

@@ -1,4 +1,7 @@
+import twilio from 'twilio';
 import { CONFIRM_TIMEOUT_S } from './call-limits.js';
+
+const { VoiceResponse } = twilio.twiml;
 
 /** The webhook paths Twilio calls for one call; every one carries our call id. */
 export function webhookUrls(publicUrl: string, callId: string) {
@@ -14,16 +17,6 @@ export function webhookUrls(publicUrl: string, callId: string) {
 
 export type WebhookUrls = ReturnType<typeof webhookUrls>;
 
-const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>';
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-function response(body: string): string {
-  return `${XML_HEADER}<Response>${body}</Response>`;
-}
-
 /** Spoken digits ("+44 20…" read as a number would be "forty-four billion…"). */
 function spokenNumber(e164: string): string {
   return e164.replace(/^\+/, '').split('').join(' ');
@@ -31,13 +24,14 @@ function spokenNumber(e164: string): string {
 
 /** The voicemail guard: a person presses 1; an answering machine never does, and the call ends undialled. */
 export function confirmTwiml(urls: WebhookUrls, toE164: string): string {
-  const prompt = `Press 1 to connect your call to ${spokenNumber(toE164)}.`;
-  return response(
-    `<Gather input="dtmf" numDigits="1" timeout="${CONFIRM_TIMEOUT_S}" finishOnKey="" actionOnEmptyResult="true" action="${escapeXml(urls.confirm)}" method="POST">` +
-      `<Say>${escapeXml(prompt)}</Say></Gather>` +
-      // Reached only where actionOnEmptyResult is not honoured: no key, no call.
-      '<Say>No key was pressed. Goodbye.</Say><Hangup/>',
-  );
+  const response = new VoiceResponse();
+  response
+    .gather({ input: ['dtmf'], numDigits: 1, timeout: CONFIRM_TIMEOUT_S, finishOnKey: '', actionOnEmptyResult: true, action: urls.confirm, method: 'POST' })
+    .say(`Press 1 to connect your call to ${spokenNumber(toE164)}.`);
+  // Reached only where actionOnEmptyResult is not honoured: no key, no call.
+  response.say('No key was pressed. Goodbye.');
+  response.hangup();
+  return response.toString();
 }
 
 export interface DialInstructions {
@@ -50,18 +44,23 @@ export interface DialInstructions {
 
 /** Bridges the destination: <Dial timeLimit> caps the talk, the action and child callbacks report how it went. */
 export function dialTwiml(urls: WebhookUrls, dial: DialInstructions): string {
-  return response(
-    '<Say>Connecting your call.</Say>' +
-      `<Dial timeLimit="${dial.talkLimitS}" timeout="${dial.dialTimeoutS}" callerId="${escapeXml(dial.callerId)}" action="${escapeXml(urls.dialAction)}" method="POST">` +
-      `<Number statusCallback="${escapeXml(urls.childStatus)}" statusCallbackMethod="POST" statusCallbackEvent="initiated ringing answered completed">${escapeXml(dial.toE164)}</Number>` +
-      '</Dial>',
-  );
+  const response = new VoiceResponse();
+  response.say('Connecting your call.');
+  response
+    .dial({ timeLimit: dial.talkLimitS, timeout: dial.dialTimeoutS, callerId: dial.callerId, action: urls.dialAction, method: 'POST' })
+    .number({ statusCallback: urls.childStatus, statusCallbackMethod: 'POST', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }, dial.toE164);
+  return response.toString();
 }
 
 export function goodbyeTwiml(message: string): string {
-  return response(`<Say>${escapeXml(message)}</Say><Hangup/>`);
+  const response = new VoiceResponse();
+  response.say(message);
+  response.hangup();
+  return response.toString();
 }
 
 export function hangupTwiml(): string {
-  return response('<Hangup/>');
+  const response = new VoiceResponse();
+  response.hangup();
+  return response.toString();
 }

@@ -1,7 +1,8 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
-import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { RawSqlite } from '../db/raw-sqlite.js';
 import { preparedQueries } from '../db/prepared-queries.js';
-import { isUniqueViolation } from '../wallet/wallet-store.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import type { CallFacts, CallStatus } from './call-state.js';
 
 /** A call as the feature sees it. Money in micros, times ISO-8601 UTC. */
@@ -220,14 +221,24 @@ export function callsRepository(db: Db) {
         throw err;
       }
     },
+    /** Inserts a placed call, live, with its first event, inside the placement's transaction (see call-placement.ts). */
+    async insertPlaced(trx: Knex.Transaction, call: NewCall, noted: KeyedEvent): Promise<void> {
+      await trx('calls').insert({
+        id: call.id, user_id: call.userId, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
+        from_e164: call.fromE164, status: 'starting', confirm_answer: call.confirmAnswer, created_at: call.createdAt,
+        expected_end_at: call.expectedEndAt, time_limit_s: call.timeLimitS, talk_limit_s: call.talkLimitS,
+        dial_timeout_s: call.dialTimeoutS, hold_micros: call.holdMicros,
+      });
+      await trx.raw(INSERT_EVENT_SQL, eventValues(call.id, noted) as Knex.RawBinding[]);
+    },
     /** Writes a call's cost once: a second settlement of the same call changes nothing. */
-    async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }): Promise<number> {
-      return db('calls').where({ id }).whereNull('settled_at').update({
+    async recordSettlement(id: string, settlement: { costMicros: number; uncollectedCostMicros: number; costBreakdown: CostBreakdown | null; settledAt: string; endedAt?: string }, trx: Db = db): Promise<number> {
+      return trx('calls').where({ id }).whereNull('settled_at').update({
         cost_micros: settlement.costMicros,
         uncollected_cost_micros: settlement.uncollectedCostMicros,
         cost_breakdown: settlement.costBreakdown ? JSON.stringify(settlement.costBreakdown) : null,
         settled_at: settlement.settledAt,
-        version: db.raw('version + 1'),
+        version: trx.raw('version + 1'),
         ...(settlement.endedAt ? { ended_at: settlement.endedAt, live_user_id: null } : {}),
       });
     },

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { isSqlite, type Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from './money-services.js';
 import { CallEvents, type HangupScheduler } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import type { HoldPlan } from './call-credit.js';
@@ -14,7 +14,6 @@ import { callPlacement, type Placement, type PlacementDecision } from './call-pl
 import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
 import { startOfUtcDay } from './daily-spend.js';
-import { PlacementPrefetch } from './placement-prefetch.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
 import { restFailureReason, twilioAnswered, withTimeout } from './rest-errors.js';
@@ -24,6 +23,7 @@ import { hangUpCall } from './twilio-calls.js';
 export type StartRefusal =
   | 'no-verified-phone'
   | 'call-live'
+  | 'call-limit'
   | 'unavailable'
   | 'invalid'
   | 'premium'
@@ -85,11 +85,10 @@ export interface CallsService {
   hangupAtDeadline(callId: string): Promise<void>;
   /** The reconciliation job: calls past their expected end whose settlement is missing. */
   reconcile(): Promise<ReconcileReport>;
-  /** A hold's expiry: never frees a call that connected (asks Twilio first). */
-  expireHold(callId: string): Promise<void>;
-  /** PostgreSQL only: mount its middleware before sessions and give its sessionRead to the session store. */
-  readonly placementPrefetch: PlacementPrefetch | undefined;
 }
+
+/** A hold older than any call may last (the rating policy's longest call, and then some) and without a call row is released. */
+const ORPHAN_HOLD_AGE_MS = 24 * 3600 * 1000;
 
 /** Twilio's ring timeout and its buffer, our hangup grace, and room for a call queued at Twilio for a while. */
 const UNCONFIRMED_HANGUP_WAIT_MS = (USER_RING_TIMEOUT_S + TWILIO_RING_BUFFER_S + HANGUP_GRACE_S + 20) * 1000;
@@ -132,8 +131,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   const { clock, logger, money } = deps;
   const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
-  const placement = callPlacement({ db: deps.db, clock, openWallet: (userId) => money.callCredit.openWallet(userId) });
-  const placementPrefetch = isSqlite(deps.db) ? undefined : new PlacementPrefetch(clock);
+  const placement = callPlacement({ holds: money.ledger.holds, repo });
 
   const client = (): Twilio => {
     if (!deps.telephony) throw new Error('telephony is not configured');
@@ -157,11 +155,16 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     const { quote } = quoted;
     const caller = { id: user.id, phoneE164: user.phoneE164 };
     const cap = user.dailySpendCapMicros;
+    const callLimit = user.concurrentCallLimit ?? null;
     const placed = await placement.place(user.id, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
+      // Calls still holding credit count until they are settled: a call that just ended may take a moment.
+      if (callLimit !== null && (state.openHolds ?? 0) >= callLimit) {
+        return { kind: 'refuse', refusal: { ok: false, reason: 'call-limit', message: `Your account may have ${callLimit} call${callLimit === 1 ? '' : 's'} at once: wait for the other one to finish.` } };
+      }
       const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
       return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    }, placementPrefetch?.take(user.id));
+    }, callLimit !== null);
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);
@@ -190,10 +193,12 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       if (!twilioAnswered(err)) return { ok: true, call: await unconfirmed(id, err) };
       const reason = restFailureReason(err);
       logger.warn({ err, callId: id }, 'Twilio did not place the call');
-      await money.callCredit.release(id);
       const call = (await events.record(id, { source: 'us', event: 'Twilio refused the call', params: { reason } }, 'us:create-failed', { status: 'failed', failureReason: reason }))!;
       const stamp = clock.now().toISOString();
-      await repo.recordSettlement(id, { costMicros: 0, uncollectedCostMicros: 0, costBreakdown: null, settledAt: stamp, endedAt: stamp });
+      // The hold released and the call's zero cost recorded in one transaction.
+      await money.callCredit.settle({ callSid: id, firstLegSeconds: 0, bridgedSeconds: 0 }, async (trx) => {
+        await repo.recordSettlement(id, { costMicros: 0, uncollectedCostMicros: 0, costBreakdown: null, settledAt: stamp, endedAt: stamp }, trx);
+      });
       return { ok: false, reason: 'twilio-error', message: reason, call: { ...call, costMicros: 0 } };
     }
   }
@@ -236,7 +241,6 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   return {
     start,
     hangup,
-    placementPrefetch,
     find: (userId, callId) => repo.findForUser(callId, userId),
     async timeline(userId, callId) {
       const call = await repo.findForUser(callId, userId);
@@ -258,16 +262,16 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       logger.info({ callId, result }, event);
     },
     async reconcile() {
-      return reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });
-    },
-    async expireHold(callId) {
-      const call = await repo.find(callId);
-      if (call) {
-        await reconcileCall({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() }, call, false);
-        return;
+      const report = await reconcileOpenHolds({ repo, events, callCredit: money.callCredit, client: client(), logger, now: clock.now() });
+      // A hold without its call row cannot come from a placement (both are written in one transaction); one left by
+      // other code is released once it is well past any call's length, so its credit is not held for ever.
+      for (const hold of await money.callCredit.openHolds(new Date(clock.now().getTime() - ORPHAN_HOLD_AGE_MS))) {
+        if (await repo.find(hold.callSid)) continue;
+        logger.warn({ callSid: hold.callSid, userId: hold.userId }, 'releasing a credit hold that has no call');
+        await money.callCredit.release(hold.callSid);
+        report.settled++;
       }
-      // A hold without a call row (taken by other code): it was never dialled by us.
-      if (await money.callCredit.isOpen(callId)) await money.callCredit.release(callId);
+      return report;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { formatMicros } from '../money/micros.js';
-import { csvCell } from '../wallet/ledger-csv.js';
+import { csvCell } from '../shared/csv.js';
 import type { CallRecord } from './calls-repository.js';
 
 export const CALLS_CSV_HEADER = 'started_at,number,country,status,talk_seconds,cost,currency,call_id';

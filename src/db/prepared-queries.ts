@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { RawSqlite } from '../jobs/sqlite-backend/raw-sqlite.js';
+import { RawSqlite } from './raw-sqlite.js';
 import { isSqlite } from './database.js';
 import { PREPARED_QUERY_EVENT } from './query-events.js';
 
@@ -17,8 +17,7 @@ interface PgConnection {
 
 /**
  * Named prepared statements on PostgreSQL: the server parses and plans each once per connection, and knex's query
- * building is skipped. Measured on this project's 2-core VM, a status poll's read went from ~4,300 (knex builder) or
- * ~6,700 (knex.raw) to ~16,000 queries/s at 16 concurrent callers.
+ * building is skipped: on the hot reads (a status poll's) that is most of the cost (`npm run bench` measures it).
  */
 export class RawPostgres implements PreparedQueries {
   constructor(private readonly db: Knex) {}

@@ -3,12 +3,12 @@ import type { User } from '../accounts/users-repository.js';
 import { countryPrices, type CountryPrice } from '../rates/country-list.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
-import type { WalletService } from '../wallet/wallet-service.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { countryOptions, countryParam, defaultCountry, dialPreviewView, liveCallLinks, queryText, type DialPreviewView, type LiveCall } from './dial-view.js';
 
 export interface DialRoutesDeps {
   rates: RateDeckService;
-  wallet: WalletService;
+  wallet: Ledger;
   currency: string;
   /** The user's call that has not ended yet, if any (the calls feature's liveCallFor). */
   liveCall: (userId: number) => Promise<LiveCall | null>;

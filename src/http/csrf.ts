@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { HttpError } from './errors.js';
+import { isSameOrigin } from './same-origin.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A public form (log-in, sign-up) may stay open this long before its token is refused. */
@@ -18,7 +19,8 @@ export interface CsrfOptions {
 /**
  * CSRF protection in two forms. Logged in: one random token per session (synchronizer token), sent back by forms as
  * `_csrf` and by htmx as `X-CSRF-Token` (set once on <body hx-headers>). Anonymous: a token signed and timed when the
- * form is shown, plus a same-origin check, so a visitor who only reads pages gets no session row and no cookie.
+ * form is shown, plus the browser's own proof that our page sent it (isSameOrigin), so a visitor who only reads pages
+ * gets no session row and no cookie.
  */
 export function csrfProtection(options: CsrfOptions) {
   const formKey = createHmac('sha256', options.secret).update('callbridge public form token').digest();
@@ -40,7 +42,7 @@ export function csrfProtection(options: CsrfOptions) {
     res.locals.csrfToken = token;
     if (SAFE_METHODS.has(req.method) || options.exempt(req)) return next();
     const sent = sentToken(req);
-    const ok = loggedIn ? sent !== undefined && sameToken(sent, token) : sent !== undefined && validFormToken(sent) && sameOrigin(req);
+    const ok = loggedIn ? sent !== undefined && sameToken(sent, token) : sent !== undefined && validFormToken(sent) && isSameOrigin(req);
     if (ok) return next();
     next(new HttpError(403, EXPIRED_MESSAGE));
   };
@@ -60,22 +62,6 @@ export function validCsrfToken(req: Request, sent: unknown): boolean {
 function sentToken(req: Request): string | undefined {
   const sent = (req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf) as unknown;
   return typeof sent === 'string' ? sent : undefined;
-}
-
-/**
- * A form token proves the form was ours; the browser's own headers prove this page, not another site, sent it.
- * Sec-Fetch-Site first (our Referrer-Policy makes Chrome send "Origin: null" on form posts); Origin when it is absent.
- */
-function sameOrigin(req: Request): boolean {
-  const site = req.get('sec-fetch-site');
-  if (site) return site === 'same-origin';
-  const origin = req.get('origin');
-  if (!origin || origin === 'null') return true;
-  try {
-    return new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
 }
 
 function sameToken(a: string, b: string): boolean {

@@ -12,7 +12,7 @@ const bytesSent = new WeakMap<ServerResponse, number>();
 
 /**
  * One short line per request: request id, method, url, status, time and bytes sent. Headers are left out on
- * purpose: they made every line ~1.3 KB and carried cookies to redact anyway.
+ * purpose: they made every line many times longer and carried cookies to redact anyway.
  */
 export function requestLogger(logger: Logger): RequestHandler[] {
   const log = pinoHttp({

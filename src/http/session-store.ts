@@ -4,7 +4,7 @@ import session from 'express-session';
 import type { Db } from '../db/database.js';
 import { preparedQueries, type PreparedQueries } from '../db/prepared-queries.js';
 import type { Clock } from '../clock.js';
-import { toUser, USER_COLUMNS, type User, type UserColumns } from '../accounts/users-repository.js';
+import { toUser, USER_COLUMNS, type User, type UserColumns } from '../shared/user.js';
 import { sessionIdFrom } from './session-cookie.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -16,7 +16,7 @@ const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
 const SESSION_COLUMNS = `sessions.data as session_data, sessions.last_seen_at as session_last_seen_at, ${USER_COLUMNS.map((column) => `users.${column}`).join(', ')}`;
 const SESSION_FROM = 'from sessions left join users on users.id = sessions.user_id';
 const SESSION_WHERE = 'where sessions.sid = ? and sessions.expires_at > ? limit 1';
-const PLAIN_SESSION_SQL = `select ${SESSION_COLUMNS} ${SESSION_FROM} ${SESSION_WHERE}`;
+const SESSION_SQL = `select ${SESSION_COLUMNS} ${SESSION_FROM} ${SESSION_WHERE}`;
 /**
  * "Last seen" is worth at most one write per session every 5 minutes (the sessions list says "just now" below that);
  * express-session calls touch on every request, so every other touch writes nothing.
@@ -28,29 +28,9 @@ const MAX_REMEMBERED = 10_000;
 /** A session row with its user's columns from the left join: they are all null when no user row matched. */
 type SessionRow = { session_data: string; session_last_seen_at: number | string | null } & (UserColumns | { id: null });
 
-/**
- * More to read, for the request being served, in the same statement as its session row: the user's id is
- * `sessions.user_id` and the user's row is joined as `users`. Added columns need a prefix of their own so that no
- * `users` column can shadow them. The SQL must be fixed text (values go in `params`): the read is a prepared
- * statement, one per distinct text.
- */
-export interface SessionReadAlong {
-  /** Select-list SQL; its `?` are bound to `params`. */
-  readonly columns: string;
-  /** Joins placed after the users join. */
-  readonly joins: string;
-  readonly params: readonly unknown[];
-  /** The row read (undefined when no session matched, or on an error). */
-  receive(row: Record<string, unknown> | undefined): void;
-}
-
-/** Asked on every session read, inside the request's own async context (see PlacementPrefetch). */
-export type SessionReadExtension = () => SessionReadAlong | undefined;
-
 /** A session read started before express-session asked for it (see readEarly); get takes it once. */
 interface EarlyRead {
   sid: string;
-  along: SessionReadAlong | undefined;
   row: Promise<SessionRow | undefined>;
   taken: boolean;
 }
@@ -71,7 +51,6 @@ export class DatabaseSessionStore extends session.Store {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly readAlong?: SessionReadExtension,
   ) {
     super();
     this.prepared = preparedQueries(db);
@@ -82,12 +61,11 @@ export class DatabaseSessionStore extends session.Store {
    * second read is a second round trip. The session's columns are aliased so that no users column can shadow them.
    */
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    const { along, row: read } = this.takeEarlyRead(sid) ?? this.startRead(sid);
+    const { row: read } = this.takeEarlyRead(sid) ?? this.startRead(sid);
     read.then(
       (row) => {
         // Every outcome replaces what an earlier request left for this sid, so takeUser only sees this read.
         this.users.delete(sid);
-        along?.receive(row as Record<string, unknown> | undefined);
         if (!row) return callback(null, null);
         const data = JSON.parse(row.session_data) as session.SessionData;
         remember(this.lastSeen, sid, Number(row.session_last_seen_at ?? 0));
@@ -96,7 +74,6 @@ export class DatabaseSessionStore extends session.Store {
       },
       (err: unknown) => {
         this.users.delete(sid);
-        along?.receive(undefined);
         callback(err);
       },
     );
@@ -104,7 +81,7 @@ export class DatabaseSessionStore extends session.Store {
 
   /**
    * Starts, now, the read `get(sid)` would make later in this request, and runs `next` where get takes it instead.
-   * Between a request's arrival and express-session's get lie ~1 ms of middleware (log, headers, the body); on
+   * Between a request's arrival and express-session's get lies middleware (log, headers, the body); on
    * PostgreSQL the read's round trip then overlaps them instead of following them. A get for another sid, or a
    * second get, reads for itself.
    */
@@ -124,14 +101,10 @@ export class DatabaseSessionStore extends session.Store {
 
   /**
    * A prepared statement: every request with a session cookie makes this read, and on PostgreSQL planning the join
-   * each time cost more than running it (measured: 0.4 ms a read through knex against 0.1 ms prepared, alone).
+   * each time costs more than running it.
    */
-  private startRead(sid: string): { along: SessionReadAlong | undefined; row: Promise<SessionRow | undefined> } {
-    const along = this.readAlong?.();
-    const sql = along ? `select ${along.columns}, ${SESSION_COLUMNS} ${SESSION_FROM} ${along.joins} ${SESSION_WHERE}` : PLAIN_SESSION_SQL;
-    const params = along ? [...along.params, sid, this.now()] : [sid, this.now()];
-    const row = this.prepared.all<SessionRow>(sql, params).then((rows) => rows[0]);
-    return { along, row };
+  private startRead(sid: string): { row: Promise<SessionRow | undefined> } {
+    return { row: this.prepared.all<SessionRow>(SESSION_SQL, [sid, this.now()]).then((rows) => rows[0]) };
   }
 
   /**

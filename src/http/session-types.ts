@@ -1,4 +1,4 @@
-import type { User } from '../accounts/users-repository.js';
+import type { User } from '../shared/user.js';
 
 export interface FlashMessage {
   kind: 'success' | 'error' | 'info';

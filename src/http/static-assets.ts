@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import express, { type Request, type Response, type Router } from 'express';
 import { publicDir } from '../paths.js';
-import { minifyCss } from './minify-css.js';
 
 const require = createRequire(import.meta.url);
 const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
@@ -34,10 +33,10 @@ const compressBrotli = promisify(brotliCompress);
 const compressGzip = promisify(gzip);
 
 /**
- * Each asset compressed once, at the strongest settings, by content hash. Brotli at quality 11 takes ~60 ms for
- * htmx, far too slow per request (the compression middleware uses quality 4, which comes out larger than gzip),
- * and it saves about 3 KB of the dial page's first load, which users on metered links pay for. Keyed by content, the
- * work is done once per process however many apps (tests build one each) are created; it runs on libuv's threads.
+ * Each asset compressed once, by content hash, at the strongest settings (gzip level 9, brotli quality 11): too slow
+ * to run per request, and PAGE_BROTLI_QUALITY, what the compression middleware uses for pages, comes out larger.
+ * Keyed by content, the work is done once per process however many apps (tests build one each) are created; it runs
+ * on libuv's threads.
  */
 const encodedByHash = new Map<string, Promise<EncodedAsset>>();
 
@@ -68,7 +67,7 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   const urls = {} as AssetUrls;
   for (const [name, file] of Object.entries(SOURCES) as [keyof AssetUrls, string][]) {
     const path = `/static/${basename(file)}`;
-    const identity = servedBytes(file);
+    const identity = readFileSync(file);
     const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
     urls[name] = `${path}?v=${hash}`;
     const encoded = encodeOnce(identity, hash);
@@ -82,11 +81,6 @@ export function staticAssets(): { router: Router; urls: AssetUrls } {
   return { router, urls };
 }
 
-/** The file as served: our stylesheet minified (see minify-css.ts), everything else as stored. */
-export function servedBytes(file: string): Buffer {
-  const bytes = readFileSync(file);
-  return extname(file) === '.css' ? Buffer.from(minifyCss(bytes.toString('utf8'))) : bytes;
-}
 
 /**
  * Brotli if the client accepts it at all, else gzip, else the file as stored. Browsers list gzip before br, so

@@ -5,36 +5,11 @@ import { dirname, join } from 'node:path';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Agenda } from 'agenda';
 import { createExpressMiddleware, cspHeader } from 'agendash';
+import { sameOriginOnly } from '../http/same-origin.js';
 import { publicDir } from '../paths.js';
 
 /** Where the app mounts the dashboard; the admin area links here. */
 export const jobsDashboardPath = '/admin/jobs/';
-
-const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * CSRF guard for the dashboard's actions (requeue, delete, pause, create…). Agendash accepts form-encoded POSTs,
- * which another site could submit with the admin's cookies; browsers always send Origin on cross-site POSTs
- * (and on same-origin fetch POSTs), so a state-changing request is allowed only when its Origin, or failing that
- * its Referer, names this host. A request with neither is refused: a browser-based attack cannot drop both.
- */
-export function sameOrigin(): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (safeMethods.has(req.method)) return next();
-    const source = req.get('origin') ?? req.get('referer');
-    const host = req.host ?? req.get('host');
-    if (source && host && hostOf(source) === host) return next();
-    res.status(403).json({ error: 'cross-origin request refused' });
-  };
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Agendash's UI and API. Its page loads ./assets and calls ./api relative to itself, so it must be reached with
@@ -51,7 +26,8 @@ export function jobsDashboardRouter(options: { agenda: Agenda; requireAdmin: Req
   const router = Router();
   router.use(options.requireAdmin);
   router.use(redirectToTrailingSlash);
-  router.use(sameOrigin());
+  // Agendash accepts form-encoded POSTs, which another site could submit with the admin's cookies.
+  router.use(sameOriginOnly((res) => void res.json({ error: 'cross-origin request refused' })));
   const page = agendashPageWithWayBack();
   if (page) router.get(['/', '/index.html'], (_req, res) => void res.set('Content-Security-Policy', cspHeader).type('html').send(page));
   router.use(createJobsDashboard(options.agenda));

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallsService } from '../calls/calls-service.js';
-import type { MoneyServices } from '../wallet/money-services.js';
+import type { MoneyServices } from '../calls/money-services.js';
 import type { JobHandlers } from './scheduler.js';
 
 /**
@@ -20,10 +20,6 @@ export function appJobHandlers(deps: { calls: () => CallsService; money: MoneySe
     async resetFreeMinutes() {
       const users = await money.wallet.resetFreeMinutes();
       logger.info({ users }, 'monthly free minutes reset');
-    },
-    async expireHold(callId) {
-      // Never frees a call that connected: the calls service asks Twilio before releasing anything.
-      await deps.calls().expireHold(callId);
     },
   };
 }

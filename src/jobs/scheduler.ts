@@ -7,7 +7,6 @@ import { Agenda, type AgendaBackend, type Job } from 'agenda';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { cancelHangup, defineHangupCall, scheduleHangup } from './definitions/hangup-call.js';
-import { cancelHoldExpiry, defineExpireHold, scheduleHoldExpiry } from './definitions/expire-hold.js';
 import type { JobContext } from './definitions/job-context.js';
 import { defineReconcileCalls, scheduleReconciliation } from './definitions/reconcile-calls.js';
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
@@ -21,7 +20,6 @@ export interface JobHandlers {
   hangupCall(callId: string): Promise<void>;
   reconcileCalls(): Promise<void>;
   resetFreeMinutes(): Promise<void>;
-  expireHold?(holdId: string): Promise<void>;
   /** One attempt at an outgoing webhook; throws to be retried with backoff. */
   deliverWebhook?(deliveryId: number): Promise<void>;
 }
@@ -61,8 +59,6 @@ export interface JobScheduler {
   cancelHangup(callId: string): Promise<number>;
   scheduleReconciliation(): Promise<void>;
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
-  scheduleHoldExpiry(holdId: string, at: Date): Promise<void>;
-  cancelHoldExpiry(holdId: string): Promise<number>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
 }
 
@@ -126,12 +122,6 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     cancelHangup: (callId) => cancelHangup(agenda, callId),
     scheduleReconciliation: () => scheduleReconciliation(agenda),
     scheduleMonthlyFreeMinutesReset: () => scheduleMonthlyFreeMinutesReset(agenda),
-    async scheduleHoldExpiry(holdId, at) {
-      if (!handlers.expireHold) throw new Error('scheduleHoldExpiry needs handlers.expireHold');
-      assertSchedulable('holdId', holdId, at);
-      await scheduleHoldExpiry(agenda, holdId, at);
-    },
-    cancelHoldExpiry: (holdId) => cancelHoldExpiry(agenda, holdId),
     async scheduleWebhookDelivery(deliveryId) {
       if (!handlers.deliverWebhook) throw new Error('scheduleWebhookDelivery needs handlers.deliverWebhook');
       await scheduleWebhookDelivery(agenda, deliveryId);
@@ -143,8 +133,6 @@ function defineJobs(context: JobContext, handlers: JobHandlers, backoff?: typeof
   defineHangupCall(context, (callId) => handlers.hangupCall(callId));
   defineReconcileCalls(context, () => handlers.reconcileCalls());
   defineResetFreeMinutes(context, () => handlers.resetFreeMinutes());
-  const { expireHold } = handlers;
-  if (expireHold) defineExpireHold(context, (holdId) => expireHold(holdId));
   const { deliverWebhook } = handlers;
   if (deliverWebhook) defineDeliverWebhook(context, (deliveryId) => deliverWebhook(deliveryId), backoff);
 }

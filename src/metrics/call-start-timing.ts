@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
-import { isClick } from '../calls/placement-prefetch.js';
+import { isClick } from '../calls/click.js';
 
 interface CallStartContext {
   arrivedAt: number;

@@ -3,9 +3,17 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppMetrics } from './metrics.js';
 
 /**
- * GET /metrics for a scraper: `Authorization: Bearer <METRICS_TOKEN>`. Mounted before sessions, so a scrape never
- * touches the session store; requests without an Authorization header fall through to the admin route.
+ * GET /metrics, registered once: a scraper sends `Authorization: Bearer <METRICS_TOKEN>`, an administrator looks at
+ * the same text in a browser with their session. A scrape carries no session cookie, so it reads and writes no
+ * session row.
  */
+export function metricsEndpoint(metrics: AppMetrics, token: string | undefined): RequestHandler {
+  const scraper = metricsForScraper(metrics, token);
+  const admin = metricsForAdmin(metrics);
+  return (req, res, next) => scraper(req, res, () => admin(req, res, next));
+}
+
+/** A scraper's request (`Authorization: Bearer <METRICS_TOKEN>`); without an Authorization header it calls next(). */
 export function metricsForScraper(metrics: AppMetrics, token: string | undefined): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');

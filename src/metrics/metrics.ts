@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Settlement } from '../calls/call-credit.js';
+import { OPEN_HOLDS_METRIC } from '../ledger/ledger-reads.js';
 import { CallStartTiming } from './call-start-timing.js';
-import type { TwilioRequestObserver, TwilioRequestSample } from './twilio-timing.js';
+import type { TwilioRequestObserver, TwilioRequestSample } from '../telephony/twilio-timing.js';
 
 /** Where the scrape-time gauges read from: a few indexed COUNT queries, run only when /metrics is scraped. */
 export interface MetricsSources {
@@ -79,7 +80,7 @@ export class AppMetrics {
   });
 
   private readonly openHolds = new Gauge({
-    name: 'callbridge_open_credit_holds',
+    name: OPEN_HOLDS_METRIC,
     help: 'Credit holds of calls not yet settled',
     registers: [this.registry],
   });

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { formatExactMoney } from '../money/currency.js';
 import { tryParseMicros } from '../money/micros.js';
-import { pagination } from '../rates/admin/rates-admin-views.js';
+import { pagination } from '../http/pagination.js';
 import type { PaymentFilter, PaymentStatus } from './payments-repository.js';
 import { PaymentError, type PaymentsService } from './payments-service.js';
 import { topUpView } from './payments-routes.js';

@@ -5,8 +5,8 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { formatExactMoney } from '../money/currency.js';
-import type { WalletContext } from '../wallet/wallet-store.js';
-import { creditTopUp, reverseCredit, restoreCredit, spendableMicros } from './payment-credit.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { creditTopUp, reverseCredit, restoreCredit } from './payment-credit.js';
 import type { Payment, PaymentFilter, PaymentsRepository } from './payments-repository.js';
 import { fromMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './stripe-amounts.js';
 
@@ -38,7 +38,8 @@ export interface PaymentsServiceDeps {
   logger: Logger;
   stripe: Stripe;
   repo: PaymentsRepository;
-  wallet: WalletContext;
+  /** Balances and their entries (the only writer of the money tables). */
+  ledger: Ledger;
   currency: string;
   publicUrl: string;
   limits: TopUpLimits;
@@ -144,7 +145,7 @@ export class PaymentsService {
         this.deps.logger.error({ session: session.id, topUp: payment.publicId }, 'a paid checkout session does not match its top-up (user, amount or currency): not credited');
         return false;
       }
-      await creditTopUp(trx, this.deps.wallet, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
+      await creditTopUp(trx, this.deps.ledger, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
       const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
       await this.deps.repo.update(trx, payment.id, { status: 'credited', payment_intent_id: paymentIntent, credited_at: this.stamp(), updated_at: this.stamp() });
       return true;
@@ -208,7 +209,7 @@ export class PaymentsService {
   async refundable(payment: Payment): Promise<number> {
     if (payment.status !== 'credited') return 0;
     const left = payment.amountMicros - payment.refundedMicros - payment.disputedMicros;
-    const spendable = await this.deps.db.transaction((trx) => spendableMicros(trx, this.deps.wallet, payment.userId));
+    const spendable = (await this.deps.ledger.summary(payment.userId)).availableMicros;
     return Math.max(0, Math.min(left, spendable));
   }
 
@@ -223,7 +224,7 @@ export class PaymentsService {
     const refund = await this.deps.stripe.refunds.create({ payment_intent: payment.paymentIntentId, amount: minor, reason: 'requested_by_customer', metadata: { topup_id: payment.publicId } }, { idempotencyKey: `refund-${payment.publicId}-${payment.refundedMicros}-${amountMicros}` });
     await this.deps.db.transaction(async (trx) => {
       const locked = (await this.deps.repo.lock(trx, { id: payment.id }))!;
-      const taken = await reverseCredit(trx, this.deps.wallet, payment.userId, { amountMicros, kind: 'refund', reference: refund.id, key: `stripe:${refund.id}`, description: `Refund of card top-up ${this.money(payment.amountMicros)}` });
+      const taken = await reverseCredit(trx, this.deps.ledger, payment.userId, { amountMicros, kind: 'refund', reference: refund.id, key: `stripe:${refund.id}`, description: `Refund of card top-up ${this.money(payment.amountMicros)}` });
       await this.deps.repo.update(trx, payment.id, { refunded_micros: locked.refundedMicros + amountMicros, owed_micros: locked.owedMicros + (amountMicros - taken), updated_at: this.stamp() });
       await this.deps.repo.insertRefund(trx, { paymentId: payment.id, refundId: refund.id, amountMicros, status: refund.status ?? 'pending', adminId, reason: reason || null, at: this.stamp() });
       await recordAudit(trx, this.deps.clock, { actorId: adminId, action: 'payment.refund', subject: `payment ${payment.id}`, summary: `Refunded ${this.money(amountMicros)} of top-up ${payment.publicId} (${refund.id})`, newValue: { refundId: refund.id, amountMicros, reason } });
@@ -249,7 +250,7 @@ export class PaymentsService {
       const payment = await this.deps.repo.lock(trx, { payment_intent_id: paymentIntent });
       if (!payment || payment.disputeId === dispute.id || payment.status !== 'credited') return;
       const disputed = Math.min(fromMinorUnits(dispute.amount, payment.currency), payment.amountMicros - payment.refundedMicros);
-      const taken = await reverseCredit(trx, this.deps.wallet, payment.userId, { amountMicros: disputed, kind: 'adjustment', reference: dispute.id, key: `stripe:${dispute.id}`, description: `Card payment disputed: ${this.money(disputed)} reversed` });
+      const taken = await reverseCredit(trx, this.deps.ledger, payment.userId, { amountMicros: disputed, kind: 'adjustment', reference: dispute.id, key: `stripe:${dispute.id}`, description: `Card payment disputed: ${this.money(disputed)} reversed` });
       await this.deps.repo.update(trx, payment.id, { dispute_id: dispute.id, dispute_status: dispute.status, disputed_micros: disputed, owed_micros: payment.owedMicros + (disputed - taken), charge_id: typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id, updated_at: this.stamp() });
     });
   }
@@ -261,7 +262,7 @@ export class PaymentsService {
       if (dispute.status === 'won') {
         // What was taken back is restored; what was recorded as owed is forgiven.
         const owedFromDispute = Math.min(payment.owedMicros, payment.disputedMicros);
-        await restoreCredit(trx, this.deps.wallet, payment.userId, { amountMicros: payment.disputedMicros - owedFromDispute, reference: dispute.id, key: `stripe:${dispute.id}:won`, description: 'Dispute won: credit restored' });
+        await restoreCredit(trx, this.deps.ledger, payment.userId, { amountMicros: payment.disputedMicros - owedFromDispute, reference: dispute.id, key: `stripe:${dispute.id}:won`, description: 'Dispute won: credit restored' });
         await this.deps.repo.update(trx, payment.id, { dispute_status: 'won', disputed_micros: 0, owed_micros: payment.owedMicros - owedFromDispute, updated_at: this.stamp() });
       } else {
         await this.deps.repo.update(trx, payment.id, { dispute_status: dispute.status, updated_at: this.stamp() });

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { StripeSetup } from '../sim/stripe/embedded.js';
-import type { WalletContext } from '../wallet/wallet-store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { paymentsRepository } from './payments-repository.js';
 import { PaymentsService } from './payments-service.js';
 
@@ -19,8 +19,8 @@ export function createStripeClient(setup: StripeSetup): Stripe {
   return new Stripe(setup.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...(setup.api ?? {}) });
 }
 
-/** The one factory for the payments feature (main, tests and, later, composeServices call this). */
-export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; wallet: WalletContext; setup: StripeSetup }): Payments {
+/** The one factory for the payments feature (composeServices calls it). */
+export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup }): Payments {
   const stripe = createStripeClient(deps.setup);
   const service = new PaymentsService({
     db: deps.db,
@@ -28,7 +28,7 @@ export function createPayments(deps: { config: Config; db: Db; clock: Clock; log
     logger: deps.logger.child({ component: 'payments' }),
     stripe,
     repo: paymentsRepository(deps.db),
-    wallet: deps.wallet,
+    ledger: deps.ledger,
     currency: deps.config.money.currency,
     publicUrl: deps.config.publicUrl,
     limits: deps.config.payments,

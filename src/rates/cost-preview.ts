@@ -1,7 +1,7 @@
 import type { User } from '../accounts/users-repository.js';
 import { formatDuration, formatMoney, formatRate } from '../money/currency.js';
 import { flagEmoji, formatInternational } from '../rating/phone.js';
-import type { WalletService, WalletSummary } from '../wallet/wallet-service.js';
+import type { Ledger, WalletSummary } from '../ledger/ledger.js';
 import type { Quote, RateDeckService } from './rate-deck-service.js';
 
 /** What a cost preview shows (rates page and dial page): a plain object, so views do no arithmetic and no formatting. */
@@ -55,7 +55,7 @@ export interface UserQuote {
  * national input read in `defaultCountry`. One wallet read, no write: safe to run on every keystroke.
  */
 export async function quoteForUser(
-  deps: { rates: RateDeckService; wallet: WalletService },
+  deps: { rates: RateDeckService; wallet: Ledger },
   user: User | undefined,
   typed: string,
   defaultCountry?: string,

@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { formatRate } from '../money/currency.js';
-import type { WalletService } from '../wallet/wallet-service.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { countryPrices } from './country-list.js';
 import { previewView, quoteForUser, type PreviewView } from './cost-preview.js';
 import type { RateDeckService } from './rate-deck-service.js';
 
 export interface RatesRoutesDeps {
   rates: RateDeckService;
-  wallet: WalletService;
+  wallet: Ledger;
   currency: string;
 }
 

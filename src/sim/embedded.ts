@@ -18,11 +18,20 @@ export interface TwilioSetup {
   simulator: RunningSimulator | undefined;
 }
 
+/** Overrides for the in-process simulator (tests: an ephemeral port, a faster clock, another deck). */
+export interface EmbeddedSimulatorOptions {
+  port?: number;
+  /** Simulated seconds per real second. */
+  speed?: number;
+  /** The deck the simulator prices calls from (default data/rates.csv); false for the simulator's own prices. */
+  rateDeckFile?: string | false;
+}
+
 /**
  * With real credentials: them, untouched. Without: the simulator's fixed credentials, and either a simulator
  * already running at TWILIO_API_BASE (e.g. `npm run sim`) or a new one started in-process on SIM_PORT.
  */
-export async function resolveTwilioSetup(config: Config, logger?: Logger): Promise<TwilioSetup> {
+export async function resolveTwilioSetup(config: Config, logger?: Logger, simulator: EmbeddedSimulatorOptions = {}): Promise<TwilioSetup> {
   if (!config.simulate) {
     return {
       accountSid: config.twilio.accountSid!, authToken: config.twilio.authToken!, apiBase: config.twilio.apiBase,
@@ -31,13 +40,13 @@ export async function resolveTwilioSetup(config: Config, logger?: Logger): Promi
   }
   const simulated = { accountSid: SIM_ACCOUNT_SID, authToken: SIM_AUTH_TOKEN, callerId: SIM_CALLER_ID, verifyServiceSid: SIM_VERIFY_SERVICE_SID };
   if (config.twilio.apiBase) return { ...simulated, apiBase: config.twilio.apiBase, simulator: undefined };
-  const rateDeck = join(dataDir, 'rates.csv');
-  const simulator = await startSimulator({
-    port: config.sim.port,
-    speed: config.sim.speed,
-    ...(existsSync(rateDeck) ? { rateDeckFile: rateDeck } : {}),
+  const rateDeck = simulator.rateDeckFile === false ? undefined : (simulator.rateDeckFile ?? join(dataDir, 'rates.csv'));
+  const running = await startSimulator({
+    port: simulator.port ?? config.sim.port,
+    speed: simulator.speed ?? config.sim.speed,
+    ...(rateDeck && existsSync(rateDeck) ? { rateDeckFile: rateDeck } : {}),
     ...(logger ? { logger: logger.child({ component: 'twilio-simulator' }) } : {}),
   });
-  logger?.info({ url: simulator.url }, `No Twilio credentials: simulating Twilio; phones at ${simulator.url}/`);
-  return { ...simulated, apiBase: simulator.url, simulator };
+  logger?.info({ url: running.url }, `No Twilio credentials: simulating Twilio; phones at ${running.url}/`);
+  return { ...simulated, apiBase: running.url, simulator: running };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { computeTwilioSignature, twilioSignedUrl } from '../telephony/signature.js';
+import { signTwilioRequest, twilioSignedUrl } from './signing.js';
 import type { Faults } from './faults.js';
 import type { SimClock, WorkTracker } from './timeline.js';
 
@@ -107,10 +107,10 @@ export class WebhookSender {
     let signature: string;
     if (method === 'GET') {
       for (const [name, value] of Object.entries(params)) target.searchParams.append(name, value);
-      signature = computeTwilioSignature(this.authToken, twilioSignedUrl(target.toString()), {});
+      signature = signTwilioRequest(this.authToken, twilioSignedUrl(target.toString()), {});
     } else {
       body = new URLSearchParams(params).toString();
-      signature = computeTwilioSignature(this.authToken, twilioSignedUrl(rawUrl), params);
+      signature = signTwilioRequest(this.authToken, twilioSignedUrl(rawUrl), params);
     }
     const headers: Record<string, string> = {
       'X-Twilio-Signature': signature,

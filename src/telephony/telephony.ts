@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import type { TwilioSetup } from '../sim/embedded.js';
-import { timedTwilioHttpClient, type TwilioRequestObserver } from '../metrics/twilio-timing.js';
+import { timedTwilioHttpClient, type TwilioRequestObserver } from './twilio-timing.js';
 import { createTwilioClient } from './twilio-client.js';
 
 /** What features need to place calls and check webhooks, whether Twilio is real or simulated. */

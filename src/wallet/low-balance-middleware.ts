@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { formatMoney } from '../money/currency.js';
 import { lowBalanceBanner } from './low-balance.js';
-import type { WalletService } from './wallet-service.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 /**
  * Puts the low-balance banner on every full page for a signed-in user: one indexed read of the wallet row
  * (no lock, no insert), skipped for htmx fragments and non-GET requests, which never render the layout.
  */
-export function lowBalanceBannerMiddleware(deps: { wallet: Pick<WalletService, 'balance'>; thresholdMicros: number; currency: string }) {
+export function lowBalanceBannerMiddleware(deps: { wallet: Pick<Ledger, 'balance'>; thresholdMicros: number; currency: string }) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (!req.user || req.method !== 'GET' || req.get('hx-request') === 'true' || deps.thresholdMicros <= 0) return next();
     // The balance, not what is free of holds: a live call holds its longest possible cost, and warning "running low"

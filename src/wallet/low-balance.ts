@@ -1,4 +1,4 @@
-import type { WalletSummary } from './wallet-service.js';
+import type { WalletSummary } from '../ledger/ledger.js';
 
 /**
  * What the credit banner says: `empty` invites a user with nothing to spend to add credit (a new account starts

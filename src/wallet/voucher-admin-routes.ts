@@ -1,21 +1,17 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { parseForm, type FieldErrors } from '../http/forms.js';
 import { formatMoney } from '../money/currency.js';
-import { formatMicros } from '../money/micros.js';
-import { pageParam } from '../rates/admin/rate-filter.js';
-import { pagination } from '../rates/admin/rates-admin-views.js';
-import { csvCell } from './ledger-csv.js';
+import { pageParam, pagination } from '../http/pagination.js';
+import { csvCell } from '../shared/csv.js';
 import type { BatchSummary, VoucherAdminStore } from './voucher-admin-store.js';
-import { displayCode, type VoucherService } from './vouchers.js';
+import { displayCode } from './vouchers.js';
 import { voucherBatchForm } from './wallet-forms.js';
 
 export interface VoucherAdminDeps {
   store: VoucherAdminStore;
-  vouchers: VoucherService;
   clock: Clock;
   currency: string;
 }
@@ -27,7 +23,7 @@ function batchIdParam(value: unknown): number {
 }
 
 export function voucherAdminRoutes(deps: VoucherAdminDeps) {
-  const { store, vouchers, clock, currency } = deps;
+  const { store, clock, currency } = deps;
   const view = (b: BatchSummary) => ({
     ...b,
     value: formatMoney(b.valueMicros, currency),
@@ -65,16 +61,7 @@ export function voucherAdminRoutes(deps: VoucherAdminDeps) {
       if (!form.ok) return render(req, res, 422, form);
       const { label, value, quantity, expires } = form.value;
       if (expires.getTime() <= clock.now().getTime()) return render(req, res, 422, { values: textFields(req.body), errors: { expires: 'Pick a day in the future.' } });
-      const actorId = req.user!.id;
-      const batch = await vouchers.createBatch({ label, valueMicros: value, quantity, expiresAt: expires, createdBy: actorId }, (trx, created) =>
-        recordAudit(trx, clock, {
-          actorId,
-          action: 'voucher.create',
-          subject: `voucher batch ${created.id}`,
-          summary: `Created “${label}”: ${quantity} codes of ${formatMicros(value)} until ${created.expiresAt.slice(0, 10)}`,
-          newValue: { label, value: formatMicros(value), quantity, expires: created.expiresAt },
-        }),
-      );
+      const batch = await store.createBatch(req.user!.id, { label, valueMicros: value, quantity, expiresAt: expires });
       flash(req, 'success', `Created batch “${batch.label}”: ${batch.quantity} codes worth ${formatMoney(batch.valueMicros, currency)} each, valid until ${batch.expiresAt.slice(0, 10)}.`);
       res.redirect(303, `/admin/vouchers/${batch.id}`);
     },

@@ -1,6 +1,8 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { formatMicros } from '../money/micros.js';
+import type { BatchInput, VoucherBatch, VoucherService } from './vouchers.js';
 
 export const BATCHES_PER_PAGE = 20;
 
@@ -26,8 +28,11 @@ interface BatchRow {
   voided: number | string;
 }
 
-/** The admin's reads and the void action for voucher batches (creation lives in VoucherService). */
-export function voucherAdminStore(db: Db, clock: Clock) {
+/**
+ * The admin's voucher batches: reads, and creating or voiding with the audit row in the change's transaction
+ * (the codes themselves are written by VoucherService).
+ */
+export function voucherAdminStore(db: Db, clock: Clock, vouchers: Pick<VoucherService, 'createBatch'>) {
   function summaries() {
     return db('voucher_batches as b')
       .leftJoin('vouchers as v', 'v.batch_id', 'b.id')
@@ -66,6 +71,20 @@ export function voucherAdminStore(db: Db, clock: Clock) {
     /** Codes still usable: not redeemed, not voided (expired ones included, with their date). */
     async unusedCodes(batchId: number): Promise<{ code: string; value_micros: number | string; expires_at: string }[]> {
       return db('vouchers').where({ batch_id: batchId }).whereNull('redeemed_at').whereNull('voided_at').orderBy('id').select('code', 'value_micros', 'expires_at');
+    },
+
+    /** Creates a batch of codes and its audit row, in one transaction. */
+    async createBatch(actorId: number, input: Omit<BatchInput, 'createdBy'>): Promise<VoucherBatch> {
+      const { label, valueMicros, quantity } = input;
+      return vouchers.createBatch({ ...input, createdBy: actorId }, (trx, created) =>
+        recordAudit(trx, clock, {
+          actorId,
+          action: 'voucher.create',
+          subject: `voucher batch ${created.id}`,
+          summary: `Created “${label}”: ${quantity} codes of ${formatMicros(valueMicros)} until ${created.expiresAt.slice(0, 10)}`,
+          newValue: { label, value: formatMicros(valueMicros), quantity, expires: created.expiresAt },
+        }),
+      );
     },
 
     /** Voids every unused code of a batch, with its audit row, in one transaction; returns how many. */

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
-import { appendEntry, lockWallet, toLedgerEntry, type LedgerEntry, type LedgerRecord, type WalletContext } from './wallet-store.js';
+import type { Db } from '../db/database.js';
+import { ReferenceInUseError, type Ledger } from '../ledger/ledger.js';
+import type { LedgerEntry } from '../ledger/wallet-rows.js';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed from paper. 32 symbols × 12 = 60 bits, unguessable. */
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -49,7 +51,11 @@ function newCode(): string {
 }
 
 export class VoucherService {
-  constructor(private readonly ctx: WalletContext) {}
+  private readonly ctx: Ledger['ctx'];
+
+  constructor(private readonly ledger: Ledger) {
+    this.ctx = ledger.ctx;
+  }
 
   /** `alongside` runs inside the batch's transaction (the admin console writes its audit row there). */
   async createBatch(input: BatchInput, alongside?: (trx: Knex.Transaction, batch: VoucherBatch) => Promise<void>): Promise<VoucherBatch> {
@@ -83,29 +89,34 @@ export class VoucherService {
     const code = normaliseCode(typed);
     if (!code) throw new VoucherError('invalid', 'That is not a voucher code: it has 12 letters and digits, like ABCD-EFGH-JK23.');
     const now = this.ctx.clock.now().toISOString();
-    return this.ctx.db.transaction(async (trx) => {
-      const wallet = await lockWallet(trx, this.ctx, userId);
-      const claimed = await trx('vouchers')
-        .where({ code })
-        .whereNull('redeemed_at')
-        .whereNull('voided_at')
-        .andWhere('expires_at', '>', now)
-        .update({ redeemed_by: userId, redeemed_at: now });
-      if (claimed !== 1) throw await this.whyNot(trx, code);
-      const voucher = await trx('vouchers').where({ code }).first<{ value_micros: number | string }>();
-      await appendEntry(trx, this.ctx, wallet, {
-        kind: 'voucher',
-        amountMicros: Number(voucher!.value_micros),
-        description: `Voucher ${displayCode(code)}`,
-        reference: code,
-        idempotencyKey: `voucher:${code}`,
+    const voucher = await this.ctx.db('vouchers').where({ code }).first<{ value_micros: number | string } | undefined>('value_micros');
+    if (!voucher) throw await this.whyNot(this.ctx.db, code);
+    const applied = await this.ledger
+      .apply(
+      userId,
+      { kind: 'voucher', amountMicros: Number(voucher.value_micros), description: `Voucher ${displayCode(code)}`, reference: code, idempotencyKey: `voucher:${code}` },
+      {
+        // Claimed in the credit's transaction by one conditional update: of two simultaneous redemptions one wins.
+        before: async (trx) => {
+          const claimed = await trx('vouchers')
+            .where({ code })
+            .whereNull('redeemed_at')
+            .whereNull('voided_at')
+            .andWhere('expires_at', '>', now)
+            .update({ redeemed_by: userId, redeemed_at: now });
+          if (claimed !== 1) throw await this.whyNot(trx, code);
+        },
+      },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof ReferenceInUseError) throw new VoucherError('already-redeemed', 'This voucher has already been used.');
+        throw err;
       });
-      const entry = await trx<LedgerRecord>('ledger_entries').where({ idempotency_key: `voucher:${code}` }).first();
-      return toLedgerEntry(entry!);
-    });
+    if (applied.repeated) throw new VoucherError('already-redeemed', 'This voucher has already been used.');
+    return applied.entry;
   }
 
-  private async whyNot(trx: WalletContext['db'], code: string): Promise<VoucherError> {
+  private async whyNot(trx: Db, code: string): Promise<VoucherError> {
     const voucher = await trx('vouchers').where({ code }).first<{ redeemed_at: string | null; expires_at: string; voided_at: string | null }>();
     if (!voucher) return new VoucherError('not-found', 'No voucher has that code. Check it and try again.');
     if (voucher.redeemed_at) return new VoucherError('already-redeemed', 'This voucher has already been used.');

@@ -8,12 +8,12 @@ import { ledgerCsv } from './ledger-csv.js';
 import { lowBalanceBanner } from './low-balance.js';
 import { spendChart } from './spend-chart.js';
 import { redeemForm } from './wallet-forms.js';
-import type { WalletService } from './wallet-service.js';
-import type { LedgerEntry } from './wallet-store.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerEntry } from '../ledger/wallet-rows.js';
 import { VoucherError, type VoucherService } from './vouchers.js';
 
 export interface WalletRoutesDeps {
-  wallet: WalletService;
+  wallet: Ledger;
   vouchers: VoucherService;
   currency: string;
   lowBalanceThresholdMicros: number;

@@ -1,11 +1,10 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { argon2Hasher } from '../../src/accounts/passwords.js';
 import { deviceName } from '../../src/accounts/device-name.js';
 import { DEMO_USER, seedDemoAccounts } from '../../src/demo/seed.js';
-import { createLogger } from '../../src/logger.js';
-import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { composeServices } from '../../src/services.js';
+import { createTestApp, csrfTokenFrom, signedUpAgent, testOverrides, type TestApp } from '../helpers/app.js';
 import { join } from 'node:path';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
@@ -155,9 +154,14 @@ describe('public forms', () => {
     expect(crossSiteFetch.status).toBe(403);
     const sameOriginFetch = await request(t.app).post('/login').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(sameOriginFetch.status).toBe(401);
-    const sameSite = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
-    expect(sameSite.status).toBe(401);
-    expect(sameSite.headers['set-cookie']).toBeUndefined();
+    const nullOrigin = await request(t.app).post('/login').set('Origin', 'null').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(nullOrigin.status).toBe(403);
+    // Neither Sec-Fetch-Site nor Origin: not a current browser; refused when it carries cookies (issue 26, item 13).
+    const headerless = await request(t.app).post('/login').set('Cookie', 'callbridge.sid=s%3Aplanted').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(headerless.status).toBe(403);
+    const noBrowser = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
+    expect(noBrowser.status).toBe(401);
+    expect(noBrowser.headers['set-cookie']).toBeUndefined();
     t.clock.advance(12 * 3600_000 + 1);
     const stale = await request(t.app).post('/login').type('form').send({ _csrf: token, email: 'a@b.c', password: 'x' });
     expect(stale.status).toBe(403);
@@ -179,7 +183,8 @@ describe('log-in limits that do not lock owners out', () => {
       expect((await attempt(proxied.app, 'correct horse battery', '203.0.113.1')).status).toBe(303);
 
       // Another instance on the same database (or this one after a restart) sees the same counters.
-      const { app: second } = buildApp({ config: proxied.services.config, db: proxied.testDb.db, clock: proxied.clock, sessionSecret: 'test-session-secret-that-is-long-enough', logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
+      const secondServices = await composeServices(proxied.services.config, { telephony: null, jobs: null, stripe: false, ...testOverrides(proxied.testDb, proxied.clock) });
+      const { app: second } = buildApp(secondServices);
       const refused = await attempt(second, 'correct horse battery', '198.51.100.7');
       expect(refused.status).toBe(429);
       expect(refused.text).toContain('Try again in 15 minutes.');

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
 import { adminAgent, auditCount } from './helpers.js';
 
@@ -41,18 +40,19 @@ describe('users admin', () => {
   it('adjusts credit up and down as a ledger entry with one audit row, never below zero', async () => {
     const { agent, csrf } = await adminAgent(t);
     const ada = await customer();
-    const add = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '10.00', reason: 'Goodwill for a dropped call' });
+    const submission = async () => /name="submission" value="([^"]+)"/.exec((await agent.get(`/admin/users/${ada.id}`)).text)![1]!;
+    const add = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '10.00', reason: 'Goodwill for a dropped call', submission: await submission() });
     expect(add.status).toBe(303);
     expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(10_000_000);
     const page = await agent.get(`/admin/users/${ada.id}`);
     expect(page.text).toContain('Adjustment: Goodwill for a dropped call');
     expect(page.text).toMatch(/user-balance">\$10\.00/);
     expect(await auditCount(t)).toBe(1);
-    const tooMuch = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '-10.01', reason: 'Oops' });
+    const tooMuch = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '-10.01', reason: 'Oops', submission: await submission() });
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.text).toContain('below zero');
     expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(10_000_000);
-    const remove = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '-10', reason: 'Refunded by card' });
+    const remove = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '-10', reason: 'Refunded by card', submission: await submission() });
     expect(remove.status).toBe(303);
     expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(0);
     const ledger = await t.services.money.wallet.ledger(ada.id);
@@ -68,19 +68,43 @@ describe('users admin', () => {
       ['0', 'x y z', 'Enter an amount'],
       ['5', '', 'Say why'],
     ] as const) {
-      const bad = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount, reason });
+      const bad = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount, reason, submission: await submission() });
       expect(bad.status, amount).toBe(422);
       expect(bad.text).toContain(message);
     }
     expect(await auditCount(t)).toBe(2);
   });
 
+  it('a credit adjustment form sent twice (a double click, a resent POST) credits once, with one audit row', async () => {
+    const { agent, csrf } = await adminAgent(t);
+    const ada = await customer();
+    const form = await agent.get(`/admin/users/${ada.id}`);
+    const submission = /name="submission" value="([^"]+)"/.exec(form.text)![1]!;
+    const send = () => agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '7.50', reason: 'Goodwill', submission });
+    const [first, second] = await Promise.all([send(), send()]);
+    expect([first.status, second.status]).toEqual([303, 303]);
+    const third = await send();
+    expect(third.status).toBe(303);
+    expect((await agent.get(`/admin/users/${ada.id}`)).text).toContain('already made');
+    expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(7_500_000);
+    expect((await t.services.money.wallet.ledger(ada.id)).total).toBe(1);
+    expect(await auditCount(t)).toBe(1);
+    // A new form (a new submission id) is a new adjustment.
+    const fresh = /name="submission" value="([^"]+)"/.exec((await agent.get(`/admin/users/${ada.id}`)).text)![1]!;
+    expect(fresh).not.toBe(submission);
+    await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '7.50', reason: 'Goodwill', submission: fresh });
+    expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(15_000_000);
+    // A form without its submission id (not one we rendered) is refused: nothing is applied.
+    const stale = await agent.post(`/admin/users/${ada.id}/credit`).type('form').send({ _csrf: csrf, amount: '7.50', reason: 'Goodwill' });
+    expect(stale.status).toBe(422);
+    expect(stale.text).toContain('out of date');
+    expect((await t.services.money.wallet.peek(ada.id)).balanceMicros).toBe(15_000_000);
+  });
+
   it('disables an account: logged out everywhere, live call ended, cannot log in; re-enabling restores log-in', async () => {
     const ended: number[] = [];
     await t.close();
-    t = await createTestApp();
-    const built = buildApp({ ...depsOf(t), endLiveCall: async (userId) => void ended.push(userId) });
-    t = { ...t, ...built };
+    t = await createTestApp({}, {}, { endLiveCall: async (userId) => void ended.push(userId), hasher: { hash: async (p: string) => `plain:${p}`, verify: async (h: string, p: string) => h === `plain:${p}` } });
     const { agent, csrf } = await adminAgent(t);
     const ada = await customer();
     const second = await signInAgain('ada@example.com');
@@ -133,17 +157,6 @@ describe('users admin', () => {
     expect((await agent.get('/admin/users')).status).toBe(403);
   });
 });
-
-function depsOf(app: TestApp) {
-  return {
-    config: app.services.config,
-    db: app.testDb.db,
-    clock: app.clock,
-    sessionSecret: 'test-session-secret-that-is-long-enough',
-    logger: app.services.logger,
-    hasher: { hash: async (p: string) => `plain:${p}`, verify: async (h: string, p: string) => h === `plain:${p}` },
-  };
-}
 
 async function loginAttempt(email: string) {
   const agent = request.agent(t.app);

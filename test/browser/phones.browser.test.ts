@@ -25,7 +25,7 @@ describe.skipIf(!hasChromium)('the phones page through the app’s port, in a re
     // Speed 5: the phone rings for 13 s real before timing out, the <Gather> waits 120 s real.
     sim = await startSimulator({ port: 0, speed: 5 });
     receiver = await startReceiver(sim.authToken);
-    t = await createTestApp({}, {}, { phones: sim.phonesPage });
+    t = await createTestApp({}, {}, { phonesPage: sim.phonesPage });
     ({ server, url: base } = await listen(t.app));
     browser = await launchBrowser();
     mkdirSync(artifacts, { recursive: true });

@@ -119,6 +119,9 @@ describe('the built app in the Dockerfile layout', () => {
     for (const path of ['dist/src/main.js', 'package.json', 'views/layouts/main.eta', 'public/app.css', 'data/rates.csv', 'node_modules/express']) expect(existsSync(join(app, path)), path).toBe(true);
     for (const dev of ['vitest', 'playwright-core', 'tsx', 'typescript']) expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     expect(existsSync(join(app, 'src'))).toBe(false);
+    // The storm is a development tool: it is neither compiled into dist/ nor shipped.
+    expect(existsSync(join(app, 'dist', 'tools'))).toBe(false);
+    expect(existsSync(join(app, 'tools'))).toBe(false);
   });
 
   it('starts, then serves /login and /rates with their assets', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HoldNotFoundError, priceCall } from '../../src/calls/call-credit.js';
-import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
+import { CallCredit, HoldNotFoundError, priceCall } from '../../src/calls/call-credit.js';
+import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
 import { createUser } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from '../wallet/setup.js';
 
@@ -84,7 +84,7 @@ describe('settlement', () => {
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 95, bridgedSeconds: 61 });
     // First leg 95 s → 2 min × 0.01; bridged 61 s → 2 min × 0.09.
-    expect(result).toEqual({ callSid: 'CA1', chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs });
+    expect(result).toEqual({ callSid: 'CA1', userId: user, chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs, limits: { maxSeconds: expect.any(Number), firstLegExtraSeconds: 0 } });
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_800_000, heldMicros: 0, availableMicros: 1_800_000 });
     const [entry] = (await f.wallet.ledger(user)).entries;
     expect(entry).toMatchObject({ kind: 'call_charge', amountMicros: -200_000, reference: 'CA1' });
@@ -110,13 +110,26 @@ describe('settlement', () => {
     expect((await f.wallet.ledger(user)).total).toBe(1);
   });
 
-  it('never takes the balance below zero when a call overruns its limit', async () => {
+  it('bills a call reported beyond its limits only up to them: never more than the hold, never below zero', async () => {
     const user = await userWith(300_000);
     const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     expect(hold.maxSeconds).toBe(180);
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 400, bridgedSeconds: 400 });
-    expect(result).toMatchObject({ chargedMicros: 300_000, uncollectedMicros: 400_000 });
+    expect(result).toMatchObject({ chargedMicros: hold.amountMicros, uncollectedMicros: 0 });
+    expect(hold.amountMicros).toBe(300_000);
     expect((await f.wallet.summary(user)).balanceMicros).toBe(0);
+  });
+
+  it('a forged CallDuration=9999999 charges no more than the hold, and the clamp is logged', async () => {
+    const user = await userWith(5_000_000);
+    const warnings: unknown[] = [];
+    const calls = new CallCredit(f.wallet, undefined, { warn: (obj: unknown) => void warnings.push(obj) } as never);
+    const hold = await calls.hold({ userId: user, callSid: 'CA9', tariffs, maxSeconds: 1319 });
+    const result = await calls.settle({ callSid: 'CA9', firstLegSeconds: 9_999_999, bridgedSeconds: 9_999_999 });
+    expect(result.chargedMicros).toBeLessThanOrEqual(hold.amountMicros);
+    expect(result.chargedMicros).toBeGreaterThan(0);
+    expect((await f.wallet.summary(user)).balanceMicros).toBe(5_000_000 - result.chargedMicros);
+    expect(warnings).toEqual([expect.objectContaining({ callId: 'CA9', billed: { firstLegSeconds: 1319, bridgedSeconds: 1319 } })]);
   });
 
   it('returns the hold\'s tariffs with the settlement, repeats included', async () => {

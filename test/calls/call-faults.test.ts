@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeTwilioSignature } from '../../src/telephony/signature.js';
+import { signTwilioRequest } from '../../src/sim/signing.js';
 import { legCost } from '../../src/rating/leg-cost.js';
 import type { HoldRequest } from '../../src/calls/call-credit.js';
 import { callPlacement } from '../../src/calls/call-placement.js';
+import { callsRepository } from '../../src/calls/calls-repository.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
@@ -132,7 +133,7 @@ describe('starting a call', () => {
 
   it('one live call per user gets through, however many placements race (and the database index stops a second row)', async () => {
     const money = h.built.services.money;
-    const placement = callPlacement({ db: h.testDb.db, clock: { now: () => new Date() }, openWallet: (userId) => money.callCredit.openWallet(userId) });
+    const placement = callPlacement({ holds: money.ledger.holds, repo: callsRepository(h.testDb.db) });
     const now = new Date().toISOString();
     const call = (id: string) => ({ id, userId: h.userId, toE164: DESTINATION, toCountry: 'GB', fromE164: USER_PHONE, confirmAnswer: false, createdAt: now, expectedEndAt: now, timeLimitS: 60, talkLimitS: 59, dialTimeoutS: 30, holdMicros: 0 });
     const attempt = (n: number) => {
@@ -218,16 +219,16 @@ describe('who may see and touch a call', () => {
     expect(forged.status).toBe(403);
     expect((await request(h.baseUrl).post(path).type('form').send(params)).status).toBe(403);
     // Signed for another URL (a replay against another call) is refused too.
-    const other = computeTwilioSignature(h.sim.authToken, `${h.baseUrl}/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/status`, params);
+    const other = signTwilioRequest(h.sim.authToken, `${h.baseUrl}/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/status`, params);
     expect((await request(h.baseUrl).post(path).set('X-Twilio-Signature', other).type('form').send(params)).status).toBe(403);
     expect(await h.call(id!)).toEqual(before);
     const unknown = '/twilio/calls/cl_aaaaaaaaaaaaaaaaaaaa/status';
-    const signed = computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${unknown}`, params);
+    const signed = signTwilioRequest(h.sim.authToken, `${h.baseUrl}${unknown}`, params);
     const res = await request(h.baseUrl).post(unknown).set('X-Twilio-Signature', signed).type('form').send(params);
     expect(res.status).toBe(204);
     expect(res.headers['set-cookie']).toBeUndefined();
     const bad = { ...params, CallDuration: 'ten' };
-    const badRes = await request(h.baseUrl).post(path).set('X-Twilio-Signature', computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${path}`, bad)).type('form').send(bad);
+    const badRes = await request(h.baseUrl).post(path).set('X-Twilio-Signature', signTwilioRequest(h.sim.authToken, `${h.baseUrl}${path}`, bad)).type('form').send(bad);
     expect(badRes.status).toBe(400);
     expect(badRes.text).toContain('CallDuration must be a whole number of seconds');
   });
@@ -253,7 +254,7 @@ describe('who may see and touch a call', () => {
 
 describe('the bridge TwiML', () => {
   const signedPost = (path: string, params: Record<string, string>) =>
-    request(h.baseUrl).post(path).set('X-Twilio-Signature', computeTwilioSignature(h.sim.authToken, `${h.baseUrl}${path}`, params)).type('form').send(params);
+    request(h.baseUrl).post(path).set('X-Twilio-Signature', signTwilioRequest(h.sim.authToken, `${h.baseUrl}${path}`, params)).type('form').send(params);
 
   it('comes from our database: the destination, limits and callbacks are ours, whatever the request says', async () => {
     await h.close();

@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { HoldRequest } from '../../src/calls/call-credit.js';
 import { callPlacement, type PlacementDecision, type PlacementState } from '../../src/calls/call-placement.js';
-import type { EarlierPlacementRead } from '../../src/calls/placement-prefetch.js';
+import { callsRepository } from '../../src/calls/calls-repository.js';
 import type { Db } from '../../src/db/database.js';
-import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
+import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
 import { createUser } from '../helpers/ledger.js';
 import { waitForBlocked } from '../helpers/pg-locks.js';
 import { tariff, useWalletFixture } from '../wallet/setup.js';
 
 /**
- * Placing a call writes the call row, its hold, the wallet's held credit and the first event together, after one
- * read of the wallet, and only if the wallet is still as read. The afterEach ledger check (held = open holds, balance
- * = ledger) catches any write that applied a plan made from a stale wallet.
+ * Placing a call writes the call row, its hold, the wallet's held credit and the first event in one transaction,
+ * decided on the wallet as locked by the ledger. The afterEach ledger check (held = open holds, balance = ledger)
+ * catches any write that applied a plan made from a stale wallet.
  */
 const f = useWalletFixture({ freeMinutesPerMonth: 1 });
 const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
 const tariffs = { first: tariff(10_000), bridged: tariff(90_000) };
 
 function placementOf(db: Db = f.t.db) {
-  return callPlacement({ db, clock: f.clock, openWallet: (userId) => f.calls.openWallet(userId) });
+  return callPlacement({ holds: f.wallet.holds, repo: callsRepository(db) });
 }
 
 /** A decision that places call `id` with the longest hold the wallet pays for (or refuses: too little credit). */
@@ -44,24 +44,15 @@ function placing(userId: number, id: string, seen: PlacementState[] = []) {
   };
 }
 
-/** Round trips: knex's own queries, and connections borrowed for prepared statements (one per round trip). */
-async function roundTrips<T>(db: Db, run: () => Promise<T>): Promise<{ knex: string[]; prepared: number; result: T }> {
-  const knex: string[] = [];
-  const listener = (query: { sql: string }) => knex.push(query.sql);
-  const client = db.client as { acquireConnection: () => Promise<unknown> };
-  const acquire = client.acquireConnection;
-  let prepared = 0;
-  client.acquireConnection = function (this: unknown) {
-    prepared++;
-    return acquire.call(this);
-  };
+/** The statements a run sends (each one round trip). */
+async function statements<T>(db: Db, run: () => Promise<T>): Promise<{ sql: string[]; result: T }> {
+  const sql: string[] = [];
+  const listener = (query: { sql: string }) => sql.push(query.sql);
   db.on('query', listener);
   try {
-    const result = await run();
-    return { knex, prepared: prepared - knex.length, result };
+    return { sql, result: await run() };
   } finally {
     db.off('query', listener);
-    client.acquireConnection = acquire;
   }
 }
 
@@ -71,13 +62,14 @@ async function walletOf(userId: number) {
 }
 
 describe('placing a call', () => {
-  it('reads once, then writes the call, its hold, the held credit and its event in one statement (one transaction on SQLite)', async () => {
+  it('writes the call, its hold, the held credit and its event in one transaction on the locked wallet', async () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
-    const { knex, prepared, result } = await roundTrips(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_one')));
+    const { sql, result } = await statements(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_one')));
     expect(result.kind).toBe('placed');
-    expect(knex).toEqual([]);
-    expect(prepared).toBe(postgres ? 2 : 1);
+    // The live-call check, then in one transaction: the wallet (locked), the hold, the held credit, the call, its event.
+    expect(sql.filter((q) => !/^(begin|commit|BEGIN|COMMIT)/.test(q)), sql.join('\n')).toHaveLength(6);
+    expect(sql.some((q) => /for update/i.test(q))).toBe(postgres);
     // A minute free, then 9 paid minutes of both legs at 0.10.
     expect(await walletOf(user)).toEqual({ balance: 2_000_000, held: 900_000, freeHeld: 60 });
     expect(await f.t.db('calls').where({ id: 'cl_one' }).first()).toMatchObject({ live_user_id: user, status: 'starting', time_limit_s: 600, hold_micros: expect.anything() });
@@ -120,54 +112,10 @@ describe('placing a call', () => {
     expect(seen).toEqual([]);
   });
 
-  it('decides from an earlier read (the click\'s session read, PostgreSQL) without reading; a stale one is caught by the write and read again', async () => {
+  it.skipIf(!postgres)('a placement waits for another writer of the wallet and decides on what it left (PostgreSQL)', async () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
-    await f.calls.openWallet(user);
-    const earlierRow = async (): Promise<EarlierPlacementRead> => {
-      const wallet = await f.t.db('wallets').where({ user_id: user }).first();
-      return { row: { ...wallet, live_call_id: null, spent_micros: 0 }, spentSince: '2026-11-21T00:00:00.000Z' };
-    };
-    const fresh = await earlierRow();
-    const first = await roundTrips(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_fresh'), fresh));
-    expect(first.result.kind).toBe('placed');
-    // PostgreSQL: only the placing statement. SQLite reads inside its write transaction whatever it was given.
-    expect(first.prepared).toBe(1);
-    const stale = await earlierRow();
-    // Between the session read and the placement the call ends and a top-up lands: the wallet is no longer as read.
-    await f.calls.settle({ callSid: 'cl_fresh', firstLegSeconds: 0, bridgedSeconds: 0 });
-    await f.t.db('calls').where({ id: 'cl_fresh' }).update({ live_user_id: null, status: 'completed' });
-    await f.wallet.credit(user, { kind: 'purchase', amountMicros: 1_000_000, description: 'Top-up' });
-    const seen: PlacementState[] = [];
-    const second = await roundTrips(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_after', seen), stale));
-    expect(second.result.kind).toBe('placed');
-    expect(seen.map((s) => s.wallet.balance_micros)).toEqual(postgres ? [2_000_000, 3_000_000] : [3_000_000]);
-    // PostgreSQL: the refused write, then a read and a write of its own.
-    expect(second.prepared).toBe(postgres ? 3 : 1);
-    expect(await walletOf(user)).toEqual({ balance: 3_000_000, held: 900_000, freeHeld: 60 });
-  });
-
-  it('an earlier read of another day\'s spending, or one that saw a live call, is not decided from', async () => {
-    const user = await createUser(f.t.db);
-    await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
-    await f.calls.openWallet(user);
-    const wallet = await f.t.db('wallets').where({ user_id: user }).first();
-    const yesterday: EarlierPlacementRead = { row: { ...wallet, live_call_id: null, spent_micros: '-1900000' }, spentSince: '2026-11-20T00:00:00.000Z' };
-    const seen: PlacementState[] = [];
-    expect((await placementOf().place(user, '2026-11-21T00:00:00.000Z', placing(user, 'cl_today', seen), yesterday)).kind).toBe('placed');
-    expect(seen.map((s) => s.spentMicros)).toEqual([0]);
-    await f.t.db('calls').where({ id: 'cl_today' }).update({ live_user_id: null, status: 'completed' });
-    await f.calls.settle({ callSid: 'cl_today', firstLegSeconds: 0, bridgedSeconds: 0 });
-    const ended = await f.t.db('wallets').where({ user_id: user }).first();
-    // The live call the session read saw has ended since: the placement reads again and places.
-    const sawLive: EarlierPlacementRead = { row: { ...ended, live_call_id: 'cl_today', spent_micros: 0 }, spentSince: '2026-11-21T00:00:00.000Z' };
-    expect((await placementOf().place(user, undefined, placing(user, 'cl_next'), sawLive)).kind).toBe('placed');
-  });
-
-  it.skipIf(!postgres)('a wallet changed between the read and the write is read and decided again (PostgreSQL)', async () => {
-    const user = await createUser(f.t.db);
-    await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
-    // Another writer locks the wallet, so the placement reads it unlocked, decides, and waits at its write.
+    // Another writer locks the wallet, so the placement waits at its locking read.
     const gate = await f.t.db.transaction();
     const seen: PlacementState[] = [];
     let placing_: ReturnType<ReturnType<typeof placementOf>['place']> | undefined;
@@ -183,12 +131,12 @@ describe('placing a call', () => {
       await gate.commit();
     }
     expect((await placing_!).kind).toBe('placed');
-    // Decided twice: first on the wallet as read, then on the wallet the other writer left (0.50 available).
-    expect(seen.map((s) => s.wallet.held_micros)).toEqual([0, 1_500_000]);
+    // Decided once, on the wallet the other writer left (0.50 available).
+    expect(seen.map((s) => s.wallet.held_micros)).toEqual([1_500_000]);
     expect(await walletOf(user)).toEqual({ balance: 2_000_000, held: 1_500_000 + 500_000, freeHeld: 60 });
   });
 
-  it.skipIf(!postgres)('a second live call found at the write aborts the whole statement: no hold, nothing held (PostgreSQL)', async () => {
+  it.skipIf(!postgres)('a second live call found at the write rolls the whole placement back: no hold, nothing held (PostgreSQL)', async () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
     await f.calls.openWallet(user);

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { moneyServices, type MoneyServices } from '../../src/wallet/money-services.js';
+import { moneyServices, type MoneyServices } from '../../src/calls/money-services.js';
 import { planCallHold, quoteCall, type CallStartInput } from '../../src/calls/call-start.js';
-import type { WalletRow } from '../../src/wallet/wallet-store.js';
+import type { WalletRow } from '../../src/ledger/wallet-rows.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
 

@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/paths.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
 import { callsRepository } from '../../src/calls/calls-repository.js';
 import { createDb, migrateToLatest, type Db } from '../../src/db/database.js';
-import { moneyServices } from '../../src/wallet/money-services.js';
+import { moneyServices } from '../../src/calls/money-services.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RawSqlite } from '../../src/jobs/sqlite-backend/raw-sqlite.js';
+import { RawSqlite } from '../../src/db/raw-sqlite.js';
 import { callStatusView, clock } from '../../src/calls/call-view.js';
 import { sessionIdFrom } from '../../src/http/session-cookie.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';

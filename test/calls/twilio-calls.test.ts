@@ -3,7 +3,7 @@ import { fetchCallOutcome, hangUpCall } from '../../src/calls/twilio-calls.js';
 import { ManualClock } from '../../src/clock.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
-import { moneyServices, type MoneyServices } from '../../src/wallet/money-services.js';
+import { moneyServices, type MoneyServices } from '../../src/calls/money-services.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { startReceiver, type Receiver } from '../sim/helpers/receiver.js';

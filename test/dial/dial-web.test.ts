@@ -1,27 +1,19 @@
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type * as DialRoutesModule from '../../src/dial/dial-routes.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 /**
- * src/routes.ts wires the dial page to CallsService.liveCallFor / lastDestinationCountry; these tests swap in their
- * own answers so each case (a live call, a last-used country) needs no call placed through the simulator.
+ * The dial page asks the calls service (services.calls.liveCallFor / lastDestinationCountry) on every request; these
+ * tests swap in their own answers on the composed services, so each case (a live call, a last-used country) needs
+ * no call placed through the simulator.
  */
-const calls = vi.hoisted(() => ({
+const calls = {
   liveCall: async (_userId: number): Promise<{ id: string } | null> => null,
   lastCountry: async (_userId: number): Promise<string | null> => null,
-}));
-vi.mock('../../src/dial/dial-routes.js', async (importOriginal) => {
-  const real = await importOriginal<typeof DialRoutesModule>();
-  return {
-    ...real,
-    dialRoutes: (deps: DialRoutesModule.DialRoutesDeps) =>
-      real.dialRoutes({ ...deps, liveCall: (id) => calls.liveCall(id), lastCountry: (id) => calls.lastCountry(id) }),
-  };
-});
+};
 
 const htmx = { 'HX-Request': 'true' };
 let t: TestApp;
@@ -30,6 +22,8 @@ beforeEach(async () => {
   calls.liveCall = async () => null;
   calls.lastCountry = async () => null;
   t = await createTestApp();
+  t.services.calls.liveCallFor = (id) => calls.liveCall(id);
+  t.services.calls.lastDestinationCountry = (id) => calls.lastCountry(id);
   await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
 });
 afterEach(async () => {

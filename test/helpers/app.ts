@@ -1,37 +1,47 @@
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { buildApp, type AppDeps, type BuiltApp } from '../../src/app.js';
+import { buildApp, type BuiltApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
 import { createLogger } from '../../src/logger.js';
+import { composeServices, type ComposedServices, type ServiceOverrides } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export interface TestApp extends BuiltApp {
+  services: ComposedServices;
   testDb: TestDb;
   clock: ManualClock;
   close(): Promise<void>;
 }
 
-/** A whole app on a fresh database, with cheap password hashing and a hand-moved clock. */
-export async function createTestApp(
-  env: Record<string, string> = {},
-  overrides: Partial<Config> = {},
-  deps: Pick<AppDeps, 'jobs' | 'telephony' | 'phones' | 'apiRateLimit'> = {},
-): Promise<TestApp> {
+export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough';
+
+/** The overrides every test app starts from: cheap password hashing, a silent logger, a fixed session secret. */
+export function testOverrides(testDb: TestDb, clock: ManualClock | ServiceOverrides['clock']): ServiceOverrides {
+  return { db: testDb.db, clock, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) };
+}
+
+/**
+ * A whole app on a fresh database, with cheap password hashing and a hand-moved clock, composed by composeServices.
+ * Unless `overrides` say otherwise it has no Twilio, no job scheduler and no /phones (tests that need them pass them).
+ */
+export async function createTestApp(env: Record<string, string> = {}, configOverrides: Partial<Config> = {}, overrides: ServiceOverrides = {}): Promise<TestApp> {
   const testDb = await createTestDb();
   const clock = new ManualClock(new Date());
-  const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }), ...overrides };
-  const built = buildApp({
-    config,
-    db: testDb.db,
+  const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }), ...configOverrides };
+  const services = await composeServices(config, { telephony: null, jobs: null, phonesPage: false, stripe: false, ...testOverrides(testDb, clock), ...overrides });
+  const built = buildApp(services);
+  return {
+    ...built,
+    services,
+    testDb,
     clock,
-    sessionSecret: 'test-session-secret-that-is-long-enough',
-    logger: createLogger('silent'),
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    ...deps,
-  });
-  return { ...built, testDb, clock, close: () => testDb.destroy() };
+    async close() {
+      await services.close();
+      await testDb.destroy();
+    },
+  };
 }
 
 export function csrfTokenFrom(html: string): string {

@@ -6,16 +6,12 @@ import { buildApp, type BuiltApp } from '../../src/app.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
-import { appJobHandlers } from '../../src/jobs/handlers.js';
-import { createJobScheduler, type JobScheduler } from '../../src/jobs/scheduler.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
-import { createTelephony } from '../../src/telephony/telephony.js';
-import { createTwilioClient } from '../../src/telephony/twilio-client.js';
-import { moneyServices } from '../../src/wallet/money-services.js';
+import type { JobScheduler } from '../../src/jobs/scheduler.js';
+import { composeServices } from '../../src/services.js';
+import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { createTestDb, type TestDb } from './db.js';
-import { createPayments } from '../../src/payments/payments.js';
-import { STRIPE_CHECKOUT_PATH, startStripeSimulator, type RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
-import { STRIPE_WEBHOOK_PATH } from '../../src/sim/stripe/embedded.js';
+import type { RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
+import { TEST_SESSION_SECRET } from './app.js';
 import { postgresStore, type StoreUnderTest } from '../jobs/helpers/backends.js';
 
 export interface ProductStack {
@@ -46,52 +42,41 @@ export interface ProductStackOptions {
 }
 
 /**
- * The product as src/main.ts wires it, on ephemeral ports: the app with PUBLIC_URL pointing at itself (so the
- * simulator's signed webhooks reach it and validate), the real Twilio simulator through the real twilio SDK, and a
- * real Agenda scheduler on the test database (the official Postgres backend on PostgreSQL), started.
+ * The product as src/main.ts composes it, on ephemeral ports: the app with PUBLIC_URL pointing at itself (so the
+ * simulator's signed webhooks reach it and validate), the in-process Twilio simulator through the real twilio SDK,
+ * and a real Agenda scheduler on the test database (the official Postgres backend on PostgreSQL), started.
  */
 export async function startProductStack(options: ProductStackOptions): Promise<ProductStack> {
-  const sim = await startSimulator({ port: 0, speed: options.speed, ...(options.simRateDeckFile ? { rateDeckFile: options.simRateDeckFile } : {}) });
   const testDb = await createTestDb();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, ...options.env });
   const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
-  const setup = { accountSid: sim.accountSid, authToken: sim.authToken, apiBase: sim.url, callerId: sim.callerId, verifyServiceSid: sim.verifyServiceSid, simulator: undefined };
-  const telephony = createTelephony(setup);
-  if (options.httpClient) telephony.client = createTwilioClient({ ...setup, httpClient: options.httpClient });
-  const money = moneyServices({ db: testDb.db, clock: options.clock, money: config.money });
   const pgStore: StoreUnderTest | undefined = testDb.engine === 'postgres' ? await postgresStore.create() : undefined;
-  let built: BuiltApp | undefined;
-  const jobs = createJobScheduler({
-    config, db: testDb.db, logger, clock: options.clock, processEvery: 100, recurring: false,
-    // The API's call.completed webhooks are delivered by a job too: the same handler main.ts registers.
-    handlers: { ...appJobHandlers({ calls: () => built!.services.calls, money, logger }), deliverWebhook: async (id: number) => void (await built!.services.api.webhooks.attempt(id)) },
-    ...(pgStore ? { backend: pgStore.createBackend() } : {}),
+  const services = await composeServices(config, {
+    db: testDb.db, clock: options.clock, logger, sessionSecret: TEST_SESSION_SECRET, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    simulator: { port: 0, speed: options.speed, rateDeckFile: options.simRateDeckFile ?? false },
+    ...(options.httpClient ? { twilioHttpClient: options.httpClient } : {}),
+    phonesPage: options.phones ? undefined : false,
+    stripe: options.stripe ? { port: 0, speed: options.speed } : false,
+    jobs: { processEvery: 100, recurring: false, ...(pgStore ? { backend: pgStore.createBackend() } : {}) },
   });
-  const stripe = options.stripe ? await startStripeSimulator({ port: 0, speed: options.speed, webhookUrl: `${baseUrl}${STRIPE_WEBHOOK_PATH}`, checkoutBaseUrl: `${baseUrl}${STRIPE_CHECKOUT_PATH}` }) : undefined;
-  const payments = stripe ? createPayments({ config, db: testDb.db, clock: options.clock, logger, wallet: money.wallet.ctx, setup: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, api: { host: stripe.host, port: stripe.port, protocol: 'http' }, simulator: stripe } }) : undefined;
-  built = buildApp({
-    config, db: testDb.db, clock: options.clock, logger, sessionSecret: 'test-session-secret-that-is-long-enough',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs, money,
-    ...(options.phones ? { phones: sim.phonesPage } : {}),
-    ...(payments ? { payments } : {}),
-  });
+  const built = buildApp(services);
   server.on('request', built.app);
+  const jobs = services.jobs!;
+  const sim = services.simulator!;
+  const stripe = services.payments?.setup.simulator;
   await jobs.start();
-  const app = built;
   return {
-    sim, testDb, built: app, jobs, baseUrl, stripe,
+    sim, testDb, built, jobs, baseUrl, stripe,
     async close() {
       await sim.control.waitForIdle(5_000).catch(() => undefined);
       await stripe?.waitForDeliveries(5_000).catch(() => undefined);
-      await stripe?.close();
-      await jobs.stop({ timeoutMs: 2_000 });
-      await pgStore?.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sim.close();
+      await services.close({ jobsTimeoutMs: 2_000 });
+      await pgStore?.destroy();
       await testDb.destroy();
     },
   };

@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import { callIdInUrl } from '../../src/http/call-log-context.js';
+import { composeServices } from '../../src/services.js';
 import { createTestDb } from '../helpers/db.js';
 
 const CALL_ID = 'cl_abcdefghijklmnopqrst';
@@ -30,13 +31,16 @@ describe('call id in the logs', () => {
     });
     const testDb = await createTestDb();
     try {
-      const { app } = buildApp({
-        config: loadConfig({ NODE_ENV: 'test' }),
+      const services = await composeServices(loadConfig({ NODE_ENV: 'test' }), {
         db: testDb.db,
         clock: new ManualClock(new Date()),
         sessionSecret: 'test-session-secret-that-is-long-enough',
         logger: pino({ level: 'info' }, sink),
+        telephony: null,
+        jobs: null,
+        stripe: false,
       });
+      const { app } = buildApp(services);
       await request(app).get(`/calls/${CALL_ID}`);
       await request(app).get('/rates');
       const aboutTheCall = lines.filter((l) => (l.req as { url?: string } | undefined)?.url === `/calls/${CALL_ID}`);

@@ -1,13 +1,8 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { argon2Hasher } from '../../src/accounts/passwords.js';
-import { buildApp } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
-import { signedUpAgent, type TestApp } from '../helpers/app.js';
-import { createTestDb } from '../helpers/db.js';
+import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 let lines: string[];
@@ -20,17 +15,8 @@ beforeEach(async () => {
       done();
     },
   });
-  // As createTestApp, but with a logger that keeps its lines.
-  const testDb = await createTestDb();
-  const built = buildApp({
-    config: loadConfig({ NODE_ENV: 'test' }),
-    db: testDb.db,
-    clock: new ManualClock(new Date()),
-    sessionSecret: 'test-session-secret-that-is-long-enough',
-    logger: createLogger('info', { destination }),
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-  });
-  t = { ...built, testDb, clock: new ManualClock(new Date()), close: () => testDb.destroy() };
+  // A logger that keeps its lines.
+  t = await createTestApp({}, {}, { logger: createLogger('info', { destination }) });
 });
 afterEach(async () => {
   await t.close();

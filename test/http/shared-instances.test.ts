@@ -5,6 +5,7 @@ import { buildApp, type BuiltApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { composeServices } from '../../src/services.js';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
@@ -15,21 +16,25 @@ describe('several instances on one database', () => {
   let first: BuiltApp;
   let second: BuiltApp;
 
-  const instance = () =>
-    buildApp({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
-      db: testDb.db,
-      clock,
-      sessionSecret: 'shared-session-secret-that-is-long-enough',
-      logger: createLogger('silent'),
-      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    });
+  const instance = async () =>
+    buildApp(
+      await composeServices(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), {
+        db: testDb.db,
+        clock,
+        sessionSecret: 'shared-session-secret-that-is-long-enough',
+        logger: createLogger('silent'),
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        telephony: null,
+        jobs: null,
+        stripe: false,
+      }),
+    );
 
   beforeEach(async () => {
     testDb = await createTestDb();
     clock = new ManualClock(new Date('2026-11-22T04:00:00Z'));
-    first = instance();
-    second = instance();
+    first = await instance();
+    second = await instance();
   });
   afterEach(() => testDb.destroy());
 

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditLedger, type LedgerAudit } from '../../src/storm/audit.js';
-import { HttpSession } from '../../src/storm/http-session.js';
-import { createStormDatabase, createStormUsers, STORM_PASSWORD, type StormDatabase, type StormUser } from '../../src/storm/population.js';
-import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from '../../src/storm/processes.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../../src/storm/proxy.js';
+import { auditLedger, type LedgerAudit } from '../../tools/storm/audit.js';
+import { HttpSession } from '../../tools/storm/http-session.js';
+import { createStormDatabase, createStormUsers, STORM_PASSWORD, type StormDatabase, type StormUser } from '../../tools/storm/population.js';
+import { startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from '../../tools/storm/processes.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../../tools/storm/proxy.js';
 
 export const METRICS_TOKEN = 'cluster-test-metrics-token-0123';
 
@@ -69,7 +69,7 @@ export async function startCluster(options: { instances: number; db: 'sqlite' | 
       refreshProxy();
     },
     async users(count, creditMicros) {
-      const users = await createStormUsers(database.db, count, { richMicros: creditMicros, tightMicros: creditMicros, tightEvery: 1_000_000 }, created);
+      const users = await createStormUsers(database.services, count, { richMicros: creditMicros, tightMicros: creditMicros, tightEvery: 1_000_000 }, created);
       created += count;
       return users;
     },

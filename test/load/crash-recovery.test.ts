@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimLeg } from '../../src/storm/audit.js';
+import type { SimLeg } from '../../tools/storm/audit.js';
 import { callStatus, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
 
 /**

@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_AUTH_TOKEN } from '../../src/sim/constants.js';
 import type { LogEntry } from '../../src/sim/webhooks.js';
-import { sumSamples } from '../../src/storm/prometheus.js';
+import { sumSamples } from '../../tools/storm/prometheus.js';
 import { callStatus, METRICS_TOKEN, placeCall, startCluster, waitUntil, type Cluster } from './cluster.js';
 
 const postgres = process.env.DATABASE_URL?.startsWith('postgres');

@@ -7,7 +7,7 @@ import type { Agenda } from 'agenda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callsRepository } from '../../src/calls/calls-repository.js';
 import { watchJobLateness } from '../../src/metrics/job-lateness.js';
-import { twilioOperation } from '../../src/metrics/twilio-timing.js';
+import { twilioOperation } from '../../src/telephony/twilio-timing.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { createTelephony } from '../../src/telephony/telephony.js';
 import { rate } from '../rating/arbitraries.js';

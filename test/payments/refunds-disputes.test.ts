@@ -77,7 +77,7 @@ describe('disputes', () => {
     await expectLedgerConsistent(stack.testDb.db);
     expect(await stack.testDb.db('payments').where({ id: paymentId }).first()).toMatchObject({ dispute_id: dispute.id, dispute_status: 'needs_response' });
     expect(Number((await stack.testDb.db('payments').where({ id: paymentId }).first()).owed_micros)).toBe(7_000_000);
-    expect(await stack.built.services.payments!.holdReason(user.userId)).toContain('disputed');
+    expect(await stack.built.services.payments!.service.holdReason(user.userId)).toContain('disputed');
     const page = await admin.agent.get(`/admin/payments/${paymentId}`).expect(200);
     expect(page.text).toContain('Calls on hold for this user');
     // Events again (Stripe may send them twice): nothing more is reversed.
@@ -87,7 +87,7 @@ describe('disputes', () => {
     await fetch(`${stack.stripe.url}/control/stripe/disputes/${dispute.id}/close`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ outcome: 'won' }) });
     await stack.stripe.waitForDeliveries();
     expect(await balanceOf(stack, user.userId)).toBe(3_000_000);
-    expect(await stack.built.services.payments!.holdReason(user.userId)).toBeUndefined();
+    expect(await stack.built.services.payments!.service.holdReason(user.userId)).toBeUndefined();
     await expectLedgerConsistent(stack.testDb.db);
   });
 });

@@ -33,7 +33,7 @@ const post = (app: TestApp, path: string, from = 'http://phones.test') => reques
 
 describe('the handset page through the app’s own port (simulation mode)', () => {
   it('serves the page and fragments under /phones with the app’s CSP and htmx, and no session', async () => {
-    t = await createTestApp({}, {}, { phones: sim.phonesPage });
+    t = await createTestApp({}, {}, { phonesPage: sim.phonesPage });
     const page = await request(t.app).get('/phones');
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
@@ -55,7 +55,7 @@ describe('the handset page through the app’s own port (simulation mode)', () =
   });
 
   it('exposes only the handset page: no REST or control API, and unknown /phones paths are 404 without a session', async () => {
-    t = await createTestApp({}, {}, { phones: sim.phonesPage });
+    t = await createTestApp({}, {}, { phonesPage: sim.phonesPage });
     for (const path of ['/phones/control/calls', `/phones/2010-04-01/Accounts/${sim.accountSid}/Calls.json`, '/phones/assets/htmx.min.js', '/phones/nothing']) {
       expect((await request(t.app).get(path)).status, path).toBe(404);
     }
@@ -67,7 +67,7 @@ describe('the handset page through the app’s own port (simulation mode)', () =
   });
 
   it('a ringing call is answered, keyed and hung up by posting the forms through /phones', async () => {
-    t = await createTestApp({}, {}, { phones: sim.phonesPage });
+    t = await createTestApp({}, {}, { phonesPage: sim.phonesPage });
     const user = '+15550001235';
     const encoded = encodeURIComponent(user);
     receiver.respond('/guard', '<Response><Gather numDigits="1" timeout="600" action="/guard-confirm"><Say>Press 1 to connect</Say></Gather></Response>');
@@ -80,7 +80,7 @@ describe('the handset page through the app’s own port (simulation mode)', () =
     expect(ringing.text).toContain(`action="/phones/handsets/${encoded}/answer"`);
     // A cross-site form cannot answer the phone.
     expect((await post(t, `/phones/handsets/${encoded}/answer`, 'https://evil.example')).status).toBe(403);
-    expect((await request(t.app).post(`/phones/handsets/${encoded}/answer`)).status).toBe(403);
+    expect((await request(t.app).post(`/phones/handsets/${encoded}/answer`).set('Cookie', 'other=1')).status).toBe(403);
     expect((await post(t, `/phones/handsets/${encoded}/answer`, 'null')).status).toBe(403);
     expect((await post(t, `/phones/handsets/${encoded}/answer`).set('Sec-Fetch-Site', 'cross-site')).status).toBe(403);
     expect((await request(t.app).post(`/phones/handsets/${encoded}/answer`).set('Sec-Fetch-Site', 'same-site')).status).toBe(403);
@@ -109,7 +109,7 @@ describe('the handset page through the app’s own port (simulation mode)', () =
   });
 
   it('the nav links Phones for a logged-in user', async () => {
-    t = await createTestApp({}, {}, { phones: sim.phonesPage });
+    t = await createTestApp({}, {}, { phonesPage: sim.phonesPage });
     const { agent } = await signedUpAgent(t);
     expect((await agent.get('/account')).text).toContain('<a href="/phones">Phones</a>');
   });

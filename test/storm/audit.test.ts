@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../../src/storm/audit.js';
+import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../../tools/storm/audit.js';
 import { CallCredit } from '../../src/calls/call-credit.js';
-import { WalletService } from '../../src/wallet/wallet-service.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createUser } from '../helpers/ledger.js';
 import { rate } from '../rating/arbitraries.js';
@@ -12,15 +12,15 @@ const sid = (n: number) => `CA${String(n).padStart(32, '0')}`;
 
 describe('storm audit', () => {
   let t: TestDb;
-  let wallet: WalletService;
+  let wallet: Ledger;
   let credit: CallCredit;
   let user: number;
 
   beforeEach(async () => {
     t = await createTestDb();
     const clock = new ManualClock(new Date('2026-11-22T04:00:00Z'));
-    wallet = new WalletService({ db: t.db, clock, freeMinutesPerMonth: 0 });
-    credit = new CallCredit(wallet.ctx);
+    wallet = new Ledger({ db: t.db, clock, freeMinutesPerMonth: 0 });
+    credit = new CallCredit(wallet);
     user = await createUser(t.db);
     await wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'storm credit' });
     await credit.hold({ userId: user, callSid: sid(1), tariffs, maxSeconds: 120 });

@@ -2,7 +2,7 @@ import { Eta } from 'eta';
 import { describe, expect, it } from 'vitest';
 import { callStatusView } from '../../src/calls/call-view.js';
 import { viewsDir } from '../../src/paths.js';
-import { pollTarget } from '../../src/storm/driver.js';
+import { pollTarget } from '../../tools/storm/driver.js';
 import { CALL_RECORD, callRecord } from '../calls/helpers/call-record.js';
 
 // The storm polls as the page does: whatever the real fragment's hx-get says, so its polls cost what a browser's do.

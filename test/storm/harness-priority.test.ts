@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseStormOptions } from '../../src/storm/options.js';
-import { DEFAULT_HARNESS_NICE, niceCommand } from '../../src/storm/harness-priority.js';
+import { parseStormOptions } from '../../tools/storm/options.js';
+import { DEFAULT_HARNESS_NICE, niceCommand } from '../../tools/storm/harness-priority.js';
 import { projectRoot } from '../../src/paths.js';
 
 describe('the storm harness runs below the instances', () => {
@@ -20,7 +20,7 @@ describe('the storm harness runs below the instances', () => {
     const script = `
       import { Worker } from 'node:worker_threads';
       import { getPriority } from 'node:os';
-      import { lowerThisThread } from './src/storm/harness-priority.ts';
+      import { lowerThisThread } from './tools/storm/harness-priority.ts';
       const source = "const { parentPort } = require('node:worker_threads'); parentPort.once('message', () => parentPort.postMessage(require('node:os').getPriority()));";
       const ask = (worker) => new Promise((resolve) => { worker.once('message', (p) => { resolve(p); worker.terminate(); }); worker.postMessage('?'); });
       const before = new Worker(source, { eval: true, execArgv: [] });

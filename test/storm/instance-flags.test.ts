@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
-import { SERVER_NODE_FLAGS } from '../../src/storm/processes.js';
+import { SERVER_NODE_FLAGS } from '../../tools/storm/processes.js';
 
 /** The storm's instances, `npm start` and the container run the server with the same V8 flags. */
 describe('server node flags', () => {

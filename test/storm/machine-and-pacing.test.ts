@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pacer } from '../../src/storm/driver.js';
-import { cpuBetween, parseProcessStat, parseProcStat, parseSchedstat, sampleCpu, type CpuSample } from '../../src/storm/machine.js';
-import { parseStormOptions } from '../../src/storm/options.js';
+import { pacer } from '../../tools/storm/driver.js';
+import { cpuBetween, parseProcessStat, parseProcStat, parseSchedstat, sampleCpu, type CpuSample } from '../../tools/storm/machine.js';
+import { parseStormOptions } from '../../tools/storm/options.js';
 
 describe('open-loop pacing', () => {
   it('reads --rate and names a bad one', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/sim/simulator.js';
-import { SimulatedNetwork } from '../../src/storm/network.js';
-import { countNotices } from '../../src/storm/report.js';
+import { SimulatedNetwork } from '../../tools/storm/network.js';
+import { countNotices } from '../../tools/storm/report.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { startReceiver } from '../sim/helpers/receiver.js';
 

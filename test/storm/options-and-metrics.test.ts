@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseStormOptions } from '../../src/storm/options.js';
-import { histogramQuantile, mergeHistograms, sumSamples } from '../../src/storm/prometheus.js';
+import { parseStormOptions } from '../../tools/storm/options.js';
+import { histogramQuantile, mergeHistograms, sumSamples } from '../../tools/storm/prometheus.js';
 
 describe('storm options', () => {
   it('has defaults for a quick SQLite run', () => {

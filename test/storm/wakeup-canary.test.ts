@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wakeupLine } from '../../src/storm/report.js';
-import { latenessFrom, startWakeupCanary } from '../../src/storm/wakeup-canary.js';
+import { wakeupLine } from '../../tools/storm/report.js';
+import { latenessFrom, startWakeupCanary } from '../../tools/storm/wakeup-canary.js';
 
 describe('the wake-up canary', () => {
   it('a real worker thread wakes for its timer and reports how late, in ms past the 10 ms period', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VoucherError } from '../../src/wallet/vouchers.js';
 import type { Settlement } from '../../src/calls/call-credit.js';
-import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
+import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
 import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
 import { waitForBlocked } from '../helpers/pg-locks.js';
 import { tariff, useWalletFixture } from './setup.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
+import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
 import { createUser } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from './setup.js';
 

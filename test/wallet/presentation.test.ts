@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, ledgerCsv, ledgerCsvLine } from '../../src/wallet/ledger-csv.js';
+import { csvCell } from '../../src/shared/csv.js';
+import { ledgerCsv, ledgerCsvLine } from '../../src/wallet/ledger-csv.js';
 import { lowBalanceBanner } from '../../src/wallet/low-balance.js';
 import { niceCeiling, spendChart } from '../../src/wallet/spend-chart.js';
-import type { LedgerEntry } from '../../src/wallet/wallet-store.js';
+import type { LedgerEntry } from '../../src/ledger/wallet-rows.js';
 
 const entry: LedgerEntry = {
   id: 1,

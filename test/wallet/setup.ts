@@ -4,14 +4,14 @@ import type { Rate } from '../../src/rating/rate.js';
 import { rate } from '../rating/arbitraries.js';
 import { CallCredit } from '../../src/calls/call-credit.js';
 import { VoucherService } from '../../src/wallet/vouchers.js';
-import { WalletService } from '../../src/wallet/wallet-service.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 
 export interface WalletFixture {
   t: TestDb;
   clock: ManualClock;
-  wallet: WalletService;
+  wallet: Ledger;
   calls: CallCredit;
   vouchers: VoucherService;
 }
@@ -22,9 +22,9 @@ export function useWalletFixture(options: { freeMinutesPerMonth?: number } = {})
   beforeEach(async () => {
     fixture.t = await createTestDb();
     fixture.clock = new ManualClock(new Date('2026-11-21T12:00:00Z'));
-    fixture.wallet = new WalletService({ db: fixture.t.db, clock: fixture.clock, freeMinutesPerMonth: options.freeMinutesPerMonth ?? 0 });
-    fixture.calls = new CallCredit(fixture.wallet.ctx);
-    fixture.vouchers = new VoucherService(fixture.wallet.ctx);
+    fixture.wallet = new Ledger({ db: fixture.t.db, clock: fixture.clock, freeMinutesPerMonth: options.freeMinutesPerMonth ?? 0 });
+    fixture.calls = new CallCredit(fixture.wallet);
+    fixture.vouchers = new VoucherService(fixture.wallet);
   });
   afterEach(async () => {
     try {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientCreditError } from '../../src/wallet/wallet-store.js';
-import { resetFreeMinutes } from '../../src/wallet/free-minutes.js';
+import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
 import { createUser } from '../helpers/ledger.js';
 import { useWalletFixture } from './setup.js';
 
@@ -63,7 +62,7 @@ describe('wallet', () => {
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 10_000_000, description: 'Grant' });
     const { tariff } = await import('./setup.js');
     const tariffs = { first: tariff(0), bridged: tariff(100_000) };
-    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 600 });
+    await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 1300 });
     await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 1300, bridgedSeconds: 1300 });
     f.clock.advance(86_400_000);
     await f.calls.hold({ userId: user, callSid: 'CA2', tariffs, maxSeconds: 600 });
@@ -95,11 +94,11 @@ describe('free minutes', () => {
     const a = await createUser(f.t.db);
     const b = await f.wallet.summary(await createUser(f.t.db));
     await f.t.db('wallets').update({ free_seconds_left: 0 });
-    expect(await resetFreeMinutes(f.wallet.ctx)).toBe(0);
+    expect(await f.wallet.resetFreeMinutes()).toBe(0);
     f.clock.set(new Date('2026-12-01T00:00:01Z'));
     expect((await f.wallet.summary(a)).freeSecondsAvailable).toBe(600);
-    expect(await resetFreeMinutes(f.wallet.ctx)).toBe(1);
-    expect(await resetFreeMinutes(f.wallet.ctx)).toBe(0);
+    expect(await f.wallet.resetFreeMinutes()).toBe(1);
+    expect(await f.wallet.resetFreeMinutes()).toBe(0);
     expect((await f.wallet.summary(b.userId)).freeSecondsAvailable).toBe(600);
   });
 });

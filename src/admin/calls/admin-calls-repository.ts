@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { escapeLike, orWhereLike } from '../../db/like.js';
+import { holdTermsJson } from '../../ledger/ledger-reads.js';
 import { FINAL_STATUSES } from '../../calls/call-state.js';
 import { callsRepository, toRecord, type CallEvent, type CallRecord } from '../../calls/calls-repository.js';
 
@@ -71,9 +72,9 @@ export function adminCallsRepository(db: Db) {
       const [user, events, hold] = await Promise.all([
         db('users').where({ id: call.userId }).first<{ email: string }>('email'),
         calls.events(id),
-        db('credit_holds').where({ call_sid: id }).first<{ tariffs: string } | undefined>('tariffs'),
+        holdTermsJson(db, id),
       ]);
-      return { call: { ...call, email: user?.email ?? '' }, events, tariffs: hold?.tariffs };
+      return { call: { ...call, email: user?.email ?? '' }, events, tariffs: hold };
     },
 
     /** The dashboard's call figures since `since` (ISO), and right now. */

@@ -1,25 +1,18 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../../audit/audit-log.js';
 import { dayParam } from '../../audit/audit-routes.js';
 import { isLive } from '../../calls/call-state.js';
 import { timelineView } from '../../calls/call-view.js';
-import type { CallsService } from '../../calls/calls-service.js';
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/database.js';
 import { HttpError } from '../../http/errors.js';
 import { flash } from '../../http/flash.js';
 import { formatDuration, formatMoney } from '../../money/currency.js';
-import { pageParam } from '../../rates/admin/rate-filter.js';
-import { pagination } from '../../rates/admin/rates-admin-views.js';
+import { pageParam, pagination } from '../../http/pagination.js';
 import { flagEmoji } from '../../rating/phone.js';
-import { CALL_STATUS_FILTERS, type AdminCall, type AdminCallsRepository, type CallFilter } from './admin-calls-repository.js';
+import { CALL_STATUS_FILTERS, type AdminCall, type CallFilter } from './admin-calls-repository.js';
+import type { AdminCallsService } from './admin-calls-service.js';
 import { callEconomics, type LegEconomics } from './call-economics.js';
 
 export interface AdminCallsDeps {
-  db: Db;
-  clock: Clock;
-  repo: AdminCallsRepository;
-  calls: CallsService;
+  calls: AdminCallsService;
   currency: string;
 }
 
@@ -28,7 +21,7 @@ function text(value: unknown, max: number): string {
 }
 
 export function adminCallsRoutes(deps: AdminCallsDeps) {
-  const { repo, calls, currency, clock } = deps;
+  const { calls, currency } = deps;
   const money = (micros: number | null) => (micros === null ? '–' : formatMoney(micros, currency));
   const row = (c: AdminCall) => ({
     id: c.id,
@@ -56,7 +49,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
         day: dayParam(req.query.day),
         page: pageParam(req.query.page),
       };
-      const [live, result] = await Promise.all([repo.live(), repo.page(filter)]);
+      const [live, result] = await Promise.all([calls.live(), calls.page(filter)]);
       const params = (page: number) => {
         const qs = new URLSearchParams();
         for (const key of ['status', 'user', 'country', 'day'] as const) if (filter[key]) qs.set(key, filter[key]);
@@ -76,7 +69,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
 
     /** One call: its timeline, and for a settled call what each leg sold for, cost us and left as margin. */
     async show(req: Request, res: Response) {
-      const found = await repo.detail(String(req.params.id));
+      const found = await calls.detail(String(req.params.id));
       if (!found) throw new HttpError(404, 'There is no call with that id.');
       const { call, events, tariffs } = found;
       const economics = callEconomics(call.costBreakdown, tariffs);
@@ -92,18 +85,13 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
 
     /** Ends a live call through the calls feature (Twilio hangup); recorded in the audit log once it is asked. */
     async hangup(req: Request, res: Response) {
-      const found = await repo.detail(String(req.params.id));
-      if (!found) throw new HttpError(404, 'There is no call with that id.');
-      const { call } = found;
-      if (!isLive(call.status)) {
+      const done = await calls.hangup(req.user!.id, String(req.params.id));
+      if (done.outcome === 'not-found') throw new HttpError(404, 'There is no call with that id.');
+      const { call } = done;
+      if (done.outcome === 'already-ended') {
         flash(req, 'info', 'This call had already ended.');
         return res.redirect(303, `/admin/calls/${call.id}`);
       }
-      await calls.hangup(call.userId, call.id);
-      // The hangup itself is Twilio's and the calls feature's (its own event row); the audit row follows it.
-      await deps.db.transaction((trx) =>
-        recordAudit(trx, clock, { actorId: req.user!.id, action: 'call.hangup', subject: `call ${call.id}`, summary: `Ended the live call of ${call.email} to ${call.toE164}`, oldValue: { status: call.status }, newValue: { hangupRequested: true } }),
-      );
       flash(req, 'success', `Hanging up the call of ${call.email} to ${call.toE164}.`);
       if (req.get('hx-request') === 'true') res.set('HX-Redirect', `/admin/calls/${call.id}`).status(200).end();
       else res.redirect(303, `/admin/calls/${call.id}`);

@@ -21,7 +21,10 @@ const field = (body: unknown, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-export function creditAdjustmentForm(body: unknown): FormOutcome<{ amountMicros: number; reason: string }> {
+/** The adjustment form's one-time submission id (see UserAdminService.adjustCredit): 22 to 64 URL-safe characters. */
+const SUBMISSION = /^[A-Za-z0-9_-]{22,64}$/;
+
+export function creditAdjustmentForm(body: unknown): FormOutcome<{ amountMicros: number; reason: string; submission: string }> {
   const errors: Record<string, string> = {};
   const amountText = field(body, 'amount') ?? '';
   const amount = parseCents(amountText);
@@ -33,7 +36,9 @@ export function creditAdjustmentForm(body: unknown): FormOutcome<{ amountMicros:
   const reason = (field(body, 'reason') ?? '').trim();
   if (reason.length < 3) errors.reason = 'Say why (at least 3 characters): it is kept in the ledger and the audit log.';
   else if (reason.length > 150) errors.reason = 'At most 150 characters.';
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: { amountMicros: amount!, reason } };
+  const submission = field(body, 'submission') ?? '';
+  if (!SUBMISSION.test(submission)) errors.form = 'This form is out of date: reload the page and enter the adjustment again.';
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: { amountMicros: amount!, reason, submission } };
 }
 
 export function limitsForm(body: unknown): FormOutcome<{ dailySpendCapMicros: number | null; concurrentCallLimit: number | null }> {

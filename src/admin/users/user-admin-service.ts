@@ -4,7 +4,8 @@ import { recordAudit } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { isSqlite, type Db } from '../../db/database.js';
 import { formatMicros } from '../../money/micros.js';
-import { appendEntry, InsufficientCreditError, lockWallet, type WalletContext } from '../../wallet/wallet-store.js';
+import { ReferenceInUseError, type Ledger } from '../../ledger/ledger.js';
+import { InsufficientCreditError } from '../../ledger/wallet-rows.js';
 import type { EndLiveCall } from '../admin-services.js';
 import { deleteSessionsOf } from './user-sessions.js';
 
@@ -19,6 +20,8 @@ interface UserRecord {
   concurrent_call_limit: number | null;
 }
 
+class NoSuchUser extends Error {}
+
 const notFound: AdminOutcome = { ok: false, status: 404, message: 'There is no user with that number.' };
 
 /**
@@ -26,27 +29,41 @@ const notFound: AdminOutcome = { ok: false, status: 404, message: 'There is no u
  * entry under the wallet lock), so a change and its record never part.
  */
 export class UserAdminService {
-  constructor(private readonly deps: { db: Db; clock: Clock; wallet: WalletContext; endLiveCall?: EndLiveCall | undefined; logger?: Logger }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; ledger: Ledger; endLiveCall?: EndLiveCall | undefined; logger?: Logger }) {}
 
-  /** Adds or removes credit as an 'adjustment' ledger entry; refused if it would take the balance below what is held (so never below zero). */
-  async adjustCredit(actorId: number, userId: number, amountMicros: number, reason: string): Promise<AdminOutcome> {
+  /**
+   * Adds or removes credit as an 'adjustment' ledger entry, with its audit row in the same transaction; refused if
+   * it would take the balance below what is held (so never below zero). `submission` is the form's one-time id: the
+   * same form sent twice (a double click, a resent POST) is applied once.
+   */
+  async adjustCredit(actorId: number, userId: number, amountMicros: number, reason: string, submission: string): Promise<AdminOutcome> {
+    let email = '';
     try {
-      return await this.deps.db.transaction(async (trx) => {
-        const user = await findUser(trx, userId);
-        if (!user) return notFound;
-        const wallet = await lockWallet(trx, this.deps.wallet, userId);
-        const after = await appendEntry(trx, this.deps.wallet, wallet, { kind: 'adjustment', amountMicros, description: `Adjustment: ${reason}`, reference: `admin:${actorId}` });
-        await recordAudit(trx, this.deps.clock, {
-          actorId,
-          action: 'user.credit',
-          subject: `user ${userId}`,
-          summary: `${amountMicros > 0 ? 'Added' : 'Removed'} ${formatMicros(Math.abs(amountMicros))} ${amountMicros > 0 ? 'to' : 'from'} ${user.email}: ${reason}`,
-          oldValue: { balance: formatMicros(wallet.balance_micros) },
-          newValue: { balance: formatMicros(after.balance_micros) },
-        });
-        return { ok: true, message: `Balance of ${user.email} is now ${formatMicros(after.balance_micros)}.` };
-      });
+      const applied = await this.deps.ledger.apply(
+        userId,
+        { kind: 'adjustment', amountMicros, description: `Adjustment: ${reason}`, reference: `admin:${actorId}`, idempotencyKey: `adjustment:${submission}` },
+        {
+          before: async (trx) => {
+            const user = await findUser(trx, userId);
+            if (!user) throw new NoSuchUser();
+            email = user.email;
+          },
+          after: async (trx, { entry, balanceBeforeMicros }) => {
+            await recordAudit(trx, this.deps.clock, {
+              actorId,
+              action: 'user.credit',
+              subject: `user ${userId}`,
+              summary: `${amountMicros > 0 ? 'Added' : 'Removed'} ${formatMicros(Math.abs(amountMicros))} ${amountMicros > 0 ? 'to' : 'from'} ${email}: ${reason}`,
+              oldValue: { balance: formatMicros(balanceBeforeMicros) },
+              newValue: { balance: formatMicros(entry.balanceAfterMicros) },
+            });
+          },
+        },
+      );
+      if (applied.repeated) return { ok: true, message: `That adjustment was already made (the form was sent twice); it was applied once.` };
+      return { ok: true, message: `Balance of ${email} is now ${formatMicros(applied.entry.balanceAfterMicros)}.` };
     } catch (err) {
+      if (err instanceof NoSuchUser || err instanceof ReferenceInUseError) return notFound;
       if (!(err instanceof InsufficientCreditError)) throw err;
       return { ok: false, status: 422, field: 'amount', message: `That would take the balance below zero (or below credit held for a call in progress): at most ${formatMicros(err.availableMicros)} can be removed.` };
     }

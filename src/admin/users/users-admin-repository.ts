@@ -1,5 +1,8 @@
 import type { Db } from '../../db/database.js';
 import { escapeLike, orWhereLike } from '../../db/like.js';
+import { openHoldsOf, walletBalances, type OpenHold } from '../../ledger/ledger-reads.js';
+
+export type { OpenHold };
 
 export const USERS_PAGE_SIZE = 50;
 
@@ -14,14 +17,6 @@ export interface UserListRow {
   heldMicros: number;
 }
 
-export interface OpenHold {
-  callSid: string;
-  description: string | null;
-  amountMicros: number;
-  maxSeconds: number;
-  createdAt: string;
-}
-
 interface ListRecord {
   id: number;
   email: string;
@@ -29,8 +24,6 @@ interface ListRecord {
   role: string;
   disabled_at: string | null;
   created_at: string;
-  balance_micros: number | string | null;
-  held_micros: number | string | null;
 }
 
 /** Reads for the admin's user pages: one page of users with their balances, and a user's open holds. */
@@ -57,11 +50,11 @@ export function usersAdminRepository(db: Db) {
       const pages = Math.max(1, Math.ceil(total / USERS_PAGE_SIZE));
       const current = Math.min(Math.max(1, page), pages);
       const records: ListRecord[] = await filtered(q, status)
-        .leftJoin('wallets as w', 'w.user_id', 'u.id')
-        .select('u.id', 'u.email', 'u.name', 'u.role', 'u.disabled_at', 'u.created_at', 'w.balance_micros', 'w.held_micros')
+        .select('u.id', 'u.email', 'u.name', 'u.role', 'u.disabled_at', 'u.created_at')
         .orderBy('u.id', 'desc')
         .limit(USERS_PAGE_SIZE)
         .offset((current - 1) * USERS_PAGE_SIZE);
+      const balances = await walletBalances(db, records.map((r) => Number(r.id)));
       return {
         rows: records.map((r) => ({
           id: Number(r.id),
@@ -70,8 +63,8 @@ export function usersAdminRepository(db: Db) {
           role: r.role,
           disabledAt: r.disabled_at,
           createdAt: r.created_at,
-          balanceMicros: Number(r.balance_micros ?? 0),
-          heldMicros: Number(r.held_micros ?? 0),
+          balanceMicros: balances.get(Number(r.id))?.balanceMicros ?? 0,
+          heldMicros: balances.get(Number(r.id))?.heldMicros ?? 0,
         })),
         total,
         page: current,
@@ -79,13 +72,8 @@ export function usersAdminRepository(db: Db) {
       };
     },
 
-    async openHolds(userId: number): Promise<OpenHold[]> {
-      const rows: { call_sid: string; description: string | null; amount_micros: number | string; max_seconds: number; created_at: string }[] = await db('credit_holds')
-        .where({ user_id: userId, status: 'open' })
-        .orderBy('id', 'desc')
-        .limit(20)
-        .select('call_sid', 'description', 'amount_micros', 'max_seconds', 'created_at');
-      return rows.map((r) => ({ callSid: r.call_sid, description: r.description, amountMicros: Number(r.amount_micros), maxSeconds: Number(r.max_seconds), createdAt: r.created_at }));
+    openHolds(userId: number): Promise<OpenHold[]> {
+      return openHoldsOf(db, userId);
     },
   };
 }

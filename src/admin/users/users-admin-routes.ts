@@ -1,14 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { UsersRepository } from '../../accounts/users-repository.js';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/database.js';
 import { HttpError } from '../../http/errors.js';
 import { flash } from '../../http/flash.js';
 import { formatDuration, formatMoney } from '../../money/currency.js';
 import { formatMicros } from '../../money/micros.js';
-import { pageParam } from '../../rates/admin/rate-filter.js';
-import { pagination } from '../../rates/admin/rates-admin-views.js';
-import type { WalletService } from '../../wallet/wallet-service.js';
+import { pageParam, pagination } from '../../http/pagination.js';
+import type { Ledger } from '../../ledger/ledger.js';
 import type { AdminOutcome, UserAdminService } from './user-admin-service.js';
 import { creditAdjustmentForm, limitsForm } from './user-admin-forms.js';
 import { deviceName } from '../../accounts/device-name.js';
@@ -17,12 +16,11 @@ import type { CallsService } from '../../calls/calls-service.js';
 import type { UsersAdminRepository } from './users-admin-repository.js';
 
 export interface UsersAdminDeps {
-  db: Db;
   clock: Clock;
   users: UsersRepository;
   repo: UsersAdminRepository;
   service: UserAdminService;
-  wallet: WalletService;
+  wallet: Ledger;
   sessions: SessionsRepository;
   calls: CallsService;
   currency: string;
@@ -32,6 +30,11 @@ function userIdParam(value: unknown): number {
   const id = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(id)) throw new HttpError(404, 'There is no user with that number.');
   return id;
+}
+
+/** A fresh id for one credit adjustment form: submitting the same form twice applies it once. */
+function newSubmissionId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function text(value: unknown, max = 100): string {
@@ -68,7 +71,7 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
         daily_spend_cap: form.values?.daily_spend_cap ?? (user.dailySpendCapMicros == null ? '' : formatMicros(user.dailySpendCapMicros)),
         concurrent_call_limit: form.values?.concurrent_call_limit ?? (user.concurrentCallLimit == null ? '' : String(user.concurrentCallLimit)),
       },
-      values: form.values ?? {},
+      values: { submission: newSubmissionId(), ...form.values },
       errors: form.errors ?? {},
     });
   }
@@ -108,9 +111,11 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
     async adjustCredit(req: Request, res: Response) {
       const userId = userIdParam(req.params.id);
       const form = creditAdjustmentForm(req.body);
-      const values = { amount: text(req.body?.amount, 20), reason: text(req.body?.reason, 150) };
+      // A form sent again after a validation error keeps its submission id: it was never applied.
+      const submission = typeof req.body?.submission === 'string' && /^[A-Za-z0-9_-]{22,64}$/.test(req.body.submission) ? req.body.submission : newSubmissionId();
+      const values = { amount: text(req.body?.amount, 20), reason: text(req.body?.reason, 150), submission };
       if (!form.ok) return renderUser(req, res, userId, 422, { errors: form.errors, values });
-      const outcome = await service.adjustCredit(req.user!.id, userId, form.value.amountMicros, form.value.reason);
+      const outcome = await service.adjustCredit(req.user!.id, userId, form.value.amountMicros, form.value.reason, form.value.submission);
       if (!outcome.ok && outcome.status === 422) return renderUser(req, res, userId, 422, { errors: { [outcome.field ?? 'form']: outcome.message }, values });
       done(req, res, userId, outcome);
     },

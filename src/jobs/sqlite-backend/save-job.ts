@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { DebounceOptions, JobParameters, JobRepositoryOptions } from 'agenda';
 import { whereUnique } from './job-filters.js';
-import type { RawSqlite, SyncStatements } from './raw-sqlite.js';
+import type { RawSqlite, SyncStatements } from '../../db/raw-sqlite.js';
 import { definitionColumns, rowToJob, type JobRow } from './job-row.js';
 
 export interface SaveContext {

@@ -14,7 +14,7 @@ import {
 import { applyJobFilter, orderByClause, whereDataContains } from './job-filters.js';
 import { rowToJob, stateColumns, toMillis, type JobRow } from './job-row.js';
 import { deleteByIdSql, lockJobSql, lockNextJobSql, saveStateSql, selectByIdSql } from './lock-sql.js';
-import { RawSqlite } from './raw-sqlite.js';
+import { RawSqlite } from '../../db/raw-sqlite.js';
 import { saveJob } from './save-job.js';
 
 export interface SqliteJobRepositoryOptions {

@@ -1,6 +1,6 @@
 import { formatMicros } from '../../money/micros.js';
 import type { Rate } from '../../rating/rate.js';
-import { csvCell } from '../../wallet/ledger-csv.js';
+import { csvCell } from '../../shared/csv.js';
 import { DECK_COLUMNS } from '../deck-format.js';
 
 /** One line of our deck format, exactly what the importer reads back; text cells defused against spreadsheet formulas. */

@@ -1,3 +1,5 @@
+import { pageParam } from '../../http/pagination.js';
+
 /** The rates admin's selection: search, filters, sort and page, parsed strictly from the query string. */
 export interface RateFilter {
   q: string;
@@ -23,10 +25,6 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
 }
 
 /** A page number as typed in a URL: digits only; anything else is page 1. */
-export function pageParam(value: unknown): number {
-  return typeof value === 'string' && /^\d{1,6}$/.test(value) ? Math.max(1, Number(value)) : 1;
-}
-
 export function parseRateFilter(query: Record<string, unknown>): RateFilter {
   return {
     q: text(query.q),

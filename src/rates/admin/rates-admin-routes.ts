@@ -8,7 +8,8 @@ import { ROUNDING_STEPS, parseMarkupForm, type Markup } from './markup.js';
 import { filterParams, parseRateFilter, type RateFilter } from './rate-filter.js';
 import { rateToValues } from './rate-form.js';
 import type { RatesAdminService } from './rates-admin-service.js';
-import { pagination, rateRowView, sortLinks } from './rates-admin-views.js';
+import { pagination } from '../../http/pagination.js';
+import { rateRowView, sortLinks } from './rates-admin-views.js';
 
 export interface RatesAdminDeps {
   admin: RatesAdminService;

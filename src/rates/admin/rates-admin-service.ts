@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import type { FieldErrors } from '../../http/forms.js';
 import { formatMicros } from '../../money/micros.js';
 import type { Rate } from '../../rating/rate.js';
-import { isUniqueViolation } from '../../wallet/wallet-store.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import type { RateDeckService } from '../rate-deck-service.js';
 import { repriced, type Markup } from './markup.js';
 import type { RateFilter } from './rate-filter.js';

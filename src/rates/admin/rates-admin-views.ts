@@ -37,25 +37,6 @@ export function rateRowView(rate: RateRow, currency: string): RateRowView {
   };
 }
 
-export interface PageLink {
-  label: string;
-  href: string | undefined;
-}
-
-/** Previous/next links and "page x of y" for any paged list; href is undefined where there is no such page. */
-export function pagination(base: string, params: (page: number) => string, page: number, pages: number) {
-  const link = (p: number) => {
-    const qs = params(p);
-    return `${base}${qs ? `?${qs}` : ''}`;
-  };
-  return {
-    page,
-    pages,
-    previous: page > 1 ? link(page - 1) : undefined,
-    next: page < pages ? link(page + 1) : undefined,
-  };
-}
-
 /** Column headers that sort: each links to its own sort, flipping the direction when already sorted by it. */
 export function sortLinks(filter: RateFilter) {
   return Object.fromEntries(

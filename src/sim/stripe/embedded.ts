@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
-import { SIM_STRIPE_SECRET_KEY, SIM_STRIPE_WEBHOOK_SECRET, STRIPE_CHECKOUT_PATH, startStripeSimulator, type RunningStripeSimulator } from './simulator.js';
+import { SIM_STRIPE_SECRET_KEY, SIM_STRIPE_WEBHOOK_SECRET, STRIPE_CHECKOUT_PATH, startStripeSimulator, type RunningStripeSimulator, type StripeSimulatorOptions } from './simulator.js';
 
 /** Everything the payments feature needs to reach "Stripe", real or simulated. */
 export interface StripeSetup {
@@ -12,6 +12,9 @@ export interface StripeSetup {
   simulator: RunningStripeSimulator | undefined;
 }
 
+/** What a caller may set on the in-process simulator (tests: port 0, fast retries); the rest comes from config. */
+export type EmbeddedStripeSimulatorOptions = Partial<Pick<StripeSimulatorOptions, 'port' | 'speed' | 'retrySeconds'>>;
+
 /** The URL the app receives Stripe's events at. */
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 
@@ -19,7 +22,7 @@ export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
  * With STRIPE_SECRET_KEY: real Stripe, untouched. Without: the simulator's credentials and either a simulator at
  * STRIPE_API_BASE or one started in-process on STRIPE_SIM_PORT, posting events to this app's webhook.
  */
-export async function resolveStripeSetup(config: Config, logger?: Logger, port = config.payments.simPort): Promise<StripeSetup> {
+export async function resolveStripeSetup(config: Config, logger?: Logger, simulatorOptions: EmbeddedStripeSimulatorOptions = {}): Promise<StripeSetup> {
   const { secretKey, webhookSecret, apiBase } = config.payments;
   if (secretKey && webhookSecret) return { secretKey, webhookSecret, api: undefined, simulator: undefined };
   if (apiBase) {
@@ -28,8 +31,9 @@ export async function resolveStripeSetup(config: Config, logger?: Logger, port =
     return { secretKey: SIM_STRIPE_SECRET_KEY, webhookSecret: SIM_STRIPE_WEBHOOK_SECRET, api: { host: url.hostname, port: Number(url.port || (protocol === 'https' ? 443 : 80)), protocol }, simulator: undefined };
   }
   const simulator = await startStripeSimulator({
-    port,
-    speed: config.sim.speed,
+    port: simulatorOptions.port ?? config.payments.simPort,
+    speed: simulatorOptions.speed ?? config.sim.speed,
+    ...(simulatorOptions.retrySeconds ? { retrySeconds: simulatorOptions.retrySeconds } : {}),
     webhookUrl: `${config.publicUrl}${STRIPE_WEBHOOK_PATH}`,
     checkoutBaseUrl: `${config.publicUrl}${STRIPE_CHECKOUT_PATH}`,
   });

@@ -21,7 +21,6 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     hangupCall: vi.fn(async (_callId: string) => undefined),
     reconcileCalls: vi.fn(async () => undefined),
     resetFreeMinutes: vi.fn(async () => undefined),
-    expireHold: vi.fn(async (_holdId: string) => undefined),
     deliverWebhook: vi.fn(async (_deliveryId: number) => undefined),
   };
   const scheduler = createJobScheduler({

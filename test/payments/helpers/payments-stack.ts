@@ -6,13 +6,10 @@ import { buildApp, type BuiltApp } from '../../../src/app.js';
 import { argon2Hasher } from '../../../src/accounts/passwords.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/logger.js';
-import { createPayments } from '../../../src/payments/payments.js';
-import { STRIPE_WEBHOOK_PATH } from '../../../src/sim/stripe/embedded.js';
-import { STRIPE_CHECKOUT_PATH, startStripeSimulator, type RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
-import { moneyServices } from '../../../src/wallet/money-services.js';
-import { systemClock } from '../../../src/clock.js';
+import { composeServices } from '../../../src/services.js';
+import type { RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
-import { csrfTokenFrom } from '../../helpers/app.js';
+import { csrfTokenFrom, TEST_SESSION_SECRET } from '../../helpers/app.js';
 
 export interface PaymentsStack {
   baseUrl: string;
@@ -24,7 +21,7 @@ export interface PaymentsStack {
 
 /**
  * The app listening on a real port (so the simulator's signed events reach /webhooks/stripe), the Stripe simulator
- * reached by the real stripe SDK, and card top-ups built by the same factory main.ts uses (createPayments).
+ * reached by the real stripe SDK, and card top-ups composed by composeServices, as main.ts does.
  * Retries are scaled down: a failed delivery is retried after 0.05 s, 0.1 s, 0.2 s.
  */
 export async function startPaymentsStack(env: Record<string, string> = {}): Promise<PaymentsStack> {
@@ -33,19 +30,23 @@ export async function startPaymentsStack(env: Record<string, string> = {}): Prom
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, ...env });
-  const logger = createLogger('silent');
-  const stripe = await startStripeSimulator({ port: 0, speed: 1000, retrySeconds: [50, 100, 200], webhookUrl: `${baseUrl}${STRIPE_WEBHOOK_PATH}`, checkoutBaseUrl: `${baseUrl}${STRIPE_CHECKOUT_PATH}` });
-  const money = moneyServices({ db: testDb.db, clock: systemClock, money: config.money });
-  const payments = createPayments({ config, db: testDb.db, clock: systemClock, logger, wallet: money.wallet.ctx, setup: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, api: { host: stripe.host, port: stripe.port, protocol: 'http' }, simulator: stripe } });
-  const built = buildApp({ config, db: testDb.db, logger, money, payments, sessionSecret: 'test-session-secret-that-is-long-enough', hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
+  // As main.ts composes it, minus Twilio and jobs; the Stripe simulator in-process on a free port.
+  const services = await composeServices(config, {
+    db: testDb.db, logger: createLogger('silent'), sessionSecret: TEST_SESSION_SECRET, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    telephony: null, jobs: null, phonesPage: false,
+    stripe: { port: 0, speed: 1000, retrySeconds: [50, 100, 200] },
+  });
+  const stripe = services.payments?.setup.simulator;
+  if (!stripe) throw new Error('composeServices started no Stripe simulator');
+  const built = buildApp(services);
   server.on('request', built.app);
   return {
     baseUrl, built, stripe, testDb,
     async close() {
       await stripe.waitForDeliveries(5_000).catch(() => undefined);
-      await stripe.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
       await testDb.destroy();
     },
   };

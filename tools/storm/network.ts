@@ -1,7 +1,7 @@
 import type { Destination } from './driver.js';
 import type { Fault } from './options.js';
 import type { StormUser } from './population.js';
-import type { Notice } from '../sim/call-engine.js';
+import type { Notice } from '../../src/sim/call-engine.js';
 
 type Behaviour =
   | { kind: 'answer'; answerAfterS: number; hangupAfterS?: number }

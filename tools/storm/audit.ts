@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db } from '../../src/db/database.js';
 
 /** What the ledger, wallets and holds say about themselves: any non-zero error count is lost or invented money. */
 export interface LedgerAudit {

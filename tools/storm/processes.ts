@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../../src/paths.js';
 import { niceCommand } from './harness-priority.js';
 
 /** A child process of the storm (an app instance or the simulator), with its output in a log file. */

@@ -3,7 +3,7 @@ import type { DriveResult } from './driver.js';
 import type { CpuUsage } from './machine.js';
 import type { StormOptions } from './options.js';
 import { CANARY_PERIOD_MS, type WakeupLateness } from './wakeup-canary.js';
-import type { Notice } from '../sim/call-engine.js';
+import type { Notice } from '../../src/sim/call-engine.js';
 
 export interface StormReport {
   options: Omit<StormOptions, 'faults'> & { faults: string[] };

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { isSqlite, type Db } from '../db/database.js';
 
+// The ledger's own rows: only src/ledger/ reads or writes wallets, credit_holds and ledger_entries.
+
 export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'refund' | 'adjustment' | 'free_minutes';
 export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'refund', 'adjustment', 'free_minutes'];
 
@@ -180,9 +182,3 @@ export function toLedgerEntry(r: LedgerRecord): LedgerEntry {
 }
 
 export type { LedgerRecord };
-
-/** Unique-constraint violations, in either engine's words. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '');
-}

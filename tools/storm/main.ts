@@ -6,8 +6,6 @@ import { drive } from './driver.js';
 import { destinations, SimulatedNetwork } from './network.js';
 import { parseStormOptions, StormUsageError, USAGE, type StormOptions } from './options.js';
 import { createStormDatabase, createStormUsers, type StormDatabase, type StormUser } from './population.js';
-import { systemClock } from '../clock.js';
-import { WalletService } from '../wallet/wallet-service.js';
 import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
 import { buildServer, startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
@@ -73,7 +71,7 @@ async function main(): Promise<number> {
     say(`simulator at ${sim.url}, proxy (PUBLIC_URL) at ${proxy.url}, database ${database.describe}`);
 
     const userCount = Math.min(options.concurrency, options.calls);
-    const users = await createStormUsers(database.db, userCount, CREDIT);
+    const users = await createStormUsers(database.services, userCount, CREDIT);
     const topUp = topUpBelow(database, CREDIT);
     const network = new SimulatedNetwork(sim.url, options.faults);
     await network.setUpPhones(users);
@@ -193,11 +191,10 @@ function instanceEnv(options: StormOptions, simUrl: string, publicUrl: string, d
 
 /** Tops a rich user's available credit back up to its starting amount when it falls under half of it. */
 function topUpBelow(database: StormDatabase, credit: typeof CREDIT): (user: StormUser) => Promise<void> {
-  const wallet = new WalletService({ db: database.db, clock: systemClock, freeMinutesPerMonth: 0 });
+  const { wallet } = database.services.money;
   return async (user) => {
     if (user.tight) return;
-    const row = await database.db('wallets').where({ user_id: user.id }).first('balance_micros', 'held_micros');
-    const available = Number(row?.balance_micros ?? 0) - Number(row?.held_micros ?? 0);
+    const available = (await wallet.peek(user.id)).availableMicros;
     if (available < credit.richMicros / 2) await wallet.credit(user.id, { kind: 'purchase', amountMicros: credit.richMicros - available, description: 'Storm top-up' });
   };
 }

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
-import { accountsService, emailField } from './accounts-service.js';
-import { argon2Hasher } from './passwords.js';
-import { sessionsRepository } from './sessions-repository.js';
-import { usersRepository } from './users-repository.js';
-import { attemptCounters } from '../rate-limits/attempt-counters.js';
-import { systemClock } from '../clock.js';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { createDb, migrateToLatest } from '../db/database.js';
+import { emailField } from './accounts/accounts-service.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logger.js';
+import { composeServices } from './services.js';
 
 const USAGE = `Usage: npm run admin -- create EMAIL [--password-stdin]
   Creates an admin account (or promotes an existing one). Without --password-stdin a strong password is generated and printed.`;
@@ -29,16 +25,15 @@ async function main(args: string[]): Promise<number> {
     return 65;
   }
   const config = loadConfig();
-  const db = createDb(config.database);
+  // Only accounts are used: no Twilio (nor simulator) and no job scheduler; log lines would clutter the terminal.
+  const services = await composeServices(config, { telephony: null, jobs: null, stripe: false, logger: createLogger('warn') });
   try {
-    await migrateToLatest(db);
-    const accounts = accountsService({ users: usersRepository(db), sessions: sessionsRepository(db), counters: attemptCounters(db, systemClock), hasher: argon2Hasher(), clock: systemClock });
-    const { created } = await accounts.ensureAdmin(email.data, password);
+    const { created } = await services.accounts.ensureAdmin(email.data, password);
     if (created) console.log(`Admin ${email.data} created.${flag ? '' : ` Password: ${password}`}`);
     else console.log(`${email.data} already had an account; it is now an admin (its password is unchanged).`);
     return 0;
   } finally {
-    await db.destroy();
+    await services.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { PREPARED_QUERY_EVENT } from '../../db/query-events.js';
+import { PREPARED_QUERY_EVENT } from './query-events.js';
 
 /** The parts of a better-sqlite3 connection and statement used here. */
 export interface Statement {

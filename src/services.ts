@@ -1,0 +1,245 @@
+import type { Logger } from 'pino';
+import type twilio from 'twilio';
+import { accountsService, type AccountsService } from './accounts/accounts-service.js';
+import { argon2Hasher, type PasswordHasher } from './accounts/passwords.js';
+import { sessionsRepository, type SessionsRepository } from './accounts/sessions-repository.js';
+import { usersRepository, type UsersRepository } from './accounts/users-repository.js';
+import { adminServices, endLiveCallOf, type AdminServices, type EndLiveCall } from './admin/admin-services.js';
+import { apiServices, type ApiServices } from './api/api-services.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
+import { tokensRepository } from './api/tokens-repository.js';
+import { notifyCallCompleted } from './api/webhooks/call-completed-hook.js';
+import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
+import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { callsHistory, type CallsHistory } from './calls/history-repository.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { createDb, migrateToLatest, type Db } from './db/database.js';
+import { getOrCreateSetting, randomSecret } from './db/settings.js';
+import { DEMO_EMAILS } from './demo/seed.js';
+import { DatabaseSessionStore } from './http/session-store.js';
+import { appJobHandlers } from './jobs/handlers.js';
+import { createJobScheduler, type JobScheduler, type JobSchedulerOptions } from './jobs/scheduler.js';
+import { createLogger } from './logger.js';
+import { watchJobLateness } from './metrics/job-lateness.js';
+import { AppMetrics } from './metrics/metrics.js';
+import { metricsSources } from './metrics/metrics-repository.js';
+import { phoneVerificationService, type PhoneVerificationService } from './phone/phone-verification-service.js';
+import { twilioPhoneVerifier, type PhoneVerifier } from './phone/phone-verifier.js';
+import { phoneVerificationsRepository } from './phone/phone-verifications-repository.js';
+import { attemptCounters, type AttemptCounters } from './rate-limits/attempt-counters.js';
+import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
+import { resolveTwilioSetup, type EmbeddedSimulatorOptions } from './sim/embedded.js';
+import type { PhonesPage, RunningSimulator } from './sim/simulator.js';
+import { createTelephony, type Telephony } from './telephony/telephony.js';
+import { createTwilioClient } from './telephony/twilio-client.js';
+import { moneyServices, type MoneyServices } from './calls/money-services.js';
+import { createPayments, type Payments } from './payments/payments.js';
+import { resolveStripeSetup, type EmbeddedStripeSimulatorOptions } from './sim/stripe/embedded.js';
+import type { RunningStripeSimulator } from './sim/stripe/simulator.js';
+
+/**
+ * Everything the HTTP layer, the CLI and the tools use, built once by composeServices. It holds no database
+ * handle: route code reaches data only through these services.
+ */
+export interface Services {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  /** Signs session cookies and CSRF tokens; from SESSION_SECRET, else kept in the settings table across restarts. */
+  sessionSecret: string;
+  accounts: AccountsService;
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  /** express-session's store (the sessions table). */
+  sessionStore: DatabaseSessionStore;
+  /** Attempt counters in the database (log-ins, sign-ups, verification codes). */
+  counters: AttemptCounters;
+  phones: PhoneVerificationService;
+  /** Twilio, real or simulated; undefined when composed without it (tests that place no calls). */
+  telephony: Telephony | undefined;
+  /** The in-process Twilio simulator, when this composition started one. */
+  simulator: RunningSimulator | undefined;
+  /** The simulator's handset page, served at /phones; undefined: no /phones and no nav item. */
+  phonesPage: PhonesPage | undefined;
+  /** Scheduled work; undefined when composed without jobs. Started by the caller (jobs.start()). */
+  jobs: JobScheduler | undefined;
+  /** Rates, wallet, call credit holds and vouchers. */
+  money: MoneyServices;
+  /** The admin console's changes (each with its audit row), its reads and the audit log. */
+  admin: AdminServices;
+  /** API tokens, their rate limiter, outgoing webhooks. */
+  api: ApiServices;
+  /** This process's Prometheus registry (GET /metrics). */
+  metrics: AppMetrics;
+  /** Placing, following and settling calls. */
+  calls: CallsService;
+  /** A user's call history pages and CSV. */
+  history: CallsHistory;
+  /**
+   * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
+   * when composed without them (no top-up form, no Stripe webhook).
+   */
+  payments: Payments | undefined;
+  /** Readiness (GET /readyz): can the database answer? */
+  health: { databaseReachable(): Promise<boolean> };
+  /** Imports the rate deck in `file` when the rates table is empty; returns how many rates were imported. */
+  seedRatesIfEmpty(file: string): Promise<number>;
+}
+
+/** What composeServices returns: the services, and close() to release what it opened, in reverse order. */
+export interface ComposedServices extends Services {
+  /** Stops the jobs (waiting up to `jobsTimeoutMs` for running ones), the simulators, then the database it opened. */
+  close(options?: { jobsTimeoutMs?: number }): Promise<void>;
+}
+
+/** Scheduler settings a caller may change (tests: poll faster, no recurring jobs, a throw-away backend). */
+export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'jobLog'>>;
+
+/** What tests, the CLI and the tools may replace; everything else is built from config. */
+export interface ServiceOverrides {
+  /** An open, migrated database the caller owns (and closes). Default: opened from config, migrated, closed by close(). */
+  db?: Db;
+  clock?: Clock;
+  logger?: Logger;
+  hasher?: PasswordHasher;
+  /** Twilio Verify; by default through the telephony (tests pass a double). */
+  phoneVerifier?: PhoneVerifier;
+  sessionSecret?: string;
+  /**
+   * A ready Telephony, or null for none. Default: from config, real Twilio with credentials, else the simulator at
+   * TWILIO_API_BASE or one started in-process (see `simulator`).
+   */
+  telephony?: Telephony | null;
+  /** The in-process simulator's port, speed and deck, when one is started. */
+  simulator?: EmbeddedSimulatorOptions;
+  /** Replaces the twilio SDK's HTTP client (tests lose a response on the way back, say). */
+  twilioHttpClient?: InstanceType<typeof twilio.RequestClient>;
+  /** Serve this handset page at /phones, or false for none. Default: the in-process simulator's, when one runs. */
+  phonesPage?: PhonesPage | false;
+  /** A scheduler built elsewhere (a test bed), null for no jobs, or settings for the one built here. */
+  jobs?: JobScheduler | null | JobOverrides;
+  /** Per-token API request limit (default 120 a minute). */
+  apiRateLimit?: RateLimitOptions;
+  /** What disabling an account does to its live call; default: hang it up through the calls service. */
+  endLiveCall?: EndLiveCall;
+  /**
+   * Card top-ups: false for none. Default: from config, real Stripe with STRIPE_SECRET_KEY, else the simulator at
+   * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
+   */
+  stripe?: EmbeddedStripeSimulatorOptions | false;
+}
+
+const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
+
+/**
+ * The composition root: the one place services are constructed, for the server (src/main.ts), the tests, the
+ * admin CLI and the storm tool. Order: logger and clock; the database (opened and migrated unless given); the
+ * session secret; metrics (the Twilio client reports into it); telephony (maybe starting the simulator); money;
+ * webhooks; the job scheduler and the calls service (each handed the other: jobs hang calls up, calls schedule
+ * hangups); card payments (maybe starting the Stripe simulator); the API, accounts, phone verification and admin
+ * services; last, the cross-feature hooks (settlement
+ * metrics, job lateness, call.completed webhooks).
+ */
+export async function composeServices(config: Config, overrides: ServiceOverrides = {}): Promise<ComposedServices> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const ownsDb = overrides.db === undefined;
+  const db = overrides.db ?? createDb(config.database, { logger: logger.child({ component: 'db' }) });
+  let simulator: RunningSimulator | undefined;
+  let stripeSimulator: RunningStripeSimulator | undefined;
+  let jobs: JobScheduler | undefined;
+  const release = async (jobsTimeoutMs?: number) => {
+    if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
+    await simulator?.close();
+    await stripeSimulator?.close();
+    if (ownsDb) await db.destroy();
+  };
+  try {
+    if (ownsDb) await migrateToLatest(db);
+    const sessionSecret = overrides.sessionSecret ?? config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
+    const metrics = new AppMetrics(metricsSources(db));
+    const telephony = await buildTelephony(metrics);
+    const money = moneyServices({ db, clock, money: config.money });
+    // The delivery job and the API share one webhooks service; it queues through the scheduler built next.
+    const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock, logger, schedule: overrides.jobs === null ? undefined : (id) => jobs!.scheduleWebhookDelivery(id) });
+    const users = usersRepository(db);
+    // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
+    let calls: CallsService | undefined;
+    jobs = buildJobs(() => calls!, money, webhooks);
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, onSettled: notifyCallCompleted(webhooks, money.currency, logger) });
+    const callsService = calls;
+    const sessions = sessionsRepository(db);
+    const counters = attemptCounters(db, clock);
+    // With real Twilio the demo accounts' published passwords must stop working.
+    const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
+    const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
+    const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
+    const payments = await buildPayments(money);
+
+    const services: ComposedServices = {
+      config,
+      clock,
+      logger,
+      sessionSecret,
+      users,
+      sessions,
+      sessionStore: new DatabaseSessionStore(db, clock),
+      counters,
+      telephony,
+      simulator,
+      phonesPage,
+      jobs,
+      accounts: accountsService({ users, sessions, counters, hasher: overrides.hasher ?? argon2Hasher(), clock, disabledEmails }),
+      api: apiServices({ db, clock, logger, httpsWebhooksOnly: config.env === 'production', rateLimit: overrides.apiRateLimit, webhooks }),
+      metrics,
+      money,
+      calls: callsService,
+      history: callsHistory(db),
+      payments,
+      admin: adminServices({ db, clock, money, logger, calls: callsService, endLiveCall: overrides.endLiveCall ?? ((userId) => endLiveCallOf(callsService, userId)) }),
+      phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
+      health: {
+        async databaseReachable() {
+          try {
+            await db.raw('select 1');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      },
+      seedRatesIfEmpty: (file) => seedRatesIfEmpty(db, file, clock),
+      close: (options = {}) => release(options.jobsTimeoutMs),
+    };
+    money.callCredit.onSettled((settlement) => metrics.observeSettlement(settlement));
+    if (jobs) watchJobLateness(jobs.agenda, metrics);
+    return services;
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err;
+  }
+
+  async function buildTelephony(metrics: AppMetrics): Promise<Telephony | undefined> {
+    if (overrides.telephony !== undefined) return overrides.telephony ?? undefined;
+    const setup = await resolveTwilioSetup(config, logger, overrides.simulator);
+    simulator = setup.simulator;
+    const built = createTelephony(setup, { observeRequest: metrics.twilioObserver });
+    if (overrides.twilioHttpClient) built.client = createTwilioClient({ ...setup, httpClient: overrides.twilioHttpClient });
+    return built;
+  }
+
+  async function buildPayments(money: MoneyServices): Promise<Payments | undefined> {
+    if (overrides.stripe === false) return undefined;
+    const setup = await resolveStripeSetup(config, logger, overrides.stripe);
+    stripeSimulator = setup.simulator;
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
+  }
+
+  function buildJobs(calls: () => CallsService, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+    if (isScheduler(overrides.jobs)) return overrides.jobs;
+    if (overrides.jobs === null) return undefined;
+    const handlers = { ...appJobHandlers({ calls, money, logger }), deliverWebhook: async (id: number) => void (await webhooks.attempt(id)) };
+    return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
+  }
+}
