@@ -71,7 +71,7 @@ export async function runAdminBench(): Promise<Result[]> {
     if (!parsed.ok) throw new Error('synthetic deck invalid');
     await replaceAllRates(db, parsed.rates, systemClock);
     const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
-    const { app, services } = buildApp(await composeServices(config, { db, sessionSecret: 'bench-session-secret-that-is-long-enough', logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony: null, jobs: null }));
+    const { app, services } = buildApp(await composeServices(config, { db, sessionSecret: 'bench-session-secret-that-is-long-enough', logger: createLogger('silent'), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony: null, jobs: null, stripe: false }));
     await services.money.rates.reload();
     await services.accounts.ensureAdmin('bench@example.com', 'bench password 123');
     const agent = request.agent(app);

@@ -83,7 +83,7 @@ export async function runCallsBench(): Promise<string[]> {
   // A wait of 1 ms: the throughput of the poll's work, and the bytes of its 204, without waiting out each long poll.
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: SECRET, STATUS_WAIT_MS: '1' });
   const telephony = { client: createTwilioClient({ accountSid: `AC${'0'.repeat(32)}`, authToken: TOKEN, apiBase: 'http://127.0.0.1:9' }), authToken: TOKEN, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
-  const services = await composeServices(config, { db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs: null });
+  const services = await composeServices(config, { db: testDb.db, sessionSecret: SECRET, logger: pino({ level: 'silent' }), hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }), telephony, jobs: null, stripe: false });
   const built = buildApp(services);
   server.on('request', built.app);
   const bare = express();

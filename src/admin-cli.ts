@@ -26,7 +26,7 @@ async function main(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   // Only accounts are used: no Twilio (nor simulator) and no job scheduler; log lines would clutter the terminal.
-  const services = await composeServices(config, { telephony: null, jobs: null, logger: createLogger('warn') });
+  const services = await composeServices(config, { telephony: null, jobs: null, stripe: false, logger: createLogger('warn') });
   try {
     const { created } = await services.accounts.ensureAdmin(email.data, password);
     if (created) console.log(`Admin ${email.data} created.${flag ? '' : ` Password: ${password}`}`);

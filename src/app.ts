@@ -26,6 +26,9 @@ import { registerRoutes } from './routes.js';
 import type { Services } from './services.js';
 import type { PhonesPage } from './sim/simulator.js';
 import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
+import { stripeWebhookRouter } from './payments/stripe-webhook.js';
+import { STRIPE_WEBHOOK_PATH } from './sim/stripe/embedded.js';
+import { STRIPE_CHECKOUT_PATH } from './sim/stripe/simulator.js';
 
 export interface BuiltApp {
   app: Express;
@@ -48,7 +51,7 @@ const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.pat
 
 /** The HTTP layer over composed services (see src/services.ts): middleware, routes, error pages; it builds no service. */
 export function buildApp(services: Services): BuiltApp {
-  const { config, clock, logger, sessionStore, sessionSecret, phonesPage } = services;
+  const { config, clock, logger, sessionStore, sessionSecret, phonesPage, payments } = services;
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', 1);
@@ -83,6 +86,11 @@ export function buildApp(services: Services): BuiltApp {
   app.use(assets.router);
   // Before sessions: the phones page and its polls create no session rows.
   if (phonesPage) app.use(PHONES_PATH, phonesMount(phonesPage, assets.urls.htmx));
+  // Before any body parser and CSRF: Stripe's signature covers the raw bytes and is the authentication.
+  if (payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: payments.stripe, webhookSecret: payments.setup.webhookSecret, payments: payments.service, logger }));
+  // Simulation mode: the simulator's hosted checkout page on the app's own port (no session; same-origin forms).
+  const checkoutPage = payments?.setup.simulator?.checkoutPage;
+  if (checkoutPage) app.use(STRIPE_CHECKOUT_PATH, sameOriginOnly(), checkoutPage);
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(refuseBadText());
 

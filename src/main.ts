@@ -74,7 +74,7 @@ interface DemoStatus {
   switchedOff: number;
 }
 
-function announce(config: Config, port: number, services: Pick<Services, 'telephony' | 'simulator'>, demo: DemoStatus, startupMs: number): void {
+function announce(config: Config, port: number, services: Pick<Services, 'telephony' | 'simulator' | 'payments'>, demo: DemoStatus, startupMs: number): void {
   const lines = [`callbridge is running at ${config.publicUrl} (started in ${Math.round(startupMs)} ms, listening on ${config.host}:${port})`];
   lines.push(`  database: ${config.database.client === 'sqlite' ? config.database.file : 'PostgreSQL'}`);
   if (config.simulate) {
@@ -88,6 +88,14 @@ function announce(config: Config, port: number, services: Pick<Services, 'teleph
   } else {
     lines.push('  telephony: Twilio');
     lines.push(config.email.smtpUrl ? `  email:     SMTP (${new URL(config.email.smtpUrl).host}) from ${config.email.from}` : '  email:     no SMTP_URL: emails are kept in the outbox table only (admins: /admin/emails); set SMTP_URL to send them');
+  }
+  const stripe = services.payments?.setup;
+  if (stripe?.api) {
+    lines.push(`  payments:  Stripe simulator at ${stripe.api.protocol}://${stripe.api.host}:${stripe.api.port} (no STRIPE_SECRET_KEY); pay with test card 4242 4242 4242 4242`);
+  } else if (stripe) {
+    lines.push(`  payments:  Stripe; webhook endpoint ${config.publicUrl}/webhooks/stripe`);
+  }
+  if (!config.simulate) {
     if (demo.switchedOff > 0) lines.push('  demo accounts: switched off (real Twilio credentials are configured); they can no longer log in');
   }
   console.log(lines.join('\n'));
@@ -117,7 +125,7 @@ function installShutdown(server: Server, answerWaiters: () => Promise<void>, rel
 main().catch((err) => {
   // A port already in use (ours or the simulator's) is one line a person can act on, not a stack trace.
   if (err instanceof ListenError) console.error(`callbridge cannot start: ${err.message}`);
-  else if ((err as { code?: string })?.code === 'EADDRINUSE') console.error(`callbridge cannot start: the Twilio simulator's port ${String((err as { port?: number }).port ?? '')} is already in use. Stop what uses it, or set SIM_PORT to a free port.`);
+  else if ((err as { code?: string })?.code === 'EADDRINUSE') console.error(`callbridge cannot start: a simulator's port ${String((err as { port?: number }).port ?? '')} is already in use (Twilio's is SIM_PORT, Stripe's STRIPE_SIM_PORT). Stop what uses it, or set that variable to a free port.`);
   else console.error('callbridge failed to start:', err);
   process.exit(1);
 });

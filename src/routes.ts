@@ -6,7 +6,7 @@ import { accountEmailRoutes } from './accounts/account-email-routes.js';
 import { emailRoutes } from './email/email-routes.js';
 import { flash } from './http/flash.js';
 import { HttpError } from './http/errors.js';
-import { ADMIN_LINKS, adminRoutes, JOBS_LINK } from './admin/admin-routes.js';
+import { ADMIN_LINKS, adminRoutes, JOBS_LINK, PAYMENTS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
 import type { Services } from './services.js';
@@ -26,6 +26,8 @@ import { metricsEndpoint } from './metrics/metrics-routes.js';
 import { ratesRoutes } from './rates/rates-routes.js';
 import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
+import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
+import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -35,9 +37,9 @@ export function registerRoutes(app: Express, services: Services): void {
   const emails = emailRoutes({ store: services.email.store, transportName: services.email.transport.name, notices: services.email.notices });
   const phone = phoneRoutes(services.phones);
   const home = homeRoutes();
-  const admin = adminRoutes(services.jobs ? [...ADMIN_LINKS, JOBS_LINK] : ADMIN_LINKS, { dashboard: services.admin.dashboard, currency: services.config.money.currency });
+  const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service) } : {}) });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
@@ -102,6 +104,18 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/wallet', requireUser, wallet.show);
   app.post('/wallet/redeem', requireConfirmedEmail, redeemLimit, wallet.redeem);
   app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
+  if (services.payments) {
+    const topUps = paymentsRoutes(services.payments.service);
+    const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
+    app.post('/wallet/top-up', requireUser, topUps.start);
+    app.get('/wallet/top-up/return', requireUser, topUps.returned);
+    app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
+    app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);
+    app.get('/wallet/top-ups/:id', requireUser, topUps.receipt);
+    app.get('/admin/payments', requireAdmin, paymentsAdmin.list);
+    app.get('/admin/payments/:id', requireAdmin, paymentsAdmin.show);
+    app.post('/admin/payments/:id/refund', requireAdmin, paymentsAdmin.refund);
+  }
   app.get('/rates', rates.show);
   app.get('/rates/countries', rates.countryTable);
   app.get('/rates/preview', rates.costPreview);

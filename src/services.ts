@@ -37,6 +37,9 @@ import type { PhonesPage, RunningSimulator } from './sim/simulator.js';
 import { createTelephony, type Telephony } from './telephony/telephony.js';
 import { createTwilioClient } from './telephony/twilio-client.js';
 import { moneyServices, type MoneyServices } from './calls/money-services.js';
+import { createPayments, type Payments } from './payments/payments.js';
+import { resolveStripeSetup, type EmbeddedStripeSimulatorOptions } from './sim/stripe/embedded.js';
+import type { RunningStripeSimulator } from './sim/stripe/simulator.js';
 
 /**
  * Everything the HTTP layer, the CLI and the tools use, built once by composeServices. It holds no database
@@ -78,6 +81,11 @@ export interface Services {
   email: EmailServices;
   /** A user's call history pages and CSV. */
   history: CallsHistory;
+  /**
+   * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
+   * when composed without them (no top-up form, no Stripe webhook).
+   */
+  payments: Payments | undefined;
   /** Readiness (GET /readyz): can the database answer? */
   health: { databaseReachable(): Promise<boolean> };
   /** Imports the rate deck in `file` when the rates table is empty; returns how many rates were imported. */
@@ -89,7 +97,7 @@ export interface ComposedServices extends Services {
   /**
    * Answers every waiting status poll and closes the call-change feed, then stops the jobs (waiting up to
    * `jobsTimeoutMs` for running ones), waits for background email work (a forgot-password lookup answered just
-   * before shutdown still sends its email), stops the simulator, and last closes the database it opened.
+   * before shutdown still sends its email), stops the simulators, and last closes the database it opened.
    */
   close(options?: { jobsTimeoutMs?: number }): Promise<void>;
 }
@@ -129,6 +137,11 @@ export interface ServiceOverrides {
    * Tests pass a policy that lets their local listener through, or one with a fake resolver.
    */
   webhookTargets?: WebhookTargetPolicy;
+  /**
+   * Card top-ups: false for none. Default: from config, real Stripe with STRIPE_SECRET_KEY, else the simulator at
+   * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
+   */
+  stripe?: EmbeddedStripeSimulatorOptions | false;
 }
 
 const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
@@ -138,9 +151,10 @@ const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => ty
  * admin CLI and the storm tool. Order: logger and clock; the database (opened and migrated unless given); the
  * session secret; metrics (the Twilio client reports into it); telephony (maybe starting the simulator); money;
  * webhooks and the API; the job scheduler, email, the call-change feed and the calls service (each handed the
- * others: jobs hang calls up and send email, calls schedule hangups, email queues through the scheduler); accounts,
- * phone verification and admin services; last, the cross-feature hooks (settlement metrics, job lateness,
- * call.completed webhooks, low-balance notices, the simulator's view of the outbox).
+ * others: jobs hang calls up and send email, calls schedule hangups, email queues through the scheduler); card
+ * payments (maybe starting the Stripe simulator); accounts, phone verification and admin services; last, the
+ * cross-feature hooks (settlement metrics, job lateness, call.completed webhooks, low-balance notices, the
+ * simulator's view of the outbox).
  */
 export async function composeServices(config: Config, overrides: ServiceOverrides = {}): Promise<ComposedServices> {
   const clock = overrides.clock ?? systemClock;
@@ -148,6 +162,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   const ownsDb = overrides.db === undefined;
   const db = overrides.db ?? createDb(config.database, { logger: logger.child({ component: 'db' }) });
   let simulator: RunningSimulator | undefined;
+  let stripeSimulator: RunningStripeSimulator | undefined;
   let jobs: JobScheduler | undefined;
   let callChanges: CallChangeFeed | undefined;
   let email: EmailServices | undefined;
@@ -157,6 +172,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
     await email?.idle();
     await simulator?.close();
+    await stripeSimulator?.close();
     if (ownsDb) await db.destroy();
   };
   try {
@@ -188,6 +204,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
+    const payments = await buildPayments(money);
 
     const services: ComposedServices = {
       config,
@@ -209,6 +226,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       money,
       calls: callsService,
       history: callsHistory(db),
+      payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,
         endLiveCall: async (userId) => {
@@ -248,6 +266,13 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const built = createTelephony(setup, { observeRequest: metrics.twilioObserver });
     if (overrides.twilioHttpClient) built.client = createTwilioClient({ ...setup, httpClient: overrides.twilioHttpClient });
     return built;
+  }
+
+  async function buildPayments(money: MoneyServices): Promise<Payments | undefined> {
+    if (overrides.stripe === false) return undefined;
+    const setup = await resolveStripeSetup(config, logger, overrides.stripe);
+    stripeSimulator = setup.simulator;
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
   }
 
   function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {

@@ -61,6 +61,17 @@ describe('config', () => {
     expect(err.message).toContain(expected);
   });
 
+  it('reads card top-up settings: the simulator without Stripe keys, both keys or neither, limits in micros', () => {
+    const sim = loadConfig({});
+    expect(sim.payments).toEqual({ secretKey: undefined, webhookSecret: undefined, apiBase: undefined, simPort: 3002, presetMicros: [5_000_000, 10_000_000, 20_000_000, 50_000_000], minMicros: 5_000_000, maxMicros: 500_000_000 });
+    const real = loadConfig({ STRIPE_SECRET_KEY: 'sk_live_abc123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', TOP_UP_AMOUNTS: '10, 25.50', TOP_UP_MIN: '2.5', TOP_UP_MAX: '100' });
+    expect(real.payments).toMatchObject({ secretKey: 'sk_live_abc123', webhookSecret: 'whsec_abc', presetMicros: [10_000_000, 25_500_000], minMicros: 2_500_000, maxMicros: 100_000_000 });
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_abc' })).toThrow(/STRIPE_WEBHOOK_SECRET: set both/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' })).toThrow(/STRIPE_SECRET_KEY: expected a secret key/);
+    expect(() => loadConfig({ TOP_UP_AMOUNTS: '5;10' })).toThrow(/TOP_UP_AMOUNTS/);
+    expect(() => loadConfig({ TOP_UP_MIN: '50', TOP_UP_MAX: '10' })).toThrow(/TOP_UP_MIN: must not exceed TOP_UP_MAX/);
+  });
+
   it('stops start-up with one line naming the bad variable', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: projectRoot,

@@ -23,7 +23,7 @@ interface Run {
 function startMain(env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', SIM_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', SIM_PORT: '0', STRIPE_SIM_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const run = { stdout: '', stderr: '' } as Run;

@@ -20,6 +20,8 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes, download unused ones, void a batch.' },
 ];
 
+export const PAYMENTS_LINK: AdminLink = { href: '/admin/payments', label: 'Payments', description: 'Card top-ups by status, user and date; refunds; disputes and the accounts they put on hold.' };
+
 export const JOBS_LINK: AdminLink = {
   href: '/admin/jobs/',
   label: 'Scheduled jobs',

@@ -56,6 +56,16 @@ const envSchema = z
       .string()
       .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)$/, 'expected an address such as callbridge <no-reply@example.com> or no-reply@example.com')
       .optional(),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'expected a secret key such as sk_test_…').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'expected the endpoint signing secret, whsec_…').optional(),
+    STRIPE_API_BASE: url.optional(),
+    STRIPE_SIM_PORT: port.default(3002),
+    TOP_UP_AMOUNTS: z
+      .string()
+      .regex(/^\s*\d{1,6}(\.\d{1,2})?(\s*,\s*\d{1,6}(\.\d{1,2})?){0,7}\s*$/, 'expected up to 8 amounts separated by commas, such as 5,10,20,50')
+      .default('5,10,20,50'),
+    TOP_UP_MIN: z.coerce.number({ message: 'expected an amount such as 5' }).positive().default(5),
+    TOP_UP_MAX: z.coerce.number({ message: 'expected an amount such as 500' }).positive().max(999_999, 'at most 999999').default(500),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
@@ -73,6 +83,12 @@ const envSchema = z
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'], message: 'set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither' });
+    }
+    if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [env.STRIPE_SECRET_KEY ? 'STRIPE_WEBHOOK_SECRET' : 'STRIPE_SECRET_KEY'], message: 'set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither to use the Stripe simulator' });
+    }
+    if (env.TOP_UP_MIN > env.TOP_UP_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['TOP_UP_MIN'], message: `must not exceed TOP_UP_MAX (${env.TOP_UP_MAX})` });
     }
   });
 
@@ -105,6 +121,19 @@ export interface Config {
   jobs: { store: Env['JOBS_STORE']; mongoUrl: string | undefined };
   /** Bearer token a Prometheus scraper sends to GET /metrics; admins can read it without one. */
   metricsToken: string | undefined;
+  /**
+   * Card top-ups through Stripe. secretKey undefined: the Stripe simulator (on simPort, or at apiBase if one runs
+   * already). Amounts in micros of money.currency.
+   */
+  payments: {
+    secretKey: string | undefined;
+    webhookSecret: string | undefined;
+    apiBase: string | undefined;
+    simPort: number;
+    presetMicros: number[];
+    minMicros: number;
+    maxMicros: number;
+  };
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
@@ -163,6 +192,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
     email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
+    payments: {
+      secretKey: env.STRIPE_SECRET_KEY,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      apiBase: env.STRIPE_API_BASE,
+      simPort: env.STRIPE_SIM_PORT,
+      presetMicros: env.TOP_UP_AMOUNTS.split(',').map((a) => Math.round(Number(a.trim()) * 1_000_000)),
+      minMicros: Math.round(env.TOP_UP_MIN * 1_000_000),
+      maxMicros: Math.round(env.TOP_UP_MAX * 1_000_000),
+    },
   };
 }
 

@@ -56,7 +56,7 @@ export function dialPreviewView(input: DialPreviewInput): DialPreviewView {
   }
   if (quote.worstCaseSeconds < MINIMUM_CALL_SECONDS) {
     return {
-      ...refused('insufficient-credit', `Not enough credit: ${price.available} does not pay for a one-minute call to this number at ${price.perMinute}.`, { href: '/wallet', text: 'Add credit' }),
+      ...refused('insufficient-credit', `Not enough credit: ${price.available} does not pay for a one-minute call to this number at ${price.perMinute}.`, { href: '/wallet#top-up', text: 'Add credit' }),
       price,
     };
   }

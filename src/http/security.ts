@@ -14,7 +14,8 @@ export function securityHeaders(options: { https: boolean }) {
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
-        formAction: ["'self'"],
+        // Stripe's hosted checkout: POST /wallet/top-up answers 303 to it, and browsers apply form-action to that redirect.
+        formAction: ["'self'", 'https://checkout.stripe.com'],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],

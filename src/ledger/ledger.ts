@@ -190,6 +190,46 @@ export class Ledger {
     }
   }
 
+  /**
+   * apply(), in the caller's transaction: the entry commits with whatever else the caller writes there (a payment
+   * row, say), or not at all. Applied once per unique reference: when an entry with the same idempotencyKey exists
+   * this writes nothing and returns it with `repeated` set. Callers serialise on their own record (locked first in
+   * the same transaction); the unique index is the last guard, failing the caller's transaction on a race.
+   */
+  async applyWithin(trx: Knex.Transaction, userId: number, input: CreditInput): Promise<AppliedCredit> {
+    if (input.amountMicros <= 0 && input.kind !== 'adjustment' && input.kind !== 'refund') {
+      throw new RangeError(`a ${input.kind} must add credit`);
+    }
+    if (input.idempotencyKey) {
+      const earlier = await this.entryByKey(trx, input.idempotencyKey);
+      if (earlier) return this.repeatOf(userId, earlier);
+    }
+    const wallet = await lockWallet(trx, this.ctx, userId);
+    await appendEntry(trx, this.ctx, wallet, input);
+    return { entry: await this.lastEntry(trx, userId), repeated: false };
+  }
+
+  /**
+   * Takes back up to `amountMicros` in the caller's transaction, never below what running calls hold (so never
+   * below zero): a refund or a dispute of credit already partly spent. Returns what was taken and what was not
+   * (the caller records that as owed). Nothing is written when nothing can be taken; with an idempotencyKey
+   * already applied it takes nothing more and reports the earlier entry's amount.
+   */
+  async debitUpToWithin(trx: Knex.Transaction, userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' }): Promise<{ takenMicros: number; owedMicros: number }> {
+    if (!Number.isSafeInteger(input.amountMicros) || input.amountMicros <= 0) throw new RangeError('a debit must remove whole micros');
+    if (input.idempotencyKey) {
+      const earlier = await this.entryByKey(trx, input.idempotencyKey);
+      if (earlier) {
+        const taken = -this.repeatOf(userId, earlier).entry.amountMicros;
+        return { takenMicros: taken, owedMicros: input.amountMicros - taken };
+      }
+    }
+    const wallet = await lockWallet(trx, this.ctx, userId);
+    const takenMicros = Math.min(input.amountMicros, Math.max(0, wallet.balance_micros - wallet.held_micros));
+    if (takenMicros > 0) await appendEntry(trx, this.ctx, wallet, { ...input, amountMicros: -takenMicros });
+    return { takenMicros, owedMicros: input.amountMicros - takenMicros };
+  }
+
   /** A user's call charges since `since` (ISO), as a positive amount. */
   async spentSince(userId: number, since: string): Promise<number> {
     return spentSince(this.ctx.db, userId, since);

@@ -18,6 +18,8 @@ export interface WalletRoutesDeps {
   currency: string;
   lowBalanceThresholdMicros: number;
   freeMinutesPerMonth: number;
+  /** The "Add credit by card" section's model (the payments feature's); absent: no card top-ups on this page. */
+  topUp?: (userId: number) => Promise<object>;
 }
 
 const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
@@ -36,7 +38,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
   const money = (micros: number) => formatExactMoney(micros, currency);
 
   async function pageModel(userId: number, page: number) {
-    const [summary, ledger, spend] = await Promise.all([wallet.peek(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30)]);
+    const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30), deps.topUp?.(userId)]);
     return {
       title: 'Wallet',
       balance: money(summary.balanceMicros),
@@ -53,11 +55,13 @@ export function walletRoutes(deps: WalletRoutesDeps) {
           date: e.createdAt.slice(0, 16).replace('T', ' '),
           kind: KIND_LABELS[e.kind],
           description: e.description,
+          reference: e.reference,
           amount: e.kind === 'free_minutes' ? formatDuration(e.freeSeconds) : money(e.amountMicros),
           balanceAfter: money(e.balanceAfterMicros),
         })),
       },
       chart: spendChart(spend, currency),
+      topUp,
     };
   }
 

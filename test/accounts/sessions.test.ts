@@ -183,7 +183,7 @@ describe('log-in limits that do not lock owners out', () => {
       expect((await attempt(proxied.app, 'correct horse battery', '203.0.113.1')).status).toBe(303);
 
       // Another instance on the same database (or this one after a restart) sees the same counters.
-      const secondServices = await composeServices(proxied.services.config, { telephony: null, jobs: null, ...testOverrides(proxied.testDb, proxied.clock) });
+      const secondServices = await composeServices(proxied.services.config, { telephony: null, jobs: null, stripe: false, ...testOverrides(proxied.testDb, proxied.clock) });
       const { app: second } = buildApp(secondServices);
       const refused = await attempt(second, 'correct horse battery', '198.51.100.7');
       expect(refused.status).toBe(429);

@@ -63,7 +63,7 @@ interface Running {
 /** Starts `node dist/src/main.js` in dir as the image's CMD does, and waits for /healthz or the process's end. */
 async function startApp(dir: string, dataDir: string): Promise<Running | { failed: string }> {
   const [port, simPort] = [await freePort(), await freePort()];
-  const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), SIM_PORT: String(simPort), SQLITE_FILE: join(dataDir, 'callbridge.sqlite'), LOG_LEVEL: 'warn' };
+  const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), SIM_PORT: String(simPort), STRIPE_SIM_PORT: '0', SQLITE_FILE: join(dataDir, 'callbridge.sqlite'), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, ['--max-semi-space-size=4', 'dist/src/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));

@@ -67,7 +67,7 @@ describe('dialPreviewView', () => {
     expect(dialPreviewView(input({ quote: priced({ maxSeconds: 90, worstCaseSeconds: 59 }), availableMicros: 100_000 }))).toMatchObject({
       reason: 'insufficient-credit',
       message: 'Not enough credit: $0.10 does not pay for a one-minute call to this number at $0.1909.',
-      link: { href: '/wallet', text: 'Add credit' },
+      link: { href: '/wallet#top-up', text: 'Add credit' },
     });
     expect(dialPreviewView(input({ quote: priced({ maxSeconds: 100, worstCaseSeconds: 60 }) })).state).toBe('ready');
   });

@@ -279,7 +279,7 @@ describe('GET /dial/preview (htmx)', () => {
       const res = await preview(agent, '+44 20 7946 0958');
       expect(res.text).toContain('data-reason="insufficient-credit"');
       expect(res.text).toContain('Not enough credit: $0.00 does not pay for a one-minute call to this number');
-      expect(res.text).toContain('<a href="/wallet">Add credit</a>');
+      expect(res.text).toContain('<a href="/wallet#top-up">Add credit</a>');
       // The price is still shown, so the user knows how much to add.
       expect(res.text).toContain('<dt>Leg to the number</dt><dd>$0.1809/min</dd>');
     });

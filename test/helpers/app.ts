@@ -45,7 +45,7 @@ export async function createTestApp(env: Record<string, string> = {}, configOver
   const testDb = await createTestDb();
   const clock = new ManualClock(new Date());
   const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }), ...configOverrides };
-  const services = await composeServices(config, { telephony: null, jobs: null, phonesPage: false, ...testOverrides(testDb, clock), ...overrides });
+  const services = await composeServices(config, { telephony: null, jobs: null, phonesPage: false, stripe: false, ...testOverrides(testDb, clock), ...overrides });
   const built = buildApp(services);
   return {
     ...built,

@@ -10,6 +10,7 @@ import type { JobScheduler, JobSchedulerOptions } from '../../src/jobs/scheduler
 import { composeServices } from '../../src/services.js';
 import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { createTestDb, type TestDb } from './db.js';
+import type { RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
 import { localListenerTargets, TEST_SESSION_SECRET } from './app.js';
 import { postgresStore, type StoreUnderTest } from '../jobs/helpers/backends.js';
 
@@ -19,6 +20,8 @@ export interface ProductStack {
   built: BuiltApp;
   jobs: JobScheduler;
   baseUrl: string;
+  /** The Stripe simulator, when started with `stripe: true`. */
+  stripe: RunningStripeSimulator | undefined;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export interface ProductStackOptions {
   statusWaitMs?: number;
   /** Email retry backoff (tests retry in milliseconds). */
   emailBackoff?: JobSchedulerOptions['emailBackoff'];
+  /** Card top-ups through the Stripe simulator (its checkout page served by the app, its events to the app's webhook). */
+  stripe?: boolean;
 }
 
 /**
@@ -59,6 +64,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     simulator: { port: 0, speed: options.speed, rateDeckFile: options.simRateDeckFile ?? false },
     ...(options.httpClient ? { twilioHttpClient: options.httpClient } : {}),
     phonesPage: options.phones ? undefined : false,
+    stripe: options.stripe ? { port: 0, speed: options.speed } : false,
     jobs: { processEvery: 100, recurring: false, ...(options.emailBackoff ? { emailBackoff: options.emailBackoff } : {}), ...(pgStore ? { backend: pgStore.createBackend() } : {}) },
   });
   const built = buildApp(services);
@@ -66,13 +72,15 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   // composeServices attaches the outbox to the simulator's GET /control/emails, as in simulation mode.
   const jobs = services.jobs!;
   const sim = services.simulator!;
+  const stripe = services.payments?.setup.simulator;
   await jobs.start();
   return {
-    sim, testDb, built, jobs, baseUrl,
+    sim, testDb, built, jobs, baseUrl, stripe,
     async close() {
       await sim.control.waitForIdle(5_000).catch(() => undefined);
       // As main.ts's shutdown does: waiting status polls are answered before the connections go.
       await services.calls.changes.close();
+      await stripe?.waitForDeliveries(5_000).catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.close({ jobsTimeoutMs: 2_000 });

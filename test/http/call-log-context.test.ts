@@ -38,6 +38,7 @@ describe('call id in the logs', () => {
         logger: pino({ level: 'info' }, sink),
         telephony: null,
         jobs: null,
+        stripe: false,
       });
       const { app } = buildApp(services);
       await request(app).get(`/calls/${CALL_ID}`);

@@ -26,6 +26,7 @@ describe('several instances on one database', () => {
         hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
         telephony: null,
         jobs: null,
+        stripe: false,
       }),
     );
 

@@ -75,7 +75,7 @@ describe('wallet page', () => {
     const { agent } = await signedUpAgent(t);
     for (const page of ['/account', '/wallet']) {
       const text = (await agent.get(page)).text;
-      expect(text).toContain('You have no credit for calls. <a href="/wallet#redeem">Add credit</a>');
+      expect(text).toContain('You have no credit for calls. <a href="/wallet#top-up">Add credit</a>');
       expect(text).not.toContain('running low');
     }
     await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 1_000_000, description: 'Top-up' });

@@ -51,7 +51,7 @@ export async function createStormDatabase(options: { kind: 'sqlite' | 'postgres'
 async function prepare(db: Db, env: NodeJS.ProcessEnv): Promise<ComposedServices> {
   await migrateToLatest(db);
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-  const services = await composeServices(config, { db, telephony: null, jobs: null, logger: createLogger('silent'), sessionSecret: 'storm-population-has-no-sessions' });
+  const services = await composeServices(config, { db, telephony: null, jobs: null, stripe: false, logger: createLogger('silent'), sessionSecret: 'storm-population-has-no-sessions' });
   // Seeded here, once: N instances starting together on an empty table would each import the deck.
   await services.seedRatesIfEmpty(join(dataDir, 'rates.csv'));
   return services;

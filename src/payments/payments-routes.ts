@@ -1,0 +1,91 @@
+import type { Request, Response } from 'express';
+import { flash } from '../http/flash.js';
+import { formatExactMoney } from '../money/currency.js';
+import { tryParseMicros } from '../money/micros.js';
+import type { Payment } from './payments-repository.js';
+import { PaymentError, type PaymentsService } from './payments-service.js';
+
+/** A top-up as the user's pages show it. */
+export function topUpView(p: Payment, currency: string) {
+  const money = (micros: number) => formatExactMoney(micros, currency);
+  const labels: Record<Payment['status'], string> = { creating: 'Starting', open: 'Awaiting payment', credited: 'Paid', expired: 'Cancelled', failed: 'Failed' };
+  return {
+    id: p.publicId,
+    amount: money(p.amountMicros),
+    status: p.status,
+    statusLabel: labels[p.status],
+    date: p.createdAt.slice(0, 16).replace('T', ' '),
+    creditedAt: p.creditedAt ? p.creditedAt.slice(0, 16).replace('T', ' ') : undefined,
+    refunded: p.refundedMicros > 0 ? money(p.refundedMicros) : undefined,
+    disputed: p.disputeId ? { amount: money(p.disputedMicros), status: p.disputeStatus } : undefined,
+    sessionId: p.checkoutSessionId,
+    paymentIntentId: p.paymentIntentId,
+  };
+}
+
+/** The wallet page's "Add credit by card" section (handed to walletRoutes, so the wallet never imports payments). */
+export function topUpSection(payments: PaymentsService) {
+  const money = (micros: number) => formatExactMoney(micros, payments.currency);
+  const plain = (micros: number) => (micros % 1_000_000 === 0 ? String(micros / 1_000_000) : (micros / 1_000_000).toFixed(2));
+  return async (userId: number) => ({
+    presets: payments.limits.presetMicros.filter((m) => m >= payments.limits.minMicros && m <= payments.limits.maxMicros).map((m) => ({ value: plain(m), label: money(m) })),
+    min: money(payments.limits.minMicros),
+    max: money(payments.limits.maxMicros),
+    currency: payments.currency,
+    recent: (await payments.recent(userId, 10)).map((p) => topUpView(p, payments.currency)),
+  });
+}
+
+export function paymentsRoutes(payments: PaymentsService) {
+  const currency = payments.currency;
+  const notFound = (res: Response) => void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such top-up on your account.' });
+
+  return {
+    /** POST /wallet/top-up: amount → Checkout Session → 303 to Stripe's page. */
+    async start(req: Request, res: Response) {
+      const text = String((req.body as Record<string, unknown>)?.amount ?? '').trim().replace(/^[$€£]/, '');
+      const micros = /^\d{1,7}(\.\d{1,2})?$/.test(text) ? tryParseMicros(text) : undefined;
+      if (micros === undefined) {
+        flash(req, 'error', `Top-up amount: enter an amount such as 10 or 12.50 (${currency}).`);
+        return void res.redirect(303, '/wallet#top-up');
+      }
+      try {
+        const { url } = await payments.startTopUp(req.user!.id, micros);
+        res.redirect(303, url);
+      } catch (err) {
+        if (!(err instanceof PaymentError)) throw err;
+        flash(req, 'error', `Top-up amount: ${err.message}`);
+        res.redirect(303, '/wallet#top-up');
+      }
+    },
+
+    /** Stripe's success_url: shows "adding credit…" until the webhook credits, then the result. */
+    async returned(req: Request, res: Response) {
+      const sessionId = typeof req.query.session_id === 'string' ? req.query.session_id : '';
+      const payment = sessionId ? await payments.forUserBySession(req.user!.id, sessionId) : undefined;
+      if (!payment) return notFound(res);
+      res.render('pages/top-up-return', { title: 'Card top-up', topUp: topUpView(payment, currency) });
+    },
+
+    /** The htmx fragment the return page polls. */
+    async status(req: Request, res: Response) {
+      const payment = await payments.forUser(req.user!.id, String(req.params.id));
+      if (!payment) return notFound(res);
+      res.render('partials/top-up-status', { topUp: topUpView(payment, currency) });
+    },
+
+    /** Stripe's cancel_url: the session is expired so it can no longer be paid; nothing was charged. */
+    async cancelled(req: Request, res: Response) {
+      const payment = await payments.cancel(req.user!.id, String(req.params.id));
+      if (!payment) return notFound(res);
+      res.render('pages/top-up-cancelled', { title: 'Top-up cancelled', topUp: topUpView(payment, currency) });
+    },
+
+    async receipt(req: Request, res: Response) {
+      const payment = await payments.forUser(req.user!.id, String(req.params.id));
+      if (!payment || payment.status !== 'credited') return notFound(res);
+      const refunds = (await payments.refundsOf(payment.id)).map((r) => ({ id: r.refundId, amount: formatExactMoney(r.amountMicros, currency), date: r.createdAt.slice(0, 10), status: r.status }));
+      res.render('pages/top-up-receipt', { title: `Receipt ${payment.publicId}`, topUp: topUpView(payment, currency), refunds, email: req.user!.email });
+    },
+  };
+}

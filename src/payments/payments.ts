@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import Stripe from 'stripe';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { StripeSetup } from '../sim/stripe/embedded.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { paymentsRepository } from './payments-repository.js';
+import { PaymentsService } from './payments-service.js';
+
+export interface Payments {
+  service: PaymentsService;
+  stripe: Stripe;
+  setup: StripeSetup;
+}
+
+/** The SDK pointed at Stripe, or at the simulator through its host/port options (stripe-behavior.md §1.8). */
+export function createStripeClient(setup: StripeSetup): Stripe {
+  return new Stripe(setup.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...(setup.api ?? {}) });
+}
+
+/** The one factory for the payments feature (composeServices calls it). */
+export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup }): Payments {
+  const stripe = createStripeClient(deps.setup);
+  const service = new PaymentsService({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'payments' }),
+    stripe,
+    repo: paymentsRepository(deps.db),
+    ledger: deps.ledger,
+    currency: deps.config.money.currency,
+    publicUrl: deps.config.publicUrl,
+    limits: deps.config.payments,
+  });
+  return { service, stripe, setup: deps.setup };
+}
