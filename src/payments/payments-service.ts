@@ -240,7 +240,9 @@ export class PaymentsService {
     const updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
     if (updated > 0 || !refund.metadata?.topup_id) return;
     const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
-    if (!known && (await this.deps.repo.byPublicId(refund.metadata.topup_id))) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
+    // The refund's transaction may have committed between the update above and this read: confirm it now.
+    if (known) await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+    else if (await this.deps.repo.byPublicId(refund.metadata.topup_id)) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
   }
 
   private async disputeOpened(dispute: Stripe.Dispute): Promise<void> {

@@ -22,7 +22,9 @@ export interface PaymentsStack {
 /**
  * The app listening on a real port (so the simulator's signed events reach /webhooks/stripe), the Stripe simulator
  * reached by the real stripe SDK, and card top-ups composed by composeServices, as main.ts does.
- * Retries are scaled down: a failed delivery is retried after 0.05 s, 0.1 s, 0.2 s.
+ * Retries are scaled down: a failed delivery is retried after 0.05 s, 0.2 s, 1 s and 2.5 s (all within waitForDeliveries'
+ * 5 s), long enough for an event refused as early (503 while its refund's transaction is still open) to land later
+ * on a loaded PostgreSQL.
  */
 export async function startPaymentsStack(env: Record<string, string> = {}): Promise<PaymentsStack> {
   const testDb = await createTestDb();
@@ -34,7 +36,7 @@ export async function startPaymentsStack(env: Record<string, string> = {}): Prom
   const services = await composeServices(config, {
     db: testDb.db, logger: createLogger('silent'), sessionSecret: TEST_SESSION_SECRET, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
     telephony: null, jobs: null, phonesPage: false,
-    stripe: { port: 0, speed: 1000, retrySeconds: [50, 100, 200] },
+    stripe: { port: 0, speed: 1000, retrySeconds: [50, 200, 1000, 2500] },
   });
   const stripe = services.payments?.setup.simulator;
   if (!stripe) throw new Error('composeServices started no Stripe simulator');
