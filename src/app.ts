@@ -64,7 +64,7 @@ export function buildApp(services: Services): BuiltApp {
   // The edge: a NUL or invalid UTF-8 in a path or query is refused here, on every route (issue 26 #8).
   app.use(refuseBadText());
   // PostgreSQL: a click's session read starts as it arrives, overlapping the middleware before express-session.
-  if (config.database.client === 'postgres') app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
+  if (sessionStore.readsEarly) app.use(readSessionEarly(sessionStore, { secret: sessionSecret, when: isClick }));
   app.use('/twilio', webhookTiming(services.metrics));
   // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
   // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).

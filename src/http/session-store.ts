@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
-import type { Db } from '../db/database.js';
+import { isSqlite, type Db } from '../db/database.js';
 import { preparedQueries, type PreparedQueries } from '../db/prepared-queries.js';
 import type { Clock } from '../clock.js';
 import { toUser, USER_COLUMNS, type User, type UserColumns } from '../shared/user.js';
@@ -54,6 +54,14 @@ export class DatabaseSessionStore extends session.Store {
   ) {
     super();
     this.prepared = preparedQueries(db);
+  }
+
+  /**
+   * Whether starting a click's session read as the request arrives is worth it: on PostgreSQL the read is a round trip
+   * that can overlap the middleware in front of express-session; on SQLite it is a synchronous in-process read.
+   */
+  get readsEarly(): boolean {
+    return !isSqlite(this.db);
   }
 
   /**
