@@ -17,6 +17,7 @@ const JOURNEYS = [
   'test/calls/placement-prefetch.test.ts',
   'test/calls/reconcile-stale.test.ts',
   'test/calls/status-poll.test.ts',
+  'test/calls/status-wait.test.ts',
   'test/calls/twilio-calls.test.ts',
   'test/api/api-calls.test.ts',
   'test/admin/admin-calls.test.ts',
