@@ -308,7 +308,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const create = api.tokens.create;
     api.tokens.create = async (userId, input) => {
       const outcome = await create(userId, input);
-      if (outcome.ok) void built.notices.notify(userId, 'api-token-created', { tokenName: outcome.value.token.name, scope: outcome.value.token.scope, at: clock.now().toISOString() });
+      if (outcome.ok) built.notifyInBackground(userId, 'api-token-created', { tokenName: outcome.value.token.name, scope: outcome.value.token.scope, at: clock.now().toISOString() });
       return outcome;
     };
     return built;

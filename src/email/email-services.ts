@@ -10,7 +10,7 @@ import type { SessionsRepository } from '../accounts/sessions-repository.js';
 import type { AttemptCounters } from '../rate-limits/attempt-counters.js';
 import { emailStore, type StoredEmail } from './email-store.js';
 import { createMailer } from './mailer.js';
-import { emailNotices } from './notices.js';
+import { emailNotices, type NoticeKind } from './notices.js';
 import { emailTemplates } from './templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './transport.js';
 
@@ -60,8 +60,12 @@ export function emailServices(deps: EmailServicesDeps) {
     afterSettlement<T extends { userId: number }>(onSettled?: (call: T) => Promise<void>): (call: T) => Promise<void> {
       return async (call) => {
         await onSettled?.(call);
-        void notices.balanceChanged(call.userId);
+        mailer.inBackground(notices.balanceChanged(call.userId));
       };
+    },
+    /** A notice sent without holding up the change it reports (idle() waits for it); never throws. */
+    notifyInBackground(userId: number, kind: NoticeKind, data: Record<string, unknown> = {}): void {
+      mailer.inBackground(notices.notify(userId, kind, data));
     },
     /** Waits for background work (deliveries without a scheduler, reset lookups): tests and shutdown. */
     async idle(): Promise<void> {

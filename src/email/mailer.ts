@@ -74,7 +74,10 @@ export function createMailer(deps: MailerDeps) {
       }
     },
 
-    /** Resolves when background deliveries (no scheduler) have finished: for tests and shutdown. */
+    /** Tracks work started without waiting for it (a notice sent after the response), so idle() waits for it too. */
+    inBackground,
+
+    /** Resolves when background work (deliveries without a scheduler, notices) has finished: for tests and shutdown. */
     async idle(): Promise<void> {
       while (background.size > 0) await Promise.all([...background]);
     },

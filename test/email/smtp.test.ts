@@ -124,7 +124,11 @@ describe('email over SMTP (the production path)', () => {
     const message = await waitFor(() => mail.received[0]);
     expect(message.subject).toBe('Reset your callbridge password');
     expect(mail.attempts()).toBe(3);
-    const row = await stack.testDb.db('emails').where({ kind: 'reset-password' }).first();
+    // The server has the message before the mailer hears its answer and marks the row: wait for the mark.
+    const row = await waitFor(async () => {
+      const found = await stack.testDb.db('emails').where({ kind: 'reset-password' }).first();
+      return found?.status === 'sent' ? found : undefined;
+    });
     expect(row).toMatchObject({ status: 'sent', attempts: 3, last_error: null });
   });
 
