@@ -18,8 +18,7 @@ describe.skipIf(!hasChromium)('dial page in a real browser', BROWSER_JOURNEY, ()
     const user = (await db('users').where({ email: 'grace@example.com' }).first<{ id: number }>())!;
     await db('users').where({ id: user.id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
     await fixture.t.services.money.wallet.credit(Number(user.id), { kind: 'grant', amountMicros: 5_000_000, description: 'Browser test credit' });
-    // Confirming the address lands on /account/phone (no verified phone yet); the dial page is the home page.
-    await page.goto(`${fixture.base}/`);
+    await page.reload();
 
     // The pad is shown by public/dial.js; each key is a real button, pressed here from the keyboard.
     const pad = page.getByRole('group', { name: 'Dial pad' });

@@ -131,6 +131,8 @@ export async function signUpAndLogIn(page: Page, base: string, user: { name: str
   const link = new URL(href);
   await page.goto(`${base}${link.pathname}${link.search}`);
   await page.waitForURL((url) => url.pathname === '/account/phone' || url.pathname === '/');
+  // Journeys start from the home page, as a user who has just logged in does.
+  await page.goto(`${base}/`);
 }
 
 /** The newest link to `path` in an email to `to` on /outbox, reloading until the email has been delivered. */
