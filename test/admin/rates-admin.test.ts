@@ -32,7 +32,7 @@ describe('rates admin', () => {
     const all = await agent.get('/admin/rates');
     expect(all.status).toBe(200);
     expect((all.text.match(/<tr id="rate-/g) ?? []).length).toBe(50);
-    expect(all.text).toMatch(/1,38\d rates match/);
+    expect(all.text).toMatch(/1,39\d rates match/);
     const byName = await agent.get('/admin/rates?q=kingdom');
     expect(byName.text).toContain('United Kingdom - Mobile');
     expect(byName.text).not.toContain('France');
