@@ -79,6 +79,8 @@ describe('a click on PostgreSQL', () => {
     h.sim.control.setBehaviour(USER_PHONE, { kind: 'manual' });
     await startCall(h); // warm: the first click loads modules and prepares statements
     await h.testDb.db('calls').update({ live_user_id: null });
+    // The warm-up call's hold took the whole available credit: the measured click needs credit of its own.
+    await h.built.services.money.wallet.credit(h.userId, { kind: 'grant', amountMicros: 5_000_000, description: 'Credit for the measured click' });
     const cookie = (h.agent as unknown as { jar: { getCookie(name: string, access: unknown): { name: string; value: string } | undefined } }).jar.getCookie(SESSION_COOKIE, CookieAccessInfo.All);
     expect(cookie, 'the harness is logged in').toBeDefined();
 
