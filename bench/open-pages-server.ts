@@ -19,7 +19,7 @@ const { db } = testDb;
 const now = new Date().toISOString();
 const telephony = { client: undefined as never, authToken: process.env.TOKEN!, callerId: '+15005550006', verifyServiceSid: undefined, simulated: true };
 const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', PUBLIC_URL: base, SESSION_SECRET: process.env.SECRET! });
-const services = await composeServices(config, { db, sessionSecret: process.env.SECRET!, logger: pino({ level: 'silent' }), telephony, jobs: null, phonesPage: false });
+const services = await composeServices(config, { db, sessionSecret: process.env.SECRET!, logger: pino({ level: 'silent' }), telephony, jobs: null, phonesPage: false, stripe: false });
 const built = buildApp(services);
 
 for (let start = 0; start < count; start += 500) {

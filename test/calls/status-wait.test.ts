@@ -153,7 +153,7 @@ describe.runIf(process.env.DATABASE_URL)('several instances (PostgreSQL)', () =>
 async function secondInstance(statusWaitMs: number): Promise<BuiltApp & { services: ComposedServices }> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: h.baseUrl, STATUS_WAIT_MS: String(statusWaitMs) });
   const services = await composeServices(config, {
-    db: h.testDb.db, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), telephony: null, jobs: null, phonesPage: false,
+    db: h.testDb.db, sessionSecret: TEST_SESSION_SECRET, logger: createLogger('silent'), telephony: null, jobs: null, phonesPage: false, stripe: false,
   });
   return { ...buildApp(services), services };
 }
