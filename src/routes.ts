@@ -1,3 +1,4 @@
+import { parseIdParam } from './http/id-param.js';
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
@@ -81,7 +82,7 @@ export function registerRoutes(app: Express, services: Services): void {
   }
   app.get('/admin/emails', requireAdmin, emails.admin);
   app.post('/admin/users/:id/reset-link', requireAdmin, async (req, res) => {
-    const user = await services.email.accounts.adminSendReset(Number(req.params.id));
+    const user = await services.email.accounts.adminSendReset(parseIdParam(req.params.id, 'There is no such user.'));
     if (!user) throw new HttpError(404, 'There is no such user.');
     flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
     res.redirect(303, `/admin/users/${user.id}`);

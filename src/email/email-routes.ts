@@ -1,3 +1,4 @@
+import { parseIdParam } from '../http/id-param.js';
 import type { Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -68,7 +69,7 @@ export function emailRoutes({ store, transportName, notices }: { store: EmailSto
 
     /** The HTML part as the recipient would see it, sandboxed: no scripts, no requests beyond its own links. */
     async outboxHtml(req: Request, res: Response) {
-      const email = await store.find(Number(req.params.id));
+      const email = await store.find(parseIdParam(req.params.id, 'There is no such email in the outbox.'));
       if (!email || email.transport !== 'outbox') throw new HttpError(404, 'There is no such email in the outbox.');
       res.set('Content-Security-Policy', "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src data:");
       res.type('html').send(email.html);

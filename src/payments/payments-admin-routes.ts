@@ -1,3 +1,4 @@
+import { parseIdParam } from '../http/id-param.js';
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { formatExactMoney } from '../money/currency.js';
@@ -16,7 +17,7 @@ export function paymentsAdminRoutes(payments: PaymentsService) {
   const money = (micros: number) => formatExactMoney(micros, currency);
 
   async function showPayment(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: Record<string, string> }) {
-    const payment = await payments.byId(Number(req.params.id));
+    const payment = await payments.byId(parseIdParam(req.params.id, 'There is no such payment.'));
     if (!payment) return void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such payment.' });
     const [refunds, refundable, hold] = await Promise.all([payments.refundsOf(payment.id), payments.refundable(payment), payments.holdReason(payment.userId)]);
     res.status(status).render('pages/admin-payment', {
@@ -60,7 +61,7 @@ export function paymentsAdminRoutes(payments: PaymentsService) {
       const micros = /^\d{1,7}(\.\d{1,2})?$/.test(text) ? tryParseMicros(text) : undefined;
       if (micros === undefined || micros <= 0) return showPayment(req, res, 422, { values: body, errors: { amount: 'Enter the amount to refund, such as 5.00.' } });
       try {
-        const { refundId } = await payments.refund(req.user!.id, Number(req.params.id), micros, String(body.reason ?? '').slice(0, 200));
+        const { refundId } = await payments.refund(req.user!.id, parseIdParam(req.params.id, 'There is no such payment.'), micros, String(body.reason ?? '').slice(0, 200));
         flash(req, 'success', `Refunded ${money(micros)} (${refundId}). The credit was taken back from the wallet.`);
         res.redirect(303, `/admin/payments/${req.params.id}`);
       } catch (err) {
