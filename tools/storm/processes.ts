@@ -152,7 +152,8 @@ export function buildServer(): void {
 /** One app instance (`src/main.ts`, or its build), on a free port, ready when /readyz answers. */
 export async function startInstance(options: InstanceOptions): Promise<RunningInstance> {
   const port = await freePort();
-  const child = spawnNode(`instance-${options.index}`, options.built ? 'dist/src/main.js' : 'src/main.ts', { ...options.env, PORT: String(port), HOST: '127.0.0.1' }, options.logDir);
+  // Each instance starts its own Stripe simulator unless told otherwise: a free port each, not the shared default.
+  const child = spawnNode(`instance-${options.index}`, options.built ? 'dist/src/main.js' : 'src/main.ts', { STRIPE_SIM_PORT: '0', ...options.env, PORT: String(port), HOST: '127.0.0.1' }, options.logDir);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, child);
   return { child, url, port };
