@@ -13,6 +13,9 @@ import { webhookDeliveries } from './api/webhooks/webhook-deliveries.js';
 import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
 import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
+import { callAbuse } from './calls/call-abuse.js';
+import { defaultAbusePolicy, type AbusePolicy } from './calls/abuse-limits.js';
+import { parseAllowedNumberTypes } from './rating/phone.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
@@ -142,6 +145,8 @@ export interface ServiceOverrides {
    * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
    */
   stripe?: EmbeddedStripeSimulatorOptions | false;
+  /** The toll-fraud policy's limits (docs/security.md); default: defaultAbusePolicy with config's own-leg cost cap. */
+  abusePolicy?: Partial<AbusePolicy>;
 }
 
 const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
@@ -180,7 +185,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const sessionSecret = overrides.sessionSecret ?? config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
     const metrics = new AppMetrics(metricsSources(db));
     const telephony = await buildTelephony(metrics);
-    const money = moneyServices({ db, clock, money: config.money });
+    // The simulator's handsets are Twilio's test numbers, +1 500 555 xxxx, which libphonenumber types as personal numbers.
+    const allowedNumberTypes = parseAllowedNumberTypes([config.fraud.numberTypesAllowed, config.simulate ? 'US:PERSONAL_NUMBER' : ''].filter(Boolean).join(','));
+    const money = moneyServices({ db, clock, money: config.money, allowedNumberTypes });
     const webhookTargets = overrides.webhookTargets ?? webhookTargetPolicy({ httpHosts: config.webhooks.httpHosts });
     // The delivery job and the API share one webhooks service; it queues through the scheduler built next.
     const webhooks = webhookDeliveries({ db, tokens: tokensRepository(db), clock, logger, targets: webhookTargets, schedule: overrides.jobs === null ? undefined : (id) => jobs!.scheduleWebhookDelivery(id) });
@@ -197,7 +204,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    const abusePolicy: AbusePolicy = { ...defaultAbusePolicy, ownLegMaxCostPerMinMicros: config.fraud.ownLegMaxCostPerMinMicros, ...overrides.abusePolicy };
+    const abuse = callAbuse({ db, clock, counters, policy: abusePolicy, logger: logger.child({ component: 'fraud' }) });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, abuse, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
@@ -235,7 +244,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
           await endLiveCall(userId);
         },
       }),
-      phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock }),
+      phones: phoneVerificationService({ repo: phoneVerificationsRepository(db), counters, rates: money.rates, verifier, clock, ownPhonePolicy: abusePolicy }),
       health: {
         async databaseReachable() {
           try {

@@ -14,6 +14,7 @@ export const API_ERRORS = {
   token_revoked: { status: 401, message: 'This API token has been revoked.' },
   token_expired: { status: 401, message: 'This API token has expired.' },
   account_disabled: { status: 403, message: 'The account this token belongs to has been disabled.' },
+  account_on_hold: { status: 403, message: 'The account is on hold while unusual calling activity is reviewed.' },
   insufficient_scope: { status: 403, message: 'This token is read-only: create a token with the "calls" scope to place or end calls.' },
   not_found: { status: 404, message: 'There is nothing at this address.' },
   call_in_progress: { status: 409, message: 'You already have a call in progress.' },

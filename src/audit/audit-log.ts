@@ -5,7 +5,8 @@ import { escapeLike, whereLike } from '../db/like.js';
 
 /** What every admin change records. Written with the caller's transaction, so the change and its record commit together. */
 export interface AuditEntry {
-  actorId: number;
+  /** Null for the system itself (a velocity alert's hold). */
+  actorId: number | null;
   action: string;
   /** What was changed, e.g. "rate 44", "user 12", "country GB". */
   subject: string;

@@ -20,7 +20,7 @@ function leg(tariff: LegTariff, seconds: number, paidSeconds: number): LegBreakd
 /**
  * What each leg came to, the way priceCall (call-credit.ts) charges it: free seconds first cover the talk (and the
  * same span of the first leg), both legs are billed for the rest, and nothing at all when the destination never
- * answered. Then the first leg's cost to us is recorded as uncollected.
+ * answered (unless the own leg was charged). Then what the first leg cost us beyond any charge is recorded as uncollected.
  */
 export function costBreakdown(
   tariffs: CallTariffs,
@@ -29,9 +29,10 @@ export function costBreakdown(
 ): CostBreakdown {
   const bridged = legs.bridgedSeconds > 0;
   const free = settled.freeSecondsUsed;
-  const firstPaid = bridged ? Math.max(0, legs.firstLegSeconds - free) : 0;
+  // Not bridged: the own leg is paid only when the toll-fraud policy charged it (past the day's free attempts).
+  const firstPaid = bridged ? Math.max(0, legs.firstLegSeconds - free) : settled.chargedMicros > 0 ? legs.firstLegSeconds : 0;
   const bridgedPaid = bridged ? Math.max(0, legs.bridgedSeconds - free) : 0;
-  const unansweredCost = bridged ? 0 : legCost(costTariff(tariffs.first as LegTariff & { costPerMinMicros?: number }), legs.firstLegSeconds);
+  const unansweredCost = bridged ? 0 : Math.max(0, legCost(costTariff(tariffs.first as LegTariff & { costPerMinMicros?: number }), legs.firstLegSeconds) - settled.chargedMicros);
   return {
     firstLeg: leg(tariffs.first, legs.firstLegSeconds, firstPaid),
     bridgedLeg: leg(tariffs.bridged, legs.bridgedSeconds, bridgedPaid),

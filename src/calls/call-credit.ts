@@ -39,8 +39,10 @@ export interface SettleRequest {
   callSid: string;
   /** Answered seconds of the leg to the user's own phone (0 if never answered). */
   firstLegSeconds: number;
-  /** Answered seconds of the bridged leg (0 for busy / no-answer / failed: the whole call is then free). */
+  /** Answered seconds of the bridged leg (0 for busy / no-answer / failed: the call is then free, unless…). */
   bridgedSeconds: number;
+  /** …the toll-fraud policy charges the user's own leg of an attempt that was not bridged (past the day's free ones). */
+  chargeUnbridgedFirstLeg?: boolean;
 }
 
 /** A settlement, with the legs' seconds as billed (the reported ones, clamped to what the hold's limits allowed). */
@@ -148,7 +150,7 @@ export class CallCredit {
     if (legs.firstLegSeconds !== reported.firstLegSeconds || legs.bridgedSeconds !== reported.bridgedSeconds) {
       this.logger?.warn({ callId: terms.callSid, reported: { firstLegSeconds: reported.firstLegSeconds, bridgedSeconds: reported.bridgedSeconds }, billed: legs }, 'reported call duration beyond its limits: billed up to the limits');
     }
-    const { cost, freeUsed } = priceCall(terms.tariffs, terms.freeSeconds, legs, this.policy);
+    const { cost, freeUsed } = priceCall(terms.tariffs, terms.freeSeconds, { ...legs, ...(reported.chargeUnbridgedFirstLeg ? { chargeUnbridgedFirstLeg: true } : {}) }, this.policy);
     // A call within its limits never costs more than its hold (test/rating/talk-limit.test.ts); legs clamped one by
     // one still could (the longest first leg with the longest talk), and the hold is all the call may spend.
     return { chargeMicros: Math.min(cost, terms.amountMicros), freeSecondsUsed: freeUsed, description: `Call${terms.description ? ` to ${terms.description}` : ''}, ${formatDuration(legs.bridgedSeconds)}` };
@@ -214,10 +216,11 @@ function ceilingOf(request: Pick<HoldRequest, 'maxSeconds'>, policy: RatingPolic
 
 /**
  * The charge for a finished call. Free seconds cover the first part of the talk time (rounded up to the
- * destination's increments, so a 5 s call uses a free minute); both legs are billed for the rest.
+ * destination's increments, so a 5 s call uses a free minute); both legs are billed for the rest. A call that was
+ * not bridged is free, unless the toll-fraud policy charges its own leg from the user's answer.
  */
 export function priceCall(tariffs: CallTariffs, freeSeconds: number, legs: Omit<SettleRequest, 'callSid'>, policy: RatingPolicy = defaultRatingPolicy): { cost: number; freeUsed: number } {
-  if (legs.bridgedSeconds <= 0) return { cost: 0, freeUsed: 0 };
+  if (legs.bridgedSeconds <= 0) return { cost: legs.chargeUnbridgedFirstLeg ? legCost(tariffs.first, legs.firstLegSeconds, policy) : 0, freeUsed: 0 };
   const freeUsed = Math.min(freeSeconds, billedSeconds(tariffs.bridged, legs.bridgedSeconds, policy));
   const bridgedPaid = Math.max(0, legs.bridgedSeconds - freeUsed);
   if (bridgedPaid === 0) return { cost: 0, freeUsed };

@@ -32,6 +32,11 @@ export interface CallEventsDeps {
   hangups: HangupScheduler | undefined;
   /** Runs once per call after its settlement commits; only the process whose update settled the call calls it. */
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
+  /**
+   * Counts an attempt that rang the user's phone and was not bridged (the toll-fraud policy, call-abuse.ts);
+   * true when its own leg is charged (past the day's free allowance). Without it such an attempt is free.
+   */
+  countUnanswered?: ((userId: number) => Promise<boolean>) | undefined;
 }
 
 /** Statuses only we set: a refused create fails the call; an unanswered one leaves it unconfirmed (from starting only). */
@@ -152,6 +157,9 @@ export class CallEvents {
   async settle(call: CallRecord): Promise<void> {
     if (call.settledAt) return;
     const legs = { firstLegSeconds: call.firstLegSeconds ?? 0, bridgedSeconds: call.bridgedSeconds ?? 0 };
+    // Counted once, while the hold is still open (a repeated settlement finds it closed and counts nothing).
+    const unbridged = legs.bridgedSeconds <= 0 && legs.firstLegSeconds > 0;
+    const chargeUnbridgedFirstLeg = unbridged && this.deps.countUnanswered !== undefined && (await this.deps.callCredit.isOpen(call.id)) && (await this.deps.countUnanswered(call.userId));
     const settledAt = this.now();
     let changed = 0;
     let chargedMicros = 0;
@@ -161,7 +169,7 @@ export class CallEvents {
       chargedMicros = settlement.chargedMicros;
       changed = await this.deps.repo.recordSettlement(call.id, { costMicros: settlement.chargedMicros, uncollectedCostMicros: breakdown?.uncollectedMicros ?? 0, costBreakdown: breakdown, settledAt }, trx);
     };
-    await this.deps.callCredit.settle({ callSid: call.id, ...legs }, (trx, settlement) => record(trx, settlement)).catch(async (err: unknown) => {
+    await this.deps.callCredit.settle({ callSid: call.id, ...legs, ...(chargeUnbridgedFirstLeg ? { chargeUnbridgedFirstLeg } : {}) }, (trx, settlement) => record(trx, settlement)).catch(async (err: unknown) => {
       if (!(err instanceof HoldNotFoundError)) throw err;
       await record(undefined, { chargedMicros: 0, freeSecondsUsed: 0, uncollectedMicros: 0 });
     });

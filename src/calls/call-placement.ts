@@ -35,15 +35,23 @@ export interface CallPlacementDeps {
 
 export type CallPlacement = ReturnType<typeof callPlacement>;
 
+/** A refusal found inside the placement's transaction: thrown to roll the hold back, caught by `place`. */
+class RefusedInside<R> extends Error {
+  constructor(readonly refusal: R) {
+    super('placement refused inside its transaction');
+  }
+}
+
 export function callPlacement(deps: CallPlacementDeps) {
   return {
     /**
      * Places the user's call as `decide` (pure, no I/O) plans it from their locked wallet and, when `spentSince` is
      * given, their call charges since then, and with `countOpenHolds` their calls still holding credit (counted
      * under the wallet's lock, so parallel starts cannot both pass a limit); or returns its refusal, or that a call
-     * is already live.
+     * is already live. `guard` runs in the same transaction before the call row is written (the account's disabled
+     * and on-hold state, read there so that a change committed meanwhile cannot be missed); its refusal rolls all back.
      */
-    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, countOpenHolds = false): Promise<PlacementOutcome<R>> {
+    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, countOpenHolds = false, guard?: (trx: Knex.Transaction) => Promise<R | undefined>): Promise<PlacementOutcome<R>> {
       const live = await deps.repo.liveCallFor(userId);
       if (live) return { kind: 'call-live', liveCallId: live.id };
       let placed: Placement | undefined;
@@ -58,7 +66,11 @@ export function callPlacement(deps: CallPlacementDeps) {
             return {
               kind: 'hold',
               hold: newHold(placement.hold.request, placement.hold.plan),
-              alongside: (trx: Knex.Transaction) => deps.repo.insertPlaced(trx, placement.call, placement.noted),
+              alongside: async (trx: Knex.Transaction) => {
+                const refusal = await guard?.(trx);
+                if (refusal !== undefined) throw new RefusedInside(refusal);
+                await deps.repo.insertPlaced(trx, placement.call, placement.noted);
+              },
             };
           },
           { ...(spentSince === undefined ? {} : { spentSince }), countOpenHolds },
@@ -71,6 +83,7 @@ export function callPlacement(deps: CallPlacementDeps) {
         }
         return { kind: 'placed', placement: placed! };
       } catch (err) {
+        if (err instanceof RefusedInside) return { kind: 'refused', refusal: err.refusal as R };
         // The unique live-call index: another start for this user won between our read and our write.
         if (isUniqueViolation(err)) return { kind: 'call-live', liveCallId: (await deps.repo.liveCallFor(userId))?.id ?? null };
         throw err;

@@ -1,4 +1,6 @@
 import { formatMoney } from '../money/currency.js';
+import { checkPhoneNumber, typeAllowed } from '../rating/phone.js';
+import { judgeOwnPhone, type AbusePolicy } from './abuse-limits.js';
 import type { Refusal } from '../rates/rate-deck-service.js';
 import { maxTalkSeconds } from '../rating/max-seconds.js';
 import type { HoldPlan, HoldRequest } from './call-credit.js';
@@ -43,7 +45,7 @@ export type CallHoldPlan = { ok: true; plan: HoldPlan } | { ok: false; reason: '
  * Everything the calls feature checks before dialling: the destination is valid, not premium or shared-cost, rated,
  * enabled and not sold below cost, the user's own number may be rung, and both legs are priced. No database write.
  */
-export async function quoteCall(money: MoneyServices, input: CallStartInput): Promise<CallStartRefusal | { ok: true; quote: CallQuote }> {
+export async function quoteCall(money: MoneyServices, input: CallStartInput, ownPhonePolicy?: AbusePolicy): Promise<CallStartRefusal | { ok: true; quote: CallQuote }> {
   await money.rates.ready();
   const destination = money.rates.checkDestination(input.to);
   if (!destination.ok) return destination;
@@ -52,6 +54,12 @@ export async function quoteCall(money: MoneyServices, input: CallStartInput): Pr
   if (!own.ok) {
     if (own.reason === 'no-rate' || own.reason === 'disabled') return { ok: false, reason: 'own-number-not-rated', message: 'We cannot ring phones in your country yet.' };
     return { ok: false, reason: 'own-number-refused', message: `Your own phone number cannot be rung: ${own.message}` };
+  }
+  if (ownPhonePolicy) {
+    // Verified before the policy (or the cap) changed: still checked at every call, since we ring it every time.
+    const type = checkPhoneNumber(own.e164, undefined, money.rates.allowedNumberTypes);
+    const verdict = judgeOwnPhone(type.ok ? type.type : undefined, own.rate.costPerMinMicros, ownPhonePolicy, type.ok && typeAllowed(type, money.rates.allowedNumberTypes));
+    if (!verdict.ok) return { ok: false, reason: 'own-number-refused', message: `Your own phone number cannot be rung: ${verdict.message}` };
   }
   const dialTimeoutSeconds = money.rates.ringAllowanceSeconds;
   const preBridgeSeconds = preBridge(input.setupSeconds ?? 0, dialTimeoutSeconds);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Twilio } from 'twilio';
 import type { User } from '../accounts/users-repository.js';
@@ -14,6 +15,8 @@ import { callPlacement, type Placement, type PlacementDecision } from './call-pl
 import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
 import { startOfUtcDay } from './daily-spend.js';
+import { effectiveDailyCap } from './abuse-limits.js';
+import { accountBlockInside, type AccountBlock, type CallAbuse } from './call-abuse.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
 import { announcingChanges, type CallChangeFeed } from './call-changes.js';
@@ -25,12 +28,16 @@ export type StartRefusal =
   | 'email-unconfirmed'
   | 'no-verified-phone'
   | 'account-disabled'
+  | 'on-hold'
+  | 'attempt-limit'
+  | 'own-number-dialled'
   | 'call-live'
   | 'call-limit'
   | 'unavailable'
   | 'invalid'
   | 'premium'
   | 'shared-cost'
+  | 'number-type'
   | 'no-rate'
   | 'disabled'
   | 'below-cost'
@@ -70,6 +77,14 @@ export interface CallsServiceDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
   /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
   changes: CallChangeFeed;
+  /** The toll-fraud policy's counters and account holds (docs/security.md); without it only the account's own limits apply. */
+  abuse?: CallAbuse | undefined;
+}
+
+const ON_HOLD_MESSAGE = 'Your account is on hold while we review unusual calling activity. Contact support if you think this is a mistake.';
+
+function blockRefusal(block: AccountBlock): StartResult {
+  return block.kind === 'disabled' ? { ok: false, reason: 'account-disabled', message: 'This account has been disabled.' } : { ok: false, reason: 'on-hold', message: ON_HOLD_MESSAGE };
 }
 
 export interface CallsService {
@@ -136,7 +151,11 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const { clock, logger, money, changes } = deps;
   const repo = announcingChanges(callsRepository(deps.db), changes);
-  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
+  const { abuse } = deps;
+  const events = new CallEvents({
+    repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled,
+    ...(abuse ? { countUnanswered: (userId: number) => abuse.countUnanswered(userId) } : {}),
+  });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ holds: money.ledger.holds, repo });
 
@@ -157,17 +176,32 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
-    const phone = checkPhoneNumber(input.to, input.country);
+    const phone = checkPhoneNumber(input.to, input.country, money.rates.allowedNumberTypes);
     if (!phone.ok) return phone;
+    // Our caller ID would ring ourselves, the user's own number would be a second leg to the first: both only cost.
+    if (phone.e164 === deps.telephony.callerId || phone.e164 === user.phoneE164) {
+      return { ok: false, reason: 'own-number-dialled', message: phone.e164 === user.phoneE164 ? 'This is your own phone: call another number.' : 'This number cannot be called.' };
+    }
 
     const confirmAnswer = deps.config.calls.confirmAnswer;
     const id = newCallId();
-    const quoted = await quoteCall(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer) });
+    const quoted = await quoteCall(money, { userId: user.id, callSid: id, from: user.phoneE164, to: phone.e164, setupSeconds: setupSeconds(confirmAnswer) }, abuse?.policy);
     if (!quoted.ok) return quoted;
     const { quote } = quoted;
+    if (abuse) {
+      // Counted first (atomically), then refused above the limits: a held account's attempts are refused below.
+      const verdict = await abuse.countAttempt(user.id, phone.e164);
+      if (verdict.kind === 'refuse') return { ok: false, reason: 'attempt-limit', message: verdict.message };
+      if (verdict.kind === 'hold') return { ok: false, reason: 'on-hold', message: verdict.message };
+    }
     const caller = { id: user.id, phoneE164: user.phoneE164 };
-    const cap = user.dailySpendCapMicros;
+    const cap = abuse ? effectiveDailyCap(user.dailySpendCapMicros, user.createdAt, clock.now(), abuse.policy) : (user.dailySpendCapMicros ?? undefined);
     const callLimit = user.concurrentCallLimit ?? null;
+    // Inside the placement's transaction: an account disabled or put on hold since `user` was read places nothing.
+    const guard = async (trx: Knex.Transaction): Promise<StartResult | undefined> => {
+      const block = await accountBlockInside(trx, user.id);
+      return block && blockRefusal(block);
+    };
     const placed = await placement.place(user.id, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
       // Calls still holding credit count until they are settled: a call that just ended may take a moment.
       if (callLimit !== null && (state.openHolds ?? 0) >= callLimit) {
@@ -176,7 +210,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
       return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    }, callLimit !== null);
+    }, callLimit !== null, guard);
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import { Ledger } from '../ledger/ledger.js';
 import { RateDeckService } from '../rates/rate-deck-service.js';
+import type { AllowedNumberTypes } from '../rating/phone.js';
 import { CallCredit } from './call-credit.js';
 import { VoucherService } from '../wallet/vouchers.js';
 
@@ -21,8 +22,8 @@ export interface MoneyServices {
 }
 
 /** Builds the money feature's services, sharing one ledger and rating policy. */
-export function moneyServices(deps: { db: Db; clock: Clock; money: Config['money'] }): MoneyServices {
-  const rates = new RateDeckService({ db: deps.db, clock: deps.clock });
+export function moneyServices(deps: { db: Db; clock: Clock; money: Config['money']; allowedNumberTypes?: AllowedNumberTypes }): MoneyServices {
+  const rates = new RateDeckService({ db: deps.db, clock: deps.clock, ...(deps.allowedNumberTypes ? { allowedNumberTypes: deps.allowedNumberTypes } : {}) });
   const ledger = new Ledger({ db: deps.db, clock: deps.clock, freeMinutesPerMonth: deps.money.freeMinutesPerMonth });
   return { rates, ledger, wallet: ledger, callCredit: new CallCredit(ledger, rates.policy), vouchers: new VoucherService(ledger), currency: deps.money.currency };
 }

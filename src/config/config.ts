@@ -44,6 +44,11 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    OWN_LEG_MAX_COST_PER_MIN: z.coerce.number({ message: 'expected an amount per minute such as 0.15' }).min(0).max(100).default(0.15),
+    NUMBER_TYPES_ALLOWED: z
+      .string()
+      .regex(/^[A-Za-z]{2}:(VOIP|PERSONAL_NUMBER|PAGER|UAN|SHARED_COST)(\s*,\s*[A-Za-z]{2}:(VOIP|PERSONAL_NUMBER|PAGER|UAN|SHARED_COST))*$/i, 'expected COUNTRY:TYPE pairs separated by commas, e.g. GB:VOIP,DE:PERSONAL_NUMBER (types: VOIP, PERSONAL_NUMBER, PAGER, UAN, SHARED_COST)')
+      .optional(),
     WEBHOOK_HTTP_HOSTS: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
@@ -136,6 +141,11 @@ export interface Config {
   };
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
+  /**
+   * The toll-fraud policy's admin settings (docs/security.md): the most the user's own leg may cost us per minute,
+   * and number types allowed per country ("GB:VOIP,…", read by rating/phone.ts parseAllowedNumberTypes).
+   */
+  fraud: { ownLegMaxCostPerMinMicros: number; numberTypesAllowed: string | undefined };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
   webhooks: { httpHosts: string[] };
   /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
@@ -190,6 +200,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
+    fraud: { ownLegMaxCostPerMinMicros: Math.round(env.OWN_LEG_MAX_COST_PER_MIN * 1_000_000), numberTypesAllowed: env.NUMBER_TYPES_ALLOWED },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
     email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
     payments: {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { retryMessage, type AttemptCounters, type LimitPolicy } from '../rate-limits/attempt-counters.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
-import { checkPhoneNumber } from '../rating/phone.js';
+import { checkPhoneNumber, typeAllowed } from '../rating/phone.js';
+import { judgeOwnPhone, type AbusePolicy } from '../calls/abuse-limits.js';
 import { isKnownCountry } from './countries.js';
 import { statusOfProblem, VERIFY_PROBLEM_MESSAGES } from './phone-messages.js';
 import type { PhoneVerifier, VerifyChannel } from './phone-verifier.js';
@@ -48,6 +49,8 @@ export interface PhoneVerificationDeps {
   rates: RateDeckService;
   verifier: PhoneVerifier;
   clock: Clock;
+  /** The toll-fraud policy: an own phone must be a mobile or landline whose leg costs us at most its cap. */
+  ownPhonePolicy?: AbusePolicy;
 }
 
 const refuse = (field: Refusal['field'], message: string, status = 422): Refusal => ({ ok: false, status, field, message });
@@ -62,10 +65,10 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
 
   /** The number as E.164 if we would ring it as a user's own phone; a refusal saying why otherwise. */
   async function acceptableNumber(typed: string, country: string | undefined): Promise<{ ok: true; e164: string } | Refusal> {
-    const phone = checkPhoneNumber(typed, country);
+    const phone = checkPhoneNumber(typed, country, rates.allowedNumberTypes);
     if (!phone.ok) {
       if (phone.reason === 'invalid') return refuse('phone', country ? 'This is not a valid phone number for the country chosen. Check the digits, or type it with its country code (+…).' : phone.message);
-      return refuse('phone', `${phone.reason === 'premium' ? 'Premium-rate' : 'Shared-cost'} numbers cannot be your phone: ringing them would earn money for someone.`);
+      return refuse('phone', `${phone.message.replace(' cannot be called.', '')} cannot be your phone: ringing them would earn money for someone.`);
     }
     if (phone.type === 'TOLL_FREE') return refuse('phone', 'Toll-free numbers cannot be your phone: use the number of your own mobile or landline.');
     await rates.ready();
@@ -75,6 +78,10 @@ export function phoneVerificationService(deps: PhoneVerificationDeps) {
         return refuse('phone', `We cannot ring phones in this country, so it cannot be your phone. (${destination.message})`);
       }
       return refuse('phone', destination.message);
+    }
+    if (deps.ownPhonePolicy) {
+      const verdict = judgeOwnPhone(phone.type, destination.rate.costPerMinMicros, deps.ownPhonePolicy, typeAllowed(phone, rates.allowedNumberTypes));
+      if (!verdict.ok) return refuse('phone', verdict.message);
     }
     return { ok: true, e164: destination.e164 };
   }

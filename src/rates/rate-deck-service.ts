@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { CallTariffs } from '../rating/leg-cost.js';
 import { preBridgeSeconds, SETUP_WITH_CONFIRM_S, TYPICAL_SETUP_WITH_CONFIRM_S } from '../rating/call-setup.js';
 import { longestTalkSeconds, sizeHold } from '../rating/talk-limit.js';
-import { checkPhoneNumber } from '../rating/phone.js';
+import { checkPhoneNumber, type AllowedNumberTypes } from '../rating/phone.js';
 import { PrefixIndex } from '../rating/prefix-index.js';
 import { defaultRatingPolicy, type Rate, type RatingPolicy } from '../rating/rate.js';
 import { DeckImportError } from './deck-errors.js';
@@ -28,9 +28,11 @@ export interface RateDeckDeps {
    * quotes and holds must both allow for it. Default 30, Twilio's default Dial timeout.
    */
   ringAllowanceSeconds?: number;
+  /** Number types an admin allowed per country (NUMBER_TYPES_ALLOWED); the others of rating/phone.ts are refused. */
+  allowedNumberTypes?: AllowedNumberTypes;
 }
 
-export type Refusal = 'invalid' | 'premium' | 'shared-cost' | 'no-rate' | 'disabled' | 'below-cost';
+export type Refusal = 'invalid' | 'premium' | 'shared-cost' | 'number-type' | 'no-rate' | 'disabled' | 'below-cost';
 
 export type DestinationCheck = { ok: true; e164: string; rate: Rate } | { ok: false; reason: Refusal; message: string };
 
@@ -80,11 +82,13 @@ export class RateDeckService {
   private checking: Promise<void> | undefined;
   readonly policy: RatingPolicy;
   readonly ringAllowanceSeconds: number;
+  readonly allowedNumberTypes: AllowedNumberTypes;
 
   constructor(private readonly deps: RateDeckDeps) {
     this.clock = deps.clock ?? systemClock;
     this.policy = deps.policy ?? defaultRatingPolicy;
     this.ringAllowanceSeconds = deps.ringAllowanceSeconds ?? 30;
+    this.allowedNumberTypes = deps.allowedNumberTypes ?? new Map();
   }
 
   async reload(): Promise<void> {
@@ -179,7 +183,7 @@ export class RateDeckService {
    * National input is read in `defaultCountry` (ISO alpha-2) when given; international input needs none.
    */
   checkDestination(typed: string, defaultCountry?: string): DestinationCheck {
-    const phone = checkPhoneNumber(typed, defaultCountry);
+    const phone = checkPhoneNumber(typed, defaultCountry, this.allowedNumberTypes);
     if (!phone.ok) return phone;
     const rate = this.lookup(phone.digits);
     if (!rate) return { ok: false, reason: 'no-rate', message: 'We do not call this destination yet.' };

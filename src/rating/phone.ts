@@ -2,19 +2,43 @@ import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLeng
 
 export type PhoneCheck =
   | { ok: true; e164: string; digits: string; country: string | undefined; type: NumberType }
-  | { ok: false; reason: 'invalid' | 'premium' | 'shared-cost'; message: string };
+  | { ok: false; reason: 'invalid' | 'premium' | 'shared-cost' | 'number-type'; message: string };
 
-/** Types we never call: the caller (or we) would pay a surcharge that funds someone else (toll-fraud bait). */
-const refusedTypes: Partial<Record<NonNullable<NumberType>, 'premium' | 'shared-cost'>> = {
-  PREMIUM_RATE: 'premium',
-  SHARED_COST: 'shared-cost',
+/** Number types an admin allowed per country (ISO alpha-2 → libphonenumber types), e.g. GB → {VOIP}. */
+export type AllowedNumberTypes = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * Types we do not call: premium-rate never; the others are the usual revenue-share fraud bait (a personal number
+ * or a pager forwards anywhere at a surcharge, shared-cost and UAN numbers share the charge with whoever holds
+ * them, VoIP ranges are cheap to obtain in bulk), so they need an admin's allowance for their country.
+ */
+const refusedTypes: Partial<Record<NonNullable<NumberType>, { label: string; alwaysRefused?: true }>> = {
+  PREMIUM_RATE: { label: 'Premium-rate', alwaysRefused: true },
+  SHARED_COST: { label: 'Shared-cost' },
+  PERSONAL_NUMBER: { label: 'Personal (follow-me)' },
+  PAGER: { label: 'Pager' },
+  UAN: { label: 'Universal access (UAN)' },
+  VOIP: { label: 'Internet (VoIP)' },
 };
+
+/** Parses `allowed` as "GB:VOIP,DE:PERSONAL_NUMBER" (NUMBER_TYPES_ALLOWED); throws on an unknown type or country. */
+export function parseAllowedNumberTypes(allowed: string | undefined): Map<string, ReadonlySet<string>> {
+  const map = new Map<string, Set<string>>();
+  for (const item of (allowed ?? '').split(',').map((i) => i.trim()).filter(Boolean)) {
+    const [country, type] = item.toUpperCase().split(':');
+    if (!country || !isSupportedCountry(country)) throw new Error(`"${item}": expected COUNTRY:TYPE with a 2-letter country code`);
+    const entry = type ? refusedTypes[type as NonNullable<NumberType>] : undefined;
+    if (!entry || entry.alwaysRefused) throw new Error(`"${item}": the type must be one of ${Object.keys(refusedTypes).filter((t) => !refusedTypes[t as NonNullable<NumberType>]!.alwaysRefused).join(', ')}`);
+    map.set(country, (map.get(country) ?? new Set()).add(type!));
+  }
+  return map;
+}
 
 /**
  * Normalises what a person typed ("+44 20 7946 0958", "00442079460958", or a national number with a default
  * country) to E.164 and refuses numbers we must not call.
  */
-export function checkPhoneNumber(typed: string, defaultCountry?: string): PhoneCheck {
+export function checkPhoneNumber(typed: string, defaultCountry?: string, allowed?: AllowedNumberTypes): PhoneCheck {
   const cleaned = typed.trim().replace(/^00/, '+');
   const country = defaultCountry && isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
   const parsed = parsePhoneNumberFromString(cleaned, country);
@@ -28,11 +52,16 @@ export function checkPhoneNumber(typed: string, defaultCountry?: string): PhoneC
   }
   const type = parsed.getType();
   const refused = type ? refusedTypes[type] : undefined;
-  if (refused) {
-    const label = refused === 'premium' ? 'Premium-rate' : 'Shared-cost';
-    return { ok: false, reason: refused, message: `${label} numbers cannot be called.` };
+  if (refused && (refused.alwaysRefused || !(parsed.country && allowed?.get(parsed.country)?.has(type!)))) {
+    const reason = type === 'PREMIUM_RATE' ? 'premium' : type === 'SHARED_COST' ? 'shared-cost' : 'number-type';
+    return { ok: false, reason, message: `${refused.label} numbers cannot be called.` };
   }
   return { ok: true, e164: parsed.number, digits: parsed.number.slice(1), country: parsed.country, type };
+}
+
+/** Whether an admin allowed this number's type in its country (NUMBER_TYPES_ALLOWED). */
+export function typeAllowed(check: Extract<PhoneCheck, { ok: true }>, allowed: AllowedNumberTypes): boolean {
+  return Boolean(check.country && check.type && allowed.get(check.country)?.has(check.type));
 }
 
 /** "+442079460958" as people read it: "+44 20 7946 0958"; the input back unchanged if it does not parse. */
