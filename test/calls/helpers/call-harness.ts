@@ -57,6 +57,8 @@ export interface HarnessOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change (see ProductStackOptions). */
   statusWaitMs?: number;
+  /** The simulator prices its calls from this deck file's cost column (what Twilio would bill us). */
+  simRateDeckFile?: string;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
+    ...(options.simRateDeckFile ? { simRateDeckFile: options.simRateDeckFile } : {}),
   });
   const { sim, testDb, built, jobs, baseUrl } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
