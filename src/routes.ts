@@ -136,6 +136,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/users/:id/credit', requireAdmin, usersAdmin.adjustCredit);
   app.post('/admin/users/:id/limits', requireAdmin, usersAdmin.setLimits);
   app.post('/admin/users/:id/disabled', requireAdmin, usersAdmin.setDisabled);
+  app.post('/admin/users/:id/hold/lift', requireAdmin, usersAdmin.liftHold);
   app.post('/admin/users/:id/admin', requireAdmin, usersAdmin.setAdmin);
   app.get('/admin/rates', requireAdmin, ratesAdmin.list);
   app.post('/admin/rates', requireAdmin, ratesAdmin.create);

@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { csrfTokenFrom, emailedLink } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, HEADER, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 
@@ -54,6 +56,18 @@ async function heldState() {
   return h.testDb.db('users').where({ id: h.userId }).first<{ held_at: string | null; held_reason: string | null }>('held_at', 'held_reason');
 }
 
+/** A second account, made an admin, logged in. */
+async function adminAgent() {
+  const agent = request.agent(h.baseUrl);
+  const form = await agent.get('/signup');
+  const email = `admin-${Math.random().toString(36).slice(2)}@example.com`;
+  await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Admin', email, password: 'correct horse battery' });
+  const link = new URL(await emailedLink(h.built, email, '/confirm-email'));
+  await agent.get(link.pathname + link.search);
+  await h.testDb.db('users').where({ email }).update({ role: 'admin' });
+  return agent;
+}
+
 /** Starts a call and waits until it is settled; the refusal's text when it was refused. */
 async function attempt(to = DESTINATION): Promise<{ placed: true } | { placed: false; text: string }> {
   const { res, id } = await startCall(h, to);
@@ -101,6 +115,20 @@ describe('the toll-fraud loop of finding 2 (own phone paid per minute, a destina
     expect(refusedText).toContain('on hold');
     const audit = await h.testDb.db('audit_log').where({ action: 'user.hold', subject: `user ${h.userId}` });
     expect(audit).toHaveLength(1);
+
+    // An admin sees why, and can lift the hold (with its audit row); the account may then call again.
+    const admin = await adminAgent();
+    const page = await admin.get(`/admin/users/${h.userId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('On hold for review');
+    expect(page.text).toContain('10 calls in a day were not connected');
+    const lift = await admin.post(`/admin/users/${h.userId}/hold/lift`).type('form').send({ _csrf: csrfTokenFrom(page.text) });
+    expect(lift.status).toBe(303);
+    expect((await heldState())?.held_at).toBeNull();
+    expect(await h.testDb.db('audit_log').where({ action: 'user.hold_lifted', subject: `user ${h.userId}` })).toHaveLength(1);
+    h.sim.control.setBehaviour(FRAUD_PHONE, { kind: 'answer', answerAfterS: 1, digits: '1' });
+    h.sim.control.setBehaviour(DESTINATION, { kind: 'answer', answerAfterS: 2, hangupAfterS: 20 });
+    expect(await attempt()).toEqual({ placed: true });
   }, 120_000);
 });
 

@@ -122,6 +122,32 @@ export class UserAdminService {
     });
   }
 
+  /** Whether a velocity alert put the account on hold for review, when, and why (docs/security.md). */
+  async reviewHold(userId: number): Promise<{ heldAt: string; reason: string } | undefined> {
+    const row = await this.deps.db('users').where({ id: userId }).first<{ held_at: string | null; held_reason: string | null } | undefined>('held_at', 'held_reason');
+    return row?.held_at ? { heldAt: row.held_at, reason: row.held_reason ?? '' } : undefined;
+  }
+
+  /** Lifts a review hold: the account may call again (its attempt counters are not reset). */
+  async liftHold(actorId: number, userId: number): Promise<AdminOutcome> {
+    return this.deps.db.transaction(async (trx) => {
+      const user = await findUser(trx, userId);
+      if (!user) return notFound;
+      const held = await trx('users').where({ id: userId }).first<{ held_at: string | null; held_reason: string | null }>('held_at', 'held_reason');
+      if (!held?.held_at) return { ok: true, message: `${user.email} was not on hold.` };
+      await trx('users').where({ id: userId }).update({ held_at: null, held_reason: null, updated_at: this.deps.clock.now().toISOString() });
+      await recordAudit(trx, this.deps.clock, {
+        actorId,
+        action: 'user.hold_lifted',
+        subject: `user ${userId}`,
+        summary: `Lifted the review hold of ${user.email} (${held.held_reason ?? 'no reason recorded'})`,
+        oldValue: { held: true, reason: held.held_reason },
+        newValue: { held: false },
+      });
+      return { ok: true, message: `Lifted the hold: ${user.email} can call again.` };
+    });
+  }
+
   /** Grants or removes admin rights; never removes the last active admin. */
   async setAdmin(actorId: number, userId: number, admin: boolean): Promise<AdminOutcome> {
     return this.deps.db.transaction(async (trx) => {

@@ -47,17 +47,19 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
   async function renderUser(req: Request, res: Response, userId: number, status = 200, form: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const user = await users.findById(userId);
     if (!user) throw new HttpError(404, 'There is no user with that number.');
-    const [summary, holds, ledger, sessions, calls] = await Promise.all([
+    const [summary, holds, ledger, sessions, calls, reviewHold] = await Promise.all([
       wallet.peek(userId),
       repo.openHolds(userId),
       wallet.ledger(userId, pageParam(req.query.page), 20),
       deps.sessions.listActive(userId, deps.clock.now()),
       deps.calls.recent(userId, 10),
+      service.reviewHold(userId),
     ]);
     res.status(status).render('pages/admin-user', {
       title: user.email,
       subject: user,
       self: req.user!.id === user.id,
+      reviewHold: reviewHold && { since: reviewHold.heldAt.replace('T', ' ').slice(0, 16), reason: reviewHold.reason },
       balance: money(summary.balanceMicros),
       held: money(summary.heldMicros),
       available: money(summary.availableMicros),
@@ -134,6 +136,11 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       const disabled = req.body?.disabled === '1' ? true : req.body?.disabled === '0' ? false : undefined;
       if (disabled === undefined) throw new HttpError(400, 'Choose whether to disable or re-enable the account.');
       done(req, res, userId, await service.setDisabled(req.user!.id, userId, disabled));
+    },
+
+    async liftHold(req: Request, res: Response) {
+      const userId = userIdParam(req.params.id);
+      done(req, res, userId, await service.liftHold(req.user!.id, userId));
     },
 
     async setAdmin(req: Request, res: Response) {
