@@ -57,6 +57,8 @@ export interface HarnessOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change (see ProductStackOptions). */
   statusWaitMs?: number;
+  /** Extra environment for loadConfig. */
+  env?: Record<string, string>;
   /** The simulator prices its calls from this deck file's cost column (what Twilio would bill us). */
   simRateDeckFile?: string;
 }
@@ -70,7 +72,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const stack = await startProductStack({
     clock,
     speed: options.speed ?? 1000,
-    env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
+    env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false), ...options.env },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
     ...(options.simRateDeckFile ? { simRateDeckFile: options.simRateDeckFile } : {}),
