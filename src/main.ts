@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, startupWarnings, type Config } from './config/config.js';
-import { DEMO_USER, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
+import { DEMO_USER, demoExposure, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
 import { closeServer, listen, ListenError } from './http/server-lifecycle.js';
 import { createLogger } from './logger.js';
 import { dataDir, projectRoot } from './paths.js';
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   // A person at a terminal reads lines; anything else (Docker, systemd, a log shipper) gets JSON.
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   for (const warning of startupWarnings(config)) logger.warn(warning);
+  const exposure = demoExposure(config);
+  if (exposure === 'refuse') {
+    console.error(
+      `callbridge cannot start: simulation mode (no Twilio credentials) on HOST=${config.host} would publish the demo accounts and the phones page to the network. Listen on 127.0.0.1 (unset HOST), or set DEMO_PUBLIC=true for a public demo with generated passwords.`,
+    );
+    process.exit(78);
+  }
   const services = await composeServices(config, { logger });
   const { app, sessionStore } = buildApp(services);
 
@@ -38,8 +45,9 @@ async function main(): Promise<void> {
     const { created } = await services.accounts.ensureAdmin(config.admin.email, config.admin.password);
     logger.info({ email: config.admin.email }, created ? 'admin account created from ADMIN_EMAIL' : 'ADMIN_EMAIL account is an admin');
   }
-  const demo = config.simulate ? await seedDemoAccounts(services) : { created: false };
-  const demoLogIns = config.simulate ? await workingDemoLogIns(services) : [];
+  const demo = config.simulate ? await seedDemoAccounts(services, { publicDemo: exposure === 'public-demo' }) : { created: false, generated: [] };
+  // A public demo prints only the passwords generated at this start, once; on loopback the published ones that work.
+  const demoLogIns = exposure === 'public-demo' ? demo.generated : config.simulate ? await workingDemoLogIns(services) : [];
   const switchedOffDemos = config.simulate ? 0 : await switchOffDemoAccounts(services);
   const seededRates = await services.seedRatesIfEmpty(join(dataDir, 'rates.csv'));
   if (seededRates > 0) logger.info({ rates: seededRates }, 'imported the sample rate deck (data/rates.csv) into the empty rates table');
@@ -84,7 +92,7 @@ function announce(config: Config, port: number, services: Pick<Services, 'teleph
     const phonesUrl = services.simulator ? `${config.publicUrl}${PHONES_PATH}` : `${simulatorUrl}/`;
     lines.push(`  phones:    open ${phonesUrl} to answer the demo user's phone ${DEMO_USER.phone} and see Verify codes`);
     if (!config.email.smtpUrl) lines.push(`  email:     no SMTP_URL: every email goes to ${config.publicUrl}/outbox${services.simulator ? ` (JSON: ${services.simulator.url}/control/emails)` : ''}`);
-    for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}`);
+    for (const login of demo.logIns) lines.push(`  ${`${login.label}:`.padEnd(11)} ${login.email} / ${login.password}${demo.seeded ? ' (just created)' : ''}${config.demoPublic ? ' (generated: shown only now)' : ''}`);
   } else {
     lines.push('  telephony: Twilio');
     lines.push(config.email.smtpUrl ? `  email:     SMTP (${new URL(config.email.smtpUrl).host}) from ${config.email.from}` : '  email:     no SMTP_URL: emails are kept in the outbox table only (admins: /admin/emails); set SMTP_URL to send them');

@@ -270,7 +270,10 @@ export async function composeServices(config: Config, overrides: ServiceOverride
 
   async function buildTelephony(metrics: AppMetrics): Promise<Telephony | undefined> {
     if (overrides.telephony !== undefined) return overrides.telephony ?? undefined;
-    const setup = await resolveTwilioSetup(config, logger, overrides.simulator);
+    // The in-process simulator signs its webhooks with a token of this database's own (issue 26, finding 7): a public
+    // constant would let anyone forge signed callbacks to a reachable instance.
+    const simulatorToken = config.simulate && !config.twilio.apiBase ? await getOrCreateSetting(db, 'simulator_auth_token', randomSecret) : undefined;
+    const setup = await resolveTwilioSetup(config, logger, { ...overrides.simulator, ...(simulatorToken ? { authToken: simulatorToken } : {}) });
     simulator = setup.simulator;
     const built = createTelephony(setup, { observeRequest: metrics.twilioObserver });
     if (overrides.twilioHttpClient) built.client = createTwilioClient({ ...setup, httpClient: overrides.twilioHttpClient });

@@ -16,14 +16,14 @@ afterEach(async () => {
 
 describe('simulation-mode demo accounts', () => {
   it('seed a demo user with a verified phone and credit, and a demo admin, once', async () => {
-    expect(await seedDemoAccounts(t.services)).toEqual({ created: true });
+    expect(await seedDemoAccounts(t.services)).toEqual({ created: true, generated: [] });
     const user = (await t.services.users.findCredentialsByEmail(DEMO_USER.email))!.user;
     expect(user).toMatchObject({ role: 'user', phoneE164: DEMO_USER.phone });
     expect(user.phoneVerifiedAt).toBeTruthy();
     expect((await t.services.money.wallet.summary(user.id)).balanceMicros).toBeGreaterThan(0);
     expect((await t.services.users.findCredentialsByEmail(DEMO_ADMIN.email))!.user.role).toBe('admin');
 
-    expect(await seedDemoAccounts(t.services)).toEqual({ created: false });
+    expect(await seedDemoAccounts(t.services)).toEqual({ created: false, generated: [] });
     expect(await t.services.users.count()).toBe(2);
   });
 

@@ -89,4 +89,41 @@ describe('the callbridge process', () => {
       busy.close();
     }
   }, 60_000);
+
+  it('says in one line that SIM_PORT is in use (issue 26, finding 13: it was a TypeError), and exits non-zero', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const run = startMain({ SQLITE_FILE: join(mkdtempSync(join(tmpdir(), 'callbridge-main-')), 'db.sqlite'), SIM_PORT: String(port), LOG_LEVEL: 'warn' });
+      const { code } = await run.exit;
+      expect(code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([`callbridge cannot start: port ${port} on 127.0.0.1 is already in use (another callbridge?). Stop it, or set SIM_PORT to a free port.`]);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it('refuses simulation mode on a public address unless DEMO_PUBLIC, then prints generated demo passwords once (issue 26, finding 7)', async () => {
+    const sqlite = join(mkdtempSync(join(tmpdir(), 'callbridge-main-')), 'db.sqlite');
+    const refused = startMain({ SQLITE_FILE: sqlite, HOST: '0.0.0.0', LOG_LEVEL: 'warn' });
+    expect((await refused.exit).code).toBe(78);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('set DEMO_PUBLIC=true');
+
+    const demo = startMain({ SQLITE_FILE: sqlite, HOST: '0.0.0.0', DEMO_PUBLIC: 'true' });
+    await demo.waitFor(/listening on 0\.0\.0\.0:\d+/);
+    const [, password] = await demo.waitFor(/demo admin: admin@callbridge\.test \/ (\S+)/);
+    expect(password).not.toBe('admin-password');
+    expect(demo.stdout).not.toContain('demo-password');
+    demo.kill('SIGTERM');
+    expect((await demo.exit).code).toBe(0);
+
+    const again = startMain({ SQLITE_FILE: sqlite, HOST: '0.0.0.0', DEMO_PUBLIC: 'true' });
+    await again.waitFor(/listening on 0\.0\.0\.0:\d+/);
+    expect(again.stdout).not.toContain(password!);
+    expect(again.stdout).not.toMatch(/demo admin:/);
+    again.kill('SIGTERM');
+    expect((await again.exit).code).toBe(0);
+  }, 90_000);
 });

@@ -44,6 +44,7 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    DEMO_PUBLIC: boolean.default(false),
     OWN_LEG_MAX_COST_PER_MIN: z.coerce.number({ message: 'expected an amount per minute such as 0.15' }).min(0).max(100).default(0.15),
     NUMBER_TYPES_ALLOWED: z
       .string()
@@ -114,6 +115,8 @@ export interface Config {
   admin: { email: string; password: string } | undefined;
   /** Simulation mode: no Twilio credentials, so the in-process simulator plays Twilio. */
   simulate: boolean;
+  /** DEMO_PUBLIC: simulation mode may listen beyond loopback, as a public demo with generated passwords. */
+  demoPublic: boolean;
   twilio: {
     accountSid: string | undefined;
     authToken: string | undefined;
@@ -184,6 +187,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: env.SESSION_SECRET,
     admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
     simulate,
+    demoPublic: env.DEMO_PUBLIC,
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,

@@ -25,6 +25,8 @@ export interface EmbeddedSimulatorOptions {
   speed?: number;
   /** The deck the simulator prices calls from (default data/rates.csv); false for the simulator's own prices. */
   rateDeckFile?: string | false;
+  /** The token it signs webhooks with (composeServices: random, kept per database); default the public constant. */
+  authToken?: string;
 }
 
 /**
@@ -42,11 +44,12 @@ export async function resolveTwilioSetup(config: Config, logger?: Logger, simula
   if (config.twilio.apiBase) return { ...simulated, apiBase: config.twilio.apiBase, simulator: undefined };
   const rateDeck = simulator.rateDeckFile === false ? undefined : (simulator.rateDeckFile ?? join(dataDir, 'rates.csv'));
   const running = await startSimulator({
+    ...(simulator.authToken ? { authToken: simulator.authToken } : {}),
     port: simulator.port ?? config.sim.port,
     speed: simulator.speed ?? config.sim.speed,
     ...(rateDeck && existsSync(rateDeck) ? { rateDeckFile: rateDeck } : {}),
     ...(logger ? { logger: logger.child({ component: 'twilio-simulator' }) } : {}),
   });
   logger?.info({ url: running.url }, `No Twilio credentials: simulating Twilio; phones at ${running.url}/`);
-  return { ...simulated, apiBase: running.url, simulator: running };
+  return { ...simulated, authToken: running.authToken, apiBase: running.url, simulator: running };
 }

@@ -5,6 +5,7 @@ import type { Express, Router } from 'express';
 import type { Logger } from 'pino';
 import { CallEngine } from './call-engine.js';
 import { CallStore } from './call-store.js';
+import { listen } from '../http/server-lifecycle.js';
 import { SIM_ACCOUNT_SID, SIM_AUTH_TOKEN, SIM_CALLER_ID, SIM_VERIFY_SERVICE_SID } from './constants.js';
 import { type SimulatorControl, controlRouter, createControl } from './control.js';
 import { TwilioApiError } from './errors.js';
@@ -117,10 +118,9 @@ export interface RunningSimulator {
 export async function startSimulator(options: SimulatorOptions & { port: number; host?: string }): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
   const sim = createSimulatorApp(options);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = sim.app.listen(options.port, host, () => resolve(s));
-    s.once('error', reject);
-  });
+  // Express 5's app.listen hands a listen error to its callback instead of failing: SIM_PORT in use would then
+  // surface as a TypeError on a null address. listen() turns it into a ListenError, one line in main.ts.
+  const server: Server = await listen(sim.app, options.port, host, 'SIM_PORT');
   const { port } = server.address() as AddressInfo;
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;
