@@ -14,7 +14,7 @@ import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
 import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 import { callAbuse } from './calls/call-abuse.js';
-import { defaultAbusePolicy, type AbusePolicy } from './calls/abuse-limits.js';
+import type { AbusePolicy } from './calls/abuse-limits.js';
 import { parseAllowedNumberTypes } from './rating/phone.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
 import { systemClock, type Clock } from './clock.js';
@@ -145,7 +145,7 @@ export interface ServiceOverrides {
    * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
    */
   stripe?: EmbeddedStripeSimulatorOptions | false;
-  /** The toll-fraud policy's limits (docs/security.md); default: defaultAbusePolicy with config's own-leg cost cap. */
+  /** The toll-fraud policy's limits (docs/security.md); default: config's (CALL_ATTEMPTS_PER_HOUR, …). */
   abusePolicy?: Partial<AbusePolicy>;
 }
 
@@ -204,7 +204,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    const abusePolicy: AbusePolicy = { ...defaultAbusePolicy, ownLegMaxCostPerMinMicros: config.fraud.ownLegMaxCostPerMinMicros, ...overrides.abusePolicy };
+    const { numberTypesAllowed: _types, ...configuredPolicy } = config.fraud;
+    const abusePolicy: AbusePolicy = { ...configuredPolicy, ...overrides.abusePolicy };
     const abuse = callAbuse({ db, clock, counters, policy: abusePolicy, logger: logger.child({ component: 'fraud' }) });
     calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, abuse, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
     const callsService = calls;

@@ -6,6 +6,7 @@ const boolean = z
 const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
 const url = z.url({ message: 'expected a URL such as http://localhost:3000' });
 const nonNegativeInt = z.coerce.number({ message: 'expected a whole number' }).int().min(0);
+const positiveInt = z.coerce.number({ message: 'expected a whole number' }).int().min(1);
 
 /** Every environment variable the product reads. .env.example documents each one. */
 const envSchema = z
@@ -45,6 +46,13 @@ const envSchema = z
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
     DEMO_PUBLIC: boolean.default(false),
+    CALL_ATTEMPTS_PER_HOUR: positiveInt.default(15),
+    CALL_ATTEMPTS_PER_DAY: positiveInt.default(60),
+    CALL_DESTINATIONS_PER_DAY: positiveInt.default(30),
+    FREE_UNANSWERED_PER_DAY: nonNegativeInt.default(3),
+    HOLD_AFTER_UNANSWERED_PER_DAY: positiveInt.default(10),
+    NEW_ACCOUNT_DAYS: nonNegativeInt.default(3),
+    NEW_ACCOUNT_DAILY_SPEND: z.coerce.number({ message: 'expected an amount such as 5' }).min(0).default(5),
     OWN_LEG_MAX_COST_PER_MIN: z.coerce.number({ message: 'expected an amount per minute such as 0.15' }).min(0).max(100).default(0.15),
     NUMBER_TYPES_ALLOWED: z
       .string()
@@ -145,10 +153,21 @@ export interface Config {
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
   /**
-   * The toll-fraud policy's admin settings (docs/security.md): the most the user's own leg may cost us per minute,
+   * The toll-fraud policy's settings (docs/security.md; calls/abuse-limits.ts AbusePolicy): attempt limits, the
+   * free unanswered attempts and the alert, the new-account cap, the most the user's own leg may cost us per minute,
    * and number types allowed per country ("GB:VOIP,…", read by rating/phone.ts parseAllowedNumberTypes).
    */
-  fraud: { ownLegMaxCostPerMinMicros: number; numberTypesAllowed: string | undefined };
+  fraud: {
+    attemptsPerHour: number;
+    attemptsPerDay: number;
+    destinationsPerDay: number;
+    freeUnansweredPerDay: number;
+    holdAfterUnansweredPerDay: number;
+    newAccountDays: number;
+    newAccountDailySpendMicros: number;
+    ownLegMaxCostPerMinMicros: number;
+    numberTypesAllowed: string | undefined;
+  };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
   webhooks: { httpHosts: string[] };
   /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
@@ -204,7 +223,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
-    fraud: { ownLegMaxCostPerMinMicros: Math.round(env.OWN_LEG_MAX_COST_PER_MIN * 1_000_000), numberTypesAllowed: env.NUMBER_TYPES_ALLOWED },
+    fraud: {
+      attemptsPerHour: env.CALL_ATTEMPTS_PER_HOUR,
+      attemptsPerDay: env.CALL_ATTEMPTS_PER_DAY,
+      destinationsPerDay: env.CALL_DESTINATIONS_PER_DAY,
+      freeUnansweredPerDay: env.FREE_UNANSWERED_PER_DAY,
+      holdAfterUnansweredPerDay: env.HOLD_AFTER_UNANSWERED_PER_DAY,
+      newAccountDays: env.NEW_ACCOUNT_DAYS,
+      newAccountDailySpendMicros: Math.round(env.NEW_ACCOUNT_DAILY_SPEND * 1_000_000),
+      ownLegMaxCostPerMinMicros: Math.round(env.OWN_LEG_MAX_COST_PER_MIN * 1_000_000),
+      numberTypesAllowed: env.NUMBER_TYPES_ALLOWED,
+    },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
     email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
     payments: {
