@@ -116,3 +116,15 @@ describe('what a day of unanswered attempts can cost us', () => {
     );
   });
 });
+
+describe('the configured policy', () => {
+  it('defaults to defaultAbusePolicy, and reads each limit from the environment', async () => {
+    const { loadConfig } = await import('../../src/config/config.js');
+    const { numberTypesAllowed, ...policy } = loadConfig({}).fraud;
+    expect(numberTypesAllowed).toBeUndefined();
+    expect(policy).toEqual(defaultAbusePolicy);
+    expect(loadConfig({ CALL_ATTEMPTS_PER_HOUR: '5', NEW_ACCOUNT_DAILY_SPEND: '2.5', OWN_LEG_MAX_COST_PER_MIN: '0.3' }).fraud).toMatchObject({ attemptsPerHour: 5, newAccountDailySpendMicros: 2_500_000, ownLegMaxCostPerMinMicros: 300_000 });
+    expect(() => loadConfig({ CALL_ATTEMPTS_PER_HOUR: '0' })).toThrow(/CALL_ATTEMPTS_PER_HOUR/);
+    expect(() => loadConfig({ NUMBER_TYPES_ALLOWED: 'GB:PREMIUM_RATE' })).toThrow(/NUMBER_TYPES_ALLOWED/);
+  });
+});
