@@ -19,6 +19,8 @@ const JOURNEYS = [
   'test/calls/status-poll.test.ts',
   'test/calls/status-wait.test.ts',
   'test/calls/twilio-calls.test.ts',
+  'test/calls/toll-fraud.test.ts',
+  'test/calls/number-types.test.ts',
   'test/api/api-calls.test.ts',
   'test/admin/admin-calls.test.ts',
   'test/metrics/metrics.test.ts',
