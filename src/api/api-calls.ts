@@ -105,7 +105,8 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
     if ('call' in result) return { ok: true, callId: result.call.id };
     const code = REFUSAL_CODES[result.reason];
     const message = result.reason === 'call-live' && result.liveCallId ? `${result.message} (${publicUrl}/api/v1/calls/${result.liveCallId})` : result.message;
-    return { ok: false, error: new ApiError(code, message) };
+    const retryAfter = result.reason === 'attempt-limit' ? { 'Retry-After': String(Math.max(1, Math.ceil((result.retryInMs ?? 0) / 1000))) } : undefined;
+    return { ok: false, error: new ApiError(code, message, retryAfter) };
   }
 
   return {

@@ -64,7 +64,7 @@ export function judgeAttempt(counts: AttemptCounts, policy: AbusePolicy = defaul
     return { kind: 'hold', reason: `${counts.destinationsToday} different numbers called in a day (limit ${policy.destinationsPerDay})`, message: HOLD_MESSAGE };
   }
   if (counts.attemptsThisHour > policy.attemptsPerHour) {
-    return { kind: 'refuse', message: `You have made ${policy.attemptsPerHour} call attempts this hour: try again later.` };
+    return { kind: 'refuse', message: `You have made ${policy.attemptsPerHour} call attempts within an hour.` };
   }
   return { kind: 'allow' };
 }

@@ -50,16 +50,17 @@ export function callAbuse(deps: { db: Db; clock: Clock; counters: AttemptCounter
     policy,
 
     /** Counts a call attempt to `destinationE164` (first), then decides it; a velocity alert puts the account on hold. */
-    async countAttempt(userId: number, destinationE164: string): Promise<AttemptVerdict> {
+    async countAttempt(userId: number, destinationE164: string): Promise<AttemptVerdict & { retryInMs?: number }> {
       const day = today();
-      const attemptsThisHour = await counters.record(perHour, String(userId));
+      const hour = await counters.recordInWindow(perHour, String(userId));
+      const attemptsThisHour = hour.hits;
       const attemptsToday = await counters.record(daily('call-attempts-day', policy.attemptsPerDay), `${userId}:${day}`);
       const firstToday = (await counters.record(daily('call-destination-seen', 1), `${userId}:${day}:${destinationE164}`)) === 1;
       // A destination already called today changes nothing: only a new one can pass the limit.
       const destinationsToday = firstToday ? await counters.record(daily('call-destinations-day', policy.destinationsPerDay), `${userId}:${day}`) : 0;
       const verdict = judgeAttempt({ attemptsThisHour, attemptsToday, destinationsToday }, policy);
       if (verdict.kind === 'hold') await hold(userId, verdict.reason);
-      return verdict;
+      return verdict.kind === 'refuse' ? { ...verdict, retryInMs: Math.max(0, hour.windowEndsAt - clock.now().getTime()) } : verdict;
     },
 
     /**

@@ -16,6 +16,7 @@ import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
 import { startOfUtcDay } from './daily-spend.js';
 import { effectiveDailyCap } from './abuse-limits.js';
+import { retryMessage } from '../rate-limits/attempt-counters.js';
 import { accountBlockInside, type AccountBlock, type CallAbuse } from './call-abuse.js';
 import { webhookUrls } from './call-twiml.js';
 import { callsRepository, type CallEvent, type CallRecord } from './calls-repository.js';
@@ -47,7 +48,7 @@ export type StartRefusal =
 
 export type StartResult =
   | { ok: true; call: CallRecord }
-  | { ok: false; reason: StartRefusal; message: string; liveCallId?: string }
+  | { ok: false; reason: StartRefusal; message: string; liveCallId?: string; retryInMs?: number }
   /** Twilio refused or failed: the call exists (status failed, nothing charged) and says why. */
   | { ok: false; reason: 'twilio-error'; message: string; call: CallRecord };
 
@@ -191,7 +192,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     if (abuse) {
       // Counted first (atomically), then refused above the limits: a held account's attempts are refused below.
       const verdict = await abuse.countAttempt(user.id, phone.e164);
-      if (verdict.kind === 'refuse') return { ok: false, reason: 'attempt-limit', message: verdict.message };
+      if (verdict.kind === 'refuse') return { ok: false, reason: 'attempt-limit', message: `${verdict.message} ${retryMessage(verdict.retryInMs ?? 0)}`, retryInMs: verdict.retryInMs ?? 0 };
       if (verdict.kind === 'hold') return { ok: false, reason: 'on-hold', message: verdict.message };
     }
     const caller = { id: user.id, phoneE164: user.phoneE164 };

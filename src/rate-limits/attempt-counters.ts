@@ -57,6 +57,9 @@ export function attemptCounters(db: Db, clock: Clock) {
       return (await count(policy, subject)).hits;
     },
 
+    /** As record, with when the window the attempt was counted in ends (epoch ms), for a "try again in" answer. */
+    recordInWindow: count,
+
     /**
      * Counts the attempt first, then refuses it when the count is past the limit. Counting first is what makes the
      * limit hold under concurrency: of N parallel attempts exactly `limit` see a count within it, whereas

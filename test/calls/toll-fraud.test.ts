@@ -39,6 +39,12 @@ afterEach(async () => {
   }
 });
 
+/** The day's counters start at midnight UTC: each run begins at 00:05 of the next day, whenever it runs. */
+function startOfNextDay() {
+  const now = h.clock.now();
+  h.clock.advance(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 0, 5) - now.getTime());
+}
+
 async function setOwnPhone(phone: string) {
   await h.testDb.db('users').where({ id: h.userId }).update({ phone_e164: phone });
 }
@@ -82,6 +88,7 @@ describe('the toll-fraud loop of finding 2 (own phone paid per minute, a destina
     h = await startCallHarness({ creditMicros: 5_000_000, confirmAnswer: true, deck: DECK, simRateDeckFile: deckFile() });
     await setOwnPhone(FRAUD_PHONE);
     h.sim.control.setBehaviour(DESTINATION, { kind: 'no-answer' });
+    startOfNextDay();
 
     let placed = 0;
     let refusedText = '';
@@ -136,6 +143,7 @@ describe('an honest user', () => {
   it('making 20 calls a day, four of them unanswered, is never refused or held', async () => {
     h = await startCallHarness({ creditMicros: 20_000_000, confirmAnswer: true, deck: DECK, simRateDeckFile: deckFile() });
     h.sim.control.setBehaviour(USER_PHONE, { kind: 'answer', answerAfterS: 2, digits: '1' });
+    startOfNextDay();
     const destinations = Array.from({ length: 8 }, (_, i) => `+4420794609${50 + i}`);
     for (let i = 0; i < 20; i++) {
       const to = destinations[i % destinations.length]!;
