@@ -125,6 +125,9 @@ describe('the toll-fraud loop of finding 2 (own phone paid per minute, a destina
 
     // An admin sees why, and can lift the hold (with its audit row); the account may then call again.
     const admin = await adminAgent();
+    const list = await admin.get('/admin/users?status=held');
+    expect(list.text).toContain(h.email);
+    expect((await admin.get('/admin/users?status=disabled')).text).not.toContain(h.email);
     const page = await admin.get(`/admin/users/${h.userId}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('On hold for review');

@@ -39,6 +39,7 @@ export function usersAdminRepository(db: Db) {
       });
     }
     if (status === 'disabled') query.whereNotNull('u.disabled_at');
+    if (status === 'held') query.whereNotNull('u.held_at');
     if (status === 'admin') query.where('u.role', 'admin');
     return query;
   }

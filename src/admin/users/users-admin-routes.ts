@@ -86,7 +86,7 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
   return {
     async list(req: Request, res: Response) {
       const q = text(req.query.q, 60);
-      const status = ['disabled', 'admin'].includes(text(req.query.status)) ? text(req.query.status) : '';
+      const status = ['disabled', 'held', 'admin'].includes(text(req.query.status)) ? text(req.query.status) : '';
       const result = await repo.page(q, status, pageParam(req.query.page));
       const params = (page: number) => {
         const qs = new URLSearchParams();
