@@ -46,7 +46,7 @@ const csrfExempt = (req: express.Request) =>
   req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
 
 /** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
-const MULTIPART_ROUTES = new Set(['/admin/rates/import']);
+const MULTIPART_ROUTES = new Set(['/admin/rates/import', '/contacts/import']);
 const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.path) && req.is('multipart/form-data') === 'multipart/form-data';
 
 /** The HTTP layer over composed services (see src/services.ts): middleware, routes, error pages; it builds no service. */
