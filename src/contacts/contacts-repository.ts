@@ -103,6 +103,12 @@ export function contactsRepository(db: Db) {
       return { contacts: await withNumbers(rows), total: Number(counted?.n ?? 0) };
     },
 
+    /** A slice of the list in its order (the API's pages). */
+    async range(actor: ContactsActor, terms: SearchTerms, offset: number, limit: number): Promise<Contact[]> {
+      const rows = await matching(ownerOf(actor), terms).select(COLUMNS).orderBy([{ column: 'search_text' }, { column: 'id' }]).limit(limit).offset(offset);
+      return withNumbers(rows);
+    },
+
     /** Search-as-you-type: favourites first, then by name; at most `limit`. */
     async search(actor: ContactsActor, terms: SearchTerms, limit: number): Promise<Contact[]> {
       const rows = await matching(ownerOf(actor), terms).select(COLUMNS).orderBy([{ column: 'favourite', order: 'desc' }, { column: 'search_text' }, { column: 'id' }]).limit(limit);

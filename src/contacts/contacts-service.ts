@@ -71,6 +71,7 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
 
   return {
     page: (actor: ContactsActor, query: string, page: number) => repo.page(actor, searchTerms(query), page, CONTACTS_PER_PAGE),
+    range: (actor: ContactsActor, query: string, offset: number, limit: number) => repo.range(actor, searchTerms(query), offset, limit),
     search: (actor: ContactsActor, query: string, limit = SEARCH_RESULTS) => repo.search(actor, searchTerms(query), limit),
     favourites: (actor: ContactsActor) => repo.favourites(actor, FAVOURITES_ON_DIAL),
     find: (actor: ContactsActor, id: number) => repo.find(actor, id),
