@@ -71,7 +71,7 @@ function contactOf(row: string[], c: Columns, line: number): RawContact | Invali
 }
 
 export function parseContactsCsv(text: string): ParsedFile {
-  let records: Array<{ record: string[]; info: { lines: number; empty_lines: number } }>;
+  let records: Array<{ record: string[]; info: { bytes: number } }>;
   try {
     records = parse(text, { bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, to: MAX_ROWS + 1 }) as unknown as typeof records;
   } catch (err) {
@@ -82,22 +82,43 @@ export function parseContactsCsv(text: string): ParsedFile {
   if (!head) return { format: 'csv', contacts: [], invalid: [{ line: 1, reason: 'The file is empty.' }] };
   const columns = columnsOf(head.record);
   if (columns.phones.length === 0) {
-    return { format: 'csv', contacts: [], invalid: [{ line: head.info.lines, reason: 'The first line names no phone column (such as "Phone 1 - Value", "Phone" or "Mobile Phone").' }] };
+    return { format: 'csv', contacts: [], invalid: [{ line: 1, reason: 'The first line names no phone column (such as "Phone 1 - Value", "Phone" or "Mobile Phone").' }] };
   }
   const contacts: RawContact[] = [];
   const invalid: InvalidLine[] = [];
-  let previousEnd = head.info.lines;
-  let previousEmpty = head.info.empty_lines;
+  const lines = lineCounter(text);
+  let previousEnd = head.info.bytes;
   for (const { record, info } of rows) {
-    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-    previousEnd = info.lines;
-    previousEmpty = info.empty_lines;
+    const line = lines.startingAt(previousEnd);
+    previousEnd = info.bytes;
     const found = contactOf(record, columns, line);
     if ('reason' in found) invalid.push(found);
     else contacts.push(found);
   }
   return { format: 'csv', contacts, invalid };
 }
+
+/**
+ * The line a record starts on, from the byte offset where the previous one ended (csv-parse counts a CRLF inside a
+ * quoted cell as two lines, so its own line count drifts on Google's CRLF files). Blank lines before it are skipped.
+ */
+function lineCounter(text: string) {
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  let line = 1;
+  return {
+    startingAt(byte: number): number {
+      let at = byte;
+      while (at < bytes.length && (bytes[at] === 0x0d || bytes[at] === 0x0a)) at++;
+      for (; offset < at && offset < bytes.length; offset++) {
+        const b = bytes[offset];
+        if (b === 0x0a || (b === 0x0d && bytes[offset + 1] !== 0x0a)) line++;
+      }
+      return line;
+    },
+  };
+}
+
 
 /** Google Contacts' layout (so Google, and our importer, read it back); cells guarded against spreadsheet formulas. */
 export function contactsCsv(contacts: readonly ExportContact[]): string {
