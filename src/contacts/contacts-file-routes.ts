@@ -15,6 +15,7 @@ const MAX_UPLOAD_BYTES = 5_000_000;
 const LISTED = 200;
 const CSRF_REFUSED = 'Your session expired or the form was sent from another page. Reload the page and try again.';
 const TOKEN = /^[\w-]{24}$/;
+const PREVIEW_GONE = 'There is no such import preview: it was already applied, is over an hour old, or is not yours. Nothing changed; choose the file again from Contacts → Import.';
 
 /** Import (upload → preview → confirm) and export of the address book, CSV and vCard. */
 export function contactsFileRoutes(deps: { contacts: ContactsService }) {
@@ -65,10 +66,8 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
     async showPreview(req: Request, res: Response) {
       const token = String(req.params.token);
       const preview = TOKEN.test(token) ? await contacts.showImport(actorOf(req), token) : undefined;
-      if (!preview) {
-        flash(req, 'info', 'That import preview was already applied, has expired, or is not yours. Choose the file again.');
-        return res.redirect(303, '/contacts/import');
-      }
+      // Another user's token reads as missing, like any other object of theirs.
+      if (!preview) throw new HttpError(404, PREVIEW_GONE);
       const { plan } = preview;
       res.render('pages/contacts-import-preview', {
         title: 'Import preview',
@@ -86,10 +85,7 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
     async apply(req: Request, res: Response) {
       const token = String(req.params.token);
       const plan = TOKEN.test(token) ? await contacts.applyImport(actorOf(req), token) : undefined;
-      if (!plan) {
-        flash(req, 'info', 'This import was already applied (or has expired): nothing changed.');
-        return res.redirect(303, '/contacts');
-      }
+      if (!plan) throw new HttpError(404, PREVIEW_GONE);
       flash(req, 'success', `Contacts imported: ${plan.added.length} added, ${plan.merged.length} merged by number${plan.invalid.length ? `, ${plan.invalid.length} lines skipped` : ''}.`);
       res.redirect(303, '/contacts');
     },

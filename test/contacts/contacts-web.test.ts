@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/paths.js';
+import { insertCalls } from '../calls/helpers/call-rows.js';
 import { createTestApp, csrfTokenFrom, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -96,6 +97,19 @@ describe('contacts on the web', () => {
     expect(first.text).toContain('href="/contacts?page=2"');
     const second = await ada.agent.get('/contacts?page=2');
     expect(second.text).toContain('Person 29');
+  });
+
+  it('shows the contact’s name in the call history, and offers Save as contact for other numbers', async () => {
+    const userId = (await t.testDb.db('users').where({ email: 'ada@example.com' }).first('id')).id as number;
+    await insertCalls(t.testDb.db, [
+      { id: 'cl_history_alice_000001', userId, createdAt: '2026-12-01T10:00:00.000Z', to: '+442079460958' },
+      { id: 'cl_history_other_000002', userId, createdAt: '2026-12-01T11:00:00.000Z', to: '+12015550177', country: 'US' },
+    ]);
+    const history = await ada.agent.get('/calls');
+    expect(history.text).toMatch(/<a class="history-contact" href="\/contacts\/\d+">Alice Liddell<\/a>/);
+    expect(history.text).toContain('href="/contacts/new?number=%2B12015550177"');
+    const form = await ada.agent.get('/contacts/new?number=%2B12015550177');
+    expect(form.text).toContain('value="+12015550177"');
   });
 
   it('needs a CSRF token to change anything', async () => {
