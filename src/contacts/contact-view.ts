@@ -1,4 +1,4 @@
-import { checkPhoneNumber, flagEmoji, formatInternational } from '../rating/phone.js';
+import { flagEmoji, storedNumberFacts } from '../rating/phone.js';
 import type { Contact } from './contacts-repository.js';
 
 /** A contact as pages show it: plain strings, and for each number the dial page's address prefilled with it. */
@@ -13,10 +13,9 @@ export interface ContactCard {
 }
 
 /** The dial page with the number typed and its country picked, so it shows the price as it does for typed digits. */
-export function callHref(e164: string): string {
-  const check = checkPhoneNumber(e164);
+export function callHref(e164: string, country = storedNumberFacts(e164).country): string {
   const params = new URLSearchParams({ to: e164 });
-  if (check.ok && check.country) params.set('country', check.country);
+  if (country) params.set('country', country);
   return `/?${params.toString()}`;
 }
 
@@ -29,8 +28,8 @@ export function contactCard(contact: Contact): ContactCard {
     notes: contact.notes,
     favourite: contact.favourite,
     numbers: contact.numbers.map((n) => {
-      const check = checkPhoneNumber(n.e164);
-      return { label: n.label, e164: n.e164, display: formatInternational(n.e164), flag: check.ok && check.country ? flagEmoji(check.country) : '', callHref: callHref(n.e164) };
+      const facts = storedNumberFacts(n.e164);
+      return { label: n.label, e164: n.e164, display: facts.international, flag: facts.country ? flagEmoji(facts.country) : '', callHref: callHref(n.e164, facts.country) };
     }),
   };
 }
