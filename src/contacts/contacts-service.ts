@@ -100,14 +100,24 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
 
     /** Applies a preview once, re-planned against the book as it is now, in one transaction. */
     async applyImport(actor: ContactsActor, token: string): Promise<ImportPlan | undefined> {
-      return repo.transaction(async (trx) => {
-        const stored = await repo.loadPreview(actor, token, now(), trx);
-        if (!stored || !(await repo.takePreview(actor, token, trx))) return undefined;
-        const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
-        const plan = planImport(file, await repo.bookNumbers(actor, trx), file.country ?? undefined);
-        await repo.applyPlan(actor, plan, now(), trx);
-        return plan;
-      });
+      const attempt = () =>
+        repo.transaction(async (trx) => {
+          const stored = await repo.loadPreview(actor, token, now(), trx);
+          if (!stored || !(await repo.takePreview(actor, token, trx))) return undefined;
+          const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
+          const plan = planImport(file, await repo.bookNumbers(actor, trx), file.country ?? undefined);
+          await repo.applyPlan(actor, plan, now(), trx);
+          return plan;
+        });
+      // A number saved by another request between the plan and the insert breaks the unique index: the whole
+      // transaction rolls back (the preview too), so planning again against the new book is safe.
+      for (let tries = 1; ; tries++) {
+        try {
+          return await attempt();
+        } catch (err) {
+          if (!isUniqueViolation(err) || tries >= 3) throw err;
+        }
+      }
     },
   };
 }

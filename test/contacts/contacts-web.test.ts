@@ -108,6 +108,8 @@ describe('contacts on the web', () => {
     const history = await ada.agent.get('/calls');
     expect(history.text).toMatch(/<a class="history-contact" href="\/contacts\/\d+">Alice Liddell<\/a>/);
     expect(history.text).toContain('href="/contacts/new?number=%2B12015550177"');
+    const callPage = await ada.agent.get('/calls/cl_history_alice_000001');
+    expect(callPage.text).toMatch(/<h1>Call to <a href="\/contacts\/\d+">Alice Liddell<\/a>/);
     const form = await ada.agent.get('/contacts/new?number=%2B12015550177');
     expect(form.text).toContain('value="+12015550177"');
   });
