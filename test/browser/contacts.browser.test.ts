@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)('contacts in a real browser at 390 px: save Alice,
     const search = page.getByLabel('Call a contact');
     await search.pressSequentially('ali');
     const results = page.locator('#contact-results');
-    await results.getByRole('link', { name: 'Alice Liddell', exact: true }).waitFor({ timeout: 5000 });
+    await results.getByRole('link', { name: 'Alice Liddell', exact: true }).waitFor({ timeout: 15_000 });
     await shoot(page, 'dial-search');
     const call = results.getByRole('link', { name: 'Call Alice Liddell, mobile' });
     await call.focus();
@@ -77,9 +77,9 @@ describe.skipIf(!hasChromium)('contacts in a real browser at 390 px: save Alice,
 
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     const status = page.locator('#call-status');
-    await status.getByText('Connected').waitFor({ timeout: 15_000 });
+    await status.getByText('Connected').waitFor({ timeout: 30_000 });
     await status.getByRole('button', { name: 'Hang up' }).click();
-    await status.locator('.call-headline').getByText(/Call ended|You hung up/).first().waitFor({ timeout: 10_000 });
+    await status.locator('.call-headline').getByText(/Call ended|You hung up/).first().waitFor({ timeout: 30_000 });
 
     await page.goto(`${base}/calls`);
     const newest = page.locator('.history-table tbody tr').first();
