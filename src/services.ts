@@ -17,6 +17,8 @@ import { callAbuse } from './calls/call-abuse.js';
 import type { AbusePolicy } from './calls/abuse-limits.js';
 import { parseAllowedNumberTypes } from './rating/phone.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
+import { contactsRepository } from './contacts/contacts-repository.js';
+import { contactsService, type ContactsService } from './contacts/contacts-service.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
@@ -84,6 +86,8 @@ export interface Services {
   email: EmailServices;
   /** A user's call history pages and CSV. */
   history: CallsHistory;
+  /** The address book: contacts, search, import and export, scoped by the acting user. */
+  contacts: ContactsService;
   /**
    * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
    * when composed without them (no top-up form, no Stripe webhook).
@@ -171,7 +175,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   let jobs: JobScheduler | undefined;
   let callChanges: CallChangeFeed | undefined;
   let email: EmailServices | undefined;
+  let stopCountingStatements: (() => void) | undefined;
   const release = async (jobsTimeoutMs?: number) => {
+    stopCountingStatements?.();
     // First: every waiting status poll is answered, and the LISTEN connection closes before the pool it publishes through.
     await callChanges?.close();
     if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
@@ -184,6 +190,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     if (ownsDb) await migrateToLatest(db);
     const sessionSecret = overrides.sessionSecret ?? config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
     const metrics = new AppMetrics(metricsSources(db));
+    stopCountingStatements = metrics.countStatements(db);
     const telephony = await buildTelephony(metrics);
     // The simulator's handsets are Twilio's test numbers, +1 500 555 xxxx, which libphonenumber types as personal numbers.
     const allowedNumberTypes = parseAllowedNumberTypes([config.fraud.numberTypesAllowed, config.simulate ? 'US:PERSONAL_NUMBER' : ''].filter(Boolean).join(','));
@@ -236,6 +243,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       money,
       calls: callsService,
       history: callsHistory(db),
+      contacts: contactsService({ repo: contactsRepository(db), clock }),
       payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,
