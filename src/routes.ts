@@ -16,6 +16,7 @@ import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
+import { recordingsRoutes } from './recordings/recordings-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -56,7 +57,8 @@ export function registerRoutes(app: Express, services: Services): void {
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  app.get('/', dial.show, home.show);
+  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
+  app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
@@ -91,6 +93,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
+  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
   app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
@@ -160,6 +164,12 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
-  app.get('/calls/:id', requireUser, calls.show);
+  app.get('/calls/:id/recording', requireUser, recordings.media);
+  app.get('/calls/:id/recording/panel', requireUser, recordings.panel);
+  app.get('/calls/:id/recording/delete', requireUser, recordings.confirmDelete);
+  app.post('/calls/:id/recording/delete', requireUser, recordings.delete);
+  app.get('/calls/:id', requireUser, recordings.exposePanel, calls.show);
+  app.get('/admin/recordings', requireAdmin, recordings.showSettings);
+  app.post('/admin/recordings', requireAdmin, recordings.saveSettings);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }
