@@ -16,7 +16,7 @@ import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
-import { recordingsRoutes } from './recordings/recordings-routes.js';
+import { recordingRowExtras, recordingsRoutes } from './recordings/recordings-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -51,7 +51,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.

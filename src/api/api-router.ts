@@ -7,6 +7,8 @@ import type { CallsService } from '../calls/calls-service.js';
 import { CALL_STATUSES, type CallsHistory } from '../calls/history-repository.js';
 import type { MoneyServices } from '../calls/money-services.js';
 import { apiCallHandlers } from './api-calls.js';
+import { apiRecordingHandlers } from './api-recordings.js';
+import type { RecordingsService } from '../recordings/recordings-service.js';
 import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';
 import { apiMoneyHandlers } from './api-handlers.js';
@@ -22,6 +24,8 @@ export interface ApiRouterDeps {
   logger: Logger;
   publicUrl: string;
   freeMinutesPerMonth: number;
+  /** A call's recording (metadata and media); absent: no recording routes. */
+  recordings?: RecordingsService | undefined;
 }
 
 /**
@@ -53,6 +57,12 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.get('/calls', auth, calls.list);
   router.get('/calls/:id', auth, calls.get);
   router.post('/calls/:id/hangup', auth, placeCalls, ...jsonBody, calls.hangup);
+  if (deps.recordings) {
+    const recordings = apiRecordingHandlers({ recordings: deps.recordings, publicUrl: deps.publicUrl });
+    router.get('/calls/:id/recordings', auth, recordings.list);
+    router.get('/calls/:id/recording', auth, recordings.get);
+    router.get('/calls/:id/recording/media', auth, recordings.media);
+  }
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -16,7 +16,13 @@ function typedValues(query: Request['query']): Record<string, string> {
   return values;
 }
 
-export function historyRoutes(deps: { history: CallsHistory; currency: string }) {
+/**
+ * Something another feature shows on a history row (the recordings feature: a player). Handed in by the route
+ * table, so the calls feature does not depend on it.
+ */
+export type HistoryRowExtras = (userId: number, callIds: string[]) => Promise<Map<string, object>>;
+
+export function historyRoutes(deps: { history: CallsHistory; currency: string; rowExtras?: HistoryRowExtras | undefined }) {
   const { history, currency } = deps;
 
   return {
@@ -33,10 +39,11 @@ export function historyRoutes(deps: { history: CallsHistory; currency: string })
       const inlineTotals = req.query.totals === '1';
       const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
+      const extras = deps.rowExtras ? await deps.rowExtras(userId, page.calls.map((call) => call.id)) : new Map<string, object>();
       res.render('pages/calls-history', {
         ...base,
         errors: {},
-        rows: page.calls.map((call) => historyRowView(call, currency)),
+        rows: page.calls.map((call) => ({ ...historyRowView(call, currency), extra: extras.get(call.id) ?? null })),
         totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {

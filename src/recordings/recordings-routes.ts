@@ -1,9 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { formatMoney } from '../money/currency.js';
-import { parseRange } from './byte-range.js';
+import { sendRecordingMedia } from './recording-media.js';
 import { megabytes, recordingPanel } from './recording-view.js';
 import { parseSettingsForm, type RecordingSettings } from './recording-settings.js';
 import type { RecordingsService } from './recordings-service.js';
@@ -14,6 +13,14 @@ export interface RecordingsRoutesDeps {
 }
 
 const NOT_FOUND = 'This recording was not found.';
+
+/** The history page's players: the recording panel of each listed call that has one. */
+export function recordingRowExtras(recordings: RecordingsService, currency: string) {
+  return async (userId: number, callIds: string[]): Promise<Map<string, object>> => {
+    const found = await recordings.forCalls(userId, callIds);
+    return new Map(found.map((rec) => [rec.callId, { recording: recordingPanel(rec, currency) }]));
+  };
+}
 
 /** The user's side of recordings (opt-in, player, media, delete) and the admin's settings page. */
 export function recordingsRoutes(deps: RecordingsRoutesDeps) {
@@ -62,23 +69,7 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
     async media(req: Request, res: Response): Promise<void> {
       const media = await recordings.media(req.user!.id, callId(req));
       if (!media) throw new HttpError(404, NOT_FOUND);
-      const { size } = media;
-      res.setHeader('Accept-Ranges', 'bytes');
-      res.setHeader('Cache-Control', 'private, no-store');
-      res.type('audio/wav');
-      if (req.query.download === '1') res.attachment(`call-${media.recording.callId}.wav`);
-      const range = parseRange(req.get('range'), size);
-      if (range.kind === 'unsatisfiable') {
-        res.setHeader('Content-Range', `bytes */${size}`);
-        throw new HttpError(416, 'That part of the recording does not exist.');
-      }
-      const part = range.kind === 'partial' ? range : { start: 0, end: size - 1 };
-      if (range.kind === 'partial') {
-        res.status(206).setHeader('Content-Range', `bytes ${part.start}-${part.end}/${size}`);
-      }
-      res.setHeader('Content-Length', String(size === 0 ? 0 : part.end - part.start + 1));
-      if (req.method === 'HEAD' || size === 0) return void res.end();
-      await pipeline(media.read('', part), res);
+      if ((await sendRecordingMedia(req, res, media)) === 'unsatisfiable') throw new HttpError(416, 'That part of the recording does not exist.');
     },
 
     /** GET /calls/:id/recording/delete: asks first. */

@@ -6,6 +6,7 @@ import { exponential } from 'agenda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readWavInfo } from '../../src/shared/wav.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
+import { createTokenViaPage } from '../api/helpers/tokens.js';
 import { csrfTokenFrom, emailedLink } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness, type HarnessOptions } from '../calls/helpers/call-harness.js';
@@ -91,6 +92,8 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     expect(page.text).toContain(`<audio controls preload="metadata" src="/calls/${id}/recording"`);
     expect(page.text).toContain('<tr><td>Recording, 1 min</td><td class="num">$0.0050</td></tr>');
 
+    expect((await h.agent.get('/calls')).text).toContain(`<audio controls preload="none" src="/calls/${id}/recording"`);
+
     // Range requests.
     const size = rec.bytes;
     const first = await h.agent.get(`/calls/${id}/recording`).set('Range', 'bytes=0-99').buffer(true).parse(binary);
@@ -118,6 +121,21 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     expect((await other.get(`/calls/${id}/recording`).set('Range', 'bytes=0-99')).status).toBe(404);
     expect((await other.get(`/calls/${id}/recording/delete`)).status).toBe(404);
     expect((await other.get(`/calls/${id}`)).status).toBe(404);
+
+    // The API, with a token of the owning account (read scope is enough); another account's token gets 404.
+    const { secret } = await createTokenViaPage(h.agent, { scope: 'read' });
+    const api = (path: string, token = secret) => request(h.baseUrl).get(`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+    const listed = await api(`/calls/${id}/recordings`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.recordings).toEqual([expect.objectContaining({ call_id: id, status: 'stored', duration_seconds: 5, channels: 2, media_url: `${h.baseUrl}/api/v1/calls/${id}/recording/media` })]);
+    expect((await api(`/calls/${id}/recording`)).body).toMatchObject({ status: 'stored', bytes: size });
+    const apiMedia = await api(`/calls/${id}/recording/media`).set('Range', 'bytes=0-99').buffer(true).parse(binary);
+    expect(apiMedia.status).toBe(206);
+    expect((apiMedia.body as Buffer).length).toBe(100);
+    const { secret: otherSecret } = await createTokenViaPage(other, { scope: 'read' });
+    expect((await api(`/calls/${id}/recording`, otherSecret)).status).toBe(404);
+    expect((await api(`/calls/${id}/recording/media`, otherSecret)).status).toBe(404);
+    expect((await api(`/calls/${id}/recordings`, otherSecret)).body).toEqual({ recordings: [] });
 
     // Deleting: asked first, then the file is gone and the quota freed.
     expect((await h.agent.get(`/calls/${id}/recording/delete`)).text).toContain('Delete this recording?');
