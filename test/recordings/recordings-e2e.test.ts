@@ -157,6 +157,30 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     expect((await ledgerKinds()).some((k) => k.startsWith('recording_charge'))).toBe(false);
     expect((await h.agent.get(`/calls/${id}`)).text).toContain('The recording failed');
     expect(readdirSync(h.recordingsDir)).toEqual([]);
+    // The callback is signed like every Twilio webhook: without a valid X-Twilio-Signature it changes nothing.
+    const forged = await request(h.baseUrl).post(`/twilio/calls/${id}/recording`).type('form')
+      .send({ CallSid: rec.twilioSid.replace('RE', 'CA'), RecordingSid: rec.twilioSid, RecordingStatus: 'completed', RecordingDuration: '3' });
+    expect(forged.status).toBe(403);
+    expect((await recordings().forCall(h.userId, id))!.status).toBe('failed');
+  });
+
+  it('the admin sets the wording, retention, rate and quota (with an audit row); bad fields are named', async () => {
+    await recordingOn();
+    await h.testDb.db('users').where({ id: h.userId }).update({ role: 'admin' });
+    const csrf = csrfTokenFrom((await h.agent.get('/admin/recordings')).text);
+    const bad = await h.agent.post('/admin/recordings').type('form').send({ _csrf: csrf, callerNotice: '', calleeNotice: 'Hi', retentionDays: '30', ratePerMin: '0.01', quotaMb: '10' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('The notice to the caller must be 1 to 300 characters.');
+    const saved = await h.agent.post('/admin/recordings').type('form').send({ _csrf: csrf, callerNotice: 'Recorded for training.', calleeNotice: 'Recorded, sorry.', retentionDays: '30', ratePerMin: '0.01', quotaMb: '10' });
+    expect(saved.status).toBe(303);
+    expect(await recordings().settings()).toEqual({ callerNotice: 'Recorded for training.', calleeNotice: 'Recorded, sorry.', retentionDays: 30, ratePerMinMicros: 10_000, quotaBytes: 10 * 1024 * 1024 });
+    expect(await h.testDb.db('audit_log').where({ action: 'recordings.settings' }).count<{ n: number }[]>({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
+    // The whisper now says the admin's words.
+    const id = await recordedCall(2);
+    await waitForRecording(id, (r) => r.deletedAtTwilioAt !== null);
+    const whisper = h.sim.control.log({ kind: 'whisper' })[0]!;
+    expect(whisper.status).toBe(200);
+    expect((await recordings().forCall(h.userId, id))!.chargedMicros).toBe(10_000);
   });
 
   it('a crash between download and the deletion at Twilio loses nothing: the rerun deletes it, stored and billed once', async () => {
