@@ -6,6 +6,7 @@ import { exponential } from 'agenda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readWavInfo } from '../../src/shared/wav.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
+import { OpenApiValidator } from '../api/helpers/openapi-validator.js';
 import { createTokenViaPage } from '../api/helpers/tokens.js';
 import { csrfTokenFrom, emailedLink } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
@@ -128,12 +129,19 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     const listed = await api(`/calls/${id}/recordings`);
     expect(listed.status).toBe(200);
     expect(listed.body.recordings).toEqual([expect.objectContaining({ call_id: id, status: 'stored', duration_seconds: 5, channels: 2, media_url: `${h.baseUrl}/api/v1/calls/${id}/recording/media` })]);
-    expect((await api(`/calls/${id}/recording`)).body).toMatchObject({ status: 'stored', bytes: size });
+    const fetched = await api(`/calls/${id}/recording`);
+    expect(fetched.body).toMatchObject({ status: 'stored', bytes: size });
+    // The responses are the ones the OpenAPI document promises.
+    const openapi = new OpenApiValidator((await request(h.baseUrl).get('/api/v1/openapi.json')).body);
+    openapi.assertValid('get', '/calls/{id}/recordings', listed);
+    openapi.assertValid('get', '/calls/{id}/recording', fetched);
     const apiMedia = await api(`/calls/${id}/recording/media`).set('Range', 'bytes=0-99').buffer(true).parse(binary);
     expect(apiMedia.status).toBe(206);
     expect((apiMedia.body as Buffer).length).toBe(100);
     const { secret: otherSecret } = await createTokenViaPage(other, { scope: 'read' });
-    expect((await api(`/calls/${id}/recording`, otherSecret)).status).toBe(404);
+    const notYours = await api(`/calls/${id}/recording`, otherSecret);
+    expect(notYours.status).toBe(404);
+    openapi.assertValid('get', '/calls/{id}/recording', notYours);
     expect((await api(`/calls/${id}/recording/media`, otherSecret)).status).toBe(404);
     expect((await api(`/calls/${id}/recordings`, otherSecret)).body).toEqual({ recordings: [] });
 
