@@ -78,6 +78,12 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     expect(labels).toEqual(['whisper', 'in-progress', 'completed']);
     expect(log.find((e) => e.kind === 'recording-callback')!.url).toBe(`${h.baseUrl}/twilio/calls/${id}/recording`);
     expect(log.filter((e) => e.kind === 'recording-callback').every((e) => e.status === 204)).toBe(true);
+    // In simulated time: the user heard the notice (1.6 s) after answering, the destination the whisper (1.7 s) after
+    // answering, and only then did the recording start.
+    const stamp = (status: string, parent: boolean) => Date.parse(log.find((e) => e.kind === 'status-callback' && e.params.CallStatus === status && (e.params.ParentCallSid === undefined) === parent)!.params.Timestamp as string);
+    const recordingStart = Date.parse(log.find((e) => e.kind === 'recording-callback')!.params.RecordingStartTime as string);
+    expect(recordingStart - stamp('in-progress', true)).toBeGreaterThanOrEqual(2_000);
+    expect(recordingStart - stamp('in-progress', false)).toBeGreaterThanOrEqual(1_000);
 
     // Stored: right duration and channels, on disk in RECORDINGS_DIR; gone at Twilio.
     expect(rec).toMatchObject({ status: 'stored', durationS: 5, channels: 2, chargedMicros: 5_000 });
