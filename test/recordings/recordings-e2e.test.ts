@@ -71,6 +71,8 @@ describe('call recordings, through the app, the real twilio SDK and the simulato
     expect((await h.agent.get('/')).text).toContain('This call will be recorded');
     const id = await recordedCall(5);
     const rec = await waitForRecording(id, (r) => r.deletedAtTwilioAt !== null);
+    // The job can finish before the completed callback's 204 reaches the simulator's log.
+    await h.sim.control.waitForIdle(10_000);
 
     // Callbacks in order; the whisper (destination's notice) came before the recording started.
     const log = h.sim.control.log({}).filter((e) => e.direction === 'outbound');
