@@ -28,6 +28,8 @@ export function apiRecordingHandlers(deps: { recordings: RecordingsService; publ
   return {
     async list(req: Request, res: Response) {
       const rec = await deps.recordings.forCall(userId(req), String(req.params.id));
+      // Another account's call is a 404 like a missing one, not an empty list that would confirm it exists.
+      if (!rec && !(await deps.recordings.ownsCall(userId(req), String(req.params.id)))) throw new ApiError('not_found', 'You have no call with this id.');
       res.json({ recordings: rec ? [show(rec, deps.publicUrl)] : [] });
     },
     async get(req: Request, res: Response) {

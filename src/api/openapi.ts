@@ -241,7 +241,7 @@ function recordingPaths(): OpenApiDocument['paths'] {
     '/calls/{id}/recordings': {
       get: {
         operationId: 'listCallRecordings', summary: "The call's recordings (at most one)", tags: ['recordings'], parameters: [idPath],
-        responses: { '200': { description: 'The list', content: json({ type: 'object', required: ['recordings'], properties: { recordings: { type: 'array', items: ref('Recording') } } }) }, ...errorResponses(AUTH_ERRORS) },
+        responses: { '200': { description: 'The list', content: json({ type: 'object', required: ['recordings'], properties: { recordings: { type: 'array', items: ref('Recording') } } }) }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
       },
     },
     '/calls/{id}/recording': {

@@ -163,6 +163,10 @@ export function recordingsService(deps: RecordingsServiceDeps) {
     },
 
     forCall: (userId: number, callId: string) => repo.forUserCall(userId, callId),
+    /** Whether the call is the user's (another user's call and a missing one look the same: false). */
+    async ownsCall(userId: number, callId: string): Promise<boolean> {
+      return (await repo.callOwner(callId))?.userId === userId;
+    },
     forCalls: (userId: number, callIds: string[]) => repo.forUserCalls(userId, callIds),
     /** The stored file of the user's own call, or undefined (another user's call looks like a missing one). */
     async media(userId: number, callId: string): Promise<{ recording: RecordingRecord; size: number; read: RecordingStorage['read'] } | undefined> {
