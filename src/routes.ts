@@ -19,6 +19,7 @@ import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
 import { contactCard } from './contacts/contact-view.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
+import { recordingRowExtras, recordingsRoutes } from './recordings/recordings-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -63,13 +64,14 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  app.get('/', dial.show, home.show);
+  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
+  app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
@@ -104,6 +106,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
+  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
   app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
@@ -190,6 +194,12 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
-  app.get('/calls/:id', requireUser, calls.show);
+  app.get('/calls/:id/recording', requireUser, recordings.media);
+  app.get('/calls/:id/recording/panel', requireUser, recordings.panel);
+  app.get('/calls/:id/recording/delete', requireUser, recordings.confirmDelete);
+  app.post('/calls/:id/recording/delete', requireUser, recordings.delete);
+  app.get('/calls/:id', requireUser, recordings.exposePanel, calls.show);
+  app.get('/admin/recordings', requireAdmin, recordings.showSettings);
+  app.post('/admin/recordings', requireAdmin, recordings.saveSettings);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from './money-services.js';
-import { CallEvents, type HangupScheduler } from './call-events.js';
+import { CallEvents, type HangupScheduler, type RecordingPolicy } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import type { HoldPlan } from './call-credit.js';
 import { callPlacement, type Placement, type PlacementDecision } from './call-placement.js';
@@ -78,6 +78,8 @@ export interface CallsServiceDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
   /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
   changes: CallChangeFeed;
+  /** Call recording (the recordings feature); undefined: no call is recorded. */
+  recording?: RecordingPolicy | undefined;
   /** The toll-fraud policy's counters and account holds (docs/security.md); without it only the account's own limits apply. */
   abuse?: CallAbuse | undefined;
 }
@@ -154,7 +156,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
   const repo = announcingChanges(callsRepository(deps.db), changes);
   const { abuse } = deps;
   const events = new CallEvents({
-    repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled,
+    repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled, recording: deps.recording,
     ...(abuse ? { countUnanswered: (userId: number) => abuse.countUnanswered(userId) } : {}),
   });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;

@@ -58,6 +58,8 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z]{2}:(VOIP|PERSONAL_NUMBER|PAGER|UAN|SHARED_COST)(\s*,\s*[A-Za-z]{2}:(VOIP|PERSONAL_NUMBER|PAGER|UAN|SHARED_COST))*$/i, 'expected COUNTRY:TYPE pairs separated by commas, e.g. GB:VOIP,DE:PERSONAL_NUMBER (types: VOIP, PERSONAL_NUMBER, PAGER, UAN, SHARED_COST)')
       .optional(),
+    /** Where call recordings are kept (relative paths are from the working directory). */
+    RECORDINGS_DIR: z.string().min(1).default('data/recordings'),
     WEBHOOK_HTTP_HOSTS: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
@@ -168,6 +170,8 @@ export interface Config {
     ownLegMaxCostPerMinMicros: number;
     numberTypesAllowed: string | undefined;
   };
+  /** dir: the folder behind the recordings' storage interface (an object store can replace it). */
+  recordings: { dir: string };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
   webhooks: { httpHosts: string[] };
   /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
@@ -234,6 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ownLegMaxCostPerMinMicros: Math.round(env.OWN_LEG_MAX_COST_PER_MIN * 1_000_000),
       numberTypesAllowed: env.NUMBER_TYPES_ALLOWED,
     },
+    recordings: { dir: env.RECORDINGS_DIR },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
     email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
     payments: {
