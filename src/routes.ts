@@ -1,12 +1,9 @@
-import { parseIdParam } from './http/id-param.js';
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
 import { accountEmailRoutes } from './accounts/account-email-routes.js';
 import { emailRoutes } from './email/email-routes.js';
-import { flash } from './http/flash.js';
-import { HttpError } from './http/errors.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK, PAYMENTS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
@@ -62,7 +59,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', accounts.signUp);
   app.get('/signup/check-email', accountEmail.showCheckEmail);
-  app.get('/confirm-email', accountEmail.confirm);
+  app.get('/confirm-email', accountEmail.showConfirm);
+  app.post('/confirm-email', accountEmail.confirm);
   app.post('/account/confirm-email/resend', requireUser, accountEmail.resendConfirmation);
   app.get('/forgot-password', accountEmail.showForgot);
   app.post('/forgot-password', accountEmail.forgot);
@@ -70,7 +68,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/reset-password', accountEmail.reset);
   app.post('/account/name', requireUser, accountEmail.changeName);
   app.post('/account/email', requireUser, accountEmail.changeEmail);
-  app.get('/account/email/confirm', accountEmail.confirmEmailChange);
+  app.get('/account/email/confirm', accountEmail.showConfirmEmailChange);
+  app.post('/account/email/confirm', accountEmail.confirmEmailChange);
   app.get('/account/notices', requireUser, emails.showNotices);
   app.post('/account/notices', requireUser, emails.saveNotices);
   app.get('/notices/unsubscribe', emails.showUnsubscribe);
@@ -81,12 +80,7 @@ export function registerRoutes(app: Express, services: Services): void {
     app.get('/outbox/:id/html', emails.outboxHtml);
   }
   app.get('/admin/emails', requireAdmin, emails.admin);
-  app.post('/admin/users/:id/reset-link', requireAdmin, async (req, res) => {
-    const user = await services.email.accounts.adminSendReset(parseIdParam(req.params.id, 'There is no such user.'));
-    if (!user) throw new HttpError(404, 'There is no such user.');
-    flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
-    res.redirect(303, `/admin/users/${user.id}`);
-  });
+  app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
@@ -108,7 +102,8 @@ export function registerRoutes(app: Express, services: Services): void {
   if (services.payments) {
     const topUps = paymentsRoutes(services.payments.service);
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
-    app.post('/wallet/top-up', requireUser, topUps.start);
+    // An unconfirmed account may look at the wallet but not pay (issue 28).
+    app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);
     app.get('/wallet/top-up/return', requireUser, topUps.returned);
     app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
     app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);

@@ -204,7 +204,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
-    const payments = await buildPayments(money);
+    const payments = await buildPayments(money, emailService);
 
     const services: ComposedServices = {
       config,
@@ -268,11 +268,13 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     return built;
   }
 
-  async function buildPayments(money: MoneyServices): Promise<Payments | undefined> {
+  async function buildPayments(money: MoneyServices, email: EmailServices): Promise<Payments | undefined> {
     if (overrides.stripe === false) return undefined;
     const setup = await resolveStripeSetup(config, logger, overrides.stripe);
     stripeSimulator = setup.simulator;
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
+    // Receipts and refund notices go out without holding up the webhook that caused them (email.idle() waits for them).
+    const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices });
   }
 
   function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {

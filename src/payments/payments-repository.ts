@@ -119,10 +119,11 @@ export function paymentsRepository(db: Db) {
     async insertRefund(trx: Knex.Transaction, row: { paymentId: number; refundId: string; amountMicros: number; status: string; adminId: number | null; reason: string | null; at: string }): Promise<void> {
       await trx('payment_refunds').insert({ payment_id: row.paymentId, refund_id: row.refundId, amount_micros: row.amountMicros, status: row.status, admin_id: row.adminId, reason: row.reason, created_at: row.at });
     },
-    async confirmRefund(refundId: string, status: string, at: string): Promise<number> {
+    /** `first`: this call made the first confirmation (one conditional update claims it); `changed`: rows touched. */
+    async confirmRefund(refundId: string, status: string, at: string): Promise<{ first: boolean; changed: number }> {
       // A later event (refund.updated, refund.failed) may change the status again; the first confirmation time stays.
       const first = await db('payment_refunds').where({ refund_id: refundId }).whereNull('confirmed_at').update({ status, confirmed_at: at });
-      return first + (await db('payment_refunds').where({ refund_id: refundId }).whereNotNull('confirmed_at').whereNot({ status }).update({ status }));
+      return { first: first > 0, changed: first + (await db('payment_refunds').where({ refund_id: refundId }).whereNotNull('confirmed_at').whereNot({ status }).update({ status })) };
     },
     async refundsOf(paymentId: number): Promise<Array<{ refundId: string; amountMicros: number; status: string; createdAt: string; confirmedAt: string | null }>> {
       const rows = await db('payment_refunds').where({ payment_id: paymentId }).orderBy('id');

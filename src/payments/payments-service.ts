@@ -43,6 +43,15 @@ export interface PaymentsServiceDeps {
   currency: string;
   publicUrl: string;
   limits: TopUpLimits;
+  /** Emails about money (src/email's notices, named here so payments does not import it); none: no emails. */
+  notices?: PaymentNotices | undefined;
+}
+
+/** What payments tells the user by email; each call is made once per change, after its transaction commits. */
+export interface PaymentNotices {
+  notify(userId: number, kind: 'top-up-receipt' | 'refund' | 'auto-top-up-failed', data: Record<string, unknown>): void;
+  /** After credit lands outside a call: lets the next fall below the low-balance threshold be noticed again. */
+  balanceChanged(userId: number): void;
 }
 
 /**
@@ -137,20 +146,29 @@ export class PaymentsService {
       const payment = await this.deps.repo.lock(trx, where);
       if (!payment) {
         this.deps.logger.warn({ session: session.id }, 'Stripe completed a checkout session that is not one of our top-ups');
-        return false;
+        return undefined;
       }
-      if (payment.status === 'credited') return false;
+      if (payment.status === 'credited') return undefined;
       const matches = payment.checkoutSessionId === session.id && String(payment.userId) === session.client_reference_id && payment.amountMinor === session.amount_total && payment.currency.toLowerCase() === session.currency;
       if (!matches) {
         this.deps.logger.error({ session: session.id, topUp: payment.publicId }, 'a paid checkout session does not match its top-up (user, amount or currency): not credited');
-        return false;
+        return undefined;
       }
       await creditTopUp(trx, this.deps.ledger, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
       const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
       await this.deps.repo.update(trx, payment.id, { status: 'credited', payment_intent_id: paymentIntent, credited_at: this.stamp(), updated_at: this.stamp() });
-      return true;
+      return payment;
     });
-    if (applied) this.deps.logger.info({ session: session.id }, 'card top-up credited');
+    if (!applied) return;
+    this.deps.logger.info({ session: session.id }, 'card top-up credited');
+    // Only the transaction that moved the top-up to credited gets here, so the receipt goes once per top-up.
+    await this.receipt(applied);
+  }
+
+  private async receipt(payment: Payment): Promise<void> {
+    const balanceMicros = await this.deps.ledger.balance(payment.userId);
+    this.deps.notices?.notify(payment.userId, 'top-up-receipt', { amountMicros: payment.amountMicros, at: this.stamp(), balanceMicros, reference: payment.publicId, receiptUrl: `${this.deps.publicUrl}/wallet/top-ups/${payment.publicId}` });
+    this.deps.notices?.balanceChanged(payment.userId);
   }
 
   private async close(session: Stripe.Checkout.Session, status: 'expired' | 'failed'): Promise<void> {
@@ -237,12 +255,22 @@ export class PaymentsService {
    * written: then the event is refused (RetryLaterError, answered 503) so Stripe delivers it again later.
    */
   private async confirmRefund(refund: Stripe.Refund): Promise<void> {
-    const updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
-    if (updated > 0 || !refund.metadata?.topup_id) return;
-    const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
-    // The refund's transaction may have committed between the update above and this read: confirm it now.
-    if (known) await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
-    else if (await this.deps.repo.byPublicId(refund.metadata.topup_id)) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
+    let updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+    if (updated.changed === 0 && refund.metadata?.topup_id) {
+      const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
+      // The refund's transaction may have committed between the update above and this read: confirm it now.
+      if (known) updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+      else if (await this.deps.repo.byPublicId(refund.metadata.topup_id)) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
+    }
+    // The first confirmation is claimed by one conditional update, so the notice goes once per refund.
+    if (updated.first && refund.status !== 'failed' && refund.status !== 'canceled') await this.refundNotice(refund.id);
+  }
+
+  private async refundNotice(refundId: string): Promise<void> {
+    const row = await this.deps.db('payment_refunds').join('payments', 'payments.id', 'payment_refunds.payment_id').where('payment_refunds.refund_id', refundId).first('payments.user_id', 'payments.public_id', 'payment_refunds.amount_micros');
+    if (!row) return;
+    const userId = Number(row.user_id);
+    this.deps.notices?.notify(userId, 'refund', { amountMicros: Number(row.amount_micros), at: this.stamp(), balanceMicros: await this.deps.ledger.balance(userId), reason: `It was a refund of your card top-up ${String(row.public_id)}; the card it was paid with gets it back within 5-10 days.` });
   }
 
   private async disputeOpened(dispute: Stripe.Dispute): Promise<void> {

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { StripeSetup } from '../sim/stripe/embedded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { paymentsRepository } from './payments-repository.js';
-import { PaymentsService } from './payments-service.js';
+import { PaymentsService, type PaymentNotices } from './payments-service.js';
 
 export interface Payments {
   service: PaymentsService;
@@ -20,7 +20,7 @@ export function createStripeClient(setup: StripeSetup): Stripe {
 }
 
 /** The one factory for the payments feature (composeServices calls it). */
-export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup }): Payments {
+export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices }): Payments {
   const stripe = createStripeClient(deps.setup);
   const service = new PaymentsService({
     db: deps.db,
@@ -32,6 +32,7 @@ export function createPayments(deps: { config: Config; db: Db; clock: Clock; log
     currency: deps.config.money.currency,
     publicUrl: deps.config.publicUrl,
     limits: deps.config.payments,
+    notices: deps.notices,
   });
   return { service, stripe, setup: deps.setup };
 }

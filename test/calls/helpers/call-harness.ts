@@ -7,7 +7,7 @@ import { callsRepository } from '../../../src/calls/calls-repository.js';
 import type { BuiltApp } from '../../../src/app.js';
 import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
-import { emailedLink, csrfTokenFrom } from '../../helpers/app.js';
+import { emailedLink, csrfTokenFrom, followConfirmLink } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
 import { startProductStack } from '../../helpers/product-stack.js';
 
@@ -82,7 +82,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
   // The emailed confirmation link logs in (an unconfirmed account could not call).
   const confirmLink = await emailedLink(built, email, '/confirm-email');
-  const confirmed = await agent.get(new URL(confirmLink).pathname + new URL(confirmLink).search);
+  const confirmed = await followConfirmLink(agent, confirmLink);
   if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status}`);
   const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
   const userId = Number(user!.id);
