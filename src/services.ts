@@ -192,19 +192,21 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
     // Likewise email: its send job is registered on the scheduler, and it queues through that scheduler.
     let calls: CallsService | undefined;
+    // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
+    let payments: Payments | undefined;
     jobs = buildJobs(() => calls!, () => email!, money, webhooks);
     email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
-    const payments = await buildPayments(money, emailService);
+    payments = await buildPayments(money, emailService);
 
     const services: ComposedServices = {
       config,

@@ -23,6 +23,7 @@ import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
   | 'email-unconfirmed'
+  | 'account-on-hold'
   | 'no-verified-phone'
   | 'account-disabled'
   | 'call-live'
@@ -70,6 +71,8 @@ export interface CallsServiceDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
   /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
   changes: CallChangeFeed;
+  /** Why the account's calls are on hold (a disputed card payment, money owed), or undefined; none: never on hold. */
+  callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
 }
 
 export interface CallsService {
@@ -157,6 +160,8 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
+    const hold = await deps.callHold?.(user.id);
+    if (hold) return { ok: false, reason: 'account-on-hold', message: `Calls are on hold for your account: ${hold} Your balance and history are still here; contact us to settle it.` };
     const phone = checkPhoneNumber(input.to, input.country);
     if (!phone.ok) return phone;
 

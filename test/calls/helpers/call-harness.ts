@@ -7,6 +7,7 @@ import { callsRepository } from '../../../src/calls/calls-repository.js';
 import type { BuiltApp } from '../../../src/app.js';
 import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
+import type { RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
 import { emailedLink, csrfTokenFrom, followConfirmLink } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
 import { startProductStack } from '../../helpers/product-stack.js';
@@ -30,6 +31,8 @@ export class ShiftableClock implements Clock {
 
 export interface CallHarness {
   sim: RunningSimulator;
+  /** The Stripe simulator, with `stripe: true`. */
+  stripe: RunningStripeSimulator | undefined;
   testDb: TestDb;
   built: BuiltApp;
   jobs: JobScheduler;
@@ -57,6 +60,8 @@ export interface HarnessOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change (see ProductStackOptions). */
   statusWaitMs?: number;
+  /** Also card payments, with the Stripe simulator in-process (the harness's `stripe`). */
+  stripe?: boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
+    ...(options.stripe ? { stripe: true } : {}),
   });
   const { sim, testDb, built, jobs, baseUrl } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
@@ -92,7 +98,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const repo = callsRepository(testDb.db);
 
   return {
-    sim, testDb, built, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
+    sim, stripe: stack.stripe, testDb, built, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);
