@@ -194,7 +194,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     let calls: CallsService | undefined;
     // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
     let payments: Payments | undefined;
-    jobs = buildJobs(() => calls!, () => email!, money, webhooks);
+    jobs = buildJobs(() => calls!, () => email!, () => payments, money, webhooks);
     email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
@@ -276,16 +276,20 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     stripeSimulator = setup.simulator;
     // Receipts and refund notices go out without holding up the webhook that caused them (email.idle() waits for them).
     const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices });
+    // A scheduler handed in (a test bed) has handlers of its own: then events are applied in the background.
+    const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined });
   }
 
-  function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+  function buildJobs(calls: () => CallsService, email: () => EmailServices, payments: () => Payments | undefined, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
     if (isScheduler(overrides.jobs)) return overrides.jobs;
     if (overrides.jobs === null) return undefined;
     const handlers = {
       ...appJobHandlers({ calls, money, logger }),
       deliverWebhook: async (id: number) => void (await webhooks.attempt(id)),
       sendEmail: (id: number) => email().sendEmail(id),
+      // Composed without payments, a stored event (from an earlier run) has nothing to apply it: it is left as is.
+      applyStripeEvent: async (id: number) => void (await payments()?.inbox.apply(id)),
     };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
   }

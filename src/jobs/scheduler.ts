@@ -12,6 +12,7 @@ import { defineReconcileCalls, scheduleReconciliation } from './definitions/reco
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
+import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -25,6 +26,8 @@ export interface JobHandlers {
   deliverWebhook?(deliveryId: number): Promise<void>;
   /** One attempt at sending a queued email; throws to be retried with backoff. */
   sendEmail?(emailId: number): Promise<void>;
+  /** Applies one stored Stripe event; throws to be retried with backoff. */
+  applyStripeEvent?(eventRowId: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -52,6 +55,8 @@ export interface JobSchedulerOptions {
   webhookBackoff?: typeof webhookBackoff;
   /** Overrides the email retry backoff (tests retry in milliseconds). */
   emailBackoff?: typeof emailBackoff;
+  /** Overrides the Stripe event retry backoff (tests retry in milliseconds). */
+  stripeEventBackoff?: typeof stripeEventBackoff;
 }
 
 export interface JobScheduler {
@@ -66,6 +71,7 @@ export interface JobScheduler {
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
+  scheduleStripeEvent(eventRowId: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -96,6 +102,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
+  const { applyStripeEvent } = handlers;
+  if (applyStripeEvent) defineApplyStripeEvent({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (id) => applyStripeEvent(id), options.stripeEventBackoff);
   let started = false;
 
   return {
@@ -135,6 +143,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleEmail(emailId) {
       if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
       await scheduleEmail(agenda, emailId);
+    },
+    async scheduleStripeEvent(eventRowId) {
+      if (!handlers.applyStripeEvent) throw new Error('scheduleStripeEvent needs handlers.applyStripeEvent');
+      await scheduleStripeEvent(agenda, eventRowId);
     },
   };
 }

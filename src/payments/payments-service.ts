@@ -252,7 +252,7 @@ export class PaymentsService {
 
   /**
    * Stripe's word on a refund we made. Its event can arrive before our refund request has returned and its row is
-   * written: then the event is refused (RetryLaterError, answered 503) so Stripe delivers it again later.
+   * written: then applying the event fails (RetryLaterError) and the stripe.event job tries again with backoff.
    */
   private async confirmRefund(refund: Stripe.Refund): Promise<void> {
     let updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());

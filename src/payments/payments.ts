@@ -7,9 +7,12 @@ import type { StripeSetup } from '../sim/stripe/embedded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { paymentsRepository } from './payments-repository.js';
 import { PaymentsService, type PaymentNotices } from './payments-service.js';
+import { stripeEventInbox, type StripeEventInbox } from './stripe-event-inbox.js';
 
 export interface Payments {
   service: PaymentsService;
+  /** Verified webhook events, stored once and applied by the stripe.event job. */
+  inbox: StripeEventInbox;
   stripe: Stripe;
   setup: StripeSetup;
 }
@@ -20,7 +23,7 @@ export function createStripeClient(setup: StripeSetup): Stripe {
 }
 
 /** The one factory for the payments feature (composeServices calls it). */
-export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices }): Payments {
+export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices; scheduleEvent?: ((eventRowId: number) => Promise<void>) | undefined }): Payments {
   const stripe = createStripeClient(deps.setup);
   const service = new PaymentsService({
     db: deps.db,
@@ -34,5 +37,6 @@ export function createPayments(deps: { config: Config; db: Db; clock: Clock; log
     limits: deps.config.payments,
     notices: deps.notices,
   });
-  return { service, stripe, setup: deps.setup };
+  const inbox = stripeEventInbox({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'stripe-events' }), payments: service, schedule: deps.scheduleEvent });
+  return { service, inbox, stripe, setup: deps.setup };
 }

@@ -25,11 +25,17 @@ async function paidTopUp(amount: string): Promise<{ chargeId: string; paymentId:
   const sessionId = new URL(start.headers.location!).pathname.split('/').pop()!;
   const paid = await post(`${h.stripe!.url}/control/stripe/checkout/sessions/${sessionId}/pay`, { number: '4242424242424242' });
   expect(((await paid.json()) as { result: string }).result).toBe('paid');
-  await h.stripe!.waitForDeliveries();
+  await delivered();
   const payment = await h.testDb.db('payments').where({ checkout_session_id: sessionId }).first();
   expect(payment.status).toBe('credited');
   const charge = [...h.stripe!.state.charges.values()].find((c) => c.payment_intent === payment.payment_intent_id)!;
   return { chargeId: charge.id, paymentId: Number(payment.id) };
+}
+
+/** The simulator's deliveries done and the stripe.event jobs they queued applied. */
+async function delivered() {
+  await h.stripe!.waitForDeliveries();
+  await h.built.services.payments!.inbox.settled();
 }
 
 async function placeCall() {
@@ -41,7 +47,7 @@ describe('a disputed card payment puts calls on hold', () => {
     const { chargeId, paymentId } = await paidTopUp('10');
     const opened = await post(`${h.stripe!.url}/control/stripe/charges/${chargeId}/dispute`, {});
     const dispute = (await opened.json()) as { id: string };
-    await h.stripe!.waitForDeliveries();
+    await delivered();
 
     // The web page: refused, with the reason, and no call created.
     const refused = await placeCall();
@@ -61,7 +67,7 @@ describe('a disputed card payment puts calls on hold', () => {
 
     // Won: the credit comes back and the next call is placed.
     await post(`${h.stripe!.url}/control/stripe/disputes/${dispute.id}/close`, { outcome: 'won' });
-    await h.stripe!.waitForDeliveries();
+    await delivered();
     expect(await h.built.services.payments!.service.holdReason(h.userId)).toBeUndefined();
     const placed = await placeCall();
     expect(placed.status).toBe(303);
@@ -75,9 +81,9 @@ describe('a disputed card payment puts calls on hold', () => {
     // Spend part of it first: the dispute takes back what is left and records the rest as owed.
     await h.built.services.money.wallet.credit(h.userId, { kind: 'adjustment', amountMicros: -12_000_000, description: 'calls (test)' });
     const dispute = (await (await post(`${h.stripe!.url}/control/stripe/charges/${chargeId}/dispute`, {})).json()) as { id: string };
-    await h.stripe!.waitForDeliveries();
+    await delivered();
     await post(`${h.stripe!.url}/control/stripe/disputes/${dispute.id}/close`, { outcome: 'lost' });
-    await h.stripe!.waitForDeliveries();
+    await delivered();
     expect(await h.built.services.payments!.service.holdReason(h.userId)).toBe('You owe $7.00 from a reversed card payment.');
     const refused = await placeCall();
     expect((await h.agent.get(refused.headers.location!)).text).toContain('You owe $7.00 from a reversed card payment.');

@@ -168,6 +168,7 @@ describe('what credits nothing', () => {
     expect(await balanceOf(stack, userId)).toBe(0);
     // The same bytes correctly signed and fresh are accepted.
     expect((await post(sign(stack.stripe.webhookSecret, now))).status).toBe(200);
+    await stack.stripe.waitForDeliveries();
     expect(await balanceOf(stack, userId)).toBe(TEN);
   });
 

@@ -23,6 +23,7 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     resetFreeMinutes: vi.fn(async () => undefined),
     deliverWebhook: vi.fn(async (_deliveryId: number) => undefined),
     sendEmail: vi.fn(async (_emailId: number) => undefined),
+    applyStripeEvent: vi.fn(async (_eventRowId: number) => undefined),
   };
   const scheduler = createJobScheduler({
     config: loadConfig({}),

@@ -38,8 +38,17 @@ export async function startPaymentsStack(env: Record<string, string> = {}): Prom
     telephony: null, jobs: null, phonesPage: false,
     stripe: { port: 0, speed: 1000, retrySeconds: [50, 200, 1000, 2500] },
   });
-  const stripe = services.payments?.setup.simulator;
-  if (!stripe) throw new Error('composeServices started no Stripe simulator');
+  const simulator = services.payments?.setup.simulator;
+  if (!simulator) throw new Error('composeServices started no Stripe simulator');
+  const inbox = services.payments!.inbox;
+  // The endpoint answers before the event is applied (the stripe.event work runs after): "delivered" means applied too.
+  const stripe: RunningStripeSimulator = {
+    ...simulator,
+    async waitForDeliveries(timeoutMs) {
+      await simulator.waitForDeliveries(timeoutMs);
+      await inbox.settled(timeoutMs);
+    },
+  };
   const built = buildApp(services);
   server.on('request', built.app);
   return {
