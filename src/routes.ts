@@ -26,6 +26,7 @@ import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
 import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
+import { autoTopUpRoutes } from './payments/auto-top-up-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -37,7 +38,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
@@ -104,6 +105,10 @@ export function registerRoutes(app: Express, services: Services): void {
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
     // An unconfirmed account may look at the wallet but not pay (issue 28).
     app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);
+    const autoTopUp = autoTopUpRoutes(services.payments.autoTopUps);
+    app.post('/wallet/auto-top-up', requireConfirmedEmail, autoTopUp.configure);
+    app.get('/wallet/card/remove', requireUser, autoTopUp.confirmRemove);
+    app.post('/wallet/card/remove', requireUser, autoTopUp.remove);
     app.get('/wallet/top-up/return', requireUser, topUps.returned);
     app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
     app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);

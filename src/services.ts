@@ -194,12 +194,17 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     let calls: CallsService | undefined;
     // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
     let payments: Payments | undefined;
+    // A settlement may take the balance below the user's automatic top-up threshold.
+    const afterSettlement = <T extends { userId: number }>(next: (call: T) => Promise<void>) => async (call: T) => {
+      await next(call);
+      await payments?.autoTopUps.balanceChanged(call.userId);
+    };
     jobs = buildJobs(() => calls!, () => email!, () => payments, money, webhooks);
     email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))) });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
@@ -278,7 +283,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
     // A scheduler handed in (a test bed) has handlers of its own: then events are applied in the background.
     const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined });
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined, scheduleAutoTopUp: scheduler ? (userId, crossing) => scheduler.scheduleAutoTopUp(userId, crossing) : undefined });
   }
 
   function buildJobs(calls: () => CallsService, email: () => EmailServices, payments: () => Payments | undefined, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
@@ -290,6 +295,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       sendEmail: (id: number) => email().sendEmail(id),
       // Composed without payments, a stored event (from an earlier run) has nothing to apply it: it is left as is.
       applyStripeEvent: async (id: number) => void (await payments()?.inbox.apply(id)),
+      autoTopUp: async (userId: number, crossing: number) => void (await payments()?.autoTopUps.charge(userId, crossing)),
     };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
   }

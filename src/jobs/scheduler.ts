@@ -13,6 +13,7 @@ import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './defin
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
 import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
+import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -28,6 +29,8 @@ export interface JobHandlers {
   sendEmail?(emailId: number): Promise<void>;
   /** Applies one stored Stripe event; throws to be retried with backoff. */
   applyStripeEvent?(eventRowId: number): Promise<void>;
+  /** Charges a saved card for one crossing of the automatic top-up threshold; throws to be retried. */
+  autoTopUp?(userId: number, crossing: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -72,6 +75,7 @@ export interface JobScheduler {
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
   scheduleStripeEvent(eventRowId: number): Promise<void>;
+  scheduleAutoTopUp(userId: number, crossing: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -104,6 +108,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
   const { applyStripeEvent } = handlers;
   if (applyStripeEvent) defineApplyStripeEvent({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (id) => applyStripeEvent(id), options.stripeEventBackoff);
+  const { autoTopUp } = handlers;
+  if (autoTopUp) defineAutoTopUp({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (userId, crossing) => autoTopUp(userId, crossing));
   let started = false;
 
   return {
@@ -147,6 +153,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleStripeEvent(eventRowId) {
       if (!handlers.applyStripeEvent) throw new Error('scheduleStripeEvent needs handlers.applyStripeEvent');
       await scheduleStripeEvent(agenda, eventRowId);
+    },
+    async scheduleAutoTopUp(userId, crossing) {
+      if (!handlers.autoTopUp) throw new Error('scheduleAutoTopUp needs handlers.autoTopUp');
+      await scheduleAutoTopUp(agenda, userId, crossing);
     },
   };
 }

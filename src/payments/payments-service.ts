@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { creditTopUp, reverseCredit, restoreCredit } from './payment-credit.js';
 import type { Payment, PaymentFilter, PaymentsRepository } from './payments-repository.js';
 import { fromMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './stripe-amounts.js';
+import type { AutoTopUps } from './auto-top-up.js';
 
 export interface TopUpLimits {
   presetMicros: number[];
@@ -43,6 +44,8 @@ export interface PaymentsServiceDeps {
   currency: string;
   publicUrl: string;
   limits: TopUpLimits;
+  /** The saved card and automatic top-up (its events are applied here too). */
+  autoTopUps?: AutoTopUps | undefined;
   /** Emails about money (src/email's notices, named here so payments does not import it); none: no emails. */
   notices?: PaymentNotices | undefined;
 }
@@ -79,7 +82,7 @@ export class PaymentsService {
   }
 
   /** Creates the Checkout Session for a top-up and returns Stripe's page to send the buyer to. */
-  async startTopUp(userId: number, amountMicros: number): Promise<{ url: string; publicId: string }> {
+  async startTopUp(userId: number, amountMicros: number, saveCardFor?: { email: string }): Promise<{ url: string; publicId: string }> {
     const { limits, currency } = this.deps;
     if (amountMicros < limits.minMicros || amountMicros > limits.maxMicros) {
       throw new PaymentError(`Choose an amount from ${this.money(limits.minMicros)} to ${this.money(limits.maxMicros)}.`, 'amount');
@@ -90,13 +93,16 @@ export class PaymentsService {
     await this.deps.repo.insert({ publicId, userId, amountMicros, amountMinor: minor, currency, at: this.stamp() });
     const base = this.deps.publicUrl;
     try {
+      // Saving the card: a Customer of ours, and Stripe keeps the card for payments made while the user is away.
+      const customer = saveCardFor && this.deps.autoTopUps ? await this.deps.autoTopUps.customerFor(userId, saveCardFor.email) : undefined;
       const session = await this.deps.stripe.checkout.sessions.create(
         {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: currency.toLowerCase(), unit_amount: minor, product_data: { name: `callbridge credit ${this.money(amountMicros)}` } } }],
           client_reference_id: String(userId),
           metadata: { topup_id: publicId, user_id: String(userId), purpose: 'callbridge credit top-up' },
-          payment_intent_data: { metadata: { topup_id: publicId } },
+          payment_intent_data: { metadata: { topup_id: publicId }, ...(customer ? { setup_future_usage: 'off_session' as const } : {}) },
+          ...(customer ? { customer } : {}),
           success_url: `${base}/wallet/top-up/return?session_id={CHECKOUT_SESSION_ID}`,
           cancel_url: `${base}/wallet/top-up/${publicId}/cancel`,
         },
@@ -134,6 +140,12 @@ export class PaymentsService {
         return;
       case 'charge.dispute.closed':
         await this.disputeClosed(event.data.object);
+        return;
+      case 'payment_method.attached':
+        await this.deps.autoTopUps?.cardAttached(event.data.object);
+        return;
+      case 'payment_intent.succeeded':
+        await this.deps.autoTopUps?.fulfilIntent(event.data.object);
         return;
       default:
         return;

@@ -24,6 +24,7 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     deliverWebhook: vi.fn(async (_deliveryId: number) => undefined),
     sendEmail: vi.fn(async (_emailId: number) => undefined),
     applyStripeEvent: vi.fn(async (_eventRowId: number) => undefined),
+    autoTopUp: vi.fn(async (_userId: number, _crossing: number) => undefined),
   };
   const scheduler = createJobScheduler({
     config: loadConfig({}),
