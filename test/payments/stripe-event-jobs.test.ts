@@ -53,6 +53,27 @@ describe('Stripe events are stored by the endpoint and applied by a job, exactly
     expect(attempts.every((a) => a.status === 200)).toBe(true);
   });
 
+  it('answers 200 before the work is done: with the work held up, every delivery is already answered and nothing is credited yet', async () => {
+    const service = h.built.services.payments!.service;
+    const original = service.handleEvent.bind(service);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    service.handleEvent = async (event) => {
+      await gate;
+      return original(event);
+    };
+    const before = await balance();
+    await payTopUp('10');
+    await h.stripe!.waitForDeliveries(5_000);
+    const [completed] = h.stripe!.events('checkout.session.completed');
+    expect(h.stripe!.attempts(completed!.id).map((a) => a.status)).toEqual([200]);
+    expect(await balance()).toBe(before);
+    expect(await h.built.services.payments!.inbox.pending()).toBeGreaterThan(0);
+    release();
+    await applied();
+    expect((await balance()) - before).toBe(10_000_000);
+  });
+
   it('answers 200 even while the work fails; the job retries until it is applied, once', async () => {
     const service = h.built.services.payments!.service;
     const original = service.handleEvent.bind(service);
