@@ -36,6 +36,7 @@ export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
     currency: payments.currency,
     recent: (await payments.recent(userId, 10)).map((p) => topUpView(p, payments.currency)),
     auto: auto ? autoTopUpView(await auto.settings(userId), payments.currency) : undefined,
+    hold: await payments.holdReason(userId),
   });
 }
 

@@ -55,6 +55,8 @@ describe('a disputed card payment puts calls on hold', () => {
     const page = await h.agent.get(refused.headers.location!);
     expect(page.text).toContain('Calls are on hold for your account: A card payment of yours is disputed with your bank.');
     expect(await h.testDb.db('calls').where({ user_id: h.userId })).toHaveLength(0);
+    // The wallet says so too.
+    expect((await h.agent.get('/wallet')).text).toContain('Calls are on hold for your account: A card payment of yours is disputed with your bank.');
     // The service says the same to every caller (the API maps it to 403 account_on_hold).
     expect(await h.built.services.calls.start({ userId: h.userId, to: DESTINATION })).toMatchObject({ ok: false, reason: 'account-on-hold' });
 
@@ -69,6 +71,7 @@ describe('a disputed card payment puts calls on hold', () => {
     await post(`${h.stripe!.url}/control/stripe/disputes/${dispute.id}/close`, { outcome: 'won' });
     await delivered();
     expect(await h.built.services.payments!.service.holdReason(h.userId)).toBeUndefined();
+    expect((await h.agent.get('/wallet')).text).not.toContain('Calls are on hold');
     const placed = await placeCall();
     expect(placed.status).toBe(303);
     expect(placed.headers.location).toMatch(/^\/calls\//);
