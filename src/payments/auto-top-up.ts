@@ -68,6 +68,8 @@ export interface AutoTopUpDeps {
   currency: string;
   limits: TopUpLimits;
   notices?: PaymentNotices | undefined;
+  /** After an automatic top-up is credited: pays what the user owes first (PaymentsService.repayOwed). */
+  afterCredit?: ((userId: number, publicId: string) => Promise<unknown>) | undefined;
   /** Queues the payments.auto-top-up job for a claimed crossing; absent, it runs in the background. */
   schedule?: ((userId: number, crossing: number) => Promise<void>) | undefined;
 }
@@ -227,6 +229,7 @@ export function autoTopUps(deps: AutoTopUpDeps) {
         return payment;
       });
       if (!credited) return;
+      await deps.afterCredit?.(credited.userId, credited.publicId);
       const balanceMicros = await deps.ledger.balance(credited.userId);
       deps.notices?.notify(credited.userId, 'top-up-receipt', { amountMicros: credited.amountMicros, at: stamp(), balanceMicros, reference: credited.publicId });
       deps.notices?.balanceChanged(credited.userId);

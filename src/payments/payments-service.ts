@@ -174,6 +174,7 @@ export class PaymentsService {
     if (!applied) return;
     this.deps.logger.info({ session: session.id }, 'card top-up credited');
     // Only the transaction that moved the top-up to credited gets here, so the receipt goes once per top-up.
+    await this.repayOwed(applied.userId, applied.publicId);
     await this.receipt(applied);
   }
 
@@ -310,6 +311,27 @@ export class PaymentsService {
         await this.deps.repo.update(trx, payment.id, { dispute_status: dispute.status, updated_at: this.stamp() });
       }
     });
+  }
+
+  /**
+   * New credit first pays what the user owes from a reversed payment (a dispute that took back credit already spent),
+   * oldest first: each owing payment is locked, then the wallet (the order a dispute takes), and the repayment's
+   * ledger entry is keyed by the owing payment and the top-up that repays it, so running this twice takes nothing more.
+   */
+  async repayOwed(userId: number, byTopUp: string): Promise<number> {
+    const owing = (await this.deps.db('payments').where({ user_id: userId }).andWhere('owed_micros', '>', 0).orderBy('id').select('id')) as Array<{ id: number }>;
+    let repaid = 0;
+    for (const { id } of owing) {
+      repaid += await this.deps.db.transaction(async (trx) => {
+        const payment = await this.deps.repo.lock(trx, { id: Number(id) });
+        if (!payment || payment.owedMicros <= 0) return 0;
+        const taken = await reverseCredit(trx, this.deps.ledger, userId, { amountMicros: payment.owedMicros, kind: 'adjustment', reference: payment.publicId, key: `repay:${payment.publicId}:${byTopUp}`, description: `Repaid what was owed from reversed card payment ${payment.publicId}` });
+        if (taken > 0) await this.deps.repo.update(trx, payment.id, { owed_micros: payment.owedMicros - taken, updated_at: this.stamp() });
+        return taken;
+      });
+    }
+    if (repaid > 0) this.deps.logger.info({ userId, repaid, byTopUp }, 'a top-up repaid money owed');
+    return repaid;
   }
 
   /** Whether the user's calls are on hold: an open dispute, or money owed after a refund or dispute. */

@@ -29,7 +29,7 @@ export function createStripeClient(setup: StripeSetup): Stripe {
 export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices; scheduleEvent?: ((eventRowId: number) => Promise<void>) | undefined; scheduleAutoTopUp?: ((userId: number, crossing: number) => Promise<void>) | undefined }): Payments {
   const stripe = createStripeClient(deps.setup);
   const repo = paymentsRepository(deps.db);
-  const auto = autoTopUps({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'auto-top-up' }), stripe, repo, ledger: deps.ledger, currency: deps.config.money.currency, limits: deps.config.payments, notices: deps.notices, schedule: deps.scheduleAutoTopUp });
+  const auto = autoTopUps({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'auto-top-up' }), stripe, repo, ledger: deps.ledger, currency: deps.config.money.currency, limits: deps.config.payments, notices: deps.notices, schedule: deps.scheduleAutoTopUp, afterCredit: (userId, publicId) => service.repayOwed(userId, publicId) });
   const service = new PaymentsService({
     autoTopUps: auto,
     db: deps.db,
