@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { AUTO_TOP_UPS_PER_DAY } from '../../src/payments/auto-top-up.js';
 import { DESTINATION, USER_PHONE, startCallHarness, type CallHarness } from '../calls/helpers/call-harness.js';
 
 /**
@@ -144,6 +145,25 @@ describe('saved card and automatic top-up', () => {
     expect(settings).toMatchObject({ paymentMethodId: null, enabled: false });
     expect(h.stripe!.state.methods.get(paused!.paymentMethodId!)!.customer).toBeNull();
     expect((await h.agent.get('/wallet')).text).toContain('No saved card');
+  });
+
+  it(`charges at most ${AUTO_TOP_UPS_PER_DAY} times a day, whatever the crossings`, async () => {
+    await topUpSavingCard('4242424242424242');
+    await configure('14', '5');
+    const cross = async () => {
+      await h.built.services.money.wallet.credit(h.userId, { kind: 'adjustment', amountMicros: -((await balance()) - 13_000_000), description: 'calls (test)' });
+      await h.built.services.payments!.autoTopUps.balanceChanged(h.userId);
+    };
+    for (let i = 1; i <= AUTO_TOP_UPS_PER_DAY; i++) {
+      await cross();
+      // Credited at $18, above the threshold: the top-up itself re-arms it.
+      await until(autoPayments, (rows) => rows.length === i && rows[i - 1].status === 'credited');
+      await settledEvents();
+    }
+    await cross();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await autoPayments()).toHaveLength(AUTO_TOP_UPS_PER_DAY);
+    expect(await balance()).toBe(13_000_000);
   });
 
   it('refuses to turn automatic top-up on without a saved card, naming the field', async () => {
