@@ -46,7 +46,7 @@ const csrfExempt = (req: express.Request) =>
   req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
 
 /** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
-const MULTIPART_ROUTES = new Set(['/admin/rates/import']);
+const MULTIPART_ROUTES = new Set(['/admin/rates/import', '/contacts/import']);
 const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.path) && req.is('multipart/form-data') === 'multipart/form-data';
 
 /** The HTTP layer over composed services (see src/services.ts): middleware, routes, error pages; it builds no service. */
@@ -68,7 +68,7 @@ export function buildApp(services: Services): BuiltApp {
   app.use('/twilio', webhookTiming(services.metrics));
   // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
   // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
-  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, contacts: services.contacts, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
   // Also ahead of it (hot paths): Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });

@@ -11,6 +11,9 @@ import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
+import { contactsRoutes } from './contacts/contacts-routes.js';
+import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
+import { contactCard } from './contacts/contact-view.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
@@ -39,7 +42,17 @@ export function registerRoutes(app: Express, services: Services): void {
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
-  const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
+  const book = services.contacts;
+  const dial = dialRoutes({
+    rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
+    contacts: {
+      search: async (userId, q) => (await book.search({ userId }, q)).map(contactCard),
+      favourites: async (userId) => (await book.favourites({ userId })).map(contactCard),
+      nameFor: async (userId, typed) => (await book.namesForNumbers({ userId }, [typed.trim()])).get(typed.trim())?.name,
+    },
+  });
+  const contacts = contactsRoutes({ contacts: book });
+  const contactFiles = contactsFileRoutes({ contacts: book });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
@@ -48,8 +61,8 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency });
-  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
+  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
@@ -154,6 +167,22 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/rates/:id', requireAdmin, ratesAdmin.update);
   app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
   app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
+  app.get('/contacts', requireUser, contacts.list);
+  app.get('/contacts/search', requireUser, contacts.search);
+  app.get('/contacts/new', requireUser, contacts.showNew);
+  app.post('/contacts', requireUser, contacts.create);
+  app.get('/contacts/import', requireUser, contactFiles.showImport);
+  app.post('/contacts/import', requireUser, contactFiles.upload);
+  app.get('/contacts/import/:token', requireUser, contactFiles.showPreview);
+  app.post('/contacts/import/:token', requireUser, contactFiles.apply);
+  app.get('/contacts/export.csv', requireUser, contactFiles.exportCsv);
+  app.get('/contacts/export.vcf', requireUser, contactFiles.exportVcard);
+  app.get('/contacts/:id', requireUser, contacts.show);
+  app.post('/contacts/:id', requireUser, contacts.update);
+  app.get('/contacts/:id/edit', requireUser, contacts.showEdit);
+  app.post('/contacts/:id/favourite', requireUser, contacts.favourite);
+  app.get('/contacts/:id/delete', requireUser, contacts.confirmDelete);
+  app.post('/contacts/:id/delete', requireUser, contacts.remove);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);

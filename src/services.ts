@@ -14,6 +14,8 @@ import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
 import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
+import { contactsRepository } from './contacts/contacts-repository.js';
+import { contactsService, type ContactsService } from './contacts/contacts-service.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
@@ -81,6 +83,8 @@ export interface Services {
   email: EmailServices;
   /** A user's call history pages and CSV. */
   history: CallsHistory;
+  /** The address book: contacts, search, import and export, scoped by the acting user. */
+  contacts: ContactsService;
   /**
    * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
    * when composed without them (no top-up form, no Stripe webhook).
@@ -236,6 +240,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       money,
       calls: callsService,
       history: callsHistory(db),
+      contacts: contactsService({ repo: contactsRepository(db), clock }),
       payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,

@@ -5,7 +5,7 @@ import { encodeCursor } from './history-cursor.js';
 import { filterQuery, parseHistoryQuery, type HistoryFilter } from './history-filters.js';
 import { callsCsv } from './history-csv.js';
 import { CALL_STATUSES, type CallsHistory } from './history-repository.js';
-import { historyRowView, STATUS_LABELS, totalsView } from './history-view.js';
+import { historyRowView, STATUS_LABELS, totalsView, type CalledContact } from './history-view.js';
 
 const STATUS_OPTIONS = ['live', 'completed', 'not-answered', 'destination-unanswered', 'voicemail', 'cancelled', 'failed'].map((value) => ({ value, label: STATUS_LABELS[value]! }));
 const FILTER_FIELDS = ['status', 'country', 'from', 'to', 'number'] as const;
@@ -16,7 +16,14 @@ function typedValues(query: Request['query']): Record<string, string> {
   return values;
 }
 
-export function historyRoutes(deps: { history: CallsHistory; currency: string }) {
+export interface HistoryRoutesDeps {
+  history: CallsHistory;
+  currency: string;
+  /** Names from the user's address book for a page's numbers: one lookup per page, never one per row. */
+  contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
+}
+
+export function historyRoutes(deps: HistoryRoutesDeps) {
   const { history, currency } = deps;
 
   return {
@@ -33,10 +40,11 @@ export function historyRoutes(deps: { history: CallsHistory; currency: string })
       const inlineTotals = req.query.totals === '1';
       const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
+      const names = deps.contactNames && page.calls.length ? await deps.contactNames(userId, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
       res.render('pages/calls-history', {
         ...base,
         errors: {},
-        rows: page.calls.map((call) => historyRowView(call, currency)),
+        rows: page.calls.map((call) => historyRowView(call, currency, names.get(call.toE164))),
         totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {
