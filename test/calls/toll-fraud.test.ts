@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { csrfTokenFrom, emailedLink } from '../helpers/app.js';
+import { csrfTokenFrom, emailedLink, followConfirmLink } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, HEADER, startCall, startCallHarness, USER_PHONE, type CallHarness } from './helpers/call-harness.js';
 
@@ -68,8 +68,7 @@ async function adminAgent() {
   const form = await agent.get('/signup');
   const email = `admin-${Math.random().toString(36).slice(2)}@example.com`;
   await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Admin', email, password: 'correct horse battery' });
-  const link = new URL(await emailedLink(h.built, email, '/confirm-email'));
-  await agent.get(link.pathname + link.search);
+  await followConfirmLink(agent, await emailedLink(h.built, email, '/confirm-email'));
   await h.testDb.db('users').where({ email }).update({ role: 'admin' });
   return agent;
 }
