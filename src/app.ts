@@ -5,6 +5,7 @@ import { confirmEmailBannerMiddleware } from './accounts/confirm-email-banner.js
 import { apiRouter } from './api/api-router.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
+import { recordingWebhooks } from './recordings/recording-webhook-routes.js';
 import { compressResponses } from './http/compress-responses.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -68,8 +69,9 @@ export function buildApp(services: Services): BuiltApp {
   app.use('/twilio', webhookTiming(services.metrics));
   // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
   // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
-  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, contacts: services.contacts, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, contacts: services.contacts, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth, recordings: services.recordings }));
   // Also ahead of it (hot paths): Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', recordingWebhooks({ recordings: services.recordings, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: config.statusWaitMs, sessionSecret, currency: config.money.currency, clock, render }));
@@ -87,7 +89,7 @@ export function buildApp(services: Services): BuiltApp {
   // Before sessions: the phones page and its polls create no session rows.
   if (phonesPage) app.use(PHONES_PATH, phonesMount(phonesPage, assets.urls.htmx));
   // Before any body parser and CSRF: Stripe's signature covers the raw bytes and is the authentication.
-  if (payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: payments.stripe, webhookSecret: payments.setup.webhookSecret, payments: payments.service, logger }));
+  if (payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: payments.stripe, webhookSecret: payments.setup.webhookSecret, inbox: payments.inbox, logger }));
   // Simulation mode: the simulator's hosted checkout page on the app's own port (no session; same-origin forms).
   const checkoutPage = payments?.setup.simulator?.checkoutPage;
   if (checkoutPage) app.use(STRIPE_CHECKOUT_PATH, sameOriginOnly(), checkoutPage);

@@ -1,12 +1,9 @@
-import { parseIdParam } from './http/id-param.js';
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
 import { accountEmailRoutes } from './accounts/account-email-routes.js';
 import { emailRoutes } from './email/email-routes.js';
-import { flash } from './http/flash.js';
-import { HttpError } from './http/errors.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK, PAYMENTS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
@@ -19,6 +16,7 @@ import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
 import { contactCard } from './contacts/contact-view.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
+import { recordingRowExtras, recordingsRoutes } from './recordings/recordings-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -32,6 +30,7 @@ import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
 import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
+import { autoTopUpRoutes } from './payments/auto-top-up-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -43,7 +42,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
@@ -61,21 +60,23 @@ export function registerRoutes(app: Express, services: Services): void {
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
-  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
+  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  app.get('/', dial.show, home.show);
+  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
+  app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', accounts.signUp);
   app.get('/signup/check-email', accountEmail.showCheckEmail);
-  app.get('/confirm-email', accountEmail.confirm);
+  app.get('/confirm-email', accountEmail.showConfirm);
+  app.post('/confirm-email', accountEmail.confirm);
   app.post('/account/confirm-email/resend', requireUser, accountEmail.resendConfirmation);
   app.get('/forgot-password', accountEmail.showForgot);
   app.post('/forgot-password', accountEmail.forgot);
@@ -83,7 +84,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/reset-password', accountEmail.reset);
   app.post('/account/name', requireUser, accountEmail.changeName);
   app.post('/account/email', requireUser, accountEmail.changeEmail);
-  app.get('/account/email/confirm', accountEmail.confirmEmailChange);
+  app.get('/account/email/confirm', accountEmail.showConfirmEmailChange);
+  app.post('/account/email/confirm', accountEmail.confirmEmailChange);
   app.get('/account/notices', requireUser, emails.showNotices);
   app.post('/account/notices', requireUser, emails.saveNotices);
   app.get('/notices/unsubscribe', emails.showUnsubscribe);
@@ -94,16 +96,13 @@ export function registerRoutes(app: Express, services: Services): void {
     app.get('/outbox/:id/html', emails.outboxHtml);
   }
   app.get('/admin/emails', requireAdmin, emails.admin);
-  app.post('/admin/users/:id/reset-link', requireAdmin, async (req, res) => {
-    const user = await services.email.accounts.adminSendReset(parseIdParam(req.params.id, 'There is no such user.'));
-    if (!user) throw new HttpError(404, 'There is no such user.');
-    flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
-    res.redirect(303, `/admin/users/${user.id}`);
-  });
+  app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
+  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
   app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
@@ -121,7 +120,12 @@ export function registerRoutes(app: Express, services: Services): void {
   if (services.payments) {
     const topUps = paymentsRoutes(services.payments.service);
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
-    app.post('/wallet/top-up', requireUser, topUps.start);
+    // An unconfirmed account may look at the wallet but not pay (issue 28).
+    app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);
+    const autoTopUp = autoTopUpRoutes(services.payments.autoTopUps);
+    app.post('/wallet/auto-top-up', requireConfirmedEmail, autoTopUp.configure);
+    app.get('/wallet/card/remove', requireUser, autoTopUp.confirmRemove);
+    app.post('/wallet/card/remove', requireUser, autoTopUp.remove);
     app.get('/wallet/top-up/return', requireUser, topUps.returned);
     app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
     app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);
@@ -189,6 +193,12 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
-  app.get('/calls/:id', requireUser, calls.show);
+  app.get('/calls/:id/recording', requireUser, recordings.media);
+  app.get('/calls/:id/recording/panel', requireUser, recordings.panel);
+  app.get('/calls/:id/recording/delete', requireUser, recordings.confirmDelete);
+  app.post('/calls/:id/recording/delete', requireUser, recordings.delete);
+  app.get('/calls/:id', requireUser, recordings.exposePanel, calls.show);
+  app.get('/admin/recordings', requireAdmin, recordings.showSettings);
+  app.post('/admin/recordings', requireAdmin, recordings.saveSettings);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

@@ -40,6 +40,9 @@ import { createTelephony, type Telephony } from './telephony/telephony.js';
 import { createTwilioClient } from './telephony/twilio-client.js';
 import { moneyServices, type MoneyServices } from './calls/money-services.js';
 import { createPayments, type Payments } from './payments/payments.js';
+import { recordingsRepository } from './recordings/recordings-repository.js';
+import { recordingsService, type RecordingsService } from './recordings/recordings-service.js';
+import { folderStorage, type RecordingStorage } from './recordings/recording-storage.js';
 import { resolveStripeSetup, type EmbeddedStripeSimulatorOptions } from './sim/stripe/embedded.js';
 import type { RunningStripeSimulator } from './sim/stripe/simulator.js';
 
@@ -85,6 +88,8 @@ export interface Services {
   history: CallsHistory;
   /** The address book: contacts, search, import and export, scoped by the acting user. */
   contacts: ContactsService;
+  /** Call recordings: the opt-in, Twilio's callbacks, the download job, playback, retention, admin settings. */
+  recordings: RecordingsService;
   /**
    * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
    * when composed without them (no top-up form, no Stripe webhook).
@@ -107,7 +112,7 @@ export interface ComposedServices extends Services {
 }
 
 /** Scheduler settings a caller may change (tests: poll faster, no recurring jobs, a throw-away backend). */
-export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'emailBackoff' | 'jobLog'>>;
+export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'emailBackoff' | 'recordingBackoff' | 'jobLog'>>;
 
 /** What tests, the CLI and the tools may replace; everything else is built from config. */
 export interface ServiceOverrides {
@@ -146,6 +151,8 @@ export interface ServiceOverrides {
    * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
    */
   stripe?: EmbeddedStripeSimulatorOptions | false;
+  /** Where recordings are kept; default: the folder config.recordings.dir. */
+  recordingStorage?: RecordingStorage;
 }
 
 const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
@@ -199,19 +206,33 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
     // Likewise email: its send job is registered on the scheduler, and it queues through that scheduler.
     let calls: CallsService | undefined;
-    jobs = buildJobs(() => calls!, () => email!, money, webhooks);
+    let recordings: RecordingsService | undefined;
+    // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
+    let payments: Payments | undefined;
+    // A settlement may take the balance below the user's automatic top-up threshold.
+    const afterSettlement = <T extends { userId: number }>(next: (call: T) => Promise<void>) => async (call: T) => {
+      await next(call);
+      await payments?.autoTopUps.balanceChanged(call.userId);
+    };
+    jobs = buildJobs(() => calls!, () => email!, () => recordings!, () => payments, money, webhooks);
+    const recordingJobs = isScheduler(overrides.jobs) ? undefined : jobs;
+    recordings = recordingsService({
+      repo: recordingsRepository(db, clock), storage: overrides.recordingStorage ?? folderStorage(config.recordings.dir), ledger: money.ledger, telephony, clock,
+      logger: logger.child({ component: 'recordings' }), schedule: recordingJobs ? (id) => recordingJobs.scheduleRecordingProcess(id) : undefined,
+    });
+    const recordingsFeature = recordings;
     email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))), recording: recordingsFeature });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
-    const payments = await buildPayments(money);
+    payments = await buildPayments(money, emailService);
 
     const services: ComposedServices = {
       config,
@@ -234,6 +255,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       calls: callsService,
       history: callsHistory(db),
       contacts: contactsService({ repo: contactsRepository(db), clock }),
+      recordings: recordingsFeature,
       payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,
@@ -276,20 +298,29 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     return built;
   }
 
-  async function buildPayments(money: MoneyServices): Promise<Payments | undefined> {
+  async function buildPayments(money: MoneyServices, email: EmailServices): Promise<Payments | undefined> {
     if (overrides.stripe === false) return undefined;
     const setup = await resolveStripeSetup(config, logger, overrides.stripe);
     stripeSimulator = setup.simulator;
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
+    // Receipts and refund notices go out without holding up the webhook that caused them (email.idle() waits for them).
+    const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
+    // A scheduler handed in (a test bed) has handlers of its own: then events are applied in the background.
+    const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined, scheduleAutoTopUp: scheduler ? (userId, crossing) => scheduler.scheduleAutoTopUp(userId, crossing) : undefined });
   }
 
-  function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+  function buildJobs(calls: () => CallsService, email: () => EmailServices, recordings: () => RecordingsService, payments: () => Payments | undefined, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
     if (isScheduler(overrides.jobs)) return overrides.jobs;
     if (overrides.jobs === null) return undefined;
     const handlers = {
       ...appJobHandlers({ calls, money, logger }),
       deliverWebhook: async (id: number) => void (await webhooks.attempt(id)),
       sendEmail: (id: number) => email().sendEmail(id),
+      processRecording: (id: number) => recordings().process(id),
+      recordingRetention: async () => void (await recordings().maintain()),
+      // Composed without payments, a stored event (from an earlier run) has nothing to apply it: it is left as is.
+      applyStripeEvent: async (id: number) => void (await payments()?.inbox.apply(id)),
+      autoTopUp: async (userId: number, crossing: number) => void (await payments()?.autoTopUps.charge(userId, crossing)),
     };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
   }

@@ -9,6 +9,8 @@ import type { MoneyServices } from '../calls/money-services.js';
 import { apiCallHandlers } from './api-calls.js';
 import { apiContactHandlers } from './api-contacts.js';
 import type { ContactsService } from '../contacts/contacts-service.js';
+import { apiRecordingHandlers } from './api-recordings.js';
+import type { RecordingsService } from '../recordings/recordings-service.js';
 import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';
 import { apiMoneyHandlers } from './api-handlers.js';
@@ -25,6 +27,8 @@ export interface ApiRouterDeps {
   logger: Logger;
   publicUrl: string;
   freeMinutesPerMonth: number;
+  /** A call's recording (metadata and media); absent: no recording routes. */
+  recordings?: RecordingsService | undefined;
 }
 
 /**
@@ -61,6 +65,12 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.post('/contacts', auth, ...jsonBody, contacts.create);
   router.get('/contacts/:id', auth, contacts.get);
   router.delete('/contacts/:id', auth, contacts.remove);
+  if (deps.recordings) {
+    const recordings = apiRecordingHandlers({ recordings: deps.recordings, publicUrl: deps.publicUrl });
+    router.get('/calls/:id/recordings', auth, recordings.list);
+    router.get('/calls/:id/recording', auth, recordings.get);
+    router.get('/calls/:id/recording/media', auth, recordings.media);
+  }
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

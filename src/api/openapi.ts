@@ -175,7 +175,7 @@ function callPaths(): OpenApiDocument['paths'] {
           '201': { description: 'The call was placed (or, for a repeated Idempotency-Key, the call the first request placed)', content: call },
           ...errorResponses([
             ...AUTH_ERRORS, 'invalid_json', 'invalid_request', 'unsupported_media_type', 'payload_too_large', 'insufficient_scope', 'call_in_progress',
-            'request_in_progress', 'idempotency_key_reused', 'destination_refused', 'insufficient_credit', 'email_not_confirmed', 'phone_not_verified', 'telephony_unavailable',
+            'request_in_progress', 'idempotency_key_reused', 'destination_refused', 'insufficient_credit', 'email_not_confirmed', 'account_on_hold', 'phone_not_verified', 'telephony_unavailable',
           ]),
         },
       },
@@ -220,6 +220,51 @@ function callPaths(): OpenApiDocument['paths'] {
   };
 }
 
+const nullableInt = { type: ['integer', 'null'] };
+const nullableText = { type: ['string', 'null'] };
+const recordingSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'call_id', 'status', 'duration_seconds', 'channels', 'bytes', 'charged_micros', 'error_code', 'created_at', 'stored_at', 'deleted_at', 'media_url'],
+  properties: {
+    id: { type: 'integer' }, call_id: { type: 'string' },
+    status: { type: 'string', enum: ['processing', 'stored', 'failed', 'deleted'] },
+    duration_seconds: nullableInt, channels: nullableInt, bytes: { type: 'integer' },
+    charged_micros: { type: 'integer', description: 'What the recording cost, in millionths of the currency unit.' },
+    error_code: nullableInt, created_at: { type: 'string' }, stored_at: nullableText, deleted_at: nullableText,
+    media_url: { ...nullableText, description: 'Our URL for the audio (same token), while stored; never a Twilio URL.' },
+  },
+};
+
+/** A call's recording: metadata for any token of the owning account, the audio with HTTP Range. */
+function recordingPaths(): OpenApiDocument['paths'] {
+  return {
+    '/calls/{id}/recordings': {
+      get: {
+        operationId: 'listCallRecordings', summary: "The call's recordings (at most one)", tags: ['recordings'], parameters: [idPath],
+        responses: { '200': { description: 'The list', content: json({ type: 'object', required: ['recordings'], properties: { recordings: { type: 'array', items: ref('Recording') } } }) }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+      },
+    },
+    '/calls/{id}/recording': {
+      get: {
+        operationId: 'getCallRecording', summary: "The call's recording", tags: ['recordings'], parameters: [idPath],
+        responses: { '200': { description: 'The recording', content: json(ref('Recording')) }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+      },
+    },
+    '/calls/{id}/recording/media': {
+      get: {
+        operationId: 'getCallRecordingMedia', summary: 'The audio (WAV); send Range for a part (206 with Content-Range, 416 beyond the end)', tags: ['recordings'],
+        parameters: [idPath, { name: 'Range', in: 'header', description: 'One byte range, e.g. bytes=0-99, bytes=500- or bytes=-500.', schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The whole file', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+          '206': { description: 'The requested part', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+          '416': { description: 'The range lies beyond the end of the file' },
+          ...errorResponses([...AUTH_ERRORS, 'not_found']),
+        },
+      },
+    },
+  };
+}
+
 /** The API's contract. Tests validate every real response against it, so it cannot drift from the code. */
 export function openApiDocument(publicUrl: string, callStatuses: readonly string[]): OpenApiDocument {
   return {
@@ -254,6 +299,7 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
       },
       ...callPaths(),
       ...contactPaths(),
+      ...recordingPaths(),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -290,6 +336,7 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
         CallList: callList,
         CallCompletedEvent: callCompletedSchema(callStatuses),
         ...contactSchemas(),
+        Recording: recordingSchema,
       },
     },
   };

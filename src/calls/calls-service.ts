@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from './money-services.js';
-import { CallEvents, type HangupScheduler } from './call-events.js';
+import { CallEvents, type HangupScheduler, type RecordingPolicy } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import type { HoldPlan } from './call-credit.js';
 import { callPlacement, type Placement, type PlacementDecision } from './call-placement.js';
@@ -23,6 +23,7 @@ import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
   | 'email-unconfirmed'
+  | 'account-on-hold'
   | 'no-verified-phone'
   | 'account-disabled'
   | 'call-live'
@@ -70,6 +71,10 @@ export interface CallsServiceDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
   /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
   changes: CallChangeFeed;
+  /** Call recording (the recordings feature); undefined: no call is recorded. */
+  recording?: RecordingPolicy | undefined;
+  /** Why the account's calls are on hold (a disputed card payment, money owed), or undefined; none: never on hold. */
+  callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
 }
 
 export interface CallsService {
@@ -136,7 +141,7 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const { clock, logger, money, changes } = deps;
   const repo = announcingChanges(callsRepository(deps.db), changes);
-  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
+  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled, recording: deps.recording });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ holds: money.ledger.holds, repo });
 
@@ -157,6 +162,8 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
+    const hold = await deps.callHold?.(user.id);
+    if (hold) return { ok: false, reason: 'account-on-hold', message: `Calls are on hold for your account: ${hold} Your balance and history are still here; contact us to settle it.` };
     const phone = checkPhoneNumber(input.to, input.country);
     if (!phone.ok) return phone;
 

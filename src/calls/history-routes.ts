@@ -16,11 +16,18 @@ function typedValues(query: Request['query']): Record<string, string> {
   return values;
 }
 
+/**
+ * Something another feature shows on a history row (the recordings feature: a player). Handed in by the route
+ * table, so the calls feature does not depend on it.
+ */
+export type HistoryRowExtras = (userId: number, callIds: string[]) => Promise<Map<string, object>>;
+
 export interface HistoryRoutesDeps {
   history: CallsHistory;
   currency: string;
   /** Names from the user's address book for a page's numbers: one lookup per page, never one per row. */
   contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
+  rowExtras?: HistoryRowExtras | undefined;
 }
 
 export function historyRoutes(deps: HistoryRoutesDeps) {
@@ -41,10 +48,11 @@ export function historyRoutes(deps: HistoryRoutesDeps) {
       const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
       const names = deps.contactNames && page.calls.length ? await deps.contactNames(userId, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
+      const extras = deps.rowExtras && page.calls.length ? await deps.rowExtras(userId, page.calls.map((call) => call.id)) : new Map<string, object>();
       res.render('pages/calls-history', {
         ...base,
         errors: {},
-        rows: page.calls.map((call) => historyRowView(call, currency, names.get(call.toE164))),
+        rows: page.calls.map((call) => ({ ...historyRowView(call, currency, names.get(call.toE164)), extra: extras.get(call.id) ?? null })),
         totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {

@@ -12,6 +12,9 @@ import { defineReconcileCalls, scheduleReconciliation } from './definitions/reco
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
+import { defineRecordingJobs, recordingBackoff, scheduleRecordingProcess, scheduleRecordingRetention } from './definitions/recording-jobs.js';
+import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
+import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -25,6 +28,14 @@ export interface JobHandlers {
   deliverWebhook?(deliveryId: number): Promise<void>;
   /** One attempt at sending a queued email; throws to be retried with backoff. */
   sendEmail?(emailId: number): Promise<void>;
+  /** One attempt at a recording's download, storage and deletion at Twilio; throws to be retried with backoff. */
+  processRecording?(recordingId: number): Promise<void>;
+  /** Deletes expired recordings and requeues unfinished ones. */
+  recordingRetention?(): Promise<void>;
+  /** Applies one stored Stripe event; throws to be retried with backoff. */
+  applyStripeEvent?(eventRowId: number): Promise<void>;
+  /** Charges a saved card for one crossing of the automatic top-up threshold; throws to be retried. */
+  autoTopUp?(userId: number, crossing: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -52,6 +63,10 @@ export interface JobSchedulerOptions {
   webhookBackoff?: typeof webhookBackoff;
   /** Overrides the email retry backoff (tests retry in milliseconds). */
   emailBackoff?: typeof emailBackoff;
+  /** Overrides the recording download retry backoff (tests retry in milliseconds). */
+  recordingBackoff?: typeof recordingBackoff;
+  /** Overrides the Stripe event retry backoff (tests retry in milliseconds). */
+  stripeEventBackoff?: typeof stripeEventBackoff;
 }
 
 export interface JobScheduler {
@@ -66,6 +81,9 @@ export interface JobScheduler {
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
+  scheduleRecordingProcess(recordingId: number): Promise<void>;
+  scheduleStripeEvent(eventRowId: number): Promise<void>;
+  scheduleAutoTopUp(userId: number, crossing: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -96,6 +114,14 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
+  const { processRecording, recordingRetention } = handlers;
+  if (processRecording && recordingRetention) {
+    defineRecordingJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, { process: processRecording, retention: recordingRetention }, options.recordingBackoff);
+  }
+  const { applyStripeEvent } = handlers;
+  if (applyStripeEvent) defineApplyStripeEvent({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (id) => applyStripeEvent(id), options.stripeEventBackoff);
+  const { autoTopUp } = handlers;
+  if (autoTopUp) defineAutoTopUp({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (userId, crossing) => autoTopUp(userId, crossing));
   let started = false;
 
   return {
@@ -107,6 +133,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       if (options.recurring !== false) {
         await scheduleReconciliation(agenda);
         await scheduleMonthlyFreeMinutesReset(agenda);
+        if (handlers.recordingRetention) await scheduleRecordingRetention(agenda);
       }
       logger.info({ store: backend.name, worker: name }, 'job scheduler started');
     },
@@ -135,6 +162,18 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleEmail(emailId) {
       if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
       await scheduleEmail(agenda, emailId);
+    },
+    async scheduleRecordingProcess(recordingId) {
+      if (!handlers.processRecording) throw new Error('scheduleRecordingProcess needs handlers.processRecording');
+      await scheduleRecordingProcess(agenda, recordingId);
+    },
+    async scheduleStripeEvent(eventRowId) {
+      if (!handlers.applyStripeEvent) throw new Error('scheduleStripeEvent needs handlers.applyStripeEvent');
+      await scheduleStripeEvent(agenda, eventRowId);
+    },
+    async scheduleAutoTopUp(userId, crossing) {
+      if (!handlers.autoTopUp) throw new Error('scheduleAutoTopUp needs handlers.autoTopUp');
+      await scheduleAutoTopUp(agenda, userId, crossing);
     },
   };
 }

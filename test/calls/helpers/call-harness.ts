@@ -7,9 +7,10 @@ import { callsRepository } from '../../../src/calls/calls-repository.js';
 import type { BuiltApp } from '../../../src/app.js';
 import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
-import { emailedLink, csrfTokenFrom } from '../../helpers/app.js';
+import type { RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
+import { emailedLink, csrfTokenFrom, followConfirmLink } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
-import { startProductStack } from '../../helpers/product-stack.js';
+import { startProductStack, type ProductStackOptions } from '../../helpers/product-stack.js';
 
 export const USER_PHONE = '+12015550123';
 export const DESTINATION = '+442079460958';
@@ -30,11 +31,14 @@ export class ShiftableClock implements Clock {
 
 export interface CallHarness {
   sim: RunningSimulator;
+  /** The Stripe simulator, with `stripe: true`. */
+  stripe: RunningStripeSimulator | undefined;
   testDb: TestDb;
   built: BuiltApp;
   jobs: JobScheduler;
   clock: ShiftableClock;
   baseUrl: string;
+  recordingsDir: string;
   userId: number;
   /** The user's log-in. */
   email: string;
@@ -57,6 +61,10 @@ export interface HarnessOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change (see ProductStackOptions). */
   statusWaitMs?: number;
+  /** Recording download retry backoff (see ProductStackOptions). */
+  recordingBackoff?: ProductStackOptions['recordingBackoff'];
+  /** Also card payments, with the Stripe simulator in-process (the harness's `stripe`). */
+  stripe?: boolean;
 }
 
 /**
@@ -71,8 +79,10 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
+    ...(options.recordingBackoff ? { recordingBackoff: options.recordingBackoff } : {}),
+    ...(options.stripe ? { stripe: true } : {}),
   });
-  const { sim, testDb, built, jobs, baseUrl } = stack;
+  const { sim, testDb, built, jobs, baseUrl, recordingsDir } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
 
   const agent = request.agent(baseUrl);
@@ -82,7 +92,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
   // The emailed confirmation link logs in (an unconfirmed account could not call).
   const confirmLink = await emailedLink(built, email, '/confirm-email');
-  const confirmed = await agent.get(new URL(confirmLink).pathname + new URL(confirmLink).search);
+  const confirmed = await followConfirmLink(agent, confirmLink);
   if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status}`);
   const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
   const userId = Number(user!.id);
@@ -92,7 +102,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const repo = callsRepository(testDb.db);
 
   return {
-    sim, testDb, built, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
+    sim, stripe: stack.stripe, testDb, built, jobs, clock, baseUrl, recordingsDir, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);
