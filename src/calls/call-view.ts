@@ -1,4 +1,4 @@
-import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
+import { formatDuration, formatMoney, formatRate } from '../money/currency.js';
 import { formatInternational } from '../rating/phone.js';
 import { callOutcome } from './call-outcome.js';
 import { isFinal, isLive } from './call-state.js';
@@ -95,7 +95,7 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
     detail: outcome?.sentence ?? call.failureReason,
     link: outcome?.link ?? null,
     result: {
-      cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
+      cost: settled ? formatMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
       nothingCharged: settled && cost === 0,
     },
@@ -160,8 +160,8 @@ function chargedDetail(call: CallRecord): string {
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {
   const b = call.costBreakdown;
   if (!b || !isFinal(call.status)) return null;
-  const perMin = (micros: number) => `${formatRate(micros, currency)}/min`;
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  const perMin = (micros: number) => formatRate(micros, currency);
+  const money = (micros: number) => formatMoney(micros, currency);
   // "Talked" would be wrong for the first leg: it also counts the ringing of the number you called.
   const line = (label: string, leg: typeof b.firstLeg): CostLine => ({
     label,

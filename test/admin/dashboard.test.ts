@@ -28,7 +28,7 @@ describe('admin dashboard', () => {
     expect(charged).toBeGreaterThan(0);
     const page = await agent.get('/admin');
     expect(page.status).toBe(200);
-    const money = (m: number) => `$${(m / 1e6).toFixed(2)}`;
+    const money = (m: number) => `$${(m / 1e6).toFixed(4)}`;
     expect(page.text).toContain(`Revenue today</dt><dd>${money(charged)}`);
     expect(page.text).toContain(`Credit outstanding</dt><dd>${money(20_000_000 - charged)}`);
     expect(page.text).toMatch(/Users<\/dt><dd>2/);

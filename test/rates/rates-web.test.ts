@@ -20,7 +20,7 @@ describe('rates page', () => {
   it('lists every country with flag, calling code and price per minute, for anyone', async () => {
     const res = await request(t.app).get('/rates');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td class="code">\+44<\/td><td class="num price">\$0\.\d+<\/td><td class="num mobile">\$0\.\d+/);
+    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td class="code">\+44<\/td><td class="num price">\$0\.\d{4}\/min<\/td><td class="num mobile">\$0\.\d{4}\/min/);
     expect(res.text).toContain('Canada');
     expect((res.text.match(/<tr><td class="country"><span aria-hidden="true">/g) ?? []).length).toBeGreaterThan(240);
   });
