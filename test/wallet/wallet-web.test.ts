@@ -33,7 +33,7 @@ describe('wallet page', () => {
     await t.services.money.wallet.credit(id, { kind: 'grant', amountMicros: 12_345_678, description: 'Welcome credit' });
     const res = await agent.get('/wallet');
     expect(res.status).toBe(200);
-    // Booked to the micro-unit, like every charge: a balance rounded to cents would not add up with the history.
+    // The one money format: four decimals on every page.
     expect(res.text).toContain('$12.3457');
     expect(res.text).toMatch(/Free minutes left this month<\/dt><dd>30 of 30/);
     expect(res.text).toContain('Welcome credit');
