@@ -3,6 +3,7 @@ import { formatInternational } from '../rating/phone.js';
 import { callOutcome } from './call-outcome.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
+import type { LiveCost } from './call-cost.js';
 
 /** How often the status fragment asks again: often while the call is being set up, rarely once it talks. */
 export const POLL_SETUP_S = 2;
@@ -18,12 +19,29 @@ export interface CallStatusView {
   detail: string | null;
   /** Seconds until the next poll; null at a final state (no trigger, polling stops). */
   pollS: number | null;
-  connected: { elapsedS: number; elapsed: string; leftS: number; left: string; lastMinute: boolean } | null;
+  connected: { elapsedS: number; elapsed: string; leftS: number; left: string; lastMinute: boolean; cost: LiveCostView | null } | null;
   result: { cost: string; talk: string | null; nothingCharged: boolean } | null;
   /** A way on from a finished call (add credit when it ran out). */
   link: { href: string; text: string } | null;
   canHangUp: boolean;
   csrfToken: string;
+}
+
+/** The price and the cost so far of a connected call; `steps` ("fromS=amount|…") lets call-clock.js tick it. */
+export interface LiveCostView {
+  perMinute: string;
+  now: string;
+  steps: string;
+}
+
+/** The cost steps as the page's script reads them; every amount already in the one money format. */
+export function liveCostView(live: LiveCost, elapsedS: number, currency: string): LiveCostView {
+  const current = live.steps.filter((s) => s.fromS <= elapsedS).at(-1) ?? live.steps[0];
+  return {
+    perMinute: formatRate(live.perMinuteMicros, currency),
+    now: formatMoney(current?.costMicros ?? 0, currency),
+    steps: live.steps.map((s) => `${s.fromS}=${formatMoney(s.costMicros, currency)}`).join('|'),
+  };
 }
 
 /** "01:05", "1:02:03": the connected clock (the same format call-clock.js ticks in). */
@@ -40,7 +58,7 @@ export function seenKey(call: Pick<CallRecord, 'status' | 'hangupRequestedAt'>):
   return call.hangupRequestedAt && isLive(call.status) ? `${call.status}-hanging-up` : call.status;
 }
 
-export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
+export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string; liveCost?: LiveCost | undefined }): CallStatusView {
   const to = formatInternational(call.toE164);
   const base = { id: call.id, status: call.status, seen: seenKey(call), to, csrfToken: options.csrfToken, connected: null, result: null, link: null, canHangUp: isLive(call.status) };
   // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
@@ -65,7 +83,7 @@ export function callStatusView(call: CallRecord, options: { now: Date; currency:
         headline: 'Connected',
         detail: null,
         pollS: POLL_CONNECTED_S,
-        connected: { elapsedS, elapsed: clock(elapsedS), leftS, left: clock(leftS), lastMinute: leftS <= 60 },
+        connected: { elapsedS, elapsed: clock(elapsedS), leftS, left: clock(leftS), lastMinute: leftS <= 60, cost: options.liveCost ? liveCostView(options.liveCost, elapsedS, options.currency) : null },
       };
     }
     case 'ending':

@@ -24,7 +24,8 @@ function field(body: unknown, name: string): string | undefined {
 const COUNTRY = /^[A-Z]{2}$/;
 
 export function callsRoutes(deps: CallsRoutesDeps) {
-  const statusView = (call: CallRecord, res: Response) => callStatusView(call, { now: deps.clock.now(), currency: deps.currency, csrfToken: String(res.locals.csrfToken ?? '') });
+  const statusView = async (call: CallRecord, res: Response) =>
+    callStatusView(call, { now: deps.clock.now(), currency: deps.currency, csrfToken: String(res.locals.csrfToken ?? ''), liveCost: await deps.calls.liveCost(call) });
   const isHtmx = (req: Request) => req.get('hx-request') === 'true';
 
   function refused(req: Request, res: Response, result: Exclude<StartResult, { ok: true }>, to: string, country: string | undefined): void {
@@ -56,7 +57,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       if (rawCountry !== undefined && !COUNTRY.test(rawCountry)) return refused(req, res, { ok: false, reason: 'invalid', message: 'Choose the country from the list.' }, to, undefined);
       const result = await deps.calls.start({ userId: req.user!.id, user: req.user, to, country: rawCountry });
       if (!result.ok) return refused(req, res, result, to, rawCountry);
-      if (isHtmx(req)) res.render('partials/call-status', statusView(result.call, res));
+      if (isHtmx(req)) res.render('partials/call-status', await statusView(result.call, res));
       else res.redirect(303, `/calls/${result.call.id}`);
     },
 
@@ -71,7 +72,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
         throw new HttpError(502, 'We could not reach our phone provider to hang up. The call still ends at its time limit; try again.');
       }
       if (!call) throw new HttpError(404, 'This call was not found.');
-      if (isHtmx(req)) res.render('partials/call-status', statusView(call, res));
+      if (isHtmx(req)) res.render('partials/call-status', await statusView(call, res));
       else res.redirect(303, `/calls/${call.id}`);
     },
 
@@ -80,7 +81,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       const found = await deps.calls.timeline(req.user!.id, String(req.params.id));
       if (!found) throw new HttpError(404, 'This call was not found.');
       const { call, events } = found;
-      const status = statusView(call, res);
+      const status = await statusView(call, res);
       res.render('pages/call', {
         title: `Call to ${status.to}`,
         call,
