@@ -37,6 +37,15 @@
       if (shown !== null) el.textContent = shown;
     });
   }
+  // The call page's timeline is written in UTC; the browser knows the user's own time zone.
+  function localTimes() {
+    document.querySelectorAll('time[data-local-time]').forEach(function (el) {
+      var at = new Date(el.getAttribute('datetime'));
+      if (!isNaN(at.getTime())) el.textContent = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      el.removeAttribute('data-local-time');
+    });
+  }
+  localTimes();
   setInterval(function () {
     tick();
     tickCost();

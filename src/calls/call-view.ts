@@ -125,6 +125,38 @@ export interface TimelineEntry {
   what: string;
 }
 
+/** One line of the call page's timeline: the moment (ISO, and as UTC text until the page's script shows it locally). */
+export interface HumanTimelineEntry {
+  iso: string;
+  time: string;
+  what: string;
+}
+
+/**
+ * The call's story for its owner, from the facts its webhooks left (never the raw events, which repeat and name
+ * Twilio): one line per step that happened, in order, none for a leg that was never dialled.
+ */
+export function humanTimeline(call: CallRecord): HumanTimelineEntry[] {
+  const to = formatInternational(call.toE164);
+  const outcome = callOutcome(call);
+  const steps: Array<[string | null, string]> = [
+    [call.createdAt, 'You placed the call'],
+    [call.ringingAt, 'Ringing your phone'],
+    [call.answeredAt, 'You answered'],
+    [call.confirmDigits === '1' ? call.confirmedAt : null, 'You pressed 1'],
+    [call.dialStartedAt, `Dialling ${to}`],
+    [call.bridgedAt, `${to} answered: connected`],
+  ];
+  const end = call.endedAt ?? call.parentEndedAt;
+  if (end && isFinal(call.status)) {
+    const talked = (call.bridgedSeconds ?? 0) > 0 ? ` after ${formatDuration(call.bridgedSeconds!)} of talk` : '';
+    steps.push([end, `Ended: ${(outcome?.label ?? 'call ended').replace(/^./, (c) => c.toLowerCase())}${talked}`]);
+  }
+  const entries = steps.filter((step): step is [string, string] => step[0] !== null).map(([iso, what]) => ({ iso, time: `${iso.slice(11, 19)} UTC`, what }));
+  // Stable by time: facts recorded out of order (a late webhook) still read in the order they happened.
+  return entries.sort((a, b) => Date.parse(a.iso) - Date.parse(b.iso));
+}
+
 const SOURCE_LABELS: Record<CallEvent['source'], string> = {
   us: 'callbridge',
   parent: 'Your phone',

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import type { CallsService, StartResult } from './calls-service.js';
-import { breakdownView, callStatusView, timelineView } from './call-view.js';
+import { breakdownView, callStatusView, humanTimeline } from './call-view.js';
 import { isFinal } from './call-state.js';
 import type { CallRecord } from './calls-repository.js';
 
@@ -78,16 +78,17 @@ export function callsRoutes(deps: CallsRoutesDeps) {
 
     /** GET /calls/:id: the call's page, with its live status, timeline and cost. */
     async show(req: Request, res: Response): Promise<void> {
-      const found = await deps.calls.timeline(req.user!.id, String(req.params.id));
-      if (!found) throw new HttpError(404, 'This call was not found.');
-      const { call, events } = found;
+      // The page tells the call's story from its facts; the raw events are the admin page's.
+      const call = await deps.calls.find(req.user!.id, String(req.params.id));
+      if (!call) throw new HttpError(404, 'This call was not found.');
       const status = await statusView(call, res);
       res.render('pages/call', {
         title: `Call to ${status.to}`,
         call,
         startedAt: call.createdAt.slice(0, 16).replace('T', ' '),
         status,
-        timeline: timelineView(events),
+        timeline: humanTimeline(call),
+        rawEvents: req.user!.role === 'admin' ? `/admin/calls/${call.id}` : null,
         breakdown: breakdownView(call, deps.currency),
         callAgain: isFinal(call.status),
       });
