@@ -5,6 +5,7 @@ import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import type { CallsService, StartResult } from './calls-service.js';
 import { breakdownView, callStatusView, humanTimeline } from './call-view.js';
+import { callAgainHref } from './history-view.js';
 import { isFinal } from './call-state.js';
 import type { CallRecord } from './calls-repository.js';
 
@@ -90,7 +91,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
         timeline: humanTimeline(call),
         rawEvents: req.user!.role === 'admin' ? `/admin/calls/${call.id}` : null,
         breakdown: breakdownView(call, deps.currency),
-        callAgain: isFinal(call.status),
+        callAgain: isFinal(call.status) ? callAgainHref(call) : null,
       });
     },
   };

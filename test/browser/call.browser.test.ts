@@ -103,7 +103,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await page.waitForURL(`${base}/calls/${settled.id}`);
     expect(await page.locator('.cost-table').textContent()).toMatch(/Charged\s*\$0\.2862/);
     expect(await page.locator('.call-timeline').textContent()).toContain('You pressed 1');
-    await page.getByRole('button', { name: 'Call again' }).waitFor();
+    await page.getByRole('link', { name: 'Call again' }).waitFor();
     await shoot(page, 'call-page');
 
     await page.goto(`${base}/wallet`);

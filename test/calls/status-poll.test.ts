@@ -91,7 +91,7 @@ describe('the status poll', () => {
     expect(timeline).not.toMatch(/Twilio|callbridge:/);
     expect(page.text).toContain('1 min 01 s on the line, billed as 2 min');
     expect(page.text).toContain('Call again');
-    expect(page.text).toContain('name="to" value="+442079460958"');
+    expect(page.text).toContain('href="/?to=%2B442079460958&amp;country=GB">Call again</a>');
   });
 });
 
