@@ -73,10 +73,10 @@ describe('GET /', () => {
     expect(res.text).toMatch(/<input id="dial-to" name="to" type="tel" inputmode="tel" autocomplete="tel"/);
     expect(res.text).toContain('hx-trigger="input changed delay:300ms');
     expect(res.text).toMatch(/<div id="dial-pad" class="dial-pad" role="group" aria-label="Dial pad" hidden>/);
-    expect((res.text.match(/<button type="button" class="dial-key/g) ?? []).length).toBe(13);
+    expect((res.text.match(/<button type="button" tabindex="-1" class="dial-key/g) ?? []).length).toBe(13);
     expect(res.text).toMatch(/<script src="\/static\/dial\.js\?v=[0-9a-f]{10}" defer><\/script>/);
     expect(res.text).toContain('adding credit during a call does not make that call longer');
-    expect(res.text).toMatch(/<button type="submit" class="button call-button">Call<\/button>/);
+    expect(res.text).toMatch(/<button type="submit" class="button call-button dial-action">Call<\/button>/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.text).not.toMatch(/\sstyle="/);
   });
