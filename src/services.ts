@@ -166,7 +166,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
   let jobs: JobScheduler | undefined;
   let callChanges: CallChangeFeed | undefined;
   let email: EmailServices | undefined;
+  let stopCountingStatements: (() => void) | undefined;
   const release = async (jobsTimeoutMs?: number) => {
+    stopCountingStatements?.();
     // First: every waiting status poll is answered, and the LISTEN connection closes before the pool it publishes through.
     await callChanges?.close();
     if (jobs && !isScheduler(overrides.jobs)) await jobs.stop(jobsTimeoutMs === undefined ? {} : { timeoutMs: jobsTimeoutMs });
@@ -179,6 +181,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     if (ownsDb) await migrateToLatest(db);
     const sessionSecret = overrides.sessionSecret ?? config.sessionSecret ?? (await getOrCreateSetting(db, 'session_secret', randomSecret));
     const metrics = new AppMetrics(metricsSources(db));
+    stopCountingStatements = metrics.countStatements(db);
     const telephony = await buildTelephony(metrics);
     const money = moneyServices({ db, clock, money: config.money });
     const webhookTargets = overrides.webhookTargets ?? webhookTargetPolicy({ httpHosts: config.webhooks.httpHosts });

@@ -9,6 +9,7 @@ import { CALL_STATUSES } from '../calls/history-repository.js';
 import { ApiError, type ApiErrorCode } from './api-errors.js';
 import { sendJson } from './api-http.js';
 import { apiMoney, type ApiMoney } from './api-money.js';
+import { parseCallWaitQuery, waitForCallChange } from './api-call-wait.js';
 import { parseIdempotencyKey, requestFingerprint, type CreateOutcome, type IdempotencyStore } from './idempotency.js';
 
 /** A call as the API shows it (the OpenAPI "Call" schema). */
@@ -124,11 +125,15 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       sendJson(res, show(call), 201);
     },
 
-    /** The poll: one indexed read (the token is cached), no write. */
+    /** The poll: one indexed read (the token is cached), no write; with ?wait=N a long poll (api-call-wait.ts). */
     async get(req: Request, res: Response) {
-      const call = await deps.history.findForUser(req.apiCaller!.user.id, String(req.params.id));
+      const userId = req.apiCaller!.user.id;
+      const id = String(req.params.id);
+      const wait = parseCallWaitQuery(req.query as Record<string, unknown>, CALL_STATUSES);
+      const read = () => deps.history.findForUser(userId, id);
+      const call = wait ? await waitForCallChange(calls.changes, id, wait, read, () => res.destroyed) : await read();
       if (!call) throw new ApiError('not_found', 'You have no call with this id.');
-      sendJson(res, show(call));
+      if (!res.destroyed) sendJson(res, show(call));
     },
 
     async list(req: Request, res: Response) {

@@ -238,10 +238,18 @@ function callPaths(): OpenApiDocument['paths'] {
     '/calls/{id}': {
       get: {
         operationId: 'getCall',
-        summary: 'One of your calls: poll it until live is false and cost is set',
+        summary: 'One of your calls: poll it until live is false and cost is set (with wait, a long poll)',
         tags: ['calls'],
-        parameters: [idPath],
-        responses: { '200': { description: 'The call', content: call }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+        parameters: [
+          idPath,
+          {
+            name: 'wait', in: 'query',
+            description: 'Seconds (0 to 25) to hold the request until the call\'s status differs from `status` (or from its status when the request arrived) or its cost is set; then, or at the end of the wait, the call as it is.',
+            schema: { type: 'integer', minimum: 0, maximum: 25 },
+          },
+          { name: 'status', in: 'query', description: 'With wait: the status you already know, so no change between two requests is missed.', schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: 'The call', content: call }, ...errorResponses([...AUTH_ERRORS, 'invalid_request', 'not_found']) },
       },
     },
     '/calls/{id}/hangup': {

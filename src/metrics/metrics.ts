@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PREPARED_QUERY_EVENT } from '../db/query-events.js';
 import type { Settlement } from '../calls/call-credit.js';
 import { OPEN_HOLDS_METRIC } from '../ledger/ledger-reads.js';
 import { CallStartTiming } from './call-start-timing.js';
@@ -79,6 +81,23 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  /** Every statement the process sent to the database: the storm divides it by the calls completed. */
+  readonly dbStatements = new Counter({
+    name: 'callbridge_db_statements_total',
+    help: 'Statements sent to the database (knex queries, transaction control included, and prepared hot-path statements)',
+    registers: [this.registry],
+  });
+  /** prom-client's default process metrics are more than we need; this is the one the storm's cost per call reads. */
+  readonly cpuSeconds = new Gauge({
+    name: 'process_cpu_seconds_total',
+    help: 'User and system CPU time this process has used, in seconds',
+    registers: [this.registry],
+    collect() {
+      const { user, system } = process.cpuUsage();
+      this.set((user + system) / 1e6);
+    },
+  });
+
   private readonly openHolds = new Gauge({
     name: OPEN_HOLDS_METRIC,
     help: 'Credit holds of calls not yet settled',
@@ -109,6 +128,17 @@ export class AppMetrics {
     const labels = { operation: sample.operation, status: sample.status };
     this.twilioSeconds.observe(labels, sample.seconds);
     if (sample.status === 'error' || Number(sample.status) >= 400) this.twilioErrors.inc(labels);
+  }
+
+  /** Counts every statement `db` sends from now on (a counter increment each); returns what stops counting. */
+  countStatements(db: Knex): () => void {
+    const count = () => this.dbStatements.inc();
+    db.on('query', count);
+    db.on(PREPARED_QUERY_EVENT, count);
+    return () => {
+      db.off('query', count);
+      db.off(PREPARED_QUERY_EVENT, count);
+    };
   }
 
   /** Counts one settlement result from CallCredit.settle / release. */

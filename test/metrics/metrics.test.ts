@@ -31,6 +31,18 @@ describe('GET /metrics', () => {
   });
   afterEach(() => t.close());
 
+  it('counts the statements sent to the database and the process CPU time (the storm divides them by calls)', async () => {
+    const before = await scrape(t);
+    const statements = sample(before, 'callbridge_db_statements_total')!;
+    const cpu = sample(before, 'process_cpu_seconds_total')!;
+    expect(cpu).toBeGreaterThan(0);
+    await signedUpAgent(t, { email: 'counted@example.com' });
+    const after = await scrape(t);
+    // A sign-up writes the user, their session and an email at least; the scrape itself reads the gauges.
+    expect(sample(after, 'callbridge_db_statements_total')! - statements).toBeGreaterThanOrEqual(3);
+    expect(sample(after, 'process_cpu_seconds_total')!).toBeGreaterThanOrEqual(cpu);
+  });
+
   it('refuses anonymous requests and wrong tokens with 401', async () => {
     const anonymous = await request(t.app).get('/metrics').expect(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);

@@ -64,3 +64,37 @@ describe('storm audit', () => {
     expect(moneyErrors(await auditLedger(t.db), truth)).toHaveLength(2);
   });
 });
+
+describe('storm audit against the exact cut', () => {
+  let t: TestDb;
+
+  beforeEach(async () => {
+    t = await createTestDb();
+  });
+  afterEach(() => t.destroy());
+
+  it('bounds a call by the talk limit cut at answer, not by the hold estimate made at placement', async () => {
+    const clock = new ManualClock(new Date('2026-11-22T04:00:00Z'));
+    const wallet = new Ledger({ db: t.db, clock, freeMinutesPerMonth: 0 });
+    const credit = new CallCredit(wallet);
+    const user = await createUser(t.db);
+    await wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'storm credit' });
+    const call = (id: string, talkLimit: number) => ({
+      id, user_id: user, to_e164: '+15005551003', from_e164: '+15005550006', status: 'completed', confirm_answer: false,
+      created_at: '2026-11-22T04:00:00Z', expected_end_at: '2026-11-22T04:10:00Z', time_limit_s: talkLimit + 5, talk_limit_s: talkLimit,
+      dial_timeout_s: 30, hold_micros: 0,
+    });
+    // Both held with an estimate of 120 s; the cut at answer gave the first 160 s (a quick set-up), the second 100 s.
+    await t.db('calls').insert([call(sid(1), 160), call(sid(2), 100)]);
+    await credit.hold({ userId: user, callSid: sid(1), tariffs, maxSeconds: 120 });
+    await credit.hold({ userId: user, callSid: sid(2), tariffs, maxSeconds: 120 });
+    const legs: SimLeg[] = [
+      { sid: sid(1), parent_call_sid: null, status: 'completed', duration: '165' },
+      { sid: 'CAchild1', parent_call_sid: sid(1), status: 'completed', duration: '160' }, // within its cut
+      { sid: sid(2), parent_call_sid: null, status: 'completed', duration: '120' },
+      { sid: 'CAchild2', parent_call_sid: sid(2), status: 'completed', duration: '115' }, // 15 s past its cut
+    ];
+    const truth = await auditAgainstNetwork(t.db, legs, 5, (s) => s);
+    expect(truth).toMatchObject({ answered: 2, outlivedCredit: 1, maxOverrunSeconds: 15 });
+  });
+});

@@ -70,7 +70,10 @@ export interface TruthAudit {
   answered: number;
   /** Answered calls settled without any charge or free minutes, or with no hold at all. */
   answeredUnbilled: number;
-  /** Calls whose bridged leg ran longer than their hold paid for, beyond the grace. */
+  /**
+   * Calls whose bridged leg ran longer than their credit allowed, beyond the grace: past the talk limit cut at answer
+   * (the exact cut, from the first leg's real set-up time), or past the hold's estimate for a call never given one.
+   */
   outlivedCredit: number;
   maxOverrunSeconds: number;
   /** Answered calls whose hold is still open (not yet settled). */
@@ -81,6 +84,8 @@ interface HoldRow {
   call_sid: string;
   status: string;
   max_seconds: number;
+  /** The call's talk limit, cut when the destination answered (null if it never was). */
+  talk_limit_s: Num;
   charge_micros: Num;
   free_seconds_used: Num;
 }
@@ -97,7 +102,11 @@ export async function auditAgainstNetwork(db: Db, legs: SimLeg[], graceSeconds: 
     bridged.set(leg.parent_call_sid, (bridged.get(leg.parent_call_sid) ?? 0) + Number(leg.duration ?? 0));
   }
   const holds = new Map<string, HoldRow>();
-  const all: HoldRow[] = await db('credit_holds').select('call_sid', 'status', 'max_seconds', 'charge_micros', 'free_seconds_used');
+  // The hold's max_seconds is the estimate made at placement with a typical set-up time; the talk limit the call got
+  // when the destination answered is the cut its credit really pays for.
+  const all: HoldRow[] = await db('credit_holds')
+    .leftJoin('calls', 'calls.id', 'credit_holds.call_sid')
+    .select('credit_holds.call_sid', 'credit_holds.status', 'credit_holds.max_seconds', 'calls.talk_limit_s', 'credit_holds.charge_micros', 'credit_holds.free_seconds_used');
   for (const h of all) holds.set(h.call_sid, h);
   const audit: TruthAudit = { placed: parents.length, answered: 0, answeredUnbilled: 0, outlivedCredit: 0, maxOverrunSeconds: 0, answeredStillOpen: 0 };
   for (const parent of parents) {
@@ -112,7 +121,7 @@ export async function auditAgainstNetwork(db: Db, legs: SimLeg[], graceSeconds: 
     }
     if (hold.status === 'open') audit.answeredStillOpen++;
     else if (Number(hold.charge_micros ?? 0) === 0 && Number(hold.free_seconds_used ?? 0) === 0) audit.answeredUnbilled++;
-    const overrun = seconds - hold.max_seconds;
+    const overrun = seconds - (hold.talk_limit_s === null ? hold.max_seconds : Number(hold.talk_limit_s));
     if (overrun > graceSeconds) audit.outlivedCredit++;
     audit.maxOverrunSeconds = Math.max(audit.maxOverrunSeconds, overrun);
   }

@@ -91,6 +91,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   return result;
 }
 
+const REFUSAL_PAUSE_MS = 2_000;
+
 async function placeAndFollow(session: HttpSession, to: string, pick: () => string, options: DriveOptions, result: DriveResult): Promise<void> {
   const started = performance.now();
   const res = await session.request(`${pick()}/calls`, { method: 'POST', form: { _csrf: session.csrf, to }, headers: { 'hx-request': 'true' } });
@@ -101,6 +103,9 @@ async function placeAndFollow(session: HttpSession, to: string, pick: () => stri
     result.callIds.push(id);
   } else if (res.status === 422) {
     count(result.refused, refusalMessage(res.text));
+    // A person told "not enough credit" reads it before trying again; without the pause the users out of credit
+    // would spend most of the run's calls on instant refusals.
+    await new Promise((resolve) => setTimeout(resolve, REFUSAL_PAUSE_MS));
     return;
   } else {
     count(result.errors, `POST /calls: HTTP ${res.status}`);

@@ -96,6 +96,10 @@ async function main(): Promise<number> {
     let stopWatchingCpu: ReturnType<typeof watchCpu> = () => undefined;
     let stopCanary: ReturnType<typeof startWakeupCanary> = async () => undefined;
     let driveStart = performance.now();
+    const scrape = (from: typeof instances) =>
+      Promise.all(from.map(async (i) => (await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()));
+    // What the instances had used when driving began (start-up, migrations and log-ins are not a call's cost).
+    let atDriveStart: Promise<string[]> = Promise.resolve([]);
     const progressEvery = Math.max(1, Math.floor(options.calls / 10));
     const driven = await drive({
       users,
@@ -113,6 +117,7 @@ async function main(): Promise<number> {
       onDriving: () => {
         say(`${users.length} users logged in; calling`);
         driveStart = performance.now();
+        atDriveStart = scrape(instances);
         stopWatchingCpu = watchCpu(pids, (name) => (name.startsWith('instance-') ? 'instances' : name));
         stopCanary = startWakeupCanary();
         // After the instances (children inherit a nice value) and the canary (which measures at their priority).
@@ -131,7 +136,8 @@ async function main(): Promise<number> {
     const settleSeconds = (performance.now() - settleStart) / 1000;
 
     const alive = instances.filter((i) => i.child.process.exitCode === null && i.child.process.signalCode === null);
-    const texts = await Promise.all(alive.map(async (i) => (await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()));
+    const texts = await scrape(alive);
+    const before = await atDriveStart;
     const legs = await network.legs<SimLeg>();
     const holdKeys = await holdKeysBySid(database);
     const ledger = await auditLedger(database.db);
@@ -162,6 +168,7 @@ async function main(): Promise<number> {
         notices: countNotices(await network.notices()),
       },
       cpu,
+      costPerCall: costPerCompletedCall(before, texts, driven.finalStates.get('completed') ?? 0, alive.length === instances.length),
       wakeups,
       ledger,
       truth,
@@ -189,6 +196,16 @@ function instanceEnv(options: StormOptions, simUrl: string, publicUrl: string, d
     // The simulator's phones cannot press 1 to confirm; the storm is about money, not the confirmation prompt.
     CONFIRM_ANSWER: 'false',
   };
+}
+
+/**
+ * The instances' CPU time and database statements from the start of driving to the end of settlement (every click,
+ * poll, webhook, job and settlement), per call that completed. Undefined if an instance died (its share is lost).
+ */
+function costPerCompletedCall(before: string[], after: string[], completed: number, allAlive: boolean): StormReport['costPerCall'] {
+  if (!allAlive || completed === 0 || before.length !== after.length) return undefined;
+  const used = (name: string) => sumSamples(after, name) - sumSamples(before, name);
+  return { completed, cpuMs: (used('process_cpu_seconds_total') * 1000) / completed, statements: used('callbridge_db_statements_total') / completed };
 }
 
 /** Tops a rich user's available credit back up to its starting amount when it falls under half of it. */

@@ -21,6 +21,8 @@ export interface StormReport {
   twilio: { requests: number; errors: number; notices: Record<string, number> };
   /** While driving: on average and in the busiest 5 s; undefined where /proc cannot be read. */
   cpu: { whole: CpuUsage; busiest: CpuUsage } | undefined;
+  /** The instances' CPU milliseconds and database statements per completed call, drive and settlement together. */
+  costPerCall: { completed: number; cpuMs: number; statements: number } | undefined;
   /** While driving: how late an idle thread woke for its timer (the machine's scheduling, not our code). */
   wakeups: WakeupLateness | undefined;
   ledger: LedgerAudit;
@@ -107,6 +109,9 @@ export function formatReport(r: StormReport): string {
             ? [`                   waiting for a core, per second run (event-loop threads): ${coreWaitShares(r.cpu.whole)}`]
             : []),
         ]
+      : []),
+    ...(r.costPerCall
+      ? [`  cost per call:   ${r.costPerCall.cpuMs.toFixed(1)} CPU ms and ${r.costPerCall.statements.toFixed(1)} database statements per completed call (all instances, driving and settling, ${r.costPerCall.completed} completed)`]
       : []),
     ...(r.wakeups ? [`  wake-ups:        ${wakeupLine(r.wakeups)}`] : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
