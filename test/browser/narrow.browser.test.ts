@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('the caller’s pages on a phone (390 × 844) and 
       // The pad's keys are out of the Tab order: Call is the next stop after the number.
       await page.getByLabel('Number to call').focus();
       let tabs = 0;
-      while (tabs < 5 && !(await call.evaluate((el) => el === document.activeElement))) {
+      while (tabs < 5 && !(await page.evaluate<boolean>(`document.activeElement?.classList.contains('call-button') ?? false`))) {
         await page.keyboard.press('Tab');
         tabs++;
       }
@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('the caller’s pages on a phone (390 × 844) and 
       await page.goto(`${fixture.base}/calls`);
       const rows = page.locator('.history-table tbody tr');
       expect(await rows.count()).toBe(7);
-      const display = await rows.first().evaluate((el) => getComputedStyle(el).display);
+      const display = await page.evaluate<string>(`getComputedStyle(document.querySelector('.history-table tbody tr')).display`);
       expect(display).toBe(width === 390 ? 'grid' : 'table-row');
       expect(await pageWidth(page)).toBeLessThanOrEqual(width);
       const costRight = await page.locator('.history-table tbody tr .cost').first().evaluate((el) => el.getBoundingClientRect().right);

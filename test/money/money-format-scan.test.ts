@@ -33,15 +33,15 @@ const exactDecimalWriters: Record<string, string> = {
   'src/rates/deck-format.ts': 'the deck’s own unit in an import error, as the admin typed it',
 };
 
-/** Dividing by a million is how bytes become megabytes too: these files do that, not money. */
-const byteDividers = new Set(['src/http/multipart.ts', 'src/rates/admin/rate-import-routes.ts', 'src/logger.ts']);
+/** Dividing by a million also turns bytes into megabytes and CPU microseconds into seconds: these files do that, not money. */
+const nonMoneyDividers = new Set(['src/http/multipart.ts', 'src/rates/admin/rate-import-routes.ts', 'src/logger.ts', 'src/metrics/metrics.ts']);
 
 function adHocMoneyInSource(file: string, text: string): string[] {
   const found: string[] = [];
   const rel = name(file);
   if (/\.toFixed\(/.test(text) && rel !== 'src/logger.ts') found.push('toFixed(');
   if (/new Intl\.NumberFormat\(/.test(text)) found.push('new Intl.NumberFormat(');
-  if (/\/\s*(1_000_000|1e6|1000000|MICROS_PER_UNIT)\b/.test(text) && !byteDividers.has(rel)) found.push('divides by a million');
+  if (/\/\s*(1_000_000|1e6|1000000|MICROS_PER_UNIT)\b/.test(text) && !nonMoneyDividers.has(rel)) found.push('divides by a million');
   if (/\bformatMicros\(/.test(text) && !(rel in exactDecimalWriters)) found.push('formatMicros( (exact digits, not the display format)');
   if (/[$€£]\s*\$\{[^}]*(micros|amount|cost|balance|price|money)/i.test(text)) found.push('a currency sign glued to an interpolated number');
   return found;
