@@ -1,6 +1,7 @@
 /** npm run bench: every benchmark, one after another, each printing its own figures. */
 import { adminBench } from './admin.bench.js';
 import { callsBench } from './calls.bench.js';
+import { contactsBench } from './contacts.bench.js';
 import { apiBench } from './api.bench.js';
 import { dialBench } from './dial.bench.js';
 import { historyBench } from './history.bench.js';
@@ -24,6 +25,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['api: status poll throughput against a bare Express route', apiBench],
   ['open call pages: 10,000 long polls waiting on one instance, webhooks for a sample', openPagesBench],
   ['call history: 100,000 calls of one user', historyBench],
+  ['contacts: search on 10,000 contacts of one user', contactsBench],
   // Needs DATABASE_URL=postgres://...; says so and skips otherwise.
   [`several instances on PostgreSQL: webhook and poll throughput per instance`, instancesBench],
 ];

@@ -5,6 +5,7 @@ import { confirmEmailBannerMiddleware } from './accounts/confirm-email-banner.js
 import { apiRouter } from './api/api-router.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
+import { recordingWebhooks } from './recordings/recording-webhook-routes.js';
 import { compressResponses } from './http/compress-responses.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -46,7 +47,7 @@ const csrfExempt = (req: express.Request) =>
   req.path.startsWith('/twilio/') || req.path.startsWith('/admin/jobs/') || isMultipartUpload(req);
 
 /** Streamed uploads are not parsed before routing, so their route checks the token itself (validCsrfToken). */
-const MULTIPART_ROUTES = new Set(['/admin/rates/import']);
+const MULTIPART_ROUTES = new Set(['/admin/rates/import', '/contacts/import']);
 const isMultipartUpload = (req: express.Request) => MULTIPART_ROUTES.has(req.path) && req.is('multipart/form-data') === 'multipart/form-data';
 
 /** The HTTP layer over composed services (see src/services.ts): middleware, routes, error pages; it builds no service. */
@@ -68,8 +69,9 @@ export function buildApp(services: Services): BuiltApp {
   app.use('/twilio', webhookTiming(services.metrics));
   // Ahead of the web stack: API clients authenticate with a bearer token (no session row, no cookie, no CSRF), and
   // the router has its own lean request log and headers instead of the web stack's (see src/api/api-http.ts).
-  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth }));
+  app.use('/api/v1', apiRouter({ api: services.api, money: services.money, calls: services.calls, history: services.history, contacts: services.contacts, logger, publicUrl: config.publicUrl, freeMinutesPerMonth: config.money.freeMinutesPerMonth, recordings: services.recordings }));
   // Also ahead of it (hot paths): Twilio's webhooks and the call status poll need no session, cookie parsing, CSRF or helmet.
+  app.use('/twilio', recordingWebhooks({ recordings: services.recordings, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
   app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: config.statusWaitMs, sessionSecret, currency: config.money.currency, clock, render }));

@@ -14,8 +14,12 @@ import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
+import { contactsRoutes } from './contacts/contacts-routes.js';
+import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
+import { contactCard } from './contacts/contact-view.js';
 import { limitByAddress } from './http/security.js';
 import { callsRoutes } from './calls/calls-routes.js';
+import { recordingRowExtras, recordingsRoutes } from './recordings/recordings-routes.js';
 import { historyRoutes } from './calls/history-routes.js';
 import { homeRoutes } from './home/home-routes.js';
 import { jobsDashboardRouter } from './jobs/dashboard.js';
@@ -41,7 +45,17 @@ export function registerRoutes(app: Express, services: Services): void {
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service) } : {}) });
-  const dial = dialRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId) });
+  const book = services.contacts;
+  const dial = dialRoutes({
+    rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
+    contacts: {
+      search: async (userId, q) => (await book.search({ userId }, q)).map(contactCard),
+      favourites: async (userId) => (await book.favourites({ userId })).map(contactCard),
+      nameFor: async (userId, typed) => (await book.namesForNumbers({ userId }, [typed.trim()])).get(typed.trim())?.name,
+    },
+  });
+  const contacts = contactsRoutes({ contacts: book });
+  const contactFiles = contactsFileRoutes({ contacts: book });
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
@@ -50,13 +64,14 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency });
-  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
+  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  app.get('/', dial.show, home.show);
+  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
+  app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.get('/signup', accounts.showSignUp);
@@ -91,6 +106,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
+  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
   app.get('/account/tokens/:id/revoke', requireUser, apiTokens.confirmRevoke);
@@ -154,12 +171,34 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/rates/:id', requireAdmin, ratesAdmin.update);
   app.get('/admin/rates/:id/delete', requireAdmin, ratesAdmin.confirmDelete);
   app.post('/admin/rates/:id/delete', requireAdmin, ratesAdmin.delete);
+  app.get('/contacts', requireUser, contacts.list);
+  app.get('/contacts/search', requireUser, contacts.search);
+  app.get('/contacts/new', requireUser, contacts.showNew);
+  app.post('/contacts', requireUser, contacts.create);
+  app.get('/contacts/import', requireUser, contactFiles.showImport);
+  app.post('/contacts/import', requireUser, contactFiles.upload);
+  app.get('/contacts/import/:token', requireUser, contactFiles.showPreview);
+  app.post('/contacts/import/:token', requireUser, contactFiles.apply);
+  app.get('/contacts/export.csv', requireUser, contactFiles.exportCsv);
+  app.get('/contacts/export.vcf', requireUser, contactFiles.exportVcard);
+  app.get('/contacts/:id', requireUser, contacts.show);
+  app.post('/contacts/:id', requireUser, contacts.update);
+  app.get('/contacts/:id/edit', requireUser, contacts.showEdit);
+  app.post('/contacts/:id/favourite', requireUser, contacts.favourite);
+  app.get('/contacts/:id/delete', requireUser, contacts.confirmDelete);
+  app.post('/contacts/:id/delete', requireUser, contacts.remove);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);
   app.get('/calls/totals', requireUser, history.totals);
   app.post('/calls', requireUser, calls.start);
   app.post('/calls/:id/hangup', requireUser, calls.hangup);
-  app.get('/calls/:id', requireUser, calls.show);
+  app.get('/calls/:id/recording', requireUser, recordings.media);
+  app.get('/calls/:id/recording/panel', requireUser, recordings.panel);
+  app.get('/calls/:id/recording/delete', requireUser, recordings.confirmDelete);
+  app.post('/calls/:id/recording/delete', requireUser, recordings.delete);
+  app.get('/calls/:id', requireUser, recordings.exposePanel, calls.show);
+  app.get('/admin/recordings', requireAdmin, recordings.showSettings);
+  app.post('/admin/recordings', requireAdmin, recordings.saveSettings);
   if (services.jobs) app.use('/admin/jobs', jobsDashboardRouter({ agenda: services.jobs.agenda, requireAdmin }));
 }

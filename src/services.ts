@@ -14,6 +14,8 @@ import { callChangeFeed, type CallChangeFeed } from './calls/call-changes.js';
 import { webhookTargetPolicy, type WebhookTargetPolicy } from './api/webhooks/webhook-target.js';
 import { createCallsService, type CallsService } from './calls/calls-service.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
+import { contactsRepository } from './contacts/contacts-repository.js';
+import { contactsService, type ContactsService } from './contacts/contacts-service.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
@@ -38,6 +40,9 @@ import { createTelephony, type Telephony } from './telephony/telephony.js';
 import { createTwilioClient } from './telephony/twilio-client.js';
 import { moneyServices, type MoneyServices } from './calls/money-services.js';
 import { createPayments, type Payments } from './payments/payments.js';
+import { recordingsRepository } from './recordings/recordings-repository.js';
+import { recordingsService, type RecordingsService } from './recordings/recordings-service.js';
+import { folderStorage, type RecordingStorage } from './recordings/recording-storage.js';
 import { resolveStripeSetup, type EmbeddedStripeSimulatorOptions } from './sim/stripe/embedded.js';
 import type { RunningStripeSimulator } from './sim/stripe/simulator.js';
 
@@ -81,6 +86,10 @@ export interface Services {
   email: EmailServices;
   /** A user's call history pages and CSV. */
   history: CallsHistory;
+  /** The address book: contacts, search, import and export, scoped by the acting user. */
+  contacts: ContactsService;
+  /** Call recordings: the opt-in, Twilio's callbacks, the download job, playback, retention, admin settings. */
+  recordings: RecordingsService;
   /**
    * Card top-ups, refunds and disputes through Stripe (the service, the SDK client and where it points); undefined
    * when composed without them (no top-up form, no Stripe webhook).
@@ -103,7 +112,7 @@ export interface ComposedServices extends Services {
 }
 
 /** Scheduler settings a caller may change (tests: poll faster, no recurring jobs, a throw-away backend). */
-export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'emailBackoff' | 'jobLog'>>;
+export type JobOverrides = Partial<Pick<JobSchedulerOptions, 'processEvery' | 'recurring' | 'backend' | 'lockLifetimeMs' | 'name' | 'webhookBackoff' | 'emailBackoff' | 'recordingBackoff' | 'jobLog'>>;
 
 /** What tests, the CLI and the tools may replace; everything else is built from config. */
 export interface ServiceOverrides {
@@ -142,6 +151,8 @@ export interface ServiceOverrides {
    * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
    */
   stripe?: EmbeddedStripeSimulatorOptions | false;
+  /** Where recordings are kept; default: the folder config.recordings.dir. */
+  recordingStorage?: RecordingStorage;
 }
 
 const isScheduler = (jobs: ServiceOverrides['jobs']): jobs is JobScheduler => typeof jobs === 'object' && jobs !== null && 'agenda' in jobs;
@@ -195,12 +206,19 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // The calls service schedules hangup jobs and the jobs call back into it: each is handed the other in turn.
     // Likewise email: its send job is registered on the scheduler, and it queues through that scheduler.
     let calls: CallsService | undefined;
-    jobs = buildJobs(() => calls!, () => email!, money, webhooks);
+    let recordings: RecordingsService | undefined;
+    jobs = buildJobs(() => calls!, () => email!, () => recordings!, money, webhooks);
+    const recordingJobs = isScheduler(overrides.jobs) ? undefined : jobs;
+    recordings = recordingsService({
+      repo: recordingsRepository(db, clock), storage: overrides.recordingStorage ?? folderStorage(config.recordings.dir), ledger: money.ledger, telephony, clock,
+      logger: logger.child({ component: 'recordings' }), schedule: recordingJobs ? (id) => recordingJobs.scheduleRecordingProcess(id) : undefined,
+    });
+    const recordingsFeature = recordings;
     email = buildEmail({ users, sessions, counters, hasher, money, api, sessionSecret });
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)) });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)), recording: recordingsFeature });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
@@ -229,6 +247,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       money,
       calls: callsService,
       history: callsHistory(db),
+      contacts: contactsService({ repo: contactsRepository(db), clock }),
+      recordings: recordingsFeature,
       payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,
@@ -278,13 +298,15 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
   }
 
-  function buildJobs(calls: () => CallsService, email: () => EmailServices, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+  function buildJobs(calls: () => CallsService, email: () => EmailServices, recordings: () => RecordingsService, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
     if (isScheduler(overrides.jobs)) return overrides.jobs;
     if (overrides.jobs === null) return undefined;
     const handlers = {
       ...appJobHandlers({ calls, money, logger }),
       deliverWebhook: async (id: number) => void (await webhooks.attempt(id)),
       sendEmail: (id: number) => email().sendEmail(id),
+      processRecording: (id: number) => recordings().process(id),
+      recordingRetention: async () => void (await recordings().maintain()),
     };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
   }

@@ -17,6 +17,7 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/users', label: 'Users', description: 'Balances, ledgers, credit adjustments, limits, disabling accounts, admin rights.' },
   { href: '/admin/audit', label: 'Audit log', description: 'Every admin change: who, when, what, old → new.' },
   { href: '/admin/emails', label: 'Emails', description: 'Every email sent: deliveries, retries and failures.' },
+  { href: '/admin/recordings', label: 'Recordings', description: 'Consent notices both parties hear, how long recordings are kept, their price per minute, the storage quota.' },
   { href: '/admin/vouchers', label: 'Vouchers', description: 'Create batches of single-use credit codes, download unused ones, void a batch.' },
 ];
 

@@ -16,6 +16,7 @@ export const API_ERRORS = {
   account_disabled: { status: 403, message: 'The account this token belongs to has been disabled.' },
   insufficient_scope: { status: 403, message: 'This token is read-only: create a token with the "calls" scope to place or end calls.' },
   not_found: { status: 404, message: 'There is nothing at this address.' },
+  contact_number_taken: { status: 409, message: 'One of these numbers is already saved for another contact.' },
   call_in_progress: { status: 409, message: 'You already have a call in progress.' },
   request_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry in a moment.' },
   idempotency_key_reused: { status: 422, message: 'This Idempotency-Key was already used with a different request.' },

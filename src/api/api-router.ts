@@ -7,6 +7,10 @@ import type { CallsService } from '../calls/calls-service.js';
 import { CALL_STATUSES, type CallsHistory } from '../calls/history-repository.js';
 import type { MoneyServices } from '../calls/money-services.js';
 import { apiCallHandlers } from './api-calls.js';
+import { apiContactHandlers } from './api-contacts.js';
+import type { ContactsService } from '../contacts/contacts-service.js';
+import { apiRecordingHandlers } from './api-recordings.js';
+import type { RecordingsService } from '../recordings/recordings-service.js';
 import { bearerAuth, jsonBodyOnly, requireScope } from './api-auth.js';
 import { apiErrorHandler, apiNotFound } from './api-errors.js';
 import { apiMoneyHandlers } from './api-handlers.js';
@@ -19,9 +23,12 @@ export interface ApiRouterDeps {
   money: MoneyServices;
   calls: CallsService;
   history: CallsHistory;
+  contacts: ContactsService;
   logger: Logger;
   publicUrl: string;
   freeMinutesPerMonth: number;
+  /** A call's recording (metadata and media); absent: no recording routes. */
+  recordings?: RecordingsService | undefined;
 }
 
 /**
@@ -33,6 +40,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   const auth = bearerAuth({ tokens: deps.api.tokens, limiter: deps.api.limiter });
   const money = apiMoneyHandlers({ money: deps.money, freeMinutesPerMonth: deps.freeMinutesPerMonth });
   const calls = apiCallHandlers({ calls: deps.calls, history: deps.history, idempotency: deps.api.idempotency, publicUrl: deps.publicUrl, currency: deps.money.currency });
+  const contacts = apiContactHandlers({ contacts: deps.contacts, publicUrl: deps.publicUrl });
   const document = openApiDocument(deps.publicUrl, CALL_STATUSES);
   const placeCalls = requireScope('calls');
 
@@ -53,6 +61,16 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.get('/calls', auth, calls.list);
   router.get('/calls/:id', auth, calls.get);
   router.post('/calls/:id/hangup', auth, placeCalls, ...jsonBody, calls.hangup);
+  router.get('/contacts', auth, contacts.list);
+  router.post('/contacts', auth, ...jsonBody, contacts.create);
+  router.get('/contacts/:id', auth, contacts.get);
+  router.delete('/contacts/:id', auth, contacts.remove);
+  if (deps.recordings) {
+    const recordings = apiRecordingHandlers({ recordings: deps.recordings, publicUrl: deps.publicUrl });
+    router.get('/calls/:id/recordings', auth, recordings.list);
+    router.get('/calls/:id/recording', auth, recordings.get);
+    router.get('/calls/:id/recording/media', auth, recordings.media);
+  }
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -1,35 +1,8 @@
-import { API_ERRORS, type ApiErrorCode } from './api-errors.js';
+import { API_ERRORS } from './api-errors.js';
+import { contactPaths, contactSchemas } from './openapi-contacts.js';
+import { AUTH_ERRORS, errorResponses, json, ref, type JsonSchema, type OpenApiDocument } from './openapi-parts.js';
 
-/** The subset of OpenAPI 3.1 we write; schemas are JSON Schema 2020-12 objects. */
-type JsonSchema = Record<string, unknown>;
-
-interface Operation {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  security?: Array<Record<string, string[]>>;
-  parameters?: Array<{ name: string; in: 'query' | 'path' | 'header'; required?: boolean; description?: string; schema: JsonSchema }>;
-  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { description: string; headers?: Record<string, { description: string; schema: JsonSchema }>; content?: Record<string, { schema: JsonSchema }> }>;
-}
-
-export interface OpenApiDocument {
-  openapi: '3.1.0';
-  info: { title: string; version: string; description: string };
-  servers: Array<{ url: string }>;
-  security: Array<Record<string, string[]>>;
-  paths: Record<string, Partial<Record<'get' | 'post', Operation>>>;
-  /** Requests callbridge sends to an integration's webhook URL (OpenAPI 3.1 webhooks). */
-  webhooks: Record<string, { post: Operation }>;
-  components: {
-    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
-    schemas: Record<string, JsonSchema>;
-  };
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+export { AUTH_ERRORS, type OpenApiDocument };
 
 const money: JsonSchema = {
   type: 'object',
@@ -172,23 +145,6 @@ const callList: JsonSchema = {
   },
 };
 
-function errorResponses(codes: ApiErrorCode[]): Operation['responses'] {
-  const byStatus = new Map<number, ApiErrorCode[]>();
-  for (const code of codes) byStatus.set(API_ERRORS[code].status, [...(byStatus.get(API_ERRORS[code].status) ?? []), code]);
-  const responses: Operation['responses'] = {};
-  for (const [status, list] of byStatus) {
-    responses[String(status)] = {
-      description: `Error: ${list.join(', ')}`,
-      ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } } } } : {}),
-      content: json(ref('Error')),
-    };
-  }
-  return responses;
-}
-
-/** Every authenticated endpoint can answer these. */
-export const AUTH_ERRORS: ApiErrorCode[] = ['missing_token', 'invalid_token', 'token_revoked', 'token_expired', 'rate_limited', 'internal_error'];
-
 const idPath = { name: 'id', in: 'path' as const, required: true, schema: { type: 'string', maxLength: 64 } };
 
 function callPaths(): OpenApiDocument['paths'] {
@@ -264,6 +220,51 @@ function callPaths(): OpenApiDocument['paths'] {
   };
 }
 
+const nullableInt = { type: ['integer', 'null'] };
+const nullableText = { type: ['string', 'null'] };
+const recordingSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'call_id', 'status', 'duration_seconds', 'channels', 'bytes', 'charged_micros', 'error_code', 'created_at', 'stored_at', 'deleted_at', 'media_url'],
+  properties: {
+    id: { type: 'integer' }, call_id: { type: 'string' },
+    status: { type: 'string', enum: ['processing', 'stored', 'failed', 'deleted'] },
+    duration_seconds: nullableInt, channels: nullableInt, bytes: { type: 'integer' },
+    charged_micros: { type: 'integer', description: 'What the recording cost, in millionths of the currency unit.' },
+    error_code: nullableInt, created_at: { type: 'string' }, stored_at: nullableText, deleted_at: nullableText,
+    media_url: { ...nullableText, description: 'Our URL for the audio (same token), while stored; never a Twilio URL.' },
+  },
+};
+
+/** A call's recording: metadata for any token of the owning account, the audio with HTTP Range. */
+function recordingPaths(): OpenApiDocument['paths'] {
+  return {
+    '/calls/{id}/recordings': {
+      get: {
+        operationId: 'listCallRecordings', summary: "The call's recordings (at most one)", tags: ['recordings'], parameters: [idPath],
+        responses: { '200': { description: 'The list', content: json({ type: 'object', required: ['recordings'], properties: { recordings: { type: 'array', items: ref('Recording') } } }) }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+      },
+    },
+    '/calls/{id}/recording': {
+      get: {
+        operationId: 'getCallRecording', summary: "The call's recording", tags: ['recordings'], parameters: [idPath],
+        responses: { '200': { description: 'The recording', content: json(ref('Recording')) }, ...errorResponses([...AUTH_ERRORS, 'not_found']) },
+      },
+    },
+    '/calls/{id}/recording/media': {
+      get: {
+        operationId: 'getCallRecordingMedia', summary: 'The audio (WAV); send Range for a part (206 with Content-Range, 416 beyond the end)', tags: ['recordings'],
+        parameters: [idPath, { name: 'Range', in: 'header', description: 'One byte range, e.g. bytes=0-99, bytes=500- or bytes=-500.', schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The whole file', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+          '206': { description: 'The requested part', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+          '416': { description: 'The range lies beyond the end of the file' },
+          ...errorResponses([...AUTH_ERRORS, 'not_found']),
+        },
+      },
+    },
+  };
+}
+
 /** The API's contract. Tests validate every real response against it, so it cannot drift from the code. */
 export function openApiDocument(publicUrl: string, callStatuses: readonly string[]): OpenApiDocument {
   return {
@@ -297,6 +298,8 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
         },
       },
       ...callPaths(),
+      ...contactPaths(),
+      ...recordingPaths(),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -332,6 +335,8 @@ export function openApiDocument(publicUrl: string, callStatuses: readonly string
         Call: callSchema(callStatuses),
         CallList: callList,
         CallCompletedEvent: callCompletedSchema(callStatuses),
+        ...contactSchemas(),
+        Recording: recordingSchema,
       },
     },
   };

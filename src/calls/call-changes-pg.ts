@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import type { RemoteChanges } from './call-changes.js';
@@ -63,7 +64,8 @@ export class PgChangeListener implements RemoteChanges {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(connectionConfig(this.db));
+    const { Client } = loadOnDemand('pg') as typeof pg;
+    const client = new Client(connectionConfig(this.db));
     client.on('notification', (message) => {
       const payload = message.payload ?? '';
       const colon = payload.indexOf(':');

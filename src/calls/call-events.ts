@@ -32,6 +32,13 @@ export interface CallEventsDeps {
   hangups: HangupScheduler | undefined;
   /** Runs once per call after its settlement commits; only the process whose update settled the call calls it. */
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
+  /** Whether the call records (the user opted in, within quota), and the consent notices; none: never records. */
+  recording?: RecordingPolicy | undefined;
+}
+
+/** The recordings feature's answer at dial time (handed in by the composition root; calls does not import it). */
+export interface RecordingPolicy {
+  planFor(call: { id: string; userId: number }): Promise<{ callerNotice: string } | null>;
 }
 
 /** Statuses only we set: a refused create fails the call; an unanswered one leaves it unconfirmed (from starting only). */
@@ -175,7 +182,12 @@ export class CallEvents {
     const started = (await this.record(call.id, { source: 'us', event: 'dialling the destination' }, 'us:dial', { dialStartedAt: this.now() })) ?? call;
     // A safety net only: the hangup job cuts at the limit settled when the destination answers, which is never later.
     const talkLimitS = dialTimeLimit(terms, setupSecondsUntil(started.answeredAt, this.now()));
-    return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS });
+    // A recording decision that cannot be read records nothing rather than holding up the call.
+    const recording = await this.deps.recording?.planFor({ id: call.id, userId: call.userId }).catch((err: unknown) => {
+      this.deps.logger.error({ err, callId: call.id }, 'could not read the recording preference; the call is not recorded');
+      return null;
+    });
+    return dialTwiml(webhookUrls(this.deps.publicUrl, call.id), { toE164: call.toE164, callerId: call.fromE164, talkLimitS, dialTimeoutS: call.dialTimeoutS, recording });
   }
 
   private cancelledTwiml(call: CallRecord): string {

@@ -12,6 +12,8 @@ export function webhookUrls(publicUrl: string, callId: string) {
     dialAction: `${base}/dial-action`,
     parentStatus: `${base}/status`,
     childStatus: `${base}/child-status`,
+    whisper: `${base}/whisper`,
+    recordingStatus: `${base}/recording`,
   };
 }
 
@@ -48,15 +50,32 @@ export interface DialInstructions {
   callerId: string;
   talkLimitS: number;
   dialTimeoutS: number;
+  /** Record the bridge: the user hears callerNotice first; the destination hears a whisper when it answers. */
+  recording?: { callerNotice: string } | null | undefined;
 }
 
 /** Bridges the destination: <Dial timeLimit> caps the talk, the action and child callbacks report how it went. */
 export function dialTwiml(urls: WebhookUrls, dial: DialInstructions): string {
   const response = new VoiceResponse();
+  if (dial.recording) response.say(dial.recording.callerNotice);
   response.say('Connecting your call.');
+  // Recording starts when the destination answers (after its whisper), both parties on their own channel.
+  const record = dial.recording
+    ? { record: 'record-from-answer-dual' as const, recordingStatusCallback: urls.recordingStatus, recordingStatusCallbackMethod: 'POST' as const, recordingStatusCallbackEvent: ['in-progress' as const, 'completed' as const, 'absent' as const] }
+    : {};
   response
-    .dial({ timeLimit: dial.talkLimitS, timeout: dial.dialTimeoutS, callerId: dial.callerId, action: urls.dialAction, method: 'POST' })
-    .number({ statusCallback: urls.childStatus, statusCallbackMethod: 'POST', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }, dial.toE164);
+    .dial({ timeLimit: dial.talkLimitS, timeout: dial.dialTimeoutS, callerId: dial.callerId, action: urls.dialAction, method: 'POST', ...record })
+    .number({
+      statusCallback: urls.childStatus, statusCallbackMethod: 'POST', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      ...(dial.recording ? { url: urls.whisper, method: 'POST' as const } : {}),
+    }, dial.toE164);
+  return response.toString();
+}
+
+/** What the destination hears when it answers a recorded call, before the legs are joined. */
+export function whisperTwiml(notice: string): string {
+  const response = new VoiceResponse();
+  response.say(notice);
   return response.toString();
 }
 

@@ -1,155 +1,12 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
-import { RawSqlite } from '../db/raw-sqlite.js';
 import { preparedQueries } from '../db/prepared-queries.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import type { CallFacts, CallStatus, EndedBy } from './call-state.js';
+import { callChangeWriter } from './call-change-writes.js';
+import { eventValues, FIND_SQL, INSERT_EVENT_SQL, patchSql, toRecord, type CallEvent, type CallPatch, type CallRecord, type CallRow, type CostBreakdown, type KeyedEvent } from './call-rows.js';
 
-/** A call as the feature sees it. Money in micros, times ISO-8601 UTC. */
-export interface CallRecord extends CallFacts {
-  id: string;
-  userId: number;
-  toE164: string;
-  toCountry: string | null;
-  fromE164: string;
-  createdAt: string;
-  endedAt: string | null;
-  expectedEndAt: string;
-  timeLimitS: number;
-  talkLimitS: number;
-  dialTimeoutS: number;
-  holdMicros: number;
-  costMicros: number | null;
-  uncollectedCostMicros: number | null;
-  costBreakdown: CostBreakdown | null;
-  settledAt: string | null;
-}
-
-export interface LegBreakdown {
-  seconds: number;
-  billedSeconds: number;
-  paidSeconds: number;
-  ratePerMinMicros: number;
-  connectionFeeMicros: number;
-  costMicros: number;
-}
-
-export interface CostBreakdown {
-  firstLeg: LegBreakdown;
-  bridgedLeg: LegBreakdown;
-  freeSecondsUsed: number;
-  chargedMicros: number;
-  /** What the first leg cost us when the destination never answered (the user pays nothing then). */
-  uncollectedMicros: number;
-}
-
-export interface CallEvent {
-  source: 'us' | 'parent' | 'child' | 'twiml' | 'gather' | 'dial-action' | 'reconcile';
-  event: string;
-  sequence: number | null;
-  params: Record<string, string> | null;
-  receivedAt: string;
-}
-
-interface CallRow {
-  id: string;
-  user_id: number;
-  live_user_id: number | null;
-  to_e164: string;
-  to_country: string | null;
-  from_e164: string;
-  parent_sid: string | null;
-  child_sid: string | null;
-  status: CallStatus;
-  confirm_answer: boolean | number;
-  created_at: string;
-  ringing_at: string | null;
-  answered_at: string | null;
-  confirmed_at: string | null;
-  confirm_digits: string | null;
-  dial_started_at: string | null;
-  bridged_at: string | null;
-  parent_ended_at: string | null;
-  ended_at: string | null;
-  expected_end_at: string;
-  time_limit_s: number;
-  talk_limit_s: number;
-  dial_timeout_s: number;
-  first_leg_seconds: number | null;
-  bridged_seconds: number | null;
-  hold_micros: number | string;
-  cost_micros: number | string | null;
-  uncollected_cost_micros: number | string | null;
-  dial_status: string | null;
-  hangup_requested_at: string | null;
-  failure_reason: string | null;
-  cost_breakdown: string | null;
-  settled_at: string | null;
-  parent_final_status?: string | null;
-  ended_by?: string | null;
-  version: number;
-}
-
-const nullableNumber = (v: number | string | null): number | null => (v === null ? null : Number(v));
-
-export function toRecord(row: CallRow): CallRecord {
-  return {
-    id: row.id,
-    userId: Number(row.user_id),
-    toE164: row.to_e164,
-    toCountry: row.to_country,
-    fromE164: row.from_e164,
-    parentSid: row.parent_sid,
-    childSid: row.child_sid,
-    status: row.status,
-    confirmAnswer: Boolean(row.confirm_answer),
-    createdAt: row.created_at,
-    ringingAt: row.ringing_at,
-    answeredAt: row.answered_at,
-    confirmedAt: row.confirmed_at,
-    confirmDigits: row.confirm_digits,
-    dialStartedAt: row.dial_started_at,
-    bridgedAt: row.bridged_at,
-    parentEndedAt: row.parent_ended_at,
-    parentFinalStatus: row.parent_final_status ?? null,
-    endedBy: (row.ended_by ?? null) as EndedBy | null,
-    endedAt: row.ended_at,
-    expectedEndAt: row.expected_end_at,
-    timeLimitS: row.time_limit_s,
-    talkLimitS: row.talk_limit_s,
-    dialTimeoutS: row.dial_timeout_s,
-    firstLegSeconds: row.first_leg_seconds,
-    bridgedSeconds: row.bridged_seconds,
-    holdMicros: Number(row.hold_micros),
-    costMicros: nullableNumber(row.cost_micros),
-    uncollectedCostMicros: nullableNumber(row.uncollected_cost_micros),
-    dialStatus: row.dial_status,
-    hangupRequestedAt: row.hangup_requested_at,
-    failureReason: row.failure_reason,
-    costBreakdown: row.cost_breakdown ? (JSON.parse(row.cost_breakdown) as CostBreakdown) : null,
-    settledAt: row.settled_at,
-  };
-}
-
-/** The columns a change of facts or status writes; the rest never change after insert. */
-const FACT_COLUMNS: Record<string, string> = {
-  parentSid: 'parent_sid', childSid: 'child_sid', status: 'status', ringingAt: 'ringing_at', answeredAt: 'answered_at',
-  confirmedAt: 'confirmed_at', confirmDigits: 'confirm_digits', dialStartedAt: 'dial_started_at', bridgedAt: 'bridged_at',
-  parentEndedAt: 'parent_ended_at', parentFinalStatus: 'parent_final_status', endedAt: 'ended_at', expectedEndAt: 'expected_end_at',
-  firstLegSeconds: 'first_leg_seconds', bridgedSeconds: 'bridged_seconds',
-  dialStatus: 'dial_status', hangupRequestedAt: 'hangup_requested_at', failureReason: 'failure_reason', costMicros: 'cost_micros',
-  uncollectedCostMicros: 'uncollected_cost_micros', settledAt: 'settled_at', talkLimitS: 'talk_limit_s', endedBy: 'ended_by',
-};
-
-function toColumns(patch: Partial<CallRecord>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (key === 'costBreakdown') out.cost_breakdown = value === null ? null : JSON.stringify(value);
-    else if (key === 'liveUserId') out.live_user_id = value;
-    else if (FACT_COLUMNS[key]) out[FACT_COLUMNS[key]] = value;
-  }
-  return out;
-}
+export type { CallChange, CallEvent, CallPatch, CallRecord, CostBreakdown, KeyedEvent, LegBreakdown } from './call-rows.js';
+export { eventValues, INSERT_EVENT_SQL, toRecord } from './call-rows.js';
 
 export interface NewCall {
   id: string;
@@ -168,41 +25,13 @@ export interface NewCall {
 
 export type CallsRepository = ReturnType<typeof callsRepository>;
 
-/** An event to record once per dedupe key. */
-export interface KeyedEvent {
-  event: CallEvent;
-  dedupeKey: string;
-}
-
-export type CallPatch = Partial<CallRecord> & { liveUserId?: null };
-
-/** What an event does to a call, decided from the call as it stands (see changeCall). */
-export type CallChange =
-  /** Nothing to record (a webhook about another Twilio call than ours). */
-  | { kind: 'ignore' }
-  /** A repeat of what is known: the event is recorded (once per key), the call does not change. */
-  | { kind: 'record'; event: KeyedEvent }
-  /** New facts: the patch and the events are written together, or not at all. */
-  | { kind: 'change'; patch: CallPatch; events: KeyedEvent[] };
-
-/** How often a change is decided again after losing a race with another writer of the same call. */
-const MAX_CHANGE_ATTEMPTS = 50;
-
-const FIND_SQL = 'select * from calls where id = ? limit 1';
-/** PostgreSQL: records an event for the row a preceding `changed` CTE returned (none if it returned none). */
-export const INSERT_EVENT_FROM_CHANGED_SQL =
-  'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) ' +
-  'select id, ?::varchar, ?::varchar, ?::integer, ?::varchar, ?::text, ?::varchar from changed on conflict (call_id, dedupe_key) do nothing';
 const FIND_WITH_SESSION_SQL =
   'select calls.*, sessions.data as session_data from calls inner join sessions on sessions.sid = ? where calls.id = ? and sessions.expires_at > ? limit 1';
-export const INSERT_EVENT_SQL =
-  'insert into call_events (call_id, source, event, sequence, dedupe_key, params, received_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (call_id, dedupe_key) do nothing';
 
 export function callsRepository(db: Db) {
   // The hot paths (status polls, webhooks) use prepared statements: knex's per-query cost dominated them.
   const prepared = preparedQueries(db);
-  // SQLite only: read, decide and write on one borrowed connection, synchronously (see changeCall).
-  const raw = prepared instanceof RawSqlite ? prepared : undefined;
+  const changeCall = callChangeWriter(prepared);
   return {
     db,
     /**
@@ -263,45 +92,12 @@ export function callsRepository(db: Db) {
       await prepared.run(sql, values);
     },
     /**
-     * Applies an event to a call without holding a lock across round trips: reads the call, lets `decide` (pure, no
-     * I/O) say what the event does to it, and writes the patch and the events in one atomic statement that succeeds
-     * only if the call's version is still the one read. A writer that lost the race decides again on the fresh row,
-     * so every change is decided on the call as it stands, and each transition is made by exactly one writer.
-     * On SQLite the read, the decision and the write run synchronously in one transaction: nobody can come between.
+     * Applies an event to a call: reads it, lets `decide` (pure, no I/O) say what the event does to it, and writes the
+     * patch and the events atomically, deciding again if another writer changed the call meanwhile (call-change-writes.ts).
      * Undefined for an unknown call; otherwise the call as the winning decision saw it, that decision, and whether
      * its events were recorded (false for a repeat of an event already recorded).
      */
-    async changeCall<C extends CallChange>(id: string, decide: (call: CallRecord) => C): Promise<{ call: CallRecord; change: C; recorded: boolean } | undefined> {
-      if (raw) {
-        return raw.immediateStatements((statement) => {
-          const row = statement(FIND_SQL).all(id)[0] as CallRow | undefined;
-          if (!row) return undefined;
-          const call = toRecord(row);
-          const change = decide(call);
-          if (change.kind === 'ignore') return { call, change, recorded: false };
-          if (change.kind === 'change') {
-            const update = patchSql(id, change.patch);
-            statement(update.sql).run(...update.values);
-          }
-          const events = change.kind === 'record' ? [change.event] : change.events;
-          let recorded = false;
-          for (const keyed of events) recorded = statement(INSERT_EVENT_SQL).run(...eventValues(id, keyed)).changes > 0 || recorded;
-          return { call, change, recorded };
-        });
-      }
-      for (let attempt = 1; ; attempt++) {
-        const [row] = await prepared.all<CallRow>(FIND_SQL, [id]);
-        if (!row) return undefined;
-        const call = toRecord(row);
-        const change = decide(call);
-        if (change.kind === 'ignore') return { call, change, recorded: false };
-        if (change.kind === 'record') return { call, change, recorded: (await prepared.run(INSERT_EVENT_SQL, eventValues(id, change.event))) > 0 };
-        const { sql, values } = versionedChangeSql(id, Number(row.version), change.patch, change.events);
-        const [result] = await prepared.all<{ changed: number; recorded: number }>(sql, values);
-        if (Number(result?.changed) === 1) return { call, change, recorded: Number(result?.recorded) > 0 };
-        if (attempt >= MAX_CHANGE_ATTEMPTS) throw new Error(`call ${id} kept changing under ${attempt} attempts to apply an event`);
-      }
-    },
+    changeCall,
     async events(callId: string): Promise<CallEvent[]> {
       const rows: { source: CallEvent['source']; event: string; sequence: number | null; params: string | null; received_at: string }[] =
         await db('call_events').where({ call_id: callId }).orderBy('id').select('source', 'event', 'sequence', 'params', 'received_at');
@@ -325,34 +121,4 @@ export function callsRepository(db: Db) {
       return rows.map((r) => toRecord(r as CallRow));
     },
   };
-}
-
-/** An event's values in call_events' column order (call_id, source, event, sequence, dedupe_key, params, received_at). */
-export function eventValues(callId: string, { event, dedupeKey }: KeyedEvent): unknown[] {
-  return [callId, event.source, event.event, event.sequence, dedupeKey, event.params ? JSON.stringify(event.params) : null, event.receivedAt];
-}
-
-/** Columns come from FACT_COLUMNS only, so the statement texts (each prepared once) are a few dozen at most. */
-function setClause(patch: CallPatch): { sets: string; values: unknown[] } {
-  const columns = toColumns(patch);
-  const names = Object.keys(columns).sort();
-  return { sets: [...names.map((name) => `${name} = ?`), 'version = version + 1'].join(', '), values: names.map((name) => columns[name]) };
-}
-
-function patchSql(id: string, patch: CallPatch): { sql: string; values: unknown[] } {
-  const { sets, values } = setClause(patch);
-  return { sql: `update calls set ${sets} where id = ?`, values: [...values, id] };
-}
-
-/**
- * PostgreSQL: the patch, version-checked, and the events recorded only if it applied, in one statement (one round
- * trip, atomic, no lock held between statements). A concurrent writer's committed update makes the version check
- * fail after waiting for it, and then nothing at all is written.
- */
-function versionedChangeSql(id: string, version: number, patch: CallPatch, events: KeyedEvent[]): { sql: string; values: unknown[] } {
-  const { sets, values } = setClause(patch);
-  const inserts = events.map((_, i) => `, recorded_${i} as (${INSERT_EVENT_FROM_CHANGED_SQL} returning 1)`);
-  const recorded = events.length ? events.map((_, i) => `(select count(*) from recorded_${i})`).join(' + ') : '0';
-  const sql = `with changed as (update calls set ${sets} where id = ? and version = ? returning id)${inserts.join('')} select (select count(*) from changed)::int as changed, (${recorded})::int as recorded`;
-  return { sql, values: [...values, id, version, ...events.flatMap((keyed) => eventValues(id, keyed).slice(1))] };
 }

@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from './money-services.js';
-import { CallEvents, type HangupScheduler } from './call-events.js';
+import { CallEvents, type HangupScheduler, type RecordingPolicy } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
 import { priceCall, type HoldPlan } from './call-credit.js';
 import { costSteps, type LiveCost } from './call-cost.js';
@@ -71,6 +71,8 @@ export interface CallsServiceDeps {
   onSettled?: ((call: CallRecord) => Promise<void>) | undefined;
   /** Who waits for which call's next change (built by composeServices with its PostgreSQL listener, see call-changes.ts). */
   changes: CallChangeFeed;
+  /** Call recording (the recordings feature); undefined: no call is recorded. */
+  recording?: RecordingPolicy | undefined;
 }
 
 export interface CallsService {
@@ -139,7 +141,7 @@ function callPlacementFor(id: string, user: { id: number; phoneE164: string }, p
 export function createCallsService(deps: CallsServiceDeps): CallsService {
   const { clock, logger, money, changes } = deps;
   const repo = announcingChanges(callsRepository(deps.db), changes);
-  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled });
+  const events = new CallEvents({ repo, callCredit: money.callCredit, clock, logger, publicUrl: deps.config.publicUrl, hangups: deps.hangups, onSettled: deps.onSettled, recording: deps.recording });
   const restTimeoutMs = deps.restTimeoutMs ?? 15_000;
   const placement = callPlacement({ holds: money.ledger.holds, repo });
 

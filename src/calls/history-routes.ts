@@ -5,7 +5,7 @@ import { encodeCursor } from './history-cursor.js';
 import { filterQuery, parseHistoryQuery, type HistoryFilter } from './history-filters.js';
 import { callsCsv } from './history-csv.js';
 import { CALL_STATUSES, type CallsHistory } from './history-repository.js';
-import { historyRowView, STATUS_LABELS, totalsView } from './history-view.js';
+import { historyRowView, STATUS_LABELS, totalsView, type CalledContact } from './history-view.js';
 
 const STATUS_OPTIONS = ['live', 'completed', 'not-answered', 'destination-unanswered', 'voicemail', 'cancelled', 'failed'].map((value) => ({ value, label: STATUS_LABELS[value]! }));
 const FILTER_FIELDS = ['status', 'country', 'from', 'to', 'number'] as const;
@@ -16,7 +16,21 @@ function typedValues(query: Request['query']): Record<string, string> {
   return values;
 }
 
-export function historyRoutes(deps: { history: CallsHistory; currency: string }) {
+/**
+ * Something another feature shows on a history row (the recordings feature: a player). Handed in by the route
+ * table, so the calls feature does not depend on it.
+ */
+export type HistoryRowExtras = (userId: number, callIds: string[]) => Promise<Map<string, object>>;
+
+export interface HistoryRoutesDeps {
+  history: CallsHistory;
+  currency: string;
+  /** Names from the user's address book for a page's numbers: one lookup per page, never one per row. */
+  contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
+  rowExtras?: HistoryRowExtras | undefined;
+}
+
+export function historyRoutes(deps: HistoryRoutesDeps) {
   const { history, currency } = deps;
 
   return {
@@ -33,10 +47,12 @@ export function historyRoutes(deps: { history: CallsHistory; currency: string })
       const inlineTotals = req.query.totals === '1';
       const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
+      const names = deps.contactNames && page.calls.length ? await deps.contactNames(userId, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
+      const extras = deps.rowExtras && page.calls.length ? await deps.rowExtras(userId, page.calls.map((call) => call.id)) : new Map<string, object>();
       res.render('pages/calls-history', {
         ...base,
         errors: {},
-        rows: page.calls.map((call) => historyRowView(call, currency)),
+        rows: page.calls.map((call) => ({ ...historyRowView(call, currency, names.get(call.toE164)), extra: extras.get(call.id) ?? null })),
         totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {

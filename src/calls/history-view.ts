@@ -29,9 +29,18 @@ export interface HistoryRowView {
   cost: string;
   /** Finished calls can be placed again: the dial page with the number filled in (and its price shown). */
   callAgain: string | null;
+  /** The address book's name for the number, with its page; else the link that saves the number as a contact. */
+  contact: { name: string; href: string } | undefined;
+  saveAsContactHref: string;
 }
 
-export function historyRowView(call: CallRecord, currency: string): HistoryRowView {
+/** The address book's entry for a called number, as the contacts feature finds it (one lookup per page). */
+export interface CalledContact {
+  contactId: number;
+  name: string;
+}
+
+export function historyRowView(call: CallRecord, currency: string, contact?: CalledContact): HistoryRowView {
   const final = isFinal(call.status as CallStatus);
   const outcome = final ? callOutcome(call) : undefined;
   return {
@@ -45,6 +54,8 @@ export function historyRowView(call: CallRecord, currency: string): HistoryRowVi
     talk: call.bridgedSeconds ? formatDuration(call.bridgedSeconds) : '—',
     cost: call.settledAt && call.costMicros !== null ? formatMoney(call.costMicros, currency) : '—',
     callAgain: final ? callAgainHref(call) : null,
+    contact: contact ? { name: contact.name, href: `/contacts/${contact.contactId}` } : undefined,
+    saveAsContactHref: `/contacts/new?${new URLSearchParams({ number: call.toE164 }).toString()}`,
   };
 }
 

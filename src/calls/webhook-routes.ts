@@ -32,7 +32,8 @@ export function twilioWebhooks(deps: WebhookDeps): Router {
   return router;
 }
 
-function requireTwilioSignature(deps: WebhookDeps) {
+/** Refuses (403) any request without a valid X-Twilio-Signature for PUBLIC_URL plus the path as received. */
+export function requireTwilioSignature(deps: Pick<WebhookDeps, 'authToken' | 'publicUrl' | 'logger'>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const url = `${deps.publicUrl}${req.originalUrl}`;
     const params = (req.body ?? {}) as Record<string, string | string[]>;

@@ -44,6 +44,8 @@ const envSchema = z
       .regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces (it is sent as a bearer token)')
       .optional(),
     CONFIRM_ANSWER: boolean.default(true),
+    /** Where call recordings are kept (relative paths are from the working directory). */
+    RECORDINGS_DIR: z.string().min(1).default('data/recordings'),
     WEBHOOK_HTTP_HOSTS: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*$/, 'expected host names separated by commas, e.g. crm.internal.example.com')
@@ -136,6 +138,8 @@ export interface Config {
   };
   /** confirmAnswer: the user presses 1 before the destination is dialled, so a voicemail never gets connected. */
   calls: { confirmAnswer: boolean };
+  /** dir: the folder behind the recordings' storage interface (an object store can replace it). */
+  recordings: { dir: string };
   /** httpHosts: hosts an admin allows webhooks to reach over plain http (their addresses are still checked). */
   webhooks: { httpHosts: string[] };
   /** smtpUrl unset: every email goes to the embedded outbox (the emails table) instead of a mail server. */
@@ -190,6 +194,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: { store: env.JOBS_STORE, mongoUrl: env.JOBS_MONGODB_URL },
     metricsToken: env.METRICS_TOKEN,
     calls: { confirmAnswer: env.CONFIRM_ANSWER },
+    recordings: { dir: env.RECORDINGS_DIR },
     webhooks: { httpHosts: env.WEBHOOK_HTTP_HOSTS ? env.WEBHOOK_HTTP_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : [] },
     email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `callbridge <no-reply@${new URL(publicUrl).hostname}>` },
     payments: {

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 import type { Config } from '../config/config.js';
 import { projectRoot } from '../paths.js';
 import { MigrationDirectorySource } from './migration-source.js';
@@ -34,7 +35,8 @@ export function createDb(database: DatabaseConfig, options: { searchPath?: strin
   const log = options.logger ? { log: knexLog(options.logger) } : {};
   if (database.client === 'postgres') {
     // Money is BIGINT micro-units; node-postgres returns int8 as a string unless told otherwise (all values < 2^53).
-    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+    const { types } = loadOnDemand('pg') as typeof pg;
+    types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
     return knexFactory({
       client: 'pg',
       connection: database.url,

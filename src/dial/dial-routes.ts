@@ -4,6 +4,7 @@ import { countryPrices, type CountryPrice } from '../rates/country-list.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { ContactCard } from '../contacts/contact-view.js';
 import { countryOptions, countryParam, defaultCountry, dialPreviewView, liveCallLinks, queryText, type DialPreviewView, type LiveCall } from './dial-view.js';
 
 export interface DialRoutesDeps {
@@ -14,6 +15,12 @@ export interface DialRoutesDeps {
   liveCall: (userId: number) => Promise<LiveCall | null>;
   /** ISO alpha-2 country of the user's last call, if any (the calls feature's lastDestinationCountry). */
   lastCountry: (userId: number) => Promise<string | null>;
+  /** The address book on the dial page: search results (?cq=, the form without JavaScript), favourites, and the name of the number being called. */
+  contacts?: {
+    search: (userId: number, query: string) => Promise<ContactCard[]>;
+    favourites: (userId: number) => Promise<ContactCard[]>;
+    nameFor: (userId: number, typed: string) => Promise<string | undefined>;
+  };
 }
 
 const isHtmx = (req: Request) => req.get('hx-request') === 'true';
@@ -52,7 +59,13 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
       const countries = picker(all, queryText(req.query.q), country);
       const to = queryText(req.query.to);
+      const cq = queryText(req.query.cq);
+      const book = deps.contacts;
+      const contacts = book
+        ? await Promise.all([cq.trim() ? book.search(user.id, cq) : [], book.favourites(user.id), to ? book.nameFor(user.id, to) : undefined]).then(([results, favourites, calling]) => ({ q: cq, results, favourites, calling }))
+        : undefined;
       res.render('pages/dial', {
+        contacts,
         title: 'Call',
         to,
         country: countries.selected,

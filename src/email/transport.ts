@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 import type { TransportName } from './email-store.js';
 
 export interface OutgoingMail {
@@ -19,7 +20,8 @@ export interface MailTransport {
 
 /** SMTP through nodemailer; a server that does not answer within the timeouts fails the attempt (it is retried). */
 export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as Parameters<typeof nodemailer.createTransport>[0]);
+  const { createTransport } = loadOnDemand('nodemailer') as typeof nodemailer;
+  const transporter = createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as Parameters<typeof nodemailer.createTransport>[0]);
   return {
     name: 'smtp',
     async send(mail) {

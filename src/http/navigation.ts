@@ -13,6 +13,7 @@ export interface NavItem {
 /** The product's sections, in menu order; a feature adds its entry here when it lands. */
 export const NAV_ITEMS: NavItem[] = [
   { href: '/', label: 'Call' },
+  { href: '/contacts', label: 'Contacts' },
   { href: '/calls', label: 'Calls' },
   { href: '/wallet', label: 'Wallet' },
   { href: '/rates', label: 'Rates' },

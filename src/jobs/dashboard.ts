@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Agenda } from 'agenda';
-import { createExpressMiddleware, cspHeader } from 'agendash';
+import type * as AgendashModule from 'agendash';
 import { sameOriginOnly } from '../http/same-origin.js';
 import { publicDir } from '../paths.js';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 
 /** Where the app mounts the dashboard; the admin area links here. */
 export const jobsDashboardPath = '/admin/jobs/';
@@ -18,7 +19,12 @@ export const jobsDashboardPath = '/admin/jobs/';
  * CSP stricter than that on styles would break its layout.
  */
 export function createJobsDashboard(agenda: Agenda): Router {
-  return createExpressMiddleware(agenda);
+  return agendash().createExpressMiddleware(agenda);
+}
+
+/** Agendash is loaded the first time an admin opens the dashboard: most processes never serve it. */
+function agendash(): typeof AgendashModule {
+  return loadOnDemand('agendash') as typeof AgendashModule;
 }
 
 /** The dashboard as the app mounts it: app.use('/admin/jobs', jobsDashboardRouter({ agenda, requireAdmin })). */
@@ -28,9 +34,14 @@ export function jobsDashboardRouter(options: { agenda: Agenda; requireAdmin: Req
   router.use(redirectToTrailingSlash);
   // Agendash accepts form-encoded POSTs, which another site could submit with the admin's cookies.
   router.use(sameOriginOnly((res) => void res.json({ error: 'cross-origin request refused' })));
-  const page = agendashPageWithWayBack();
-  if (page) router.get(['/', '/index.html'], (_req, res) => void res.set('Content-Security-Policy', cspHeader).type('html').send(page));
-  router.use(createJobsDashboard(options.agenda));
+  let dashboard: { page: string | undefined; cspHeader: string; middleware: Router } | undefined;
+  const loaded = () => (dashboard ??= { page: agendashPageWithWayBack(), cspHeader: agendash().cspHeader, middleware: createJobsDashboard(options.agenda) });
+  router.get(['/', '/index.html'], (req, res, next) => {
+    const { page, cspHeader } = loaded();
+    if (!page) return next();
+    res.set('Content-Security-Policy', cspHeader).type('html').send(page);
+  });
+  router.use((req, res, next) => loaded().middleware(req, res, next));
   return router;
 }
 

@@ -1,11 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { AgendaBackend } from 'agenda';
-import { PostgresBackend, type PostgresBackendConfig } from '@agendajs/postgres-backend';
-import pg from 'pg';
-import { MongoBackend } from '@agendajs/mongo-backend';
+import type { PostgresBackend, PostgresBackendConfig } from '@agendajs/postgres-backend';
+import type pg from 'pg';
+import type { MongoBackend } from '@agendajs/mongo-backend';
 import type { Config } from '../config/config.js';
 import { SqliteBackend } from './sqlite-backend/sqlite-backend.js';
+import { loadOnDemand } from '../shared/load-on-demand.js';
+
 
 export type JobStore = 'sqlite' | 'postgres' | 'mongodb';
 
@@ -43,10 +45,13 @@ export function createJobBackend(options: JobBackendOptions): AgendaBackend {
   const { config } = options;
   const store = selectJobStore(config);
   const collection = options.collection ?? 'agenda_jobs';
-  if (store === 'mongodb') return new MongoBackend({ address: config.jobs.mongoUrl!, collection });
+  if (store === 'mongodb') {
+    const { MongoBackend: Mongo } = loadOnDemand('@agendajs/mongo-backend') as { MongoBackend: typeof MongoBackend };
+    return new Mongo({ address: config.jobs.mongoUrl!, collection });
+  }
   if (store === 'postgres' && config.database.client === 'postgres') {
     // Its own small pool from the same URL: the backend needs pg's Pool (LISTEN/NOTIFY), not knex.
-    return new SerialisedSchemaPostgresBackend({
+    return serialisedSchemaPostgresBackend({
       connectionString: config.database.url,
       tableName: collection,
       channelName: collection,
@@ -65,41 +70,52 @@ const JOB_SCHEMA_LOCK = 7_305_231_045_112_001;
  * deployment starting three at once) make PostgreSQL fail one with "tuple concurrently updated". A session-level
  * advisory lock, held on a connection of its own for the length of the connect, queues the others behind it.
  */
-export class SerialisedSchemaPostgresBackend extends PostgresBackend {
-  private readonly lockUrl: string;
-  private readonly onConnectionError: (error: Error) => void;
-  private readonly watchedPools = new WeakSet<pg.Pool>();
+type SerialisedSchemaConfig = PostgresBackendConfig & { connectionString: string; onConnectionError: (error: Error) => void };
+let SerialisedSchemaBackend: (new (config: SerialisedSchemaConfig) => PostgresBackend) | undefined;
 
-  constructor(config: PostgresBackendConfig & { connectionString: string; onConnectionError: (error: Error) => void }) {
-    super(config);
-    this.lockUrl = config.connectionString;
-    this.onConnectionError = config.onConnectionError;
-  }
+export function serialisedSchemaPostgresBackend(config: SerialisedSchemaConfig): PostgresBackend {
+  SerialisedSchemaBackend ??= serialisingSchema((loadOnDemand('@agendajs/postgres-backend') as { PostgresBackend: typeof PostgresBackend }).PostgresBackend);
+  return new SerialisedSchemaBackend(config);
+}
 
-  override async connect(): Promise<void> {
-    const lock = new pg.Client({ connectionString: this.lockUrl });
-    // A lost lock connection fails the query waiting on it (and so this connect); the event must not crash the process.
-    lock.on('error', this.onConnectionError);
-    await lock.connect();
-    try {
-      this.watchPool(); // the pool the backend made at construction...
-      await lock.query('select pg_advisory_lock($1)', [JOB_SCHEMA_LOCK]);
-      await super.connect();
-      this.watchPool(); // ...or the new one its connect makes after a disconnect
-    } finally {
-      // Closing the session releases its advisory lock, even when the connect failed.
-      await lock.end();
+function serialisingSchema(Base: typeof PostgresBackend) {
+  const { Client } = loadOnDemand('pg') as typeof pg;
+  return class SerialisedSchemaPostgresBackend extends Base {
+    private readonly lockUrl: string;
+    private readonly onConnectionError: (error: Error) => void;
+    private readonly watchedPools = new WeakSet<pg.Pool>();
+
+    constructor(config: SerialisedSchemaConfig) {
+      super(config);
+      this.lockUrl = config.connectionString;
+      this.onConnectionError = config.onConnectionError;
     }
-  }
 
-  /**
-   * pg's Pool emits 'error' when an idle connection dies, and it drops that connection and opens a new one on demand.
-   * The backend adds no listener of its own.
-   */
-  private watchPool(): void {
-    const pool = (this.repository as unknown as { getPool(): pg.Pool | undefined }).getPool();
-    if (!pool || this.watchedPools.has(pool)) return;
-    this.watchedPools.add(pool);
-    pool.on('error', this.onConnectionError);
-  }
+    override async connect(): Promise<void> {
+      const lock = new Client({ connectionString: this.lockUrl });
+      // A lost lock connection fails the query waiting on it (and so this connect); the event must not crash the process.
+      lock.on('error', this.onConnectionError);
+      await lock.connect();
+      try {
+        this.watchPool(); // the pool the backend made at construction...
+        await lock.query('select pg_advisory_lock($1)', [JOB_SCHEMA_LOCK]);
+        await super.connect();
+        this.watchPool(); // ...or the new one its connect makes after a disconnect
+      } finally {
+        // Closing the session releases its advisory lock, even when the connect failed.
+        await lock.end();
+      }
+    }
+
+    /**
+     * pg's Pool emits 'error' when an idle connection dies, and it drops that connection and opens a new one on demand.
+     * The backend adds no listener of its own.
+     */
+    private watchPool(): void {
+      const pool = (this.repository as unknown as { getPool(): pg.Pool | undefined }).getPool();
+      if (!pool || this.watchedPools.has(pool)) return;
+      this.watchedPools.add(pool);
+      pool.on('error', this.onConnectionError);
+    }
+  };
 }

@@ -12,6 +12,7 @@ import { defineReconcileCalls, scheduleReconciliation } from './definitions/reco
 import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './definitions/reset-free-minutes.js';
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
+import { defineRecordingJobs, recordingBackoff, scheduleRecordingProcess, scheduleRecordingRetention } from './definitions/recording-jobs.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -25,6 +26,10 @@ export interface JobHandlers {
   deliverWebhook?(deliveryId: number): Promise<void>;
   /** One attempt at sending a queued email; throws to be retried with backoff. */
   sendEmail?(emailId: number): Promise<void>;
+  /** One attempt at a recording's download, storage and deletion at Twilio; throws to be retried with backoff. */
+  processRecording?(recordingId: number): Promise<void>;
+  /** Deletes expired recordings and requeues unfinished ones. */
+  recordingRetention?(): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -52,6 +57,8 @@ export interface JobSchedulerOptions {
   webhookBackoff?: typeof webhookBackoff;
   /** Overrides the email retry backoff (tests retry in milliseconds). */
   emailBackoff?: typeof emailBackoff;
+  /** Overrides the recording download retry backoff (tests retry in milliseconds). */
+  recordingBackoff?: typeof recordingBackoff;
 }
 
 export interface JobScheduler {
@@ -66,6 +73,7 @@ export interface JobScheduler {
   scheduleMonthlyFreeMinutesReset(): Promise<void>;
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
+  scheduleRecordingProcess(recordingId: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -96,6 +104,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
+  const { processRecording, recordingRetention } = handlers;
+  if (processRecording && recordingRetention) {
+    defineRecordingJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, { process: processRecording, retention: recordingRetention }, options.recordingBackoff);
+  }
   let started = false;
 
   return {
@@ -107,6 +119,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       if (options.recurring !== false) {
         await scheduleReconciliation(agenda);
         await scheduleMonthlyFreeMinutesReset(agenda);
+        if (handlers.recordingRetention) await scheduleRecordingRetention(agenda);
       }
       logger.info({ store: backend.name, worker: name }, 'job scheduler started');
     },
@@ -135,6 +148,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleEmail(emailId) {
       if (!handlers.sendEmail) throw new Error('scheduleEmail needs handlers.sendEmail');
       await scheduleEmail(agenda, emailId);
+    },
+    async scheduleRecordingProcess(recordingId) {
+      if (!handlers.processRecording) throw new Error('scheduleRecordingProcess needs handlers.processRecording');
+      await scheduleRecordingProcess(agenda, recordingId);
     },
   };
 }

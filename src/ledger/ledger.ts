@@ -34,7 +34,7 @@ export interface LedgerPage {
   pages: number;
 }
 
-export type CreditKind = Exclude<LedgerKind, 'call_charge' | 'free_minutes'>;
+export type CreditKind = Exclude<LedgerKind, 'call_charge' | 'recording_charge' | 'free_minutes'>;
 
 export interface CreditInput {
   /** The reason, as the ledger shows it. */
@@ -215,7 +215,7 @@ export class Ledger {
    * (the caller records that as owed). Nothing is written when nothing can be taken; with an idempotencyKey
    * already applied it takes nothing more and reports the earlier entry's amount.
    */
-  async debitUpToWithin(trx: Knex.Transaction, userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' }): Promise<{ takenMicros: number; owedMicros: number }> {
+  async debitUpToWithin(trx: Knex.Transaction, userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' | 'recording_charge' }): Promise<{ takenMicros: number; owedMicros: number }> {
     if (!Number.isSafeInteger(input.amountMicros) || input.amountMicros <= 0) throw new RangeError('a debit must remove whole micros');
     if (input.idempotencyKey) {
       const earlier = await this.entryByKey(trx, input.idempotencyKey);

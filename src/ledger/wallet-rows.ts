@@ -4,8 +4,8 @@ import { isSqlite, type Db } from '../db/database.js';
 
 // The ledger's own rows: only src/ledger/ reads or writes wallets, credit_holds and ledger_entries.
 
-export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'refund' | 'adjustment' | 'free_minutes';
-export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'refund', 'adjustment', 'free_minutes'];
+export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'recording_charge' | 'refund' | 'adjustment' | 'free_minutes';
+export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'recording_charge', 'refund', 'adjustment', 'free_minutes'];
 
 export interface WalletRow {
   user_id: number;

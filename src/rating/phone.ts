@@ -40,6 +40,12 @@ export function formatInternational(e164: string): string {
   return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
+/** A stored E.164 number's display form and country, from one parse (no validity check: it was checked when saved). */
+export function storedNumberFacts(e164: string): { international: string; country: string | undefined } {
+  const parsed = parsePhoneNumberFromString(e164);
+  return { international: parsed?.formatInternational() ?? e164, country: parsed?.country };
+}
+
 /** Flag emoji from an ISO 3166-1 alpha-2 code (regional indicator symbols); empty for anything else. */
 export function flagEmoji(iso: string): string {
   if (!/^[A-Z]{2}$/.test(iso)) return '';

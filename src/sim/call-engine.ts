@@ -5,6 +5,7 @@ import type { Handsets } from './handsets.js';
 import type { Keypad } from './gather.js';
 import { newSid } from './ids.js';
 import { callPrice } from './pricing.js';
+import type { Recordings } from './recordings.js';
 import { type SimClock, Timeline, type WorkTracker } from './timeline.js';
 import { TwimlRunner } from './twiml-runner.js';
 import type { WebhookSender } from './webhooks.js';
@@ -35,6 +36,7 @@ export interface EngineDeps {
   tracker: WorkTracker;
   /** Cost per minute (decimal string, USD) of calling a number, or null when unpriced. */
   pricePerMinute: (number: string) => string | null;
+  recordings: Recordings;
   logger?: Logger | undefined;
 }
 

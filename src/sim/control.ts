@@ -105,6 +105,7 @@ const faultSchema = z.object({
   dropStatusCallbacks: z.boolean().optional(),
   restFailure: z.object({ status: z.union([z.literal(500), z.literal(503), z.literal(429)]), count: z.number().int().positive() }).optional(),
   slowRestMs: seconds.optional(),
+  failRecordings: z.boolean().optional(),
 });
 
 const buttonPress = z.object({ button: z.enum(['answer', 'decline', 'hangup'], 'button must be "answer", "decline" or "hangup"') }).strict();

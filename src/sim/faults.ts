@@ -12,6 +12,8 @@ export interface FaultSettings {
   restFailure?: { status: 500 | 503 | 429; count: number };
   /** REST responses are held this many real ms before being answered. */
   slowRestMs?: number;
+  /** Recordings of calls to this number (or all) end "failed" instead of "completed" (their media never exists). */
+  failRecordings?: boolean;
 }
 
 const REST_FAILURE_CODES: Record<number, { code: number; message: string }> = {

@@ -69,12 +69,14 @@ export interface HandsetView {
   listening: boolean;
   /** The keys pressed by hand during the current call, for the page to echo. */
   keysPressed: string;
+  /** In a call that is being recorded right now. */
+  recording: boolean;
 }
 
 export class Handsets {
   private readonly behaviours = new Map<string, HandsetBehaviour>(MAGIC_NUMBERS.map((m) => [m.number, m.behaviour]));
   private readonly ringing = new Map<string, Ringing>();
-  private readonly inCall = new Map<string, { callSid: string; from: string; live: LiveCall; listening: boolean; keysPressed: string }>();
+  private readonly inCall = new Map<string, { callSid: string; from: string; live: LiveCall; listening: boolean; keysPressed: string; recording: boolean }>();
   private readonly codes = new Map<string, string>();
   private readonly seen = new Set<string>();
 
@@ -100,12 +102,17 @@ export class Handsets {
     if (this.ringing.get(number)?.callSid === callSid) this.ringing.delete(number);
   }
   connected(number: string, callSid: string, from: string, live: LiveCall): void {
-    this.inCall.set(number, { callSid, from, live, listening: false, keysPressed: '' });
+    this.inCall.set(number, { callSid, from, live, listening: false, keysPressed: '', recording: false });
   }
   /** A <Gather> on the call to this phone starts or stops listening. */
   listening(number: string, callSid: string, listening: boolean): void {
     const call = this.inCall.get(number);
     if (call?.callSid === callSid) call.listening = listening;
+  }
+  /** A recording of the call this phone is in starts or stops. */
+  recording(number: string, callSid: string, recording: boolean): void {
+    const call = this.inCall.get(number);
+    if (call?.callSid === callSid) call.recording = recording;
   }
   disconnected(number: string, callSid: string): void {
     if (this.inCall.get(number)?.callSid === callSid) this.inCall.delete(number);
@@ -154,6 +161,7 @@ export class Handsets {
         verifyCode: this.codes.get(number) ?? null,
         listening: !ringing && Boolean(call?.listening),
         keysPressed: ringing ? '' : call?.keysPressed ?? '',
+        recording: !ringing && Boolean(call?.recording),
       };
     });
   }

@@ -14,6 +14,8 @@ import { Handsets } from './handsets.js';
 import { PriceTable } from './pricing.js';
 import { basicAuth, logRestRequests, restFaults, twilioErrors } from './rest-common.js';
 import { callsRouter } from './rest-calls.js';
+import { Recordings } from './recordings.js';
+import { recordingsRouter } from './rest-recordings.js';
 import { pricingRouter } from './rest-pricing.js';
 import { verifyRouter } from './rest-verify.js';
 import { SimClock, WorkTracker } from './timeline.js';
@@ -37,8 +39,10 @@ export interface SimulatorOptions {
   /** Numbers the account may use as From, besides SIM_CALLER_ID. */
   callerIds?: string[];
   logger?: Logger;
-  /** Shown on the handset page; startSimulator fills it in from the port it listens on. */
+  /** Shown on the handset page and the base of RecordingUrl; startSimulator fills it in from the port it listens on. */
   publicUrl?: string;
+  /** Simulated ms a finished recording stays "processing" before its completed callback (default 2 s). */
+  recordingProcessingMs?: number;
 }
 
 export interface SimulatorApp {
@@ -72,7 +76,9 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   const store = new CallStore();
   const prices = PriceTable.load(options.rateDeckFile);
   const webhooks = new WebhookSender(authToken, log, faults, clock, tracker, options.logger);
-  const engine = new CallEngine({ store, handsets, webhooks, clock, tracker, pricePerMinute: (n) => prices.pricePerMinute(n), logger: options.logger });
+  const pageInfo = { url: options.publicUrl ?? '', speed };
+  const recordings = new Recordings({ webhooks, clock, tracker, faults, handsets, baseUrl: () => pageInfo.url, ...(options.recordingProcessingMs === undefined ? {} : { processingMs: options.recordingProcessingMs }) });
+  const engine = new CallEngine({ store, handsets, webhooks, clock, tracker, recordings, pricePerMinute: (n) => prices.pricePerMinute(n), logger: options.logger });
   webhooks.onStatusCallbackFailure = (callSid, message) => engine.notice(callSid, 15003, message);
   const verify = new VerifyService(SIM_VERIFY_SERVICE_SID, accountSid, clock, handsets);
   const callerIds = new Set([SIM_CALLER_ID, ...(options.callerIds ?? [])]);
@@ -84,12 +90,12 @@ export function createSimulatorApp(options: SimulatorOptions = {}): SimulatorApp
   app.set('strict routing', true);
   app.disable('x-powered-by');
   app.use(controlRouter(control, controlDeps));
-  const pageInfo = { url: options.publicUrl ?? '', speed };
   app.use(handsetPageRouter(handsets, pageInfo));
 
   const restPrefixes = ['/2010-04-01', '/v2'];
   app.use(restPrefixes, express.urlencoded({ extended: false }), logRestRequests(log), basicAuth(accountSid, authToken), restFaults(faults));
   app.use(callsRouter({ accountSid, engine, store, callerIds }));
+  app.use(recordingsRouter({ accountSid, recordings }));
   app.use(pricingRouter(prices));
   app.use(verifyRouter(verify));
   app.use((req) => {

@@ -2,7 +2,8 @@ import type { CallEngine } from './call-engine.js';
 import { type CallLeg, isStatusEvent } from './call-store.js';
 import { isE164 } from './formats.js';
 import { Keypad, audioDurationMs, collectDigits } from './gather.js';
-import { type DialSpec, type GatherSpec, type TwimlVerb, TwimlError, parseTwiml } from './twiml.js';
+import type { SimRecording } from './recordings.js';
+import { type DialSpec, type GatherSpec, type NumberSpec, type TwimlVerb, TwimlError, parseTwiml } from './twiml.js';
 import type { WebhookKind, WebhookSender } from './webhooks.js';
 
 interface TwimlDocument {
@@ -82,6 +83,8 @@ export class TwimlRunner {
     const target = spec.numbers[0];
     let dialStatus: string;
     let child: CallLeg | null = null;
+    let recording: SimRecording | null = null;
+    for (const problem of spec.recordProblems) this.engine.notice(parent.sid, problem.code, problem.message);
     if (!target || !isE164(target.number)) {
       this.engine.notice(parent.sid, 13223, `Dial: invalid phone number format ${target?.number ?? '(none)'}`);
       dialStatus = 'failed';
@@ -91,7 +94,7 @@ export class TwimlRunner {
       // Default callerId: the parent's From (simulator assumption, open question in the reference).
       child = this.engine.createChild(parent, target.number, spec.callerId ?? parent.from,
         callback ? { url: callback, method: target.statusCallbackMethod } : null, events, spec.timeoutS, spec.timeLimitS);
-      await this.bridge(parent, child, spec);
+      recording = await this.bridge(parent, child, spec, target, base);
       dialStatus = child.status;
     }
     // Redirected out of the <Dial>: the new TwiML takes over and the action is not requested (simulator assumption).
@@ -107,6 +110,8 @@ export class TwimlRunner {
       DialCallStatus: dialStatus,
       ...(child ? { DialCallSid: child.sid, DialCallDuration: String(child.durationS ?? 0) } : {}),
       DialBridged: String(child !== null && child.answeredAt !== null),
+      // The file may not be downloadable yet: the recording status callback says when it is.
+      ...(recording ? { RecordingUrl: this.engine.deps.recordings.mediaUrl(recording) } : {}),
     };
     const next = await this.fetch(parent, 'action', actionUrl, spec.method, params);
     // When the parent is gone its TwiML is never executed.
@@ -149,23 +154,63 @@ export class TwimlRunner {
     return { actionRequested: true, next: await this.fetch(leg, 'action', actionUrl, spec.method, params) };
   }
 
-  /** Rings the child and holds the bridge until either side ends it or the Dial timeLimit expires. */
-  private async bridge(parent: CallLeg, child: CallLeg, spec: DialSpec): Promise<void> {
+  /**
+   * Rings the child and holds the bridge until either side ends it or the Dial timeLimit expires. A <Number url>
+   * whisper plays to the child once it answers, before the legs are joined; a -answer recording starts after it
+   * (simulator assumption for open question 1: the whisper is not recorded), a -ringing one when ringing starts.
+   */
+  private async bridge(parent: CallLeg, child: CallLeg, spec: DialSpec, target: NumberSpec, base: string | null): Promise<SimRecording | null> {
     const engine = this.engine;
     const either = AbortSignal.any([this.interruption(parent), child.hangup.signal]);
+    let recording: SimRecording | null = null;
+    const record = spec.record;
+    const startRecording = () => {
+      if (!record || recording) return;
+      const callback = record.callback ? this.resolve(parent, record.callback, base) : null;
+      recording = engine.deps.recordings.start(parent, child, record, callback ? { url: callback, method: record.callbackMethod } : null);
+    };
     engine.emit(child, 'initiated');
+    if (record?.mode.startsWith('record-from-ringing')) startRecording();
     const outcome = await engine.ring(child, spec.timeoutS, either);
     if (outcome.answered) {
       engine.answer(child);
       // timeLimit counts from the child's answer (simulator assumption; the reference leaves it open).
       const limits = engine.armLimits(child, child.hangup.signal);
-      await child.timeline.wait({ signal: either });
+      const joined = target.url ? await this.whisper(child, target, base, either) : true;
+      if (joined && !either.aborted) {
+        startRecording();
+        await child.timeline.wait({ signal: either });
+      }
       limits.abort();
       engine.endLeg(child, 'completed', 200);
     } else {
       engine.endLeg(child, outcome.status, outcome.sip);
     }
+    if (recording) engine.deps.recordings.stop(recording, parent, child);
     engine.finishCallbacks(child);
+    return recording;
+  }
+
+  /**
+   * <Number url>: fetches the whisper TwiML with the child's parameters and plays it to the child alone. Returns
+   * false when it hangs up (the legs are never joined). A failed fetch still joins them (simulator assumption).
+   */
+  private async whisper(child: CallLeg, target: NumberSpec, base: string | null, signal: AbortSignal): Promise<boolean> {
+    const url = this.resolve(child, target.url!, base);
+    if (!url) return true;
+    const doc = await this.fetch(child, 'whisper', url, target.method, this.engine.standardParams(child));
+    for (const verb of doc?.verbs ?? []) {
+      if (signal.aborted) return false;
+      const durationMs = audioDurationMs(verb);
+      if (durationMs !== null) await child.timeline.sleep(durationMs, signal);
+      else if (verb.verb === 'Hangup' || verb.verb === 'Reject') {
+        this.engine.hangUp(child, 'twiml', false);
+        return false;
+      } else {
+        this.engine.notice(child.sid, 12200, `<${verb.verb === 'Unsupported' ? verb.name : verb.verb}> in a <Number url> whisper is not simulated; skipped`);
+      }
+    }
+    return !signal.aborted;
   }
 
   private async initialDocument(leg: CallLeg): Promise<TwimlDocument | null> {

@@ -1,3 +1,5 @@
+import { type DialRecordSpec, RECORD_MODES, RECORDING_EVENTS, type RecordMode } from './recordings.js';
+
 /** The part of TwiML callbridge uses, parsed from the XML the app returns. */
 export type TwimlVerb =
   | { verb: 'Say'; text: string; loop: number }
@@ -12,6 +14,10 @@ export type TwimlVerb =
 
 export interface DialSpec {
   action: string | null;
+  /** Recording attributes; null when the Dial does not record (or its record value is invalid, 13217). */
+  record: DialRecordSpec | null;
+  /** Problems with the recording attributes, reported as debugger warnings by the runner. */
+  recordProblems: Array<{ code: number; message: string }>;
   method: 'GET' | 'POST';
   timeoutS: number;
   timeLimitS: number;
@@ -41,6 +47,9 @@ export interface NumberSpec {
   statusCallback: string | null;
   statusCallbackMethod: 'GET' | 'POST';
   statusCallbackEvents: string[];
+  /** <Number url>: TwiML run on the called party after it answers, before the legs are joined (a whisper). */
+  url: string | null;
+  method: 'GET' | 'POST';
 }
 
 export class TwimlError extends Error {
@@ -99,19 +108,53 @@ function toDial(el: XmlElement): DialSpec {
         statusCallbackMethod: httpMethod(n.statusCallbackMethod),
         // <Number statusCallback> without statusCallbackEvent reports only "completed".
         statusCallbackEvents: (n.statusCallbackEvent ?? 'completed').split(/[\s,]+/).filter(Boolean),
+        url: n.url ?? null,
+        method: httpMethod(n.method),
       });
     }
   }
   const bare = el.children.filter((c): c is string => typeof c === 'string').join('').trim();
-  if (numbers.length === 0 && bare) numbers.push({ number: bare, statusCallback: null, statusCallbackMethod: 'POST', statusCallbackEvents: [] });
+  if (numbers.length === 0 && bare) numbers.push({ number: bare, statusCallback: null, statusCallbackMethod: 'POST', statusCallbackEvents: [], url: null, method: 'POST' });
+  const { record, problems } = toRecordSpec(a);
   return {
     action: a.action ?? null,
+    record,
+    recordProblems: problems,
     method: httpMethod(a.method),
     // Dial timeout: default 30, allowed 5..600 (out-of-range values are clamped here; Twilio logs 13212).
     timeoutS: Math.min(600, Math.max(5, positiveInt(a.timeout, 30))),
     timeLimitS: Math.min(14_400, positiveInt(a.timeLimit, 14_400)),
     callerId: a.callerId ?? null,
     numbers,
+  };
+}
+
+const RECORD_ALIASES: Record<string, RecordMode> = { true: 'record-from-answer', false: 'do-not-record' };
+
+/** The <Dial> recording attributes (twilio-recording.md §2); bad values give the codes of §8. */
+function toRecordSpec(a: Record<string, string>): { record: DialRecordSpec | null; problems: Array<{ code: number; message: string }> } {
+  const problems: Array<{ code: number; message: string }> = [];
+  const raw = a.record ?? 'do-not-record';
+  const alias = Object.hasOwn(RECORD_ALIASES, raw) ? RECORD_ALIASES[raw]! : null;
+  const mode: RecordMode | null = alias ?? ((RECORD_MODES as readonly string[]).includes(raw) ? (raw as RecordMode) : null);
+  if (mode === null) problems.push({ code: 13217, message: `Dial: invalid record value ${raw}` });
+  const events = (a.recordingStatusCallbackEvent ?? 'completed').split(/\s+/).filter(Boolean);
+  if (events.some((e) => !(RECORDING_EVENTS as readonly string[]).includes(e))) {
+    problems.push({ code: 13621, message: `Dial: invalid recordingStatusCallbackEvent ${a.recordingStatusCallbackEvent}` });
+  }
+  const track = a.recordingTrack ?? 'both';
+  if (track !== 'both' && track !== 'inbound' && track !== 'outbound') problems.push({ code: 13622, message: `Dial: invalid recordingTrack ${track}` });
+  if (mode === null || mode === 'do-not-record' || problems.length > 0) return { record: null, problems };
+  return {
+    record: {
+      mode,
+      trim: a.trim === 'trim-silence' ? 'trim-silence' : 'do-not-trim',
+      callback: a.recordingStatusCallback ?? null,
+      callbackMethod: httpMethod(a.recordingStatusCallbackMethod),
+      events,
+      track: track as DialRecordSpec['track'],
+    },
+    problems,
   };
 }
 

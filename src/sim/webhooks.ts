@@ -4,7 +4,7 @@ import { signTwilioRequest, twilioSignedUrl } from './signing.js';
 import type { Faults } from './faults.js';
 import type { SimClock, WorkTracker } from './timeline.js';
 
-export type WebhookKind = 'twiml' | 'redirect' | 'action' | 'fallback' | 'status-callback';
+export type WebhookKind = 'twiml' | 'redirect' | 'action' | 'fallback' | 'status-callback' | 'whisper' | 'recording-callback';
 
 export interface LogEntry {
   id: number;
@@ -72,18 +72,18 @@ export class WebhookSender {
   }
 
   /** A status callback: fire and forget, in the order the call produced it unless a fault says otherwise. */
-  statusCallback(method: 'GET' | 'POST', url: string, params: Record<string, string>, callSid: string, number: string): void {
+  statusCallback(method: 'GET' | 'POST', url: string, params: Record<string, string>, callSid: string, number: string, kind: 'status-callback' | 'recording-callback' = 'status-callback'): void {
     const faults = this.faults.webhookFaults(number);
     if (faults.dropStatusCallbacks) {
-      this.log.add({ direction: 'outbound', kind: 'status-callback', method, url, params, callSid, delivery: 'dropped' });
+      this.log.add({ direction: 'outbound', kind, method, url, params, callSid, delivery: 'dropped' });
       return;
     }
     const deliver = () => {
       const send = async () => {
         if (faults.delayWebhooksMs) await new Promise((r) => setTimeout(r, this.clock.realDelay(faults.delayWebhooksMs!)));
-        const result = await this.send('status-callback', method, url, params, callSid, 'sent');
-        if (!result.ok) this.onStatusCallbackFailure(callSid, `status callback ${url} answered ${result.status || result.error}`);
-        if (faults.duplicateWebhooks) await this.send('status-callback', method, url, params, callSid, 'duplicate');
+        const result = await this.send(kind, method, url, params, callSid, 'sent');
+        if (!result.ok) this.onStatusCallbackFailure(callSid, `${kind} ${url} answered ${result.status || result.error}`);
+        if (faults.duplicateWebhooks) await this.send(kind, method, url, params, callSid, 'duplicate');
       };
       void this.tracker.track(send());
     };

@@ -27,6 +27,7 @@ const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
   voucher: 'Voucher',
   purchase: 'Top-up',
   call_charge: 'Call',
+  recording_charge: 'Call recording',
   refund: 'Refund',
   adjustment: 'Adjustment',
   free_minutes: 'Free minutes',

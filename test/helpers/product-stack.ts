@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type twilio from 'twilio';
@@ -22,6 +25,8 @@ export interface ProductStack {
   baseUrl: string;
   /** The Stripe simulator, when started with `stripe: true`. */
   stripe: RunningStripeSimulator | undefined;
+  /** RECORDINGS_DIR: a fresh temporary folder, removed by close(). */
+  recordingsDir: string;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,8 @@ export interface ProductStackOptions {
   emailBackoff?: JobSchedulerOptions['emailBackoff'];
   /** Card top-ups through the Stripe simulator (its checkout page served by the app, its events to the app's webhook). */
   stripe?: boolean;
+  /** Recording download retry backoff (tests retry in milliseconds). */
+  recordingBackoff?: JobSchedulerOptions['recordingBackoff'];
 }
 
 /**
@@ -55,7 +62,8 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, STATUS_WAIT_MS: String(options.statusWaitMs ?? 500), ...options.env });
+  const recordingsDir = mkdtempSync(join(tmpdir(), 'callbridge-recordings-'));
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: baseUrl, STATUS_WAIT_MS: String(options.statusWaitMs ?? 500), RECORDINGS_DIR: recordingsDir, ...options.env });
   const logger = pino({ level: process.env.CALLS_TEST_LOG ?? 'silent' });
   const pgStore: StoreUnderTest | undefined = testDb.engine === 'postgres' ? await postgresStore.create() : undefined;
   const services = await composeServices(config, {
@@ -65,7 +73,10 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
     ...(options.httpClient ? { twilioHttpClient: options.httpClient } : {}),
     phonesPage: options.phones ? undefined : false,
     stripe: options.stripe ? { port: 0, speed: options.speed } : false,
-    jobs: { processEvery: 100, recurring: false, ...(options.emailBackoff ? { emailBackoff: options.emailBackoff } : {}), ...(pgStore ? { backend: pgStore.createBackend() } : {}) },
+    jobs: {
+      processEvery: 100, recurring: false, ...(options.emailBackoff ? { emailBackoff: options.emailBackoff } : {}), ...(options.recordingBackoff ? { recordingBackoff: options.recordingBackoff } : {}),
+      ...(pgStore ? { backend: pgStore.createBackend() } : {}),
+    },
   });
   const built = buildApp(services);
   server.on('request', built.app);
@@ -75,7 +86,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
   const stripe = services.payments?.setup.simulator;
   await jobs.start();
   return {
-    sim, testDb, built, jobs, baseUrl, stripe,
+    sim, testDb, built, jobs, baseUrl, stripe, recordingsDir,
     async close() {
       await sim.control.waitForIdle(5_000).catch(() => undefined);
       // As main.ts's shutdown does: waiting status polls are answered before the connections go.
@@ -86,6 +97,7 @@ export async function startProductStack(options: ProductStackOptions): Promise<P
       await services.close({ jobsTimeoutMs: 2_000 });
       await pgStore?.destroy();
       await testDb.destroy();
+      rmSync(recordingsDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { recordingRetentionJob } from '../../src/jobs/definitions/recording-jobs.js';
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -58,7 +59,7 @@ describe('job scheduler lifecycle', () => {
     await again.start();
     cleanups.push(() => again.stop());
     const names = (await again.agenda.queryJobs()).jobs.map((j) => j.name).sort();
-    expect(names).toEqual([resetFreeMinutesJob, reconcileCallsJob].sort());
+    expect(names).toEqual([resetFreeMinutesJob, reconcileCallsJob, recordingRetentionJob].sort());
   });
 
   it('stops gracefully: a running job finishes, and jobs locked ahead of their time are released', async () => {

@@ -31,15 +31,19 @@ const exactDecimalWriters: Record<string, string> = {
   'src/wallet/voucher-admin-store.ts': "the audit row's new value is data (JSON), not prose",
   'src/rates/twilio-price-list.ts': 'a markup percentage, not money',
   'src/rates/deck-format.ts': 'the deck’s own unit in an import error, as the admin typed it',
+  'src/recordings/recordings-routes.ts': 'the recording price field is prefilled with the exact stored price',
 };
 
 /** Dividing by a million also turns bytes into megabytes and CPU microseconds into seconds: these files do that, not money. */
-const nonMoneyDividers = new Set(['src/http/multipart.ts', 'src/rates/admin/rate-import-routes.ts', 'src/logger.ts', 'src/metrics/metrics.ts']);
+const nonMoneyDividers = new Set(['src/http/multipart.ts', 'src/rates/admin/rate-import-routes.ts', 'src/logger.ts', 'src/metrics/metrics.ts', 'src/contacts/contacts-file-routes.ts']);
+
+/** toFixed for sizes, not money: kB in the request log, MB of recordings. */
+const nonMoneyDecimals = new Set(['src/logger.ts', 'src/recordings/recording-view.ts']);
 
 function adHocMoneyInSource(file: string, text: string): string[] {
   const found: string[] = [];
   const rel = name(file);
-  if (/\.toFixed\(/.test(text) && rel !== 'src/logger.ts') found.push('toFixed(');
+  if (/\.toFixed\(/.test(text) && !nonMoneyDecimals.has(rel)) found.push('toFixed(');
   if (/new Intl\.NumberFormat\(/.test(text)) found.push('new Intl.NumberFormat(');
   if (/\/\s*(1_000_000|1e6|1000000|MICROS_PER_UNIT)\b/.test(text) && !nonMoneyDividers.has(rel)) found.push('divides by a million');
   if (/\bformatMicros\(/.test(text) && !(rel in exactDecimalWriters)) found.push('formatMicros( (exact digits, not the display format)');

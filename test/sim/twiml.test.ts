@@ -12,9 +12,22 @@ describe('TwiML parsing', () => {
         <Number statusCallback="/status" statusCallbackEvent="initiated ringing answered completed">+442071838750</Number>
       </Dial></Response>`);
     expect(verbs).toEqual([{ verb: 'Dial', dial: {
-      action: 'https://app.example/dial?a=1&b=2', method: 'GET', timeoutS: 25, timeLimitS: 754, callerId: '+15005550006',
-      numbers: [{ number: '+442071838750', statusCallback: '/status', statusCallbackMethod: 'POST', statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'] }],
+      action: 'https://app.example/dial?a=1&b=2', method: 'GET', timeoutS: 25, timeLimitS: 754, callerId: '+15005550006', record: null, recordProblems: [],
+      numbers: [{ number: '+442071838750', statusCallback: '/status', statusCallbackMethod: 'POST', statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'], url: null, method: 'POST' }],
     } }]);
+  });
+
+  it('reads the recording attributes of <Dial> and the whisper url of <Number>', () => {
+    const [dial] = parseTwiml('<Response><Dial record="record-from-answer-dual" trim="trim-silence" recordingStatusCallback="/rec" recordingStatusCallbackMethod="GET" ' +
+      'recordingStatusCallbackEvent="in-progress completed absent"><Number url="/whisper" method="GET">+15005550100</Number></Dial></Response>');
+    expect(dial).toMatchObject({ dial: {
+      record: { mode: 'record-from-answer-dual', trim: 'trim-silence', callback: '/rec', callbackMethod: 'GET', events: ['in-progress', 'completed', 'absent'], track: 'both' },
+      numbers: [{ url: '/whisper', method: 'GET' }],
+    } });
+    const [legacy] = parseTwiml('<Response><Dial record="true">+15005550100</Dial></Response>');
+    expect(legacy).toMatchObject({ dial: { record: { mode: 'record-from-answer', events: ['completed'] } } });
+    const [bad] = parseTwiml('<Response><Dial record="constructor" recordingStatusCallbackEvent="done">+15005550100</Dial></Response>');
+    expect(bad).toMatchObject({ dial: { record: null, recordProblems: [{ code: 13217 }, { code: 13621 }] } });
   });
 
   it('applies defaults: Dial timeout 30, timeLimit 4 h, Number callbacks only "completed"; bare numbers', () => {

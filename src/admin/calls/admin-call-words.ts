@@ -61,5 +61,6 @@ export const LEDGER_KIND_WORDS: Record<LedgerKind, string> = {
   refund: 'Refund',
   adjustment: 'Adjustment by an admin',
   free_minutes: 'Free minutes',
+  recording_charge: 'Call recording charge',
 };
 

@@ -32,7 +32,7 @@ export class OpenApiValidator {
   }
 
   /** `template` is the documented path (e.g. '/calls/{id}'); `res` a supertest response from /api/v1. */
-  assertValid(method: 'get' | 'post', template: string, res: Response): void {
+  assertValid(method: 'get' | 'post' | 'delete', template: string, res: Response): void {
     const operation = this.document.paths[template]?.[method];
     expect(operation, `${method.toUpperCase()} ${template} is not in the OpenAPI document`).toBeDefined();
     const documented = operation!.responses[String(res.status)];

@@ -9,7 +9,7 @@ import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
 import { emailedLink, csrfTokenFrom } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
-import { startProductStack } from '../../helpers/product-stack.js';
+import { startProductStack, type ProductStackOptions } from '../../helpers/product-stack.js';
 
 export const USER_PHONE = '+12015550123';
 export const DESTINATION = '+442079460958';
@@ -35,6 +35,7 @@ export interface CallHarness {
   jobs: JobScheduler;
   clock: ShiftableClock;
   baseUrl: string;
+  recordingsDir: string;
   userId: number;
   /** The user's log-in. */
   email: string;
@@ -57,6 +58,8 @@ export interface HarnessOptions {
   httpClient?: InstanceType<typeof twilio.RequestClient>;
   /** How long a status poll waits for a change (see ProductStackOptions). */
   statusWaitMs?: number;
+  /** Recording download retry backoff (see ProductStackOptions). */
+  recordingBackoff?: ProductStackOptions['recordingBackoff'];
 }
 
 /**
@@ -71,8 +74,9 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     env: { CONFIRM_ANSWER: String(options.confirmAnswer ?? false) },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
+    ...(options.recordingBackoff ? { recordingBackoff: options.recordingBackoff } : {}),
   });
-  const { sim, testDb, built, jobs, baseUrl } = stack;
+  const { sim, testDb, built, jobs, baseUrl, recordingsDir } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
 
   const agent = request.agent(baseUrl);
@@ -92,7 +96,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const repo = callsRepository(testDb.db);
 
   return {
-    sim, testDb, built, jobs, clock, baseUrl, userId, agent, csrf, email, password: 'correct horse battery',
+    sim, testDb, built, jobs, clock, baseUrl, recordingsDir, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);

@@ -23,6 +23,8 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     resetFreeMinutes: vi.fn(async () => undefined),
     deliverWebhook: vi.fn(async (_deliveryId: number) => undefined),
     sendEmail: vi.fn(async (_emailId: number) => undefined),
+    processRecording: vi.fn(async (_recordingId: number) => undefined),
+    recordingRetention: vi.fn(async () => undefined),
   };
   const scheduler = createJobScheduler({
     config: loadConfig({}),

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
+import { checkPhoneNumber } from '../rating/phone.js';
+import { parseContactsCsv } from './contact-csv.js';
+import { looksLikeVcard, type ParsedFile } from './contact-file.js';
+import { parseContactFields, type ContactFields, type FieldErrors } from './contact-form.js';
+import { planImport, type ImportPlan } from './contact-import.js';
+import { searchTerms } from './contact-text.js';
+import { parseVcards } from './contact-vcard.js';
+import type { Contact, ContactsActor, ContactsRepository } from './contacts-repository.js';
+
+export const CONTACTS_PER_PAGE = 25;
+export const SEARCH_RESULTS = 10;
+const FAVOURITES_ON_DIAL = 12;
+
+export type SaveResult = { ok: true; id: number } | { ok: false; errors: FieldErrors } | { ok: false; missing: true };
+
+/** The country national numbers are read in: the user's verified phone's, else none (a + is then needed). */
+export function homeCountry(user: { phoneE164: string | null }): string | undefined {
+  if (!user.phoneE164) return undefined;
+  const check = checkPhoneNumber(user.phoneE164);
+  return check.ok ? check.country : undefined;
+}
+
+export interface ImportPreview {
+  token: string;
+  fileName: string;
+  format: ParsedFile['format'];
+  plan: ImportPlan;
+}
+
+/** The address book: every call takes the acting user; the repository scopes each read and write by its owner. */
+export function contactsService(deps: { repo: ContactsRepository; clock: Clock }) {
+  const { repo, clock } = deps;
+  const now = () => clock.now().toISOString();
+
+  /** Numbers another contact of the book already has: named in the form's error for that row. */
+  async function takenNumbers(actor: ContactsActor, numbers: Array<{ e164: string }>, rows: number[], self: number | undefined, trx: Parameters<ContactsRepository['owners']>[2]): Promise<FieldErrors> {
+    const owners = await repo.owners(actor, numbers.map((n) => n.e164), trx);
+    const errors: FieldErrors = {};
+    numbers.forEach((n, i) => {
+      const owner = owners.get(n.e164);
+      if (owner && owner.contactId !== self) errors[`number-${rows[i] ?? 0}`] = `${n.e164} is already saved for ${owner.name}.`;
+    });
+    return errors;
+  }
+
+  async function save(actor: ContactsActor, id: number | undefined, fields: ContactFields, country: string | undefined): Promise<SaveResult> {
+    const parsed = parseContactFields(fields, country);
+    if (!parsed.ok) return parsed;
+    try {
+      return await repo.transaction(async (trx): Promise<SaveResult> => {
+        if (id !== undefined && !(await repo.find(actor, id, trx))) return { ok: false, missing: true };
+        const taken = await takenNumbers(actor, parsed.input.numbers, parsed.rows, id, trx);
+        if (Object.keys(taken).length) return { ok: false, errors: taken };
+        if (id === undefined) return { ok: true, id: await repo.create(actor, parsed.input, now(), trx) };
+        await repo.update(actor, id, parsed.input, now(), trx);
+        return { ok: true, id };
+      });
+    } catch (err) {
+      // Two saves of the same number at once: the unique index lets one through; the other hears why.
+      if (isUniqueViolation(err)) return { ok: false, errors: { 'number-0': 'One of these numbers was just saved for another contact: check and save again.' } };
+      throw err;
+    }
+  }
+
+  function parseFile(text: string): ParsedFile {
+    return looksLikeVcard(text) ? parseVcards(text) : parseContactsCsv(text);
+  }
+
+  return {
+    page: (actor: ContactsActor, query: string, page: number) => repo.page(actor, searchTerms(query), page, CONTACTS_PER_PAGE),
+    range: (actor: ContactsActor, query: string, offset: number, limit: number) => repo.range(actor, searchTerms(query), offset, limit),
+    search: (actor: ContactsActor, query: string, limit = SEARCH_RESULTS) => repo.search(actor, searchTerms(query), limit),
+    favourites: (actor: ContactsActor) => repo.favourites(actor, FAVOURITES_ON_DIAL),
+    find: (actor: ContactsActor, id: number) => repo.find(actor, id),
+    create: (actor: ContactsActor, fields: ContactFields, country: string | undefined) => save(actor, undefined, fields, country),
+    update: (actor: ContactsActor, id: number, fields: ContactFields, country: string | undefined) => save(actor, id, fields, country),
+    setFavourite: (actor: ContactsActor, id: number, favourite: boolean) => repo.setFavourite(actor, id, favourite, now()),
+    remove: (actor: ContactsActor, id: number) => repo.remove(actor, id),
+    namesForNumbers: (actor: ContactsActor, e164s: readonly string[]) => repo.namesForNumbers(actor, e164s),
+    all: (actor: ContactsActor) => repo.batches(actor),
+
+    /** Parses and plans an upload, stores it for confirmation; nothing in the book changes. */
+    async previewImport(actor: ContactsActor, fileName: string, text: string, country: string | undefined): Promise<ImportPreview> {
+      const file = parseFile(text);
+      const plan = planImport(file, await repo.bookNumbers(actor), country);
+      const token = randomBytes(18).toString('base64url');
+      await repo.savePreview(actor, token, fileName, JSON.stringify({ format: file.format, contacts: file.contacts, invalid: file.invalid, country: country ?? null }), now());
+      return { token, fileName, format: file.format, plan };
+    },
+
+    async showImport(actor: ContactsActor, token: string): Promise<ImportPreview | undefined> {
+      const stored = await repo.loadPreview(actor, token, now());
+      if (!stored) return undefined;
+      const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
+      return { token, fileName: stored.fileName, format: file.format, plan: planImport(file, await repo.bookNumbers(actor), file.country ?? undefined) };
+    },
+
+    /** Applies a preview once, re-planned against the book as it is now, in one transaction. */
+    async applyImport(actor: ContactsActor, token: string): Promise<ImportPlan | undefined> {
+      const attempt = () =>
+        repo.transaction(async (trx) => {
+          const stored = await repo.loadPreview(actor, token, now(), trx);
+          if (!stored || !(await repo.takePreview(actor, token, trx))) return undefined;
+          const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
+          const plan = planImport(file, await repo.bookNumbers(actor, trx), file.country ?? undefined);
+          await repo.applyPlan(actor, plan, now(), trx);
+          return plan;
+        });
+      // A number saved by another request between the plan and the insert breaks the unique index: the whole
+      // transaction rolls back (the preview too), so planning again against the new book is safe.
+      for (let tries = 1; ; tries++) {
+        try {
+          return await attempt();
+        } catch (err) {
+          if (!isUniqueViolation(err) || tries >= 3) throw err;
+        }
+      }
+    },
+  };
+}
+
+export type ContactsService = ReturnType<typeof contactsService>;
+export type { Contact };
