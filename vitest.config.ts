@@ -24,6 +24,9 @@ const JOURNEYS = [
   'test/metrics/metrics.test.ts',
   'test/phone/phone-verification.test.ts',
   'test/http/session-early-read.test.ts',
+  'test/payments/dispute-hold.test.ts',
+  'test/payments/stripe-event-jobs.test.ts',
+  'test/payments/auto-top-up.test.ts',
 ];
 /** Tests that start processes: the built server, several instances, the storm and load harnesses. */
 const PROCESSES = [

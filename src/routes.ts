@@ -1,12 +1,9 @@
-import { parseIdParam } from './http/id-param.js';
 import type { Express } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
 import { accountEmailRoutes } from './accounts/account-email-routes.js';
 import { emailRoutes } from './email/email-routes.js';
-import { flash } from './http/flash.js';
-import { HttpError } from './http/errors.js';
 import { ADMIN_LINKS, adminRoutes, JOBS_LINK, PAYMENTS_LINK } from './admin/admin-routes.js';
 import { adminCallsRoutes } from './admin/calls/admin-calls-routes.js';
 import { usersAdminRoutes } from './admin/users/users-admin-routes.js';
@@ -33,6 +30,7 @@ import { voucherAdminRoutes } from './wallet/voucher-admin-routes.js';
 import { walletRoutes } from './wallet/wallet-routes.js';
 import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
 import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
+import { autoTopUpRoutes } from './payments/auto-top-up-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -44,7 +42,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
@@ -62,7 +60,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
-  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency });
+  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
   const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
@@ -77,7 +75,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', accounts.signUp);
   app.get('/signup/check-email', accountEmail.showCheckEmail);
-  app.get('/confirm-email', accountEmail.confirm);
+  app.get('/confirm-email', accountEmail.showConfirm);
+  app.post('/confirm-email', accountEmail.confirm);
   app.post('/account/confirm-email/resend', requireUser, accountEmail.resendConfirmation);
   app.get('/forgot-password', accountEmail.showForgot);
   app.post('/forgot-password', accountEmail.forgot);
@@ -85,7 +84,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/reset-password', accountEmail.reset);
   app.post('/account/name', requireUser, accountEmail.changeName);
   app.post('/account/email', requireUser, accountEmail.changeEmail);
-  app.get('/account/email/confirm', accountEmail.confirmEmailChange);
+  app.get('/account/email/confirm', accountEmail.showConfirmEmailChange);
+  app.post('/account/email/confirm', accountEmail.confirmEmailChange);
   app.get('/account/notices', requireUser, emails.showNotices);
   app.post('/account/notices', requireUser, emails.saveNotices);
   app.get('/notices/unsubscribe', emails.showUnsubscribe);
@@ -96,12 +96,7 @@ export function registerRoutes(app: Express, services: Services): void {
     app.get('/outbox/:id/html', emails.outboxHtml);
   }
   app.get('/admin/emails', requireAdmin, emails.admin);
-  app.post('/admin/users/:id/reset-link', requireAdmin, async (req, res) => {
-    const user = await services.email.accounts.adminSendReset(parseIdParam(req.params.id, 'There is no such user.'));
-    if (!user) throw new HttpError(404, 'There is no such user.');
-    flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
-    res.redirect(303, `/admin/users/${user.id}`);
-  });
+  app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
@@ -125,7 +120,12 @@ export function registerRoutes(app: Express, services: Services): void {
   if (services.payments) {
     const topUps = paymentsRoutes(services.payments.service);
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
-    app.post('/wallet/top-up', requireUser, topUps.start);
+    // An unconfirmed account may look at the wallet but not pay (issue 28).
+    app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);
+    const autoTopUp = autoTopUpRoutes(services.payments.autoTopUps);
+    app.post('/wallet/auto-top-up', requireConfirmedEmail, autoTopUp.configure);
+    app.get('/wallet/card/remove', requireUser, autoTopUp.confirmRemove);
+    app.post('/wallet/card/remove', requireUser, autoTopUp.remove);
     app.get('/wallet/top-up/return', requireUser, topUps.returned);
     app.get('/wallet/top-up/:id/status', requireUser, topUps.status);
     app.get('/wallet/top-up/:id/cancel', requireUser, topUps.cancelled);

@@ -207,7 +207,14 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     // Likewise email: its send job is registered on the scheduler, and it queues through that scheduler.
     let calls: CallsService | undefined;
     let recordings: RecordingsService | undefined;
-    jobs = buildJobs(() => calls!, () => email!, () => recordings!, money, webhooks);
+    // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
+    let payments: Payments | undefined;
+    // A settlement may take the balance below the user's automatic top-up threshold.
+    const afterSettlement = <T extends { userId: number }>(next: (call: T) => Promise<void>) => async (call: T) => {
+      await next(call);
+      await payments?.autoTopUps.balanceChanged(call.userId);
+    };
+    jobs = buildJobs(() => calls!, () => email!, () => recordings!, () => payments, money, webhooks);
     const recordingJobs = isScheduler(overrides.jobs) ? undefined : jobs;
     recordings = recordingsService({
       repo: recordingsRepository(db, clock), storage: overrides.recordingStorage ?? folderStorage(config.recordings.dir), ledger: money.ledger, telephony, clock,
@@ -218,14 +225,14 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const emailService = email;
     // Status polls wait on it: in-process on SQLite, with one LISTEN connection per instance on PostgreSQL.
     callChanges = callChangeFeed(db, logger.child({ component: 'call-changes' }));
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, onSettled: emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger)), recording: recordingsFeature });
+    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))), recording: recordingsFeature });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
     const verifier = overrides.phoneVerifier ?? twilioPhoneVerifier(telephony, (err) => logger.error({ err }, 'Twilio Verify request failed'));
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
-    const payments = await buildPayments(money);
+    payments = await buildPayments(money, emailService);
 
     const services: ComposedServices = {
       config,
@@ -291,14 +298,18 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     return built;
   }
 
-  async function buildPayments(money: MoneyServices): Promise<Payments | undefined> {
+  async function buildPayments(money: MoneyServices, email: EmailServices): Promise<Payments | undefined> {
     if (overrides.stripe === false) return undefined;
     const setup = await resolveStripeSetup(config, logger, overrides.stripe);
     stripeSimulator = setup.simulator;
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup });
+    // Receipts and refund notices go out without holding up the webhook that caused them (email.idle() waits for them).
+    const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
+    // A scheduler handed in (a test bed) has handlers of its own: then events are applied in the background.
+    const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined, scheduleAutoTopUp: scheduler ? (userId, crossing) => scheduler.scheduleAutoTopUp(userId, crossing) : undefined });
   }
 
-  function buildJobs(calls: () => CallsService, email: () => EmailServices, recordings: () => RecordingsService, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
+  function buildJobs(calls: () => CallsService, email: () => EmailServices, recordings: () => RecordingsService, payments: () => Payments | undefined, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {
     if (isScheduler(overrides.jobs)) return overrides.jobs;
     if (overrides.jobs === null) return undefined;
     const handlers = {
@@ -307,6 +318,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       sendEmail: (id: number) => email().sendEmail(id),
       processRecording: (id: number) => recordings().process(id),
       recordingRetention: async () => void (await recordings().maintain()),
+      // Composed without payments, a stored event (from an earlier run) has nothing to apply it: it is left as is.
+      applyStripeEvent: async (id: number) => void (await payments()?.inbox.apply(id)),
+      autoTopUp: async (userId: number, crossing: number) => void (await payments()?.autoTopUps.charge(userId, crossing)),
     };
     return createJobScheduler({ config, db, logger: logger.child({ component: 'jobs' }), clock, handlers, ...overrides.jobs });
   }

@@ -1,11 +1,14 @@
 import type { Request, Response } from 'express';
+import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
+import { parseIdParam } from '../http/id-param.js';
 import { parseForm } from '../http/forms.js';
 import { addressOf, logIn } from './accounts-routes.js';
 import { changeEmailForm, changeNameForm, forgotPasswordForm, resetPasswordForm, type AccountEmailService } from './account-email-service.js';
 
 const DEAD_LINK = 'This link has expired or was already used.';
 const tokenOf = (req: Request) => (typeof req.query.token === 'string' ? req.query.token : '');
+const postedTokenOf = (req: Request) => (typeof req.body?.token === 'string' ? (req.body.token as string) : '');
 
 /** Confirming addresses, recovering passwords, changing name and email, email preferences. */
 export function accountEmailRoutes({ service }: { service: AccountEmailService }) {
@@ -17,8 +20,18 @@ export function accountEmailRoutes({ service }: { service: AccountEmailService }
       res.render('pages/check-email', { title: 'Check your email', reason: 'signup' });
     },
 
+    /**
+     * GET of an emailed confirmation link only shows a button: mail scanners and link previews fetch GET links, and
+     * must not use them up (or log anyone in). The button POSTs the token with the form's CSRF token.
+     */
+    async showConfirm(req: Request, res: Response) {
+      const token = tokenOf(req);
+      if (!(await service.linkValid(token, 'confirm'))) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: `${DEAD_LINK} Log in and send yourself a new one from your account page.`, action: { href: '/login', label: 'Log in' } });
+      res.render('pages/confirm-link', { title: 'Confirm your email address', message: 'One more step: confirm that this address is yours, and you will be logged in.', action: '/confirm-email', token, button: 'Confirm my email address' });
+    },
+
     async confirm(req: Request, res: Response) {
-      const user = await service.confirm(tokenOf(req));
+      const user = await service.confirm(postedTokenOf(req));
       if (!user) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: `${DEAD_LINK} Log in and send yourself a new one from your account page.`, action: { href: '/login', label: 'Log in' } });
       await logIn(req, user.id);
       flash(req, 'success', 'Your email address is confirmed. Welcome to callbridge!');
@@ -85,12 +98,26 @@ export function accountEmailRoutes({ service }: { service: AccountEmailService }
       res.redirect(303, '/account#profile');
     },
 
+    /** Like showConfirm: the GET shows a button; only its POST changes the address. */
+    async showConfirmEmailChange(req: Request, res: Response) {
+      const token = tokenOf(req);
+      if (!(await service.linkValid(token, 'change-email'))) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: 'This link has expired or was already used. Ask for a new one on your account page.', action: { href: '/account', label: 'Your account' } });
+      res.render('pages/confirm-link', { title: 'Confirm your new email address', message: 'Confirm that this is the address you want your callbridge account to use.', action: '/account/email/confirm', token, button: 'Use this address' });
+    },
+
     async confirmEmailChange(req: Request, res: Response) {
-      const outcome = await service.confirmEmailChange(tokenOf(req));
+      const outcome = await service.confirmEmailChange(postedTokenOf(req));
       if (!outcome.ok) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: outcome.message, action: { href: '/account', label: 'Your account' } });
       if (req.session) flash(req, 'success', `Your email address is now ${outcome.email}.`);
       res.redirect(303, req.user ? '/account#profile' : '/login');
     },
 
+    /** Admin, from a user's page: email that user a reset link (audited). */
+    async adminSendReset(req: Request, res: Response) {
+      const user = await service.adminSendReset(req.user!.id, parseIdParam(req.params.id, 'There is no such user.'));
+      if (!user) throw new HttpError(404, 'There is no such user.');
+      flash(req, 'success', `A password reset link was emailed to ${user.email}. It works once, for 30 minutes.`);
+      res.redirect(303, `/admin/users/${user.id}`);
+    },
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Db } from '../db/database.js';
 import type { FieldErrors } from '../http/forms.js';
 import { retryMessage, type AttemptCounters, type LimitPolicy } from '../rate-limits/attempt-counters.js';
 import { emailField, newPasswordField } from './accounts-service.js';
@@ -37,6 +39,8 @@ export interface AccountNotices {
 }
 
 export interface AccountEmailDeps {
+  /** Only for transactions: an admin's reset link and its audit row commit together. */
+  db: Db;
   users: UsersRepository;
   sessions: SessionsRepository;
   tokens: EmailTokensRepository;
@@ -74,9 +78,9 @@ export function accountEmailService(deps: AccountEmailDeps) {
     await mailer.queue({ to: user.email, userId: user.id, kind: 'confirm-email', data: { name: user.name, link: `${publicUrl}/confirm-email?token=${token}` } });
   }
 
-  async function sendResetLink(user: User, byAdmin: boolean): Promise<void> {
-    const token = await tokens.create(user.id, 'reset', clock.now(), RESET_LINK_LIFETIME_MS);
-    await mailer.queue({ to: user.email, userId: user.id, kind: 'reset-password', data: { name: user.name, byAdmin, link: `${publicUrl}/reset-password?token=${token}` } });
+  async function sendResetLink(user: User, byAdmin: boolean, token?: string): Promise<void> {
+    const link = token ?? (await tokens.create(user.id, 'reset', clock.now(), RESET_LINK_LIFETIME_MS));
+    await mailer.queue({ to: user.email, userId: user.id, kind: 'reset-password', data: { name: user.name, byAdmin, link: `${publicUrl}/reset-password?token=${link}` } });
   }
 
   return {
@@ -121,11 +125,25 @@ export function accountEmailService(deps: AccountEmailDeps) {
       return { limited: false };
     },
 
-    async adminSendReset(userId: number): Promise<User | undefined> {
+    /**
+     * An admin emails a user a reset link: the link and the audit row commit together (the raw token is never
+     * recorded); the email is queued after the commit, so a failed transaction sends nothing.
+     */
+    async adminSendReset(adminId: number, userId: number): Promise<User | undefined> {
       const user = await users.findById(userId);
       if (!user) return undefined;
-      await sendResetLink(user, true);
+      const token = await deps.db.transaction(async (trx) => {
+        const created = await tokens.create(user.id, 'reset', clock.now(), RESET_LINK_LIFETIME_MS, undefined, trx);
+        await recordAudit(trx, clock, { actorId: adminId, action: 'user.reset-link', subject: `user ${user.id}`, summary: `Emailed a password reset link to ${user.email} (works once, for 30 minutes)`, newValue: { email: user.email } });
+        return created;
+      });
+      await sendResetLink(user, true, token);
       return user;
+    },
+
+    /** Whether an emailed link is unused and unexpired, without using it (its page's button is shown only then). */
+    async linkValid(token: string, purpose: 'confirm' | 'change-email'): Promise<boolean> {
+      return token !== '' && (await tokens.peek(token, purpose, clock.now())) !== undefined;
     },
 
     /** Whether a reset link still works (the form is shown only then). */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 
 export type EmailTokenPurpose = 'confirm' | 'reset' | 'change-email';
@@ -8,9 +9,10 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('hex
 /** Single-use emailed links: the raw token goes into the email, only its SHA-256 into the database. */
 export function emailTokensRepository(db: Db) {
   return {
-    async create(userId: number, purpose: EmailTokenPurpose, now: Date, lifetimeMs: number, newEmail?: string): Promise<string> {
+    /** `trx`: write the link in the caller's transaction (an admin's reset link commits with its audit row). */
+    async create(userId: number, purpose: EmailTokenPurpose, now: Date, lifetimeMs: number, newEmail?: string, trx?: Knex.Transaction): Promise<string> {
       const token = randomBytes(32).toString('base64url');
-      await db('email_tokens').insert({
+      await (trx ?? db)('email_tokens').insert({
         user_id: userId,
         purpose,
         token_hash: hashOf(token),

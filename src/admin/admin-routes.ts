@@ -58,6 +58,7 @@ export function adminRoutes(links: AdminLink[] = ADMIN_LINKS, deps?: { dashboard
           disabledUsers: f.disabledUsers,
         },
         chart: spendChart(f.daily, deps.currency, { width: 600, height: 160 }),
+        moneyIn: f.moneyInByDay.map((d) => ({ day: d.day, toppedUp: money(d.toppedUpMicros), refunded: money(d.refundedMicros), net: money(d.toppedUpMicros - d.refundedMicros), charged: money(d.chargedMicros), cost: money(d.costMicros) })),
       });
     },
   };

@@ -15,6 +15,8 @@ export interface DashboardFigures {
   calls: Awaited<ReturnType<AdminCallsRepository['figures']>>;
   /** Call charges per UTC day, oldest first, zero-filled. */
   daily: { day: string; spentMicros: number }[];
+  /** Money in (card top-ups, refunds) against call charges and their estimated cost, per UTC day, newest first, days with any. */
+  moneyInByDay: { day: string; toppedUpMicros: number; refundedMicros: number; chargedMicros: number; costMicros: number }[];
 }
 
 interface StoredTariffs {
@@ -56,6 +58,12 @@ export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRe
     const day = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
     return { day, spentMicros: charged.get(day) ?? 0 };
   });
+  const costByDay = new Map<string, number>();
+  for (const h of money.settledCharges) costByDay.set(h.day, (costByDay.get(h.day) ?? 0) + estimatedCost(h.chargeMicros, h.termsJson));
+  const moneyInByDay = daily
+    .map(({ day, spentMicros }) => ({ day, toppedUpMicros: money.purchasesByDay.get(day) ?? 0, refundedMicros: money.refundsByDay.get(day) ?? 0, chargedMicros: spentMicros, costMicros: costByDay.get(day) ?? 0 }))
+    .filter((d) => d.toppedUpMicros || d.refundedMicros || d.chargedMicros || d.costMicros)
+    .reverse();
   return {
     users: num(users, 'n'),
     disabledUsers: num(users, 'disabled'),
@@ -66,6 +74,7 @@ export async function dashboardFigures(db: Db, clock: Clock, calls: AdminCallsRe
     heldMicros: money.heldMicros,
     calls: callFigures,
     daily,
+    moneyInByDay,
   };
 }
 

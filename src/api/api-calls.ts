@@ -47,6 +47,7 @@ export function apiCall(call: CallRecord, publicUrl: string, currency: string): 
 /** How a refused start reads in the API: the web page shows the same message. */
 const REFUSAL_CODES: Record<Exclude<StartResult, { ok: true }>['reason'], ApiErrorCode> = {
   'email-unconfirmed': 'email_not_confirmed',
+  'account-on-hold': 'account_on_hold',
   'no-verified-phone': 'phone_not_verified',
   'account-disabled': 'account_disabled',
   'call-live': 'call_in_progress',

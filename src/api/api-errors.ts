@@ -22,6 +22,7 @@ export const API_ERRORS = {
   idempotency_key_reused: { status: 422, message: 'This Idempotency-Key was already used with a different request.' },
   destination_refused: { status: 422, message: 'This destination cannot be called.' },
   insufficient_credit: { status: 422, message: 'Not enough credit for this call.' },
+  account_on_hold: { status: 403, message: 'Calls are on hold for this account (a disputed card payment or money owed).' },
   email_not_confirmed: { status: 403, message: 'Confirm your email address first: follow the link we emailed you.' },
   phone_not_verified: { status: 422, message: 'Verify your own phone number on the website first: calls ring it first.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },

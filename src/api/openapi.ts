@@ -175,7 +175,7 @@ function callPaths(): OpenApiDocument['paths'] {
           '201': { description: 'The call was placed (or, for a repeated Idempotency-Key, the call the first request placed)', content: call },
           ...errorResponses([
             ...AUTH_ERRORS, 'invalid_json', 'invalid_request', 'unsupported_media_type', 'payload_too_large', 'insufficient_scope', 'call_in_progress',
-            'request_in_progress', 'idempotency_key_reused', 'destination_refused', 'insufficient_credit', 'email_not_confirmed', 'phone_not_verified', 'telephony_unavailable',
+            'request_in_progress', 'idempotency_key_reused', 'destination_refused', 'insufficient_credit', 'email_not_confirmed', 'account_on_hold', 'phone_not_verified', 'telephony_unavailable',
           ]),
         },
       },

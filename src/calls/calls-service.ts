@@ -24,6 +24,7 @@ import { hangUpCall } from './twilio-calls.js';
 
 export type StartRefusal =
   | 'email-unconfirmed'
+  | 'account-on-hold'
   | 'no-verified-phone'
   | 'account-disabled'
   | 'call-live'
@@ -73,6 +74,8 @@ export interface CallsServiceDeps {
   changes: CallChangeFeed;
   /** Call recording (the recordings feature); undefined: no call is recorded. */
   recording?: RecordingPolicy | undefined;
+  /** Why the account's calls are on hold (a disputed card payment, money owed), or undefined; none: never on hold. */
+  callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
 }
 
 export interface CallsService {
@@ -162,6 +165,8 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return { ok: false, reason: 'no-verified-phone', message: 'Verify your own phone number first: we ring it, then connect the call.' };
     }
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
+    const hold = await deps.callHold?.(user.id);
+    if (hold) return { ok: false, reason: 'account-on-hold', message: `Calls are on hold for your account: ${hold} Your balance and history are still here; contact us to settle it.` };
     const phone = checkPhoneNumber(input.to, input.country);
     if (!phone.ok) return phone;
 

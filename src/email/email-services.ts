@@ -44,7 +44,7 @@ export function emailServices(deps: EmailServicesDeps) {
   const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => deps.schedule });
   const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, balanceOf: deps.balanceOf });
   const accounts = accountEmailService({
-    users: deps.users, sessions: deps.sessions, tokens: emailTokensRepository(deps.db), counters: deps.counters, hasher: deps.hasher,
+    db: deps.db, users: deps.users, sessions: deps.sessions, tokens: emailTokensRepository(deps.db), counters: deps.counters, hasher: deps.hasher,
     clock, logger, mailer, notices, publicUrl: config.publicUrl, revokeApiTokens: deps.revokeApiTokens,
   });
   return {

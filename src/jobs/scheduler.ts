@@ -13,6 +13,8 @@ import { defineResetFreeMinutes, scheduleMonthlyFreeMinutesReset } from './defin
 import { defineDeliverWebhook, scheduleWebhookDelivery, type webhookBackoff } from './definitions/deliver-webhook.js';
 import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions/send-email.js';
 import { defineRecordingJobs, recordingBackoff, scheduleRecordingProcess, scheduleRecordingRetention } from './definitions/recording-jobs.js';
+import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
+import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -30,6 +32,10 @@ export interface JobHandlers {
   processRecording?(recordingId: number): Promise<void>;
   /** Deletes expired recordings and requeues unfinished ones. */
   recordingRetention?(): Promise<void>;
+  /** Applies one stored Stripe event; throws to be retried with backoff. */
+  applyStripeEvent?(eventRowId: number): Promise<void>;
+  /** Charges a saved card for one crossing of the automatic top-up threshold; throws to be retried. */
+  autoTopUp?(userId: number, crossing: number): Promise<void>;
 }
 
 export interface JobSchedulerOptions {
@@ -59,6 +65,8 @@ export interface JobSchedulerOptions {
   emailBackoff?: typeof emailBackoff;
   /** Overrides the recording download retry backoff (tests retry in milliseconds). */
   recordingBackoff?: typeof recordingBackoff;
+  /** Overrides the Stripe event retry backoff (tests retry in milliseconds). */
+  stripeEventBackoff?: typeof stripeEventBackoff;
 }
 
 export interface JobScheduler {
@@ -74,6 +82,8 @@ export interface JobScheduler {
   scheduleWebhookDelivery(deliveryId: number): Promise<void>;
   scheduleEmail(emailId: number): Promise<void>;
   scheduleRecordingProcess(recordingId: number): Promise<void>;
+  scheduleStripeEvent(eventRowId: number): Promise<void>;
+  scheduleAutoTopUp(userId: number, crossing: number): Promise<void>;
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -108,6 +118,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   if (processRecording && recordingRetention) {
     defineRecordingJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, { process: processRecording, retention: recordingRetention }, options.recordingBackoff);
   }
+  const { applyStripeEvent } = handlers;
+  if (applyStripeEvent) defineApplyStripeEvent({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (id) => applyStripeEvent(id), options.stripeEventBackoff);
+  const { autoTopUp } = handlers;
+  if (autoTopUp) defineAutoTopUp({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, (userId, crossing) => autoTopUp(userId, crossing));
   let started = false;
 
   return {
@@ -152,6 +166,14 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async scheduleRecordingProcess(recordingId) {
       if (!handlers.processRecording) throw new Error('scheduleRecordingProcess needs handlers.processRecording');
       await scheduleRecordingProcess(agenda, recordingId);
+    },
+    async scheduleStripeEvent(eventRowId) {
+      if (!handlers.applyStripeEvent) throw new Error('scheduleStripeEvent needs handlers.applyStripeEvent');
+      await scheduleStripeEvent(agenda, eventRowId);
+    },
+    async scheduleAutoTopUp(userId, crossing) {
+      if (!handlers.autoTopUp) throw new Error('scheduleAutoTopUp needs handlers.autoTopUp');
+      await scheduleAutoTopUp(agenda, userId, crossing);
     },
   };
 }

@@ -54,13 +54,24 @@ export interface MoneyFigures {
   heldMicros: number;
   /** Call charges per UTC day since `since` (positive amounts), only days with charges. */
   chargesByDay: Map<string, number>;
-  /** Holds settled since `since` with a charge: the charge and the hold's pricing terms (JSON). */
-  settledCharges: { chargeMicros: number; termsJson: string }[];
+  /** Holds settled since `since` with a charge: the charge, the hold's pricing terms (JSON) and the UTC day settled. */
+  settledCharges: { chargeMicros: number; termsJson: string; day: string }[];
+  /** Money in per UTC day since `since`: card top-ups credited (kind purchase) and reversed (refunds), positive. */
+  purchasesByDay: Map<string, number>;
+  refundsByDay: Map<string, number>;
 }
+
+const byDay = (db: Db, kind: string, since: string) =>
+  db('ledger_entries')
+    .where('kind', kind)
+    .andWhere('created_at', '>=', since)
+    .select(db.raw('substr(created_at, 1, 10) as day'))
+    .sum({ amount: 'amount_micros' })
+    .groupByRaw('substr(created_at, 1, 10)') as Promise<{ day: string; amount: number | string }[]>;
 
 /** The admin dashboard's money figures since `since` (ISO). */
 export async function moneyFigures(db: Db, since: string): Promise<MoneyFigures> {
-  const [wallets, byDay, settled] = await Promise.all([
+  const [wallets, chargedByDay, settled, purchased, refunded] = await Promise.all([
     db('wallets').sum({ balance: 'balance_micros', held: 'held_micros' }).first(),
     db('ledger_entries')
       .where('kind', 'call_charge')
@@ -68,13 +79,17 @@ export async function moneyFigures(db: Db, since: string): Promise<MoneyFigures>
       .select(db.raw('substr(created_at, 1, 10) as day'))
       .sum({ charged: 'amount_micros' })
       .groupByRaw('substr(created_at, 1, 10)') as Promise<{ day: string; charged: number | string }[]>,
-    db('credit_holds').where('settled_at', '>=', since).whereNotNull('charge_micros').select('charge_micros', 'tariffs') as Promise<{ charge_micros: number | string; tariffs: string }[]>,
+    db('credit_holds').where('settled_at', '>=', since).whereNotNull('charge_micros').select('charge_micros', 'tariffs', 'settled_at') as Promise<{ charge_micros: number | string; tariffs: string; settled_at: string }[]>,
+    byDay(db, 'purchase', since),
+    byDay(db, 'refund', since),
   ]);
   const w = wallets as Record<string, unknown> | undefined;
   return {
     balanceMicros: Number(w?.balance ?? 0),
     heldMicros: Number(w?.held ?? 0),
-    chargesByDay: new Map(byDay.map((r) => [r.day, -Number(r.charged)])),
-    settledCharges: settled.map((h) => ({ chargeMicros: Number(h.charge_micros), termsJson: h.tariffs })),
+    chargesByDay: new Map(chargedByDay.map((r) => [r.day, -Number(r.charged)])),
+    settledCharges: settled.map((h) => ({ chargeMicros: Number(h.charge_micros), termsJson: h.tariffs, day: String(h.settled_at).slice(0, 10) })),
+    purchasesByDay: new Map(purchased.map((r) => [r.day, Number(r.amount)])),
+    refundsByDay: new Map(refunded.map((r) => [r.day, -Number(r.amount)])),
   };
 }

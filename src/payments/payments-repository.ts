@@ -39,6 +39,7 @@ interface PaymentRow {
   owed_micros: number | string;
   dispute_id: string | null;
   dispute_status: string | null;
+  auto_crossing?: string | null;
   created_at: string;
   updated_at: string;
   credited_at: string | null;
@@ -83,6 +84,22 @@ export function paymentsRepository(db: Db) {
     async opened(publicId: string, sessionId: string, at: string): Promise<void> {
       await db('payments').where({ public_id: publicId }).update({ checkout_session_id: sessionId, status: 'open', updated_at: at });
     },
+    /** An automatic top-up's row, keyed by its crossing (unique): a retried job finds it instead of making another. */
+    async insertAuto(row: { publicId: string; userId: number; amountMicros: number; amountMinor: number; currency: string; crossing: string; at: string }): Promise<void> {
+      await db('payments').insert({ public_id: row.publicId, user_id: row.userId, status: 'creating', amount_micros: row.amountMicros, amount_minor: row.amountMinor, currency: row.currency, auto_crossing: row.crossing, created_at: row.at, updated_at: row.at }).onConflict('auto_crossing').ignore();
+    },
+    async byAutoCrossing(crossing: string): Promise<Payment | undefined> {
+      const row = await db<PaymentRow>('payments').where({ auto_crossing: crossing }).first();
+      return row ? toPayment(row) : undefined;
+    },
+    /** Automatic top-ups started since `from` (ISO): the daily cap counts every attempt, declined ones too. */
+    async autoTopUpsSince(userId: number, from: string): Promise<number> {
+      const row = (await db('payments').where({ user_id: userId }).whereNotNull('auto_crossing').andWhere('created_at', '>=', from).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      return Number(row?.n ?? 0);
+    },
+    async setIntent(id: number, paymentIntentId: string, at: string): Promise<void> {
+      await db('payments').where({ id, status: 'creating' }).update({ payment_intent_id: paymentIntentId, status: 'open', updated_at: at });
+    },
     async remove(publicId: string): Promise<void> {
       await db('payments').where({ public_id: publicId, status: 'creating' }).delete();
     },
@@ -119,10 +136,11 @@ export function paymentsRepository(db: Db) {
     async insertRefund(trx: Knex.Transaction, row: { paymentId: number; refundId: string; amountMicros: number; status: string; adminId: number | null; reason: string | null; at: string }): Promise<void> {
       await trx('payment_refunds').insert({ payment_id: row.paymentId, refund_id: row.refundId, amount_micros: row.amountMicros, status: row.status, admin_id: row.adminId, reason: row.reason, created_at: row.at });
     },
-    async confirmRefund(refundId: string, status: string, at: string): Promise<number> {
+    /** `first`: this call made the first confirmation (one conditional update claims it); `changed`: rows touched. */
+    async confirmRefund(refundId: string, status: string, at: string): Promise<{ first: boolean; changed: number }> {
       // A later event (refund.updated, refund.failed) may change the status again; the first confirmation time stays.
       const first = await db('payment_refunds').where({ refund_id: refundId }).whereNull('confirmed_at').update({ status, confirmed_at: at });
-      return first + (await db('payment_refunds').where({ refund_id: refundId }).whereNotNull('confirmed_at').whereNot({ status }).update({ status }));
+      return { first: first > 0, changed: first + (await db('payment_refunds').where({ refund_id: refundId }).whereNotNull('confirmed_at').whereNot({ status }).update({ status })) };
     },
     async refundsOf(paymentId: number): Promise<Array<{ refundId: string; amountMicros: number; status: string; createdAt: string; confirmedAt: string | null }>> {
       const rows = await db('payment_refunds').where({ payment_id: paymentId }).orderBy('id');

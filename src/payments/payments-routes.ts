@@ -4,6 +4,8 @@ import { formatMoney } from '../money/currency.js';
 import { formatMicros, tryParseMicros } from '../money/micros.js';
 import type { Payment } from './payments-repository.js';
 import { PaymentError, type PaymentsService } from './payments-service.js';
+import type { AutoTopUps } from './auto-top-up.js';
+import { autoTopUpView } from './auto-top-up-routes.js';
 
 /** A top-up as the user's pages show it. */
 export function topUpView(p: Payment, currency: string) {
@@ -24,7 +26,7 @@ export function topUpView(p: Payment, currency: string) {
 }
 
 /** The wallet page's "Add credit by card" section (handed to walletRoutes, so the wallet never imports payments). */
-export function topUpSection(payments: PaymentsService) {
+export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
   const money = (micros: number) => formatMoney(micros, payments.currency);
   // A form value, not a display: the top-up field takes whole units or cents ("10", "12.5").
   const plain = (micros: number) => formatMicros(micros, 0);
@@ -34,6 +36,8 @@ export function topUpSection(payments: PaymentsService) {
     max: money(payments.limits.maxMicros),
     currency: payments.currency,
     recent: (await payments.recent(userId, 10)).map((p) => topUpView(p, payments.currency)),
+    auto: auto ? autoTopUpView(await auto.settings(userId), payments.currency) : undefined,
+    hold: await payments.holdReason(userId),
   });
 }
 
@@ -51,7 +55,8 @@ export function paymentsRoutes(payments: PaymentsService) {
         return void res.redirect(303, '/wallet#top-up');
       }
       try {
-        const { url } = await payments.startTopUp(req.user!.id, micros);
+        const saveCard = (req.body as Record<string, unknown>)?.save_card === '1';
+        const { url } = await payments.startTopUp(req.user!.id, micros, saveCard ? { email: req.user!.email } : undefined);
         res.redirect(303, url);
       } catch (err) {
         if (!(err instanceof PaymentError)) throw err;

@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { creditTopUp, reverseCredit, restoreCredit } from './payment-credit.js';
 import type { Payment, PaymentFilter, PaymentsRepository } from './payments-repository.js';
 import { fromMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './stripe-amounts.js';
+import type { AutoTopUps } from './auto-top-up.js';
 
 export interface TopUpLimits {
   presetMicros: number[];
@@ -43,6 +44,17 @@ export interface PaymentsServiceDeps {
   currency: string;
   publicUrl: string;
   limits: TopUpLimits;
+  /** The saved card and automatic top-up (its events are applied here too). */
+  autoTopUps?: AutoTopUps | undefined;
+  /** Emails about money (src/email's notices, named here so payments does not import it); none: no emails. */
+  notices?: PaymentNotices | undefined;
+}
+
+/** What payments tells the user by email; each call is made once per change, after its transaction commits. */
+export interface PaymentNotices {
+  notify(userId: number, kind: 'top-up-receipt' | 'refund' | 'auto-top-up-failed', data: Record<string, unknown>): void;
+  /** After credit lands outside a call: lets the next fall below the low-balance threshold be noticed again. */
+  balanceChanged(userId: number): void;
 }
 
 /**
@@ -70,7 +82,7 @@ export class PaymentsService {
   }
 
   /** Creates the Checkout Session for a top-up and returns Stripe's page to send the buyer to. */
-  async startTopUp(userId: number, amountMicros: number): Promise<{ url: string; publicId: string }> {
+  async startTopUp(userId: number, amountMicros: number, saveCardFor?: { email: string }): Promise<{ url: string; publicId: string }> {
     const { limits, currency } = this.deps;
     if (amountMicros < limits.minMicros || amountMicros > limits.maxMicros) {
       throw new PaymentError(`Choose an amount from ${this.money(limits.minMicros)} to ${this.money(limits.maxMicros)}.`, 'amount');
@@ -81,13 +93,16 @@ export class PaymentsService {
     await this.deps.repo.insert({ publicId, userId, amountMicros, amountMinor: minor, currency, at: this.stamp() });
     const base = this.deps.publicUrl;
     try {
+      // Saving the card: a Customer of ours, and Stripe keeps the card for payments made while the user is away.
+      const customer = saveCardFor && this.deps.autoTopUps ? await this.deps.autoTopUps.customerFor(userId, saveCardFor.email) : undefined;
       const session = await this.deps.stripe.checkout.sessions.create(
         {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: currency.toLowerCase(), unit_amount: minor, product_data: { name: `callbridge credit ${this.money(amountMicros)}` } } }],
           client_reference_id: String(userId),
           metadata: { topup_id: publicId, user_id: String(userId), purpose: 'callbridge credit top-up' },
-          payment_intent_data: { metadata: { topup_id: publicId } },
+          payment_intent_data: { metadata: { topup_id: publicId }, ...(customer ? { setup_future_usage: 'off_session' as const } : {}) },
+          ...(customer ? { customer } : {}),
           success_url: `${base}/wallet/top-up/return?session_id={CHECKOUT_SESSION_ID}`,
           cancel_url: `${base}/wallet/top-up/${publicId}/cancel`,
         },
@@ -126,6 +141,12 @@ export class PaymentsService {
       case 'charge.dispute.closed':
         await this.disputeClosed(event.data.object);
         return;
+      case 'payment_method.attached':
+        await this.deps.autoTopUps?.cardAttached(event.data.object);
+        return;
+      case 'payment_intent.succeeded':
+        await this.deps.autoTopUps?.fulfilIntent(event.data.object);
+        return;
       default:
         return;
     }
@@ -137,20 +158,30 @@ export class PaymentsService {
       const payment = await this.deps.repo.lock(trx, where);
       if (!payment) {
         this.deps.logger.warn({ session: session.id }, 'Stripe completed a checkout session that is not one of our top-ups');
-        return false;
+        return undefined;
       }
-      if (payment.status === 'credited') return false;
+      if (payment.status === 'credited') return undefined;
       const matches = payment.checkoutSessionId === session.id && String(payment.userId) === session.client_reference_id && payment.amountMinor === session.amount_total && payment.currency.toLowerCase() === session.currency;
       if (!matches) {
         this.deps.logger.error({ session: session.id, topUp: payment.publicId }, 'a paid checkout session does not match its top-up (user, amount or currency): not credited');
-        return false;
+        return undefined;
       }
       await creditTopUp(trx, this.deps.ledger, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
       const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
       await this.deps.repo.update(trx, payment.id, { status: 'credited', payment_intent_id: paymentIntent, credited_at: this.stamp(), updated_at: this.stamp() });
-      return true;
+      return payment;
     });
-    if (applied) this.deps.logger.info({ session: session.id }, 'card top-up credited');
+    if (!applied) return;
+    this.deps.logger.info({ session: session.id }, 'card top-up credited');
+    // Only the transaction that moved the top-up to credited gets here, so the receipt goes once per top-up.
+    await this.repayOwed(applied.userId, applied.publicId);
+    await this.receipt(applied);
+  }
+
+  private async receipt(payment: Payment): Promise<void> {
+    const balanceMicros = await this.deps.ledger.balance(payment.userId);
+    this.deps.notices?.notify(payment.userId, 'top-up-receipt', { amountMicros: payment.amountMicros, at: this.stamp(), balanceMicros, reference: payment.publicId, receiptUrl: `${this.deps.publicUrl}/wallet/top-ups/${payment.publicId}` });
+    this.deps.notices?.balanceChanged(payment.userId);
   }
 
   private async close(session: Stripe.Checkout.Session, status: 'expired' | 'failed'): Promise<void> {
@@ -234,15 +265,25 @@ export class PaymentsService {
 
   /**
    * Stripe's word on a refund we made. Its event can arrive before our refund request has returned and its row is
-   * written: then the event is refused (RetryLaterError, answered 503) so Stripe delivers it again later.
+   * written: then applying the event fails (RetryLaterError) and the stripe.event job tries again with backoff.
    */
   private async confirmRefund(refund: Stripe.Refund): Promise<void> {
-    const updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
-    if (updated > 0 || !refund.metadata?.topup_id) return;
-    const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
-    // The refund's transaction may have committed between the update above and this read: confirm it now.
-    if (known) await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
-    else if (await this.deps.repo.byPublicId(refund.metadata.topup_id)) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
+    let updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+    if (updated.changed === 0 && refund.metadata?.topup_id) {
+      const known = await this.deps.db('payment_refunds').where({ refund_id: refund.id }).first('id');
+      // The refund's transaction may have committed between the update above and this read: confirm it now.
+      if (known) updated = await this.deps.repo.confirmRefund(refund.id, refund.status ?? 'unknown', this.stamp());
+      else if (await this.deps.repo.byPublicId(refund.metadata.topup_id)) throw new RetryLaterError(`refund ${refund.id} is not recorded yet`);
+    }
+    // The first confirmation is claimed by one conditional update, so the notice goes once per refund.
+    if (updated.first && refund.status !== 'failed' && refund.status !== 'canceled') await this.refundNotice(refund.id);
+  }
+
+  private async refundNotice(refundId: string): Promise<void> {
+    const row = await this.deps.db('payment_refunds').join('payments', 'payments.id', 'payment_refunds.payment_id').where('payment_refunds.refund_id', refundId).first('payments.user_id', 'payments.public_id', 'payment_refunds.amount_micros');
+    if (!row) return;
+    const userId = Number(row.user_id);
+    this.deps.notices?.notify(userId, 'refund', { amountMicros: Number(row.amount_micros), at: this.stamp(), balanceMicros: await this.deps.ledger.balance(userId), reason: `It was a refund of your card top-up ${String(row.public_id)}; the card it was paid with gets it back within 5-10 days.` });
   }
 
   private async disputeOpened(dispute: Stripe.Dispute): Promise<void> {
@@ -270,6 +311,27 @@ export class PaymentsService {
         await this.deps.repo.update(trx, payment.id, { dispute_status: dispute.status, updated_at: this.stamp() });
       }
     });
+  }
+
+  /**
+   * New credit first pays what the user owes from a reversed payment (a dispute that took back credit already spent),
+   * oldest first: each owing payment is locked, then the wallet (the order a dispute takes), and the repayment's
+   * ledger entry is keyed by the owing payment and the top-up that repays it, so running this twice takes nothing more.
+   */
+  async repayOwed(userId: number, byTopUp: string): Promise<number> {
+    const owing = (await this.deps.db('payments').where({ user_id: userId }).andWhere('owed_micros', '>', 0).orderBy('id').select('id')) as Array<{ id: number }>;
+    let repaid = 0;
+    for (const { id } of owing) {
+      repaid += await this.deps.db.transaction(async (trx) => {
+        const payment = await this.deps.repo.lock(trx, { id: Number(id) });
+        if (!payment || payment.owedMicros <= 0) return 0;
+        const taken = await reverseCredit(trx, this.deps.ledger, userId, { amountMicros: payment.owedMicros, kind: 'adjustment', reference: payment.publicId, key: `repay:${payment.publicId}:${byTopUp}`, description: `Repaid what was owed from reversed card payment ${payment.publicId}` });
+        if (taken > 0) await this.deps.repo.update(trx, payment.id, { owed_micros: payment.owedMicros - taken, updated_at: this.stamp() });
+        return taken;
+      });
+    }
+    if (repaid > 0) this.deps.logger.info({ userId, repaid, byTopUp }, 'a top-up repaid money owed');
+    return repaid;
   }
 
   /** Whether the user's calls are on hold: an open dispute, or money owed after a refund or dispute. */

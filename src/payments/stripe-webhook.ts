@@ -1,14 +1,15 @@
 import { raw, Router } from 'express';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
-import { RetryLaterError, type PaymentsService } from './payments-service.js';
+import type { StripeEventInbox } from './stripe-event-inbox.js';
 
 /**
  * POST /webhooks/stripe: the signature is checked on the raw bytes (so no body parser runs before this router, and no
  * CSRF token is asked: the signature is the authentication). A bad or stale signature is refused with 400 and
- * changes nothing; a verified event is applied (one short transaction) and answered 200.
+ * changes nothing; a verified event is stored once (keyed by its id) and answered 200 at once: the stripe.event job
+ * applies it, retrying with backoff when what it confirms is not recorded yet.
  */
-export function stripeWebhookRouter(deps: { stripe: Stripe; webhookSecret: string; payments: PaymentsService; logger: Logger }): Router {
+export function stripeWebhookRouter(deps: { stripe: Stripe; webhookSecret: string; inbox: StripeEventInbox; logger: Logger }): Router {
   const router = Router();
   router.post('/', raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const body: unknown = req.body;
@@ -21,13 +22,12 @@ export function stripeWebhookRouter(deps: { stripe: Stripe; webhookSecret: strin
       return void res.status(400).json({ error: `Webhook signature refused: ${(err as Error).message}` });
     }
     try {
-      await deps.payments.handleEvent(event);
-      res.json({ received: true });
+      const outcome = await deps.inbox.receive(event, body.toString('utf8'));
+      res.json({ received: true, ...(outcome === 'duplicate' ? { duplicate: true } : {}) });
     } catch (err) {
-      if (err instanceof RetryLaterError) return void res.status(503).json({ error: `Not yet: ${err.message}; Stripe will retry.` });
-      // Stripe retries a non-2xx: a database hiccup now is applied on a later attempt.
-      deps.logger.error({ err, event: event.id, type: event.type }, 'could not apply a Stripe event');
-      res.status(500).json({ error: 'Could not apply the event; Stripe will retry.' });
+      // Not stored: Stripe retries a non-2xx, so a database hiccup now is stored on a later attempt.
+      deps.logger.error({ err, event: event.id, type: event.type }, 'could not store a Stripe event');
+      res.status(500).json({ error: 'Could not store the event; Stripe will retry.' });
     }
   });
   return router;

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, csrfTokenFrom, emailedLink, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { createTestApp, csrfTokenFrom, emailedLink, followConfirmLink, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -44,7 +44,7 @@ describe('confirming the address at sign-up', () => {
     const stored = await t.testDb.db('email_tokens').first();
     expect(JSON.stringify(stored)).not.toContain(token);
 
-    const confirmed = await agent.get(pathOf(link));
+    const confirmed = await followConfirmLink(agent, link);
     expect(confirmed.status).toBe(303);
     expect((await agent.get('/account/phone')).status).toBe(200);
     expect((await t.services.users.findCredentialsByEmail('ada@example.com'))!.user.emailConfirmedAt).toBeTruthy();
@@ -52,6 +52,26 @@ describe('confirming the address at sign-up', () => {
     const again = await request(t.app).get(pathOf(link));
     expect(again.status).toBe(410);
     expect(again.text).toContain('expired or was already used');
+    const againPosted = await followConfirmLink(request.agent(t.app), link);
+    expect(againPosted.status).toBe(410);
+  });
+
+  it('a GET of the link (a mail scanner prefetching it) confirms nothing and logs nobody in; the page button does', async () => {
+    const { agent } = await signUp('ada@example.com');
+    const link = await emailedLink(t, 'ada@example.com', '/confirm-email');
+    for (let i = 0; i < 3; i++) {
+      const scanned = await request(t.app).get(pathOf(link));
+      expect(scanned.status).toBe(200);
+      expect(scanned.text).toContain('Confirm my email address');
+      expect(scanned.text).toContain('method="post" action="/confirm-email"');
+    }
+    expect((await t.services.users.findCredentialsByEmail('ada@example.com'))!.user.emailConfirmedAt).toBeNull();
+    expect((await agent.get('/account/phone')).status).not.toBe(200);
+    // Without the page's CSRF token the POST is refused and uses nothing up.
+    const token = new URL(link).searchParams.get('token')!;
+    expect((await agent.post('/confirm-email').set('Sec-Fetch-Site', 'cross-site').type('form').send({ token })).status).toBe(403);
+    expect((await followConfirmLink(agent, link)).status).toBe(303);
+    expect((await agent.get('/account/phone')).status).toBe(200);
   });
 
   it('refuses a link older than 24 hours', async () => {
@@ -59,6 +79,9 @@ describe('confirming the address at sign-up', () => {
     const link = await emailedLink(t, 'ada@example.com', '/confirm-email');
     t.clock.advance(24 * 3600_000 + 1_000);
     expect((await request(t.app).get(pathOf(link))).status).toBe(410);
+    const form = await request.agent(t.app).get('/login');
+    const posted = await request(t.app).post('/confirm-email').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: csrfTokenFrom(form.text), token: new URL(link).searchParams.get('token')! });
+    expect(posted.status).toBe(410);
     expect((await t.services.users.findCredentialsByEmail('ada@example.com'))!.user.emailConfirmedAt).toBeNull();
   });
 
@@ -171,6 +194,30 @@ describe('forgot password', () => {
     expect(res.status).toBe(303);
     const link = await emailedLink(t, 'ada@example.com', '/reset-password');
     expect((await request(t.app).get(pathOf(link))).status).toBe(200);
+    // Audited, without the link itself.
+    const root = (await t.services.users.findCredentialsByEmail('root@example.com'))!.user;
+    const audit = await t.testDb.db('audit_log').where({ action: 'user.reset-link' });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor_id: root.id, subject: `user ${ada.id}` });
+    expect(JSON.stringify(audit[0])).not.toContain(new URL(link).searchParams.get('token')!);
+    expect((await admin.get('/admin/audit')).text).toContain('Emailed a password reset link to ada@example.com');
+    // An unknown user: 404 and no audit row; a non-admin: 403.
+    expect((await admin.post('/admin/users/999999/reset-link').type('form').send({ _csrf: csrf })).status).toBe(404);
+    const { agent: ada2, csrf: adaCsrf } = await signedUpAgent(t, { email: 'bob@example.com' });
+    expect((await ada2.post(`/admin/users/${ada.id}/reset-link`).type('form').send({ _csrf: adaCsrf })).status).toBe(403);
+    expect(await t.testDb.db('audit_log').where({ action: 'user.reset-link' })).toHaveLength(1);
+  });
+
+  it("an admin's reset link and its audit row commit together: when the audit write fails, no link exists and no email goes", async () => {
+    await signedUpAgent(t, { email: 'ada@example.com' });
+    const ada = (await t.services.users.findCredentialsByEmail('ada@example.com'))!.user;
+    const before = await t.testDb.db('email_tokens').where({ user_id: ada.id, purpose: 'reset' }).count({ n: '*' }).first();
+    // An actor id that is no user breaks the audit row's foreign key, inside the transaction.
+    await expect(t.services.email.accounts.adminSendReset(987_654_321, ada.id)).rejects.toThrow();
+    const after = await t.testDb.db('email_tokens').where({ user_id: ada.id, purpose: 'reset' }).count({ n: '*' }).first();
+    expect(Number(after!.n)).toBe(Number(before!.n));
+    await t.services.email.idle();
+    expect((await t.services.email.outboxJson('ada@example.com')).filter((e) => e.subject === 'Reset your callbridge password')).toHaveLength(0);
   });
 });
 
@@ -185,7 +232,10 @@ describe('account page', () => {
     await agent.post('/account/email').type('form').send({ _csrf: csrf, new_email: 'countess@example.com', email_password: 'correct horse battery' });
     expect((await agent.get('/account')).text).toContain('ada@example.com');
     const link = await emailedLink(t, 'countess@example.com', '/account/email/confirm');
-    expect((await agent.get(pathOf(link))).status).toBe(303);
+    // Opening the link (or a scanner prefetching it) changes nothing; the page's button does.
+    expect((await request(t.app).get(pathOf(link))).status).toBe(200);
+    expect((await agent.get('/account')).text).toContain('ada@example.com');
+    expect((await followConfirmLink(agent, link)).status).toBe(303);
     expect((await agent.get('/account')).text).toContain('countess@example.com');
     await t.services.email.idle();
     const old = await t.services.email.outboxJson('ada@example.com');

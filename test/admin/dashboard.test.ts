@@ -38,6 +38,29 @@ describe('admin dashboard', () => {
     expect(page.text).toContain('href="/admin/users"');
   });
 
+  it('shows money in (card top-ups, refunds) against call charges and their estimated cost, per day', async () => {
+    const { agent } = await adminAgent(t);
+    const empty = await agent.get('/admin').expect(200);
+    expect(empty.text).toContain('No top-ups or call charges in the last 30 days.');
+    await signedUpAgent(t, { email: 'ada@example.com' });
+    const ada = Number((await t.testDb.db('users').where({ email: 'ada@example.com' }).first())!.id);
+    await t.services.money.wallet.credit(ada, { kind: 'purchase', amountMicros: 30_000_000, description: 'Card top-up $30.00', idempotencyKey: 'stripe:cs_dash' });
+    await t.services.money.wallet.credit(ada, { kind: 'refund', amountMicros: -5_000_000, description: 'Refund of card top-up $30.00', idempotencyKey: 'stripe:re_dash' });
+    // A grant is not money in.
+    await t.services.money.wallet.credit(ada, { kind: 'grant', amountMicros: 7_000_000, description: 'Welcome' });
+    const uk = t.services.money.rates.lookup('+442079460958')!;
+    await t.services.money.callCredit.hold({ userId: ada, callSid: 'CA-money-in', tariffs: { first: uk, bridged: uk } });
+    await t.services.money.callCredit.settle({ callSid: 'CA-money-in', firstLegSeconds: 120, bridgedSeconds: 90 });
+    const charged = -(await t.services.money.wallet.ledger(ada)).entries.find((e) => e.kind === 'call_charge')!.amountMicros;
+    const page = await agent.get('/admin').expect(200);
+    const today = t.clock.now().toISOString().slice(0, 10);
+    const row = new RegExp(`<tr><td>${today}</td><td class="num">\\$30\\.00</td><td class="num">\\$5\\.00</td><td class="num">\\$25\\.00</td><td class="num">\\$${(charged / 1e6).toFixed(2).replace('.', '\\.')}</td><td class="num">\\$(\\d+\\.\\d\\d)</td></tr>`);
+    const match = row.exec(page.text);
+    expect(match, page.text.slice(page.text.indexOf('Money in against'), page.text.indexOf('Money in against') + 1200)).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThan(0);
+    expect(Number(match![1])).toBeLessThan(charged / 1e6);
+  });
+
   it('estimates a call’s cost from its legs’ cost and sell rates', () => {
     const tariffs = JSON.stringify({ tariffs: { first: { sellPerMinMicros: 100, costPerMinMicros: 50 }, bridged: { sellPerMinMicros: 300, costPerMinMicros: 150 } } });
     expect(estimatedCost(4_000, tariffs)).toBe(2_000);

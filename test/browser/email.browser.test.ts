@@ -29,6 +29,8 @@ describe.skipIf(!hasChromium)('email journeys in a real browser (390 px, simulat
     expect(await confirm.textContent()).toContain('grace@example.com');
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await confirm.getByRole('link', { name: /\/confirm-email\?token=/ }).click();
+    await page.waitForURL(/\/confirm-email\?token=/);
+    await page.getByRole('button', { name: 'Confirm my email address' }).click();
     await page.waitForURL(`${fixture.base}/account/phone`);
     expect(await page.textContent('.flash')).toContain('Your email address is confirmed');
     await page.getByRole('button', { name: 'Log out' }).click();

@@ -32,6 +32,7 @@ const exactDecimalWriters: Record<string, string> = {
   'src/rates/twilio-price-list.ts': 'a markup percentage, not money',
   'src/rates/deck-format.ts': 'the deck’s own unit in an import error, as the admin typed it',
   'src/recordings/recordings-routes.ts': 'the recording price field is prefilled with the exact stored price',
+  'src/payments/auto-top-up-routes.ts': 'the automatic top-up fields are prefilled with a plain amount',
 };
 
 /** Dividing by a million also turns bytes into megabytes and CPU microseconds into seconds: these files do that, not money. */

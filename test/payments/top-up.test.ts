@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { csrfTokenFrom } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { balanceOf, loggedInUser, payOnPage, startPaymentsStack, startTopUp, type PaymentsStack } from './helpers/payments-stack.js';
 
@@ -167,6 +168,7 @@ describe('what credits nothing', () => {
     expect(await balanceOf(stack, userId)).toBe(0);
     // The same bytes correctly signed and fresh are accepted.
     expect((await post(sign(stack.stripe.webhookSecret, now))).status).toBe(200);
+    await stack.stripe.waitForDeliveries();
     expect(await balanceOf(stack, userId)).toBe(TEN);
   });
 
@@ -180,6 +182,19 @@ describe('what credits nothing', () => {
     }
     expect(stack.stripe.state.sessions.size).toBe(0);
     await agent.post('/wallet/top-up').type('form').send({ amount: '10' }).expect(403);
+  });
+
+  it('an unconfirmed account cannot pay: the top-up is refused and no Checkout Session is opened', async () => {
+    const agent = (await import('supertest')).default.agent(stack.baseUrl);
+    const form = await agent.get('/signup');
+    await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Eve', email: 'eve@example.com', password: 'correct horse battery' }).expect(303);
+    const login = await agent.get('/login');
+    await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email: 'eve@example.com', password: 'correct horse battery' }).expect(303);
+    const wallet = await agent.get('/wallet').expect(200);
+    const res = await agent.post('/wallet/top-up').type('form').send({ _csrf: csrfTokenFrom(wallet.text), amount: '10' }).expect(303);
+    expect(res.headers.location).toBe('/account');
+    expect((await agent.get('/account')).text).toContain('Confirm your email address first');
+    expect(stack.stripe.state.sessions.size).toBe(0);
   });
 
   it("another user's top-up pages answer 404", async () => {

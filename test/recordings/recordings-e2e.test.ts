@@ -8,7 +8,7 @@ import { readWavInfo } from '../../src/shared/wav.js';
 import { createTwilioClient } from '../../src/telephony/twilio-client.js';
 import { OpenApiValidator } from '../api/helpers/openapi-validator.js';
 import { createTokenViaPage } from '../api/helpers/tokens.js';
-import { csrfTokenFrom, emailedLink } from '../helpers/app.js';
+import { csrfTokenFrom, emailedLink, followConfirmLink } from '../helpers/app.js';
 import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { DESTINATION, startCall, startCallHarness, USER_PHONE, type CallHarness, type HarnessOptions } from '../calls/helpers/call-harness.js';
 
@@ -60,8 +60,8 @@ async function otherUser() {
   const email = `other-${Math.random().toString(36).slice(2)}@example.com`;
   const form = await agent.get('/signup');
   await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Other', email, password: 'correct horse battery' });
-  const link = await emailedLink(h.built, email, '/confirm-email');
-  await agent.get(new URL(link).pathname + new URL(link).search);
+  const confirmed = await followConfirmLink(agent, await emailedLink(h.built, email, '/confirm-email'));
+  expect(confirmed.status).toBe(303);
   return agent;
 }
 

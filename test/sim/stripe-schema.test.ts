@@ -71,6 +71,39 @@ describe('Stripe simulator bodies against the SDK-derived schemas', () => {
     expect(new Set(sim.events().map((e) => e.type))).toEqual(new Set(['payment_intent.created', 'charge.failed', 'payment_intent.payment_failed', 'customer.created', 'payment_method.attached', 'charge.succeeded', 'payment_intent.succeeded', 'checkout.session.completed', 'checkout.session.expired', 'refund.created', 'charge.refunded', 'charge.dispute.created', 'charge.dispute.funds_withdrawn']));
   });
 
+  it('saving a card at checkout and charging it off-session: the test cards behave as documented, every body valid', async () => {
+    const from = sim.requests.length;
+    const eventsFrom = sim.events().length;
+    const customer = await stripe.customers.create({ email: 'grace@example.com' });
+    const saveAndPay = async (number: string) => {
+      const session = await stripe.checkout.sessions.create({ mode: 'payment', customer: customer.id, line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 1000, product_data: { name: 'Credit' } } }], payment_intent_data: { setup_future_usage: 'off_session' }, success_url: 'http://app.test/ok' });
+      expect(sim.state.payOnPage(session.id, { number, expMonth: '12', expYear: '2040', cvc: '123' }, true)).toMatchObject({ result: 'paid' });
+      const methods = await stripe.customers.listPaymentMethods(customer.id, { type: 'card' });
+      return methods.data.find((m) => m.card?.last4 === number.slice(-4))!;
+    };
+    const offSession = (pm: string) => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: pm, off_session: true, confirm: true, metadata: { topup_id: 'tu_auto' } }, { idempotencyKey: `auto-${pm}` });
+    // Authenticated once at checkout and saved: set up, so off-session it succeeds.
+    const setUp = await saveAndPay('4000002500003155');
+    expect(setUp.customer).toBe(customer.id);
+    await expect(offSession(setUp.id)).resolves.toMatchObject({ status: 'succeeded', amount_received: 2000 });
+    // Asks on every payment: off-session it fails, the PaymentIntent left needing a payment method.
+    const every = await saveAndPay('4000002760003184');
+    const failed = await offSession(every.id).catch((err: unknown) => err);
+    expect(failed).toMatchObject({ type: 'StripeCardError', statusCode: 402, code: 'authentication_required', decline_code: 'authentication_required' });
+    expect((failed as { payment_intent: { status: string } }).payment_intent.status).toBe('requires_payment_method');
+    // The same key again replays the same refusal (a retried job does not charge twice).
+    await expect(offSession(every.id)).rejects.toMatchObject({ code: 'authentication_required' });
+    // Attaches, then every charge fails.
+    await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    await expect(offSession('pm_card_chargeCustomerFail')).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    await expect(stripe.paymentMethods.detach(every.id)).resolves.toMatchObject({ customer: null });
+
+    const found = [...sim.requests.slice(from).flatMap((r) => problems(r.response)), ...sim.events().slice(eventsFrom).flatMap((e) => problems(e))];
+    expect(found).toEqual([]);
+    const types = new Set(sim.events().slice(eventsFrom).map((e) => e.type));
+    for (const type of ['payment_method.attached', 'payment_method.detached', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'charge.failed', 'checkout.session.completed']) expect(types).toContain(type);
+  });
+
   it('the derived schemas can fail: a wrong enum, a missing required field and an unknown field are each caught', () => {
     const session = sim.requests.find((r) => (r.response as { object?: string }).object === 'checkout.session')!.response as Record<string, unknown>;
     expect(problems(session)).toEqual([]);

@@ -26,6 +26,8 @@ export interface UsersAdminDeps {
   sessions: SessionsRepository;
   calls: CallsService;
   currency: string;
+  /** Why the user's calls are on hold (card payments), shown on the user's page; absent without payments. */
+  callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
 }
 
 function userIdParam(value: unknown): number {
@@ -48,17 +50,19 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
   async function renderUser(req: Request, res: Response, userId: number, status = 200, form: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const user = await users.findById(userId);
     if (!user) throw new HttpError(404, 'There is no user with that number.');
-    const [summary, holds, ledger, sessions, calls] = await Promise.all([
+    const [summary, holds, ledger, sessions, calls, callHold] = await Promise.all([
       wallet.peek(userId),
       repo.openHolds(userId),
       wallet.ledger(userId, pageParam(req.query.page), 20),
       deps.sessions.listActive(userId, deps.clock.now()),
       deps.calls.recent(userId, 10),
+      deps.callHold?.(userId),
     ]);
     res.status(status).render('pages/admin-user', {
       title: user.email,
       subject: user,
       self: req.user!.id === user.id,
+      callHold,
       balance: money(summary.balanceMicros),
       held: money(summary.heldMicros),
       available: money(summary.availableMicros),

@@ -1,11 +1,13 @@
 /**
  * The test cards of stripe-behavior.md §6 and what each does when the hosted page (or an off-session payment) charges
- * it. "authentication" cards ask the buyer to approve on the page; off-session they fail with authentication_required.
+ * it. "authentication" cards ask the buyer to approve on the page; off-session they fail with authentication_required
+ * unless the card was set up for off-session use (saved with setup_future_usage after authenticating), except the
+ * every-payment card (4000 0027 6000 3184), which always asks.
  */
 export type CardOutcome =
   | { kind: 'success' }
   | { kind: 'decline'; code: string; declineCode: string | null; message: string }
-  | { kind: 'authentication'; then: CardOutcome; offSessionNeedsAuth: boolean };
+  | { kind: 'authentication'; then: CardOutcome; offSessionNeedsAuth: boolean; everyPayment?: boolean };
 
 const SUCCESS: CardOutcome = { kind: 'success' };
 const declined = (declineCode: string, message = 'Your card was declined.'): CardOutcome => ({ kind: 'decline', code: 'card_declined', declineCode, message });
@@ -24,7 +26,7 @@ export const TEST_CARDS: Record<string, { brand: string; outcome: CardOutcome; l
   '4100000000000019': { brand: 'visa', outcome: { kind: 'decline', code: 'card_declined', declineCode: 'fraudulent', message: 'Your card was declined.' }, label: 'blocked by Radar' },
   '4000000000000341': { brand: 'visa', outcome: declined('generic_decline'), label: 'attaches, charges fail' },
   '4000002500003155': { brand: 'visa', outcome: { kind: 'authentication', then: SUCCESS, offSessionNeedsAuth: true }, label: 'needs authentication (off-session unless set up)' },
-  '4000002760003184': { brand: 'visa', outcome: { kind: 'authentication', then: SUCCESS, offSessionNeedsAuth: true }, label: 'needs authentication on every payment' },
+  '4000002760003184': { brand: 'visa', outcome: { kind: 'authentication', then: SUCCESS, offSessionNeedsAuth: true, everyPayment: true }, label: 'needs authentication on every payment' },
   '4000003800000446': { brand: 'visa', outcome: { kind: 'authentication', then: SUCCESS, offSessionNeedsAuth: false }, label: 'authenticates once, then off-session succeeds' },
   '4000008260003178': { brand: 'visa', outcome: { kind: 'authentication', then: declined('insufficient_funds', 'Your card has insufficient funds.'), offSessionNeedsAuth: true }, label: 'authenticates, then insufficient funds' },
   '4000000000003220': { brand: 'visa', outcome: { kind: 'authentication', then: SUCCESS, offSessionNeedsAuth: true }, label: '3DS2 then success' },

@@ -189,6 +189,8 @@ export class StripeState {
         events.push({ type: 'customer.created', object: publicView(customer) });
       }
       pm.customer = session.customer;
+      // Saved after an on-session payment the buyer completed (authenticated if asked): set up for off-session use.
+      pm._setUpForOffSession = true;
       events.push({ type: 'payment_method.attached', object: publicView(pm) });
     }
     const charge = this.charge(pi, pm, outcome, events);
@@ -296,7 +298,8 @@ export class StripeState {
     const card = TEST_CARDS[pm._number as string]?.outcome ?? { kind: 'success' as const };
     let outcome: CardOutcome = card;
     if (card.kind === 'authentication') {
-      outcome = offSession && card.offSessionNeedsAuth ? { kind: 'decline', code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' } : card.then;
+      const mustAuthenticate = offSession && (card.everyPayment === true || (card.offSessionNeedsAuth && pm._setUpForOffSession !== true));
+      outcome = mustAuthenticate ? { kind: 'decline', code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' } : card.then;
     }
     const charge = this.charge(pi, pm, outcome, events);
     this.bus.emit(events, req);

@@ -7,7 +7,8 @@ import { callsRepository } from '../../../src/calls/calls-repository.js';
 import type { BuiltApp } from '../../../src/app.js';
 import type { JobScheduler } from '../../../src/jobs/scheduler.js';
 import type { RunningSimulator } from '../../../src/sim/simulator.js';
-import { emailedLink, csrfTokenFrom } from '../../helpers/app.js';
+import type { RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
+import { emailedLink, csrfTokenFrom, followConfirmLink } from '../../helpers/app.js';
 import type { TestDb } from '../../helpers/db.js';
 import { startProductStack, type ProductStackOptions } from '../../helpers/product-stack.js';
 
@@ -30,6 +31,8 @@ export class ShiftableClock implements Clock {
 
 export interface CallHarness {
   sim: RunningSimulator;
+  /** The Stripe simulator, with `stripe: true`. */
+  stripe: RunningStripeSimulator | undefined;
   testDb: TestDb;
   built: BuiltApp;
   jobs: JobScheduler;
@@ -60,6 +63,8 @@ export interface HarnessOptions {
   statusWaitMs?: number;
   /** Recording download retry backoff (see ProductStackOptions). */
   recordingBackoff?: ProductStackOptions['recordingBackoff'];
+  /** Also card payments, with the Stripe simulator in-process (the harness's `stripe`). */
+  stripe?: boolean;
 }
 
 /**
@@ -75,6 +80,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.statusWaitMs ? { statusWaitMs: options.statusWaitMs } : {}),
     ...(options.recordingBackoff ? { recordingBackoff: options.recordingBackoff } : {}),
+    ...(options.stripe ? { stripe: true } : {}),
   });
   const { sim, testDb, built, jobs, baseUrl, recordingsDir } = stack;
   await built.services.money.rates.importDeck({ text: options.deck ?? DECK });
@@ -86,7 +92,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   if (signup.status !== 303) throw new Error(`sign-up failed: ${signup.status}`);
   // The emailed confirmation link logs in (an unconfirmed account could not call).
   const confirmLink = await emailedLink(built, email, '/confirm-email');
-  const confirmed = await agent.get(new URL(confirmLink).pathname + new URL(confirmLink).search);
+  const confirmed = await followConfirmLink(agent, confirmLink);
   if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status}`);
   const user = await testDb.db('users').where({ email }).first<{ id: number }>('id');
   const userId = Number(user!.id);
@@ -96,7 +102,7 @@ export async function startCallHarness(options: HarnessOptions = {}): Promise<Ca
   const repo = callsRepository(testDb.db);
 
   return {
-    sim, testDb, built, jobs, clock, baseUrl, recordingsDir, userId, agent, csrf, email, password: 'correct horse battery',
+    sim, stripe: stack.stripe, testDb, built, jobs, clock, baseUrl, recordingsDir, userId, agent, csrf, email, password: 'correct horse battery',
     async call(id) {
       const call = await repo.find(id);
       if (!call) throw new Error(`no call ${id}`);

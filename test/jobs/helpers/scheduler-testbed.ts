@@ -25,6 +25,8 @@ export async function createSchedulerTestbed(overrides: Partial<JobSchedulerOpti
     sendEmail: vi.fn(async (_emailId: number) => undefined),
     processRecording: vi.fn(async (_recordingId: number) => undefined),
     recordingRetention: vi.fn(async () => undefined),
+    applyStripeEvent: vi.fn(async (_eventRowId: number) => undefined),
+    autoTopUp: vi.fn(async (_userId: number, _crossing: number) => undefined),
   };
   const scheduler = createJobScheduler({
     config: loadConfig({}),

@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/logger.js';
 import { composeServices } from '../../../src/services.js';
 import type { RunningStripeSimulator } from '../../../src/sim/stripe/simulator.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
-import { csrfTokenFrom, TEST_SESSION_SECRET } from '../../helpers/app.js';
+import { csrfTokenFrom, emailedLink, followConfirmLink, TEST_SESSION_SECRET } from '../../helpers/app.js';
 
 export interface PaymentsStack {
   baseUrl: string;
@@ -38,8 +38,17 @@ export async function startPaymentsStack(env: Record<string, string> = {}): Prom
     telephony: null, jobs: null, phonesPage: false,
     stripe: { port: 0, speed: 1000, retrySeconds: [50, 200, 1000, 2500] },
   });
-  const stripe = services.payments?.setup.simulator;
-  if (!stripe) throw new Error('composeServices started no Stripe simulator');
+  const simulator = services.payments?.setup.simulator;
+  if (!simulator) throw new Error('composeServices started no Stripe simulator');
+  const inbox = services.payments!.inbox;
+  // The endpoint answers before the event is applied (the stripe.event work runs after): "delivered" means applied too.
+  const stripe: RunningStripeSimulator = {
+    ...simulator,
+    async waitForDeliveries(timeoutMs) {
+      await simulator.waitForDeliveries(timeoutMs);
+      await inbox.settled(timeoutMs);
+    },
+  };
   const built = buildApp(services);
   server.on('request', built.app);
   return {
@@ -54,13 +63,13 @@ export async function startPaymentsStack(env: Record<string, string> = {}): Prom
   };
 }
 
-/** Signs up and logs in over HTTP; returns the agent and the user's id. */
+/** Signs up, confirms the address through the emailed link (which logs in) over HTTP; returns the agent and the user's id. */
 export async function loggedInUser(stack: PaymentsStack, email: string): Promise<{ agent: TestAgent; userId: number; csrf: string }> {
   const agent = request.agent(stack.baseUrl);
   const form = await agent.get('/signup');
   await agent.post('/signup').type('form').send({ _csrf: csrfTokenFrom(form.text), name: 'Ada', email, password: 'correct horse battery' }).expect(303);
-  const login = await agent.get('/login');
-  await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(login.text), email, password: 'correct horse battery' }).expect(303);
+  // Only a confirmed address may pay.
+  await followConfirmLink(agent, await emailedLink(stack.built, email, '/confirm-email')).then((res) => expect303(res.status));
   const wallet = await agent.get('/wallet').expect(200);
   const user = await stack.testDb.db('users').where({ email }).first('id');
   return { agent, userId: Number(user.id), csrf: csrfTokenFrom(wallet.text) };
@@ -77,6 +86,10 @@ export async function startTopUp(agent: TestAgent, csrf: string, amount: string)
 /** Pays on the simulator's hosted page as a browser would (same-origin form post). */
 export function payOnPage(agent: TestAgent, pagePath: string, number: string) {
   return agent.post(`${pagePath}/pay`).set('Sec-Fetch-Site', 'same-origin').type('form').send({ number, exp_month: '12', exp_year: String(new Date().getUTCFullYear() + 2), cvc: '123' });
+}
+
+function expect303(status: number): void {
+  if (status !== 303) throw new Error(`confirming the address answered ${status}`);
 }
 
 export async function balanceOf(stack: PaymentsStack, userId: number): Promise<number> {
