@@ -1,5 +1,5 @@
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
-import { tryParseMicros } from '../money/micros.js';
+import { formatMicros, tryParseMicros } from '../money/micros.js';
 import type { Rate } from '../rating/rate.js';
 import type { DeckError } from './deck-errors.js';
 
@@ -62,7 +62,7 @@ export function validatePrice(text: string, column: string, errors: RowErrors): 
     return 0;
   }
   if (micros < 0) errors.add(column, `price ${text.trim()} must not be negative`);
-  else if (micros > MAX_PRICE_MICROS) errors.add(column, `price ${text.trim()} is implausibly high (over ${MAX_PRICE_MICROS / 1e6})`);
+  else if (micros > MAX_PRICE_MICROS) errors.add(column, `price ${text.trim()} is implausibly high (over ${formatMicros(MAX_PRICE_MICROS, 0)})`);
   return micros;
 }
 
