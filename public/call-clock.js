@@ -1,4 +1,5 @@
-// Ticks the "Connected mm:ss" clock and the time left once a second, between the (slow) status polls.
+// Ticks the "Connected mm:ss" clock, the time left and the cost so far once a second, between the (slow) status polls.
+// The cost comes as steps the server formatted ("60=<amount>|120=<amount>"): this script picks one, it formats no money.
 // Progressive enhancement only: without it the numbers still update on every poll or refresh.
 (function () {
   'use strict';
@@ -19,5 +20,34 @@
       el.textContent = format(el.dataset.clockDirection === 'down' ? base - passed : base + passed);
     });
   }
-  setInterval(tick, 1000);
+  function costAt(steps, seconds) {
+    var shown = null;
+    steps.split('|').forEach(function (step) {
+      var cut = step.indexOf('=');
+      if (Number(step.slice(0, cut)) <= seconds) shown = step.slice(cut + 1);
+    });
+    return shown;
+  }
+  function tickCost() {
+    var now = Date.now();
+    document.querySelectorAll('[data-cost-steps]').forEach(function (el) {
+      if (!el.dataset.costStart) el.dataset.costStart = String(now);
+      var seconds = Number(el.dataset.costSeconds) + (now - Number(el.dataset.costStart)) / 1000;
+      var shown = costAt(el.dataset.costSteps, seconds);
+      if (shown !== null) el.textContent = shown;
+    });
+  }
+  // The call page's timeline is written in UTC; the browser knows the user's own time zone.
+  function localTimes() {
+    document.querySelectorAll('time[data-local-time]').forEach(function (el) {
+      var at = new Date(el.getAttribute('datetime'));
+      if (!isNaN(at.getTime())) el.textContent = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      el.removeAttribute('data-local-time');
+    });
+  }
+  localTimes();
+  setInterval(function () {
+    tick();
+    tickCost();
+  }, 1000);
 })();

@@ -33,7 +33,7 @@ describe('simulation-mode demo accounts', () => {
     const form = await agent.get('/login');
     const res = await agent.post('/login').type('form').send({ _csrf: csrfTokenFrom(form.text), email: DEMO_USER.email, password: DEMO_USER.password });
     expect(res.status).toBe(303);
-    expect((await agent.get('/wallet')).text).toContain('$5.00');
+    expect((await agent.get('/wallet')).text).toContain('$5.0000');
   });
 
   it('start-up lists only the demo log-ins whose documented password still works', async () => {

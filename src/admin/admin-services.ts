@@ -34,13 +34,13 @@ export interface AdminServices {
 export function adminServices(deps: { db: Db; clock: Clock; money: MoneyServices; calls: Pick<CallsService, 'hangup'>; endLiveCall?: EndLiveCall | undefined; logger?: Logger }): AdminServices {
   const callsRepo = adminCallsRepository(deps.db);
   return {
-    rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock }),
+    rates: new RatesAdminService({ repo: ratesAdminRepository(deps.db), rates: deps.money.rates, clock: deps.clock, currency: deps.money.currency }),
     imports: new RateImportService({ db: deps.db, rates: deps.money.rates, clock: deps.clock }),
     audit: auditRepository(deps.db),
-    users: new UserAdminService({ db: deps.db, clock: deps.clock, ledger: deps.money.ledger, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
+    users: new UserAdminService({ db: deps.db, clock: deps.clock, ledger: deps.money.ledger, currency: deps.money.currency, endLiveCall: deps.endLiveCall, ...(deps.logger ? { logger: deps.logger } : {}) }),
     usersRepo: usersAdminRepository(deps.db),
     calls: adminCallsService({ db: deps.db, clock: deps.clock, repo: callsRepo, calls: deps.calls }),
-    vouchers: voucherAdminStore(deps.db, deps.clock, deps.money.vouchers),
+    vouchers: voucherAdminStore(deps.db, deps.clock, deps.money.vouchers, deps.money.currency),
     dashboard: adminDashboard({ db: deps.db, clock: deps.clock, calls: callsRepo }),
   };
 }

@@ -12,7 +12,7 @@ const money: JsonSchema = {
   properties: {
     micros: { type: 'integer', examples: [5_000_000] },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', examples: ['USD'] },
-    formatted: { type: 'string', examples: ['$5.00'] },
+    formatted: { type: 'string', examples: ['$5.0000'] },
   },
 };
 

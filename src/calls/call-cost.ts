@@ -41,3 +41,40 @@ export function costBreakdown(
     uncollectedMicros: unansweredCost + settled.uncollectedMicros,
   };
 }
+
+/** The cost of a connected call once it has talked `fromS` seconds or more (until the next step). */
+export interface CostStep {
+  fromS: number;
+  costMicros: number;
+}
+
+/** A connected call's price per minute (both legs) and its cost steps from now on. */
+export interface LiveCost {
+  perMinuteMicros: number;
+  steps: CostStep[];
+}
+
+/** More steps than this are not sent to the page: the next status answer brings the rest. */
+export const MAX_COST_STEPS = 240;
+
+/**
+ * What a connected call costs as it goes on: the charge settlement would make (priceCall) if the call ended after
+ * t seconds of talk, the first leg `setupS` longer, never above the hold. One entry each time the charge changes,
+ * from `fromS` on, up to the talk limit; pure, so the page can tick it with its clock and ask for nothing.
+ */
+export function costSteps(
+  terms: { tariffs: CallTariffs; freeSeconds: number; amountMicros: number },
+  setupS: number,
+  talkLimitS: number,
+  price: (tariffs: CallTariffs, freeSeconds: number, legs: { firstLegSeconds: number; bridgedSeconds: number }) => { cost: number },
+  fromS = 0,
+): CostStep[] {
+  const at = (t: number) => Math.min(price(terms.tariffs, terms.freeSeconds, { firstLegSeconds: t + setupS, bridgedSeconds: t }).cost, terms.amountMicros);
+  const start = Math.max(0, Math.floor(fromS));
+  const steps: CostStep[] = [{ fromS: start, costMicros: at(start) }];
+  for (let t = start + 1; t <= talkLimitS && steps.length < MAX_COST_STEPS; t++) {
+    const cost = at(t);
+    if (cost !== steps[steps.length - 1]!.costMicros) steps.push({ fromS: t, costMicros: cost });
+  }
+  return steps;
+}

@@ -1,8 +1,9 @@
-import { formatDuration, formatExactMoney, formatRate } from '../money/currency.js';
+import { formatDuration, formatMoney, formatRate } from '../money/currency.js';
 import { formatInternational } from '../rating/phone.js';
 import { callOutcome } from './call-outcome.js';
 import { isFinal, isLive } from './call-state.js';
 import type { CallEvent, CallRecord } from './calls-repository.js';
+import type { LiveCost } from './call-cost.js';
 
 /** How often the status fragment asks again: often while the call is being set up, rarely once it talks. */
 export const POLL_SETUP_S = 2;
@@ -18,12 +19,29 @@ export interface CallStatusView {
   detail: string | null;
   /** Seconds until the next poll; null at a final state (no trigger, polling stops). */
   pollS: number | null;
-  connected: { elapsedS: number; elapsed: string; leftS: number; left: string; lastMinute: boolean } | null;
+  connected: { elapsedS: number; elapsed: string; leftS: number; left: string; lastMinute: boolean; cost: LiveCostView | null } | null;
   result: { cost: string; talk: string | null; nothingCharged: boolean } | null;
   /** A way on from a finished call (add credit when it ran out). */
   link: { href: string; text: string } | null;
   canHangUp: boolean;
   csrfToken: string;
+}
+
+/** The price and the cost so far of a connected call; `steps` ("fromS=amount|…") lets call-clock.js tick it. */
+export interface LiveCostView {
+  perMinute: string;
+  now: string;
+  steps: string;
+}
+
+/** The cost steps as the page's script reads them; every amount already in the one money format. */
+export function liveCostView(live: LiveCost, elapsedS: number, currency: string): LiveCostView {
+  const current = live.steps.filter((s) => s.fromS <= elapsedS).at(-1) ?? live.steps[0];
+  return {
+    perMinute: formatRate(live.perMinuteMicros, currency),
+    now: formatMoney(current?.costMicros ?? 0, currency),
+    steps: live.steps.map((s) => `${s.fromS}=${formatMoney(s.costMicros, currency)}`).join('|'),
+  };
 }
 
 /** "01:05", "1:02:03": the connected clock (the same format call-clock.js ticks in). */
@@ -40,7 +58,7 @@ export function seenKey(call: Pick<CallRecord, 'status' | 'hangupRequestedAt'>):
   return call.hangupRequestedAt && isLive(call.status) ? `${call.status}-hanging-up` : call.status;
 }
 
-export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string }): CallStatusView {
+export function callStatusView(call: CallRecord, options: { now: Date; currency: string; csrfToken: string; liveCost?: LiveCost | undefined }): CallStatusView {
   const to = formatInternational(call.toE164);
   const base = { id: call.id, status: call.status, seen: seenKey(call), to, csrfToken: options.csrfToken, connected: null, result: null, link: null, canHangUp: isLive(call.status) };
   // Twilio reports the end a moment after our hangup: until then the call must not look as if it still talked.
@@ -65,7 +83,7 @@ export function callStatusView(call: CallRecord, options: { now: Date; currency:
         headline: 'Connected',
         detail: null,
         pollS: POLL_CONNECTED_S,
-        connected: { elapsedS, elapsed: clock(elapsedS), leftS, left: clock(leftS), lastMinute: leftS <= 60 },
+        connected: { elapsedS, elapsed: clock(elapsedS), leftS, left: clock(leftS), lastMinute: leftS <= 60, cost: options.liveCost ? liveCostView(options.liveCost, elapsedS, options.currency) : null },
       };
     }
     case 'ending':
@@ -95,7 +113,7 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
     detail: outcome?.sentence ?? call.failureReason,
     link: outcome?.link ?? null,
     result: {
-      cost: settled ? formatExactMoney(cost, currency) : 'being worked out',
+      cost: settled ? formatMoney(cost, currency) : 'being worked out',
       talk: (call.bridgedSeconds ?? 0) > 0 ? formatDuration(call.bridgedSeconds!) : null,
       nothingCharged: settled && cost === 0,
     },
@@ -105,6 +123,38 @@ function finalView(call: CallRecord, currency: string): Pick<CallStatusView, 'he
 export interface TimelineEntry {
   at: string;
   what: string;
+}
+
+/** One line of the call page's timeline: the moment (ISO, and as UTC text until the page's script shows it locally). */
+export interface HumanTimelineEntry {
+  iso: string;
+  time: string;
+  what: string;
+}
+
+/**
+ * The call's story for its owner, from the facts its webhooks left (never the raw events, which repeat and name
+ * Twilio): one line per step that happened, in order, none for a leg that was never dialled.
+ */
+export function humanTimeline(call: CallRecord): HumanTimelineEntry[] {
+  const to = formatInternational(call.toE164);
+  const outcome = callOutcome(call);
+  const steps: Array<[string | null, string]> = [
+    [call.createdAt, 'You placed the call'],
+    [call.ringingAt, 'Ringing your phone'],
+    [call.answeredAt, 'You answered'],
+    [call.confirmDigits === '1' ? call.confirmedAt : null, 'You pressed 1'],
+    [call.dialStartedAt, `Dialling ${to}`],
+    [call.bridgedAt, `${to} answered: connected`],
+  ];
+  const end = call.endedAt ?? call.parentEndedAt;
+  if (end && isFinal(call.status)) {
+    const talked = (call.bridgedSeconds ?? 0) > 0 ? ` after ${formatDuration(call.bridgedSeconds!)} of talk` : '';
+    steps.push([end, `Ended: ${(outcome?.label ?? 'call ended').replace(/^./, (c) => c.toLowerCase())}${talked}`]);
+  }
+  const entries = steps.filter((step): step is [string, string] => step[0] !== null).map(([iso, what]) => ({ iso, time: `${iso.slice(11, 19)} UTC`, what }));
+  // Stable by time: facts recorded out of order (a late webhook) still read in the order they happened.
+  return entries.sort((a, b) => Date.parse(a.iso) - Date.parse(b.iso));
 }
 
 const SOURCE_LABELS: Record<CallEvent['source'], string> = {
@@ -160,8 +210,8 @@ function chargedDetail(call: CallRecord): string {
 export function breakdownView(call: CallRecord, currency: string): CostLine[] | null {
   const b = call.costBreakdown;
   if (!b || !isFinal(call.status)) return null;
-  const perMin = (micros: number) => `${formatRate(micros, currency)}/min`;
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  const perMin = (micros: number) => formatRate(micros, currency);
+  const money = (micros: number) => formatMoney(micros, currency);
   // "Talked" would be wrong for the first leg: it also counts the ringing of the number you called.
   const line = (label: string, leg: typeof b.firstLeg): CostLine => ({
     label,

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import type { CallsService, StartResult } from './calls-service.js';
-import { breakdownView, callStatusView, timelineView } from './call-view.js';
+import { breakdownView, callStatusView, humanTimeline } from './call-view.js';
+import { callAgainHref } from './history-view.js';
 import { isFinal } from './call-state.js';
 import type { CallRecord } from './calls-repository.js';
 
@@ -26,7 +27,8 @@ function field(body: unknown, name: string): string | undefined {
 const COUNTRY = /^[A-Z]{2}$/;
 
 export function callsRoutes(deps: CallsRoutesDeps) {
-  const statusView = (call: CallRecord, res: Response) => callStatusView(call, { now: deps.clock.now(), currency: deps.currency, csrfToken: String(res.locals.csrfToken ?? '') });
+  const statusView = async (call: CallRecord, res: Response) =>
+    callStatusView(call, { now: deps.clock.now(), currency: deps.currency, csrfToken: String(res.locals.csrfToken ?? ''), liveCost: await deps.calls.liveCost(call) });
   const isHtmx = (req: Request) => req.get('hx-request') === 'true';
 
   function refused(req: Request, res: Response, result: Exclude<StartResult, { ok: true }>, to: string, country: string | undefined): void {
@@ -58,7 +60,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       if (rawCountry !== undefined && !COUNTRY.test(rawCountry)) return refused(req, res, { ok: false, reason: 'invalid', message: 'Choose the country from the list.' }, to, undefined);
       const result = await deps.calls.start({ userId: req.user!.id, user: req.user, to, country: rawCountry });
       if (!result.ok) return refused(req, res, result, to, rawCountry);
-      if (isHtmx(req)) res.render('partials/call-status', statusView(result.call, res));
+      if (isHtmx(req)) res.render('partials/call-status', await statusView(result.call, res));
       else res.redirect(303, `/calls/${result.call.id}`);
     },
 
@@ -73,16 +75,16 @@ export function callsRoutes(deps: CallsRoutesDeps) {
         throw new HttpError(502, 'We could not reach our phone provider to hang up. The call still ends at its time limit; try again.');
       }
       if (!call) throw new HttpError(404, 'This call was not found.');
-      if (isHtmx(req)) res.render('partials/call-status', statusView(call, res));
+      if (isHtmx(req)) res.render('partials/call-status', await statusView(call, res));
       else res.redirect(303, `/calls/${call.id}`);
     },
 
     /** GET /calls/:id: the call's page, with its live status, timeline and cost. */
     async show(req: Request, res: Response): Promise<void> {
-      const found = await deps.calls.timeline(req.user!.id, String(req.params.id));
-      if (!found) throw new HttpError(404, 'This call was not found.');
-      const { call, events } = found;
-      const status = statusView(call, res);
+      // The page tells the call's story from its facts; the raw events are the admin page's.
+      const call = await deps.calls.find(req.user!.id, String(req.params.id));
+      if (!call) throw new HttpError(404, 'This call was not found.');
+      const status = await statusView(call, res);
       const contact = deps.contactNames ? (await deps.contactNames(req.user!.id, [call.toE164])).get(call.toE164) : undefined;
       res.render('pages/call', {
         title: `Call to ${contact?.name ?? status.to}`,
@@ -90,9 +92,10 @@ export function callsRoutes(deps: CallsRoutesDeps) {
         call,
         startedAt: call.createdAt.slice(0, 16).replace('T', ' '),
         status,
-        timeline: timelineView(events),
+        timeline: humanTimeline(call),
+        rawEvents: req.user!.role === 'admin' ? `/admin/calls/${call.id}` : null,
         breakdown: breakdownView(call, deps.currency),
-        callAgain: isFinal(call.status),
+        callAgain: isFinal(call.status) ? callAgainHref(call) : null,
       });
     },
   };

@@ -10,7 +10,8 @@ import type { Telephony } from '../telephony/telephony.js';
 import type { MoneyServices } from './money-services.js';
 import { CallEvents, type HangupScheduler, type RecordingPolicy } from './call-events.js';
 import { callLimits, expectedDurationMs, type CallLimits, HANGUP_GRACE_S, setupSeconds, TWILIO_RING_BUFFER_S, USER_RING_TIMEOUT_S } from './call-limits.js';
-import type { HoldPlan } from './call-credit.js';
+import { priceCall, type HoldPlan } from './call-credit.js';
+import { costSteps, type LiveCost } from './call-cost.js';
 import { callPlacement, type Placement, type PlacementDecision } from './call-placement.js';
 import { planCallHold, quoteCall, type CallQuote } from './call-start.js';
 import { isLive } from './call-state.js';
@@ -103,6 +104,8 @@ export interface CallsService {
   recent(userId: number, limit?: number): Promise<CallRecord[]>;
   liveCallFor(userId: number): Promise<{ id: string } | null>;
   lastDestinationCountry(userId: number): Promise<string | null>;
+  /** What a connected call costs as it goes on (its hold's terms, one read); undefined for any other call. */
+  liveCost(call: CallRecord): Promise<LiveCost | undefined>;
   /** The status poll's single read; see status-poll.ts. */
   findWithSession(callId: string, sid: string): Promise<{ call: CallRecord; sessionData: string } | undefined>;
   /** Twilio's webhooks (signature already checked). */
@@ -306,6 +309,16 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     liveCallFor: (userId) => repo.liveCallFor(userId),
     lastDestinationCountry: (userId) => repo.lastDestinationCountry(userId),
     findWithSession: (callId, sid) => repo.findWithSession(callId, sid, clock.now().getTime()),
+    async liveCost(call) {
+      if (call.status !== 'connected' || !call.bridgedAt || call.hangupRequestedAt) return undefined;
+      const terms = await money.ledger.holds.terms(call.id);
+      if (!terms?.open) return undefined;
+      const elapsedS = Math.max(0, Math.floor((clock.now().getTime() - Date.parse(call.bridgedAt)) / 1000));
+      // The first leg is billed from the user's answer: it runs this much longer than the talk.
+      const setupS = call.answeredAt ? Math.max(0, Math.ceil((Date.parse(call.bridgedAt) - Date.parse(call.answeredAt)) / 1000)) : 0;
+      const perMinuteMicros = terms.tariffs.first.sellPerMinMicros + terms.tariffs.bridged.sellPerMinMicros;
+      return { perMinuteMicros, steps: costSteps(terms, setupS, call.talkLimitS, priceCall, elapsedS) };
+    },
     webhooks: events,
     async hangupAtDeadline(callId) {
       const call = await repo.find(callId);

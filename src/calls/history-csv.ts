@@ -1,10 +1,10 @@
-import { formatMicros } from '../money/micros.js';
+import { moneyDigits } from '../money/currency.js';
 import { csvCell } from '../shared/csv.js';
 import type { CallRecord } from './calls-repository.js';
 
 export const CALLS_CSV_HEADER = 'started_at,number,country,status,talk_seconds,cost,currency,call_id';
 
-/** One line per call; the cost as an exact decimal, empty until the call is settled. */
+/** One line per call; the cost with the same digits as the pages, empty until the call is settled. */
 export function callCsvLine(call: CallRecord, currency: string): string {
   return [
     call.createdAt,
@@ -12,7 +12,7 @@ export function callCsvLine(call: CallRecord, currency: string): string {
     call.toCountry ?? '',
     call.status,
     call.bridgedSeconds === null ? '' : String(call.bridgedSeconds),
-    call.settledAt && call.costMicros !== null ? formatMicros(call.costMicros) : '',
+    call.settledAt && call.costMicros !== null ? moneyDigits(call.costMicros) : '',
     currency,
     call.id,
   ]

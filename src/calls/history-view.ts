@@ -27,8 +27,8 @@ export interface HistoryRowView {
   outcome: string;
   talk: string;
   cost: string;
-  /** Finished calls can be placed again (the Call again button posts to /calls). */
-  callAgain: boolean;
+  /** Finished calls can be placed again: the dial page with the number filled in (and its price shown). */
+  callAgain: string | null;
   /** The address book's name for the number, with its page; else the link that saves the number as a contact. */
   contact: { name: string; href: string } | undefined;
   saveAsContactHref: string;
@@ -53,7 +53,7 @@ export function historyRowView(call: CallRecord, currency: string, contact?: Cal
     outcome: outcome?.sentence ?? '',
     talk: call.bridgedSeconds ? formatDuration(call.bridgedSeconds) : '—',
     cost: call.settledAt && call.costMicros !== null ? formatMoney(call.costMicros, currency) : '—',
-    callAgain: final,
+    callAgain: final ? callAgainHref(call) : null,
     contact: contact ? { name: contact.name, href: `/contacts/${contact.contactId}` } : undefined,
     saveAsContactHref: `/contacts/new?${new URLSearchParams({ number: call.toE164 }).toString()}`,
   };
@@ -66,4 +66,10 @@ export function totalsView(totals: HistoryTotals, currency: string) {
     cost: formatMoney(totals.costMicros, currency),
     talk: formatDuration(totals.talkSeconds),
   };
+}
+
+/** The dial page with this call's number (and country) filled in: the price shows before anything rings. */
+export function callAgainHref(call: Pick<CallRecord, 'toE164' | 'toCountry'>): string {
+  const query = new URLSearchParams({ to: call.toE164, ...(call.toCountry ? { country: call.toCountry } : {}) });
+  return `/?${query.toString()}`;
 }

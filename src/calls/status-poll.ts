@@ -15,7 +15,7 @@ export const CALL_ENDED_EVENT = 'call-ended';
 export const STATUS_WAIT_MS = 25_000;
 
 export interface StatusPollDeps {
-  calls: Pick<CallsService, 'findWithSession'>;
+  calls: Pick<CallsService, 'findWithSession' | 'liveCost'>;
   /** Who waits for which call on this instance; without it the poll answers at once (204 when unchanged). */
   changes?: CallChangeFeed | undefined;
   /** The longest wait (default STATUS_WAIT_MS). */
@@ -67,7 +67,9 @@ export function statusPoll(deps: StatusPollDeps) {
       }
       waiter?.cancel();
       if (res.destroyed) return;
-      const view = callStatusView(found.call, { now: deps.clock.now(), currency: deps.currency, csrfToken: found.csrfToken });
+      // A connected call's price reads its hold once, only when the fragment changes (not while the request waits).
+      const liveCost = await deps.calls.liveCost(found.call);
+      const view = callStatusView(found.call, { now: deps.clock.now(), currency: deps.currency, csrfToken: found.csrfToken, liveCost });
       const { body, encoding } = encoded(deps.render('partials/call-status', view), req.headers['accept-encoding']);
       // Once, at the end: lets the rest of the page (the dial preview's "call in progress") catch up.
       const ended = isLive(found.call.status) ? {} : { 'HX-Trigger': CALL_ENDED_EVENT };

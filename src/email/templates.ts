@@ -1,5 +1,5 @@
 import { Eta } from 'eta';
-import { formatExactMoney, formatMoney } from '../money/currency.js';
+import { formatMoney } from '../money/currency.js';
 import { viewsDir } from '../paths.js';
 
 /** Every email the product sends; its subject, and whether the user may switch it off (see NOTICE_SETTINGS). */
@@ -41,7 +41,6 @@ export function emailTemplates(options: { currency: string; publicUrl: string; c
   const helpers = {
     publicUrl: options.publicUrl,
     money: (micros: number) => formatMoney(micros, options.currency),
-    exactMoney: (micros: number) => formatExactMoney(micros, options.currency),
     date: formatEmailDate,
   };
   return {

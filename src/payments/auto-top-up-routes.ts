@@ -1,15 +1,16 @@
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
-import { formatExactMoney } from '../money/currency.js';
-import { tryParseMicros } from '../money/micros.js';
+import { formatMoney } from '../money/currency.js';
+import { formatMicros, tryParseMicros } from '../money/micros.js';
 import { AUTO_TOP_UP_MAX_FAILURES, type AutoTopUps, type AutoTopUpSettings } from './auto-top-up.js';
 
 const MONEY = /^\d{1,7}(\.\d{1,2})?$/;
-const plain = (micros: number) => (micros % 1_000_000 === 0 ? String(micros / 1_000_000) : (micros / 1_000_000).toFixed(2));
+// Form values, not a display: the fields take whole units or cents ("10", "12.5").
+const plain = (micros: number) => formatMicros(micros, 0);
 
 /** The wallet's "Saved card and automatic top-up" section, as the page shows it. */
 export function autoTopUpView(settings: AutoTopUpSettings | undefined, currency: string) {
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  const money = (micros: number) => formatMoney(micros, currency);
   if (!settings?.card) return { card: undefined };
   return {
     card: `${settings.card.brand.toUpperCase()} ending ${settings.card.last4}`,

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { formatExactMoney } from '../money/currency.js';
+import { formatMoney } from '../money/currency.js';
 import { creditTopUp } from './payment-credit.js';
 import type { PaymentsRepository } from './payments-repository.js';
 import type { PaymentNotices, TopUpLimits } from './payments-service.js';
@@ -83,7 +83,7 @@ export interface AutoTopUpDeps {
 export function autoTopUps(deps: AutoTopUpDeps) {
   const { db, clock, logger } = deps;
   const stamp = () => clock.now().toISOString();
-  const money = (micros: number) => formatExactMoney(micros, deps.currency);
+  const money = (micros: number) => formatMoney(micros, deps.currency);
   const background = new Set<Promise<void>>();
 
   async function settings(userId: number): Promise<AutoTopUpSettings | undefined> {

@@ -1,7 +1,7 @@
 import { parseIdParam } from '../http/id-param.js';
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
-import { formatExactMoney } from '../money/currency.js';
+import { formatMoney } from '../money/currency.js';
 import { tryParseMicros } from '../money/micros.js';
 import { pagination } from '../http/pagination.js';
 import type { PaymentFilter, PaymentStatus } from './payments-repository.js';
@@ -14,7 +14,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Admin: every card top-up with filters (status, user, date), one top-up with its refunds and dispute, refunds. */
 export function paymentsAdminRoutes(payments: PaymentsService) {
   const currency = payments.currency;
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  const money = (micros: number) => formatMoney(micros, currency);
 
   async function showPayment(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: Record<string, string> }) {
     const payment = await payments.byId(parseIdParam(req.params.id, 'There is no such payment.'));

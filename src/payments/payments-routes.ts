@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
-import { formatExactMoney } from '../money/currency.js';
-import { tryParseMicros } from '../money/micros.js';
+import { formatMoney } from '../money/currency.js';
+import { formatMicros, tryParseMicros } from '../money/micros.js';
 import type { Payment } from './payments-repository.js';
 import { PaymentError, type PaymentsService } from './payments-service.js';
 import type { AutoTopUps } from './auto-top-up.js';
@@ -9,7 +9,7 @@ import { autoTopUpView } from './auto-top-up-routes.js';
 
 /** A top-up as the user's pages show it. */
 export function topUpView(p: Payment, currency: string) {
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  const money = (micros: number) => formatMoney(micros, currency);
   const labels: Record<Payment['status'], string> = { creating: 'Starting', open: 'Awaiting payment', credited: 'Paid', expired: 'Cancelled', failed: 'Failed' };
   return {
     id: p.publicId,
@@ -27,8 +27,9 @@ export function topUpView(p: Payment, currency: string) {
 
 /** The wallet page's "Add credit by card" section (handed to walletRoutes, so the wallet never imports payments). */
 export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
-  const money = (micros: number) => formatExactMoney(micros, payments.currency);
-  const plain = (micros: number) => (micros % 1_000_000 === 0 ? String(micros / 1_000_000) : (micros / 1_000_000).toFixed(2));
+  const money = (micros: number) => formatMoney(micros, payments.currency);
+  // A form value, not a display: the top-up field takes whole units or cents ("10", "12.5").
+  const plain = (micros: number) => formatMicros(micros, 0);
   return async (userId: number) => ({
     presets: payments.limits.presetMicros.filter((m) => m >= payments.limits.minMicros && m <= payments.limits.maxMicros).map((m) => ({ value: plain(m), label: money(m) })),
     min: money(payments.limits.minMicros),
@@ -89,7 +90,7 @@ export function paymentsRoutes(payments: PaymentsService) {
     async receipt(req: Request, res: Response) {
       const payment = await payments.forUser(req.user!.id, String(req.params.id));
       if (!payment || payment.status !== 'credited') return notFound(res);
-      const refunds = (await payments.refundsOf(payment.id)).map((r) => ({ id: r.refundId, amount: formatExactMoney(r.amountMicros, currency), date: r.createdAt.slice(0, 10), status: r.status }));
+      const refunds = (await payments.refundsOf(payment.id)).map((r) => ({ id: r.refundId, amount: formatMoney(r.amountMicros, currency), date: r.createdAt.slice(0, 10), status: r.status }));
       res.render('pages/top-up-receipt', { title: `Receipt ${payment.publicId}`, topUp: topUpView(payment, currency), refunds, email: req.user!.email });
     },
   };

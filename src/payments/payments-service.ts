@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { formatExactMoney } from '../money/currency.js';
+import { formatMoney } from '../money/currency.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { creditTopUp, reverseCredit, restoreCredit } from './payment-credit.js';
 import type { Payment, PaymentFilter, PaymentsRepository } from './payments-repository.js';
@@ -74,7 +74,7 @@ export class PaymentsService {
   }
 
   private money(micros: number): string {
-    return formatExactMoney(micros, this.deps.currency);
+    return formatMoney(micros, this.deps.currency);
   }
 
   private stamp(): string {

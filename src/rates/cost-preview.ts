@@ -24,11 +24,21 @@ export interface PreviewView {
   longestCallNote?: string;
   available?: string;
   signedIn: boolean;
+  /** Without a verified phone: the country the caller said their phone is in, whose leg the price includes. */
+  callerCountry?: string | undefined;
 }
 
-export function previewView(typed: string, quote: Quote | undefined, currency: string, signedIn: boolean, availableMicros: number): PreviewView {
+/** The leg to the caller's own phone when we do not know the phone yet, only its country (the rates page asks). */
+export interface CallerLeg {
+  country: string;
+  perMinuteMicros: number;
+}
+
+export function previewView(typed: string, quote: Quote | undefined, currency: string, signedIn: boolean, availableMicros: number, callerLeg?: CallerLeg): PreviewView {
   if (!quote) return { typed, state: 'empty', signedIn };
   if (!quote.ok) return { typed, state: 'refused', message: quote.message, signedIn };
+  // A caller's verified phone prices its own leg exactly; otherwise the country they chose does.
+  const byCountry = !quote.firstLegRate && callerLeg ? callerLeg : undefined;
   return {
     typed,
     state: 'priced',
@@ -37,13 +47,14 @@ export function previewView(typed: string, quote: Quote | undefined, currency: s
     destination: quote.rate.description || quote.rate.country,
     e164: quote.e164,
     international: formatInternational(quote.e164),
-    perMinute: formatRate(quote.perMinuteMicros, currency),
+    perMinute: formatRate(quote.perMinuteMicros + (byCountry?.perMinuteMicros ?? 0), currency),
     destinationPerMinute: formatRate(quote.rate.sellPerMinMicros, currency),
-    ownLegPerMinute: quote.firstLegRate ? formatRate(quote.firstLegRate.sellPerMinMicros, currency) : undefined,
+    ownLegPerMinute: quote.firstLegRate ? formatRate(quote.firstLegRate.sellPerMinMicros, currency) : byCountry ? formatRate(byCountry.perMinuteMicros, currency) : undefined,
+    callerCountry: byCountry?.country,
     longestCall: `about ${formatDuration(quote.maxSeconds)}`,
     longestCallNote: `An estimate for a typical set-up (${quote.typicalSetupSeconds} s from your answer to theirs); the countdown during the call shows the exact limit.`,
     available: formatMoney(availableMicros, currency),
-    ownLegUnknown: signedIn && !quote.firstLegRate,
+    ownLegUnknown: signedIn && !quote.firstLegRate && !byCountry,
   };
 }
 

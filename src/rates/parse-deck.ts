@@ -1,10 +1,11 @@
 import { unguardCsvCell } from '../shared/csv.js';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import type { Rate } from '../rating/rate.js';
 import type { DeckError } from './deck-errors.js';
+import { plainCsvRecords } from './plain-csv.js';
 import { DECK_COLUMNS, RowErrors, columnPositions, parseDeckRow, type ColumnPositions } from './deck-format.js';
 import { TWILIO_COLUMNS, TWILIO_HEADER, parseTwilioRow, twilioRowsToRates, type TwilioRow } from './twilio-price-list.js';
 
@@ -23,6 +24,8 @@ export type ParseResult = { ok: true; format: DeckFormat; rates: Rate[] } | { ok
 const PEEK_BYTES = 64 * 1024;
 /** Real rows are under 1 KB; a longer "record" means the file is not a rate deck at all. */
 const MAX_RECORD_BYTES = 16 * 1024;
+/** Files up to this size are read whole, so a plain one can skip csv-parse (plain-csv.ts); larger ones stream. */
+const PLAIN_READ_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * Streams and validates a rate file (ours or Twilio's price list). Handles a UTF-8 BOM, CRLF line ends, `;` as
@@ -34,17 +37,32 @@ const MAX_RECORD_BYTES = 16 * 1024;
 export async function parseDeck(source: DeckSource, options: ParseOptions = {}): Promise<ParseResult> {
   const delimiter = detectDelimiter(await peek(source));
   const collector = new Collector(options.maxErrors ?? 100);
+  const readOptions = { ...options, decimalComma: delimiter === ';' };
+  const plain = await plainRecords(source, delimiter);
+  if (plain) await readRecords(plain, collector, readOptions);
+  else await readWithCsvParse(source, delimiter, collector, readOptions);
+  if (collector.needsLines()) await collector.resolveLines(await recordLines(source, delimiter, collector.recordsToLocate()));
+  return collector.result();
+}
+
+/** A small enough file without quotes, split without csv-parse; undefined otherwise. */
+async function plainRecords(source: DeckSource, delimiter: string): Promise<Iterable<string[]> | undefined> {
+  if ('path' in source && (await stat(source.path)).size > PLAIN_READ_MAX_BYTES) return undefined;
+  const text = 'path' in source ? await readFile(source.path, 'utf8') : source.text.toString();
+  // Bytes are at most three times the characters of a line (UTF-16 units); longer lines get csv-parse's error.
+  return plainCsvRecords(text, delimiter, Math.floor(MAX_RECORD_BYTES / 3));
+}
+
+async function readWithCsvParse(source: DeckSource, delimiter: string, collector: Collector, options: ReadOptions): Promise<void> {
   const { input, parser } = openRecords(source, delimiter, false);
   try {
-    await readRecords(parser as AsyncIterable<string[]>, collector, { ...options, decimalComma: delimiter === ';' });
+    await readRecords(parser as AsyncIterable<string[]>, collector, options);
   } catch (err) {
     collector.fatal((err as { lines?: number }).lines ?? 1, csvErrorMessage(err));
   } finally {
     input.destroy();
     parser.destroy();
   }
-  if (collector.needsLines()) await collector.resolveLines(await recordLines(source, delimiter, collector.recordsToLocate()));
-  return collector.result();
 }
 
 function openRecords(source: DeckSource, delimiter: string, info: boolean) {
@@ -87,21 +105,38 @@ async function recordLines(source: DeckSource, delimiter: string, wanted: Set<nu
 
 type ReadOptions = ParseOptions & { decimalComma: boolean };
 
-async function readRecords(parser: AsyncIterable<string[]>, collector: Collector, options: ReadOptions): Promise<void> {
-  let reader: RowReader | undefined;
-  let ordinal = 0;
-  for await (const record of parser) {
-    ordinal++;
-    if (!reader) {
-      reader = headerReader(record, ordinal, collector, options);
-      if (!reader) return;
-      continue;
-    }
-    reader.read(record, ordinal);
-    if (collector.full) return;
+async function readRecords(parser: AsyncIterable<string[]> | Iterable<string[]>, collector: Collector, options: ReadOptions): Promise<void> {
+  const records = new RecordReader(collector, options);
+  if (Symbol.iterator in parser) {
+    // The plain path is synchronous: no await per record.
+    for (const record of parser) if (!records.read(record)) return;
+  } else {
+    for await (const record of parser) if (!records.read(record)) return;
   }
-  if (!reader) collector.fatal(1, `the file is empty: expected a header line such as ${DECK_COLUMNS.join(',')}`);
-  else reader.finish();
+  records.finish();
+}
+
+/** Reads the header, then each row; read() returns false once there is no point reading on. */
+class RecordReader {
+  private reader: RowReader | undefined;
+  private ordinal = 0;
+  constructor(
+    private readonly collector: Collector,
+    private readonly options: ReadOptions,
+  ) {}
+  read(record: string[]): boolean {
+    this.ordinal++;
+    if (!this.reader) {
+      this.reader = headerReader(record, this.ordinal, this.collector, this.options);
+      return this.reader !== undefined;
+    }
+    this.reader.read(record, this.ordinal);
+    return !this.collector.full;
+  }
+  finish(): void {
+    if (!this.reader) this.collector.fatal(1, `the file is empty: expected a header line such as ${DECK_COLUMNS.join(',')}`);
+    else this.reader.finish();
+  }
 }
 
 interface RowReader {

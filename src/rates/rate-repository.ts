@@ -87,8 +87,23 @@ export async function refreshRatesStatistics(db: Db): Promise<void> {
 export async function replaceRatesIn(trx: Knex.Transaction, rates: readonly Rate[], clock: Clock): Promise<void> {
   const now = clock.now().toISOString();
   await trx('rates').delete();
-  if (isSqlite(trx)) await insertWithPreparedStatement(trx, rates, now);
+  if (isSqlite(trx)) await withRateIndexesRebuilt(trx, () => insertWithPreparedStatement(trx, rates, now));
   else await insertInChunks(trx, rates, now);
+}
+
+/**
+ * Runs a bulk insert with the rates table's indexes dropped, then creates them again from their own SQL, in the
+ * caller's transaction. Each insert used to update five B-trees at random places (prefix, iso, the admin's country
+ * and sell-price orders): past SQLite's page cache that cost grew faster than the deck. Building an index from the
+ * finished table sorts once instead. Readers keep the old deck and its indexes until the commit.
+ */
+async function withRateIndexesRebuilt(trx: Knex.Transaction, insert: () => Promise<void>): Promise<void> {
+  const indexes: { name: string; sql: string }[] = await trx.raw(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rates' AND sql IS NOT NULL ORDER BY name",
+  );
+  for (const index of indexes) await trx.raw(`DROP INDEX "${index.name.replace(/"/g, '""')}"`);
+  await insert();
+  for (const index of indexes) await trx.raw(index.sql);
 }
 
 /** Changes with every change to the rates, in the same transaction, so other processes can tell their in-memory deck is stale. */

@@ -38,8 +38,7 @@ export function recordingPanel(rec: RecordingRecord, currency: string): Recordin
     duration: duration(rec.durationS ?? 0),
     channels: rec.channels === 2 ? 'two channels: you on the left, the other party on the right' : 'one channel',
     size: megabytes(rec.bytes),
-    // Recording is priced per minute in fractions of a cent: shown to 4 places like the per-minute rates.
-    charge: rec.chargedMicros > 0 ? { label: `Recording, ${minutes} min`, amount: formatMoney(rec.chargedMicros, currency, { decimals: 4 }) } : null,
+    charge: rec.chargedMicros > 0 ? { label: `Recording, ${minutes} min`, amount: formatMoney(rec.chargedMicros, currency) } : null,
     errorCode: rec.errorCode,
   };
 }

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
-import { formatMoney } from '../money/currency.js';
+import { formatRate } from '../money/currency.js';
+import { formatMicros } from '../money/micros.js';
 import { sendRecordingMedia } from './recording-media.js';
 import { megabytes, recordingPanel } from './recording-view.js';
 import { parseSettingsForm, type RecordingSettings } from './recording-settings.js';
@@ -109,8 +110,8 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
   function settingsForm(s: RecordingSettings) {
     return {
       callerNotice: s.callerNotice, calleeNotice: s.calleeNotice, retentionDays: String(s.retentionDays),
-      ratePerMin: (s.ratePerMinMicros / 1_000_000).toFixed(6).replace(/0{1,4}$/, ''), quotaMb: String(Math.round(s.quotaBytes / (1024 * 1024))),
-      rateShown: formatMoney(s.ratePerMinMicros, deps.currency),
+      ratePerMin: formatMicros(s.ratePerMinMicros, 2), quotaMb: String(Math.round(s.quotaBytes / (1024 * 1024))),
+      rateShown: formatRate(s.ratePerMinMicros, deps.currency),
     };
   }
 }

@@ -1,17 +1,17 @@
-import { formatMicros } from '../money/micros.js';
+import { moneyDigits } from '../money/currency.js';
 import { csvCell } from '../shared/csv.js';
 import type { LedgerEntry } from '../ledger/wallet-rows.js';
 
 export const LEDGER_CSV_HEADER = 'date,kind,description,amount,balance_after,free_seconds,reference';
 
-/** One CSV line per entry; amounts as exact decimals in the account currency. */
+/** One CSV line per entry; amounts with the same digits as the pages, in the account currency. */
 export function ledgerCsvLine(entry: LedgerEntry): string {
   return [
     entry.createdAt,
     entry.kind,
     entry.description,
-    formatMicros(entry.amountMicros),
-    formatMicros(entry.balanceAfterMicros),
+    moneyDigits(entry.amountMicros),
+    moneyDigits(entry.balanceAfterMicros),
     String(entry.freeSeconds),
     entry.reference ?? '',
   ]

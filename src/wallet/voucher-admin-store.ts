@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { formatMoney } from '../money/currency.js';
 import { formatMicros } from '../money/micros.js';
 import type { BatchInput, VoucherBatch, VoucherService } from './vouchers.js';
 
@@ -32,7 +33,7 @@ interface BatchRow {
  * The admin's voucher batches: reads, and creating or voiding with the audit row in the change's transaction
  * (the codes themselves are written by VoucherService).
  */
-export function voucherAdminStore(db: Db, clock: Clock, vouchers: Pick<VoucherService, 'createBatch'>) {
+export function voucherAdminStore(db: Db, clock: Clock, vouchers: Pick<VoucherService, 'createBatch'>, currency: string) {
   function summaries() {
     return db('voucher_batches as b')
       .leftJoin('vouchers as v', 'v.batch_id', 'b.id')
@@ -81,7 +82,7 @@ export function voucherAdminStore(db: Db, clock: Clock, vouchers: Pick<VoucherSe
           actorId,
           action: 'voucher.create',
           subject: `voucher batch ${created.id}`,
-          summary: `Created “${label}”: ${quantity} codes of ${formatMicros(valueMicros)} until ${created.expiresAt.slice(0, 10)}`,
+          summary: `Created “${label}”: ${quantity} codes of ${formatMoney(valueMicros, currency)} until ${created.expiresAt.slice(0, 10)}`,
           newValue: { label, value: formatMicros(valueMicros), quantity, expires: created.expiresAt },
         }),
       );

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { formatDuration, formatExactMoney } from '../money/currency.js';
+import { formatDuration, formatMoney } from '../money/currency.js';
 import { parseForm, type FieldErrors } from '../http/forms.js';
 import { flash } from '../http/flash.js';
 import { ledgerCsv } from './ledger-csv.js';
@@ -35,8 +35,8 @@ const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
 
 export function walletRoutes(deps: WalletRoutesDeps) {
   const { wallet, vouchers, currency } = deps;
-  // Booked amounts to the micro-unit: a call charged $0.2862 must not read $0.29 here and on the call page.
-  const money = (micros: number) => formatExactMoney(micros, currency);
+  // The one money format (src/money/currency.ts): a call charged $0.2862 reads the same here, in history and on the call page.
+  const money = (micros: number) => formatMoney(micros, currency);
 
   async function pageModel(userId: number, page: number) {
     const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30), deps.topUp?.(userId)]);

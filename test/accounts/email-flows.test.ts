@@ -254,7 +254,7 @@ describe('notices', () => {
     await Promise.all([1, 2, 3].map(() => t.services.email.notices.balanceChanged(user.id)));
     await t.services.email.idle();
     expect(await lowBalance()).toHaveLength(1);
-    expect((await lowBalance())[0]!.text).toContain('$1.00');
+    expect((await lowBalance())[0]!.text).toContain('$1.0000');
     await t.services.email.notices.balanceChanged(user.id);
     await t.services.email.idle();
     expect(await lowBalance()).toHaveLength(1);

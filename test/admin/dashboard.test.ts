@@ -28,7 +28,7 @@ describe('admin dashboard', () => {
     expect(charged).toBeGreaterThan(0);
     const page = await agent.get('/admin');
     expect(page.status).toBe(200);
-    const money = (m: number) => `$${(m / 1e6).toFixed(2)}`;
+    const money = (m: number) => `$${(m / 1e6).toFixed(4)}`;
     expect(page.text).toContain(`Revenue today</dt><dd>${money(charged)}`);
     expect(page.text).toContain(`Credit outstanding</dt><dd>${money(20_000_000 - charged)}`);
     expect(page.text).toMatch(/Users<\/dt><dd>2/);
@@ -54,7 +54,7 @@ describe('admin dashboard', () => {
     const charged = -(await t.services.money.wallet.ledger(ada)).entries.find((e) => e.kind === 'call_charge')!.amountMicros;
     const page = await agent.get('/admin').expect(200);
     const today = t.clock.now().toISOString().slice(0, 10);
-    const row = new RegExp(`<tr><td>${today}</td><td class="num">\\$30\\.00</td><td class="num">\\$5\\.00</td><td class="num">\\$25\\.00</td><td class="num">\\$${(charged / 1e6).toFixed(2).replace('.', '\\.')}</td><td class="num">\\$(\\d+\\.\\d\\d)</td></tr>`);
+    const row = new RegExp(`<tr><td>${today}</td><td class="num">\\$30\\.0000</td><td class="num">\\$5\\.0000</td><td class="num">\\$25\\.0000</td><td class="num">\\$${(charged / 1e6).toFixed(4).replace('.', '\\.')}</td><td class="num">\\$(\\d+\\.\\d{4})</td></tr>`);
     const match = row.exec(page.text);
     expect(match, page.text.slice(page.text.indexOf('Money in against'), page.text.indexOf('Money in against') + 1200)).not.toBeNull();
     expect(Number(match![1])).toBeGreaterThan(0);

@@ -49,7 +49,7 @@ describe('rate import from the admin console', () => {
     expect(preview.text).toMatch(/Added<\/dt><dd>1</);
     expect(preview.text).toMatch(/Changed<\/dt><dd>1</);
     expect(preview.text).toMatch(/Removed<\/dt><dd>1,38\d</);
-    expect(preview.text).toContain('$0.1809 → <strong>$0.2222</strong>');
+    expect(preview.text).toContain('$0.1809/min → <strong>$0.2222/min</strong>');
     const token = csrfTokenFrom(preview.text);
     const [first, second] = [await agent.post(location).type('form').send({ _csrf: token }), await agent.post(location).type('form').send({ _csrf: token })];
     expect(first.status).toBe(303);
@@ -76,7 +76,7 @@ describe('rate import from the admin console', () => {
     expect(ok.status).toBe(303);
     const preview = await agent.get(ok.headers.location!);
     expect(preview.text).toContain('Twilio, 50% markup');
-    expect(preview.text).toContain('→ <strong>$0.015</strong>');
+    expect(preview.text).toContain('→ <strong>$0.0150/min</strong>');
   });
 
   it('refuses an upload without the CSRF token, and files over the size limit', async () => {

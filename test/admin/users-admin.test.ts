@@ -24,7 +24,7 @@ describe('users admin', () => {
     await t.services.money.wallet.credit(ada.id, { kind: 'grant', amountMicros: 7_500_000, description: 'Welcome' });
     const list = await agent.get('/admin/users');
     expect(list.text).toContain('ada@example.com');
-    expect(list.text).toContain('$7.50');
+    expect(list.text).toContain('$7.5000');
     const search = await agent.get('/admin/users?q=ADA%40');
     expect(search.text).toContain('ada@example.com');
     expect(search.text).not.toContain('admin@example.com</a>');

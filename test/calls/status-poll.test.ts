@@ -85,11 +85,13 @@ describe('the status poll', () => {
     const page = await h.agent.get(`/calls/${id}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Timeline');
-    expect(page.text).toContain('Destination: answered');
-    expect(page.text).toContain('Your phone: call ended (');
+    // The story from the call's facts, in order, without repeats or Twilio's words.
+    const timeline = /<ol class="call-timeline">([\s\S]*?)<\/ol>/.exec(page.text)![1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(timeline).toMatch(/You placed the call .*Ringing your phone .*You answered .*Dialling \+44 20 7946 0958 .*\+44 20 7946 0958 answered: connected .*Ended: they hung up after 1 min 01 s of talk/);
+    expect(timeline).not.toMatch(/Twilio|callbridge:/);
     expect(page.text).toContain('1 min 01 s on the line, billed as 2 min');
     expect(page.text).toContain('Call again');
-    expect(page.text).toContain('name="to" value="+442079460958"');
+    expect(page.text).toContain('href="/?to=%2B442079460958&amp;country=GB">Call again</a>');
   });
 });
 
@@ -103,10 +105,10 @@ describe('the status fragment', () => {
     const connected = view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' });
     expect(connected).toMatchObject({ headline: 'Connected', pollS: 30, connected: { elapsed: '01:00', left: '04:00', lastMinute: false } });
     expect(view({ status: 'connected', bridgedAt: '2026-11-22T10:00:00.000Z' }, '2026-11-22T10:04:30.000Z').connected).toMatchObject({ left: '00:30', lastMinute: true });
-    expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.23', talk: '1 min 15 s' } });
+    expect(view({ status: 'completed', costMicros: 230_000, bridgedSeconds: 75, settledAt: 'x' })).toMatchObject({ pollS: null, result: { cost: '$0.2300', talk: '1 min 15 s' } });
     expect(view({ status: 'completed', costMicros: 286_200, bridgedSeconds: 4, settledAt: 'x' }).result).toMatchObject({ cost: '$0.2862' });
     expect(view({ status: 'completed', bridgedAt: '2026-11-22T10:00:00.000Z', costMicros: 0, bridgedSeconds: 0, settledAt: 'x', failureReason: 'You were connected for less than a second, so nothing was charged.' }))
-      .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.00', nothingCharged: true, talk: null } });
+      .toMatchObject({ detail: 'You were connected for less than a second, so nothing was charged.', result: { cost: '$0.0000', nothingCharged: true, talk: null } });
     expect(view({ status: 'completed', costMicros: null, bridgedSeconds: 75, settledAt: null })).toMatchObject({ pollS: 2, result: { cost: 'being worked out' } });
     expect(clock(3725)).toBe('1:02:05');
     // After "Hang up", the fragment says so and looks again soon, until Twilio reports the end.

@@ -45,11 +45,11 @@ describe('dialPreviewView', () => {
     expect(view.state).toBe('ready');
     expect(view.price).toMatchObject({
       international: '+44 20 7946 0958',
-      ownLegPerMinute: '$0.01',
-      destinationPerMinute: '$0.1809',
-      perMinute: '$0.1909',
+      ownLegPerMinute: '$0.0100/min',
+      destinationPerMinute: '$0.1809/min',
+      perMinute: '$0.1909/min',
       longestCall: 'about 10 min',
-      available: '$2.00',
+      available: '$2.0000',
     });
   });
 
@@ -62,11 +62,11 @@ describe('dialPreviewView', () => {
     expect(dialPreviewView(input({ liveCall: { id: 'c/1' }, quote: badNumber }))).toMatchObject({ reason: 'live-call', link: { href: '/calls/c%2F1' } });
     expect(dialPreviewView(input({ quote: badNumber, user: user({ phoneVerifiedAt: null }) }))).toEqual({ state: 'refused', reason: 'premium', message: badNumber.message });
     const noPhone = dialPreviewView(input({ user: user({ phoneVerifiedAt: null }), quote: priced({ firstLegRate: undefined, maxSeconds: 0, worstCaseSeconds: 0 }) }));
-    expect(noPhone).toMatchObject({ reason: 'no-phone', link: { href: '/account/phone' }, price: { destinationPerMinute: '$0.1809' } });
+    expect(noPhone).toMatchObject({ reason: 'no-phone', link: { href: '/account/phone' }, price: { destinationPerMinute: '$0.1809/min' } });
     expect(dialPreviewView(input({ quote: priced({ firstLegRate: { ...us, enabled: false } }) }))).toMatchObject({ reason: 'own-number-not-rated' });
     expect(dialPreviewView(input({ quote: priced({ maxSeconds: 90, worstCaseSeconds: 59 }), availableMicros: 100_000 }))).toMatchObject({
       reason: 'insufficient-credit',
-      message: 'Not enough credit: $0.10 does not pay for a one-minute call to this number at $0.1909.',
+      message: 'Not enough credit: $0.1000 does not pay for a one-minute call to this number at $0.1909/min.',
       link: { href: '/wallet#top-up', text: 'Add credit' },
     });
     expect(dialPreviewView(input({ quote: priced({ maxSeconds: 100, worstCaseSeconds: 60 }) })).state).toBe('ready');

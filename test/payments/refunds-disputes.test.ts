@@ -33,7 +33,7 @@ describe('refunds', () => {
   it('an admin refunds part of a top-up: Stripe refunds, the wallet loses exactly that, the refund event confirms it', async () => {
     const { user, admin, paymentId, paymentIntent } = await paidTopUp();
     const page = await admin.agent.get(`/admin/payments/${paymentId}`).expect(200);
-    expect(page.text).toContain('At most $10.00');
+    expect(page.text).toContain('At most $10.0000');
     const res = await admin.agent.post(`/admin/payments/${paymentId}/refund`).type('form').send({ _csrf: csrfTokenFrom(page.text), amount: '4', reason: 'asked by phone' }).expect(303);
     expect(res.headers.location).toBe(`/admin/payments/${paymentId}`);
     expect(await balanceOf(stack, user.userId)).toBe(6_000_000);
@@ -55,9 +55,9 @@ describe('refunds', () => {
     const { user, admin, paymentId } = await paidTopUp();
     await spend(user.userId, 7_000_000);
     const page = await admin.agent.get(`/admin/payments/${paymentId}`).expect(200);
-    expect(page.text).toContain('At most $3.00');
+    expect(page.text).toContain('At most $3.0000');
     const res = await admin.agent.post(`/admin/payments/${paymentId}/refund`).type('form').send({ _csrf: csrfTokenFrom(page.text), amount: '3.01' }).expect(422);
-    expect(res.text).toContain('At most $3.00 of this top-up is unspent');
+    expect(res.text).toContain('At most $3.0000 of this top-up is unspent');
     expect(stack.stripe.state.refunds.size).toBe(0);
     expect(await balanceOf(stack, user.userId)).toBe(3_000_000);
     await user.agent.post(`/admin/payments/${paymentId}/refund`).type('form').send({ _csrf: user.csrf, amount: '1' }).expect(403);

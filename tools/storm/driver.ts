@@ -43,7 +43,7 @@ export interface DriveOptions {
   /** Give up following one call after this long (real ms); a long poll still waiting then is abandoned. */
   callTimeoutMs: number;
   /** Runs before each call of a user (the storm tops up credit there, as a user would). */
-  beforeCall?: (user: StormUser) => Promise<void>;
+  beforeCall?: (user: StormUser, session: HttpSession, base: string) => Promise<void>;
   onProgress?: (done: number) => void;
   /** Everyone has logged in; the calls start now. */
   onDriving?: () => void;
@@ -82,7 +82,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       const index = next++;
       if (pace && (await pace()) > 1_000) result.lateStarts++;
       result.attempted++;
-      await options.beforeCall?.(user);
+      await options.beforeCall?.(user, session, pick()).catch((err: Error) => count(result.errors, `top-up: ${err.message}`));
       await placeAndFollow(session, destinationFor(index, choices), pick, options, result).catch((err: Error) => count(result.errors, `network: ${err.message}`));
       options.onProgress?.(++done);
     }

@@ -12,6 +12,9 @@ import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { countNotices, formatReport, percentile, type StormReport } from './report.js';
 import { watchCpu } from './machine.js';
 import { startWakeupCanary } from './wakeup-canary.js';
+import { compareMoneyIn, moneyInErrors, paidSessions, resendUnacknowledged, startStormStripe, topUpEntries, topUpOverHttp, type TopUpCounts } from './money-in.js';
+import type { RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
+import type { HttpSession } from './http-session.js';
 import { lowerThisThread } from './harness-priority.js';
 
 const METRICS_TOKEN = 'storm-metrics-token-0123456789';
@@ -42,6 +45,7 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   say(`logs and report in ${dir}`);
   let sim: RunningSimulatorProcess | undefined;
+  let stripe: RunningStripeSimulator | undefined;
   let proxy: RoundRobinProxy | undefined;
   let database: StormDatabase | undefined;
   const instances: RunningInstance[] = [];
@@ -50,6 +54,7 @@ async function main(): Promise<number> {
     stopping = true;
     await Promise.all(instances.map((i) => i.child.stop()));
     await sim?.child.stop();
+    await stripe?.close();
     await proxy?.close();
     if (database) {
       if (options.keep) say(`kept the database: ${database.describe}`);
@@ -72,12 +77,17 @@ async function main(): Promise<number> {
 
     const userCount = Math.min(options.concurrency, options.calls);
     const users = await createStormUsers(database.services, userCount, CREDIT);
-    const topUp = topUpBelow(database, CREDIT);
+    const topUpCounts: TopUpCounts = { started: 0, paid: 0, refused: new Map() };
+    if (options.topUps) {
+      stripe = await startStormStripe({ proxyUrl: proxy.url, speed: options.speed, faults: options.faults.size > 0, drop: STRIPE_DROPPED_EVENTS });
+      say(`Stripe simulator at ${stripe.url}${options.faults.size ? ` with faults (duplicate, reorder, 3 s delay, ${STRIPE_DROPPED_EVENTS} events dropped, 3 REST 503s)` : ''}`);
+    }
+    const topUp = stripe ? topUpByCard(database, CREDIT, stripe.url, topUpCounts) : topUpBelow(database, CREDIT);
     const network = new SimulatedNetwork(sim.url, options.faults);
     await network.setUpPhones(users);
     say(`${users.length} users with verified phones and credit; phones and faults set`);
 
-    const env = instanceEnv(options, sim.url, proxy.url, database.env);
+    const env = { ...instanceEnv(options, sim.url, proxy.url, database.env), ...(stripe ? { STRIPE_API_BASE: stripe.url, TOP_UP_MIN: '1' } : {}) };
     instances.push(...(await Promise.all(Array.from({ length: options.instances }, (_, index) => startInstance({ index, logDir: dir, env, built: true })))));
     proxy.setUpstreams(instances.map((i) => i.url));
     say(`${instances.length} instance(s) up: ${instances.map((i) => i.url).join(', ')}`);
@@ -133,6 +143,7 @@ async function main(): Promise<number> {
 
     const settleStart = performance.now();
     await waitForSettlement(database, options.settleTimeoutSeconds, say);
+    if (stripe) await waitForMoneyIn(database, stripe, options.settleTimeoutSeconds, say);
     const settleSeconds = (performance.now() - settleStart) / 1000;
 
     const alive = instances.filter((i) => i.child.process.exitCode === null && i.child.process.signalCode === null);
@@ -141,6 +152,7 @@ async function main(): Promise<number> {
     const legs = await network.legs<SimLeg>();
     const holdKeys = await holdKeysBySid(database);
     const ledger = await auditLedger(database.db);
+    const moneyIn = stripe ? { ...compareMoneyIn(await topUpEntries(database.db), paidSessions(stripe)), started: topUpCounts.started, paid: topUpCounts.paid, refused: Object.fromEntries(topUpCounts.refused), events: stripe.events().length } : undefined;
     const truth = await auditAgainstNetwork(database.db, legs, options.graceSeconds, (sid) => holdKeys.get(sid) ?? sid);
     const clickOwn = mergeHistograms(texts, 'callbridge_click_to_create_seconds');
     const webhook = mergeHistograms(texts, 'callbridge_webhook_duration_seconds');
@@ -172,7 +184,8 @@ async function main(): Promise<number> {
       wakeups,
       ledger,
       truth,
-      moneyErrors: moneyErrors(ledger, truth),
+      moneyIn,
+      moneyErrors: [...moneyErrors(ledger, truth), ...moneyInErrors(moneyIn)],
     };
     writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(formatReport(report));
@@ -224,6 +237,45 @@ function topUpBelow(database: StormDatabase, credit: typeof CREDIT): (user: Stor
     const available = (await wallet.peek(user.id)).availableMicros;
     if (available < credit.richMicros / 2) await wallet.credit(user.id, { kind: 'purchase', amountMicros: credit.richMicros - available, description: 'Storm top-up' });
   };
+}
+
+/** Events the Stripe simulator never delivers with --faults (resent after driving, as from Stripe's dashboard). */
+const STRIPE_DROPPED_EVENTS = 5;
+
+/**
+ * --top-ups: a rich user whose available credit is under half its start tops up $2 by card over HTTP, at most once
+ * in 10 s (the credit arrives when Stripe's event does, so the next call may still find it low).
+ */
+function topUpByCard(database: StormDatabase, credit: typeof CREDIT, stripeUrl: string, counts: TopUpCounts): (user: StormUser, session: HttpSession, base: string) => Promise<void> {
+  const { wallet } = database.services.money;
+  const last = new Map<number, number>();
+  return async (user, session, base) => {
+    if (user.tight || Date.now() - (last.get(user.id) ?? 0) < 10_000) return;
+    if ((await wallet.peek(user.id)).availableMicros >= credit.richMicros / 2) return;
+    last.set(user.id, Date.now());
+    await topUpOverHttp(session, base, stripeUrl, String(credit.richMicros / 1_000_000), counts);
+  };
+}
+
+/**
+ * Money in settles when every paid checkout session has its credit: resends the events the app never acknowledged
+ * (the dropped ones), then waits for the instances' event job to credit them, resending again every 20 s.
+ */
+async function waitForMoneyIn(database: StormDatabase, stripe: RunningStripeSimulator, timeoutSeconds: number, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let lastResend = 0;
+  for (;;) {
+    const paid = paidSessions(stripe);
+    const credited = new Set((await topUpEntries(database.db)).map((e) => e.reference));
+    const missing = paid.filter((p) => !credited.has(p.id)).length;
+    if (missing === 0) return say(`money in settled: ${paid.length} paid session(s) credited`);
+    if (Date.now() - lastResend > 20_000) {
+      lastResend = Date.now();
+      say(`${missing} paid session(s) not credited yet; resent ${resendUnacknowledged(stripe)} unacknowledged Stripe event(s)`);
+    }
+    if (Date.now() > deadline) return say(`gave up waiting for money in after ${timeoutSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }
 
 /** Waits until no credit hold is open, or the timeout passes (the audit then reports what is still open). */

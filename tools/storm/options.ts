@@ -20,6 +20,8 @@ export interface StormOptions {
   graceSeconds: number;
   /** Real seconds to wait, after the last call, for every hold to be settled (reconciliation included). */
   settleTimeoutSeconds: number;
+  /** Users top up by card over HTTP (Stripe simulator, its faults with --faults) and the audit covers money in. */
+  topUps: boolean;
   /** Keep the database and print where it is, for a look afterwards. */
   keep: boolean;
   /** Nice value (0-19) of the driver, proxy and simulator while driving; the instances and the database keep 0. */
@@ -30,7 +32,7 @@ export class StormUsageError extends Error {}
 
 export const USAGE = `npm run storm -- [--calls N] [--concurrency C] [--rate R] [--instances K] [--db sqlite|postgres]
                      [--faults all|none|${FAULTS.join(',')}] [--speed S] [--grace S] [--settle-timeout S]
-                     [--database-url postgres://...] [--harness-nice 0-19] [--keep]`;
+                     [--database-url postgres://...] [--harness-nice 0-19] [--top-ups] [--keep]`;
 
 /** Parses the command line; every mistake names the option and what it expects. */
 export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): StormOptions {
@@ -52,6 +54,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         'database-url': { type: 'string' },
         'harness-nice': { type: 'string', default: String(DEFAULT_HARNESS_NICE) },
         keep: { type: 'boolean', default: false },
+        'top-ups': { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -75,6 +78,7 @@ export function parseStormOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     graceSeconds: nonNegativeNumber('--grace', values.grace),
     settleTimeoutSeconds: positiveNumber('--settle-timeout', values['settle-timeout']),
     keep: values.keep,
+    topUps: values['top-ups'],
     harnessNice: niceValue('--harness-nice', values['harness-nice']),
   };
 }

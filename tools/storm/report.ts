@@ -1,4 +1,5 @@
 import type { LedgerAudit, TruthAudit } from './audit.js';
+import type { MoneyInAudit } from './money-in.js';
 import type { DriveResult } from './driver.js';
 import type { CpuUsage } from './machine.js';
 import type { StormOptions } from './options.js';
@@ -27,6 +28,8 @@ export interface StormReport {
   wakeups: WakeupLateness | undefined;
   ledger: LedgerAudit;
   truth: TruthAudit;
+  /** --top-ups: card top-ups made over HTTP and the ledger's credits against what Stripe was paid. */
+  moneyIn?: (MoneyInAudit & { started: number; paid: number; refused: Record<string, number>; events: number }) | undefined;
   moneyErrors: string[];
 }
 
@@ -94,6 +97,15 @@ export function formatReport(r: StormReport): string {
     `    answered calls never billed:  ${r.truth.answeredUnbilled}`,
     `    negative balances:            ${r.ledger.negativeBalances}`,
     `    calls past credit + ${o.graceSeconds} s grace: ${r.truth.outlivedCredit} (largest overrun ${r.truth.maxOverrunSeconds} s)`,
+    ...(r.moneyIn
+      ? [
+          `  money in:        ${r.moneyIn.started} card top-ups started over HTTP, ${r.moneyIn.paid} paid with 4242…; not sent to checkout: ${entries(r.moneyIn.refused)}; ${r.moneyIn.events} Stripe events`,
+          `    paid at Stripe vs credited:   ${money(r.moneyIn.paidMicros)} in ${r.moneyIn.paidSessions} sessions vs ${money(r.moneyIn.creditedMicros)} credited (difference ${r.moneyIn.paidMicros - r.moneyIn.creditedMicros} micro-units)`,
+          `    paid sessions never credited: ${r.moneyIn.uncredited}`,
+          `    sessions credited twice:      ${r.moneyIn.duplicateReferences}`,
+          `    credits matching no payment:  ${r.moneyIn.unmatchedCredits}`,
+        ]
+      : []),
     '  latency:',
     `    click-to-create, our own time: p50 ${ms(r.latencyMs.clickToCreateOwn.p50)}, p99 ${ms(r.latencyMs.clickToCreateOwn.p99)} (${r.latencyMs.clickToCreateOwn.count} creates, from /metrics)`,
     `    POST /calls round trip:        p50 ${ms(r.latencyMs.clickRoundTrip.p50)}, p99 ${ms(r.latencyMs.clickRoundTrip.p99)} (client side, Twilio's time included)`,

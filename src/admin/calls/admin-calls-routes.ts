@@ -10,6 +10,7 @@ import { flagEmoji } from '../../rating/phone.js';
 import { CALL_STATUS_FILTERS, type AdminCall, type CallFilter } from './admin-calls-repository.js';
 import type { AdminCallsService } from './admin-calls-service.js';
 import { callEconomics, type LegEconomics } from './call-economics.js';
+import { adminCallStatus, STATUS_FILTER_WORDS } from './admin-call-words.js';
 
 export interface AdminCallsDeps {
   calls: AdminCallsService;
@@ -29,7 +30,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
     userId: c.userId,
     to: c.toE164,
     flag: c.toCountry ? flagEmoji(c.toCountry) : '',
-    status: c.status,
+    status: adminCallStatus(c),
     live: isLive(c.status),
     when: c.createdAt.replace('T', ' ').slice(0, 16),
     talk: c.bridgedSeconds ? formatDuration(c.bridgedSeconds) : '',
@@ -59,7 +60,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
       res.render('pages/admin-calls', {
         title: 'Calls',
         filter,
-        statuses: CALL_STATUS_FILTERS,
+        statuses: CALL_STATUS_FILTERS.map((value) => ({ value, label: STATUS_FILTER_WORDS[value] ?? value })),
         live: live.map(row),
         rows: result.rows.map(row),
         total: result.total,

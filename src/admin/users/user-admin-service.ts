@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { recordAudit } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { isSqlite, type Db } from '../../db/database.js';
+import { formatMoney } from '../../money/currency.js';
 import { formatMicros } from '../../money/micros.js';
 import { ReferenceInUseError, type Ledger } from '../../ledger/ledger.js';
 import { InsufficientCreditError } from '../../ledger/wallet-rows.js';
@@ -29,7 +30,11 @@ const notFound: AdminOutcome = { ok: false, status: 404, message: 'There is no u
  * entry under the wallet lock), so a change and its record never part.
  */
 export class UserAdminService {
-  constructor(private readonly deps: { db: Db; clock: Clock; ledger: Ledger; endLiveCall?: EndLiveCall | undefined; logger?: Logger }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; ledger: Ledger; currency: string; endLiveCall?: EndLiveCall | undefined; logger?: Logger }) {}
+
+  private money(micros: number): string {
+    return formatMoney(micros, this.deps.currency);
+  }
 
   /**
    * Adds or removes credit as an 'adjustment' ledger entry, with its audit row in the same transaction; refused if
@@ -53,7 +58,7 @@ export class UserAdminService {
               actorId,
               action: 'user.credit',
               subject: `user ${userId}`,
-              summary: `${amountMicros > 0 ? 'Added' : 'Removed'} ${formatMicros(Math.abs(amountMicros))} ${amountMicros > 0 ? 'to' : 'from'} ${email}: ${reason}`,
+              summary: `${amountMicros > 0 ? 'Added' : 'Removed'} ${this.money(Math.abs(amountMicros))} ${amountMicros > 0 ? 'to' : 'from'} ${email}: ${reason}`,
               oldValue: { balance: formatMicros(balanceBeforeMicros) },
               newValue: { balance: formatMicros(entry.balanceAfterMicros) },
             });
@@ -61,11 +66,11 @@ export class UserAdminService {
         },
       );
       if (applied.repeated) return { ok: true, message: `That adjustment was already made (the form was sent twice); it was applied once.` };
-      return { ok: true, message: `Balance of ${email} is now ${formatMicros(applied.entry.balanceAfterMicros)}.` };
+      return { ok: true, message: `Balance of ${email} is now ${this.money(applied.entry.balanceAfterMicros)}.` };
     } catch (err) {
       if (err instanceof NoSuchUser || err instanceof ReferenceInUseError) return notFound;
       if (!(err instanceof InsufficientCreditError)) throw err;
-      return { ok: false, status: 422, field: 'amount', message: `That would take the balance below zero (or below credit held for a call in progress): at most ${formatMicros(err.availableMicros)} can be removed.` };
+      return { ok: false, status: 422, field: 'amount', message: `That would take the balance below zero (or below credit held for a call in progress): at most ${this.money(err.availableMicros)} can be removed.` };
     }
   }
 

@@ -15,6 +15,7 @@ import { deviceName } from '../../accounts/device-name.js';
 import type { SessionsRepository } from '../../accounts/sessions-repository.js';
 import type { CallsService } from '../../calls/calls-service.js';
 import type { UsersAdminRepository } from './users-admin-repository.js';
+import { adminCallStatus, LEDGER_KIND_WORDS } from '../calls/admin-call-words.js';
 
 export interface UsersAdminDeps {
   clock: Clock;
@@ -68,9 +69,9 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       held: money(summary.heldMicros),
       available: money(summary.availableMicros),
       sessions: sessions.map((x) => ({ device: deviceName(x.userAgent), lastSeen: x.lastSeenAt ? x.lastSeenAt.toISOString().replace('T', ' ').slice(0, 16) : '' })),
-      calls: calls.map((c) => ({ id: c.id, to: c.toE164, status: c.status, when: c.createdAt.replace('T', ' ').slice(0, 16), charged: c.settledAt ? money(c.costMicros ?? 0) : '' })),
+      calls: calls.map((c) => ({ id: c.id, to: c.toE164, status: adminCallStatus(c), when: c.createdAt.replace('T', ' ').slice(0, 16), charged: c.settledAt ? money(c.costMicros ?? 0) : '' })),
       holds: holds.map((h) => ({ ...h, amount: money(h.amountMicros), longest: formatDuration(h.maxSeconds) })),
-      ledger: ledger.entries.map((e) => ({ ...e, amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros), when: e.createdAt.replace('T', ' ').slice(0, 16) })),
+      ledger: ledger.entries.map((e) => ({ ...e, kindWords: LEDGER_KIND_WORDS[e.kind], amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros), when: e.createdAt.replace('T', ' ').slice(0, 16) })),
       ledgerPager: pagination(`/admin/users/${userId}`, (p) => (p > 1 ? `page=${p}` : ''), ledger.page, ledger.pages),
       limits: {
         daily_spend_cap: form.values?.daily_spend_cap ?? (user.dailySpendCapMicros == null ? '' : formatMicros(user.dailySpendCapMicros)),

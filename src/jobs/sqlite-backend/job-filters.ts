@@ -35,10 +35,17 @@ function whereJsonEquals(query: Knex.QueryBuilder, path: string, expected: unkno
   } else if (typeof expected === 'object') {
     // json() normalises both sides, so key order inside an array of objects is compared as written.
     query.whereRaw(`json_extract(data, ?) = json(?)`, [path, JSON.stringify(expected)]);
+  } else if (LITERAL_PATH.test(path)) {
+    // Written out, not bound: SQLite uses an expression index (scheduled_jobs_call_id_idx) only for the same
+    // expression, and hangups are upserted by data.callId once per call.
+    query.whereRaw(`json_extract(data, '${path}') = ?`, [toSqlValue(expected)]);
   } else {
     query.whereRaw(`json_extract(data, ?) = ?`, [path, toSqlValue(expected)]);
   }
 }
+
+/** Paths of plain quoted keys ($."callId"."x"): safe to write into the SQL, with no quote or knex placeholder. */
+const LITERAL_PATH = /^\$(\."[A-Za-z0-9_]+")+$/;
 
 /** The job fields a `unique` constraint may name, mapped to columns; anything else is refused (no SQL injection). */
 const uniqueColumns: Record<string, string> = {

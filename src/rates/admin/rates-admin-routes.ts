@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { flash } from '../../http/flash.js';
 import { HttpError } from '../../http/errors.js';
 import { describeMarkup } from '../twilio-price-list.js';
-import { formatMicros } from '../../money/micros.js';
 import { formatRate } from '../../money/currency.js';
 import { ROUNDING_STEPS, parseMarkupForm, type Markup } from './markup.js';
 import { filterParams, parseRateFilter, type RateFilter } from './rate-filter.js';
@@ -49,7 +48,7 @@ export function ratesAdminRoutes(deps: RatesAdminDeps) {
 
   function markupDescription(markup: Markup): string {
     const step = ROUNDING_STEPS.find((s) => s.micros === markup.stepMicros)?.label ?? '';
-    const amount = markup.mode === 'percent' ? `cost + ${describeMarkup(markup.amountMicros)}` : `cost + ${formatMicros(markup.amountMicros)}/min`;
+    const amount = markup.mode === 'percent' ? `cost + ${describeMarkup(markup.amountMicros)}` : `cost + ${formatRate(markup.amountMicros, currency)}`;
     return `${amount}, rounded up to ${step}`;
   }
 

@@ -1,6 +1,7 @@
 import { recordAudit } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { FieldErrors } from '../../http/forms.js';
+import { formatRate } from '../../money/currency.js';
 import { formatMicros } from '../../money/micros.js';
 import type { Rate } from '../../rating/rate.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
@@ -31,7 +32,7 @@ const DUPLICATE_PREFIX = (prefix: string) => `Prefix ${prefix} already has a rat
  * transaction that bumps the deck version (RateDeckService.change), so every process re-reads it.
  */
 export class RatesAdminService {
-  constructor(private readonly deps: { repo: RatesAdminRepository; rates: RateDeckService; clock: Clock }) {}
+  constructor(private readonly deps: { repo: RatesAdminRepository; rates: RateDeckService; clock: Clock; currency: string }) {}
 
   get repo(): RatesAdminRepository {
     return this.deps.repo;
@@ -57,7 +58,7 @@ export class RatesAdminService {
           actorId,
           action: 'rate.create',
           subject: `rate ${rate.prefix}`,
-          summary: `Added ${rate.prefix} (${rate.country}) at ${formatMicros(rate.sellPerMinMicros)}/min`,
+          summary: `Added ${rate.prefix} (${rate.country}) at ${formatRate(rate.sellPerMinMicros, this.deps.currency)}`,
           newValue: rateToValues(rate),
         });
         return { ok: true, rate: { ...rate, id } };
