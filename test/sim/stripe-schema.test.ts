@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeSimulator, type RunningStripeSimulator } from '../../src/sim/stripe/simulator.js';
+import { apiChangesSinceSpec, officialObjectProblems, officialRequestProblems, officialResponseProblems, stripeOpenapi } from './helpers/stripe-openapi.js';
 import { errorSchema, listSchema, sdkObjectSchema } from './helpers/stripe-sdk-schemas.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -42,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-describe('Stripe simulator bodies against the SDK-derived schemas', () => {
+describe('Stripe simulator bodies against Stripe\'s official OpenAPI schemas and the SDK-derived ones', () => {
   it('every response and every event of a full scenario is valid', async () => {
     const session = await stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 1000, product_data: { name: 'Credit' } } }], client_reference_id: '1', metadata: { topup_id: 'tu_1' }, payment_intent_data: { setup_future_usage: 'off_session' }, success_url: 'http://app.test/ok?session_id={CHECKOUT_SESSION_ID}', cancel_url: 'http://app.test/cancel' });
     expect(sim.state.payOnPage(session.id, { number: '4000000000000002', expMonth: '12', expYear: '2040', cvc: '123' })).toMatchObject({ result: 'error' });
@@ -67,6 +68,8 @@ describe('Stripe simulator bodies against the SDK-derived schemas', () => {
 
     const found = [...sim.requests.flatMap((r) => problems(r.response)), ...sim.events().flatMap((e) => problems(e))];
     expect(found).toEqual([]);
+    expect(sim.requests.flatMap((r) => officialRequestProblems(r) ?? [])).toEqual([]);
+    expect([...sim.requests.flatMap(officialResponseProblems), ...sim.events().flatMap(officialObjectProblems)]).toEqual([]);
     expect(sim.requests.length).toBeGreaterThan(12);
     expect(new Set(sim.events().map((e) => e.type))).toEqual(new Set(['payment_intent.created', 'charge.failed', 'payment_intent.payment_failed', 'customer.created', 'payment_method.attached', 'charge.succeeded', 'payment_intent.succeeded', 'checkout.session.completed', 'checkout.session.expired', 'refund.created', 'charge.refunded', 'charge.dispute.created', 'charge.dispute.funds_withdrawn']));
   });
@@ -100,6 +103,8 @@ describe('Stripe simulator bodies against the SDK-derived schemas', () => {
 
     const found = [...sim.requests.slice(from).flatMap((r) => problems(r.response)), ...sim.events().slice(eventsFrom).flatMap((e) => problems(e))];
     expect(found).toEqual([]);
+    expect(sim.requests.slice(from).flatMap((r) => officialRequestProblems(r) ?? [])).toEqual([]);
+    expect([...sim.requests.slice(from).flatMap(officialResponseProblems), ...sim.events().slice(eventsFrom).flatMap(officialObjectProblems)]).toEqual([]);
     const types = new Set(sim.events().slice(eventsFrom).map((e) => e.type));
     for (const type of ['payment_method.attached', 'payment_method.detached', 'payment_intent.succeeded', 'payment_intent.payment_failed', 'charge.failed', 'checkout.session.completed']) expect(types).toContain(type);
   });
@@ -111,6 +116,26 @@ describe('Stripe simulator bodies against the SDK-derived schemas', () => {
     const { amount_total: _dropped, ...missing } = session;
     expect(problems(missing)).not.toEqual([]);
     expect(problems({ ...session, paid_at: 1 })).not.toEqual([]);
+  });
+
+  it('the official schemas can fail: a wrong enum, a missing required field, a wrong type, an unknown request parameter and a bad error body are each caught', () => {
+    const entry = sim.requests.find((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions' && r.status === 200)!;
+    const session = entry.response as Record<string, unknown>;
+    expect(officialResponseProblems(entry)).toEqual([]);
+    expect(officialResponseProblems({ ...entry, response: { ...session, status: 'paid' } })).toEqual([expect.stringContaining('data/status must be equal to one of the allowed values')]);
+    const { mode: _dropped, ...missing } = session;
+    expect(officialResponseProblems({ ...entry, response: missing })).toEqual([expect.stringContaining("must have required property 'mode'")]);
+    const intent = sim.requests.find((r) => (r.response as { object?: string }).object === 'payment_intent')!.response as Record<string, unknown>;
+    expect(officialObjectProblems(intent)).toEqual([]);
+    expect(officialObjectProblems({ ...intent, amount: '500' })).toEqual([expect.stringContaining('data/amount must be integer')]);
+    expect(officialRequestProblems({ ...entry, body: { ...entry.body, mode: 'rental' } })).toEqual([expect.stringContaining('data/mode must be equal to one of the allowed values')]);
+    expect(officialRequestProblems({ ...entry, body: { ...entry.body, paid_at: '1' } })).toEqual([expect.stringContaining('must NOT have additional properties')]);
+    expect(officialResponseProblems({ method: 'GET', path: '/v1/nowhere', status: 404, response: { error: { type: 'no_such_type', message: 'x' } } })).not.toEqual([]);
+  });
+
+  it('the fixture is official spec data with provenance, and each listed API change since it is still needed', () => {
+    expect(stripeOpenapi._source).toMatchObject({ repository: 'https://github.com/stripe/openapi', path: 'openapi/spec3.json', commit: expect.stringMatching(/^[0-9a-f]{40}$/), specVersion: expect.any(String) });
+    for (const { change, stillOld } of apiChangesSinceSpec) expect(stillOld(structuredClone(stripeOpenapi)), change).toBe(true);
   });
 
   it('parses the SDK\'s form encoding of a checkout session exactly (nested and indexed keys)', async () => {
