@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchContext, watchPage } from '../helpers/browser.js';
-import { CALLER, CALLER_CREDIT_MICROS, type CallStack, startCallStack } from './helpers/call-stack.js';
+import { CALLER, CALLER_CREDIT_MICROS, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
 
 const artifacts = join(projectRoot, 'test-results', 'call');
 /** Simulator test number: answers after 3 s and stays on the line (src/sim/handsets.ts MAGIC_NUMBERS). */
@@ -39,11 +39,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
   it('a new user logs in, calls a number, answers and presses 1 on the phones page, hangs up and sees the same charge in the wallet', async () => {
     const { base } = stack;
     const page = await newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(CALLER.email);
-    await page.getByLabel('Password').fill(CALLER.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await logInAsCaller(page, base);
 
     // A refused number: the server's 422 fragment is shown under the button (htmx swaps 422, see the layout).
     await page.getByLabel('Number to call').fill('+19005550123');
@@ -125,11 +121,7 @@ describe.skipIf(!hasChromium)('the main promise in a real browser: dial, answer 
     await expect.poll(() => stack.testDb.db('calls').where({ user_id: stack.userId }).whereNotNull('live_user_id').count({ n: '*' }).first().then((r) => Number(r?.n ?? 0)), { timeout: 15_000 }).toBe(0);
     const context = watchContext(await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } }), csp);
     const page = await context.newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(CALLER.email);
-    await page.getByLabel('Password').fill(CALLER.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await logInAsCaller(page, base);
     await page.getByLabel('Number to call').fill(DESTINATION);
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await page.waitForURL(/\/calls\/cl_[a-z2-7]{20}$/, { timeout: 5000 });

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchPage } from '../helpers/browser.js';
-import { CALLER, type CallStack, startCallStack } from './helpers/call-stack.js';
+import { CALLER, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
 
 const artifacts = join(projectRoot, 'test-results', 'contacts');
 /** Simulator test number: answers after 3 s and stays on the line (src/sim/handsets.ts MAGIC_NUMBERS). */
@@ -36,11 +36,7 @@ describe.skipIf(!hasChromium)('contacts in a real browser at 390 px: save Alice,
     // The caller's phone answers by itself and presses 1 when asked, so the journey stays on one page.
     stack.sim.control.setBehaviour(CALLER.phone, { kind: 'answer', answerAfterS: 1, digits: '1' });
     const page = watchPage(await browser.newPage({ viewport: { width: 390, height: 844 } }), csp);
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(CALLER.email);
-    await page.getByLabel('Password').fill(CALLER.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await logInAsCaller(page, base);
 
     await page.getByRole('link', { name: 'Contacts' }).click();
     await page.waitForURL(`${base}/contacts`);

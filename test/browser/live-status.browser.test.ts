@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_WAIT_MS } from '../../src/calls/status-poll.js';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchPage } from '../helpers/browser.js';
-import { CALLER, type CallStack, startCallStack } from './helpers/call-stack.js';
+import { CALLER, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
 
 /** A London number on a manual handset: the test answers it and hangs it up. */
 const DESTINATION = '+442079460958';
@@ -27,11 +27,7 @@ describe.skipIf(!hasChromium)('the live status in a real browser (long polls, th
     sim.control.setBehaviour(CALLER.phone, { kind: 'answer', answerAfterS: 1, digits: '1' });
     sim.control.setBehaviour(DESTINATION, { kind: 'manual' });
     const page = watchPage(await browser.newPage({ viewport: { width: 390, height: 844 } }), csp);
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(CALLER.email);
-    await page.getByLabel('Password').fill(CALLER.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await logInAsCaller(page, base);
     await page.getByLabel('Number to call').fill(DESTINATION);
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     const status = page.locator('#call-status');

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchPage } from '../helpers/browser.js';
-import { CALLER, type CallStack, startCallStack } from './helpers/call-stack.js';
+import { CALLER, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
 
 const artifacts = join(projectRoot, 'test-results', 'recording');
 /** Simulator test number: answers after 3 s and stays on the line (src/sim/handsets.ts MAGIC_NUMBERS). */
@@ -37,11 +37,7 @@ describe.skipIf(!hasChromium)('call recording in a real browser: turn it on, cal
   it('records the call after both notices and plays it back through the app', async () => {
     const { base } = stack;
     const page = await newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(CALLER.email);
-    await page.getByLabel('Password').fill(CALLER.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/`);
+    await logInAsCaller(page, base);
     expect(await page.locator('#recording-notice').count()).toBe(0);
 
     await page.goto(`${base}/account`);

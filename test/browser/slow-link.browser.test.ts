@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchContext } from '../helpers/browser.js';
-import { CALLER, type CallStack, startCallStack } from './helpers/call-stack.js';
+import { CALLER, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
 
 /** The link the product is built for: 50 kbps each way, 300 ms latency (Chromium's DevTools network emulation). */
 const SLOW_LINK = { offline: false, latency: 300, downloadThroughput: 50_000 / 8, uploadThroughput: 50_000 / 8 };
@@ -18,11 +18,7 @@ async function emulateSlowLink(page: Page): Promise<void> {
 /** From opening the log-in page to the dial page ready to take a number (its load event: every asset in). */
 async function logInToDialPage(page: Page, base: string): Promise<number> {
   const started = performance.now();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Email').fill(CALLER.email);
-  await page.getByLabel('Password').fill(CALLER.password);
-  await page.getByLabel('Password').press('Enter');
-  await page.waitForURL(`${base}/`, { waitUntil: 'load' });
+  await logInAsCaller(page, base);
   await page.getByLabel('Number to call').waitFor();
   return performance.now() - started;
 }

@@ -40,3 +40,12 @@ export async function startCallStack(options: { statusWaitMs?: number } = {}): P
 
   return { sim, testDb, built, base, userId: Number(user.id), close: () => stack.close() };
 }
+
+/** Logs the stack's caller in through the log-in form, as a person does, and waits for the dial page. */
+export async function logInAsCaller(page: import('playwright-core').Page, base: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(CALLER.email);
+  await page.getByLabel('Password').fill(CALLER.password);
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForURL(`${base}/`, { waitUntil: 'load' });
+}
