@@ -264,7 +264,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       money,
       calls: callsService,
       history: callsHistory(db),
-      contacts: contactsService({ repo: contactsRepository(db), clock }),
+      contacts: contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes }),
       recordings: recordingsFeature,
       payments,
       admin: adminServices({

@@ -1,3 +1,4 @@
+import type { AllowedNumberTypes } from '../rating/phone.js';
 import { checkNumber } from './contact-import.js';
 import type { ContactInput } from './contacts-repository.js';
 import { MAX_COMPANY, MAX_LABEL, MAX_NAME, MAX_NOTES, MAX_NUMBERS, normaliseLabel } from './contact-text.js';
@@ -22,7 +23,7 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.map((v)
  * user's country for national numbers), no number twice. Errors are keyed by field: name, company, notes, number-N.
  * Pure.
  */
-export function parseContactFields(fields: ContactFields, defaultCountry: string | undefined): { ok: true; input: ContactInput; rows: number[] } | { ok: false; errors: FieldErrors } {
+export function parseContactFields(fields: ContactFields, defaultCountry: string | undefined, allowed?: AllowedNumberTypes): { ok: true; input: ContactInput; rows: number[] } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const name = text(fields.name);
   const company = text(fields.company);
@@ -41,7 +42,7 @@ export function parseContactFields(fields: ContactFields, defaultCountry: string
     if (value.length > 40) return void (errors[`number-${i}`] = 'This number is too long.');
     const label = (labels[i] ?? '').trim();
     if (label.length > MAX_LABEL) return void (errors[`number-${i}`] = `Keep the label to ${MAX_LABEL} characters.`);
-    const checked = checkNumber(value, defaultCountry);
+    const checked = checkNumber(value, defaultCountry, allowed);
     if (!checked.ok) return void (errors[`number-${i}`] = checked.message);
     if (numbers.some((n) => n.e164 === checked.e164)) return void (errors[`number-${i}`] = 'This number is already in this contact.');
     numbers.push({ label: normaliseLabel(label), e164: checked.e164 });

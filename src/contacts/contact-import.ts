@@ -1,4 +1,4 @@
-import { checkPhoneNumber } from '../rating/phone.js';
+import { checkPhoneNumber, type AllowedNumberTypes } from '../rating/phone.js';
 import type { InvalidLine, ParsedFile, RawContact } from './contact-file.js';
 import { MAX_COMPANY, MAX_NAME, MAX_NOTES, normaliseLabel } from './contact-text.js';
 
@@ -40,9 +40,12 @@ export interface ImportPlan {
   invalid: InvalidLine[];
 }
 
-/** One number as typed in a file, checked: E.164, or why not. */
-export function checkNumber(value: string, defaultCountry: string | undefined): { ok: true; e164: string } | { ok: false; message: string } {
-  const check = checkPhoneNumber(value, defaultCountry);
+/**
+ * One number as typed in a file, checked as the dial page checks it (the number types an admin allowed included):
+ * E.164, or why not.
+ */
+export function checkNumber(value: string, defaultCountry: string | undefined, allowed?: AllowedNumberTypes): { ok: true; e164: string } | { ok: false; message: string } {
+  const check = checkPhoneNumber(value, defaultCountry, allowed);
   return check.ok ? { ok: true, e164: check.e164 } : { ok: false, message: check.message };
 }
 
@@ -54,7 +57,7 @@ function clean(raw: RawContact): Omit<NewContact, 'numbers'> {
  * bookNumbers: every E.164 number already in the book, with its contact id. A contact of the file whose numbers
  * touch several book contacts joins the first; numbers of the file that another book contact owns stay there.
  */
-export function planImport(file: Pick<ParsedFile, 'contacts' | 'invalid'>, bookNumbers: ReadonlyMap<string, number>, defaultCountry: string | undefined): ImportPlan {
+export function planImport(file: Pick<ParsedFile, 'contacts' | 'invalid'>, bookNumbers: ReadonlyMap<string, number>, defaultCountry: string | undefined, allowed?: AllowedNumberTypes): ImportPlan {
   const added: NewContact[] = [];
   const merged: Merge[] = [];
   const invalid: InvalidLine[] = [...file.invalid];
@@ -67,7 +70,7 @@ export function planImport(file: Pick<ParsedFile, 'contacts' | 'invalid'>, bookN
     const numbers: PlannedNumber[] = [];
     const bad: string[] = [];
     for (const n of raw.numbers) {
-      const checked = checkNumber(n.value, defaultCountry);
+      const checked = checkNumber(n.value, defaultCountry, allowed);
       if (!checked.ok) bad.push(`${n.value} (${checked.message.replace(/\.$/, '')})`);
       else if (!numbers.some((x) => x.e164 === checked.e164)) numbers.push({ label: normaliseLabel(n.label), e164: checked.e164 });
     }

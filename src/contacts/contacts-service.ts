@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import { checkPhoneNumber } from '../rating/phone.js';
+import { readPhoneCountry, type AllowedNumberTypes } from '../rating/phone.js';
 import { parseContactsCsv } from './contact-csv.js';
 import { looksLikeVcard, type ParsedFile } from './contact-file.js';
 import { parseContactFields, type ContactFields, type FieldErrors } from './contact-form.js';
@@ -19,8 +19,7 @@ export type SaveResult = { ok: true; id: number } | { ok: false; errors: FieldEr
 /** The country national numbers are read in: the user's verified phone's, else none (a + is then needed). */
 export function homeCountry(user: { phoneE164: string | null }): string | undefined {
   if (!user.phoneE164) return undefined;
-  const check = checkPhoneNumber(user.phoneE164);
-  return check.ok ? check.country : undefined;
+  return readPhoneCountry(user.phoneE164);
 }
 
 export interface ImportPreview {
@@ -31,8 +30,8 @@ export interface ImportPreview {
 }
 
 /** The address book: every call takes the acting user; the repository scopes each read and write by its owner. */
-export function contactsService(deps: { repo: ContactsRepository; clock: Clock }) {
-  const { repo, clock } = deps;
+export function contactsService(deps: { repo: ContactsRepository; clock: Clock; allowedNumberTypes?: AllowedNumberTypes }) {
+  const { repo, clock, allowedNumberTypes } = deps;
   const now = () => clock.now().toISOString();
 
   /** Numbers another contact of the book already has: named in the form's error for that row. */
@@ -47,7 +46,7 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
   }
 
   async function save(actor: ContactsActor, id: number | undefined, fields: ContactFields, country: string | undefined): Promise<SaveResult> {
-    const parsed = parseContactFields(fields, country);
+    const parsed = parseContactFields(fields, country, allowedNumberTypes);
     if (!parsed.ok) return parsed;
     try {
       return await repo.transaction(async (trx): Promise<SaveResult> => {
@@ -85,7 +84,7 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
     /** Parses and plans an upload, stores it for confirmation; nothing in the book changes. */
     async previewImport(actor: ContactsActor, fileName: string, text: string, country: string | undefined): Promise<ImportPreview> {
       const file = parseFile(text);
-      const plan = planImport(file, await repo.bookNumbers(actor), country);
+      const plan = planImport(file, await repo.bookNumbers(actor), country, allowedNumberTypes);
       const token = randomBytes(18).toString('base64url');
       await repo.savePreview(actor, token, fileName, JSON.stringify({ format: file.format, contacts: file.contacts, invalid: file.invalid, country: country ?? null }), now());
       return { token, fileName, format: file.format, plan };
@@ -95,7 +94,7 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
       const stored = await repo.loadPreview(actor, token, now());
       if (!stored) return undefined;
       const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
-      return { token, fileName: stored.fileName, format: file.format, plan: planImport(file, await repo.bookNumbers(actor), file.country ?? undefined) };
+      return { token, fileName: stored.fileName, format: file.format, plan: planImport(file, await repo.bookNumbers(actor), file.country ?? undefined, allowedNumberTypes) };
     },
 
     /** Applies a preview once, re-planned against the book as it is now, in one transaction. */
@@ -105,7 +104,7 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock }
           const stored = await repo.loadPreview(actor, token, now(), trx);
           if (!stored || !(await repo.takePreview(actor, token, trx))) return undefined;
           const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
-          const plan = planImport(file, await repo.bookNumbers(actor, trx), file.country ?? undefined);
+          const plan = planImport(file, await repo.bookNumbers(actor, trx), file.country ?? undefined, allowedNumberTypes);
           await repo.applyPlan(actor, plan, now(), trx);
           return plan;
         });

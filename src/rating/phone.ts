@@ -59,6 +59,12 @@ export function checkPhoneNumber(typed: string, defaultCountry?: string, allowed
   return { ok: true, e164: parsed.number, digits: parsed.number.slice(1), country: parsed.country, type };
 }
 
+/** The country of a number already in E.164 (a verified phone), whatever its type; undefined if it is not valid. */
+export function readPhoneCountry(e164: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(e164);
+  return parsed?.isValid() ? parsed.country : undefined;
+}
+
 /** Whether an admin allowed this number's type in its country (NUMBER_TYPES_ALLOWED). */
 export function typeAllowed(check: Extract<PhoneCheck, { ok: true }>, allowed: AllowedNumberTypes): boolean {
   return Boolean(check.country && check.type && allowed.get(check.country)?.has(check.type));

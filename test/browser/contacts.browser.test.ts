@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)('contacts in a real browser at 390 px: save Alice,
 
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     const status = page.locator('#call-status');
-    await status.getByText('Connected').waitFor({ timeout: 30_000 });
+    await status.locator('[data-call-status="connected"]').waitFor({ timeout: 30_000 });
     await status.getByRole('button', { name: 'Hang up' }).click();
     await status.locator('.call-headline').getByText(/Call ended|You hung up/).first().waitFor({ timeout: 30_000 });
 

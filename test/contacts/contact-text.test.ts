@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseContactFields } from '../../src/contacts/contact-form.js';
 import { foldText, normaliseLabel, searchTerms, searchTextFor } from '../../src/contacts/contact-text.js';
-import { checkPhoneNumber } from '../../src/rating/phone.js';
+import { checkPhoneNumber, parseAllowedNumberTypes } from '../../src/rating/phone.js';
 
 describe('search terms', () => {
   it('reads digits as a number search and words as a name search', () => {
@@ -53,5 +53,11 @@ describe('the contact form', () => {
       ok: false,
       errors: { name: 'Enter a name.', company: 'Keep the company to 100 characters.', 'number-1': 'Premium-rate numbers cannot be called.', 'number-3': 'This number is already in this contact.' },
     });
+  });
+
+  it('keeps the number types an admin allowed, as the dial page does (a UK 070 personal number)', () => {
+    const fields = { name: 'Pat', company: '', notes: '', favourite: undefined, numbers: ['+447011234567'], labels: [] };
+    expect(parseContactFields(fields, 'GB')).toMatchObject({ ok: false, errors: { 'number-0': expect.stringContaining('cannot be called') } });
+    expect(parseContactFields(fields, 'GB', parseAllowedNumberTypes('GB:PERSONAL_NUMBER'))).toMatchObject({ ok: true, input: { numbers: [{ e164: '+447011234567' }] } });
   });
 });
