@@ -73,6 +73,9 @@ describe('storm audit against the exact cut', () => {
   });
   afterEach(() => t.destroy());
 
+  // The app's own call ids (calls.id is varchar(32)): holds are keyed by them, and the audit maps Twilio's SIDs to them.
+  const callId = (n: number) => `cl_${String(n).padStart(20, 'a')}`;
+
   it('bounds a call by the talk limit cut at answer, not by the hold estimate made at placement', async () => {
     const clock = new ManualClock(new Date('2026-11-22T04:00:00Z'));
     const wallet = new Ledger({ db: t.db, clock, freeMinutesPerMonth: 0 });
@@ -85,14 +88,14 @@ describe('storm audit against the exact cut', () => {
       dial_timeout_s: 30, hold_micros: 0,
     });
     // Both held with an estimate of 120 s; the cut at answer gave the first 160 s (a quick set-up), the second 100 s.
-    await t.db('calls').insert([call(sid(1), 160), call(sid(2), 100)]);
-    await credit.hold({ userId: user, callSid: sid(1), tariffs, maxSeconds: 120 });
-    await credit.hold({ userId: user, callSid: sid(2), tariffs, maxSeconds: 120 });
+    await t.db('calls').insert([call(callId(1), 160), call(callId(2), 100)]);
+    await credit.hold({ userId: user, callSid: callId(1), tariffs, maxSeconds: 120 });
+    await credit.hold({ userId: user, callSid: callId(2), tariffs, maxSeconds: 120 });
     const legs: SimLeg[] = [
-      { sid: sid(1), parent_call_sid: null, status: 'completed', duration: '165' },
-      { sid: 'CAchild1', parent_call_sid: sid(1), status: 'completed', duration: '160' }, // within its cut
-      { sid: sid(2), parent_call_sid: null, status: 'completed', duration: '120' },
-      { sid: 'CAchild2', parent_call_sid: sid(2), status: 'completed', duration: '115' }, // 15 s past its cut
+      { sid: callId(1), parent_call_sid: null, status: 'completed', duration: '165' },
+      { sid: 'CAchild1', parent_call_sid: callId(1), status: 'completed', duration: '160' }, // within its cut
+      { sid: callId(2), parent_call_sid: null, status: 'completed', duration: '120' },
+      { sid: 'CAchild2', parent_call_sid: callId(2), status: 'completed', duration: '115' }, // 15 s past its cut
     ];
     const truth = await auditAgainstNetwork(t.db, legs, 5, (s) => s);
     expect(truth).toMatchObject({ answered: 2, outlivedCredit: 1, maxOverrunSeconds: 15 });
