@@ -1,3 +1,4 @@
+import { payingAccounts, type PayingAccounts } from './accounts/paying-account.js';
 import type { Logger } from 'pino';
 import type twilio from 'twilio';
 import { accountsService, type AccountsService } from './accounts/accounts-service.js';
@@ -77,6 +78,8 @@ export interface Services {
   jobs: JobScheduler | undefined;
   /** Rates, wallet, call credit holds and vouchers. */
   money: MoneyServices;
+  /** The accounts a user may pay from and the one they chose (src/accounts/paying-account.ts). */
+  payingAccounts: PayingAccounts;
   /** The admin console's changes (each with its audit row), its reads and the audit log. */
   admin: AdminServices;
   /** API tokens, their rate limiter, outgoing webhooks. */
@@ -235,7 +238,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const { numberTypesAllowed: _types, ...configuredPolicy } = config.fraud;
     const abusePolicy: AbusePolicy = { ...configuredPolicy, ...overrides.abusePolicy };
     const abuse = callAbuse({ db, clock, counters, policy: abusePolicy, logger: logger.child({ component: 'fraud' }) });
-    calls = createCallsService({ db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, abuse, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))), recording: recordingsFeature });
+    const payers = payingAccounts(db);
+    calls = createCallsService({ payers, db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, abuse, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))), recording: recordingsFeature });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.
     const disabledEmails = config.simulate ? new Set<string>() : new Set<string>(DEMO_EMAILS);
@@ -262,6 +266,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       email: emailService,
       metrics,
       money,
+      payingAccounts: payers,
       calls: callsService,
       history: callsHistory(db),
       contacts: contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes }),

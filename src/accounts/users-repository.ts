@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { insertPersonalAccount } from '../shared/personal-account.js';
 import { toUser, type Role, type User, type UserRow } from '../shared/user.js';
 
 export { toUser, USER_COLUMNS, type Role, type User, type UserColumns, type UserRow } from '../shared/user.js';
@@ -21,7 +22,9 @@ export function usersRepository(db: Db) {
     },
 
     async insert(user: { email: string; name: string; passwordHash: string; role: Role; phoneE164?: string; phoneVerifiedAt?: string; emailConfirmedAt?: string }, now: string): Promise<User> {
-      const [row] = await db<UserRow>('users')
+      // The user's personal account (and its wallet's owner) commits with the user row, or neither does.
+      return db.transaction(async (trx) => {
+      const [row] = await trx<UserRow>('users')
         .insert({
           email: user.email,
           name: user.name,
@@ -34,7 +37,10 @@ export function usersRepository(db: Db) {
           updated_at: now,
         })
         .returning('*');
-      return toUser(row as UserRow);
+      const created = toUser(row as UserRow);
+      await insertPersonalAccount(trx, created, now);
+      return created;
+      });
     },
 
     async updatePassword(id: number, passwordHash: string, now: string): Promise<void> {

@@ -66,6 +66,9 @@ const REFUSAL_CODES: Record<Exclude<StartResult, { ok: true }>['reason'], ApiErr
   'own-number-not-rated': 'destination_refused',
   'own-number-refused': 'destination_refused',
   'insufficient-credit': 'insufficient_credit',
+  'no-account': 'not_found',
+  // The message names the limit (spend per day or month, calls at once, countries) set by the team.
+  'member-limit': 'insufficient_credit',
   'twilio-error': 'telephony_unavailable',
 };
 

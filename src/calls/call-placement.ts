@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { HoldLedger, HoldState } from '../ledger/holds.js';
+import type { WalletOwner } from '../ledger/wallet-rows.js';
 import { newHold, type HoldPlan, type HoldRequest } from './call-credit.js';
 import type { CallsRepository, KeyedEvent, NewCall } from './calls-repository.js';
 
@@ -51,13 +52,15 @@ export function callPlacement(deps: CallPlacementDeps) {
      * is already live. `guard` runs in the same transaction before the call row is written (the account's disabled
      * and on-hold state, read there so that a change committed meanwhile cannot be missed); its refusal rolls all back.
      */
-    async place<R>(userId: number, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, countOpenHolds = false, guard?: (trx: Knex.Transaction) => Promise<R | undefined>): Promise<PlacementOutcome<R>> {
+    async place<R>(payer: WalletOwner, spentSince: string | undefined, decide: (state: PlacementState) => PlacementDecision<R>, countOpenHolds = false, guard?: (trx: Knex.Transaction) => Promise<R | undefined>, member?: { dayStart: string; monthStart: string }): Promise<PlacementOutcome<R>> {
+      // The payer is the user's personal account (a bare user id) or an account with the member calling from it.
+      const userId = typeof payer === 'number' ? payer : payer.userId;
       const live = await deps.repo.liveCallFor(userId);
       if (live) return { kind: 'call-live', liveCallId: live.id };
       let placed: Placement | undefined;
       try {
         const outcome = await deps.holds.hold<R>(
-          userId,
+          payer,
           (state) => {
             const decision = decide(state);
             if (decision.kind === 'refuse') return decision;
@@ -73,7 +76,7 @@ export function callPlacement(deps: CallPlacementDeps) {
               },
             };
           },
-          { ...(spentSince === undefined ? {} : { spentSince }), countOpenHolds },
+          { ...(spentSince === undefined ? {} : { spentSince }), countOpenHolds, ...(member ? { member } : {}) },
         );
         if (outcome.kind === 'refused') {
           // A parallel start that took the wallet's lock first may have placed a call (its hold then leaves too little

@@ -4,6 +4,8 @@ import type { CallFacts, CallStatus, EndedBy } from './call-state.js';
 export interface CallRecord extends CallFacts {
   id: string;
   userId: number;
+  /** The account that pays for the call (null only for rows seeded without one). */
+  accountId: number | null;
   toE164: string;
   toCountry: string | null;
   fromE164: string;
@@ -49,6 +51,7 @@ export interface CallEvent {
 export interface CallRow {
   id: string;
   user_id: number;
+  account_id?: number | string | null;
   live_user_id: number | null;
   to_e164: string;
   to_country: string | null;
@@ -91,6 +94,7 @@ export function toRecord(row: CallRow): CallRecord {
   return {
     id: row.id,
     userId: Number(row.user_id),
+    accountId: row.account_id == null ? null : Number(row.account_id),
     toE164: row.to_e164,
     toCountry: row.to_country,
     fromE164: row.from_e164,

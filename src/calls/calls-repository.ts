@@ -11,6 +11,8 @@ export { eventValues, INSERT_EVENT_SQL, toRecord } from './call-rows.js';
 export interface NewCall {
   id: string;
   userId: number;
+  /** The account that pays (its wallet holds the credit); absent: the user's personal account, filled by settlement's reads. */
+  accountId?: number | null;
   toE164: string;
   toCountry: string | null;
   fromE164: string;
@@ -41,7 +43,7 @@ export function callsRepository(db: Db) {
     async insertLive(call: NewCall): Promise<boolean> {
       try {
         await db('calls').insert({
-          id: call.id, user_id: call.userId, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
+          id: call.id, user_id: call.userId, account_id: call.accountId ?? null, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
           from_e164: call.fromE164, status: 'starting', confirm_answer: call.confirmAnswer, created_at: call.createdAt,
           expected_end_at: call.expectedEndAt, time_limit_s: call.timeLimitS, talk_limit_s: call.talkLimitS,
           dial_timeout_s: call.dialTimeoutS, hold_micros: call.holdMicros,
@@ -55,7 +57,7 @@ export function callsRepository(db: Db) {
     /** Inserts a placed call, live, with its first event, inside the placement's transaction (see call-placement.ts). */
     async insertPlaced(trx: Knex.Transaction, call: NewCall, noted: KeyedEvent): Promise<void> {
       await trx('calls').insert({
-        id: call.id, user_id: call.userId, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
+        id: call.id, user_id: call.userId, account_id: call.accountId ?? null, live_user_id: call.userId, to_e164: call.toE164, to_country: call.toCountry,
         from_e164: call.fromE164, status: 'starting', confirm_answer: call.confirmAnswer, created_at: call.createdAt,
         expected_end_at: call.expectedEndAt, time_limit_s: call.timeLimitS, talk_limit_s: call.talkLimitS,
         dial_timeout_s: call.dialTimeoutS, hold_micros: call.holdMicros,

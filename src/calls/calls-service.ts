@@ -3,6 +3,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Twilio } from 'twilio';
 import type { User } from '../accounts/users-repository.js';
+import { judgeMemberLimits, startOfUtcMonth } from '../accounts/member-limits.js';
+import type { PayingAccount, PayingAccounts } from '../accounts/paying-account.js';
+import type { WalletOwner } from '../ledger/wallet-rows.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { checkPhoneNumber } from '../rating/phone.js';
@@ -46,7 +49,11 @@ export type StartRefusal =
   | 'below-cost'
   | 'own-number-not-rated'
   | 'own-number-refused'
-  | 'insufficient-credit';
+  | 'insufficient-credit'
+  /** The account asked to pay is not one the user is a member of (answered like a missing account). */
+  | 'no-account'
+  /** A per-member limit of the paying account (spend per day or month, calls at once, countries). */
+  | 'member-limit';
 
 export type StartResult =
   | { ok: true; call: CallRecord }
@@ -62,6 +69,8 @@ export interface StartInput {
   country?: string | undefined;
   /** The user as this request already loaded them (read once per request, not again here). */
   user?: User | undefined;
+  /** The account to pay from; default: the one the user chose on the dial page (else their personal account). */
+  accountId?: number | undefined;
 }
 
 export interface CallsServiceDeps {
@@ -86,6 +95,8 @@ export interface CallsServiceDeps {
   callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
   /** The toll-fraud policy's counters and account holds (docs/security.md); without it only the account's own limits apply. */
   abuse?: CallAbuse | undefined;
+  /** Which accounts a user may pay from (src/accounts/paying-account.ts); without it every call is paid personally. */
+  payers?: Pick<PayingAccounts, 'chosen' | 'membership'> | undefined;
 }
 
 const ON_HOLD_MESSAGE = 'Your account is on hold while we review unusual calling activity. Contact support if you think this is a mistake.';
@@ -140,12 +151,12 @@ function placementLimits(quote: CallQuote, plan: HoldPlan): CallLimits {
 }
 
 /** The call row, its hold and the event saying we ring the user's phone, for a hold planned from the wallet. */
-function callPlacementFor(id: string, user: { id: number; phoneE164: string }, phone: { e164: string; country?: string | undefined }, quote: CallQuote, plan: HoldPlan, confirmAnswer: boolean, now: Date): Placement {
+function callPlacementFor(id: string, user: { id: number; phoneE164: string }, accountId: number, phone: { e164: string; country?: string | undefined }, quote: CallQuote, plan: HoldPlan, confirmAnswer: boolean, now: Date): Placement {
   const limits = placementLimits(quote, plan);
   const createdAt = now.toISOString();
   return {
     call: {
-      id, userId: user.id, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer, createdAt,
+      id, userId: user.id, accountId, toE164: phone.e164, toCountry: phone.country ?? null, fromE164: user.phoneE164, confirmAnswer, createdAt,
       expectedEndAt: new Date(now.getTime() + expectedDurationMs(limits)).toISOString(),
       timeLimitS: limits.restTimeLimitS, talkLimitS: limits.talkLimitS, dialTimeoutS: limits.dialTimeoutS, holdMicros: plan.hold.amountMicros,
     },
@@ -187,6 +198,11 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     if (!deps.telephony?.callerId) return { ok: false, reason: 'unavailable', message: 'Calling is not available right now.' };
     const hold = await deps.callHold?.(user.id);
     if (hold) return { ok: false, reason: 'account-on-hold', message: `Calls are on hold for your account: ${hold} Your balance and history are still here; contact us to settle it.` };
+    // Who pays: the account asked for, or the one the user chose; only an account they are a member of.
+    const payer: PayingAccount | undefined = deps.payers ? await (input.accountId === undefined ? deps.payers.chosen(user.id) : deps.payers.membership(user.id, input.accountId)) : undefined;
+    if (deps.payers && !payer) return { ok: false, reason: 'no-account', message: 'There is no such account to pay from.' };
+    const owner: WalletOwner = payer ? { accountId: payer.accountId, userId: user.id } : user.id;
+    const memberLimits = payer && Object.values(payer.limits).some((v) => v !== null) ? payer : undefined;
     const phone = checkPhoneNumber(input.to, input.country, money.rates.allowedNumberTypes);
     if (!phone.ok) return phone;
     // Our caller ID would ring ourselves, the user's own number would be a second leg to the first: both only cost.
@@ -213,15 +229,25 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       const block = await accountBlockInside(trx, user.id);
       return block && blockRefusal(block);
     };
-    const placed = await placement.place(user.id, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
+    const now = clock.now();
+    const placed = await placement.place(owner, cap == null ? undefined : startOfUtcDay(clock.now()), (state): PlacementDecision<StartResult> => {
       // Calls still holding credit count until they are settled: a call that just ended may take a moment.
       if (callLimit !== null && (state.openHolds ?? 0) >= callLimit) {
         return { kind: 'refuse', refusal: { ok: false, reason: 'call-limit', message: `Your account may have ${callLimit} call${callLimit === 1 ? '' : 's'} at once: wait for the other one to finish.` } };
       }
-      const credit = planCallHold(money, quote, state.wallet, cap == null ? undefined : Math.max(0, cap - state.spentMicros));
+      // The paying account's limits for this member, on what the ledger counted under the wallet's lock.
+      let memberLeft: number | undefined;
+      if (memberLimits && state.member) {
+        const verdict = judgeMemberLimits(memberLimits.limits, state.member, phone.country ?? null, memberLimits.label, money.currency);
+        if (!verdict.ok) return { kind: 'refuse', refusal: { ok: false, reason: 'member-limit', message: verdict.message } };
+        memberLeft = verdict.spendLeftMicros;
+      }
+      const userLeft = cap == null ? undefined : Math.max(0, cap - state.spentMicros);
+      const spendLeft = userLeft === undefined ? memberLeft : memberLeft === undefined ? userLeft : Math.min(userLeft, memberLeft);
+      const credit = planCallHold(money, quote, state.wallet, spendLeft);
       if (!credit.ok) return { kind: 'refuse', refusal: credit };
-      return { kind: 'place', placement: callPlacementFor(id, caller, phone, quote, credit.plan, confirmAnswer, clock.now()) };
-    }, callLimit !== null, guard);
+      return { kind: 'place', placement: callPlacementFor(id, caller, state.accountId, phone, quote, credit.plan, confirmAnswer, clock.now()) };
+    }, callLimit !== null, guard, memberLimits ? { dayStart: startOfUtcDay(now), monthStart: startOfUtcMonth(now) } : undefined);
     if (placed.kind === 'refused') return placed.refusal;
     if (placed.kind === 'call-live') return { ok: false, reason: 'call-live', message: 'You already have a call in progress.', ...(placed.liveCallId ? { liveCallId: placed.liveCallId } : {}) };
     const limits = placementLimits(quote, placed.placement.hold.plan);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../db/database.js';
 import type { CallTariffs } from '../rating/leg-cost.js';
-import { InsufficientCreditError, ledgerRow, lockWallet, periodOf, type LedgerInsert, type WalletContext, type WalletRow } from './wallet-rows.js';
+import { InsufficientCreditError, ledgerRow, lockWallet, periodOf, resolveOwner, type LedgerInsert, type WalletContext, type WalletOwner, type WalletRow } from './wallet-rows.js';
 
 /** What a hold was priced with, stored with it so that its settlement prices the call the same way. */
 export interface StoredTerms {
@@ -25,6 +25,8 @@ export interface NewHold {
 
 export interface HeldCredit {
   callSid: string;
+  /** The account whose wallet holds the credit, and the member who made the call. */
+  accountId: number;
   userId: number;
   amountMicros: number;
   freeSeconds: number;
@@ -40,11 +42,23 @@ export interface HoldTerms extends HeldCredit, StoredTerms {
 
 /** What the wallet looks like to a hold's decision: locked for the rest of the transaction. */
 export interface HoldState {
+  /** The account whose wallet is locked (a personal account when the hold was asked for a bare user id). */
+  accountId: number;
   wallet: WalletRow;
   /** Call charges since `spentSince` (0 if none was asked for), as a positive amount. */
   spentMicros: number;
   /** Holds of this user not yet settled, when asked for (`countOpenHolds`). */
   openHolds?: number;
+  /** The acting member's use of this account, when asked for (`member`): counted under the wallet's lock. */
+  member?: MemberUsage;
+}
+
+/** What one member has used of an account: settled call charges plus open holds, since each period's start. */
+export interface MemberUsage {
+  spentTodayMicros: number;
+  spentThisMonthMicros: number;
+  /** The member's holds in this account not yet settled (their calls paid by it still running). */
+  openHolds: number;
 }
 
 export type HoldDecision<R> =
@@ -62,6 +76,7 @@ export interface SettlementCharge {
 
 export interface HoldSettlement {
   callSid: string;
+  accountId: number;
   userId: number;
   chargedMicros: number;
   freeSecondsUsed: number;
@@ -90,6 +105,7 @@ export class HoldNotFoundError extends Error {
 }
 
 interface HoldRecord {
+  account_id: number;
   user_id: number;
   call_sid: string;
   description: string | null;
@@ -116,12 +132,18 @@ export class HoldLedger {
    * adds. Parallel holds of one user therefore queue on the wallet row, so no two can spend the same credit or both
    * pass a limit counted here. Throws InsufficientCreditError if the decided hold does not fit the wallet.
    */
-  async hold<R>(userId: number, decide: (state: HoldState) => HoldDecision<R>, options: { spentSince?: string; countOpenHolds?: boolean } = {}): Promise<{ kind: 'held'; hold: HeldCredit } | { kind: 'refused'; refusal: R }> {
+  async hold<R>(owner: WalletOwner, decide: (state: HoldState) => HoldDecision<R>, options: { spentSince?: string; countOpenHolds?: boolean; member?: { dayStart: string; monthStart: string } } = {}): Promise<{ kind: 'held'; hold: HeldCredit } | { kind: 'refused'; refusal: R }> {
     return this.ctx.db.transaction(async (trx) => {
-      const wallet = await lockWallet(trx, this.ctx, userId);
+      const resolved = await resolveOwner(trx, owner);
+      const accountId = resolved.accountId;
+      const userId = resolved.userId!;
+      // Everything below is read after the account's wallet row is locked: parallel starts by any member of the
+      // account queue here, and each sees the holds the ones before it committed (READ COMMITTED reads anew).
+      const wallet = await lockWallet(trx, this.ctx, accountId);
       const spentMicros = options.spentSince === undefined ? 0 : await spentSince(trx, userId, options.spentSince);
       const openHolds = options.countOpenHolds ? await openHoldCount(trx, userId) : undefined;
-      const decision = decide({ wallet, spentMicros, ...(openHolds === undefined ? {} : { openHolds }) });
+      const member = options.member ? await memberUsage(trx, accountId, userId, options.member) : undefined;
+      const decision = decide({ accountId, wallet, spentMicros, ...(openHolds === undefined ? {} : { openHolds }), ...(member ? { member } : {}) });
       if (decision.kind === 'refuse') return { kind: 'refused' as const, refusal: decision.refusal };
       const { hold } = decision;
       const available = wallet.balance_micros - wallet.held_micros;
@@ -129,10 +151,10 @@ export class HoldLedger {
       if (!Number.isSafeInteger(hold.amountMicros) || hold.amountMicros < 0 || !Number.isInteger(hold.freeSeconds) || hold.freeSeconds < 0) throw new RangeError('a hold must be whole, non-negative micros and seconds');
       if (hold.amountMicros > available || hold.freeSeconds > freeAvailable) throw new InsufficientCreditError(available, hold.amountMicros);
       const stamp = this.ctx.clock.now().toISOString();
-      await trx('credit_holds').insert(holdRow(userId, hold, stamp));
-      await trx('wallets').where({ user_id: userId }).update({ held_micros: wallet.held_micros + hold.amountMicros, free_seconds_held: wallet.free_seconds_held + hold.freeSeconds });
+      await trx('credit_holds').insert(holdRow(accountId, userId, hold, stamp));
+      await trx('wallets').where({ account_id: accountId }).update({ held_micros: wallet.held_micros + hold.amountMicros, free_seconds_held: wallet.free_seconds_held + hold.freeSeconds });
       await decision.alongside?.(trx);
-      return { kind: 'held' as const, hold: { callSid: hold.callSid, userId, amountMicros: hold.amountMicros, freeSeconds: hold.freeSeconds, maxSeconds: hold.maxSeconds } };
+      return { kind: 'held' as const, hold: { callSid: hold.callSid, accountId, userId, amountMicros: hold.amountMicros, freeSeconds: hold.freeSeconds, maxSeconds: hold.maxSeconds } };
     });
   }
 
@@ -172,17 +194,18 @@ export class HoldLedger {
   }
 
   /** Holds still open (for the reconciliation and hold-expiry jobs), optionally only those taken before `olderThan`. */
-  async openHolds(olderThan?: Date): Promise<{ callSid: string; userId: number; createdAt: string }[]> {
-    const query = this.ctx.db('credit_holds').where({ status: 'open' }).select('call_sid', 'user_id', 'created_at');
+  async openHolds(olderThan?: Date): Promise<{ callSid: string; accountId: number; userId: number; createdAt: string }[]> {
+    const query = this.ctx.db('credit_holds').where({ status: 'open' }).select('call_sid', 'account_id', 'user_id', 'created_at');
     if (olderThan) query.andWhere('created_at', '<', olderThan.toISOString());
-    const rows: { call_sid: string; user_id: number; created_at: string }[] = await query;
-    return rows.map((r) => ({ callSid: r.call_sid, userId: Number(r.user_id), createdAt: r.created_at }));
+    const rows: { call_sid: string; account_id: number; user_id: number; created_at: string }[] = await query;
+    return rows.map((r) => ({ callSid: r.call_sid, accountId: Number(r.account_id), userId: Number(r.user_id), createdAt: r.created_at }));
   }
 
   /** Settles an open hold whose row this transaction has locked: one wallet write, one ledger insert. */
   private async applySettlement(trx: Knex.Transaction, hold: HoldRecord, charge: SettlementCharge): Promise<HoldSettlement> {
     if (!Number.isSafeInteger(charge.chargeMicros) || charge.chargeMicros < 0) throw new RangeError('a charge must be whole, non-negative micros');
-    const wallet = await lockWallet(trx, this.ctx, Number(hold.user_id));
+    const wallet = await lockWallet(trx, this.ctx, Number(hold.account_id));
+    const memberId = Number(hold.user_id);
     const { tariffs } = JSON.parse(hold.tariffs) as StoredTerms;
     const freeUsed = Math.max(0, Math.min(charge.freeSecondsUsed, hold.free_seconds));
     // A call that started last month used last month's allowance: this month's (renewed since) stays whole.
@@ -205,12 +228,12 @@ export class HoldLedger {
         description: `Free minutes used: ${Math.ceil(freeUsed / 60)} min`,
         reference: hold.call_sid,
         idempotencyKey: `free:${hold.call_sid}`,
-      });
+      }, memberId);
       entries.push(entry.row);
       after = entry.after;
     }
     if (charged > 0) {
-      const entry = ledgerRow(this.ctx, after, { kind: 'call_charge', amountMicros: -charged, description: charge.description, reference: hold.call_sid, idempotencyKey: `call:${hold.call_sid}` });
+      const entry = ledgerRow(this.ctx, after, { kind: 'call_charge', amountMicros: -charged, description: charge.description, reference: hold.call_sid, idempotencyKey: `call:${hold.call_sid}` }, memberId);
       entries.push(entry.row);
       after = entry.after;
     }
@@ -219,7 +242,7 @@ export class HoldLedger {
       .update({ status: 'settled', charge_micros: charged, free_seconds_used: freeUsed, settled_at: stamp });
     if (updated !== 1) throw new Error(`hold ${hold.call_sid} changed under its lock`);
     // The hold released and the charge taken in one write of the wallet.
-    await trx('wallets').where({ user_id: wallet.user_id }).update({
+    await trx('wallets').where({ account_id: wallet.account_id }).update({
       balance_micros: after.balance_micros,
       held_micros: after.held_micros,
       free_seconds_held: after.free_seconds_held,
@@ -228,11 +251,11 @@ export class HoldLedger {
     });
     // One insert for both rows (free minutes first); ids follow the order of the rows.
     if (entries.length > 0) await trx('ledger_entries').insert(entries);
-    return { callSid: hold.call_sid, userId: wallet.user_id, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: charge.chargeMicros - charged, alreadySettled: false, tariffs, limits: limitsOf(hold) };
+    return { callSid: hold.call_sid, accountId: wallet.account_id, userId: memberId, chargedMicros: charged, freeSecondsUsed: freeUsed, uncollectedMicros: charge.chargeMicros - charged, alreadySettled: false, tariffs, limits: limitsOf(hold) };
   }
 }
 
-/** A user's call charges since `since` (ISO), as a positive amount. */
+/** A user's call charges since `since` (ISO), in every account they paid from, as a positive amount. */
 export async function spentSince(db: Knex | Knex.Transaction, userId: number, since: string): Promise<number> {
   const row = await db('ledger_entries')
     .where({ user_id: userId, kind: 'call_charge' })
@@ -247,8 +270,34 @@ async function openHoldCount(db: Knex.Transaction, userId: number): Promise<numb
   return Number(row?.n ?? 0);
 }
 
-function holdRow(userId: number, hold: NewHold, createdAt: string) {
+/**
+ * One member's use of one account (the per-member limits): call charges settled since each period's start plus
+ * what their open holds in the account reserve, and how many holds are open. Three indexed reads.
+ */
+async function memberUsage(db: Knex.Transaction, accountId: number, userId: number, since: { dayStart: string; monthStart: string }): Promise<MemberUsage> {
+  const charges = (from: string) =>
+    db('ledger_entries')
+      .where({ account_id: accountId, user_id: userId, kind: 'call_charge' })
+      .andWhere('created_at', '>=', from)
+      .first<{ total: number | string | null } | undefined>(db.raw('coalesce(sum(amount_micros), 0) as total'));
+  const [day, month, holds] = await Promise.all([
+    charges(since.dayStart),
+    charges(since.monthStart),
+    db('credit_holds')
+      .where({ account_id: accountId, user_id: userId, status: 'open' })
+      .select('amount_micros', 'created_at') as Promise<{ amount_micros: number | string; created_at: string }[]>,
+  ]);
+  const heldSince = (from: string) => holds.filter((h) => h.created_at >= from).reduce((sum, h) => sum + Number(h.amount_micros), 0);
   return {
+    spentTodayMicros: (-Number(day?.total ?? 0) || 0) + heldSince(since.dayStart),
+    spentThisMonthMicros: (-Number(month?.total ?? 0) || 0) + heldSince(since.monthStart),
+    openHolds: holds.length,
+  };
+}
+
+function holdRow(accountId: number, userId: number, hold: NewHold, createdAt: string) {
+  return {
+    account_id: accountId,
     user_id: userId,
     call_sid: hold.callSid,
     description: hold.description?.slice(0, 200) ?? null,
@@ -265,6 +314,7 @@ function toTerms(hold: HoldRecord): HoldTerms {
   const stored = JSON.parse(hold.tariffs) as StoredTerms;
   return {
     callSid: hold.call_sid,
+    accountId: Number(hold.account_id),
     userId: Number(hold.user_id),
     description: hold.description,
     amountMicros: Number(hold.amount_micros),
@@ -283,6 +333,7 @@ function previousSettlement(hold: HoldRecord): HoldSettlement {
   return {
     limits: limitsOf(hold),
     callSid: hold.call_sid,
+    accountId: Number(hold.account_id),
     userId: Number(hold.user_id),
     chargedMicros: Number(hold.charge_micros ?? 0),
     freeSecondsUsed: Number(hold.free_seconds_used ?? 0),

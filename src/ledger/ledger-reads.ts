@@ -19,7 +19,11 @@ export interface OpenHold {
 /** Balance and held credit of each user asked for (users without a wallet are left out: they have 0). */
 export async function walletBalances(db: Db, userIds: number[]): Promise<Map<number, { balanceMicros: number; heldMicros: number }>> {
   if (userIds.length === 0) return new Map();
-  const rows: { user_id: number; balance_micros: number | string; held_micros: number | string }[] = await db('wallets').whereIn('user_id', userIds).select('user_id', 'balance_micros', 'held_micros');
+  // Each user's own wallet: the one of their personal account.
+  const rows: { user_id: number; balance_micros: number | string; held_micros: number | string }[] = await db('wallets')
+    .join('accounts', 'accounts.id', 'wallets.account_id')
+    .whereIn('accounts.personal_user_id', userIds)
+    .select('accounts.personal_user_id as user_id', 'wallets.balance_micros', 'wallets.held_micros');
   return new Map(rows.map((r) => [Number(r.user_id), { balanceMicros: Number(r.balance_micros), heldMicros: Number(r.held_micros) }]));
 }
 

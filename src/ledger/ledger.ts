@@ -11,12 +11,17 @@ import {
   type LedgerKind,
   type LedgerRecord,
   type WalletContext,
+  type WalletOwner,
+  type WalletRef,
   type WalletRow,
   periodOf,
+  resolveOwner,
 } from './wallet-rows.js';
 
 export interface WalletSummary {
-  userId: number;
+  accountId: number;
+  /** The user named in the request (for a bare user id: that user); null for an account read alone. */
+  userId: number | null;
   balanceMicros: number;
   heldMicros: number;
   /** What a new call may use: balance minus credit held for calls in progress. Never negative. */
@@ -85,9 +90,11 @@ export class Ledger {
     this.holds = new HoldLedger(this.ctx);
   }
 
-  async summary(userId: number): Promise<WalletSummary> {
-    const wallet = await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, userId));
+  async summary(ref: WalletRef): Promise<WalletSummary> {
+    const { accountId, userId } = await resolveOwner(this.ctx.db, ref);
+    const wallet = await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, accountId));
     return {
+      accountId,
       userId,
       balanceMicros: wallet.balance_micros,
       heldMicros: wallet.held_micros,
@@ -101,8 +108,9 @@ export class Ledger {
    * The same figures as summary(), read without a lock or a write: for pages and previews, which must not turn
    * every page view into a write transaction. A wallet not created yet, or still on last month, reads as renewed.
    */
-  async peek(userId: number): Promise<WalletSummary> {
-    const row = await this.ctx.db<WalletRow>('wallets').where({ user_id: userId }).first();
+  async peek(ref: WalletRef): Promise<WalletSummary> {
+    const { accountId, userId } = await resolveOwner(this.ctx.db, ref);
+    const row = await this.ctx.db<WalletRow>('wallets').where({ account_id: accountId }).first();
     const period = periodOf(this.ctx.clock.now());
     const allowance = this.ctx.freeMinutesPerMonth * 60;
     const balance = Number(row?.balance_micros ?? 0);
@@ -110,6 +118,7 @@ export class Ledger {
     const freeHeld = Number(row?.free_seconds_held ?? 0);
     const freeLeft = row && row.free_period === period ? Number(row.free_seconds_left) : allowance;
     return {
+      accountId,
       userId,
       balanceMicros: balance,
       heldMicros: held,
@@ -120,8 +129,9 @@ export class Ledger {
   }
 
   /** The balance (holds not taken off), or undefined for a user who has no wallet yet: one indexed read, no lock. */
-  async balance(userId: number): Promise<number | undefined> {
-    const row = await this.ctx.db<WalletRow>('wallets').where({ user_id: userId }).first('balance_micros');
+  async balance(ref: WalletRef): Promise<number | undefined> {
+    const { accountId } = await resolveOwner(this.ctx.db, ref);
+    const row = await this.ctx.db<WalletRow>('wallets').where({ account_id: accountId }).first('balance_micros');
     return row ? Number(row.balance_micros) : undefined;
   }
 
@@ -139,17 +149,23 @@ export class Ledger {
   }
 
   /** Creates the user's wallet if missing and renews a stale free-minute period. */
-  async openWallet(userId: number): Promise<void> {
-    await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, userId));
+  async openWallet(ref: WalletRef): Promise<void> {
+    const { accountId } = await resolveOwner(this.ctx.db, ref);
+    await this.ctx.db.transaction((trx) => lockWallet(trx, this.ctx, accountId));
+  }
+
+  /** The account a WalletRef names (a bare user id: that user's personal account). */
+  async accountOf(ref: WalletRef): Promise<number> {
+    return (await resolveOwner(this.ctx.db, ref)).accountId;
   }
 
   /** Adds (or, for adjustments, removes) credit with its ledger entry in one transaction. */
-  async credit(userId: number, input: CreditInput, hooks: CreditHooks = {}): Promise<LedgerEntry> {
+  async credit(userId: WalletOwner, input: CreditInput, hooks: CreditHooks = {}): Promise<LedgerEntry> {
     return (await this.apply(userId, input, hooks)).entry;
   }
 
   /** Takes credit away (a positive amount is removed), e.g. an admin's correction; refused below what is held. */
-  async debit(userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' }, hooks: CreditHooks = {}): Promise<AppliedCredit> {
+  async debit(userId: WalletOwner, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' }, hooks: CreditHooks = {}): Promise<AppliedCredit> {
     if (input.amountMicros <= 0) throw new RangeError('a debit must remove credit');
     return this.apply(userId, { ...input, amountMicros: -input.amountMicros }, hooks);
   }
@@ -158,26 +174,27 @@ export class Ledger {
    * Applies a credit (or a negative adjustment) once per unique reference: a second apply of the same
    * idempotencyKey returns the first entry with `repeated` set, and runs no hook.
    */
-  async apply(userId: number, input: CreditInput, hooks: CreditHooks = {}): Promise<AppliedCredit> {
+  async apply(owner: WalletOwner, input: CreditInput, hooks: CreditHooks = {}): Promise<AppliedCredit> {
+    const { accountId, userId } = await this.writer(this.ctx.db, owner);
     if (input.amountMicros <= 0 && input.kind !== 'adjustment' && input.kind !== 'refund') {
       throw new RangeError(`a ${input.kind} must add credit`);
     }
     if (input.idempotencyKey) {
       const earlier = await this.entryByKey(this.ctx.db, input.idempotencyKey);
-      if (earlier) return this.repeatOf(userId, earlier);
+      if (earlier) return this.repeatOf(accountId, earlier);
     }
     try {
       return await this.ctx.db.transaction(async (trx) => {
         await hooks.before?.(trx);
-        const wallet = await lockWallet(trx, this.ctx, userId);
+        const wallet = await lockWallet(trx, this.ctx, accountId);
         await appendEntry(trx, this.ctx, wallet, {
           kind: input.kind,
           amountMicros: input.amountMicros,
           description: input.description,
           reference: input.reference,
           idempotencyKey: input.idempotencyKey,
-        });
-        const entry = await this.lastEntry(trx, userId);
+        }, userId);
+        const entry = await this.lastEntry(trx, accountId);
         await hooks.after?.(trx, { entry, balanceBeforeMicros: wallet.balance_micros });
         return { entry, repeated: false };
       });
@@ -186,7 +203,7 @@ export class Ledger {
       // The same reference applied concurrently: its transaction won, this one wrote nothing.
       const earlier = await this.entryByKey(this.ctx.db, input.idempotencyKey);
       if (!earlier) throw err;
-      return this.repeatOf(userId, earlier);
+      return this.repeatOf(accountId, earlier);
     }
   }
 
@@ -196,17 +213,18 @@ export class Ledger {
    * this writes nothing and returns it with `repeated` set. Callers serialise on their own record (locked first in
    * the same transaction); the unique index is the last guard, failing the caller's transaction on a race.
    */
-  async applyWithin(trx: Knex.Transaction, userId: number, input: CreditInput): Promise<AppliedCredit> {
+  async applyWithin(trx: Knex.Transaction, owner: WalletOwner, input: CreditInput): Promise<AppliedCredit> {
+    const { accountId, userId } = await this.writer(trx, owner);
     if (input.amountMicros <= 0 && input.kind !== 'adjustment' && input.kind !== 'refund') {
       throw new RangeError(`a ${input.kind} must add credit`);
     }
     if (input.idempotencyKey) {
       const earlier = await this.entryByKey(trx, input.idempotencyKey);
-      if (earlier) return this.repeatOf(userId, earlier);
+      if (earlier) return this.repeatOf(accountId, earlier);
     }
-    const wallet = await lockWallet(trx, this.ctx, userId);
-    await appendEntry(trx, this.ctx, wallet, input);
-    return { entry: await this.lastEntry(trx, userId), repeated: false };
+    const wallet = await lockWallet(trx, this.ctx, accountId);
+    await appendEntry(trx, this.ctx, wallet, input, userId);
+    return { entry: await this.lastEntry(trx, accountId), repeated: false };
   }
 
   /**
@@ -215,34 +233,36 @@ export class Ledger {
    * (the caller records that as owed). Nothing is written when nothing can be taken; with an idempotencyKey
    * already applied it takes nothing more and reports the earlier entry's amount.
    */
-  async debitUpToWithin(trx: Knex.Transaction, userId: number, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' | 'recording_charge' }): Promise<{ takenMicros: number; owedMicros: number }> {
+  async debitUpToWithin(trx: Knex.Transaction, owner: WalletOwner, input: Omit<CreditInput, 'kind'> & { kind: 'adjustment' | 'refund' | 'recording_charge' }): Promise<{ takenMicros: number; owedMicros: number }> {
     if (!Number.isSafeInteger(input.amountMicros) || input.amountMicros <= 0) throw new RangeError('a debit must remove whole micros');
+    const { accountId, userId } = await this.writer(trx, owner);
     if (input.idempotencyKey) {
       const earlier = await this.entryByKey(trx, input.idempotencyKey);
       if (earlier) {
-        const taken = -this.repeatOf(userId, earlier).entry.amountMicros;
+        const taken = -this.repeatOf(accountId, earlier).entry.amountMicros;
         return { takenMicros: taken, owedMicros: input.amountMicros - taken };
       }
     }
-    const wallet = await lockWallet(trx, this.ctx, userId);
+    const wallet = await lockWallet(trx, this.ctx, accountId);
     const takenMicros = Math.min(input.amountMicros, Math.max(0, wallet.balance_micros - wallet.held_micros));
-    if (takenMicros > 0) await appendEntry(trx, this.ctx, wallet, { ...input, amountMicros: -takenMicros });
+    if (takenMicros > 0) await appendEntry(trx, this.ctx, wallet, { ...input, amountMicros: -takenMicros }, userId);
     return { takenMicros, owedMicros: input.amountMicros - takenMicros };
   }
 
-  /** A user's call charges since `since` (ISO), as a positive amount. */
+  /** A user's call charges since `since` (ISO), in every account they paid from, as a positive amount. */
   async spentSince(userId: number, since: string): Promise<number> {
     return spentSince(this.ctx.db, userId, since);
   }
 
-  async ledger(userId: number, page = 1, perPage = 20): Promise<LedgerPage> {
+  async ledger(ref: WalletRef, page = 1, perPage = 20): Promise<LedgerPage> {
+    const { accountId } = await resolveOwner(this.ctx.db, ref);
     const safePerPage = Math.min(Math.max(1, Math.floor(perPage)), 200);
-    const countRow = await this.ctx.db('ledger_entries').where({ user_id: userId }).count<{ n: number | string }[]>({ n: '*' }).first();
+    const countRow = await this.ctx.db('ledger_entries').where({ account_id: accountId }).count<{ n: number | string }[]>({ n: '*' }).first();
     const total = Number(countRow?.n ?? 0);
     const pages = Math.max(1, Math.ceil(total / safePerPage));
     const current = Math.min(Math.max(1, Math.floor(page) || 1), pages);
     const rows = await this.ctx.db<LedgerRecord>('ledger_entries')
-      .where({ user_id: userId })
+      .where({ account_id: accountId })
       .orderBy('id', 'desc')
       .limit(safePerPage)
       .offset((current - 1) * safePerPage);
@@ -250,10 +270,11 @@ export class Ledger {
   }
 
   /** Every entry, oldest first, in batches (for CSV export without loading a long history at once). */
-  async *allEntries(userId: number, batch = 1000): AsyncGenerator<LedgerEntry> {
+  async *allEntries(ref: WalletRef, batch = 1000): AsyncGenerator<LedgerEntry> {
+    const { accountId } = await resolveOwner(this.ctx.db, ref);
     let after = 0;
     for (;;) {
-      const rows = await this.ctx.db<LedgerRecord>('ledger_entries').where({ user_id: userId }).andWhere('id', '>', after).orderBy('id').limit(batch);
+      const rows = await this.ctx.db<LedgerRecord>('ledger_entries').where({ account_id: accountId }).andWhere('id', '>', after).orderBy('id').limit(batch);
       for (const row of rows) yield toLedgerEntry(row);
       if (rows.length < batch) return;
       after = Number(rows[rows.length - 1]!.id);
@@ -261,11 +282,12 @@ export class Ledger {
   }
 
   /** Call charges per UTC day for the last `days` days, oldest first, zero-filled (for the spend chart). */
-  async dailySpend(userId: number, days = 30): Promise<{ day: string; spentMicros: number }[]> {
+  async dailySpend(ref: WalletRef, days = 30): Promise<{ day: string; spentMicros: number }[]> {
+    const { accountId } = await resolveOwner(this.ctx.db, ref);
     const today = this.ctx.clock.now();
     const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)));
     const rows = await this.ctx.db<LedgerRecord>('ledger_entries')
-      .where({ user_id: userId, kind: 'call_charge' })
+      .where({ account_id: accountId, kind: 'call_charge' })
       .andWhere('created_at', '>=', start.toISOString())
       .select('amount_micros', 'created_at');
     const byDay = new Map<string, number>();
@@ -276,8 +298,26 @@ export class Ledger {
     });
   }
 
-  private async lastEntry(trx: Db, userId: number): Promise<LedgerEntry> {
-    const row = await trx<LedgerRecord>('ledger_entries').where({ user_id: userId }).orderBy('id', 'desc').first();
+  /** Spend per member of an account since `since` (ISO): settled call charges, positive, by user id. */
+  async spendByMember(accountId: number, since: string): Promise<Map<number, number>> {
+    const rows: { user_id: number; total: number | string | null }[] = await this.ctx.db('ledger_entries')
+      .where({ account_id: accountId, kind: 'call_charge' })
+      .andWhere('created_at', '>=', since)
+      .select('user_id')
+      .sum({ total: 'amount_micros' })
+      .groupBy('user_id');
+    return new Map(rows.map((r) => [Number(r.user_id), -Number(r.total ?? 0) || 0]));
+  }
+
+  /** A write's account and member: an account write must name the member making it. */
+  private async writer(db: Db, owner: WalletOwner): Promise<{ accountId: number; userId: number }> {
+    const { accountId, userId } = await resolveOwner(db, owner);
+    if (userId === null) throw new TypeError('a ledger write names the member making it');
+    return { accountId, userId };
+  }
+
+  private async lastEntry(trx: Db, accountId: number): Promise<LedgerEntry> {
+    const row = await trx<LedgerRecord>('ledger_entries').where({ account_id: accountId }).orderBy('id', 'desc').first();
     return toLedgerEntry(row!);
   }
 
@@ -286,8 +326,8 @@ export class Ledger {
     return row ? toLedgerEntry(row) : undefined;
   }
 
-  private repeatOf(userId: number, entry: LedgerEntry): AppliedCredit {
-    if (entry.userId !== userId) throw new ReferenceInUseError();
+  private repeatOf(accountId: number, entry: LedgerEntry): AppliedCredit {
+    if (entry.accountId !== accountId) throw new ReferenceInUseError();
     return { entry, repeated: true };
   }
 }

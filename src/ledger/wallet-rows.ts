@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { isSqlite, type Db } from '../db/database.js';
+import { personalAccountId } from '../shared/personal-account.js';
 
 // The ledger's own rows: only src/ledger/ reads or writes wallets, credit_holds and ledger_entries.
 
@@ -8,7 +9,7 @@ export type LedgerKind = 'grant' | 'voucher' | 'purchase' | 'call_charge' | 'rec
 export const LEDGER_KINDS: readonly LedgerKind[] = ['grant', 'voucher', 'purchase', 'call_charge', 'recording_charge', 'refund', 'adjustment', 'free_minutes'];
 
 export interface WalletRow {
-  user_id: number;
+  account_id: number;
   balance_micros: number;
   held_micros: number;
   free_seconds_left: number;
@@ -18,6 +19,9 @@ export interface WalletRow {
 
 export interface LedgerEntry {
   id: number;
+  /** The account whose wallet the entry moved. */
+  accountId: number;
+  /** The member who made it (for an account-wide credit: who applied it). */
   userId: number;
   kind: LedgerKind;
   amountMicros: number;
@@ -51,6 +55,26 @@ export class InsufficientCreditError extends Error {
   }
 }
 
+/**
+ * Whose wallet: a bare number is a user id and means that user's personal account (every caller from before teams,
+ * and everything a user does alone); `{ accountId, userId }` is an account's wallet with the member acting in it.
+ */
+export type WalletOwner = number | { accountId: number; userId: number };
+/** A wallet to read: as WalletOwner, or an account alone (no member acts in a read). */
+export type WalletRef = WalletOwner | { accountId: number; userId?: number | undefined };
+
+export interface ResolvedOwner {
+  accountId: number;
+  /** The acting member; null for a read of an account alone. */
+  userId: number | null;
+}
+
+/** The account (and acting member) a WalletOwner names. */
+export async function resolveOwner(db: Knex | Knex.Transaction, owner: WalletRef): Promise<ResolvedOwner> {
+  if (typeof owner === 'number') return { accountId: await personalAccountId(db, owner), userId: owner };
+  return { accountId: owner.accountId, userId: owner.userId ?? null };
+}
+
 /** "2026-11": the period free minutes belong to (UTC). */
 export function periodOf(at: Date): string {
   return at.toISOString().slice(0, 7);
@@ -62,27 +86,27 @@ export function periodOf(at: Date): string {
  * only created (insert on conflict do nothing, then read again) when missing, so the usual case is one statement.
  * A stale free-minute period is renewed here too, so a late monthly job never costs anyone their allowance.
  */
-export async function lockWallet(trx: Knex.Transaction, ctx: WalletContext, userId: number): Promise<WalletRow> {
+export async function lockWallet(trx: Knex.Transaction, ctx: WalletContext, accountId: number): Promise<WalletRow> {
   const now = ctx.clock.now();
   const period = periodOf(now);
   const stamp = now.toISOString();
   const select = () => {
-    const query = trx('wallets').where({ user_id: userId }).first<WalletRow | undefined>();
+    const query = trx('wallets').where({ account_id: accountId }).first<WalletRow | undefined>();
     return isSqlite(ctx.db) ? query : query.forUpdate();
   };
   let row = await select();
   if (!row) {
     // A concurrent first use may be inserting the same row: on Postgres the insert waits for it, then does nothing.
     await trx('wallets')
-      .insert({ user_id: userId, free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, created_at: stamp, updated_at: stamp })
-      .onConflict('user_id')
+      .insert({ account_id: accountId, free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, created_at: stamp, updated_at: stamp })
+      .onConflict('account_id')
       .ignore();
     row = await select();
   }
   const wallet = normaliseWallet(row);
   if (wallet.free_period !== period) {
     const renewed = { free_seconds_left: ctx.freeMinutesPerMonth * 60, free_period: period, updated_at: stamp };
-    await trx('wallets').where({ user_id: userId }).update(renewed);
+    await trx('wallets').where({ account_id: accountId }).update(renewed);
     return { ...wallet, ...renewed };
   }
   return wallet;
@@ -96,7 +120,7 @@ function normaliseWallet(row: WalletRow | undefined): WalletRow {
 /** A wallet row as either engine returns it (PostgreSQL's bigints come back as strings), with numbers. */
 export function walletFromRow(row: WalletRow): WalletRow {
   return {
-    user_id: Number(row.user_id),
+    account_id: Number(row.account_id),
     balance_micros: Number(row.balance_micros),
     held_micros: Number(row.held_micros),
     free_seconds_left: Number(row.free_seconds_left),
@@ -107,6 +131,7 @@ export function walletFromRow(row: WalletRow): WalletRow {
 
 /** A ledger row ready to insert (see ledgerRow). */
 export interface LedgerInsert {
+  account_id: number;
   user_id: number;
   kind: LedgerKind;
   amount_micros: number;
@@ -123,12 +148,13 @@ export interface LedgerInsert {
  * and writes the new balance in the same transaction (which must hold the wallet lock). Refuses to take the
  * balance below what is held for running calls.
  */
-export function ledgerRow(ctx: WalletContext, wallet: WalletRow, entry: NewEntry): { row: LedgerInsert; after: WalletRow } {
+export function ledgerRow(ctx: WalletContext, wallet: WalletRow, entry: NewEntry, userId: number): { row: LedgerInsert; after: WalletRow } {
   if (!Number.isSafeInteger(entry.amountMicros)) throw new RangeError('amount must be whole micros');
   const balance = wallet.balance_micros + entry.amountMicros;
   if (balance < wallet.held_micros) throw new InsufficientCreditError(wallet.balance_micros - wallet.held_micros, -entry.amountMicros);
   const row: LedgerInsert = {
-    user_id: wallet.user_id,
+    account_id: wallet.account_id,
+    user_id: userId,
     kind: entry.kind,
     amount_micros: entry.amountMicros,
     balance_after_micros: balance,
@@ -145,17 +171,18 @@ export function ledgerRow(ctx: WalletContext, wallet: WalletRow, entry: NewEntry
  * Appends a ledger entry and moves the cached balance by the same amount, inside the caller's transaction
  * (which must hold the wallet lock). Refuses to take the balance below what is held for running calls.
  */
-export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wallet: WalletRow, entry: NewEntry): Promise<WalletRow> {
-  const { row, after } = ledgerRow(ctx, wallet, entry);
+export async function appendEntry(trx: Knex.Transaction, ctx: WalletContext, wallet: WalletRow, entry: NewEntry, userId: number): Promise<WalletRow> {
+  const { row, after } = ledgerRow(ctx, wallet, entry, userId);
   await trx('ledger_entries').insert(row);
   if (entry.amountMicros !== 0) {
-    await trx('wallets').where({ user_id: wallet.user_id }).update({ balance_micros: after.balance_micros, updated_at: row.created_at });
+    await trx('wallets').where({ account_id: wallet.account_id }).update({ balance_micros: after.balance_micros, updated_at: row.created_at });
   }
   return after;
 }
 
 interface LedgerRecord {
   id: number;
+  account_id: number;
   user_id: number;
   kind: LedgerKind;
   amount_micros: number | string;
@@ -170,6 +197,7 @@ interface LedgerRecord {
 export function toLedgerEntry(r: LedgerRecord): LedgerEntry {
   return {
     id: Number(r.id),
+    accountId: Number(r.account_id),
     userId: Number(r.user_id),
     kind: r.kind,
     amountMicros: Number(r.amount_micros),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import { isSqlite, type Db } from '../../src/db/database.js';
+import { insertPersonalAccount } from '../../src/shared/personal-account.js';
 
 /**
  * The wallet invariants, checked across every wallet: cached balance = sum of ledger entries, held = sum of
@@ -13,10 +14,11 @@ export async function expectLedgerConsistent(db: Db): Promise<void> {
     if (!isSqlite(trx)) await trx.raw('set transaction isolation level repeatable read');
     return readWalletTotals(trx);
   });
-  const ledgerByUser = new Map(sums.map((s) => [Number(s.user_id), Number(s.total ?? 0)]));
-  const heldByUser = new Map(held.map((h) => [Number(h.user_id), { micros: Number(h.total ?? 0), free: Number(h.free ?? 0) }]));
+  // Wallets belong to accounts (a user's personal account, or a team's): every invariant is per account.
+  const ledgerByUser = new Map(sums.map((s) => [Number(s.account_id), Number(s.total ?? 0)]));
+  const heldByUser = new Map(held.map((h) => [Number(h.account_id), { micros: Number(h.total ?? 0), free: Number(h.free ?? 0) }]));
   for (const w of wallets) {
-    const user = Number(w.user_id);
+    const user = Number(w.account_id);
     const balance = Number(w.balance_micros);
     expect(balance, `user ${user}: cached balance equals the ledger sum`).toBe(ledgerByUser.get(user) ?? 0);
     expect(Number(w.held_micros), `user ${user}: held equals open holds`).toBe(heldByUser.get(user)?.micros ?? 0);
@@ -24,28 +26,30 @@ export async function expectLedgerConsistent(db: Db): Promise<void> {
     expect(Number(w.held_micros)).toBeGreaterThanOrEqual(0);
     expect(Number(w.held_micros), `user ${user}: holds never exceed the balance`).toBeLessThanOrEqual(balance);
   }
-  for (const user of ledgerByUser.keys()) expect(wallets.some((w) => Number(w.user_id) === user), `user ${user} has entries but no wallet`).toBe(true);
+  for (const user of ledgerByUser.keys()) expect(wallets.some((w) => Number(w.account_id) === user), `account ${user} has entries but no wallet`).toBe(true);
 }
 
 async function readWalletTotals(db: Db | Knex.Transaction) {
-  const wallets: { user_id: number; balance_micros: number | string; held_micros: number | string; free_seconds_held: number }[] = await db('wallets').select();
-  const sums: { user_id: number; total: number | string | null }[] = await db('ledger_entries').select('user_id').sum({ total: 'amount_micros' }).groupBy('user_id');
-  const held: { user_id: number; total: number | string | null; free: number | string | null }[] = await db('credit_holds')
+  const wallets: { account_id: number; balance_micros: number | string; held_micros: number | string; free_seconds_held: number }[] = await db('wallets').select();
+  const sums: { account_id: number; total: number | string | null }[] = await db('ledger_entries').select('account_id').sum({ total: 'amount_micros' }).groupBy('account_id');
+  const held: { account_id: number; total: number | string | null; free: number | string | null }[] = await db('credit_holds')
     .where({ status: 'open' })
-    .select('user_id')
+    .select('account_id')
     .sum({ total: 'amount_micros', free: 'free_seconds' })
-    .groupBy('user_id');
+    .groupBy('account_id');
   return { wallets, sums, held };
 }
 
 let userCounter = 0;
 
-/** A user row to hang a wallet on. */
+/** A user row (with its personal account, as sign-up makes it) to hang a wallet on. */
 export async function createUser(db: Db): Promise<number> {
   const now = new Date().toISOString();
   userCounter++;
   const [row] = await db('users')
     .insert({ email: `u${userCounter}-${Math.random().toString(36).slice(2)}@example.test`, name: 'Test', password_hash: 'x', role: 'user', created_at: now, updated_at: now })
     .returning('id');
-  return Number(typeof row === 'object' ? (row as { id: number }).id : row);
+  const id = Number(typeof row === 'object' ? (row as { id: number }).id : row);
+  await insertPersonalAccount(db, { id, name: 'Test' }, now);
+  return id;
 }
