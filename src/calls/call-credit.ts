@@ -28,6 +28,8 @@ export interface HoldRequest {
 
 export interface CallHold {
   callSid: string;
+  /** The account whose wallet holds the credit (set once the hold is taken). */
+  accountId?: number;
   userId: number;
   amountMicros: number;
   freeSeconds: number;
@@ -91,7 +93,7 @@ export class CallCredit {
       const existing = await this.ledger.holds.terms(request.callSid);
       if (!existing) throw err;
       if (existing.userId !== request.userId || !existing.open) throw new Error(`call ${request.callSid} already has a hold`);
-      return { callSid: existing.callSid, userId: existing.userId, amountMicros: existing.amountMicros, freeSeconds: existing.freeSeconds, maxSeconds: existing.maxSeconds };
+      return { callSid: existing.callSid, accountId: existing.accountId, userId: existing.userId, amountMicros: existing.amountMicros, freeSeconds: existing.freeSeconds, maxSeconds: existing.maxSeconds };
     }
   }
 

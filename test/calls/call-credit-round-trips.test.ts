@@ -17,16 +17,18 @@ describe('round trips of the money hot paths', () => {
     const user = await createUser(f.t.db);
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 2_000_000, description: 'Grant' });
     const sqls = await statementsDuring(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
-    expect(sqls, sqls.join('\n')).toHaveLength(5);
+    // A hold asked for by user id reads the user's personal account first (the calls service names the account).
+    expect(sqls, sqls.join('\n')).toHaveLength(6);
     expect(sqls[0]).toMatch(/^BEGIN/);
-    expect(sqls[1]).toMatch(/^select \* from .wallets./);
-    expect(sqls[4]).toMatch(/^COMMIT/);
+    expect(sqls[1]).toMatch(/^select .id. from .accounts./);
+    expect(sqls[2]).toMatch(/^select \* from .wallets./);
+    expect(sqls[5]).toMatch(/^COMMIT/);
   });
 
   it('hold for a user without a wallet yet: the wallet is created on the way (two statements more)', async () => {
     const user = await createUser(f.t.db);
     const sqls = await statementsDuring(f.t.db, () => f.calls.hold({ userId: user, callSid: 'CA1', tariffs }));
-    expect(sqls, sqls.join('\n')).toHaveLength(7);
+    expect(sqls, sqls.join('\n')).toHaveLength(8);
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 0, freeSecondsAvailable: 0 });
   });
 
@@ -38,9 +40,9 @@ describe('round trips of the money hot paths', () => {
     let again: unknown;
     const sqls = await statementsDuring(f.t.db, async () => (again = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 120 })));
     expect(again).toEqual(first);
-    expect(sqls, sqls.join('\n')).toHaveLength(5);
-    expect(sqls[2]).toMatch(/^insert into .credit_holds./);
-    expect(sqls[3]).toMatch(/^ROLLBACK/);
+    expect(sqls, sqls.join('\n')).toHaveLength(6);
+    expect(sqls[3]).toMatch(/^insert into .credit_holds./);
+    expect(sqls[4]).toMatch(/^ROLLBACK/);
   });
 
   it('settle with free minutes and a charge: BEGIN, lock the hold, lock the wallet, update both, one ledger insert, COMMIT', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallCredit, HoldNotFoundError, priceCall } from '../../src/calls/call-credit.js';
 import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
-import { createUser } from '../helpers/ledger.js';
+import { accountOf, createUser } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from '../wallet/setup.js';
 
 const f = useWalletFixture();
@@ -19,7 +19,7 @@ describe('credit holds', () => {
     const user = await userWith(1_050_000);
     const hold = await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     // A quicker set-up than the worst case leaves more of the credit for talking (the cut is settled at the answer).
-    expect(hold).toEqual({ callSid: 'CA1', userId: user, amountMicros: 1_050_000, freeSeconds: 0, maxSeconds: 600 });
+    expect(hold).toEqual({ callSid: 'CA1', accountId: await accountOf(f.t.db, user), userId: user, amountMicros: 1_050_000, freeSeconds: 0, maxSeconds: 600 });
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_050_000, heldMicros: 1_050_000, availableMicros: 0 });
   });
 
@@ -85,7 +85,7 @@ describe('settlement', () => {
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs });
     const result = await f.calls.settle({ callSid: 'CA1', firstLegSeconds: 95, bridgedSeconds: 61 });
     // First leg 95 s → 2 min × 0.01; bridged 61 s → 2 min × 0.09.
-    expect(result).toEqual({ callSid: 'CA1', userId: user, chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs, limits: expect.objectContaining({ maxSeconds: expect.any(Number), firstLegExtraSeconds: 0 }), billedLegs: { firstLegSeconds: 95, bridgedSeconds: 61 } });
+    expect(result).toEqual({ callSid: 'CA1', accountId: await accountOf(f.t.db, user), userId: user, chargedMicros: 200_000, freeSecondsUsed: 0, uncollectedMicros: 0, alreadySettled: false, tariffs, limits: expect.objectContaining({ maxSeconds: expect.any(Number), firstLegExtraSeconds: 0 }), billedLegs: { firstLegSeconds: 95, bridgedSeconds: 61 } });
     expect(await f.wallet.summary(user)).toMatchObject({ balanceMicros: 1_800_000, heldMicros: 0, availableMicros: 1_800_000 });
     const [entry] = (await f.wallet.ledger(user)).entries;
     expect(entry).toMatchObject({ kind: 'call_charge', amountMicros: -200_000, reference: 'CA1' });
@@ -159,7 +159,7 @@ describe('settlement', () => {
     await f.calls.hold({ userId: user, callSid: 'CA1', tariffs, maxSeconds: 60 });
     await f.calls.hold({ userId: user, callSid: 'CA2', tariffs, maxSeconds: 60 });
     await f.calls.release('CA2');
-    expect(await f.calls.openHolds()).toEqual([{ callSid: 'CA1', userId: user, createdAt: '2026-11-21T12:00:00.000Z' }]);
+    expect(await f.calls.openHolds()).toEqual([{ callSid: 'CA1', accountId: await accountOf(f.t.db, user), userId: user, createdAt: '2026-11-21T12:00:00.000Z' }]);
   });
 });
 

@@ -4,7 +4,7 @@ import { callPlacement, type PlacementDecision, type PlacementState } from '../.
 import { callsRepository } from '../../src/calls/calls-repository.js';
 import type { Db } from '../../src/db/database.js';
 import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
-import { createUser } from '../helpers/ledger.js';
+import { createUser, accountOf } from '../helpers/ledger.js';
 import { waitForBlocked } from '../helpers/pg-locks.js';
 import { tariff, useWalletFixture } from '../wallet/setup.js';
 
@@ -57,7 +57,7 @@ async function statements<T>(db: Db, run: () => Promise<T>): Promise<{ sql: stri
 }
 
 async function walletOf(userId: number) {
-  const row = await f.t.db('wallets').where({ user_id: userId }).first();
+  const row = await f.t.db('wallets').where({ account_id: await accountOf(f.t.db, userId) }).first();
   return { balance: Number(row.balance_micros), held: Number(row.held_micros), freeHeld: Number(row.free_seconds_held) };
 }
 
@@ -68,7 +68,7 @@ describe('placing a call', () => {
     const { sql, result } = await statements(f.t.db, () => placementOf().place(user, undefined, placing(user, 'cl_one')));
     expect(result.kind).toBe('placed');
     // The live-call check, then in one transaction: the wallet (locked), the hold, the held credit, the call, its event.
-    expect(sql.filter((q) => !/^(begin|commit|BEGIN|COMMIT)/.test(q)), sql.join('\n')).toHaveLength(6);
+    expect(sql.filter((q) => !/^(begin|commit|BEGIN|COMMIT)/.test(q)), sql.join('\n')).toHaveLength(7);
     expect(sql.some((q) => /for update/i.test(q))).toBe(postgres);
     // A minute free, then 9 paid minutes of both legs at 0.10.
     expect(await walletOf(user)).toEqual({ balance: 2_000_000, held: 900_000, freeHeld: 60 });
@@ -86,7 +86,7 @@ describe('placing a call', () => {
     expect(await walletOf(user)).toEqual({ balance: 0, held: 0, freeHeld: 60 });
     const other = await createUser(f.t.db);
     await f.wallet.credit(other, { kind: 'grant', amountMicros: 1_000_000, description: 'Grant' });
-    await f.t.db('wallets').where({ user_id: other }).update({ free_period: '2026-10', free_seconds_left: 0 });
+    await f.t.db('wallets').where({ account_id: await accountOf(f.t.db, other) }).update({ free_period: '2026-10', free_seconds_left: 0 });
     seen.length = 0;
     expect((await placementOf().place(other, undefined, placing(other, 'cl_renewed', seen))).kind).toBe('placed');
     expect(seen.map((s) => s.wallet.free_seconds_left)).toEqual([60]);
@@ -99,7 +99,7 @@ describe('placing a call', () => {
     // An earlier call's charge today (written as an adjustment, then labelled as the call charge it stands for).
     const earlier = await f.wallet.credit(user, { kind: 'adjustment', amountMicros: -20_000, description: 'Earlier call' });
     await f.t.db('ledger_entries').where({ id: earlier.id }).update({ kind: 'call_charge' });
-    await f.t.db('wallets').where({ user_id: user }).update({ free_seconds_left: 0 });
+    await f.t.db('wallets').where({ account_id: await accountOf(f.t.db, user) }).update({ free_seconds_left: 0 });
     const seen: PlacementState[] = [];
     expect(await placementOf().place(user, '2026-11-21T00:00:00.000Z', placing(user, 'cl_poor', seen))).toEqual({ kind: 'refused', refusal: 'poor' });
     expect(seen.map((s) => s.spentMicros)).toEqual([20_000]);
@@ -121,12 +121,12 @@ describe('placing a call', () => {
     let placing_: ReturnType<ReturnType<typeof placementOf>['place']> | undefined;
     try {
       const gatePid = Number((await gate.raw('select pg_backend_pid() as pid')).rows[0].pid);
-      await gate('wallets').where({ user_id: user }).forUpdate().first();
+      await gate('wallets').where({ account_id: await accountOf(gate, user) }).forUpdate().first();
       placing_ = placementOf().place(user, undefined, placing(user, 'cl_raced', seen));
       await waitForBlocked(f.t.db, gatePid, 1);
       // Meanwhile the other writer holds 1.50 for a call of its own.
-      await gate('credit_holds').insert({ user_id: user, call_sid: 'CA-other', amount_micros: 1_500_000, free_seconds: 0, max_seconds: 60, tariffs: JSON.stringify({ tariffs, firstLegExtraSeconds: 0 }), status: 'open', created_at: f.clock.now().toISOString() });
-      await gate('wallets').where({ user_id: user }).update({ held_micros: 1_500_000 });
+      await gate('credit_holds').insert({ account_id: await accountOf(gate, user), user_id: user, call_sid: 'CA-other', amount_micros: 1_500_000, free_seconds: 0, max_seconds: 60, tariffs: JSON.stringify({ tariffs, firstLegExtraSeconds: 0 }), status: 'open', created_at: f.clock.now().toISOString() });
+      await gate('wallets').where({ account_id: await accountOf(gate, user) }).update({ held_micros: 1_500_000 });
     } finally {
       await gate.commit();
     }

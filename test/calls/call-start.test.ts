@@ -4,7 +4,7 @@ import { moneyServices, type MoneyServices } from '../../src/calls/money-service
 import { planCallHold, quoteCall, type CallStartInput } from '../../src/calls/call-start.js';
 import type { WalletRow } from '../../src/ledger/wallet-rows.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
+import { createUser, expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 
 const HEADER = 'iso,country,prefix,description,sell_per_min,cost_per_min,first_increment_s,next_increment_s,connection_fee,minimum_charge,enabled';
 
@@ -35,7 +35,7 @@ async function quoteAndPlan(input: CallStartInput, spendLimitMicros?: number) {
   const quoted = await quoteCall(money, input);
   if (!quoted.ok) return quoted;
   await money.callCredit.openWallet(input.userId);
-  const row = await t.db('wallets').where({ user_id: input.userId }).first();
+  const row = await t.db('wallets').where({ account_id: await accountOf(t.db, input.userId) }).first();
   const wallet: WalletRow = { ...row, balance_micros: Number(row.balance_micros), held_micros: Number(row.held_micros) };
   const planned = planCallHold(money, quoted.quote, wallet, spendLimitMicros);
   return planned.ok ? { ...planned, quote: quoted.quote } : planned;

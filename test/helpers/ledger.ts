@@ -53,3 +53,9 @@ export async function createUser(db: Db): Promise<number> {
   await insertPersonalAccount(db, { id, name: 'Test' }, now);
   return id;
 }
+
+/** The user's personal account: the account their own wallet, holds and entries belong to. */
+export async function accountOf(db: Db | Knex.Transaction, userId: number): Promise<number> {
+  const row = await db('accounts').where({ personal_user_id: userId }).first<{ id: number }>('id');
+  return Number(row.id);
+}

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { VoucherError } from '../../src/wallet/vouchers.js';
 import type { Settlement } from '../../src/calls/call-credit.js';
 import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
-import { createUser, expectLedgerConsistent } from '../helpers/ledger.js';
+import { createUser, expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 import { waitForBlocked } from '../helpers/pg-locks.js';
 import { tariff, useWalletFixture } from './setup.js';
 
@@ -46,7 +46,7 @@ describe('under concurrency', () => {
     let settling: Promise<PromiseSettledResult<Settlement>[]> | undefined;
     try {
       const gatePid = Number((await gate.raw('select pg_backend_pid() as pid')).rows[0].pid);
-      await gate('wallets').where({ user_id: user }).forUpdate().first();
+      await gate('wallets').where({ account_id: await accountOf(gate, user) }).forUpdate().first();
       settling = Promise.allSettled([1, 2].map(() => f.calls.settle({ callSid: 'CA1', firstLegSeconds: 125, bridgedSeconds: 125 })));
       const waiting = await waitForBlocked(f.t.db, gatePid, 2);
       // The first has locked the hold and waits on the wallet (the gate); the second waits on the hold row.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
-import { createUser } from '../helpers/ledger.js';
+import { createUser, accountOf } from '../helpers/ledger.js';
 import { tariff, useWalletFixture } from './setup.js';
 
 const f = useWalletFixture({ freeMinutesPerMonth: 5 });
@@ -49,7 +49,7 @@ describe('free minutes on calls', () => {
     const won = attempts.filter((a): a is PromiseFulfilledResult<Awaited<ReturnType<typeof f.calls.hold>>> => a.status === 'fulfilled');
     expect(won.map((a) => a.value)).toEqual([expect.objectContaining({ freeSeconds: 300, amountMicros: 0 })]);
     for (const a of attempts) if (a.status === 'rejected') expect(a.reason).toBeInstanceOf(InsufficientCreditError);
-    expect(await f.t.db('wallets').where({ user_id: user }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
+    expect(await f.t.db('wallets').where({ account_id: await accountOf(f.t.db, user) }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
   });
 });
 

@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../src/ledger/wallet-rows.js';
 
 const entry: LedgerEntry = {
   id: 1,
+  accountId: 1,
   userId: 1,
   kind: 'call_charge',
   amountMicros: -120_000,

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfTokenFrom, makeAdmin, signedUpAgent, type TestApp } from '../helpers/app.js';
-import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -99,7 +99,7 @@ describe('wallet page', () => {
   it('shows no credit banner to an admin who has no wallet', async () => {
     const { agent } = await signedUpAgent(t, { email: 'root@example.com' });
     await makeAdmin(t, 'root@example.com');
-    expect(await t.testDb.db('wallets').where({ user_id: await userId('root@example.com') }).first()).toBeUndefined();
+    expect(await t.testDb.db('wallets').where({ account_id: await accountOf(t.testDb.db, await userId('root@example.com')) }).first()).toBeUndefined();
     const text = (await agent.get('/admin')).text;
     expect(text).not.toContain('banner-low-balance');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InsufficientCreditError } from '../../src/ledger/wallet-rows.js';
-import { createUser } from '../helpers/ledger.js';
+import { accountOf, createUser } from '../helpers/ledger.js';
 import { useWalletFixture } from './setup.js';
 
 const f = useWalletFixture({ freeMinutesPerMonth: 10 });
@@ -9,6 +9,7 @@ describe('wallet', () => {
   it('starts empty with this month\'s free minutes', async () => {
     const user = await createUser(f.t.db);
     expect(await f.wallet.summary(user)).toEqual({
+      accountId: await accountOf(f.t.db, user),
       userId: user,
       balanceMicros: 0,
       heldMicros: 0,
@@ -79,7 +80,7 @@ describe('wallet', () => {
 describe('peek', () => {
   it('reads the same figures as summary without creating or locking anything', async () => {
     const user = await createUser(f.t.db);
-    expect(await f.wallet.peek(user)).toEqual({ userId: user, balanceMicros: 0, heldMicros: 0, availableMicros: 0, freeSecondsAvailable: 600, freePeriod: '2026-11' });
+    expect(await f.wallet.peek(user)).toEqual({ accountId: await accountOf(f.t.db, user), userId: user, balanceMicros: 0, heldMicros: 0, availableMicros: 0, freeSecondsAvailable: 600, freePeriod: '2026-11' });
     expect(await f.t.db('wallets').count({ n: '*' }).first()).toMatchObject({ n: 0 });
     await f.wallet.credit(user, { kind: 'grant', amountMicros: 3_000_000, description: 'Grant' });
     await f.t.db('wallets').update({ free_seconds_left: 60 });
@@ -99,6 +100,6 @@ describe('free minutes', () => {
     expect((await f.wallet.summary(a)).freeSecondsAvailable).toBe(600);
     expect(await f.wallet.resetFreeMinutes()).toBe(1);
     expect(await f.wallet.resetFreeMinutes()).toBe(0);
-    expect((await f.wallet.summary(b.userId)).freeSecondsAvailable).toBe(600);
+    expect((await f.wallet.summary(b.userId!)).freeSecondsAvailable).toBe(600);
   });
 });
