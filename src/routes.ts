@@ -42,7 +42,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: services.payingAccounts, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
@@ -51,6 +51,7 @@ export function registerRoutes(app: Express, services: Services): void {
       favourites: async (userId) => (await book.favourites({ userId })).map(contactCard),
       nameFor: async (userId, typed) => (await book.namesForNumbers({ userId }, [typed.trim()])).get(typed.trim())?.name,
     },
+    payers: services.payingAccounts,
   });
   const contacts = contactsRoutes({ contacts: book });
   const contactFiles = contactsFileRoutes({ contacts: book });
@@ -72,6 +73,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
+  app.post('/dial/pay-from', requireUser, dial.choosePayer);
   app.get('/signup', accounts.showSignUp);
   app.post('/signup', accounts.signUp);
   app.get('/signup/check-email', accountEmail.showCheckEmail);

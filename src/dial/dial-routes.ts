@@ -4,6 +4,8 @@ import { countryPrices, type CountryPrice } from '../rates/country-list.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { PayingAccounts } from '../accounts/paying-account.js';
+import { HttpError } from '../http/errors.js';
 import type { ContactCard } from '../contacts/contact-view.js';
 import { countryOptions, countryParam, defaultCountry, dialPreviewView, liveCallLinks, queryText, type DialPreviewView, type LiveCall } from './dial-view.js';
 
@@ -21,6 +23,8 @@ export interface DialRoutesDeps {
     favourites: (userId: number) => Promise<ContactCard[]>;
     nameFor: (userId: number, typed: string) => Promise<string | undefined>;
   };
+  /** The accounts the user may pay from and the one chosen ("Pay from" on the dial page, only with more than one). */
+  payers?: Pick<PayingAccounts, 'accountsOf' | 'chosen' | 'choose'>;
 }
 
 const isHtmx = (req: Request) => req.get('hx-request') === 'true';
@@ -43,11 +47,29 @@ export function dialRoutes(deps: DialRoutesDeps) {
 
   async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null): Promise<DialPreviewView> {
     if (!typed.trim()) return dialPreviewView({ typed, user, liveCall: live, quote: undefined, availableMicros: 0, currency });
-    const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country);
+    // Priced against the account that will pay: the chosen team's wallet, or the user's own.
+    const payFrom = deps.payers ? { accountId: (await deps.payers.chosen(user.id)).accountId } : undefined;
+    const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country, payFrom);
     return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency });
   }
 
+  /** The "Pay from" choice: only for a user who belongs to more than one account. */
+  async function payFromView(userId: number) {
+    if (!deps.payers) return undefined;
+    const [accounts, chosen] = await Promise.all([deps.payers.accountsOf(userId), deps.payers.chosen(userId)]);
+    if (accounts.length < 2) return undefined;
+    return { options: accounts.map((a) => ({ id: a.accountId, label: a.label, selected: a.accountId === chosen.accountId })), chosen: chosen.label };
+  }
+
   return {
+    /** POST /dial/pay-from: remembers the account to pay from; one the user is not a member of is not found. */
+    async choosePayer(req: Request, res: Response) {
+      const raw = typeof req.body?.account === 'string' ? req.body.account : '';
+      const accountId = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+      if (!deps.payers || !(await deps.payers.choose(req.user!.id, accountId))) throw new HttpError(404, 'There is no such account to pay from.');
+      res.redirect(303, '/');
+    },
+
     /** GET / for a signed-in user; visitors fall through to the welcome page. */
     async show(req: Request, res: Response, next: NextFunction) {
       const user = req.user;
@@ -66,6 +88,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
         : undefined;
       res.render('pages/dial', {
         contacts,
+        payFrom: await payFromView(user.id),
         title: 'Call',
         to,
         country: countries.selected,

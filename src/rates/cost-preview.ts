@@ -73,9 +73,11 @@ export async function quoteForUser(
   user: User | undefined,
   typed: string,
   defaultCountry?: string,
+  /** The account the user pays from (default: their personal account). */
+  payFrom?: { accountId: number },
 ): Promise<UserQuote> {
   await deps.rates.ready();
-  const wallet = user ? await deps.wallet.peek(user.id) : undefined;
+  const wallet = user ? await deps.wallet.peek(payFrom ?? user.id) : undefined;
   const quote = deps.rates.quote({
     to: typed,
     defaultCountry,

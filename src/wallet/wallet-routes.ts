@@ -1,3 +1,4 @@
+import type { PayingAccounts } from '../accounts/paying-account.js';
 import type { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +21,8 @@ export interface WalletRoutesDeps {
   freeMinutesPerMonth: number;
   /** The "Add credit by card" section's model (the payments feature's); absent: no card top-ups on this page. */
   topUp?: (userId: number) => Promise<object>;
+  /** The account the user pays from (chosen on the dial page): its wallet is the one this page shows. */
+  payers?: Pick<PayingAccounts, 'chosen'>;
 }
 
 const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
@@ -39,9 +42,15 @@ export function walletRoutes(deps: WalletRoutesDeps) {
   const money = (micros: number) => formatMoney(micros, currency);
 
   async function pageModel(userId: number, page: number) {
-    const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(userId), wallet.ledger(userId, page, 20), wallet.dailySpend(userId, 30), deps.topUp?.(userId)]);
+    // A team's wallet when the user pays from a team: its owners and admins see its ledger, members its balance.
+    const payer = await deps.payers?.chosen(userId);
+    const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : userId;
+    const seesLedger = !payer || payer.kind === 'personal' || payer.role !== 'member';
+    const noEntries = { entries: [], page: 1, pages: 1, total: 0, perPage: 20 };
+    const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(ref), seesLedger ? wallet.ledger(ref, page, 20) : noEntries, wallet.dailySpend(ref, 30), deps.topUp?.(userId)]);
     return {
-      title: 'Wallet',
+      title: payer && payer.kind === 'team' ? `Wallet: ${payer.name}` : 'Wallet',
+      team: payer && payer.kind === 'team' ? { name: payer.name, seesLedger } : undefined,
       balance: money(summary.balanceMicros),
       available: money(summary.availableMicros),
       held: summary.heldMicros > 0 ? money(summary.heldMicros) : undefined,

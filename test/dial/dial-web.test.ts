@@ -307,7 +307,7 @@ describe('GET /dial/preview (htmx)', () => {
     await agent.get('/');
     const snapshot = async () => ({
       sessions: await t.testDb.db('sessions').select().orderBy('sid'),
-      wallets: await t.testDb.db('wallets').select().orderBy('user_id'),
+      wallets: await t.testDb.db('wallets').select().orderBy('account_id'),
       ledger: await t.testDb.db('ledger_entries').count({ n: '*' }),
       holds: await t.testDb.db('credit_holds').count({ n: '*' }),
     });

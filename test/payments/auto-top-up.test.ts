@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenFrom } from '../helpers/app.js';
-import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 import { AUTO_TOP_UPS_PER_DAY } from '../../src/payments/auto-top-up.js';
 import { DESTINATION, USER_PHONE, startCallHarness, type CallHarness } from '../calls/helpers/call-harness.js';
 
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-const balance = async () => Number((await h.testDb.db('wallets').where({ user_id: h.userId }).first('balance_micros')).balance_micros);
+const balance = async () => Number((await h.testDb.db('wallets').where({ account_id: await accountOf(h.testDb.db, h.userId) }).first('balance_micros')).balance_micros);
 const autoPayments = () => h.testDb.db('payments').where({ user_id: h.userId }).whereNotNull('auto_crossing').orderBy('id');
 
 async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenFrom } from '../helpers/app.js';
-import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 import { DESTINATION, startCallHarness, type CallHarness } from '../calls/helpers/call-harness.js';
 
 /**
@@ -92,11 +92,11 @@ describe('a disputed card payment puts calls on hold', () => {
     expect((await h.agent.get(refused.headers.location!)).text).toContain('You owe $7.0000 from a reversed card payment.');
 
     // The next top-up pays it first: $10 in, $7 repaid, the hold lifted, once however often its events come.
-    const before = Number((await h.testDb.db('wallets').where({ user_id: h.userId }).first('balance_micros')).balance_micros);
+    const before = Number((await h.testDb.db('wallets').where({ account_id: await accountOf(h.testDb.db, h.userId) }).first('balance_micros')).balance_micros);
     await paidTopUp('10');
     for (const e of h.stripe!.events('checkout.session.completed')) h.stripe!.bus.resend(e.id);
     await delivered();
-    expect(Number((await h.testDb.db('wallets').where({ user_id: h.userId }).first('balance_micros')).balance_micros)).toBe(before + 3_000_000);
+    expect(Number((await h.testDb.db('wallets').where({ account_id: await accountOf(h.testDb.db, h.userId) }).first('balance_micros')).balance_micros)).toBe(before + 3_000_000);
     expect(await h.built.services.payments!.service.holdReason(h.userId)).toBeUndefined();
     const repayments = await h.testDb.db('ledger_entries').where({ user_id: h.userId }).andWhere('description', 'like', 'Repaid what was owed%');
     expect(repayments.map((e: { amount_micros: number | string }) => Number(e.amount_micros))).toEqual([-7_000_000]);

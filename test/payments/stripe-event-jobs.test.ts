@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenFrom } from '../helpers/app.js';
-import { expectLedgerConsistent } from '../helpers/ledger.js';
+import { expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
 import { startCallHarness, type CallHarness } from '../calls/helpers/call-harness.js';
 
 /**
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-const balance = async () => Number((await h.testDb.db('wallets').where({ user_id: h.userId }).first('balance_micros')).balance_micros);
+const balance = async () => Number((await h.testDb.db('wallets').where({ account_id: await accountOf(h.testDb.db, h.userId) }).first('balance_micros')).balance_micros);
 
 async function payTopUp(amount: string): Promise<string> {
   const wallet = await h.agent.get('/wallet').expect(200);

@@ -4,7 +4,7 @@ import { auditAgainstNetwork, auditLedger, moneyErrors, type SimLeg } from '../.
 import { CallCredit } from '../../src/calls/call-credit.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { createUser } from '../helpers/ledger.js';
+import { createUser, accountOf } from '../helpers/ledger.js';
 import { rate } from '../rating/arbitraries.js';
 
 const tariffs = { first: rate({ sellPerMinMicros: 10_000, costPerMinMicros: 0 }), bridged: rate({ sellPerMinMicros: 90_000, costPerMinMicros: 0 }) };
@@ -37,8 +37,8 @@ describe('storm audit', () => {
   });
 
   it('reports drift, double charges, charge mismatches and negative balances', async () => {
-    await t.db('wallets').where({ user_id: user }).increment('balance_micros', 7);
-    await t.db('ledger_entries').insert({ user_id: user, kind: 'call_charge', amount_micros: -5, balance_after_micros: -3, description: 'dup', reference: sid(1), created_at: 'x' });
+    await t.db('wallets').where({ account_id: await accountOf(t.db, user) }).increment('balance_micros', 7);
+    await t.db('ledger_entries').insert({ account_id: await accountOf(t.db, user), user_id: user, kind: 'call_charge', amount_micros: -5, balance_after_micros: -3, description: 'dup', reference: sid(1), created_at: 'x' });
     const audit = await auditLedger(t.db);
     expect(audit.doubleCharges).toBe(1);
     expect(audit.chargeMismatches).toBe(1);

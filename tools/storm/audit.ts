@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/database.js';
 export interface LedgerAudit {
   openHolds: number;
   settledHolds: number;
-  /** Sum over wallets of |cached balance - sum of that user's ledger entries|, in micro-units. */
+  /** Sum over wallets of |cached balance - sum of that account's ledger entries|, in micro-units. */
   driftMicros: number;
   driftedWallets: number;
   /** Wallets whose held amount is not the sum of their open holds. */
@@ -24,11 +24,11 @@ export async function auditLedger(db: Db): Promise<LedgerAudit> {
   const holds: { status: string; n: Num }[] = await db('credit_holds').select('status').count({ n: '*' }).groupBy('status');
   const drift: { n: Num; micros: Num }[] = await select(db, `
     SELECT count(*) AS n, coalesce(sum(abs(w.balance_micros - coalesce(l.total, 0))), 0) AS micros
-    FROM wallets w LEFT JOIN (SELECT user_id, sum(amount_micros) AS total FROM ledger_entries GROUP BY user_id) l ON l.user_id = w.user_id
+    FROM wallets w LEFT JOIN (SELECT account_id, sum(amount_micros) AS total FROM ledger_entries GROUP BY account_id) l ON l.account_id = w.account_id
     WHERE w.balance_micros <> coalesce(l.total, 0)`);
   const held: { n: Num }[] = await select(db, `
     SELECT count(*) AS n FROM wallets w
-    LEFT JOIN (SELECT user_id, sum(amount_micros) AS total FROM credit_holds WHERE status = 'open' GROUP BY user_id) h ON h.user_id = w.user_id
+    LEFT JOIN (SELECT account_id, sum(amount_micros) AS total FROM credit_holds WHERE status = 'open' GROUP BY account_id) h ON h.account_id = w.account_id
     WHERE w.held_micros <> coalesce(h.total, 0)`);
   const doubles: { n: Num }[] = await select(db, `
     SELECT count(*) AS n FROM (SELECT reference FROM ledger_entries WHERE kind = 'call_charge' GROUP BY reference HAVING count(*) > 1) d`);

@@ -1,3 +1,4 @@
+import { accountOf } from '../../helpers/ledger.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -93,6 +94,6 @@ function expect303(status: number): void {
 }
 
 export async function balanceOf(stack: PaymentsStack, userId: number): Promise<number> {
-  const row = await stack.testDb.db('wallets').where({ user_id: userId }).first('balance_micros');
+  const row = await stack.testDb.db('wallets').where({ account_id: await accountOf(stack.testDb.db, userId) }).first('balance_micros');
   return Number(row?.balance_micros ?? 0);
 }
