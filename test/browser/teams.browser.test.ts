@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium)('teams on a phone (390 px): create, invite, accept
     const owner = await fixture.newPage(390);
     await signUpAndLogIn(owner, fixture.base, OWNER);
     await owner.getByRole('link', { name: 'Teams' }).click();
-    await expect.poll(() => owner.textContent('main')).toContain('You are in no team yet.');
+    await owner.locator('main').getByText('You are in no team yet.').first().waitFor();
     expect(await pageWidth(owner)).toBeLessThanOrEqual(390);
     await owner.getByLabel('Team name').fill('Acme Sales and Support Worldwide');
     await owner.getByRole('button', { name: 'Create team' }).click();
@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium)('teams on a phone (390 px): create, invite, accept
     const teamPath = new URL(owner.url()).pathname;
     await owner.getByLabel('Email address').fill(MEMBER.email);
     await owner.getByRole('button', { name: 'Send invitation' }).click();
-    await expect.poll(() => owner.textContent('main')).toContain(`Invitation sent to ${MEMBER.email}`);
+    await owner.locator('main').getByText(`Invitation sent to ${MEMBER.email}`).first().waitFor();
     expect(await pageWidth(owner)).toBeLessThanOrEqual(390);
 
     const member = await (await fixture.browser.newContext({ viewport: { width: 390, height: 800 } })).newPage();
@@ -46,11 +46,11 @@ describe.skipIf(!hasChromium)('teams on a phone (390 px): create, invite, accept
     await owner.getByRole('link', { name: MEMBER.name }).click();
     await owner.getByLabel(/Spend per day/).fill('abc');
     await owner.getByRole('button', { name: 'Save limits' }).click();
-    await expect.poll(() => owner.textContent('main')).toContain('Spend per day: enter an amount such as 20.00');
+    await owner.locator('main').getByText('Spend per day: enter an amount such as 20.00').first().waitFor();
     await owner.getByLabel(/Spend per day/).fill('20');
     await owner.getByLabel('Allowed countries').fill('GB, FR');
     await owner.getByRole('button', { name: 'Save limits' }).click();
-    await expect.poll(() => owner.textContent('main')).toContain('a day · only FR, GB');
+    await owner.locator('main').getByText('a day · only FR, GB').first().waitFor();
     expect(await pageWidth(owner)).toBeLessThanOrEqual(390);
     await owner.screenshot({ path: join(screenshots, 'member-390.png'), fullPage: true });
     await owner.goto(`${fixture.base}${teamPath}`);

@@ -60,6 +60,9 @@ describe('teams through the web forms (no JavaScript)', () => {
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Enter an email address such as name@example.com.');
     expect((await post(olive, `/teams/${teamId}/invitations`, { email: 'mia@example.com', role: 'member' })).status).toBe(303);
+    const withInvitation = await olive.agent.get(`/teams/${teamId}`);
+    expect(withInvitation.text).toContain('Invitation sent to mia@example.com. The link works for 7 days.');
+    expect(withInvitation.text).toMatch(/mia@example\.com · Member · until \d{4}-\d\d-\d\d · from Olive Owner/);
     const link = new URL(await invitationLink(t, 'mia@example.com'));
     const outside = await request(t.app).get(link.pathname);
     expect(outside.status).toBe(200);
