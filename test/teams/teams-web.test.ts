@@ -160,4 +160,16 @@ describe('admin teams pages', () => {
     expect((await xena.agent.get(`/admin/users/${oliveId}`)).text).toMatch(new RegExp(`<a href="/admin/teams/${teamId}">Acme Sales</a> · Owner`));
     expect((await xena.agent.get('/admin')).text).toContain('href="/admin/teams"');
   });
+
+  it('pages the list, 25 a page, keeping the search', async () => {
+    for (let i = 0; i < 26; i++) await t.services.teams.create(oliveId, `Paged ${String(i).padStart(2, '0')}`);
+    const first = await xena.agent.get('/admin/teams?q=paged');
+    expect(first.text).toContain('26 teams.');
+    expect(first.text).toContain('Paged 24');
+    expect(first.text).not.toContain('Paged 25');
+    expect(first.text).toContain('href="/admin/teams?q=paged&amp;page=2"');
+    const second = await xena.agent.get('/admin/teams?q=paged&page=2');
+    expect(second.text).toContain('Paged 25');
+    expect(second.text).not.toContain('Paged 24');
+  });
 });
