@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from '../db/database.js';
+import { isSqlite, type Db } from '../db/database.js';
 import { escapeLike, whereLike } from '../db/like.js';
 import type { MemberLimits } from './team-forms.js';
 
@@ -133,7 +133,8 @@ export function teamsRepository(db: Db) {
 
     /** Locks the team's row for the change (PostgreSQL): two role changes at once cannot leave it without its owner. */
     async lockTeam(teamId: number, trx: Knex): Promise<void> {
-      if (trx.client.config.client === 'pg') await trx('accounts').where({ id: teamId }).forUpdate().first('id');
+      // SQLite runs one write transaction at a time already (and has no FOR UPDATE).
+      if (!isSqlite(trx as Db)) await trx('accounts').where({ id: teamId }).forUpdate().first('id');
     },
 
     async createInvitation(input: { teamId: number; email: string; role: 'admin' | 'member'; tokenHash: string; invitedBy: number; expiresAt: string }, now: string, trx: Knex): Promise<number> {

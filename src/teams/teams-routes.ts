@@ -60,7 +60,6 @@ export function teamsRoutes(deps: { teams: TeamsService; currency: string }) {
       me: { ...me, roleWord: ROLE_WORDS[me.role], canInvite: !refusal('invite', me), canLeave: !refusal('leave', me), limits: limitsSummary(me, currency) },
       members: view.members.map((m) => ({
         ...m, roleWord: ROLE_WORDS[m.role], self: m.userId === me.userId, limits: limitsSummary(m, currency), joined: day(m.joinedAt),
-        canManage: !refusal('role', me, m) || !refusal('limits', me, m) || !refusal('remove', me, m) || !refusal('transfer', me, m),
       })),
       invitations: view.invitations.map((i) => ({ ...i, roleWord: ROLE_WORDS[i.role], expires: day(i.expiresAt) })),
       values: form.values ?? { email: '', role: 'member' },
@@ -213,6 +212,7 @@ export function teamsRoutes(deps: { teams: TeamsService; currency: string }) {
         invitation: { ...found.invitation, roleWord: ROLE_WORDS[found.invitation.role].toLowerCase(), expires: day(found.invitation.expiresAt) },
         next: encodeURIComponent(req.originalUrl),
         mismatch: user && user.email.toLowerCase() !== found.invitation.email.toLowerCase(),
+        alreadyMember: user ? Boolean(await teams.view(user.id, found.team.id)) : false,
       });
     },
 

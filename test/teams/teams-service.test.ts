@@ -185,6 +185,13 @@ describe('roles and permissions', () => {
     expect(await teams.transfer(owner, teamId, admin)).toMatchObject({ ok: false, reason: 'forbidden' });
   });
 
+  it('two transfers at once leave exactly one owner (the team row is locked for the change)', async () => {
+    const both = await Promise.all([teams.transfer(owner, teamId, member), teams.transfer(owner, teamId, admin)]);
+    expect(both.filter((o) => o.ok)).toHaveLength(1);
+    expect(await t.testDb.db('account_members').where({ account_id: teamId, role: 'owner' }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(await roleOf(owner)).toBe('admin');
+  });
+
   it('leave: the owner must transfer first; a member leaves and their live calls on the team end', async () => {
     expect(await teams.leave(owner, teamId)).toMatchObject({ ok: false, reason: 'forbidden', message: expect.stringContaining('Transfer ownership') });
     expect(await teams.leave(member, teamId)).toMatchObject({ ok: true, value: { id: teamId } });

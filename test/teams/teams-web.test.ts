@@ -96,6 +96,7 @@ describe('teams through the web forms (no JavaScript)', () => {
     expect((await mia.agent.get(`/teams/${teamId}`)).text).toContain('You are <strong>member</strong> of this team.');
     const again = await mia.agent.get(link.pathname);
     expect(again.status).toBe(410);
+    expect(again.text).not.toContain('Accept and join');
     expect(again.text).toContain('This invitation was already used');
   });
 
