@@ -281,9 +281,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
         repo: teamsRepository(db), clock, logger: logger.child({ component: 'teams' }), publicUrl: config.publicUrl,
         userById: (userId) => teamUser(db, userId),
         sendInvitation: async ({ to, ...data }) => void (await emailService.mailer.queue({ to, kind: 'team-invitation', data })),
-        // TODO(integrator): once calls carry account_id (branch accounts), end the member's live calls on this account
-        // through the calls service here; until then a removed member's call runs to its own end.
-        endMemberCalls: overrides.endMemberCalls ?? (async () => undefined),
+        // A removed member's live call on the team's account ends at once (calls carry the paying account_id).
+        endMemberCalls: overrides.endMemberCalls ?? (async (accountId, userId) => void (await callsService.endMemberCalls(accountId, userId))),
       }),
       payments,
       admin: adminServices({

@@ -113,6 +113,11 @@ export function callsRepository(db: Db) {
       const row = await db('calls').where({ user_id: userId }).whereNotNull('to_country').orderBy('created_at', 'desc').first<{ to_country: string } | undefined>('to_country');
       return row?.to_country ?? null;
     },
+    /** The calls an account paid for, newest first (a team's calls page). */
+    async recentForAccount(accountId: number, limit: number): Promise<CallRecord[]> {
+      const rows = await db<CallRow>('calls').where({ account_id: accountId }).orderBy('created_at', 'desc').limit(limit);
+      return rows.map(toRecord);
+    },
     async recentForUser(userId: number, limit: number): Promise<CallRecord[]> {
       const rows = await db<CallRow>('calls').where({ user_id: userId }).orderBy('created_at', 'desc').limit(limit);
       return rows.map((r) => toRecord(r as CallRow));

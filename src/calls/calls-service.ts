@@ -113,6 +113,10 @@ export interface CallsService {
   find(userId: number, callId: string): Promise<CallRecord | undefined>;
   timeline(userId: number, callId: string): Promise<{ call: CallRecord; events: CallEvent[] } | undefined>;
   recent(userId: number, limit?: number): Promise<CallRecord[]>;
+  /** The calls an account paid for, newest first, every member's (a team's calls page: check the viewer's role first). */
+  recentForAccount(accountId: number, limit?: number): Promise<CallRecord[]>;
+  /** Ends the member's live call paid by this account (a member removed from a team); how many were ended (0 or 1). */
+  endMemberCalls(accountId: number, userId: number): Promise<number>;
   liveCallFor(userId: number): Promise<{ id: string } | null>;
   lastDestinationCountry(userId: number): Promise<string | null>;
   /** What a connected call costs as it goes on (its hold's terms, one read); undefined for any other call. */
@@ -332,6 +336,15 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
       return call ? { call, events: await repo.events(callId) } : undefined;
     },
     recent: (userId, limit = 10) => repo.recentForUser(userId, limit),
+    recentForAccount: (accountId, limit = 20) => repo.recentForAccount(accountId, limit),
+    async endMemberCalls(accountId, userId) {
+      // A user has at most one live call (the unique live-call index); only the one this account pays for ends.
+      const live = await repo.liveCallFor(userId);
+      const call = live && (await repo.find(live.id));
+      if (!call || call.accountId !== accountId) return 0;
+      await hangup(userId, call.id, 'admin');
+      return 1;
+    },
     liveCallFor: (userId) => repo.liveCallFor(userId),
     lastDestinationCountry: (userId) => repo.lastDestinationCountry(userId),
     findWithSession: (callId, sid) => repo.findWithSession(callId, sid, clock.now().getTime()),

@@ -126,5 +126,21 @@ describe('a team wallet shared by members starting calls at once', () => {
     expect(await calls.start({ userId: member, to: DESTINATION, accountId: otherId })).toMatchObject({ ok: false, reason: 'no-account' });
     expect(await openHoldsOf(accountId)).toEqual([]);
   });
-});
 
+  it('endMemberCalls ends the member\'s live call paid by that account, and no call paid by another', async () => {
+    const { accountId, members } = await teamWithMembers(1, {});
+    const [member] = members as [number];
+    const money = h.built.services.money;
+    await money.ledger.credit({ accountId, userId: h.userId }, { kind: 'grant', amountMicros: 10_000_000, description: 'Team credit' });
+    const calls = h.built.services.calls;
+    const started = await calls.start({ userId: member, to: DESTINATION, accountId });
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    const personal = await money.ledger.accountOf(member);
+    expect(await calls.endMemberCalls(personal, member)).toBe(0);
+    expect((await h.call(started.call.id)).hangupRequestedAt).toBeNull();
+    expect(await calls.endMemberCalls(accountId, member)).toBe(1);
+    expect(await calls.recentForAccount(accountId)).toMatchObject([{ id: started.call.id, userId: member, accountId }]);
+    await h.waitForCall(started.call.id, (c) => c.settledAt !== null);
+  });
+});
