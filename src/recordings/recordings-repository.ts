@@ -102,9 +102,9 @@ export function recordingsRepository(db: Db, clock: Clock) {
       });
     },
     /** The call's owner and Twilio parent SID (read from the calls feature's table: a recording belongs to a call). */
-    async callOwner(callId: string): Promise<{ userId: number; parentSid: string | null } | undefined> {
-      const row = await db('calls').where({ id: callId }).first<{ user_id: number; parent_sid: string | null } | undefined>('user_id', 'parent_sid');
-      return row ? { userId: Number(row.user_id), parentSid: row.parent_sid } : undefined;
+    async callOwner(callId: string): Promise<{ userId: number; accountId: number | null; parentSid: string | null } | undefined> {
+      const row = await db('calls').where({ id: callId }).first<{ user_id: number; account_id: number | null; parent_sid: string | null } | undefined>('user_id', 'account_id', 'parent_sid');
+      return row ? { userId: Number(row.user_id), accountId: row.account_id == null ? null : Number(row.account_id), parentSid: row.parent_sid } : undefined;
     },
     async find(id: number): Promise<RecordingRecord | undefined> {
       const row = await db<RecordingRow>('recordings').where({ id }).first();

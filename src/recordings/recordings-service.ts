@@ -90,11 +90,14 @@ export function recordingsService(deps: RecordingsServiceDeps) {
     await storage.put(key, bytes);
     const settings = await repo.settings();
     const charge = recordingCharge(rec.durationS ?? 0, settings.ratePerMinMicros);
+    // The recording is paid by the account that paid the call (a team's wallet for a team call).
+    const paidBy = (await repo.callOwner(rec.callId))?.accountId;
+    const payer = paidBy == null ? rec.userId : { accountId: paidBy, userId: rec.userId };
     await repo.transaction(async (trx) => {
       const stamp = now();
       if (!(await repo.update(rec.id, 'processing', { status: 'stored', bytes: bytes.length, path: key, storedAt: stamp, channels: info.channels }, trx))) return;
       if (charge.micros <= 0) return;
-      const { takenMicros } = await deps.ledger.debitUpToWithin(trx, rec.userId, {
+      const { takenMicros } = await deps.ledger.debitUpToWithin(trx, payer, {
         kind: 'recording_charge', amountMicros: charge.micros, description: `Call recording, ${charge.minutes} min`, reference: rec.callId, idempotencyKey: `recording:${rec.id}`,
       });
       await repo.update(rec.id, 'stored', { chargedMicros: takenMicros }, trx);
