@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '../db/database.js';
 import { ReferenceInUseError, type Ledger } from '../ledger/ledger.js';
+import type { WalletOwner } from '../ledger/wallet-rows.js';
 import type { LedgerEntry } from '../ledger/wallet-rows.js';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed from paper. 32 symbols × 12 = 60 bits, unguessable. */
@@ -85,7 +86,9 @@ export class VoucherService {
    * Credits the voucher's value to the user, once. The voucher is claimed by one conditional UPDATE, so of two
    * simultaneous redemptions exactly one succeeds and the other gets VoucherError('already-redeemed').
    */
-  async redeem(userId: number, typed: string): Promise<LedgerEntry> {
+  async redeem(payer: WalletOwner, typed: string): Promise<LedgerEntry> {
+    // A user id: their personal wallet; { accountId, userId }: the account they pay from (a team's wallet).
+    const userId = typeof payer === 'number' ? payer : payer.userId;
     const code = normaliseCode(typed);
     if (!code) throw new VoucherError('invalid', 'That is not a voucher code: it has 12 letters and digits, like ABCD-EFGH-JK23.');
     const now = this.ctx.clock.now().toISOString();
@@ -93,7 +96,7 @@ export class VoucherService {
     if (!voucher) throw await this.whyNot(this.ctx.db, code);
     const applied = await this.ledger
       .apply(
-      userId,
+      payer,
       { kind: 'voucher', amountMicros: Number(voucher.value_micros), description: `Voucher ${displayCode(code)}`, reference: code, idempotencyKey: `voucher:${code}` },
       {
         // Claimed in the credit's transaction by one conditional update: of two simultaneous redemptions one wins.

@@ -89,7 +89,9 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       const form = parseForm(redeemForm, req.body);
       if (!form.ok) return render(req, res, 422, form);
       try {
-        const entry = await vouchers.redeem(req.user!.id, form.value.code);
+        // Credited to the account the user pays from: a voucher redeemed while paying from a team tops up the team.
+        const payer = await deps.payers?.chosen(req.user!.id);
+        const entry = await vouchers.redeem(payer && payer.kind === 'team' ? { accountId: payer.accountId, userId: req.user!.id } : req.user!.id, form.value.code);
         flash(req, 'success', `Voucher redeemed: ${money(entry.amountMicros)} added to your balance.`);
         res.redirect(303, '/wallet');
       } catch (err) {

@@ -51,6 +51,12 @@ describe('Pay from', () => {
     expect(wallet.text).toContain('$7.00');
     expect(wallet.text).toMatch(/Only the team(&#39;|'|&#x27;)s owners and admins see its ledger./);
 
+    // A voucher redeemed while paying from the team tops up the team.
+    const batch = await t.services.money.vouchers.createBatch({ label: 'Team', valueMicros: 2_000_000, quantity: 1, expiresAt: new Date(Date.now() + 86_400_000) });
+    expect((await agent.post('/wallet/redeem').type('form').send({ _csrf: csrf, code: batch.codes[0] })).status).toBe(303);
+    expect((await t.services.money.ledger.peek({ accountId: acme })).balanceMicros).toBe(9_000_000);
+    expect((await t.services.money.ledger.peek(userId)).balanceMicros).toBe(0);
+
     // Leaving the team falls back to the personal account.
     await t.testDb.db('account_members').where({ account_id: acme, user_id: userId }).delete();
     expect((await t.services.payingAccounts.chosen(userId)).kind).toBe('personal');
