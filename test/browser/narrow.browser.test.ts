@@ -110,7 +110,7 @@ async function expectOnScreen(page: Page, selector: string): Promise<void> {
   expect(box.x + box.width, `${selector} ends on screen`).toBeLessThanOrEqual(PHONE.width);
 }
 
-describe.skipIf(!hasChromium)('lists on a phone (390 × 844): tokens, API errors, the audit log and the admin lists are cards', BROWSER_JOURNEY, () => {
+describe.skipIf(!hasChromium)('lists on a phone (390 × 844) are cards (tokens, API errors, the audit log, the admin lists); filter forms on a desktop keep one line', BROWSER_JOURNEY, () => {
   // Payments on (a Stripe API base that is never called: the admin list only reads the payments table).
   const fixture = useBrowserApp(async (t) => {
     await caller(t);
@@ -156,6 +156,24 @@ describe.skipIf(!hasChromium)('lists on a phone (390 × 844): tokens, API errors
     expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: join(screenshots, 'api-errors-390.png'), fullPage: true });
     expect(fixture.cspViolations).toEqual([]);
+    await page.close();
+  });
+
+  it('at 1280 px each filter form keeps its button on the fields’ line, its foot level with the inputs', async () => {
+    const page = await fixture.newPage(1280);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const check = async (path: string, form: string) => {
+      await page.goto(`${fixture.base}${path}`);
+      const fields = await page.locator(`${form} .field input, ${form} .field select`).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().bottom));
+      const button = (await page.locator(`${form} button[type="submit"]`).boundingBox())!;
+      for (const bottom of fields) expect(Math.abs(button.y + button.height - bottom), `${path}: the button is level with each field`).toBeLessThanOrEqual(3);
+    };
+    await logInAs(page, USER);
+    await check('/calls', '.history-filters');
+    await page.context().clearCookies();
+    await logInAs(page, ADMIN);
+    for (const path of ['/admin/users', '/admin/calls', '/admin/payments', '/admin/audit']) await check(path, '.filter-form');
+    await page.screenshot({ path: join(screenshots, 'admin-audit-1280.png') });
     await page.close();
   });
 
