@@ -167,6 +167,10 @@ describe.skipIf(!hasChromium)('lists on a phone (390 × 844) are cards (tokens, 
       const fields = await page.locator(`${form} .field input, ${form} .field select`).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().bottom));
       const button = (await page.locator(`${form} button[type="submit"]`).boundingBox())!;
       for (const bottom of fields) expect(Math.abs(button.y + button.height - bottom), `${path}: the button is level with each field`).toBeLessThanOrEqual(3);
+      // Date fields wide enough for their whole mm/dd/yyyy and picker icon (Chromium clips them below about 155 px;
+      // the date input's own scrollWidth does not show it).
+      const dates = await page.locator(`${form} input[type="date"]`).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width));
+      for (const width of dates) expect(width, `${path}: a date field is wide enough for its value`).toBeGreaterThanOrEqual(160);
     };
     await logInAs(page, USER);
     await check('/calls', '.history-filters');
