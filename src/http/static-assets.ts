@@ -20,6 +20,8 @@ export interface AssetUrls {
   callClock: string;
   /** Asks for the call status again after a long poll's 204 (and after a failed request, with a pause). */
   callWait: string;
+  /** Copy buttons for a secret shown once (a new API token). */
+  copy: string;
 }
 
 /** The bytes of one asset in every encoding it is served in. */
@@ -62,6 +64,7 @@ const SOURCES: Record<keyof AssetUrls, string> = {
   dial: join(publicDir, 'dial.js'),
   callClock: join(publicDir, 'call-clock.js'),
   callWait: join(publicDir, 'call-wait.js'),
+  copy: join(publicDir, 'copy.js'),
 };
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
