@@ -57,7 +57,14 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const all = countryPrices(rates.rates());
       const offered = new Set(all.map((c) => c.iso));
       const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
-      const countries = picker(all, queryText(req.query.q), country);
+      const q = queryText(req.query.q);
+      const countries = picker(all, q, country);
+      // Nothing searched: the page carries the picked country only and the list comes when the picker is reached
+      // (245 options were two thirds of the page's HTML; issue #25's slow link).
+      const lazy = !q.trim() && countries.countries.length > 1;
+      const shownPicker = lazy
+        ? { ...countries, countries: countries.countries.filter((c) => c.selected), lazy: { url: `/dial/countries?${new URLSearchParams({ list: 'all', country: countries.selected }).toString()}` } }
+        : countries;
       const to = queryText(req.query.to);
       const cq = queryText(req.query.cq);
       const book = deps.contacts;
@@ -67,22 +74,26 @@ export function dialRoutes(deps: DialRoutesDeps) {
       res.render('pages/dial', {
         contacts,
         title: 'Call',
+        // app.css has all this page shows; the other pages' stylesheet would be a second download on a slow link.
+        lightPage: true,
         to,
         country: countries.selected,
-        picker: countries,
+        picker: shownPicker,
         noRates: offered.size === 0,
         liveCall: live ? liveCallLinks(live) : undefined,
         preview: await preview(user, to, countries.selected, live),
       });
     },
 
-    /** htmx: the country picker narrowed to what has been typed in the search box. */
+    /** htmx: the country picker narrowed to what has been typed in the search box; with list=all, every option. */
     async countryPicker(req: Request, res: Response) {
       const q = queryText(req.query.q);
       const wanted = countryParam(req.query.country) ?? '';
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ q, country: wanted }).toString()}`);
       await rates.ready();
       const countries = picker(countryPrices(rates.rates()), q, wanted);
+      // The lazy picker's whole list: options only, the picked one still picked.
+      if (req.query.list === 'all') return res.render('partials/dial-country-options', countries);
       if (countries.selected !== wanted) res.set('HX-Trigger-After-Settle', COUNTRY_CHANGED);
       res.render('partials/dial-country-picker', countries);
     },

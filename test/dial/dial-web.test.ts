@@ -59,22 +59,33 @@ describe('GET /', () => {
     expect(res.text).not.toContain('action="/calls"');
   });
 
-  it('shows a signed-in user the dial page: every country, the number field, the pad, the call form', async () => {
+  it('shows a signed-in user the dial page: the picked country (every one on demand), the number field, the pad, the call form', async () => {
     const { agent } = await signedUpAgent(t);
     const res = await agent.get('/');
     expect(res.status).toBe(200);
     expect(res.text).toContain('<form method="post" action="/calls" hx-post="/calls" hx-target="#call-status" hx-swap="innerHTML" hx-sync="this:drop" hx-disabled-elt="find .call-button" hx-disinherit="hx-sync hx-disabled-elt"');
     expect(res.text).toContain('<div id="call-status" aria-live="polite"></div>');
     expect(res.text).toMatch(/name="_csrf" value="[^"]+"/);
+    // The page carries the picked country; the whole list comes when the picker is reached (issue #25's page weight).
     const options = res.text.match(/<option value="[A-Z]{2}"/g) ?? [];
-    expect(options.length).toBeGreaterThan(240);
-    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
+    expect(options.length).toBe(1);
     expect(selectedCountry(res.text)).toBe('US');
+    const lazy = /<div class="field" hx-get="([^"]+)" hx-trigger="pointerover once, focusin once, touchstart once" hx-target="#dial-country" hx-swap="innerHTML"/.exec(res.text);
+    expect(lazy?.[1]).toBe('/dial/countries?list=all&amp;country=US');
+    const list = await agent.get('/dial/countries?list=all&country=US').set('HX-Request', 'true');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain('<select');
+    expect((list.text.match(/<option value="[A-Z]{2}"/g) ?? []).length).toBeGreaterThan(240);
+    expect(list.text).toMatch(/<option value="GB">🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
+    expect(list.text).toMatch(/<option value="US" selected>/);
     expect(res.text).toMatch(/<input id="dial-to" name="to" type="tel" inputmode="tel" autocomplete="tel"/);
     expect(res.text).toContain('hx-trigger="input changed delay:300ms');
     expect(res.text).toMatch(/<div id="dial-pad" class="dial-pad" role="group" aria-label="Dial pad" hidden>/);
     expect((res.text.match(/<button type="button" tabindex="-1" class="dial-key/g) ?? []).length).toBe(13);
-    expect(res.text).toMatch(/<script src="\/static\/dial\.js\?v=[0-9a-f]{10}" defer><\/script>/);
+    expect(res.text).toMatch(/<script src="\/static\/app\.js\?v=[0-9a-f]{10}" defer><\/script>/);
+    // The light page: app.css only, not the other pages' stylesheet.
+    expect(res.text).toMatch(/<link rel="stylesheet" href="\/static\/app\.css\?v=[0-9a-f]{10}">/);
+    expect(res.text).not.toContain('/static/pages.css');
     expect(res.text).toContain('adding credit during a call does not make that call longer');
     expect(res.text).toMatch(/<button type="submit" class="button call-button dial-action">Call<\/button>/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);

@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseEncoding } from '../../src/http/static-assets.js';
+import { minifyCss, minifyScript } from '../../src/http/minify-assets.js';
+import { assetBytes, chooseEncoding } from '../../src/http/static-assets.js';
 import { publicDir } from '../../src/paths.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
@@ -73,13 +74,24 @@ describe('static assets', () => {
     expect((head.body as Buffer | undefined)?.length ?? 0).toBe(0);
   });
 
-  it('serves every asset a page links, with its type, and the stylesheet as written', async () => {
+  it('serves every asset a page links, with its type, and the stylesheets and scripts minified', async () => {
     const page = await request(t.app).get('/login');
     const css = /href="(\/static\/app\.css\?v=[^"]+)"/.exec(page.text)![1]!;
     const style = await raw(request(t.app).get(css).set('Accept-Encoding', 'br'));
     expect(style.headers['content-type']).toMatch(/^text\/css/);
     expect(style.headers['content-encoding']).toBe('br');
-    expect((style.body as Buffer).toString('utf8')).toBe(readFileSync(join(publicDir, 'app.css'), 'utf8'));
+    expect((style.body as Buffer).toString('utf8')).toBe(minifyCss(readFileSync(join(publicDir, 'app.css'), 'utf8')));
+    const pages = /href="(\/static\/pages\.css\?v=[^"]+)"/.exec(page.text)![1]!;
+    expect((await request(t.app).get(pages)).text).toBe(assetBytes('pagesCss').toString('utf8'));
+    const app = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(page.text)![1]!;
+    const script = await request(t.app).get(app);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    // The three small scripts, in order, each still valid JavaScript once its comments are gone.
+    for (const file of ['call-clock.js', 'call-wait.js', 'dial.js']) {
+      const minified = minifyScript(readFileSync(join(publicDir, file), 'utf8'));
+      expect(() => new Function(minified)).not.toThrow();
+      expect(script.text).toContain(minified);
+    }
     // Files outside the fingerprinted set are still served (the simulator's and the jobs dashboard's stylesheets).
     const other = await request(t.app).get('/static/jobs-bar.css');
     expect(other.status).toBe(200);
@@ -98,5 +110,16 @@ describe('choosing an encoding', () => {
     expect(chooseEncoding('gzip;q=0, br;q=0')).toBe('identity');
     expect(chooseEncoding('')).toBe('identity');
     expect(chooseEncoding(undefined)).toBe('identity');
+  });
+});
+
+describe('minifying our assets', () => {
+  it('drops CSS comments and spaces but keeps strings exactly', () => {
+    expect(minifyCss('/* why */\n.a , .b > c {\n  content: " /min ,  x ";\n  color: red;\n}\n@media (max-width: 30rem) { .a { margin: 0 auto; } }'))
+      .toBe('.a,.b>c{content:" /min ,  x ";color:red}@media (max-width:30rem){.a{margin:0 auto}}');
+  });
+
+  it('drops whole-line script comments and indentation, nothing else', () => {
+    expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x'; // kept: not a whole line\n})();\n")).toBe("(function () {\n'use strict';\nvar url = 'http://x'; // kept: not a whole line\n})();");
   });
 });
