@@ -60,8 +60,9 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const q = queryText(req.query.q);
       const countries = picker(all, q, country);
       // Nothing searched: the page carries the picked country only and the list comes when the picker is reached
-      // (245 options were two thirds of the page's HTML; issue #25's slow link).
-      const lazy = !q.trim() && countries.countries.length > 1;
+      // (245 options were two thirds of the page's HTML; issue #25's slow link). Find with an empty search (?q=,
+      // the way without JavaScript) shows the whole list.
+      const lazy = req.query.q === undefined && countries.countries.length > 1;
       const shownPicker = lazy
         ? { ...countries, countries: countries.countries.filter((c) => c.selected), lazy: { url: `/dial/countries?${new URLSearchParams({ list: 'all', country: countries.selected }).toString()}` } }
         : countries;
