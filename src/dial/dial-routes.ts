@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { User } from '../accounts/users-repository.js';
 import { countryPrices, type CountryPrice } from '../rates/country-list.js';
+import { asksCallerCountry, callerCountry, callerLeg, callerOptions } from '../rates/caller-country.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -41,10 +42,17 @@ export function dialRoutes(deps: DialRoutesDeps) {
     return { q, selected, searchMessage, countries: countryOptions(shown, selected, currency) };
   }
 
-  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null): Promise<DialPreviewView> {
+  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null, from?: string): Promise<DialPreviewView> {
     if (!typed.trim()) return dialPreviewView({ typed, user, liveCall: live, quote: undefined, availableMicros: 0, currency });
     const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country);
-    return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency });
+    const leg = from ? callerLeg(rates, from) : undefined;
+    return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency, callerLeg: leg });
+  }
+
+  /** "Your phone is in" for a user whose phone is not verified: the picked country only; the list comes on demand. */
+  function callerPicker(from: string) {
+    const picked = callerOptions(rates, from).filter((c) => c.selected);
+    return { options: picked, lazyUrl: `/dial/countries?${new URLSearchParams({ list: 'callers', from }).toString()}` };
   }
 
   return {
@@ -67,6 +75,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
         ? { ...countries, countries: countries.countries.filter((c) => c.selected), lazy: { url: `/dial/countries?${new URLSearchParams({ list: 'all', country: countries.selected }).toString()}` } }
         : countries;
       const to = queryText(req.query.to);
+      const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
       const cq = queryText(req.query.cq);
       const book = deps.contacts;
       const contacts = book
@@ -82,7 +91,8 @@ export function dialRoutes(deps: DialRoutesDeps) {
         picker: shownPicker,
         noRates: offered.size === 0,
         liveCall: live ? liveCallLinks(live) : undefined,
-        preview: await preview(user, to, countries.selected, live),
+        caller: from ? callerPicker(from) : undefined,
+        preview: await preview(user, to, countries.selected, live, from),
       });
     },
 
@@ -95,6 +105,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const countries = picker(countryPrices(rates.rates()), q, wanted);
       // The lazy picker's whole list: options only, the picked one still picked.
       if (req.query.list === 'all') return res.render('partials/dial-country-options', countries);
+      if (req.query.list === 'callers') return res.render('partials/caller-options', { options: callerOptions(rates, callerCountry(rates, req, res)) });
       if (countries.selected !== wanted) res.set('HX-Trigger-After-Settle', COUNTRY_CHANGED);
       res.render('partials/dial-country-picker', countries);
     },
@@ -105,7 +116,8 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const to = queryText(req.query.to);
       const country = countryParam(req.query.country);
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ to, country: country ?? '' }).toString()}`);
-      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null));
+      const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
+      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null, from));
     },
   };
 }

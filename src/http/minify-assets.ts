@@ -1,8 +1,8 @@
 /**
  * Smaller stylesheets and scripts for slow links (issue #25): comments and indentation cost bytes on every first
  * visit, and no build step runs in production (esbuild is a dev dependency). These are deliberately conservative:
- * the CSS pass leaves strings alone and only removes whitespace where CSS ignores it; the script pass drops only
- * whole-line // comments and indentation, which is safe for our own ES5 files (no multi-line strings). Measured on
+ * the CSS pass leaves strings alone and only removes whitespace where CSS ignores it; the script pass drops
+ * whole-line // comments, indentation and spaces next to punctuation, which is safe for our own ES5 files. Measured on
  * the dial page: app.css 4.3 -> 3.4 KB gzip, the three small scripts 2.1 -> 1.3 KB gzip.
  */
 const CSS_STRING = /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/;
@@ -23,10 +23,21 @@ export function minifyCss(source: string): string {
     .trim();
 }
 
+const JS_STRING = /('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")/;
+
+/**
+ * Whole-line // comments, indentation and the spaces around { } ( ) , ; = go; strings stay exactly as written. Our
+ * scripts have no regular expression literals, template strings or comments after code that hold these characters
+ * (test/http/static-assets.test.ts parses each result).
+ */
 export function minifyScript(source: string): string {
-  return source
+  const lines = source
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('//'))
     .join('\n');
+  return lines
+    .split(JS_STRING)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[ \t]*([{}(),;=])[ \t]*/g, '$1')))
+    .join('');
 }

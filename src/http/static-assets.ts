@@ -70,7 +70,7 @@ const SOURCES: Record<keyof AssetUrls, AssetSource> = {
   css: { name: 'app.css', parts: [ours('app.css', minifyCss)] },
   pagesCss: { name: 'pages.css', parts: [ours('pages.css', minifyCss)] },
   // htmx first (our scripts use it), then ours: one request and one compressed stream instead of two on a slow link.
-  app: { name: 'app.js', parts: [{ file: htmxFile }, ...['call-clock.js', 'call-wait.js', 'dial.js'].map((f) => ours(f, minifyScript))] },
+  app: { name: 'app.js', parts: [{ file: htmxFile }, ...['htmx-config.js', 'call-clock.js', 'call-wait.js', 'dial.js'].map((f) => ours(f, minifyScript))] },
 };
 
 /** An asset's bytes as served. */

@@ -122,7 +122,8 @@ describe('minifying our assets', () => {
       .toBe('.a,.b>c{content:" /min ,  x ";color:red}@media (max-width:30rem){.a{margin:0 auto}}');
   });
 
-  it('drops whole-line script comments and indentation, nothing else', () => {
-    expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x'; // kept: not a whole line\n})();\n")).toBe("(function () {\n'use strict';\nvar url = 'http://x'; // kept: not a whole line\n})();");
+  it('drops whole-line script comments, indentation and spaces next to punctuation, but not inside strings', () => {
+    expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x, y = z'; // kept: not a whole line\n  if (a) { b(1, 2); }\n})();\n"))
+      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';// kept: not a whole line\nif(a){b(1,2);}\n})();");
   });
 });
