@@ -1,7 +1,7 @@
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import { loadUser } from './accounts/auth-middleware.js';
-import { confirmEmailBannerMiddleware } from './accounts/confirm-email-banner.js';
+import { confirmEmailBanner } from './accounts/confirm-email-banner.js';
 import { apiRouter } from './api/api-router.js';
 import { statusPoll } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
@@ -22,11 +22,12 @@ import { staticAssets } from './http/static-assets.js';
 import { installViews } from './http/views.js';
 import { refuseBadText } from './http/input-edges.js';
 import { webhookTiming } from './metrics/metrics-routes.js';
-import { verifyPhoneBannerMiddleware } from './phone/verify-phone-banner.js';
+import { verifyPhoneBanner } from './phone/verify-phone-banner.js';
+import { pageBanners } from './http/page-banners.js';
 import { registerRoutes } from './routes.js';
 import type { Services } from './services.js';
 import type { PhonesPage } from './sim/simulator.js';
-import { lowBalanceBannerMiddleware } from './wallet/low-balance-middleware.js';
+import { lowBalanceBannerSource } from './wallet/low-balance-middleware.js';
 import { stripeWebhookRouter } from './payments/stripe-webhook.js';
 import { STRIPE_WEBHOOK_PATH } from './sim/stripe/embedded.js';
 import { STRIPE_CHECKOUT_PATH } from './sim/stripe/simulator.js';
@@ -112,9 +113,12 @@ export function buildApp(services: Services): BuiltApp {
   app.use(csrfProtection({ exempt: csrfExempt, secret: sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(services.users, sessionStore));
-  app.use(lowBalanceBannerMiddleware({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }));
-  app.use(confirmEmailBannerMiddleware);
-  app.use(verifyPhoneBannerMiddleware);
+  // Banners on every full page, a form re-shown with an error included.
+  app.use(pageBanners([
+    lowBalanceBannerSource({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }),
+    confirmEmailBanner,
+    verifyPhoneBanner,
+  ]));
   app.use((req, res, next) => {
     res.locals.nav = navFor(req.user, { phones: Boolean(phonesPage), outbox: config.simulate && services.email.usesOutbox });
     res.locals.path = req.path;

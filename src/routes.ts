@@ -31,6 +31,8 @@ import { walletRoutes } from './wallet/wallet-routes.js';
 import { paymentsRoutes, topUpSection } from './payments/payments-routes.js';
 import { paymentsAdminRoutes } from './payments/payments-admin-routes.js';
 import { autoTopUpRoutes } from './payments/auto-top-up-routes.js';
+import { teamsRoutes } from './teams/teams-routes.js';
+import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
@@ -60,7 +62,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const rateImport = rateImportRoutes({ imports: services.admin.imports, repo: services.admin.rates.repo, currency: config.money.currency });
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
-  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined });
+  const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined, teamsOf: (userId) => teamsAdmin.teamsOf(userId) });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now() });
   const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
@@ -68,6 +70,8 @@ export function registerRoutes(app: Express, services: Services): void {
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
+  const teams = teamsRoutes({ teams: services.teams, currency: config.money.currency });
+  const teamsAdmin = teamsAdminRoutes({ teams: services.teams, currency: config.money.currency });
   const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
   app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
@@ -188,6 +192,25 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/contacts/:id/favourite', requireUser, contacts.favourite);
   app.get('/contacts/:id/delete', requireUser, contacts.confirmDelete);
   app.post('/contacts/:id/delete', requireUser, contacts.remove);
+  // The invitation link comes before /teams/:id; it is a capability (the token), open to logged-out visitors.
+  app.get('/teams/invitations/:token', teams.showInvitation);
+  app.post('/teams/invitations/:token', requireUser, teams.acceptInvitation);
+  app.get('/teams', requireUser, teams.list);
+  app.post('/teams', requireUser, teams.create);
+  app.get('/teams/:id', requireUser, teams.show);
+  app.post('/teams/:id/invitations', requireUser, teams.invite);
+  app.post('/teams/:id/invitations/:invitationId/revoke', requireUser, teams.revokeInvitation);
+  app.get('/teams/:id/leave', requireUser, teams.confirmLeave);
+  app.post('/teams/:id/leave', requireUser, teams.leave);
+  app.get('/teams/:id/members/:userId', requireUser, teams.showMember);
+  app.post('/teams/:id/members/:userId/role', requireUser, teams.changeRole);
+  app.post('/teams/:id/members/:userId/limits', requireUser, teams.setLimits);
+  app.get('/teams/:id/members/:userId/remove', requireUser, teams.confirmRemove);
+  app.post('/teams/:id/members/:userId/remove', requireUser, teams.remove);
+  app.get('/teams/:id/members/:userId/transfer', requireUser, teams.confirmTransfer);
+  app.post('/teams/:id/members/:userId/transfer', requireUser, teams.transfer);
+  app.get('/admin/teams', requireAdmin, teamsAdmin.list);
+  app.get('/admin/teams/:id', requireAdmin, teamsAdmin.show);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);

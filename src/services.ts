@@ -19,6 +19,8 @@ import { parseAllowedNumberTypes } from './rating/phone.js';
 import { callsHistory, type CallsHistory } from './calls/history-repository.js';
 import { contactsRepository } from './contacts/contacts-repository.js';
 import { contactsService, type ContactsService } from './contacts/contacts-service.js';
+import { teamsRepository, teamUser } from './teams/teams-repository.js';
+import { teamsService, type TeamsService } from './teams/teams-service.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
@@ -91,6 +93,8 @@ export interface Services {
   history: CallsHistory;
   /** The address book: contacts, search, import and export, scoped by the acting user. */
   contacts: ContactsService;
+  /** Teams: members, roles, invitations and per-member limits, each reached through a team of the acting user. */
+  teams: TeamsService;
   /** Call recordings: the opt-in, Twilio's callbacks, the download job, playback, retention, admin settings. */
   recordings: RecordingsService;
   /**
@@ -154,6 +158,8 @@ export interface ServiceOverrides {
    * STRIPE_API_BASE or one started in-process, whose port, speed and retry delays these options may set.
    */
   stripe?: EmbeddedStripeSimulatorOptions | false;
+  /** What removing a member (or a member leaving) does to their live calls on the team's account; default: nothing yet. */
+  endMemberCalls?: (accountId: number, userId: number) => Promise<void>;
   /** The toll-fraud policy's limits (docs/security.md); default: config's (CALL_ATTEMPTS_PER_HOUR, …). */
   abusePolicy?: Partial<AbusePolicy>;
   /** Where recordings are kept; default: the folder config.recordings.dir. */
@@ -266,6 +272,14 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       history: callsHistory(db),
       contacts: contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes }),
       recordings: recordingsFeature,
+      teams: teamsService({
+        repo: teamsRepository(db), clock, logger: logger.child({ component: 'teams' }), publicUrl: config.publicUrl,
+        userById: (userId) => teamUser(db, userId),
+        sendInvitation: async ({ to, ...data }) => void (await emailService.mailer.queue({ to, kind: 'team-invitation', data })),
+        // TODO(integrator): once calls carry account_id (branch accounts), end the member's live calls on this account
+        // through the calls service here; until then a removed member's call runs to its own end.
+        endMemberCalls: overrides.endMemberCalls ?? (async () => undefined),
+      }),
       payments,
       admin: adminServices({
         db, clock, money, logger, calls: callsService,

@@ -1,14 +1,11 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request } from 'express';
+import { renderPartial } from '../http/page-banners.js';
 
 /**
  * An unconfirmed account may look around; every full page says what is missing and links to the account page
- * (where a new link can be sent). No database read: the user is already loaded. GET pages only, no htmx fragments.
+ * (where a new link can be sent). No database read: the user is already loaded.
  */
-export function confirmEmailBannerMiddleware(req: Request, res: Response, next: NextFunction): void {
-  if (!req.user || req.user.emailConfirmedAt || req.method !== 'GET' || req.get('hx-request') === 'true') return next();
-  req.app.render('partials/confirm-email-banner', { email: req.user.email }, (err, html) => {
-    if (err) return next(err);
-    res.locals.banners = `${String(res.locals.banners ?? '')}${html}`;
-    next();
-  });
+export async function confirmEmailBanner(req: Request): Promise<string | undefined> {
+  if (!req.user || req.user.emailConfirmedAt) return undefined;
+  return renderPartial(req, 'partials/confirm-email-banner', { email: req.user.email });
 }

@@ -15,6 +15,7 @@ export const ADMIN_LINKS: AdminLink[] = [
   { href: '/admin/rates/geo', label: 'Geo permissions', description: 'Switch whole countries or prefix ranges on or off; see the number types always blocked.' },
   { href: '/admin/calls', label: 'Calls', description: 'Every call across users, live ones first: timeline, sell, cost and margin per leg, end a live call.' },
   { href: '/admin/users', label: 'Users', description: 'Balances, ledgers, credit adjustments, limits, disabling accounts, admin rights.' },
+  { href: '/admin/teams', label: 'Teams', description: 'Teams by name: members, roles and per-member limits.' },
   { href: '/admin/audit', label: 'Audit log', description: 'Every admin change: who, when, what, old → new.' },
   { href: '/admin/emails', label: 'Emails', description: 'Every email sent: deliveries, retries and failures.' },
   { href: '/admin/recordings', label: 'Recordings', description: 'Consent notices both parties hear, how long recordings are kept, their price per minute, the storage quota.' },

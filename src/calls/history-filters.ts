@@ -1,11 +1,14 @@
 import { decodeCursor, type CallCursor } from './history-cursor.js';
+import { parseCountryChoice } from './history-country.js';
 
 /** What the history page and GET /api/v1/calls can narrow the list by. All optional; combined with AND. */
 export interface HistoryFilter {
   /** An exact status, or 'live' for any call still in progress. */
   status?: string;
-  /** ISO 3166 alpha-2 of the destination. */
+  /** ISO 3166 alpha-2 of the destination (typed as a code, a name or another common name). */
   country?: string;
+  /** A calling code without "+" (typed as 44 or +44): every number starting with it, whatever its country. */
+  callingCode?: string;
   /** Inclusive UTC days, YYYY-MM-DD. */
   from?: string;
   to?: string;
@@ -39,8 +42,13 @@ export function parseHistoryQuery(query: Record<string, unknown>, statuses: read
   }
   if (status) filter.status = status;
   const country = one(query, 'country');
-  if (country === null || (country !== undefined && !/^[A-Za-z]{2}$/.test(country))) return { ok: false, field: 'country', message: 'country must be a two-letter country code, e.g. GB' };
-  if (country) filter.country = country.toUpperCase();
+  if (country === null) return { ok: false, field: 'country', message: 'country must be given once' };
+  if (country !== undefined) {
+    const choice = parseCountryChoice(country);
+    if (!choice.ok) return { ok: false, field: 'country', message: choice.message };
+    if ('iso' in choice.value) filter.country = choice.value.iso;
+    else filter.callingCode = choice.value.callingCode;
+  }
   for (const name of ['from', 'to'] as const) {
     const day = one(query, name);
     if (day === null || (day !== undefined && !validDay(day))) return { ok: false, field: name, message: `${name} must be a date like 2026-11-22` };
@@ -63,7 +71,10 @@ export function parseHistoryQuery(query: Record<string, unknown>, statuses: read
 /** The query string that reproduces a filter (for page links and the CSV link). */
 export function filterQuery(filter: HistoryFilter, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries({ ...filter, ...extra })) if (value) params.set(key, value);
+  const { callingCode, ...rest } = filter;
+  // A calling code goes back into the same Country field it was typed in.
+  const fields: Record<string, string | undefined> = { ...rest, ...(callingCode ? { country: `+${callingCode}` } : {}), ...extra };
+  for (const [key, value] of Object.entries(fields)) if (value) params.set(key, value);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -39,6 +39,8 @@ export function callsHistory(db: Db) {
     if (filter.status === 'live') query.whereIn('status', IN_PROGRESS);
     else if (filter.status) query.where('status', filter.status);
     if (filter.country) query.where('to_country', filter.country);
+    // Digits only (parsed): the number starts with the calling code.
+    if (filter.callingCode) query.where('to_e164', 'like', `+${filter.callingCode}%`);
     if (filter.from) query.where('created_at', '>=', `${filter.from}T00:00:00.000Z`);
     if (filter.to) query.where('created_at', '<', nextDay(filter.to));
     // Digits only (parsed), so no LIKE wildcard can come from the user.

@@ -21,6 +21,8 @@ export interface DialPreviewView {
   state: 'empty' | 'refused' | 'ready';
   reason?: DialRefusal;
   message?: string;
+  /** The number is still too short: said as a neutral hint while the user types, not in error red. */
+  incomplete?: boolean;
   link?: { href: string; text: string };
   /** The price facts, whenever the destination itself could be priced (also beside a refusal about the caller). */
   price?: PreviewView;
@@ -48,7 +50,7 @@ export function dialPreviewView(input: DialPreviewInput): DialPreviewView {
   if (liveCall) {
     return refused('live-call', 'You already have a call in progress: end it before starting another.', { href: liveCallLinks(liveCall).pageUrl, text: 'Go to your call' });
   }
-  if (!quote.ok) return refused(quote.reason, quote.message);
+  if (!quote.ok) return quote.incomplete ? { ...refused(quote.reason, quote.message), incomplete: true } : refused(quote.reason, quote.message);
   const price = previewView(typed, quote, currency, true, input.availableMicros, input.callerLeg);
   if (!user.phoneVerifiedAt || !user.phoneE164) {
     return { ...refused('no-phone', 'Verify your own phone first: callbridge rings it, then connects you to this number.', { href: '/account/phone', text: 'Verify your phone' }), price };

@@ -15,6 +15,7 @@ export const EMAIL_KINDS = {
   'top-up-receipt': { subject: () => 'Receipt: your callbridge top-up' },
   refund: { subject: () => 'Your callbridge refund' },
   'auto-top-up-failed': { subject: () => 'Automatic top-up failed' },
+  'team-invitation': { subject: () => 'You are invited to a team on callbridge' },
 } as const;
 
 export type EmailKind = keyof typeof EMAIL_KINDS;

@@ -14,6 +14,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { href: '/', label: 'Call' },
   { href: '/contacts', label: 'Contacts' },
+  { href: '/teams', label: 'Teams' },
   { href: '/calls', label: 'Calls' },
   { href: '/wallet', label: 'Wallet' },
   { href: '/rates', label: 'Rates' },

@@ -21,6 +21,8 @@ export interface AssetUrls {
    * call status again after a long poll's 204, and the dial page's pad (each does nothing on a page without its elements).
    */
   app: string;
+  /** Copy buttons for a secret shown once (a new API token); only the page that shows one links it. */
+  copy: string;
 }
 
 /** The bytes of one asset in every encoding it is served in. */
@@ -71,6 +73,7 @@ const SOURCES: Record<keyof AssetUrls, AssetSource> = {
   pagesCss: { name: 'pages.css', parts: [ours('pages.css', minifyCss)] },
   // htmx first (our scripts use it), then ours: one request and one compressed stream instead of two on a slow link.
   app: { name: 'app.js', parts: [{ file: htmxFile }, ...['htmx-config.js', 'call-clock.js', 'call-wait.js', 'dial.js'].map((f) => ours(f, minifyScript))] },
+  copy: { name: 'copy.js', parts: [ours('copy.js', minifyScript)] },
 };
 
 /** An asset's bytes as served. */

@@ -9,6 +9,8 @@ export interface PreviewView {
   typed: string;
   state: 'empty' | 'refused' | 'priced';
   message?: string;
+  /** The number is still too short: a neutral hint while typing, not an error. */
+  incomplete?: boolean;
   flag?: string;
   destination?: string;
   e164?: string;
@@ -36,7 +38,7 @@ export interface CallerLeg {
 
 export function previewView(typed: string, quote: Quote | undefined, currency: string, signedIn: boolean, availableMicros: number, callerLeg?: CallerLeg): PreviewView {
   if (!quote) return { typed, state: 'empty', signedIn };
-  if (!quote.ok) return { typed, state: 'refused', message: quote.message, signedIn };
+  if (!quote.ok) return { typed, state: 'refused', message: quote.message, signedIn, ...(quote.incomplete ? { incomplete: true } : {}) };
   // A caller's verified phone prices its own leg exactly; otherwise the country they chose does.
   const byCountry = !quote.firstLegRate && callerLeg ? callerLeg : undefined;
   return {

@@ -57,8 +57,8 @@ export function foldForSearch(text: string): string {
     .trim();
 }
 
-/** The ways a country can be found: its name, "saint" for "St.", and common other names. */
-function searchNames(iso: string, name: string): string[] {
+/** The ways a country can be found: its name, "saint" for "St.", and common other names (folded for search). */
+export function searchNames(iso: string, name: string): string[] {
   const folded = foldForSearch(name);
   const names = [folded, ...(COUNTRY_ALIASES[iso.toUpperCase()] ?? []).map(foldForSearch)];
   if (/\bst\b/.test(folded)) names.push(folded.replace(/\bst\b/g, 'saint'));

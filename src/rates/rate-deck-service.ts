@@ -34,7 +34,7 @@ export interface RateDeckDeps {
 
 export type Refusal = 'invalid' | 'premium' | 'shared-cost' | 'number-type' | 'no-rate' | 'disabled' | 'below-cost';
 
-export type DestinationCheck = { ok: true; e164: string; rate: Rate } | { ok: false; reason: Refusal; message: string };
+export type DestinationCheck = { ok: true; e164: string; rate: Rate } | { ok: false; reason: Refusal; message: string; incomplete?: true };
 
 export interface QuoteInput {
   /** What the user typed as the destination. */
@@ -52,7 +52,7 @@ export interface QuoteInput {
 }
 
 export type Quote =
-  | { ok: false; reason: Refusal; message: string }
+  | { ok: false; reason: Refusal; message: string; incomplete?: true }
   | {
       ok: true;
       e164: string;

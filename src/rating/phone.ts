@@ -2,7 +2,7 @@ import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLeng
 
 export type PhoneCheck =
   | { ok: true; e164: string; digits: string; country: string | undefined; type: NumberType }
-  | { ok: false; reason: 'invalid' | 'premium' | 'shared-cost' | 'number-type'; message: string };
+  | { ok: false; reason: 'invalid' | 'premium' | 'shared-cost' | 'number-type'; message: string; /** Too short yet: a hint while typing, not an error. */ incomplete?: true };
 
 /** Number types an admin allowed per country (ISO alpha-2 → libphonenumber types), e.g. GB → {VOIP}. */
 export type AllowedNumberTypes = ReadonlyMap<string, ReadonlySet<string>>;
@@ -45,7 +45,7 @@ export function checkPhoneNumber(typed: string, defaultCountry?: string, allowed
   if (!parsed || !parsed.isValid()) {
     // Said apart from "invalid" so that someone typing digit by digit knows to keep going.
     if (validatePhoneNumberLength(cleaned, country) === 'TOO_SHORT') {
-      return { ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' };
+      return { ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.', incomplete: true };
     }
     const example = country ? 'Check the number and the country, or type it with its country code' : 'Enter a full international number';
     return { ok: false, reason: 'invalid', message: `${example}, such as +44 20 7946 0958.` };

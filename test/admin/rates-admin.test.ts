@@ -45,7 +45,7 @@ describe('rates admin', () => {
     expect(fragment.text).toContain('Japan');
     const mobiles = await agent.get('/admin/rates?q=GB&mobile=1');
     expect(mobiles.text).toContain('United Kingdom - Mobile');
-    expect(mobiles.text).not.toMatch(/<td><span aria-hidden="true">[^<]*<\/span> United Kingdom <span/);
+    expect(mobiles.text).not.toMatch(/<td data-label="Destination"><span aria-hidden="true">[^<]*<\/span> United Kingdom <span/);
     const none = await agent.get('/admin/rates?q=atlantis');
     expect(none.text).toContain('No rate matches');
   });

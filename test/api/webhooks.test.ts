@@ -82,7 +82,7 @@ describe('call.completed webhooks', () => {
 
     const page = (await agent.get('/account')).text;
     expect(page).toContain('Recent webhook deliveries');
-    expect(page).toMatch(/Helpdesk<\/td>\s*<td>call.completed <span class="hint">call_1<\/span><\/td>\s*<td>Delivered/);
+    expect(page).toMatch(/Helpdesk<\/td>\s*<td data-label="Event">call.completed <span class="hint">call_1<\/span><\/td>\s*<td data-label="Status">Delivered/);
   });
 
   it('gives up after the last attempt and shows the failure; revoked tokens get no webhooks', async () => {

@@ -46,10 +46,20 @@ describe.skipIf(!hasChromium)('Agendash in a browser', BROWSER_JOURNEY, () => {
     // Agendash's own UI rendered too (its Vue app fills #app).
     await expect.poll(() => page.locator('#app *').count()).toBeGreaterThan(5);
     expect(await back.isVisible()).toBe(true);
-    // Floating, so Agendash's own layout is left as it is.
-    expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('.callbridge-bar')).position`)).toBe('fixed');
+    // (Agendash's closed mobile sidebar waits off screen, right <= 0.) In the page's flow above Agendash's app: it covers nothing (a floating link hid the table at 390 px).
+    expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('.callbridge-bar')).position`)).toBe('static');
     mkdirSync(join(projectRoot, 'test-results', 'screenshots'), { recursive: true });
     await page.screenshot({ path: join(projectRoot, 'test-results', 'screenshots', 'agendash-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const covers = await page.evaluate<string[]>(`(() => {
+      const bar = document.querySelector('.callbridge-bar').getBoundingClientRect();
+      return [...document.querySelectorAll("#app *")].filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.right > 0 && r.top < bar.bottom && r.bottom > bar.top;
+      }).map((el) => el.tagName + '.' + el.className);
+    })()`);
+    expect(covers, 'the back bar overlaps part of Agendash').toEqual([]);
+    await page.screenshot({ path: join(projectRoot, 'test-results', 'screenshots', 'agendash-390.png') });
     await back.click();
     await page.waitForURL(`${base}/admin`);
     expect(violations).toEqual([]);

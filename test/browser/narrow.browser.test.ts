@@ -97,3 +97,124 @@ describe.skipIf(!hasChromium)('the caller’s pages on a phone (390 × 844) and 
     });
   }
 });
+
+const ADMIN = { email: 'root-narrow@example.com', password: 'admin password 123' };
+const PHONE = { width: 390, height: 844 };
+
+/** The control is drawn and lies wholly within the phone's width (nothing to scroll sideways to reach it). */
+async function expectOnScreen(page: Page, selector: string): Promise<void> {
+  const target = page.locator(selector).first();
+  expect(await target.isVisible(), `${selector} is visible`).toBe(true);
+  const box = (await target.boundingBox())!;
+  expect(box.x, `${selector} starts on screen`).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, `${selector} ends on screen`).toBeLessThanOrEqual(PHONE.width);
+}
+
+describe.skipIf(!hasChromium)('lists on a phone (390 × 844) are cards (tokens, API errors, the audit log, the admin lists); filter forms on a desktop keep one line', BROWSER_JOURNEY, () => {
+  // Payments on (a Stripe API base that is never called: the admin list only reads the payments table).
+  const fixture = useBrowserApp(async (t) => {
+    await caller(t);
+    await t.services.accounts.ensureAdmin(ADMIN.email, ADMIN.password);
+    const user = await t.testDb.db('users').where({ email: USER.email }).first<{ id: number }>();
+    const at = new Date().toISOString();
+    await t.testDb.db('payments').insert({ public_id: 'tu_narrow_0001', user_id: user!.id, status: 'credited', amount_micros: 20_000_000, amount_minor: 2000, currency: 'USD', created_at: at, updated_at: at, credited_at: at });
+  }, { env: { STRIPE_API_BASE: 'http://127.0.0.1:9' }, overrides: { stripe: {} } });
+
+  async function logInAs(page: Page, who: { email: string; password: string }): Promise<void> {
+    await page.goto(`${fixture.base}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL((url) => url.pathname === '/');
+  }
+
+  it('the caller: a new token with its Copy button, the tokens as cards (Revoke on screen), the API error table (Meaning on screen)', async () => {
+    const page = await fixture.newPage(PHONE.width);
+    await page.setViewportSize(PHONE);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.base });
+    await logInAs(page, USER);
+    await page.goto(`${fixture.base}/account#api-tokens`);
+    // The scope radios sit beside their words, not as a lone dot on a line of its own.
+    const radio = (await page.getByLabel('only read (rates, wallet, calls)').boundingBox())!;
+    const words = (await page.locator('.token-scope label', { hasText: 'only read' }).boundingBox())!;
+    expect(radio.width).toBeLessThan(40);
+    expect(Math.abs(radio.y + radio.height / 2 - (words.y + words.height / 2))).toBeLessThan(12);
+    await page.getByLabel('Name', { exact: true }).fill('HubSpot with a rather long integration name');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.inputValue('#new-api-token');
+    expect(secret).toMatch(/^cb_/);
+    await page.getByRole('button', { name: 'Copy the token' }).click();
+    await expect.poll(() => page.textContent('.copy-note')).toBe('Copied.');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(secret);
+    expect(await page.locator('.tokens-table tbody tr').count()).toBe(1);
+    await expectOnScreen(page, '.tokens-table .token-status a');
+    expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: join(screenshots, 'tokens-390.png'), fullPage: true });
+
+    await page.goto(`${fixture.base}/api`);
+    await expectOnScreen(page, '.api-errors tbody tr .meaning');
+    expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: join(screenshots, 'api-errors-390.png'), fullPage: true });
+    expect(fixture.cspViolations).toEqual([]);
+    await page.close();
+  });
+
+  it('at 1280 px each filter form keeps its button on the fields’ line, its foot level with the inputs', async () => {
+    const page = await fixture.newPage(1280);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const check = async (path: string, form: string) => {
+      await page.goto(`${fixture.base}${path}`);
+      const fields = await page.locator(`${form} .field input, ${form} .field select`).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().bottom));
+      const button = (await page.locator(`${form} button[type="submit"]`).boundingBox())!;
+      for (const bottom of fields) expect(Math.abs(button.y + button.height - bottom), `${path}: the button is level with each field`).toBeLessThanOrEqual(3);
+      // Date fields wide enough for their whole mm/dd/yyyy and picker icon (Chromium clips them below about 155 px;
+      // the date input's own scrollWidth does not show it).
+      const dates = await page.locator(`${form} input[type="date"]`).evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width));
+      for (const width of dates) expect(width, `${path}: a date field is wide enough for its value`).toBeGreaterThanOrEqual(160);
+    };
+    await logInAs(page, USER);
+    await check('/calls', '.history-filters');
+    await page.context().clearCookies();
+    await logInAs(page, ADMIN);
+    for (const path of ['/admin/users', '/admin/calls', '/admin/payments', '/admin/audit']) await check(path, '.filter-form');
+    await page.screenshot({ path: join(screenshots, 'admin-audit-1280.png') });
+    await page.close();
+  });
+
+  it('an admin: users, calls, payments, rates, vouchers, recordings, emails and the audit log, none scrolling sideways', async () => {
+    const page = await fixture.newPage(PHONE.width);
+    await page.setViewportSize(PHONE);
+    await logInAs(page, ADMIN);
+    // A voucher batch made here gives the vouchers list a row and the audit log a change.
+    await page.goto(`${fixture.base}/admin/vouchers`);
+    await page.getByLabel('Name').fill('Launch promotion for new customers');
+    await page.getByLabel(/^Value of each code/).fill('5.00');
+    await page.getByLabel('How many codes').fill('3');
+    await page.getByLabel('Last day of use (UTC)').fill('2099-12-31');
+    await page.getByRole('button', { name: 'Create codes' }).click();
+    await page.waitForURL((url) => url.pathname !== '/admin/vouchers' || url.search === '');
+
+    const lists: [string, string][] = [
+      ['/admin/users', 'tbody tr td[data-label="Balance"]'],
+      ['/admin/calls', 'tbody tr td[data-label="Charged"]'],
+      ['/admin/payments', 'tbody tr td[data-label="Top-up"] a'],
+      ['/admin/rates', 'tbody tr .row-actions button'],
+      ['/admin/vouchers', 'tbody tr td[data-label="Codes"] a'],
+      ['/admin/recordings', 'button[type="submit"]'],
+      ['/admin/emails', 'tbody tr td[data-label="Status"]'],
+      ['/admin/audit', 'tbody tr .audit-change summary'],
+    ];
+    for (const [path, control] of lists) {
+      await page.goto(`${fixture.base}${path}`);
+      expect(await pageWidth(page), `${path} fits 390 px`).toBeLessThanOrEqual(PHONE.width);
+      await expectOnScreen(page, control);
+      if (path !== '/admin/recordings') {
+        const display = await page.evaluate<string>(`getComputedStyle(document.querySelector('table.stack-table tbody tr')).display`);
+        expect(display, `${path}: rows are cards`).toBe('block');
+      }
+      await page.screenshot({ path: join(screenshots, `admin${path.replaceAll('/', '-').replace('-admin', '')}-390.png`), fullPage: true });
+    }
+    expect(fixture.cspViolations).toEqual([]);
+    await page.close();
+  });
+});

@@ -34,6 +34,22 @@ describe('history filters', () => {
     expect(parseHistoryQuery({ limit: '101' }, STATUSES)).toMatchObject({ ok: false, field: 'limit' });
   });
 
+  it('read the country as a name, an alias, an ISO code or a calling code', () => {
+    const country = (text: string) => parseHistoryQuery({ country: text }, STATUSES);
+    expect(country('United Kingdom')).toMatchObject({ ok: true, filter: { country: 'GB' } });
+    expect(country('UK')).toMatchObject({ ok: true, filter: { country: 'GB' } });
+    expect(country('Côte d’Ivoire')).toMatchObject({ ok: true, filter: { country: 'CI' } });
+    expect(country('ivory coast')).toMatchObject({ ok: true, filter: { country: 'CI' } });
+    expect(country('de')).toMatchObject({ ok: true, filter: { country: 'DE' } });
+    expect(country('44')).toEqual({ ok: true, filter: { callingCode: '44' }, cursor: undefined, limit: 25 });
+    expect(country('+1')).toMatchObject({ ok: true, filter: { callingCode: '1' } });
+    expect(country('0033')).toMatchObject({ ok: true, filter: { callingCode: '33' } });
+    expect(country('Atlantis')).toMatchObject({ ok: false, field: 'country', message: expect.stringContaining('No country is called “Atlantis”') });
+    expect(country('+999')).toMatchObject({ ok: false, field: 'country', message: expect.stringContaining('+999') });
+    expect(country('Congo')).toMatchObject({ ok: false, field: 'country', message: expect.stringContaining('type more of the name') });
+    expect(filterQuery({ callingCode: '44', status: 'completed' })).toBe('?status=completed&country=%2B44');
+  });
+
   it('rebuild a query string for links', () => {
     expect(filterQuery({ status: 'completed', country: 'GB' }, { cursor: 'abc' })).toBe('?status=completed&country=GB&cursor=abc');
     expect(filterQuery({})).toBe('');

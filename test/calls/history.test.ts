@@ -82,6 +82,40 @@ describe('call history page', () => {
     expect(bad.text).toContain('from must be a date like 2026-11-22');
   });
 
+  it('the Country filter takes a name, an alias, an ISO code or a calling code, and says so when it names no country', async () => {
+    await insertCalls(t.testDb.db, [
+      { id: callId(1), userId, createdAt: at(0), to: '+442079460958', country: 'GB' },
+      { id: callId(2), userId, createdAt: at(10), to: '+441534123456', country: 'JE' },
+      { id: callId(3), userId, createdAt: at(20), to: '+33142685300', country: 'FR' },
+      { id: callId(4), userId, createdAt: at(30), to: '+12015550123', country: 'US' },
+    ]);
+    for (const typed of ['United Kingdom', 'united kingdom', 'UK', 'England', 'GB', 'gb', 'United K']) {
+      expect(idsOn((await agent.get(`/calls?country=${encodeURIComponent(typed)}`)).text), typed).toEqual([callId(1)]);
+    }
+    // A calling code is every number starting with it (+44 is Jersey too).
+    for (const typed of ['44', '+44', ' +44 ']) {
+      expect(idsOn((await agent.get(`/calls?country=${encodeURIComponent(typed)}`)).text), typed).toEqual([callId(2), callId(1)]);
+    }
+    expect(idsOn((await agent.get('/calls?country=France')).text)).toEqual([callId(3)]);
+    expect(idsOn((await agent.get('/calls?country=%2B1')).text)).toEqual([callId(4)]);
+    // The totals and the CSV link keep the calling code as typed.
+    const byCode = await agent.get('/calls?country=44&totals=1');
+    expect(byCode.text).toContain('2 calls</strong> match');
+    expect(byCode.text).toContain('href="/calls.csv?country=%2B44"');
+    expect((await agent.get('/calls.csv?country=%2B44')).text.trim().split('\r\n')).toHaveLength(3);
+
+    const unknown = await agent.get('/calls?country=Atlantis');
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('No country is called “Atlantis”. Type a country’s name (United Kingdom), its ISO code (GB) or its calling code (+44).');
+    expect(unknown.text).toContain('value="Atlantis"');
+    const noCode = await agent.get('/calls?country=%2B999');
+    expect(noCode.status).toBe(400);
+    expect(noCode.text).toContain('No country has the calling code +999.');
+    const ambiguous = await agent.get('/calls?country=United');
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.text).toMatch(/“United” could be [^:]*United Kingdom[^:]*: type more of the name/);
+  });
+
   it("never shows another user's calls", async () => {
     const bob = await signedUpAgent(t, { email: 'bob@example.com' });
     await insertCalls(t.testDb.db, [{ id: callId(1), userId, createdAt: at(1) }]);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenViaPage } from '../api/helpers/tokens.js';
 import { insertCalls } from '../calls/helpers/call-rows.js';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { invitationLink } from '../teams/helpers.js';
 
 interface RouteEntry {
   method: 'get' | 'post' | 'delete';
@@ -24,9 +25,10 @@ function routesOf(stack: unknown[], prefix = ''): RouteEntry[] {
 
 /**
  * Routes with ids that are not one user's own objects: admin pages (403 for users, test/admin), Twilio's and Stripe's
- * signed webhooks, the simulation-only outbox, the jobs dashboard.
+ * signed webhooks, the simulation-only outbox, the jobs dashboard, and a team invitation's link (the token itself is
+ * the capability, meant for whoever holds the email; accepting checks the address: test/teams/teams-web.test.ts).
  */
-const NOT_OWNED = [/^\/admin(\/|$)/, /^\/twilio\//, /^\/outbox\//, /^\/phones/, /^\/stripe\//];
+const NOT_OWNED = [/^\/admin(\/|$)/, /^\/twilio\//, /^\/outbox\//, /^\/phones/, /^\/stripe\//, /^\/teams\/invitations\/:token$/];
 
 let t: TestApp;
 let ada: Awaited<ReturnType<typeof signedUpAgent>>;
@@ -37,6 +39,12 @@ let adaUserId: number;
 const OWNED_TABLES = ['contacts', 'contact_numbers', 'calls', 'api_tokens', 'contact_import_previews'];
 /** Ada's objects, by the route prefix that reaches them: a new kind of route needs its entry here. */
 const adaIds: Array<[RegExp, string]> = [];
+/**
+ * Further parameters of a route (after its first, which adaIds gives): a member of Ada's team, one of its
+ * invitations. Filled in with Ada's ids too, so every id in the URL is one of Ada's.
+ */
+const adaParams: Record<string, string> = {};
+let adaTeamId: number;
 /** Pages of those objects Ada herself can open (so the ids above are real ones). */
 const adaPages: string[] = [];
 
@@ -54,7 +62,22 @@ beforeAll(async () => {
   const contactId = created.headers.location!.split('/').pop()!;
   const upload = await ada.agent.post('/contacts/import').field('_csrf', ada.csrf).attach('file', Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob\r\nTEL:+12015550188\r\nEND:VCARD\r\n'), 'bob.vcf');
   const previewToken = upload.headers.location!.split('/').pop()!;
+  // Ada's team, with Bob as a member and an invitation waiting for Carol.
+  const team = await ada.agent.post('/teams').type('form').send({ _csrf: ada.csrf, name: 'Ada Labs' });
+  adaTeamId = Number(team.headers.location!.split('/').pop());
+  const bob = await signedUpAgent(t, { email: 'bob@example.com' });
+  await ada.agent.post(`/teams/${adaTeamId}/invitations`).type('form').send({ _csrf: ada.csrf, email: 'bob@example.com', role: 'member' });
+  const bobLink = new URL(await invitationLink(t, 'bob@example.com'));
+  await bob.agent.post(bobLink.pathname).type('form').send({ _csrf: bob.csrf });
+  await ada.agent.post(`/teams/${adaTeamId}/invitations`).type('form').send({ _csrf: ada.csrf, email: 'carol@example.com', role: 'admin' });
+  const bobId = (await t.testDb.db('users').where({ email: 'bob@example.com' }).first('id')).id as number;
+  const carolInvitation = (await t.testDb.db('team_invitations').where({ account_id: adaTeamId, email: 'carol@example.com' }).first('id')).id as number;
+  adaParams.userId = String(bobId);
+  adaParams.invitationId = String(carolInvitation);
+  // Mallory owns a team of her own: her role there must not reach Ada's.
+  await mallory.agent.post('/teams').type('form').send({ _csrf: mallory.csrf, name: 'Mallory Corp' });
   adaIds.push(
+    [/^\/teams\/:id/, String(adaTeamId)],
     [/^\/contacts\/import\/:token/, previewToken],
     [/^\/contacts\/:id/, contactId],
     [/^\/api\/v1\/contacts\/:id/, contactId],
@@ -62,7 +85,7 @@ beforeAll(async () => {
     [/^\/api\/v1\/calls\/:id/, 'cl_ada_0000000000000001'],
     [/^\/account\/tokens\/:id/, String(adaToken)],
   );
-  adaPages.push(`/contacts/${contactId}`, `/contacts/${contactId}/edit`, `/contacts/import/${previewToken}`, '/calls/cl_ada_0000000000000001', `/account/tokens/${adaToken}/revoke`);
+  adaPages.push(`/teams/${adaTeamId}`, `/teams/${adaTeamId}/members/${bobId}`, `/teams/${adaTeamId}/members/${bobId}/remove`, `/teams/${adaTeamId}/members/${bobId}/transfer`, `/contacts/${contactId}`, `/contacts/${contactId}/edit`, `/contacts/import/${previewToken}`, '/calls/cl_ada_0000000000000001', `/account/tokens/${adaToken}/revoke`);
 });
 afterAll(async () => {
   await t.close();
@@ -71,14 +94,20 @@ afterAll(async () => {
 describe('another user’s ids answer 404 on every route that takes one (walked from the route table)', () => {
   it('covers the contact routes, web and API', () => {
     const routes = routesOf((t.app as unknown as { router: { stack: unknown[] } }).router.stack).map((r) => `${r.method.toUpperCase()} ${r.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /contacts/:id', 'POST /contacts/:id/delete', 'GET /contacts/import/:token', 'GET /api/v1/contacts/:id', 'DELETE /api/v1/contacts/:id']));
+    expect(routes).toEqual(expect.arrayContaining(['GET /teams/:id', 'POST /teams/:id/members/:userId/remove', 'POST /teams/:id/invitations/:invitationId/revoke', 'GET /contacts/:id', 'POST /contacts/:id/delete', 'GET /contacts/import/:token', 'GET /api/v1/contacts/:id', 'DELETE /api/v1/contacts/:id']));
   });
 
   it('every user-owned route with an id, as Mallory (session or token), with Ada’s ids: 404 and nothing changes', async () => {
     const routes = routesOf((t.app as unknown as { router: { stack: unknown[] } }).router.stack).filter((r) => r.path.includes('/:') && !NOT_OWNED.some((re) => re.test(r.path)));
     expect(routes.length).toBeGreaterThan(15);
     const snapshot = async () => JSON.stringify(await Promise.all(OWNED_TABLES.map((table) => t.testDb.db(table).where(table === 'contact_import_previews' ? 'owner_user_id' : table === 'calls' || table === 'api_tokens' ? 'user_id' : 'owner_user_id', adaUserId).orderBy(table === 'contact_import_previews' ? 'token' : 'id'))));
+    const teamSnapshot = async () => JSON.stringify(await Promise.all([
+      t.testDb.db('accounts').where({ id: adaTeamId }),
+      t.testDb.db('account_members').where({ account_id: adaTeamId }).orderBy('user_id'),
+      t.testDb.db('team_invitations').where({ account_id: adaTeamId }).orderBy('id'),
+    ]));
     const before = await snapshot();
+    const teamBefore = await teamSnapshot();
     const unmapped: string[] = [];
     const wrong: string[] = [];
     for (const route of routes) {
@@ -87,19 +116,20 @@ describe('another user’s ids answer 404 on every route that takes one (walked 
         unmapped.push(`${route.method.toUpperCase()} ${route.path}`);
         continue;
       }
-      const url = route.path.replace(/:[A-Za-z_]+/, entry[1]);
+      const url = route.path.replace(/:[A-Za-z_]+/, entry[1]).replace(/:([A-Za-z_]+)/g, (_, name: string) => adaParams[name] ?? `:${name}`);
       const isApi = url.startsWith('/api/');
       const base = isApi ? request(t.app) : mallory.agent;
       let req = base[route.method](url);
       if (isApi) req = req.set('Authorization', `Bearer ${malloryToken}`);
       else req = req.set('X-CSRF-Token', mallory.csrf);
-      if (route.method !== 'get') req = isApi ? req.send({}) : req.type('form').send({ _csrf: mallory.csrf, name: 'Stolen', number: '+12015550100', favourite: '1' });
+      if (route.method !== 'get') req = isApi ? req.send({}) : req.type('form').send({ _csrf: mallory.csrf, name: 'Stolen', number: '+12015550100', favourite: '1', email: 'mallory2@example.com', role: 'admin', spend_per_day: '1' });
       const res = await req;
       if (res.status !== 404) wrong.push(`${route.method.toUpperCase()} ${url}: ${res.status}`);
     }
     expect(unmapped, 'routes with ids and no fixture: add the kind of object to adaIds').toEqual([]);
     expect(wrong).toEqual([]);
     expect(await snapshot()).toBe(before);
+    expect(await teamSnapshot()).toBe(teamBefore);
   });
 
   it('Ada herself gets her objects (the ids are real)', async () => {

@@ -279,6 +279,9 @@ describe('GET /dial/preview (htmx)', () => {
       const r = await refusal('020 79', 'GB');
       expect(r.reason).toBe('invalid');
       expect(r.text).toContain('This number is incomplete: keep typing.');
+      // A neutral hint while typing, not an error in red.
+      expect(r.text).toMatch(/<p class="hint number-incomplete dial-refusal"[^>]*>This number is incomplete/);
+      expect(r.text).not.toContain('field-error');
     });
 
     it('a premium-rate number', async () => {

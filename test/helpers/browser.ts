@@ -93,7 +93,7 @@ export interface BrowserApp {
 }
 
 /** Per-file fixture: one app served on a random port and one Chromium, shared by the file's tests. */
-export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () => undefined): BrowserApp {
+export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () => undefined, app: { env?: Record<string, string>; overrides?: Parameters<typeof createTestApp>[2] } = {}): BrowserApp {
   const fixture = { cspViolations: [] as string[] } as BrowserApp;
   let server: Server | undefined;
   reportBrowserFailures();
@@ -102,7 +102,7 @@ export function useBrowserApp(prepare: (t: TestApp) => Promise<void> = async () 
     server = createServer();
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     fixture.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    fixture.t = await createTestApp({ PUBLIC_URL: fixture.base });
+    fixture.t = await createTestApp({ PUBLIC_URL: fixture.base, ...app.env }, {}, app.overrides);
     server.on('request', fixture.t.app);
     await prepare(fixture.t);
     fixture.browser = await launchBrowser();

@@ -78,6 +78,11 @@ describe('rates page', () => {
     expect(premium.text).toContain('Premium-rate numbers cannot be called.');
     const nonsense = await request(t.app).get('/rates/preview?number=12').set(htmx);
     expect(nonsense.text).toContain('Enter a full international number');
+    expect(nonsense.text).toContain('class="field-error"');
+    // Still typing: a neutral hint, not an error in red.
+    const typing = await request(t.app).get('/rates/preview?number=%2B44%2020%2079').set(htmx);
+    expect(typing.text).toContain('<p class="hint number-incomplete">This number is incomplete: keep typing.</p>');
+    expect(typing.text).not.toContain('field-error');
     const page = await request(t.app).get('/rates?number=%2B33%201%2023%2045%2067%2089');
     expect(page.text).toContain('France');
     expect(page.text).toMatch(/id="cost-preview" aria-live="polite">\s*<dl class="facts cost-preview">/);

@@ -60,7 +60,7 @@ describe('checkPhoneNumber', () => {
     expect(checkPhoneNumber('06 12 34 56 78', 'FR')).toMatchObject({ ok: true, e164: '+33612345678', type: 'MOBILE' });
     expect(checkPhoneNumber('+44 7400 123456', 'FR')).toMatchObject({ ok: true, e164: '+447400123456', country: 'GB' });
     expect(checkPhoneNumber('0845 464 0000', 'GB')).toMatchObject({ ok: false, reason: 'premium' });
-    expect(checkPhoneNumber('020 79', 'GB')).toEqual({ ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' });
+    expect(checkPhoneNumber('020 79', 'GB')).toEqual({ ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.', incomplete: true });
     expect(checkPhoneNumber('+44 20 79')).toMatchObject({ ok: false, reason: 'invalid', message: 'This number is incomplete: keep typing.' });
     expect(checkPhoneNumber('020 7946 0958 1234 5678', 'GB')).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('Check the number and the country') });
     // An unknown country is ignored rather than trusted: national input then cannot be read.

@@ -73,6 +73,8 @@ describe('handset page', () => {
     const html = await page.text();
     expect(html).toContain('<script src="/assets/htmx.min.js"></script>');
     expect(html).toContain('href="/assets/sim.css"');
+    // Without JavaScript the list does not refresh itself: a plain link reloads the page.
+    expect(html).toContain('<a class="refresh" href="/">Refresh</a>');
     expect(html).not.toMatch(/<script>|<style|style="/);
     for (const m of MAGIC_NUMBERS) expect(html).toContain(m.number);
     expect((await fetch(`${sim.url}/assets/htmx.min.js`)).status).toBe(200);

@@ -44,6 +44,9 @@ describe('the handset page through the app’s own port (simulation mode)', () =
     expect(page.text).toContain('href="/phones/assets/sim.css"');
     expect(page.text).toContain('hx-get="/phones/handsets"');
     expect(page.text).toContain('href="/">← Back to callbridge</a>');
+    // The no-JavaScript way to see new calls: a Refresh link to the page itself.
+    expect(page.text).toContain('<a class="refresh" href="/phones/">Refresh</a>');
+    expect((await request(t.app).get('/phones/')).status).toBe(200);
     expect(page.text).not.toContain(sim.url);
     expect(page.text).not.toMatch(/<script>|<style|style="/);
     // Every URL on the page is the app's own: nothing points at the simulator's port.

@@ -167,7 +167,7 @@ describe('admin vouchers', () => {
     expect(page.text).toContain('Created batch “Launch”: 3 codes worth $2.5000 each');
     const codes = /<textarea[^>]*>([^<]+)<\/textarea>/.exec(page.text)![1]!.split('\n');
     expect(codes).toHaveLength(3);
-    expect((await agent.get('/admin/vouchers')).text).toMatch(/Launch<\/a><\/td><td class="num">\$2\.5000<\/td><td class="num">0 of 3/);
+    expect((await agent.get('/admin/vouchers')).text).toMatch(/Launch<\/a><\/td><td data-label="Value" class="num">\$2\.5000<\/td><td data-label="Redeemed" class="num">0 of 3/);
     expect(await t.testDb.db('voucher_batches').count({ n: '*' }).first()).toEqual({ n: 1 });
     const id = (await t.testDb.db('voucher_batches').first<{ id: number }>())!.id;
     await t.services.money.vouchers.redeem(await userId('ada@example.com'), codes[0]!);

@@ -28,6 +28,8 @@ export interface UsersAdminDeps {
   currency: string;
   /** Why the user's calls are on hold (card payments), shown on the user's page; absent without payments. */
   callHold?: ((userId: number) => Promise<string | undefined>) | undefined;
+  /** The user's teams (name, their role, members), listed on the user's page with links to the admin team pages. */
+  teamsOf?: ((userId: number) => Promise<Array<{ id: number; name: string; role: string; members: number }>>) | undefined;
 }
 
 function userIdParam(value: unknown): number {
@@ -50,7 +52,7 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
   async function renderUser(req: Request, res: Response, userId: number, status = 200, form: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const user = await users.findById(userId);
     if (!user) throw new HttpError(404, 'There is no user with that number.');
-    const [summary, holds, ledger, sessions, calls, callHold, reviewHold] = await Promise.all([
+    const [summary, holds, ledger, sessions, calls, callHold, reviewHold, teams] = await Promise.all([
       wallet.peek(userId),
       repo.openHolds(userId),
       wallet.ledger(userId, pageParam(req.query.page), 20),
@@ -58,12 +60,14 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       deps.calls.recent(userId, 10),
       deps.callHold?.(userId),
       service.reviewHold(userId),
+      deps.teamsOf?.(userId) ?? Promise.resolve([]),
     ]);
     res.status(status).render('pages/admin-user', {
       title: user.email,
       subject: user,
       self: req.user!.id === user.id,
       callHold,
+      teams,
       reviewHold: reviewHold && { since: reviewHold.heldAt.replace('T', ' ').slice(0, 16), reason: reviewHold.reason },
       balance: money(summary.balanceMicros),
       held: money(summary.heldMicros),
