@@ -75,7 +75,7 @@ describe('GET /', () => {
     // The page carries the picked country; the whole list comes when the picker is reached (issue #25's page weight).
     expect(pickerOptions(res.text)).toHaveLength(1);
     expect(selectedCountry(res.text)).toBe('US');
-    const lazy = /<div class="field" hx-get="([^"]+)" hx-trigger="pointerover once, focusin once" hx-target="#dial-country" hx-swap="innerHTML"/.exec(res.text);
+    const lazy = /<div class="field" hx-get="([^"]+)" hx-trigger="pointerover once, focusin once" hx-target="#dial-country" hx-sync="this:drop"/.exec(res.text);
     expect(lazy?.[1]).toBe('/dial/countries?list=all&amp;country=US');
     const list = await agent.get('/dial/countries?list=all&country=US').set('HX-Request', 'true');
     expect(list.status).toBe(200);
