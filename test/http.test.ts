@@ -44,7 +44,8 @@ describe('http basics', () => {
 
   it('serves htmx 2.0 from node_modules and the stylesheet with long-lived caching and compression', async () => {
     const page = await request(t.app).get('/');
-    const htmx = /src="(\/static\/htmx\.min\.js\?v=[^"]+)"/.exec(page.text)?.[1];
+    // htmx comes first in /static/app.js, with our own small scripts after it.
+    const htmx = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(page.text)?.[1];
     const css = /href="(\/static\/app\.css\?v=[^"]+)"/.exec(page.text)?.[1];
     expect(htmx).toBeTruthy();
     expect(css).toBeTruthy();
@@ -64,9 +65,16 @@ describe('http basics', () => {
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('configures htmx so it needs neither eval nor inline styles', async () => {
+  it('configures htmx so it needs neither eval nor inline styles, in the cached script right after htmx', async () => {
     const res = await request(t.app).get('/login');
-    const config = /name="htmx-config" content='([^']+)'/.exec(res.text)?.[1];
-    expect(JSON.parse(config!)).toMatchObject({ allowEval: false, includeIndicatorStyles: false });
+    expect(res.text).not.toContain('htmx-config');
+    const url = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(res.text)![1]!;
+    const script = (await request(t.app).get(url)).text;
+    // htmx first (it defines the global), then the settings, applied before the document is ready.
+    const settings = /includeIndicatorStyles: false,allowEval: false,allowScriptTags: false,selfRequestsOnly: true/.exec(script);
+    expect(settings).not.toBeNull();
+    expect(script.indexOf('var htmx')).toBeGreaterThanOrEqual(0);
+    expect(settings!.index).toBeGreaterThan(script.indexOf('var htmx'));
+    expect(script).toContain("htmx.config[name]=settings[name]");
   });
 });

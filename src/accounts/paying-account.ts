@@ -74,11 +74,12 @@ export function payingAccounts(db: Db) {
   return {
     accountsOf,
     membership,
-    /** The account the user pays from: the one they chose while still a member of it, else their personal account. */
-    async chosen(userId: number): Promise<PayingAccount> {
-      const user = await db('users').where({ id: userId }).first<{ paying_account_id: number | null } | undefined>('paying_account_id');
-      if (user?.paying_account_id != null) {
-        const chosen = await membership(userId, Number(user.paying_account_id));
+    /** The account the user pays from: the one they chose while still a member of it, else their personal account (remembered: the user's payingAccountId when the caller has it). */
+    async chosen(userId: number, remembered?: number | null): Promise<PayingAccount> {
+      // A signed-in request already has the choice (User.payingAccountId, read with its session): no second users read.
+      const choice = remembered !== undefined ? remembered : (await db('users').where({ id: userId }).first<{ paying_account_id: number | null } | undefined>('paying_account_id'))?.paying_account_id;
+      if (choice != null) {
+        const chosen = await membership(userId, Number(choice));
         if (chosen) return chosen;
       }
       const personal = await personalAccountId(db, userId);

@@ -203,7 +203,7 @@ export function createCallsService(deps: CallsServiceDeps): CallsService {
     const hold = await deps.callHold?.(user.id);
     if (hold) return { ok: false, reason: 'account-on-hold', message: `Calls are on hold for your account: ${hold} Your balance and history are still here; contact us to settle it.` };
     // Who pays: the account asked for, or the one the user chose; only an account they are a member of.
-    const payer: PayingAccount | undefined = deps.payers ? await (input.accountId === undefined ? deps.payers.chosen(user.id) : deps.payers.membership(user.id, input.accountId)) : undefined;
+    const payer: PayingAccount | undefined = deps.payers ? await (input.accountId === undefined ? deps.payers.chosen(user.id, user.payingAccountId) : deps.payers.membership(user.id, input.accountId)) : undefined;
     if (deps.payers && !payer) return { ok: false, reason: 'no-account', message: 'There is no such account to pay from.' };
     const owner: WalletOwner = payer ? { accountId: payer.accountId, userId: user.id } : user.id;
     const memberLimits = payer && Object.values(payer.limits).some((v) => v !== null) ? payer : undefined;

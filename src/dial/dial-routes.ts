@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { User } from '../accounts/users-repository.js';
 import { countryPrices, type CountryPrice } from '../rates/country-list.js';
+import { asksCallerCountry, callerCountry, callerLeg, callerOptions } from '../rates/caller-country.js';
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -45,18 +46,25 @@ export function dialRoutes(deps: DialRoutesDeps) {
     return { q, selected, searchMessage, countries: countryOptions(shown, selected, currency) };
   }
 
-  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null): Promise<DialPreviewView> {
+  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null, from?: string): Promise<DialPreviewView> {
     if (!typed.trim()) return dialPreviewView({ typed, user, liveCall: live, quote: undefined, availableMicros: 0, currency });
     // Priced against the account that will pay: the chosen team's wallet, or the user's own.
-    const payFrom = deps.payers ? { accountId: (await deps.payers.chosen(user.id)).accountId } : undefined;
+    const payFrom = deps.payers ? { accountId: (await deps.payers.chosen(user.id, user.payingAccountId ?? null)).accountId } : undefined;
     const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country, payFrom);
-    return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency });
+    const leg = from ? callerLeg(rates, from) : undefined;
+    return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency, callerLeg: leg });
+  }
+
+  /** "Your phone is in" for a user whose phone is not verified: the picked country only; the list comes on demand. */
+  function callerPicker(from: string) {
+    const picked = callerOptions(rates, from).filter((c) => c.selected);
+    return { options: picked, lazyUrl: `/dial/countries?${new URLSearchParams({ list: 'callers', from }).toString()}` };
   }
 
   /** The "Pay from" choice: only for a user who belongs to more than one account. */
-  async function payFromView(userId: number) {
+  async function payFromView(user: User) {
     if (!deps.payers) return undefined;
-    const [accounts, chosen] = await Promise.all([deps.payers.accountsOf(userId), deps.payers.chosen(userId)]);
+    const [accounts, chosen] = await Promise.all([deps.payers.accountsOf(user.id), deps.payers.chosen(user.id, user.payingAccountId ?? null)]);
     if (accounts.length < 2) return undefined;
     return { options: accounts.map((a) => ({ id: a.accountId, label: a.label, selected: a.accountId === chosen.accountId })), chosen: chosen.label };
   }
@@ -79,8 +87,17 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const all = countryPrices(rates.rates());
       const offered = new Set(all.map((c) => c.iso));
       const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
-      const countries = picker(all, queryText(req.query.q), country);
+      const q = queryText(req.query.q);
+      const countries = picker(all, q, country);
+      // Nothing searched: the page carries the picked country only and the list comes when the picker is reached
+      // (245 options were two thirds of the page's HTML; issue #25's slow link). Find with an empty search (?q=,
+      // the way without JavaScript) shows the whole list.
+      const lazy = req.query.q === undefined && countries.countries.length > 1;
+      const shownPicker = lazy
+        ? { ...countries, countries: countries.countries.filter((c) => c.selected), lazy: { url: `/dial/countries?${new URLSearchParams({ list: 'all', country: countries.selected }).toString()}` } }
+        : countries;
       const to = queryText(req.query.to);
+      const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
       const cq = queryText(req.query.cq);
       const book = deps.contacts;
       const contacts = book
@@ -88,24 +105,30 @@ export function dialRoutes(deps: DialRoutesDeps) {
         : undefined;
       res.render('pages/dial', {
         contacts,
-        payFrom: await payFromView(user.id),
+        payFrom: await payFromView(user),
         title: 'Call',
+        // app.css has all this page shows; the other pages' stylesheet would be a second download on a slow link.
+        lightPage: true,
         to,
         country: countries.selected,
-        picker: countries,
+        picker: shownPicker,
         noRates: offered.size === 0,
         liveCall: live ? liveCallLinks(live) : undefined,
-        preview: await preview(user, to, countries.selected, live),
+        caller: from ? callerPicker(from) : undefined,
+        preview: await preview(user, to, countries.selected, live, from),
       });
     },
 
-    /** htmx: the country picker narrowed to what has been typed in the search box. */
+    /** htmx: the country picker narrowed to what has been typed in the search box; with list=all, every option. */
     async countryPicker(req: Request, res: Response) {
       const q = queryText(req.query.q);
       const wanted = countryParam(req.query.country) ?? '';
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ q, country: wanted }).toString()}`);
       await rates.ready();
       const countries = picker(countryPrices(rates.rates()), q, wanted);
+      // The lazy picker's whole list: options only, the picked one still picked.
+      if (req.query.list === 'all') return res.render('partials/dial-country-options', countries);
+      if (req.query.list === 'callers') return res.render('partials/caller-options', { options: callerOptions(rates, callerCountry(rates, req, res)) });
       if (countries.selected !== wanted) res.set('HX-Trigger-After-Settle', COUNTRY_CHANGED);
       res.render('partials/dial-country-picker', countries);
     },
@@ -116,7 +139,8 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const to = queryText(req.query.to);
       const country = countryParam(req.query.country);
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ to, country: country ?? '' }).toString()}`);
-      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null));
+      const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
+      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null, from));
     },
   };
 }

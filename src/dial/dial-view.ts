@@ -1,7 +1,7 @@
 import type { User } from '../accounts/users-repository.js';
 import { formatRate } from '../money/currency.js';
 import type { CountryPrice } from '../rates/country-list.js';
-import { previewView, type PreviewView } from '../rates/cost-preview.js';
+import { previewView, type CallerLeg, type PreviewView } from '../rates/cost-preview.js';
 import type { Quote, Refusal } from '../rates/rate-deck-service.js';
 import { checkPhoneNumber } from '../rating/phone.js';
 
@@ -36,6 +36,8 @@ export interface DialPreviewInput {
   quote: Quote | undefined;
   availableMicros: number;
   currency: string;
+  /** Without a verified phone: the country the user said their phone is in, so the price has both legs. */
+  callerLeg?: CallerLeg | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export function dialPreviewView(input: DialPreviewInput): DialPreviewView {
     return refused('live-call', 'You already have a call in progress: end it before starting another.', { href: liveCallLinks(liveCall).pageUrl, text: 'Go to your call' });
   }
   if (!quote.ok) return quote.incomplete ? { ...refused(quote.reason, quote.message), incomplete: true } : refused(quote.reason, quote.message);
-  const price = previewView(typed, quote, currency, true, input.availableMicros);
+  const price = previewView(typed, quote, currency, true, input.availableMicros, input.callerLeg);
   if (!user.phoneVerifiedAt || !user.phoneE164) {
     return { ...refused('no-phone', 'Verify your own phone first: callbridge rings it, then connects you to this number.', { href: '/account/phone', text: 'Verify your phone' }), price };
   }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import express, { type Request, type Response, type Router } from 'express';
 import { publicDir } from '../paths.js';
+import { minifyCss, minifyScript } from './minify-assets.js';
 
 const require = createRequire(import.meta.url);
 const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
@@ -13,14 +14,14 @@ const htmxFile = require.resolve('htmx.org/dist/htmx.min.js');
 export interface AssetUrls {
   favicon: string;
   css: string;
-  htmx: string;
-  /** The dial page's dial pad (progressive enhancement). */
-  dial: string;
-  /** Ticks the connected-call clock between status polls. */
-  callClock: string;
-  /** Asks for the call status again after a long poll's 204 (and after a failed request, with a pause). */
-  callWait: string;
-  /** Copy buttons for a secret shown once (a new API token). */
+  /** The stylesheet of every page but the dial page (tables, history, wallet, admin...), linked after css. */
+  pagesCss: string;
+  /**
+   * htmx and our own small scripts in one file (one request on a slow link): the connected-call clock, asking for the
+   * call status again after a long poll's 204, and the dial page's pad (each does nothing on a page without its elements).
+   */
+  app: string;
+  /** Copy buttons for a secret shown once (a new API token); only the page that shows one links it. */
   copy: string;
 }
 
@@ -56,24 +57,38 @@ function encodeOnce(identity: Buffer, hash: string): Promise<EncodedAsset> {
   return encoded;
 }
 
-/** Where each fingerprinted asset comes from; it is served at /static/<its file name>. */
-const SOURCES: Record<keyof AssetUrls, string> = {
-  favicon: join(publicDir, 'favicon.svg'),
-  css: join(publicDir, 'app.css'),
-  htmx: htmxFile,
-  dial: join(publicDir, 'dial.js'),
-  callClock: join(publicDir, 'call-clock.js'),
-  callWait: join(publicDir, 'call-wait.js'),
-  copy: join(publicDir, 'copy.js'),
+interface AssetSource {
+  /** Served at /static/<name>. */
+  name: string;
+  /** Its files, joined in this order; each minified where that is safe (src/http/minify-assets.ts). */
+  parts: Array<{ file: string; minify?: (source: string) => string }>;
+}
+
+const ours = (file: string, minify?: (source: string) => string) => ({ file: join(publicDir, file), ...(minify ? { minify } : {}) });
+
+/** Where each fingerprinted asset comes from. */
+const SOURCES: Record<keyof AssetUrls, AssetSource> = {
+  favicon: { name: 'favicon.svg', parts: [ours('favicon.svg')] },
+  css: { name: 'app.css', parts: [ours('app.css', minifyCss)] },
+  pagesCss: { name: 'pages.css', parts: [ours('pages.css', minifyCss)] },
+  // htmx first (our scripts use it), then ours: one request and one compressed stream instead of two on a slow link.
+  app: { name: 'app.js', parts: [{ file: htmxFile }, ...['htmx-config.js', 'call-clock.js', 'call-wait.js', 'dial.js'].map((f) => ours(f, minifyScript))] },
+  copy: { name: 'copy.js', parts: [ours('copy.js', minifyScript)] },
 };
+
+/** An asset's bytes as served. */
+export function assetBytes(name: keyof AssetUrls): Buffer {
+  const texts = SOURCES[name].parts.map(({ file, minify }) => (minify ? Buffer.from(minify(readFileSync(file, 'utf8'))) : readFileSync(file)));
+  return texts.length === 1 ? texts[0]! : Buffer.concat(texts.flatMap((t, i) => (i === 0 ? [t] : [Buffer.from('\n'), t])));
+}
 
 /** Content hashes in the URLs let browsers cache assets for a year and still see every change. */
 export function staticAssets(): { router: Router; urls: AssetUrls } {
   const router = express.Router();
   const urls = {} as AssetUrls;
-  for (const [name, file] of Object.entries(SOURCES) as [keyof AssetUrls, string][]) {
-    const path = `/static/${basename(file)}`;
-    const identity = readFileSync(file);
+  for (const [name, source] of Object.entries(SOURCES) as [keyof AssetUrls, AssetSource][]) {
+    const path = `/static/${source.name}`;
+    const identity = assetBytes(name);
     const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
     urls[name] = `${path}?v=${hash}`;
     const encoded = encodeOnce(identity, hash);

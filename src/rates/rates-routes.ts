@@ -2,7 +2,8 @@ import type { Request, Response } from 'express';
 import { formatRate } from '../money/currency.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { countryPrices } from './country-list.js';
-import { previewView, quoteForUser, type CallerLeg, type PreviewView } from './cost-preview.js';
+import { asksCallerCountry, callerCountry, callerLeg, callerOptions } from './caller-country.js';
+import { previewView, quoteForUser, type PreviewView } from './cost-preview.js';
 import type { RateDeckService } from './rate-deck-service.js';
 
 export interface RatesRoutesDeps {
@@ -12,20 +13,6 @@ export interface RatesRoutesDeps {
 }
 
 const MAX_QUERY = 60;
-const CALLER_COUNTRY_COOKIE = 'caller_country';
-
-/** "en-GB,en;q=0.9" → "GB": the region of the browser's first language, if it names one. */
-export function languageRegion(acceptLanguage: string | undefined): string | undefined {
-  const first = acceptLanguage?.split(',')[0]?.trim() ?? '';
-  const region = /^[a-z]{2,3}(?:-[A-Za-z]{4})?-([A-Za-z]{2})\b/.exec(first)?.[1];
-  return region?.toUpperCase();
-}
-
-function cookieValue(req: Request, name: string): string | undefined {
-  const pair = (req.headers.cookie ?? '').split(';').map((p) => p.trim()).find((p) => p.startsWith(`${name}=`));
-  return pair?.slice(name.length + 1);
-}
-
 function queryText(value: unknown): string {
   return typeof value === 'string' ? value.slice(0, MAX_QUERY) : '';
 }
@@ -43,33 +30,12 @@ export function ratesRoutes(deps: RatesRoutesDeps) {
     }));
   }
 
-  /**
-   * Where a visitor's own phone is, for the leg to it: asked on the page (and remembered in a cookie), else the
-   * region of the browser's language, else the US. Signed in, the user's verified phone prices that leg.
-   */
-  function callerCountry(req: Request, res: Response): string {
-    const all = countryPrices(rates.rates());
-    const known = (iso: string | undefined) => (iso && all.some((c) => c.iso === iso) ? iso : undefined);
-    const asked = known(queryText(req.query.from).toUpperCase());
-    if (asked) res.cookie(CALLER_COUNTRY_COOKIE, asked, { maxAge: 365 * 86_400_000, sameSite: 'lax', httpOnly: true, path: '/rates' });
-    return asked ?? known(cookieValue(req, CALLER_COUNTRY_COOKIE)) ?? known(languageRegion(req.get('accept-language'))) ?? 'US';
-  }
-
-  function callerLeg(iso: string): CallerLeg | undefined {
-    const country = countryPrices(rates.rates()).find((c) => c.iso === iso);
-    // Most callers' own phone is a mobile: its leg is priced at the country's mobile rate where the deck has one.
-    return country ? { country: country.country, perMinuteMicros: country.mobilePerMinuteMicros ?? country.perMinuteMicros } : undefined;
-  }
-
   async function preview(req: Request, res: Response, typed: string): Promise<PreviewView> {
     if (!typed.trim()) return previewView(typed, undefined, currency, Boolean(req.user), 0);
     const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, req.user, typed);
-    // Visitors pick their phone's country; a signed-in user's own leg is their verified phone's (or, unverified, said to be missing).
-    return previewView(typed, quote, currency, Boolean(req.user), summary?.availableMicros ?? 0, req.user ? undefined : callerLeg(callerCountry(req, res)));
-  }
-
-  function callerOptions(selected: string) {
-    return countryPrices(rates.rates()).map((c) => ({ iso: c.iso, label: `${c.flag} ${c.country}`, selected: c.iso === selected }));
+    // Visitors and users without a verified phone pick their phone's country; a verified phone prices its own leg.
+    const leg = asksCallerCountry(req.user) ? callerLeg(rates, callerCountry(rates, req, res)) : undefined;
+    return previewView(typed, quote, currency, Boolean(req.user), summary?.availableMicros ?? 0, leg);
   }
 
   return {
@@ -78,7 +44,7 @@ export function ratesRoutes(deps: RatesRoutesDeps) {
       await rates.ready();
       const q = queryText(req.query.q);
       const number = queryText(req.query.number);
-      res.render('pages/rates', { title: 'Rates', q, countries: countries(q), preview: await preview(req, res, number), callers: req.user ? null : callerOptions(callerCountry(req, res)) });
+      res.render('pages/rates', { title: 'Rates', q, countries: countries(q), preview: await preview(req, res, number), callers: asksCallerCountry(req.user) ? callerOptions(rates, callerCountry(rates, req, res)) : null });
     },
 
     /** htmx: the country table for what has been typed so far. */

@@ -20,6 +20,8 @@ export interface User {
   concurrentCallLimit?: number | null;
   /** When the user followed the confirmation link (null: not yet: they may look around but not call, verify a phone or pay). */
   emailConfirmedAt?: string | null;
+  /** The account the user chose to pay from (null: their personal account); read with the session, see src/accounts/paying-account.ts. */
+  payingAccountId?: number | null;
 }
 
 /** A `users` row as the database returns it (also read by the session store's join, see DatabaseSessionStore.get). */
@@ -39,10 +41,11 @@ export interface UserRow {
   email_confirmed_at: string | null;
   email_notices_off: string;
   low_balance_noticed_at: string | null;
+  paying_account_id: number | null;
 }
 
 /** The columns toUser reads: what a read that only needs to know who is asking selects (no password hash). */
-export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit', 'email_confirmed_at'] as const;
+export const USER_COLUMNS = ['id', 'email', 'name', 'role', 'phone_e164', 'phone_verified_at', 'created_at', 'disabled_at', 'daily_spend_cap_micros', 'concurrent_call_limit', 'email_confirmed_at', 'paying_account_id'] as const;
 export type UserColumns = Pick<UserRow, (typeof USER_COLUMNS)[number]>;
 
 /** The one mapping from a `users` row to a User: bigints arrive as strings from PostgreSQL, hence Number(). */
@@ -59,5 +62,6 @@ export function toUser(row: UserColumns): User {
     dailySpendCapMicros: row.daily_spend_cap_micros === null || row.daily_spend_cap_micros === undefined ? null : Number(row.daily_spend_cap_micros),
     concurrentCallLimit: row.concurrent_call_limit ?? null,
     emailConfirmedAt: row.email_confirmed_at ?? null,
+    payingAccountId: row.paying_account_id == null ? null : Number(row.paying_account_id),
   };
 }

@@ -10,6 +10,7 @@ import { lowBalanceBanner } from './low-balance.js';
 import { spendChart } from './spend-chart.js';
 import { redeemForm } from './wallet-forms.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { User } from '../shared/user.js';
 import type { LedgerEntry } from '../ledger/wallet-rows.js';
 import { VoucherError, type VoucherService } from './vouchers.js';
 
@@ -41,9 +42,10 @@ export function walletRoutes(deps: WalletRoutesDeps) {
   // The one money format (src/money/currency.ts): a call charged $0.2862 reads the same here, in history and on the call page.
   const money = (micros: number) => formatMoney(micros, currency);
 
-  async function pageModel(userId: number, page: number) {
+  async function pageModel(user: User, page: number) {
+    const userId = user.id;
     // A team's wallet when the user pays from a team: its owners and admins see its ledger, members its balance.
-    const payer = await deps.payers?.chosen(userId);
+    const payer = await deps.payers?.chosen(userId, user.payingAccountId ?? null);
     const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : userId;
     const seesLedger = !payer || payer.kind === 'personal' || payer.role !== 'member';
     const noEntries = { entries: [], page: 1, pages: 1, total: 0, perPage: 20 };
@@ -77,7 +79,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
 
   async function render(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
     const page = Number.parseInt(String(req.query.page ?? '1'), 10) || 1;
-    res.status(status).render('pages/wallet', { ...(await pageModel(req.user!.id, page)), ...form });
+    res.status(status).render('pages/wallet', { ...(await pageModel(req.user!, page)), ...form });
   }
 
   return {
@@ -90,7 +92,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       if (!form.ok) return render(req, res, 422, form);
       try {
         // Credited to the account the user pays from: a voucher redeemed while paying from a team tops up the team.
-        const payer = await deps.payers?.chosen(req.user!.id);
+        const payer = await deps.payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
         const entry = await vouchers.redeem(payer && payer.kind === 'team' ? { accountId: payer.accountId, userId: req.user!.id } : req.user!.id, form.value.code);
         flash(req, 'success', `Voucher redeemed: ${money(entry.amountMicros)} added to your balance.`);
         res.redirect(303, '/wallet');

@@ -40,6 +40,11 @@ describe.skipIf(!hasChromium)('dial page in a real browser', BROWSER_JOURNEY, ()
     expect(preview).toContain('Leg to your phone');
     expect(preview).toMatch(/Longest call\s*about \d+ min/);
 
+    // The page came with the picked country only; reaching the picker brings every country.
+    await page.locator('#dial-country').focus();
+    await expect.poll(() => page.locator('#dial-country option').count()).toBeGreaterThan(240);
+    expect(await page.locator('#dial-country').inputValue()).toBe('US');
+
     // Search a country, then type a national number there.
     await press('Clear the number');
     expect(await page.getByLabel('Number to call').inputValue()).toBe('');
@@ -73,6 +78,10 @@ describe.skipIf(!hasChromium)('dial page in a real browser', BROWSER_JOURNEY, ()
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${fixture.base}/`);
     expect(await page.getByRole('group', { name: 'Dial pad' }).isVisible()).toBe(false);
+    // The page carries the picked country; Find with nothing typed lists them all, without JavaScript too.
+    expect(await page.locator('#dial-country option').count()).toBe(1);
+    await page.getByRole('button', { name: 'Find' }).last().click();
+    await page.waitForURL(/\?q=/);
     expect(await page.locator('#dial-country option').count()).toBeGreaterThan(240);
     await page.getByLabel('Find a country').fill('japan');
     await page.getByLabel('Find a country').press('Enter');

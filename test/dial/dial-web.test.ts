@@ -47,6 +47,12 @@ async function readyCaller(credit = 5) {
 const preview = (agent: ReturnType<typeof request.agent>, to: string, country = 'US') =>
   agent.get(`/dial/preview?${new URLSearchParams({ to, country }).toString()}`).set(htmx);
 
+/** The options of the destination country picker (a user without a verified phone also has "Your phone is in"). */
+function pickerOptions(html: string): string[] {
+  const picker = /<select id="dial-country"[\s\S]*?<\/select>/.exec(html)?.[0] ?? '';
+  return picker.match(/<option value="[A-Z]{2}"/g) ?? [];
+}
+
 function selectedCountry(html: string): string | undefined {
   return /<option value="([A-Z]{2})" selected>/.exec(html)?.[1];
 }
@@ -59,22 +65,32 @@ describe('GET /', () => {
     expect(res.text).not.toContain('action="/calls"');
   });
 
-  it('shows a signed-in user the dial page: every country, the number field, the pad, the call form', async () => {
+  it('shows a signed-in user the dial page: the picked country (every one on demand), the number field, the pad, the call form', async () => {
     const { agent } = await signedUpAgent(t);
     const res = await agent.get('/');
     expect(res.status).toBe(200);
     expect(res.text).toContain('<form method="post" action="/calls" hx-post="/calls" hx-target="#call-status" hx-swap="innerHTML" hx-sync="this:drop" hx-disabled-elt="find .call-button" hx-disinherit="hx-sync hx-disabled-elt"');
     expect(res.text).toContain('<div id="call-status" aria-live="polite"></div>');
     expect(res.text).toMatch(/name="_csrf" value="[^"]+"/);
-    const options = res.text.match(/<option value="[A-Z]{2}"/g) ?? [];
-    expect(options.length).toBeGreaterThan(240);
-    expect(res.text).toMatch(/<option value="GB"[^>]*>🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
+    // The page carries the picked country; the whole list comes when the picker is reached (issue #25's page weight).
+    expect(pickerOptions(res.text)).toHaveLength(1);
     expect(selectedCountry(res.text)).toBe('US');
+    const lazy = /<div class="field" hx-get="([^"]+)" hx-trigger="pointerover once, focusin once" hx-target="#dial-country" hx-sync="this:drop"/.exec(res.text);
+    expect(lazy?.[1]).toBe('/dial/countries?list=all&amp;country=US');
+    const list = await agent.get('/dial/countries?list=all&country=US').set('HX-Request', 'true');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain('<select');
+    expect((list.text.match(/<option value="[A-Z]{2}"/g) ?? []).length).toBeGreaterThan(240);
+    expect(list.text).toMatch(/<option value="GB">🇬🇧 United Kingdom \+44 · \$0\.1809\/min<\/option>/);
+    expect(list.text).toMatch(/<option value="US" selected>/);
     expect(res.text).toMatch(/<input id="dial-to" name="to" type="tel" inputmode="tel" autocomplete="tel"/);
     expect(res.text).toContain('hx-trigger="input changed delay:300ms');
     expect(res.text).toMatch(/<div id="dial-pad" class="dial-pad" role="group" aria-label="Dial pad" hidden>/);
     expect((res.text.match(/<button type="button" tabindex="-1" class="dial-key/g) ?? []).length).toBe(13);
-    expect(res.text).toMatch(/<script src="\/static\/dial\.js\?v=[0-9a-f]{10}" defer><\/script>/);
+    expect(res.text).toMatch(/<script src="\/static\/app\.js\?v=[0-9a-f]{10}" defer><\/script>/);
+    // The light page: app.css only, not the other pages' stylesheet.
+    expect(res.text).toMatch(/<link rel="stylesheet" href="\/static\/app\.css\?v=[0-9a-f]{10}">/);
+    expect(res.text).not.toContain('/static/pages.css');
     expect(res.text).toContain('adding credit during a call does not make that call longer');
     expect(res.text).toMatch(/<button type="submit" class="button call-button dial-action">Call<\/button>/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
@@ -135,7 +151,7 @@ describe('GET /', () => {
   it('narrows the country list without JavaScript (GET search form)', async () => {
     const { agent } = await signedUpAgent(t);
     const res = await agent.get('/?q=japan&country=US');
-    expect(res.text.match(/<option value="[A-Z]{2}"/g)).toEqual(['<option value="JP"']);
+    expect(pickerOptions(res.text)).toEqual(['<option value="JP"']);
     expect(selectedCountry(res.text)).toBe('JP');
     expect(res.text).toContain('1 country matches “japan”.');
   });
@@ -177,6 +193,33 @@ describe('GET /dial/countries (htmx)', () => {
 });
 
 describe('GET /dial/preview (htmx)', () => {
+  it('asks a user without a verified phone where it is ("Your phone is in") and prices both legs (issue #24)', async () => {
+    const { agent } = await signedUpAgent(t);
+    const page = await agent.get('/').set('Accept-Language', 'fr-FR,fr;q=0.9');
+    expect(page.text).toContain('<label for="dial-from">Your phone is in</label>');
+    // The picked country only, from the browser's language region; the list comes when the picker is reached.
+    expect(page.text.match(/<select id="dial-from"[\s\S]*?<\/select>/)![0].match(/<option /g)).toHaveLength(1);
+    expect(page.text).toMatch(/<option value="FR" selected>🇫🇷 France<\/option>/);
+    expect(page.text).toContain('hx-get="/dial/countries?list=callers&amp;from=FR"');
+    const list = await agent.get('/dial/countries?list=callers&from=FR').set(htmx);
+    expect((list.text.match(/<option value="[A-Z]{2}"/g) ?? []).length).toBeGreaterThan(240);
+    expect(list.text).toMatch(/<option value="FR" selected>/);
+
+    const res = await agent.get(`/dial/preview?${new URLSearchParams({ to: '+442079460958', country: 'US', from: 'FR' }).toString()}`).set(htmx);
+    const france = t.services.money.rates.rates().filter((r) => r.iso === 'FR');
+    expect(france.length).toBeGreaterThan(0);
+    expect(res.text).toMatch(/<dt>Leg to your phone<\/dt><dd>\$\d\.\d{4}\/min <span class="hint">in France<\/span><\/dd>/);
+    expect(res.text).toContain('<dt>Leg to the number</dt><dd>$0.1809/min</dd>');
+    expect(res.text).toContain('data-reason="no-phone"');
+    // Remembered for the next page, whatever the browser's language.
+    expect((await agent.get('/')).text).toMatch(/<option value="FR" selected>🇫🇷 France<\/option>/);
+  });
+
+  it('does not ask a verified caller where their phone is', async () => {
+    const { agent } = await readyCaller(5);
+    expect((await agent.get('/')).text).not.toContain('id="dial-from"');
+  });
+
   it('prices a national number in the picked country: both legs, the total and the longest call', async () => {
     const { agent } = await readyCaller(5);
     const res = await preview(agent, '020 7946 0958', 'GB');
@@ -293,7 +336,8 @@ describe('GET /dial/preview (htmx)', () => {
       const res = await preview(agent, '+44 20 7946 0958');
       expect(res.text).toContain('data-reason="no-phone"');
       expect(res.text).toContain('<a href="/account/phone">Verify your phone</a>');
-      expect(res.text).toContain('plus the leg to your phone, once it is verified');
+      // The leg to their phone is priced in the country they said it is in (the US unless told otherwise).
+      expect(res.text).toMatch(/<dt>Leg to your phone<\/dt><dd>\$\d\.\d{4}\/min <span class="hint">in United States<\/span>/);
     });
 
     it('a call already in progress, with a link to it', async () => {

@@ -3,12 +3,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseEncoding } from '../../src/http/static-assets.js';
+import { minifyCss, minifyScript } from '../../src/http/minify-assets.js';
+import { assetBytes, chooseEncoding } from '../../src/http/static-assets.js';
 import { publicDir } from '../../src/paths.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const require = createRequire(import.meta.url);
 const htmx = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'));
+const script = () => assetBytes('app');
 
 let t: TestApp;
 beforeEach(async () => {
@@ -27,9 +29,10 @@ function raw(req: request.Test): request.Test {
   });
 }
 
+/** The script every page links: htmx, then our own small scripts. */
 async function htmxUrl(): Promise<string> {
   const page = await request(t.app).get('/login');
-  return /src="(\/static\/htmx\.min\.js\?v=[0-9a-f]{10})"/.exec(page.text)![1]!;
+  return /src="(\/static\/app\.js\?v=[0-9a-f]{10})"/.exec(page.text)![1]!;
 }
 
 describe('static assets', () => {
@@ -41,14 +44,15 @@ describe('static assets', () => {
     expect(br.headers['content-type']).toMatch(/^(application|text)\/javascript/);
     expect(br.headers.vary).toMatch(/Accept-Encoding/i);
     expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect((br.body as Buffer).equals(htmx)).toBe(true);
+    expect((br.body as Buffer).equals(script())).toBe(true);
+    expect((br.body as Buffer).subarray(0, htmx.length).equals(htmx)).toBe(true);
 
     const gz = await raw(request(t.app).get(url).set('Accept-Encoding', 'gzip, deflate'));
     expect(gz.headers['content-encoding']).toBe('gzip');
-    expect((gz.body as Buffer).equals(htmx)).toBe(true);
+    expect((gz.body as Buffer).equals(script())).toBe(true);
     // Content-Length is the size on the wire.
     expect(Number(br.headers['content-length'])).toBeLessThan(Number(gz.headers['content-length']));
-    expect(Number(gz.headers['content-length'])).toBeLessThan(htmx.length / 2);
+    expect(Number(gz.headers['content-length'])).toBeLessThan(script().length / 2);
   });
 
   it('honours a refusal of brotli and sends the file as it is to a client that asks for no encoding', async () => {
@@ -57,7 +61,7 @@ describe('static assets', () => {
     expect(noBrotli.headers['content-encoding']).toBe('gzip');
     const plain = await raw(request(t.app).get(url).set('Accept-Encoding', 'identity'));
     expect(plain.headers['content-encoding']).toBeUndefined();
-    expect((plain.body as Buffer).equals(htmx)).toBe(true);
+    expect((plain.body as Buffer).equals(script())).toBe(true);
   });
 
   it('answers a revalidation with 304 and a HEAD without a body, per encoding', async () => {
@@ -73,13 +77,24 @@ describe('static assets', () => {
     expect((head.body as Buffer | undefined)?.length ?? 0).toBe(0);
   });
 
-  it('serves every asset a page links, with its type, and the stylesheet as written', async () => {
+  it('serves every asset a page links, with its type, and the stylesheets and scripts minified', async () => {
     const page = await request(t.app).get('/login');
     const css = /href="(\/static\/app\.css\?v=[^"]+)"/.exec(page.text)![1]!;
     const style = await raw(request(t.app).get(css).set('Accept-Encoding', 'br'));
     expect(style.headers['content-type']).toMatch(/^text\/css/);
     expect(style.headers['content-encoding']).toBe('br');
-    expect((style.body as Buffer).toString('utf8')).toBe(readFileSync(join(publicDir, 'app.css'), 'utf8'));
+    expect((style.body as Buffer).toString('utf8')).toBe(minifyCss(readFileSync(join(publicDir, 'app.css'), 'utf8')));
+    const pages = /href="(\/static\/pages\.css\?v=[^"]+)"/.exec(page.text)![1]!;
+    expect((await request(t.app).get(pages)).text).toBe(assetBytes('pagesCss').toString('utf8'));
+    const app = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(page.text)![1]!;
+    const bundle = await request(t.app).get(app);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    // The three small scripts, in order, each still valid JavaScript once its comments are gone.
+    for (const file of ['call-clock.js', 'call-wait.js', 'dial.js']) {
+      const minified = minifyScript(readFileSync(join(publicDir, file), 'utf8'));
+      expect(() => new Function(minified)).not.toThrow();
+      expect(bundle.text).toContain(minified);
+    }
     // Files outside the fingerprinted set are still served (the simulator's and the jobs dashboard's stylesheets).
     const other = await request(t.app).get('/static/jobs-bar.css');
     expect(other.status).toBe(200);
@@ -98,5 +113,17 @@ describe('choosing an encoding', () => {
     expect(chooseEncoding('gzip;q=0, br;q=0')).toBe('identity');
     expect(chooseEncoding('')).toBe('identity');
     expect(chooseEncoding(undefined)).toBe('identity');
+  });
+});
+
+describe('minifying our assets', () => {
+  it('drops CSS comments and spaces but keeps strings exactly', () => {
+    expect(minifyCss('/* why */\n.a , .b > c {\n  content: " /min ,  x ";\n  color: red;\n}\n@media (max-width: 30rem) { .a { margin: 0 auto; } }'))
+      .toBe('.a,.b>c{content:" /min ,  x ";color:red}@media (max-width:30rem){.a{margin:0 auto}}');
+  });
+
+  it('drops whole-line script comments, indentation and spaces next to punctuation, but not inside strings', () => {
+    expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x, y = z'; // kept: not a whole line\n  if (a) { b(1, 2); }\n})();\n"))
+      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';// kept: not a whole line\nif(a){b(1,2);}\n})();");
   });
 });

@@ -48,7 +48,8 @@ describe('verifying your phone through the simulator', () => {
     expect((await agent.get('/')).text).toContain('<a href="/account/phone">verify your phone</a>');
     expect((await agent.get('/wallet')).text).toContain('<a href="/account/phone">verify your phone</a>');
     const unpriced = await agent.get('/rates/preview?number=%2B33612345678').set('HX-Request', 'true');
-    expect(unpriced.text).toContain('<a href="/account/phone">verify your phone</a>');
+    // Not verified yet: the leg to the phone is priced in the country it is said to be in (the US by default).
+    expect(unpriced.text).toContain('for the leg to your phone in United States');
     expect((await agent.get('/account')).text).toContain('<a href="/account/phone">Add and verify your phone</a>');
     const empty = await agent.get('/account/phone');
     expect(empty.text).toContain('None yet');

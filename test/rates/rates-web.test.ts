@@ -88,11 +88,13 @@ describe('rates page', () => {
     expect(page.text).toMatch(/id="cost-preview" aria-live="polite">\s*<dl class="facts cost-preview">/);
   });
 
-  it('says when the leg to an unverified phone is not counted yet', async () => {
+  it('asks a user without a verified phone where it is, as a visitor, and counts that leg (issue #24)', async () => {
     const { agent } = await signedUpAgent(t);
-    const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
+    expect((await agent.get('/rates')).text).toContain('Your phone is in');
+    const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958&from=GB').set(htmx);
     expect(res.text).toMatch(/Longest call now<\/dt><dd>about 0 s /);
-    expect(res.text).toContain('Not counting the leg to your own phone');
+    expect(res.text).toContain('for the leg to your phone in United Kingdom');
+    expect(res.text).not.toContain('Not counting the leg to your own phone');
   });
 
   it('tells a signed-in user the longest call their credit allows, both legs counted', async () => {

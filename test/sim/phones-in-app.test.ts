@@ -39,7 +39,8 @@ describe('the handset page through the app’s own port (simulation mode)', () =
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.headers['set-cookie']).toBeUndefined();
-    const htmx = /<script src="(\/static\/htmx\.min\.js\?v=[0-9a-f]+)"><\/script>/.exec(page.text);
+    // The app's own script: htmx first, then the app's small scripts (src/http/static-assets.ts).
+    const htmx = /<script src="(\/static\/app\.js\?v=[0-9a-f]+)"><\/script>/.exec(page.text);
     expect(htmx).not.toBeNull();
     expect(page.text).toContain('href="/phones/assets/sim.css"');
     expect(page.text).toContain('hx-get="/phones/handsets"');
