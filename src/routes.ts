@@ -124,7 +124,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/wallet/redeem', requireConfirmedEmail, redeemLimit, wallet.redeem);
   app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
   if (services.payments) {
-    const topUps = paymentsRoutes(services.payments.service);
+    const topUps = paymentsRoutes(services.payments.service, services.payingAccounts);
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
     // An unconfirmed account may look at the wallet but not pay (issue 28).
     app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);

@@ -337,7 +337,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const notices = { notify: email.notifyInBackground, balanceChanged: (userId: number) => email.mailer.inBackground(email.notices.balanceChanged(userId)) };
     // A scheduler handed in (a test bed) has handlers of its own: then events are applied in the background.
     const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
-    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined, scheduleAutoTopUp: scheduler ? (userId, crossing) => scheduler.scheduleAutoTopUp(userId, crossing) : undefined });
+    return createPayments({ config, db, clock, logger, ledger: money.ledger, setup, notices, membership: (userId, accountId) => payingAccounts(db).membership(userId, accountId), scheduleEvent: scheduler ? (id) => scheduler.scheduleStripeEvent(id) : undefined, scheduleAutoTopUp: scheduler ? (userId, crossing) => scheduler.scheduleAutoTopUp(userId, crossing) : undefined });
   }
 
   function buildJobs(calls: () => CallsService, email: () => EmailServices, recordings: () => RecordingsService, payments: () => Payments | undefined, money: MoneyServices, webhooks: ReturnType<typeof webhookDeliveries>): JobScheduler | undefined {

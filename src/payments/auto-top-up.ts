@@ -4,8 +4,9 @@ import Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { personalAccountId } from '../shared/personal-account.js';
 import { formatMoney } from '../money/currency.js';
-import { creditTopUp } from './payment-credit.js';
+import { creditTopUp, walletOf } from './payment-credit.js';
 import type { PaymentsRepository } from './payments-repository.js';
 import type { PaymentNotices, TopUpLimits } from './payments-service.js';
 import { toMinorUnits } from './stripe-amounts.js';
@@ -193,7 +194,7 @@ export function autoTopUps(deps: AutoTopUpDeps) {
         }
         const minor = toMinorUnits(current.amountMicros, deps.currency);
         if (minor === undefined) return;
-        await deps.repo.insertAuto({ publicId: `tu_${randomUUID().replaceAll('-', '')}`, userId, amountMicros: current.amountMicros, amountMinor: minor, currency: deps.currency, crossing: key, at: stamp() });
+        await deps.repo.insertAuto({ publicId: `tu_${randomUUID().replaceAll('-', '')}`, userId, accountId: await personalAccountId(deps.db, userId), amountMicros: current.amountMicros, amountMinor: minor, currency: deps.currency, crossing: key, at: stamp() });
         payment = (await deps.repo.byAutoCrossing(key))!;
       }
       if (payment.status !== 'creating') return;
@@ -223,7 +224,7 @@ export function autoTopUps(deps: AutoTopUpDeps) {
           logger.error({ intent: intent.id, topUp: payment.publicId }, 'an automatic top-up payment does not match its row: not credited');
           return undefined;
         }
-        await creditTopUp(trx, deps.ledger, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: intent.id, description: `Automatic top-up ${money(payment.amountMicros)}` });
+        await creditTopUp(trx, deps.ledger, walletOf(payment), { amountMicros: payment.amountMicros, checkoutSessionId: intent.id, description: `Automatic top-up ${money(payment.amountMicros)}` });
         await deps.repo.update(trx, payment.id, { status: 'credited', payment_intent_id: intent.id, credited_at: stamp(), updated_at: stamp() });
         await trx('auto_top_ups').where({ user_id: payment.userId }).update({ failures: 0, last_error: null, last_error_at: null });
         return payment;

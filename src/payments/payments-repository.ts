@@ -7,6 +7,8 @@ export interface Payment {
   id: number;
   publicId: string;
   userId: number;
+  /** The account whose wallet the top-up credits (and its refunds and disputes debit); null: the payer's personal account (rows from before teams without one). */
+  accountId: number | null;
   status: PaymentStatus;
   amountMicros: number;
   amountMinor: number;
@@ -27,6 +29,7 @@ interface PaymentRow {
   id: number;
   public_id: string;
   user_id: number;
+  account_id?: number | string | null;
   status: PaymentStatus;
   amount_micros: number | string;
   amount_minor: number;
@@ -50,6 +53,7 @@ function toPayment(r: PaymentRow): Payment {
     id: Number(r.id),
     publicId: r.public_id,
     userId: Number(r.user_id),
+    accountId: r.account_id == null ? null : Number(r.account_id),
     status: r.status,
     amountMicros: Number(r.amount_micros),
     amountMinor: Number(r.amount_minor),
@@ -78,15 +82,15 @@ export interface PaymentFilter {
 export function paymentsRepository(db: Db) {
   const lockable = (trx: Knex.Transaction, query: Knex.QueryBuilder) => (isSqlite(db) ? query : query.forUpdate());
   return {
-    async insert(row: { publicId: string; userId: number; amountMicros: number; amountMinor: number; currency: string; at: string }): Promise<void> {
-      await db('payments').insert({ public_id: row.publicId, user_id: row.userId, status: 'creating', amount_micros: row.amountMicros, amount_minor: row.amountMinor, currency: row.currency, created_at: row.at, updated_at: row.at });
+    async insert(row: { publicId: string; userId: number; accountId: number; amountMicros: number; amountMinor: number; currency: string; at: string }): Promise<void> {
+      await db('payments').insert({ public_id: row.publicId, user_id: row.userId, account_id: row.accountId, status: 'creating', amount_micros: row.amountMicros, amount_minor: row.amountMinor, currency: row.currency, created_at: row.at, updated_at: row.at });
     },
     async opened(publicId: string, sessionId: string, at: string): Promise<void> {
       await db('payments').where({ public_id: publicId }).update({ checkout_session_id: sessionId, status: 'open', updated_at: at });
     },
     /** An automatic top-up's row, keyed by its crossing (unique): a retried job finds it instead of making another. */
-    async insertAuto(row: { publicId: string; userId: number; amountMicros: number; amountMinor: number; currency: string; crossing: string; at: string }): Promise<void> {
-      await db('payments').insert({ public_id: row.publicId, user_id: row.userId, status: 'creating', amount_micros: row.amountMicros, amount_minor: row.amountMinor, currency: row.currency, auto_crossing: row.crossing, created_at: row.at, updated_at: row.at }).onConflict('auto_crossing').ignore();
+    async insertAuto(row: { publicId: string; userId: number; accountId: number; amountMicros: number; amountMinor: number; currency: string; crossing: string; at: string }): Promise<void> {
+      await db('payments').insert({ public_id: row.publicId, user_id: row.userId, account_id: row.accountId, status: 'creating', amount_micros: row.amountMicros, amount_minor: row.amountMinor, currency: row.currency, auto_crossing: row.crossing, created_at: row.at, updated_at: row.at }).onConflict('auto_crossing').ignore();
     },
     async byAutoCrossing(crossing: string): Promise<Payment | undefined> {
       const row = await db<PaymentRow>('payments').where({ auto_crossing: crossing }).first();

@@ -3,7 +3,7 @@ import { flash } from '../http/flash.js';
 import { formatMoney } from '../money/currency.js';
 import { formatMicros, tryParseMicros } from '../money/micros.js';
 import type { Payment } from './payments-repository.js';
-import { PaymentError, type PaymentsService } from './payments-service.js';
+import { mayTopUp, PaymentError, type PaymentsService } from './payments-service.js';
 import type { AutoTopUps } from './auto-top-up.js';
 import { autoTopUpView } from './auto-top-up-routes.js';
 
@@ -25,23 +25,33 @@ export function topUpView(p: Payment, currency: string) {
   };
 }
 
+/** The account the wallet page shows (the one the user pays from), as the top-up section needs it. */
+export interface TopUpAccount {
+  kind: 'personal' | 'team';
+  role: 'owner' | 'admin' | 'member';
+  name: string;
+}
+
 /** The wallet page's "Add credit by card" section (handed to walletRoutes, so the wallet never imports payments). */
 export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
   const money = (micros: number) => formatMoney(micros, payments.currency);
   // A form value, not a display: the top-up field takes whole units or cents ("10", "12.5").
   const plain = (micros: number) => formatMicros(micros, 0);
-  return async (userId: number) => ({
+  return async (userId: number, account?: TopUpAccount) => ({
+    /** Paying from a team: the top-up credits the team's wallet; its members may not add credit (only owners and admins). */
+    team: account && account.kind === 'team' ? { name: account.name, allowed: mayTopUp(account) } : undefined,
     presets: payments.limits.presetMicros.filter((m) => m >= payments.limits.minMicros && m <= payments.limits.maxMicros).map((m) => ({ value: plain(m), label: money(m) })),
     min: money(payments.limits.minMicros),
     max: money(payments.limits.maxMicros),
     currency: payments.currency,
     recent: (await payments.recent(userId, 10)).map((p) => topUpView(p, payments.currency)),
-    auto: auto ? autoTopUpView(await auto.settings(userId), payments.currency) : undefined,
+    // Automatic top-up is personal only: a team's wallet shows a note instead of the settings.
+    auto: auto && (!account || account.kind === 'personal') ? autoTopUpView(await auto.settings(userId), payments.currency) : undefined,
     hold: await payments.holdReason(userId),
   });
 }
 
-export function paymentsRoutes(payments: PaymentsService) {
+export function paymentsRoutes(payments: PaymentsService, payers?: { chosen(userId: number, remembered?: number | null): Promise<{ accountId: number }> }) {
   const currency = payments.currency;
   const notFound = (res: Response) => void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such top-up on your account.' });
 
@@ -56,7 +66,9 @@ export function paymentsRoutes(payments: PaymentsService) {
       }
       try {
         const saveCard = (req.body as Record<string, unknown>)?.save_card === '1';
-        const { url } = await payments.startTopUp(req.user!.id, micros, saveCard ? { email: req.user!.email } : undefined);
+        // The account the user pays from (chosen on the dial page) gets the credit.
+        const payer = await payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
+        const { url } = await payments.startTopUp(req.user!.id, micros, saveCard ? { email: req.user!.email } : undefined, payer?.accountId);
         res.redirect(303, url);
       } catch (err) {
         if (!(err instanceof PaymentError)) throw err;

@@ -6,7 +6,8 @@ import type { Db } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { formatMoney } from '../money/currency.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { creditTopUp, reverseCredit, restoreCredit } from './payment-credit.js';
+import { creditTopUp, reverseCredit, restoreCredit, walletOf } from './payment-credit.js';
+import { personalAccountId } from '../shared/personal-account.js';
 import type { Payment, PaymentFilter, PaymentsRepository } from './payments-repository.js';
 import { fromMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './stripe-amounts.js';
 import type { AutoTopUps } from './auto-top-up.js';
@@ -48,6 +49,13 @@ export interface PaymentsServiceDeps {
   autoTopUps?: AutoTopUps | undefined;
   /** Emails about money (src/email's notices, named here so payments does not import it); none: no emails. */
   notices?: PaymentNotices | undefined;
+  /** The user's role in an account (src/accounts' payingAccounts.membership, named here so payments does not import it). */
+  membership?: ((userId: number, accountId: number) => Promise<{ kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; label: string } | undefined>) | undefined;
+}
+
+/** Who may add card credit to an account: anyone to their personal one; a team's owners and admins to the team's. */
+export function mayTopUp(account: { kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member' }): boolean {
+  return account.kind === 'personal' || account.role !== 'member';
 }
 
 /** What payments tells the user by email; each call is made once per change, after its transaction commits. */
@@ -81,16 +89,29 @@ export class PaymentsService {
     return this.deps.clock.now().toISOString();
   }
 
-  /** Creates the Checkout Session for a top-up and returns Stripe's page to send the buyer to. */
-  async startTopUp(userId: number, amountMicros: number, saveCardFor?: { email: string }): Promise<{ url: string; publicId: string }> {
+  /**
+   * Creates the Checkout Session for a top-up and returns Stripe's page to send the buyer to. `accountId` is the
+   * account the buyer pays from (default: their personal one): its wallet gets the credit. A team's members may not
+   * top it up (only its owners and admins); an account the user is not in is refused the same way.
+   */
+  async startTopUp(userId: number, amountMicros: number, saveCardFor?: { email: string }, accountId?: number): Promise<{ url: string; publicId: string }> {
     const { limits, currency } = this.deps;
+    const personal = await personalAccountId(this.deps.db, userId);
+    const target = accountId ?? personal;
+    if (target !== personal) {
+      const account = await this.deps.membership?.(userId, target);
+      if (!account) throw new PaymentError('You are not a member of that account.');
+      if (!mayTopUp(account)) throw new PaymentError(`Only the owners and admins of ${account.label} can add credit to its wallet. Ask one of them, or choose Personal under "Pay from" on the dial page to top up your own.`);
+      // A saved card is the buyer's own, for their personal automatic top-up; a team's top-up never saves it.
+      saveCardFor = undefined;
+    }
     if (amountMicros < limits.minMicros || amountMicros > limits.maxMicros) {
       throw new PaymentError(`Choose an amount from ${this.money(limits.minMicros)} to ${this.money(limits.maxMicros)}.`, 'amount');
     }
     const minor = toMinorUnits(amountMicros, currency);
     if (minor === undefined || minor > MAX_MINOR_UNITS) throw new PaymentError(`Enter an amount in whole ${currency === 'JPY' ? 'yen' : 'cents'}, such as 10.00.`, 'amount');
     const publicId = `tu_${randomUUID().replaceAll('-', '')}`;
-    await this.deps.repo.insert({ publicId, userId, amountMicros, amountMinor: minor, currency, at: this.stamp() });
+    await this.deps.repo.insert({ publicId, userId, accountId: target, amountMicros, amountMinor: minor, currency, at: this.stamp() });
     const base = this.deps.publicUrl;
     try {
       // Saving the card: a Customer of ours, and Stripe keeps the card for payments made while the user is away.
@@ -100,7 +121,7 @@ export class PaymentsService {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: currency.toLowerCase(), unit_amount: minor, product_data: { name: `callbridge credit ${this.money(amountMicros)}` } } }],
           client_reference_id: String(userId),
-          metadata: { topup_id: publicId, user_id: String(userId), purpose: 'callbridge credit top-up' },
+          metadata: { topup_id: publicId, user_id: String(userId), account_id: String(target), purpose: 'callbridge credit top-up' },
           payment_intent_data: { metadata: { topup_id: publicId }, ...(customer ? { setup_future_usage: 'off_session' as const } : {}) },
           ...(customer ? { customer } : {}),
           success_url: `${base}/wallet/top-up/return?session_id={CHECKOUT_SESSION_ID}`,
@@ -166,7 +187,7 @@ export class PaymentsService {
         this.deps.logger.error({ session: session.id, topUp: payment.publicId }, 'a paid checkout session does not match its top-up (user, amount or currency): not credited');
         return undefined;
       }
-      await creditTopUp(trx, this.deps.ledger, payment.userId, { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
+      await creditTopUp(trx, this.deps.ledger, walletOf(payment), { amountMicros: payment.amountMicros, checkoutSessionId: session.id, description: `Card top-up ${this.money(payment.amountMicros)}` });
       const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
       await this.deps.repo.update(trx, payment.id, { status: 'credited', payment_intent_id: paymentIntent, credited_at: this.stamp(), updated_at: this.stamp() });
       return payment;
@@ -174,14 +195,20 @@ export class PaymentsService {
     if (!applied) return;
     this.deps.logger.info({ session: session.id }, 'card top-up credited');
     // Only the transaction that moved the top-up to credited gets here, so the receipt goes once per top-up.
-    await this.repayOwed(applied.userId, applied.publicId);
+    await this.repayOwed(walletOf(applied), applied.publicId);
     await this.receipt(applied);
   }
 
   private async receipt(payment: Payment): Promise<void> {
-    const balanceMicros = await this.deps.ledger.balance(payment.userId);
+    // The receipt goes to the payer, with the balance of the wallet they credited (a team's, when they paid for one).
+    const balanceMicros = await this.deps.ledger.balance(walletOf(payment));
     this.deps.notices?.notify(payment.userId, 'top-up-receipt', { amountMicros: payment.amountMicros, at: this.stamp(), balanceMicros, reference: payment.publicId, receiptUrl: `${this.deps.publicUrl}/wallet/top-ups/${payment.publicId}` });
-    this.deps.notices?.balanceChanged(payment.userId);
+    // The low-balance notice and automatic top-up watch the personal wallet only.
+    if (await this.isPersonal(payment)) this.deps.notices?.balanceChanged(payment.userId);
+  }
+
+  private async isPersonal(payment: Payment): Promise<boolean> {
+    return payment.accountId === null || payment.accountId === (await personalAccountId(this.deps.db, payment.userId));
   }
 
   private async close(session: Stripe.Checkout.Session, status: 'expired' | 'failed'): Promise<void> {
@@ -240,7 +267,7 @@ export class PaymentsService {
   async refundable(payment: Payment): Promise<number> {
     if (payment.status !== 'credited') return 0;
     const left = payment.amountMicros - payment.refundedMicros - payment.disputedMicros;
-    const spendable = (await this.deps.ledger.summary(payment.userId)).availableMicros;
+    const spendable = (await this.deps.ledger.summary(walletOf(payment))).availableMicros;
     return Math.max(0, Math.min(left, spendable));
   }
 
@@ -255,7 +282,7 @@ export class PaymentsService {
     const refund = await this.deps.stripe.refunds.create({ payment_intent: payment.paymentIntentId, amount: minor, reason: 'requested_by_customer', metadata: { topup_id: payment.publicId } }, { idempotencyKey: `refund-${payment.publicId}-${payment.refundedMicros}-${amountMicros}` });
     await this.deps.db.transaction(async (trx) => {
       const locked = (await this.deps.repo.lock(trx, { id: payment.id }))!;
-      const taken = await reverseCredit(trx, this.deps.ledger, payment.userId, { amountMicros, kind: 'refund', reference: refund.id, key: `stripe:${refund.id}`, description: `Refund of card top-up ${this.money(payment.amountMicros)}` });
+      const taken = await reverseCredit(trx, this.deps.ledger, walletOf(payment), { amountMicros, kind: 'refund', reference: refund.id, key: `stripe:${refund.id}`, description: `Refund of card top-up ${this.money(payment.amountMicros)}` });
       await this.deps.repo.update(trx, payment.id, { refunded_micros: locked.refundedMicros + amountMicros, owed_micros: locked.owedMicros + (amountMicros - taken), updated_at: this.stamp() });
       await this.deps.repo.insertRefund(trx, { paymentId: payment.id, refundId: refund.id, amountMicros, status: refund.status ?? 'pending', adminId, reason: reason || null, at: this.stamp() });
       await recordAudit(trx, this.deps.clock, { actorId: adminId, action: 'payment.refund', subject: `payment ${payment.id}`, summary: `Refunded ${this.money(amountMicros)} of top-up ${payment.publicId} (${refund.id})`, newValue: { refundId: refund.id, amountMicros, reason } });
@@ -280,10 +307,11 @@ export class PaymentsService {
   }
 
   private async refundNotice(refundId: string): Promise<void> {
-    const row = await this.deps.db('payment_refunds').join('payments', 'payments.id', 'payment_refunds.payment_id').where('payment_refunds.refund_id', refundId).first('payments.user_id', 'payments.public_id', 'payment_refunds.amount_micros');
+    const row = await this.deps.db('payment_refunds').join('payments', 'payments.id', 'payment_refunds.payment_id').where('payment_refunds.refund_id', refundId).first('payments.user_id', 'payments.account_id', 'payments.public_id', 'payment_refunds.amount_micros');
     if (!row) return;
     const userId = Number(row.user_id);
-    this.deps.notices?.notify(userId, 'refund', { amountMicros: Number(row.amount_micros), at: this.stamp(), balanceMicros: await this.deps.ledger.balance(userId), reason: `It was a refund of your card top-up ${String(row.public_id)}; the card it was paid with gets it back within 5-10 days.` });
+    const wallet = walletOf({ userId, accountId: row.account_id == null ? null : Number(row.account_id) });
+    this.deps.notices?.notify(userId, 'refund', { amountMicros: Number(row.amount_micros), at: this.stamp(), balanceMicros: await this.deps.ledger.balance(wallet), reason: `It was a refund of your card top-up ${String(row.public_id)}; the card it was paid with gets it back within 5-10 days.` });
   }
 
   private async disputeOpened(dispute: Stripe.Dispute): Promise<void> {
@@ -293,7 +321,7 @@ export class PaymentsService {
       const payment = await this.deps.repo.lock(trx, { payment_intent_id: paymentIntent });
       if (!payment || payment.disputeId === dispute.id || payment.status !== 'credited') return;
       const disputed = Math.min(fromMinorUnits(dispute.amount, payment.currency), payment.amountMicros - payment.refundedMicros);
-      const taken = await reverseCredit(trx, this.deps.ledger, payment.userId, { amountMicros: disputed, kind: 'adjustment', reference: dispute.id, key: `stripe:${dispute.id}`, description: `Card payment disputed: ${this.money(disputed)} reversed` });
+      const taken = await reverseCredit(trx, this.deps.ledger, walletOf(payment), { amountMicros: disputed, kind: 'adjustment', reference: dispute.id, key: `stripe:${dispute.id}`, description: `Card payment disputed: ${this.money(disputed)} reversed` });
       await this.deps.repo.update(trx, payment.id, { dispute_id: dispute.id, dispute_status: dispute.status, disputed_micros: disputed, owed_micros: payment.owedMicros + (disputed - taken), charge_id: typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id, updated_at: this.stamp() });
     });
   }
@@ -305,7 +333,7 @@ export class PaymentsService {
       if (dispute.status === 'won') {
         // What was taken back is restored; what was recorded as owed is forgiven.
         const owedFromDispute = Math.min(payment.owedMicros, payment.disputedMicros);
-        await restoreCredit(trx, this.deps.ledger, payment.userId, { amountMicros: payment.disputedMicros - owedFromDispute, reference: dispute.id, key: `stripe:${dispute.id}:won`, description: 'Dispute won: credit restored' });
+        await restoreCredit(trx, this.deps.ledger, walletOf(payment), { amountMicros: payment.disputedMicros - owedFromDispute, reference: dispute.id, key: `stripe:${dispute.id}:won`, description: 'Dispute won: credit restored' });
         await this.deps.repo.update(trx, payment.id, { dispute_status: 'won', disputed_micros: 0, owed_micros: payment.owedMicros - owedFromDispute, updated_at: this.stamp() });
       } else {
         await this.deps.repo.update(trx, payment.id, { dispute_status: dispute.status, updated_at: this.stamp() });
@@ -317,15 +345,19 @@ export class PaymentsService {
    * New credit first pays what the user owes from a reversed payment (a dispute that took back credit already spent),
    * oldest first: each owing payment is locked, then the wallet (the order a dispute takes), and the repayment's
    * ledger entry is keyed by the owing payment and the top-up that repays it, so running this twice takes nothing more.
+   * Per account: a top-up of a team's wallet repays what the team's reversed top-ups left owing (a bare user id is
+   * that user's personal account).
    */
-  async repayOwed(userId: number, byTopUp: string): Promise<number> {
-    const owing = (await this.deps.db('payments').where({ user_id: userId }).andWhere('owed_micros', '>', 0).orderBy('id').select('id')) as Array<{ id: number }>;
+  async repayOwed(wallet: number | { accountId: number; userId: number }, byTopUp: string): Promise<number> {
+    const userId = typeof wallet === 'number' ? wallet : wallet.userId;
+    const accountId = typeof wallet === 'number' ? await personalAccountId(this.deps.db, wallet) : wallet.accountId;
+    const owing = (await this.deps.db('payments').where({ account_id: accountId }).andWhere('owed_micros', '>', 0).orderBy('id').select('id')) as Array<{ id: number }>;
     let repaid = 0;
     for (const { id } of owing) {
       repaid += await this.deps.db.transaction(async (trx) => {
         const payment = await this.deps.repo.lock(trx, { id: Number(id) });
         if (!payment || payment.owedMicros <= 0) return 0;
-        const taken = await reverseCredit(trx, this.deps.ledger, userId, { amountMicros: payment.owedMicros, kind: 'adjustment', reference: payment.publicId, key: `repay:${payment.publicId}:${byTopUp}`, description: `Repaid what was owed from reversed card payment ${payment.publicId}` });
+        const taken = await reverseCredit(trx, this.deps.ledger, { accountId, userId }, { amountMicros: payment.owedMicros, kind: 'adjustment', reference: payment.publicId, key: `repay:${payment.publicId}:${byTopUp}`, description: `Repaid what was owed from reversed card payment ${payment.publicId}` });
         if (taken > 0) await this.deps.repo.update(trx, payment.id, { owed_micros: payment.owedMicros - taken, updated_at: this.stamp() });
         return taken;
       });

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { StripeSetup } from '../sim/stripe/embedded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { paymentsRepository } from './payments-repository.js';
-import { PaymentsService, type PaymentNotices } from './payments-service.js';
+import { PaymentsService, type PaymentNotices, type PaymentsServiceDeps } from './payments-service.js';
 import { stripeEventInbox, type StripeEventInbox } from './stripe-event-inbox.js';
 import { autoTopUps, type AutoTopUps } from './auto-top-up.js';
 
@@ -26,7 +26,7 @@ export function createStripeClient(setup: StripeSetup): Stripe {
 }
 
 /** The one factory for the payments feature (composeServices calls it). */
-export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices; scheduleEvent?: ((eventRowId: number) => Promise<void>) | undefined; scheduleAutoTopUp?: ((userId: number, crossing: number) => Promise<void>) | undefined }): Payments {
+export function createPayments(deps: { config: Config; db: Db; clock: Clock; logger: Logger; ledger: Ledger; setup: StripeSetup; notices?: PaymentNotices; membership?: PaymentsServiceDeps['membership']; scheduleEvent?: ((eventRowId: number) => Promise<void>) | undefined; scheduleAutoTopUp?: ((userId: number, crossing: number) => Promise<void>) | undefined }): Payments {
   const stripe = createStripeClient(deps.setup);
   const repo = paymentsRepository(deps.db);
   const auto = autoTopUps({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'auto-top-up' }), stripe, repo, ledger: deps.ledger, currency: deps.config.money.currency, limits: deps.config.payments, notices: deps.notices, schedule: deps.scheduleAutoTopUp, afterCredit: (userId, publicId) => service.repayOwed(userId, publicId) });
@@ -42,6 +42,7 @@ export function createPayments(deps: { config: Config; db: Db; clock: Clock; log
     publicUrl: deps.config.publicUrl,
     limits: deps.config.payments,
     notices: deps.notices,
+    membership: deps.membership,
   });
   const inbox = stripeEventInbox({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'stripe-events' }), payments: service, schedule: deps.scheduleEvent });
   return { service, inbox, autoTopUps: auto, stripe, setup: deps.setup };

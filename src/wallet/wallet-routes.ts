@@ -21,7 +21,7 @@ export interface WalletRoutesDeps {
   lowBalanceThresholdMicros: number;
   freeMinutesPerMonth: number;
   /** The "Add credit by card" section's model (the payments feature's); absent: no card top-ups on this page. */
-  topUp?: (userId: number) => Promise<object>;
+  topUp?: (userId: number, account?: { kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; name: string }) => Promise<object>;
   /** The account the user pays from (chosen on the dial page): its wallet is the one this page shows. */
   payers?: Pick<PayingAccounts, 'chosen'>;
 }
@@ -49,7 +49,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
     const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : userId;
     const seesLedger = !payer || payer.kind === 'personal' || payer.role !== 'member';
     const noEntries = { entries: [], page: 1, pages: 1, total: 0, perPage: 20 };
-    const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(ref), seesLedger ? wallet.ledger(ref, page, 20) : noEntries, wallet.dailySpend(ref, 30), deps.topUp?.(userId)]);
+    const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(ref), seesLedger ? wallet.ledger(ref, page, 20) : noEntries, wallet.dailySpend(ref, 30), deps.topUp?.(userId, payer)]);
     return {
       title: payer && payer.kind === 'team' ? `Wallet: ${payer.name}` : 'Wallet',
       team: payer && payer.kind === 'team' ? { name: payer.name, seesLedger } : undefined,
