@@ -376,8 +376,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     });
     // A new token can act for the account: its owner hears of it, whoever created it.
     const create = api.tokens.create;
-    api.tokens.create = async (userId, input) => {
-      const outcome = await create(userId, input);
+    api.tokens.create = async (userId, input, account) => {
+      const outcome = await create(userId, input, account);
       if (outcome.ok) built.notifyInBackground(userId, 'api-token-created', { tokenName: outcome.value.token.name, scope: outcome.value.token.scope, at: clock.now().toISOString() });
       return outcome;
     };

@@ -8,6 +8,7 @@ import { parseHistoryQuery } from '../calls/history-filters.js';
 import { CALL_STATUSES } from '../calls/history-repository.js';
 import { ApiError, type ApiErrorCode } from './api-errors.js';
 import { sendJson } from './api-http.js';
+import { accountIdOf, callInAccount } from './api-account.js';
 import { apiMoney, type ApiMoney } from './api-money.js';
 import { parseCallWaitQuery, waitForCallChange } from './api-call-wait.js';
 import { parseIdempotencyKey, requestFingerprint, type CreateOutcome, type IdempotencyStore } from './idempotency.js';
@@ -102,8 +103,9 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
   const { calls, publicUrl, currency } = deps;
   const show = (call: CallRecord) => apiCall(call, publicUrl, currency);
 
-  async function place(userId: number, to: string, country: string | undefined): Promise<CreateOutcome> {
-    const result = await calls.start({ userId, to, country });
+  async function place(userId: number, accountId: number, to: string, country: string | undefined): Promise<CreateOutcome> {
+    // Paid by the token's account (CallsService refuses one the user is no longer a member of).
+    const result = await calls.start({ userId, to, country, accountId });
     if (result.ok) return { ok: true, callId: result.call.id };
     // Twilio refused after the call row existed: the call is there (failed, nothing charged); show it like the web does.
     if ('call' in result) return { ok: true, callId: result.call.id };
@@ -120,11 +122,11 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       const { to, country } = parseStartBody(req.body);
       let callId: string;
       if (key) {
-        const outcome = await deps.idempotency.run(token.id, key, requestFingerprint('POST', '/calls', { to, country }), () => place(user.id, to, country));
+        const outcome = await deps.idempotency.run(token.id, key, requestFingerprint('POST', '/calls', { to, country }), () => place(user.id, accountIdOf(req), to, country));
         callId = outcome.callId;
         if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
       } else {
-        const outcome = await place(user.id, to, country);
+        const outcome = await place(user.id, accountIdOf(req), to, country);
         if (!outcome.ok) throw outcome.error;
         callId = outcome.callId;
       }
@@ -139,7 +141,11 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       const userId = req.apiCaller!.user.id;
       const id = String(req.params.id);
       const wait = parseCallWaitQuery(req.query as Record<string, unknown>, CALL_STATUSES);
-      const read = () => deps.history.findForUser(userId, id);
+      // Another account's call (the same user's, paid by another account) reads as missing.
+      const read = async () => {
+        const found = await deps.history.findForUser(userId, id);
+        return found && callInAccount(req, found) ? found : undefined;
+      };
       const call = wait ? await waitForCallChange(calls.changes, id, wait, read, () => res.destroyed) : await read();
       if (!call) throw new ApiError('not_found', 'You have no call with this id.');
       if (!res.destroyed) sendJson(res, show(call));
@@ -149,12 +155,14 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       for (const name of Object.keys(req.query)) if (!['status', 'cursor', 'limit'].includes(name)) throw new ApiError('invalid_request', `Unknown parameter "${name}": use status, cursor and limit.`);
       const parsed = parseHistoryQuery(req.query as Record<string, unknown>, CALL_STATUSES);
       if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-      const page = await deps.history.page(req.apiCaller!.user.id, parsed.filter, parsed.cursor, parsed.limit);
+      const page = await deps.history.page(req.apiCaller!.user.id, { ...parsed.filter, account: { id: accountIdOf(req), personal: req.apiCaller!.account.kind === 'personal' } }, parsed.cursor, parsed.limit);
       sendJson(res, { data: page.calls.map(show), nextCursor: page.next ? encodeCursor(page.next) : null });
     },
 
     async hangup(req: Request, res: Response) {
       let call: CallRecord | undefined;
+      const mine = await deps.history.findForUser(req.apiCaller!.user.id, String(req.params.id));
+      if (!mine || !callInAccount(req, mine)) throw new ApiError('not_found', 'You have no call with this id.');
       try {
         call = await calls.hangup(req.apiCaller!.user.id, String(req.params.id));
       } catch (err) {

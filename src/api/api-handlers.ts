@@ -3,6 +3,7 @@ import type { MoneyServices } from '../calls/money-services.js';
 import { ApiError } from './api-errors.js';
 import { sendJson } from './api-http.js';
 import { apiMoney, apiRate } from './api-money.js';
+import { walletRefOf } from './api-account.js';
 
 /** A query parameter given exactly once as text; repeated or missing reads the same. */
 export function singleQuery(req: Request, name: string): string | undefined {
@@ -26,7 +27,7 @@ export function apiMoneyHandlers(deps: { money: MoneyServices; freeMinutesPerMon
       if (to.length > 40) throw new ApiError('invalid_request', 'The number in "to" is too long.');
       await money.rates.ready();
       const { user } = caller(req);
-      const summary = await money.wallet.peek(user.id);
+      const summary = await money.wallet.peek(walletRefOf(req));
       const from = user.phoneVerifiedAt ? (user.phoneE164 ?? undefined) : undefined;
       const quote = money.rates.quote({ to, from, availableMicros: summary.availableMicros, freeSeconds: summary.freeSecondsAvailable });
       if (!quote.ok) throw new ApiError('destination_refused', quote.message);
@@ -42,7 +43,8 @@ export function apiMoneyHandlers(deps: { money: MoneyServices; freeMinutesPerMon
     },
 
     async wallet(req: Request, res: Response) {
-      const summary = await money.wallet.peek(caller(req).user.id);
+      // The token's account: a team token reads the team's wallet.
+      const summary = await money.wallet.peek(walletRefOf(req));
       sendJson(res, {
         balance: apiMoney(summary.balanceMicros, currency),
         held: apiMoney(summary.heldMicros, currency),

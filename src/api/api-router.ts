@@ -66,7 +66,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   router.get('/contacts/:id', auth, contacts.get);
   router.delete('/contacts/:id', auth, contacts.remove);
   if (deps.recordings) {
-    const recordings = apiRecordingHandlers({ recordings: deps.recordings, publicUrl: deps.publicUrl });
+    const recordings = apiRecordingHandlers({ recordings: deps.recordings, publicUrl: deps.publicUrl, history: deps.history });
     router.get('/calls/:id/recordings', auth, recordings.list);
     router.get('/calls/:id/recording', auth, recordings.get);
     router.get('/calls/:id/recording/media', auth, recordings.media);

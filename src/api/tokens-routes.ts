@@ -13,6 +13,8 @@ const SECTION = '/account#api-tokens';
 export interface TokenRowView {
   id: number;
   name: string;
+  /** The account it acts for: "Personal" or the team's name. */
+  account: string;
   scope: string;
   hint: string;
   created: string;
@@ -25,10 +27,11 @@ export interface TokenRowView {
 const day = (iso: string) => iso.slice(0, 10);
 const minute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
-export function tokenRowView(token: ApiToken, now: Date): TokenRowView {
+export function tokenRowView(token: ApiToken & { accountLabel?: string }, now: Date): TokenRowView {
   return {
     id: token.id,
     name: token.name,
+    account: token.accountLabel ?? 'Personal',
     scope: token.scope === 'calls' ? 'Place and end calls' : 'Read only',
     hint: token.hint,
     created: day(token.createdAt),
@@ -58,20 +61,24 @@ function parseId(value: unknown): number {
   return parseIdParam(value, 'There is no such token.');
 }
 
-export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookDeliveries; now: () => Date }) {
+/** The account a new token acts for: the one the user pays from (src/accounts' payingAccounts.chosen). */
+type ChosenAccount = (userId: number, remembered?: number | null) => Promise<{ accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; label: string }>;
+
+export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookDeliveries; now: () => Date; chosen?: ChosenAccount }) {
   const { tokens, deliveries } = deps;
   return {
     /** Runs before the account page's own handler: puts the token section's data in res.locals (the view reads it). */
     async exposeOnAccountPage(req: Request, res: Response, next: NextFunction) {
       const userId = req.user!.id;
       const now = deps.now();
-      const [list, log] = await Promise.all([tokens.list(userId), deliveries.recentForUser(userId, 20)]);
+      const [list, log, acting] = await Promise.all([tokens.list(userId), deliveries.recentForUser(userId, 20), deps.chosen?.(userId, req.user!.payingAccountId ?? null)]);
       res.locals.apiTokens = {
         tokens: list.map((t) => tokenRowView(t, now)),
         deliveries: log.map(deliveryView),
         created: req.session.newApiToken,
         form: req.session.apiTokenForm ?? { errors: {}, values: {} },
         minExpiry: now.toISOString().slice(0, 10),
+        actingFor: acting?.label ?? 'Personal',
       };
       delete req.session.newApiToken;
       delete req.session.apiTokenForm;
@@ -84,7 +91,7 @@ export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookD
         req.session.apiTokenForm = { errors: form.errors, values: form.values };
         return res.redirect(303, SECTION);
       }
-      const outcome = await tokens.create(req.user!.id, form.value);
+      const outcome = await tokens.create(req.user!.id, form.value, await deps.chosen?.(req.user!.id, req.user!.payingAccountId ?? null));
       if (!outcome.ok) {
         req.session.apiTokenForm = { errors: outcome.errors, values: { name: form.value.name, scope: form.value.scope, expires_on: form.value.expires_on ?? '', webhook_url: form.value.webhook_url ?? '' } };
         return res.redirect(303, SECTION);

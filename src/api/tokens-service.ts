@@ -84,8 +84,15 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; we
   return {
     list: (userId: number) => tokens.listForUser(userId),
 
-    async create(userId: number, input: CreateTokenInput): Promise<{ ok: true; value: CreatedToken } | { ok: false; errors: FieldErrors }> {
+    /**
+     * A token acts for one account: `account` is the one the user pays from (default: personal). A team's token may
+     * be made only by its owners and admins: it spends the team's money.
+     */
+    async create(userId: number, input: CreateTokenInput, account?: { accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; label: string }): Promise<{ ok: true; value: CreatedToken } | { ok: false; errors: FieldErrors }> {
       const now = clock.now();
+      if (account && account.kind === 'team' && account.role === 'member') {
+        return { ok: false, errors: { form: `Only the owners and admins of ${account.label} can create tokens for it: choose Personal under "Pay from" on the dial page for a token of your own` } };
+      }
       if (input.expires_on && expiryFromDate(input.expires_on) <= now.toISOString()) {
         return { ok: false, errors: { expires_on: 'Choose today or a later date' } };
       }
@@ -102,6 +109,7 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; we
       const webhookSecret = input.webhook_url ? generateWebhookSecret() : null;
       const token = await tokens.insert({
         userId,
+        accountId: account?.accountId ?? (await tokens.personalAccountOf(userId)),
         name: input.name,
         scope: input.scope,
         tokenHash: hashToken(secret),
@@ -145,6 +153,8 @@ export function tokensService(deps: { tokens: TokensRepository; clock: Clock; we
       if (isExpired(owner.token, now)) return { ok: false, reason: 'token_expired' };
       // Disabled means disabled: the API refuses the account's tokens as the web refuses its log-ins.
       if (owner.user.disabledAt) return { ok: false, reason: 'account_disabled' };
+      // A team's token stops acting when its owner leaves the team (or is removed): as if revoked.
+      if (owner.account.role === null) return { ok: false, reason: 'token_revoked' };
       await touch(owner.token, now);
       return { ok: true, owner };
     },

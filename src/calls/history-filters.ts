@@ -3,6 +3,8 @@ import { parseCountryChoice } from './history-country.js';
 
 /** What the history page and GET /api/v1/calls can narrow the list by. All optional; combined with AND. */
 export interface HistoryFilter {
+  /** Only calls paid by this account (an API token's; never from a query string); `personal`: calls without an account (older rows) count as its. */
+  account?: { id: number; personal: boolean };
   /** An exact status, or 'live' for any call still in progress. */
   status?: string;
   /** ISO 3166 alpha-2 of the destination (typed as a code, a name or another common name). */
@@ -71,7 +73,8 @@ export function parseHistoryQuery(query: Record<string, unknown>, statuses: read
 /** The query string that reproduces a filter (for page links and the CSV link). */
 export function filterQuery(filter: HistoryFilter, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
-  const { callingCode, ...rest } = filter;
+  // account is never part of a link (it comes from an API token).
+  const { callingCode, account: _account, ...rest } = filter;
   // A calling code goes back into the same Country field it was typed in.
   const fields: Record<string, string | undefined> = { ...rest, ...(callingCode ? { country: `+${callingCode}` } : {}), ...extra };
   for (const [key, value] of Object.entries(fields)) if (value) params.set(key, value);

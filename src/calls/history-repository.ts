@@ -36,6 +36,8 @@ export function callsHistory(db: Db) {
 
   function filtered(userId: number, filter: HistoryFilter) {
     const query = db('calls').where('user_id', userId);
+    const account = filter.account;
+    if (account) query.andWhere((q) => (account.personal ? q.where('account_id', account.id).orWhereNull('account_id') : q.where('account_id', account.id)));
     if (filter.status === 'live') query.whereIn('status', IN_PROGRESS);
     else if (filter.status) query.where('status', filter.status);
     if (filter.country) query.where('to_country', filter.country);

@@ -104,11 +104,16 @@ export function walletRoutes(deps: WalletRoutesDeps) {
 
     /** The whole ledger as CSV, streamed so a long history never sits in memory. */
     async exportCsv(req: Request, res: Response) {
+      // The ledger of the account the user pays from, as the wallet page shows it: a team's to its owners and admins;
+      // its members see no team ledger, so for them there is none to download (404).
+      const payer = await deps.payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
+      if (payer && payer.kind === 'team' && payer.role === 'member') return void res.status(404).render('pages/error', { title: 'Not found', message: "Only the team's owners and admins see its ledger." });
+      const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : req.user!.id;
       const day = new Date().toISOString().slice(0, 10);
       res.set('Content-Type', 'text/csv; charset=utf-8');
       res.set('Content-Disposition', `attachment; filename="callbridge-ledger-${day}.csv"`);
       // pipeline, not pipe: a database error half-way must end the response, not crash the process.
-      await pipeline(Readable.from(ledgerCsv(wallet.allEntries(req.user!.id))), res);
+      await pipeline(Readable.from(ledgerCsv(wallet.allEntries(ref))), res);
     },
   };
 }

@@ -51,7 +51,7 @@ async function admin() {
 
 describe('card top-ups follow the paying account', () => {
   it('a top-up started while paying from a team credits the team wallet exactly once; the receipt is the payer\'s', async () => {
-    const { owner, teamId } = await teamWithMember();
+    const { owner, member, teamId } = await teamWithMember();
     const wallet = await owner.agent.get('/wallet').expect(200);
     expect(wallet.text).toContain('Add credit to Acme by card');
     expect(wallet.text).toContain('Automatic top-up and saved cards are for your personal wallet only');
@@ -69,6 +69,11 @@ describe('card top-ups follow the paying account', () => {
     expect(entries[0]).toMatchObject({ account_id: teamId, user_id: owner.userId, reference: payment.checkout_session_id });
     // The payer's receipt page is theirs (and 404 for the team's member).
     await owner.agent.get(`/wallet/top-ups/${payment.public_id}`).expect(200);
+    await member.agent.get(`/wallet/top-ups/${payment.public_id}`).expect(404);
+    // The ledger CSV follows the paying account: the team's for its owner, none for its members.
+    const csv = await owner.agent.get('/wallet/ledger.csv').expect(200);
+    expect(csv.text).toContain('Card top-up $10.00');
+    await member.agent.get('/wallet/ledger.csv').expect(404);
   });
 
   it('a member of the team is refused with a clear message, and nothing is opened at Stripe', async () => {

@@ -12,6 +12,7 @@ export function notifyCallCompleted(webhooks: WebhookDeliveries, currency: strin
       await webhooks.callCompleted({
         id: call.id,
         userId: call.userId,
+        accountId: call.accountId ?? null,
         to: call.toE164,
         status: call.status,
         createdAt: call.createdAt,

@@ -20,6 +20,8 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export interface CompletedCall {
   id: string;
   userId: number;
+  /** The account that paid: only tokens acting for it hear about the call. */
+  accountId?: number | null | undefined;
   to: string;
   status: string;
   createdAt: string;
@@ -141,7 +143,7 @@ export function webhookDeliveries(deps: WebhookDeliveriesDeps) {
      */
     async callCompleted(call: CompletedCall): Promise<number> {
       const now = clock.now().toISOString();
-      const targets = await deps.tokens.webhookTargets(call.userId, now);
+      const targets = await deps.tokens.webhookTargets(call.userId, now, call.accountId);
       let queued = 0;
       for (const target of targets) {
         const payload = JSON.stringify(callCompletedPayload(call, now));

@@ -1,0 +1,28 @@
+import type { Request } from 'express';
+
+/**
+ * A token acts for one account (api_tokens.account_id): its balance, the calls it places and the calls, recordings
+ * and contacts it may read. These helpers say which, from the caller the bearer check set.
+ */
+
+/** The wallet the token reads: its user's personal one, or the team's (read by the account alone). */
+export function walletRefOf(req: Request): number | { accountId: number } {
+  const { user, account } = req.apiCaller!;
+  return account.kind === 'personal' ? user.id : { accountId: account.id };
+}
+
+/** The account a call placed with this token is paid from. */
+export function accountIdOf(req: Request): number {
+  return req.apiCaller!.account.id;
+}
+
+/** Whether a call (already known to be the token user's) belongs to the token's account; else it answers 404. */
+export function callInAccount(req: Request, call: { accountId?: number | null }): boolean {
+  const { account } = req.apiCaller!;
+  return call.accountId == null ? account.kind === 'personal' : call.accountId === account.id;
+}
+
+/** Contacts are personal address books today (docs/contacts.md): a team's token has none to reach. */
+export function reachesPersonalContacts(req: Request): boolean {
+  return req.apiCaller!.account.kind === 'personal';
+}
