@@ -62,7 +62,15 @@ export function usersAdminRoutes(deps: UsersAdminDeps) {
       service.reviewHold(userId),
       deps.teamsOf?.(userId) ?? Promise.resolve([]),
     ]);
+    // Every account the user is in, with its wallet: the personal one first, then each team (its balance, not the user's share).
+    const teamWallets = await Promise.all(teams.map((t) => wallet.peek({ accountId: t.id })));
+    const paysFrom = user.payingAccountId ?? null;
+    const accounts = [
+      { label: 'Personal', href: undefined as string | undefined, role: 'Owner', members: undefined as number | undefined, balance: money(summary.balanceMicros), available: money(summary.availableMicros), paysFrom: paysFrom === null || !teams.some((t) => t.id === paysFrom) },
+      ...teams.map((t, i) => ({ label: t.name, href: `/admin/teams/${t.id}`, role: t.role, members: t.members, balance: money(teamWallets[i]!.balanceMicros), available: money(teamWallets[i]!.availableMicros), paysFrom: t.id === paysFrom })),
+    ];
     res.status(status).render('pages/admin-user', {
+      accounts,
       title: user.email,
       subject: user,
       self: req.user!.id === user.id,
