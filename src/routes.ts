@@ -107,7 +107,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
-  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.get('/account', requireUser, recordings.exposePersonalOutlook);
   app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
@@ -201,6 +201,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/teams', requireUser, teams.create);
   app.get('/teams/:id', requireUser, teams.show);
   app.post('/teams/:id/invitations', requireUser, teams.invite);
+  app.post('/teams/:id/recording', requireUser, teams.setRecordingPolicy);
+  app.get('/teams/:id/recordings', requireUser, recordings.teamRecordings);
   app.post('/teams/:id/invitations/:invitationId/revoke', requireUser, teams.revokeInvitation);
   app.get('/teams/:id/leave', requireUser, teams.confirmLeave);
   app.post('/teams/:id/leave', requireUser, teams.leave);
