@@ -36,7 +36,7 @@ import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
-  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created) => services.email.accounts.afterSignUp(email, created) });
+  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created, next) => services.email.accounts.afterSignUp(email, created, next) });
 
   const accountEmail = accountEmailRoutes({ service: services.email.accounts });
   const emails = emailRoutes({ store: services.email.store, transportName: services.email.transport.name, notices: services.email.notices });
