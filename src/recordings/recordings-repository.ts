@@ -139,7 +139,8 @@ export function recordingsRepository(db: Db, clock: Clock) {
      * for a member), newest first, with who made the call; undefined when the user is not in the team.
      */
     async forAccount(userId: number, accountId: number, limit: number): Promise<Array<RecordingRecord & { callerName: string; toE164: string }> | undefined> {
-      const member = await db('account_members').where({ account_id: accountId, user_id: userId }).first('role');
+      // A personal account's id is never a team (docs/teams.md): 404 like an unknown one.
+      const member = await db('account_members as m').join('accounts as a', 'a.id', 'm.account_id').where({ 'm.account_id': accountId, 'm.user_id': userId, 'a.kind': 'team' }).first('m.role');
       if (!member) return undefined;
       const rows = await visible(userId).where('c.account_id', accountId).join('users as u', 'u.id', 'r.user_id')
         .select<Array<RecordingRow & { caller_name: string; to_e164: string }>>('r.*', 'u.name as caller_name', 'c.to_e164').orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(limit);

@@ -168,6 +168,9 @@ describe('team recording policy', () => {
       }
     }
     for (const other of [mallory, dave]) expect((await other.agent.get(`/teams/${teamId}/recordings`)).status).toBe(404);
+    // A personal account's id is not a team, even one's own.
+    const personal = (await h.built.services.payingAccounts.accountsOf(h.userId)).find((a) => a.kind === 'personal')!.accountId;
+    expect((await h.agent.get(`/teams/${personal}/recordings`)).status).toBe(404);
     expect((await recordings().forCall(h.userId, id!))?.status).toBe('stored');
   });
 
