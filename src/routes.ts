@@ -71,8 +71,8 @@ export function registerRoutes(app: Express, services: Services): void {
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  const teams = teamsRoutes({ teams: services.teams, currency: config.money.currency });
-  const teamsAdmin = teamsAdminRoutes({ teams: services.teams, currency: config.money.currency });
+  const teams = teamsRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
+  const teamsAdmin = teamsAdminRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
   const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
   app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
@@ -202,6 +202,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.get('/teams/:id', requireUser, teams.show);
   app.post('/teams/:id/invitations', requireUser, teams.invite);
   app.post('/teams/:id/invitations/:invitationId/revoke', requireUser, teams.revokeInvitation);
+  app.get('/teams/:id/ledger', requireUser, teams.ledger);
   app.get('/teams/:id/leave', requireUser, teams.confirmLeave);
   app.post('/teams/:id/leave', requireUser, teams.leave);
   app.get('/teams/:id/members/:userId', requireUser, teams.showMember);
@@ -213,6 +214,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/teams/:id/members/:userId/transfer', requireUser, teams.transfer);
   app.get('/admin/teams', requireAdmin, teamsAdmin.list);
   app.get('/admin/teams/:id', requireAdmin, teamsAdmin.show);
+  app.post('/admin/teams/:id/credit', requireAdmin, teamsAdmin.adjustCredit);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);
