@@ -256,7 +256,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
     payments = await buildPayments(money, emailService);
-    const book = contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes });
+    const book = contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes, accountFor: async (userId, remembered) => (await payers.chosen(userId, remembered)).accountId });
     const teamsRepo = teamsRepository(db);
 
     const services: ComposedServices = {
@@ -292,13 +292,10 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       teamMoney: teamMoney({
         repo: teamsRepo, ledger: money.ledger, clock, currency: money.currency,
         recentCalls: (accountId, limit) => callsService.recentForAccount(accountId, limit),
-        contactNames: async (_accountId, calls) => {
-          // Contacts still belong to the caller: each call's name comes from its caller's address book.
-          const names = new Map<string, string>();
-          const byCaller = new Map<number, string[]>();
-          for (const c of calls) byCaller.set(c.userId, [...(byCaller.get(c.userId) ?? []), c.toE164]);
-          for (const [userId, numbers] of byCaller) for (const [e164, found] of await book.namesForNumbers({ userId }, numbers)) names.set(e164, found.name);
-          return names;
+        // The team's calls are named from the team's own address book.
+        contactNames: async (accountId, calls) => {
+          const found = await book.namesForNumbers({ userId: 0, accountId }, calls.map((c) => c.toE164));
+          return new Map([...found].map(([e164, c]) => [e164, c.name]));
         },
       }),
       payments,

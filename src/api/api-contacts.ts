@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import type { Contact, ContactsActor } from '../contacts/contacts-repository.js';
+import type { Contact } from '../contacts/contacts-repository.js';
+import type { ContactsUser } from '../contacts/contacts-service.js';
 import { homeCountry, type ContactsService } from '../contacts/contacts-service.js';
 import { MAX_ID } from '../http/id-param.js';
 import { ApiError } from './api-errors.js';
@@ -21,7 +22,8 @@ function apiContact(contact: Contact, publicUrl: string) {
 }
 
 /** The token's owner is the acting user: the API reaches the same address book the website shows. */
-function actorOf(req: Request): ContactsActor {
+function actorOf(req: Request): ContactsUser {
+  // The token's user in the account they chose to pay from (read with the users row): the API's calls use it too.
   return { userId: req.apiCaller!.user.id };
 }
 

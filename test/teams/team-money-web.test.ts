@@ -13,6 +13,7 @@ let teamId: number;
 let miaId: number;
 
 const post = (who: typeof olive, path: string, fields: Record<string, string> = {}) => who.agent.post(path).type('form').send({ _csrf: who.csrf, ...fields });
+const personal = async (id: number) => (await t.testDb.db('accounts').where({ personal_user_id: id }).first('id')).id as number;
 const userId = async (email: string) => (await t.testDb.db('users').where({ email }).first('id')).id as number;
 
 beforeAll(async () => {
@@ -75,7 +76,9 @@ describe('team money views', () => {
   });
 
   it('owners see the balance, the team calls with the caller and contact name, spend per member and the ledger', async () => {
-    expect((await post(mia, '/contacts', { name: 'Alice Archer', label: 'mobile', number: '+442079460958' })).status).toBeLessThan(400);
+    // Paying from the team, Olive adds Alice to the team's address book.
+    expect((await post(olive, '/dial/pay-from', { account: String(teamId) })).status).toBe(303);
+    expect((await post(olive, '/contacts', { name: 'Alice Archer', label: 'mobile', number: '+442079460958' })).status).toBe(303);
     await teamCall(250_000, '+442079460958');
     const page = await olive.agent.get(`/teams/${teamId}`);
     expect(page.status).toBe(200);
@@ -101,5 +104,31 @@ describe('team money views', () => {
     expect((await xena.agent.get(`/teams/${teamId}/ledger`)).status).toBe(404);
     expect((await xena.agent.get(`/teams/${teamId}`)).status).toBe(404);
     expect((await mia.agent.get(`/admin/teams/${teamId}`)).status).toBe(403);
+  });
+});
+
+describe('the team’s address book', () => {
+  it('members paying from the team see and search its contacts; in their personal account they do not', async () => {
+    expect((await mia.agent.get('/contacts?q=ali')).text).not.toContain('Alice Archer');
+    expect((await post(mia, '/dial/pay-from', { account: String(teamId) })).status).toBe(303);
+    expect((await mia.agent.get('/contacts?q=ali')).text).toContain('Alice Archer');
+    const found = await mia.agent.get('/contacts/search?q=ali').set('HX-Request', 'true');
+    expect(found.status).toBe(200);
+    expect(found.text).toContain('Alice Archer');
+    // Her personal book is hers alone: the same number can be saved there too.
+    expect((await post(mia, '/dial/pay-from', { account: String(await personal(miaId)) })).status).toBe(303);
+    expect((await post(mia, '/contacts', { name: 'Alice at home', number: '+442079460958' })).status).toBe(303);
+  });
+
+  it('removing a member keeps the contacts they added to the team', async () => {
+    expect((await post(mia, '/dial/pay-from', { account: String(teamId) })).status).toBe(303);
+    expect((await post(mia, '/contacts', { name: 'Bob Builder', number: '+12015550188' })).status).toBe(303);
+    expect((await post(olive, `/teams/${teamId}/members/${miaId}/remove`)).status).toBe(303);
+    expect((await olive.agent.get('/contacts?q=bob')).text).toContain('Bob Builder');
+    // Mia no longer reaches the team's book: her choice falls back to her personal account.
+    await mia.agent.get('/contacts'); // shows (and clears) the flash of her last save, which names Bob
+    const hers = await mia.agent.get('/contacts');
+    expect(hers.text).toContain('Alice at home');
+    expect(hers.text).not.toContain('Bob Builder');
   });
 });
