@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     const hasher = argon2Hasher({ memoryCost: 1024, timeCost: 1 });
     const now = new Date().toISOString();
     for (const [who, role] of [[OWNER, 'user'], [ADMIN, 'admin']] as const) {
-      await stack.built.services.users.insert({ email: who.email, name: who.name, passwordHash: await hasher.hash(who.password), role, phoneE164: null, phoneVerifiedAt: null, emailConfirmedAt: now }, now);
+      await stack.built.services.users.insert({ email: who.email, name: who.name, passwordHash: await hasher.hash(who.password), role, emailConfirmedAt: now }, now);
     }
   });
   afterAll(async () => {
@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     await page.getByLabel('Pay from').selectOption({ label });
     await page.getByRole('button', { name: 'Use', exact: true }).click();
     await page.waitForLoadState('load');
-    expect(await page.getByLabel('Pay from').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent)).toBe(label);
+    expect(await page.locator('#pay-from option:checked').textContent()).toBe(label);
   }
 
   it('owner creates and funds a team, adds Alice, invites; the member calls Alice by name from the team; the owner sees it', async () => {
@@ -132,6 +132,13 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     expect(Number(call.cost_micros)).toBe(ONE_MINUTE_BOTH_LEGS_MICROS);
     const wallet = await stack.built.services.money.ledger.peek({ accountId: teamId });
     expect(wallet.balanceMicros).toBe(5_000_000 - ONE_MINUTE_BOTH_LEGS_MICROS);
+
+    // The member's own history names Alice (from the team's book she acts in) and says the team paid.
+    await member.goto(`${base}/calls`);
+    const mine = member.locator('table tbody tr').first();
+    expect(await mine.locator('.history-contact').textContent()).toBe('Alice Archer');
+    expect(await mine.locator('.history-paid-by').textContent()).toBe('Paid by Acme');
+    await shoot(member, 'member-history');
 
     // The owner sees the call in the team's calls with Alice's name, and the new balance.
     await owner.goto(`${base}${teamPath}`);
