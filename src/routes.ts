@@ -36,7 +36,7 @@ import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
 export function registerRoutes(app: Express, services: Services): void {
-  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created) => services.email.accounts.afterSignUp(email, created) });
+  const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created, next) => services.email.accounts.afterSignUp(email, created, next) });
 
   const accountEmail = accountEmailRoutes({ service: services.email.accounts });
   const emails = emailRoutes({ store: services.email.store, transportName: services.email.transport.name, notices: services.email.notices });
@@ -107,7 +107,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/login', accounts.logIn);
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
-  app.get('/account', requireUser, recordings.exposeOutlook);
+  app.get('/account', requireUser, recordings.exposePersonalOutlook);
   app.post('/account/recording', requireUser, recordings.setPreference);
   app.get('/account', requireUser, accounts.showAccount);
   app.post('/account/tokens', requireUser, apiTokens.create);
@@ -201,6 +201,8 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/teams', requireUser, teams.create);
   app.get('/teams/:id', requireUser, teams.show);
   app.post('/teams/:id/invitations', requireUser, teams.invite);
+  app.post('/teams/:id/recording', requireUser, teams.setRecordingPolicy);
+  app.get('/teams/:id/recordings', requireUser, recordings.teamRecordings);
   app.post('/teams/:id/invitations/:invitationId/revoke', requireUser, teams.revokeInvitation);
   app.get('/teams/:id/ledger', requireUser, teams.ledger);
   app.get('/teams/:id/leave', requireUser, teams.confirmLeave);

@@ -235,7 +235,9 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     };
     jobs = buildJobs(() => calls!, () => email!, () => recordings!, () => payments, money, webhooks);
     const recordingJobs = isScheduler(overrides.jobs) ? undefined : jobs;
+    const payers = payingAccounts(db);
     recordings = recordingsService({
+      payingAccount: (userId, remembered) => payers.chosen(userId, remembered),
       repo: recordingsRepository(db, clock), storage: overrides.recordingStorage ?? folderStorage(config.recordings.dir), ledger: money.ledger, telephony, clock,
       logger: logger.child({ component: 'recordings' }), schedule: recordingJobs ? (id) => recordingJobs.scheduleRecordingProcess(id) : undefined,
     });
@@ -247,7 +249,6 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const { numberTypesAllowed: _types, ...configuredPolicy } = config.fraud;
     const abusePolicy: AbusePolicy = { ...configuredPolicy, ...overrides.abusePolicy };
     const abuse = callAbuse({ db, clock, counters, policy: abusePolicy, logger: logger.child({ component: 'fraud' }) });
-    const payers = payingAccounts(db);
     calls = createCallsService({ payers, db, clock, logger: logger.child({ component: 'calls' }), money, users, telephony, hangups: jobs, config, changes: callChanges, abuse, callHold: (userId) => payments?.service.holdReason(userId) ?? Promise.resolve(undefined), onSettled: afterSettlement(emailService.afterSettlement(notifyCallCompleted(webhooks, money.currency, logger))), recording: recordingsFeature });
     const callsService = calls;
     // With real Twilio the demo accounts' published passwords must stop working.

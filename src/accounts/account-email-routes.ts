@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { safeNext } from '../shared/safe-next.js';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { parseIdParam } from '../http/id-param.js';
@@ -27,7 +28,7 @@ export function accountEmailRoutes({ service }: { service: AccountEmailService }
     async showConfirm(req: Request, res: Response) {
       const token = tokenOf(req);
       if (!(await service.linkValid(token, 'confirm'))) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: `${DEAD_LINK} Log in and send yourself a new one from your account page.`, action: { href: '/login', label: 'Log in' } });
-      res.render('pages/confirm-link', { title: 'Confirm your email address', message: 'One more step: confirm that this address is yours, and you will be logged in.', action: '/confirm-email', token, button: 'Confirm my email address' });
+      res.render('pages/confirm-link', { title: 'Confirm your email address', message: 'One more step: confirm that this address is yours, and you will be logged in.', action: '/confirm-email', token, button: 'Confirm my email address', next: safeNext(req.query.next) });
     },
 
     async confirm(req: Request, res: Response) {
@@ -35,7 +36,9 @@ export function accountEmailRoutes({ service }: { service: AccountEmailService }
       if (!user) return res.status(410).render('pages/link-dead', { title: 'Link expired', message: `${DEAD_LINK} Log in and send yourself a new one from your account page.`, action: { href: '/login', label: 'Log in' } });
       await logIn(req, user.id);
       flash(req, 'success', 'Your email address is confirmed. Welcome to callbridge!');
-      res.redirect(303, user.phoneVerifiedAt ? '/' : '/account/phone');
+      // Signed up from a link (a team invitation): back to it; otherwise on to verifying a phone.
+      const next = safeNext(req.body?.next);
+      res.redirect(303, next !== '/' ? next : user.phoneVerifiedAt ? '/' : '/account/phone');
     },
 
     async resendConfirmation(req: Request, res: Response) {

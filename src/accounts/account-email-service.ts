@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nextQuery, safeNext } from '../shared/safe-next.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -73,9 +74,10 @@ export function accountEmailService(deps: AccountEmailDeps) {
     background.add(tracked);
   };
 
-  async function sendConfirmation(user: User): Promise<void> {
+  /** `next`: where the confirmed user goes (a local path, checked by the routes; '/' adds nothing to the link). */
+  async function sendConfirmation(user: User, next = '/'): Promise<void> {
     const token = await tokens.create(user.id, 'confirm', clock.now(), CONFIRM_LINK_LIFETIME_MS);
-    await mailer.queue({ to: user.email, userId: user.id, kind: 'confirm-email', data: { name: user.name, link: `${publicUrl}/confirm-email?token=${token}` } });
+    await mailer.queue({ to: user.email, userId: user.id, kind: 'confirm-email', data: { name: user.name, link: `${publicUrl}/confirm-email?token=${token}${nextQuery(safeNext(next), '&')}` } });
   }
 
   async function sendResetLink(user: User, byAdmin: boolean, token?: string): Promise<void> {
@@ -85,8 +87,8 @@ export function accountEmailService(deps: AccountEmailDeps) {
 
   return {
     /** After the sign-up form: a new account gets its confirmation link; the owner of a taken address is told. */
-    async afterSignUp(email: string, created: User | undefined): Promise<void> {
-      if (created) return sendConfirmation(created);
+    async afterSignUp(email: string, created: User | undefined, next = '/'): Promise<void> {
+      if (created) return sendConfirmation(created, next);
       const owner = await users.findCredentialsByEmail(email);
       if (!owner) return;
       await mailer.queue({ to: owner.user.email, userId: owner.user.id, kind: 'signup-attempt', data: { email: owner.user.email, loginUrl: `${publicUrl}/login`, resetUrl: `${publicUrl}/forgot-password` } });

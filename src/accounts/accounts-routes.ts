@@ -3,15 +3,12 @@ import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { flash } from '../http/flash.js';
 import { parseForm, type FieldErrors } from '../http/forms.js';
+import { safeNext } from '../shared/safe-next.js';
 import { changePasswordForm, logInForm, signUpForm, type AccountsService } from './accounts-service.js';
 import { deviceName } from './device-name.js';
 import type { SessionsRepository } from './sessions-repository.js';
 import type { User } from './users-repository.js';
 
-/** Only same-site paths are followed after log-in, so a crafted ?next= cannot send users elsewhere. */
-function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
-}
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -31,8 +28,8 @@ export const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ??
 
 export interface AccountsRoutesDeps {
   accounts: AccountsService;
-  /** Emails the new account its confirmation link, or the owner of a taken address a warning. */
-  afterSignUp: (email: string, created: User | undefined) => Promise<void>;
+  /** Emails the new account its confirmation link (carrying `next`, a local path), or the owner of a taken address a warning. */
+  afterSignUp: (email: string, created: User | undefined, next: string) => Promise<void>;
   sessions: SessionsRepository;
   clock: Clock;
   /** Revokes every live API token of the user and says how many (offered with a password change and "log out everywhere"). */
@@ -58,19 +55,22 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
   }
 
   return {
+    /** GET /signup[?next=/local/path]: `next` (a team invitation, say) is carried through the confirmation email. */
     showSignUp(req: Request, res: Response) {
-      if (req.user) return res.redirect(303, '/');
-      res.render('pages/signup', { title: 'Create your account', values: {}, errors: {} });
+      const next = safeNext(req.query.next);
+      if (req.user) return res.redirect(303, next);
+      res.render('pages/signup', { title: 'Create your account', values: {}, errors: {}, next });
     },
 
     async signUp(req: Request, res: Response) {
+      const next = safeNext(req.body?.next);
       const form = parseForm(signUpForm, req.body);
-      if (!form.ok) return res.status(422).render('pages/signup', { title: 'Create your account', ...form });
+      if (!form.ok) return res.status(422).render('pages/signup', { title: 'Create your account', ...form, next });
       const outcome = await accounts.signUp(form.value, addressOf(req));
       if (outcome.limited) {
-        return res.status(429).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: { form: outcome.message } });
+        return res.status(429).render('pages/signup', { title: 'Create your account', values: { name: form.value.name, email: form.value.email }, errors: { form: outcome.message }, next });
       }
-      await afterSignUp(form.value.email, outcome.created);
+      await afterSignUp(form.value.email, outcome.created, next);
       // The same answer whether or not the email already had an account, so the form reveals nothing.
       res.redirect(303, '/signup/check-email');
     },

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { readRecordingPolicy, type RecordingPolicyName } from './recording-policy.js';
 import { readSettings, SETTINGS_KEY, type RecordingSettings } from './recording-settings.js';
 
 export type RecordingStatus = 'processing' | 'stored' | 'failed' | 'deleted';
@@ -73,6 +74,8 @@ const COLUMNS: Record<keyof RecordingPatch, string> = {
   chargedMicros: 'charged_micros', mediaReadyAt: 'media_ready_at', storedAt: 'stored_at', deletedAtTwilioAt: 'deleted_at_twilio_at', deletedAt: 'deleted_at',
 };
 
+const MANAGERS = ['owner', 'admin'];
+
 /** The recordings feature's tables: recordings, recording_preferences, and its key in settings. */
 export function recordingsRepository(db: Db, clock: Clock) {
   const now = () => clock.now().toISOString();
@@ -81,6 +84,11 @@ export function recordingsRepository(db: Db, clock: Clock) {
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) row[COLUMNS[key as keyof RecordingPatch]] = value;
     return row;
   };
+  const visible = (userId: number) =>
+    db('recordings as r')
+      .join('calls as c', 'c.id', 'r.call_id')
+      .leftJoin('account_members as m', (j) => j.on('m.account_id', 'c.account_id').andOn('m.user_id', db.raw('?', [userId])))
+      .where((w) => w.where('r.user_id', userId).orWhereIn('m.role', MANAGERS));
   return {
     async preference(userId: number): Promise<boolean> {
       const row = await db('recording_preferences').where({ user_id: userId }).first<{ record_calls: number | boolean } | undefined>('record_calls');
@@ -114,13 +122,48 @@ export function recordingsRepository(db: Db, clock: Clock) {
       const row = await db<RecordingRow>('recordings').where({ call_id: callId }).first();
       return row ? toRecord(row) : undefined;
     },
+    /**
+     * Recordings the user may hear: those of calls they made, and those of calls paid by an account they own or
+     * administer (a team's owner and admins). Anything else is absent, like an unknown id.
+     */
     async forUserCall(userId: number, callId: string): Promise<RecordingRecord | undefined> {
-      const row = await db<RecordingRow>('recordings').where({ call_id: callId, user_id: userId }).first();
-      return row ? toRecord(row) : undefined;
+      return (await this.forUserCalls(userId, [callId]))[0];
     },
     async forUserCalls(userId: number, callIds: string[]): Promise<RecordingRecord[]> {
       if (callIds.length === 0) return [];
-      return (await db<RecordingRow>('recordings').where({ user_id: userId }).whereIn('call_id', callIds)).map(toRecord);
+      const rows = await visible(userId).whereIn('r.call_id', callIds).select<RecordingRow[]>('r.*');
+      return rows.map(toRecord);
+    },
+    /**
+     * The recordings of calls a team paid for that the user may hear (all of them for its owner and admins, their own
+     * for a member), newest first, with who made the call; undefined when the user is not in the team.
+     */
+    async forAccount(userId: number, accountId: number, limit: number): Promise<Array<RecordingRecord & { callerName: string; toE164: string }> | undefined> {
+      // A personal account's id is never a team (docs/teams.md): 404 like an unknown one.
+      const member = await db('account_members as m').join('accounts as a', 'a.id', 'm.account_id').where({ 'm.account_id': accountId, 'm.user_id': userId, 'a.kind': 'team' }).first('m.role');
+      if (!member) return undefined;
+      const rows = await visible(userId).where('c.account_id', accountId).join('users as u', 'u.id', 'r.user_id')
+        .select<Array<RecordingRow & { caller_name: string; to_e164: string }>>('r.*', 'u.name as caller_name', 'c.to_e164').orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(limit);
+      return rows.map((row) => ({ ...toRecord(row), callerName: row.caller_name, toE164: row.to_e164 }));
+    },
+    /** Whether the user made the call or manages the account that paid for it. */
+    async seesCall(userId: number, callId: string): Promise<boolean> {
+      const row = await db('calls as c')
+        .leftJoin('account_members as m', (j) => j.on('m.account_id', 'c.account_id').andOn('m.user_id', db.raw('?', [userId])))
+        .where('c.id', callId)
+        .andWhere((w) => w.where('c.user_id', userId).orWhereIn('m.role', MANAGERS))
+        .first('c.id');
+      return row !== undefined;
+    },
+    /** The paying account's kind and recording policy (a team's owner sets it; personal accounts are 'optional'). */
+    async accountPolicy(accountId: number): Promise<{ kind: 'personal' | 'team'; policy: RecordingPolicyName; name: string } | undefined> {
+      const row = await db('accounts').where({ id: accountId }).first<{ kind: 'personal' | 'team'; recording_policy: string; name: string } | undefined>('kind', 'recording_policy', 'name');
+      return row && { kind: row.kind, policy: readRecordingPolicy(row.recording_policy), name: row.name };
+    },
+    /** Bytes stored for the calls an account paid for: the quota is the paying account's. */
+    async storedBytesForAccount(accountId: number): Promise<number> {
+      const row = await db('recordings as r').join('calls as c', 'c.id', 'r.call_id').where({ 'c.account_id': accountId, 'r.status': 'stored' }).sum<{ total: number | string | null }[]>({ total: 'r.bytes' }).first();
+      return Number(row?.total ?? 0);
     },
     /** The first callback names the recording; a repeat (or a later status arriving first) finds it there. */
     async ensure(callId: string, userId: number, twilioSid: string): Promise<RecordingRecord> {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
+import { parseIdParam } from '../http/id-param.js';
 import { formatRate } from '../money/currency.js';
 import { formatMicros } from '../money/micros.js';
 import { sendRecordingMedia } from './recording-media.js';
@@ -14,6 +15,7 @@ export interface RecordingsRoutesDeps {
 }
 
 const NOT_FOUND = 'This recording was not found.';
+const NO_TEAM = 'There is no such team among yours.';
 
 /** The history page's players: the recording panel of each listed call that has one. */
 export function recordingRowExtras(recordings: RecordingsService, currency: string) {
@@ -28,15 +30,20 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
   const { recordings } = deps;
   const callId = (req: Request) => String(req.params.id);
 
-  async function outlookView(userId: number) {
-    const o = await recordings.outlook(userId);
+  async function outlookView(userId: number, remembered?: number | null) {
+    const o = await recordings.outlook(userId, remembered);
     return { ...o, used: megabytes(o.usedBytes), quota: megabytes(o.quotaBytes) };
   }
 
   return {
-    /** Adds the user's recording outlook to the account and dial pages (res.locals.recording). */
+    /** Adds the recording outlook of the user's next call (from the account they pay from) to the dial page. */
     async exposeOutlook(req: Request, res: Response, next: NextFunction): Promise<void> {
-      if (req.user) res.locals.recordingOutlook = await outlookView(req.user.id);
+      if (req.user) res.locals.recordingOutlook = await outlookView(req.user.id, req.user.payingAccountId);
+      next();
+    },
+    /** The account page's card: the user's own preference and their personal quota (null: no remembered team). */
+    async exposePersonalOutlook(req: Request, res: Response, next: NextFunction): Promise<void> {
+      if (req.user) res.locals.recordingOutlook = await outlookView(req.user.id, null);
       next();
     },
 
@@ -44,7 +51,7 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
     async setPreference(req: Request, res: Response): Promise<void> {
       const on = (req.body as Record<string, unknown> | undefined)?.record === 'on';
       await recordings.setPreference(req.user!.id, on);
-      const outlook = await recordings.outlook(req.user!.id);
+      const outlook = await recordings.outlook(req.user!.id, null);
       const message = !on ? 'Your calls are no longer recorded.'
         : outlook.overQuota ? `Recording is on, but your recordings already use ${megabytes(outlook.usedBytes)} of your ${megabytes(outlook.quotaBytes)}: delete some so new calls can be recorded.`
           : 'Your calls will be recorded. Both parties hear a notice first.';
@@ -71,6 +78,17 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
       const media = await recordings.media(req.user!.id, callId(req));
       if (!media) throw new HttpError(404, NOT_FOUND);
       if ((await sendRecordingMedia(req, res, media)) === 'unsatisfiable') throw new HttpError(416, 'That part of the recording does not exist.');
+    },
+
+    /** GET /teams/:id/recordings: the team's recorded calls (owners and admins: all; a member: their own). */
+    async teamRecordings(req: Request, res: Response): Promise<void> {
+      const teamId = parseIdParam(req.params.id, NO_TEAM);
+      const list = await recordings.forAccount(req.user!.id, teamId);
+      if (!list) throw new HttpError(404, NO_TEAM);
+      res.render('pages/team-recordings', {
+        title: 'Team recordings', teamId,
+        recordings: list.map((rec) => ({ ...recordingPanel(rec, deps.currency), callerName: rec.callerName, to: rec.toE164, at: rec.createdAt.slice(0, 16).replace('T', ' ') })),
+      });
     },
 
     /** GET /calls/:id/recording/delete: asks first. */

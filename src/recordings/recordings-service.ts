@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { readWavInfo } from '../shared/wav.js';
 import type { Telephony } from '../telephony/telephony.js';
 import type { RecordingStorage } from './recording-storage.js';
+import { resolveRecording, type RecordingPolicyName, type RecordingReason } from './recording-policy.js';
 import { recordingCharge, type RecordingSettings } from './recording-settings.js';
 import type { RecordingRecord, RecordingsRepository } from './recordings-repository.js';
 
@@ -14,17 +15,23 @@ export interface RecordingsServiceDeps {
   telephony: Telephony | undefined;
   clock: Clock;
   logger: Logger;
+  /** The account the user pays from now (the dial page's choice); absent: the user's own preference and quota alone. */
+  payingAccount?: ((userId: number, remembered?: number | null) => Promise<{ accountId: number }>) | undefined;
   /** Queues the process job (download, store, bill, delete at Twilio); undefined when composed without jobs. */
   schedule?: ((recordingId: number) => Promise<void>) | undefined;
 }
 
-/** Whether the user's next call will be recorded, and why not. */
+/** Whether the user's next call will be recorded, and why (or why not). */
 export interface RecordingOutlook {
   optedIn: boolean;
   willRecord: boolean;
   overQuota: boolean;
   usedBytes: number;
   quotaBytes: number;
+  reason: RecordingReason;
+  /** The paying account: a team's name when a team pays (its policy and quota apply), null for personal calls. */
+  teamName: string | null;
+  policy: RecordingPolicyName;
 }
 
 export type RecordingCallback = {
@@ -61,10 +68,26 @@ export function recordingsService(deps: RecordingsServiceDeps) {
     return deps.telephony.client;
   };
 
-  async function outlook(userId: number): Promise<RecordingOutlook> {
-    const [optedIn, settings, usedBytes] = await Promise.all([repo.preference(userId), repo.settings(), repo.storedBytes(userId)]);
+  /**
+   * The outlook of a call the user makes, paid by `accountId` (null: a call from before accounts paid, the user's
+   * own): the team's policy over the member's preference, then the paying account's quota (resolveRecording).
+   */
+  async function outlookFor(userId: number, accountId: number | null): Promise<RecordingOutlook> {
+    const account = accountId === null ? undefined : await repo.accountPolicy(accountId);
+    const [optedIn, settings, usedBytes] = await Promise.all([
+      repo.preference(userId), repo.settings(), accountId === null ? repo.storedBytes(userId) : repo.storedBytesForAccount(accountId),
+    ]);
     const overQuota = usedBytes >= settings.quotaBytes;
-    return { optedIn, willRecord: optedIn && !overQuota, overQuota, usedBytes, quotaBytes: settings.quotaBytes };
+    const kind = account?.kind ?? 'personal';
+    const policy = account?.policy ?? 'optional';
+    const { willRecord, reason } = resolveRecording({ accountKind: kind, policy, optedIn, overQuota });
+    return { optedIn, willRecord, overQuota, usedBytes, quotaBytes: settings.quotaBytes, reason, teamName: kind === 'team' ? account!.name : null, policy };
+  }
+
+  /** The outlook of the user's next call, from the account they pay from now. */
+  async function outlook(userId: number, remembered?: number | null): Promise<RecordingOutlook> {
+    const accountId = deps.payingAccount ? (await deps.payingAccount(userId, remembered)).accountId : null;
+    return outlookFor(userId, accountId);
   }
 
   /** Fetches the WAV with our credentials (Basic auth), following a redirect to a CDN the way fetch does. */
@@ -125,7 +148,9 @@ export function recordingsService(deps: RecordingsServiceDeps) {
 
     /** For the calls feature at dial time: the notices when this call records, null when it does not. */
     async planFor(call: { id: string; userId: number }): Promise<{ callerNotice: string; calleeNotice: string } | null> {
-      if (!(await outlook(call.userId)).willRecord) return null;
+      // The account that pays for this call decides (a team's policy, its quota), not the dial page's current choice.
+      const owner = await repo.callOwner(call.id);
+      if (!(await outlookFor(call.userId, owner?.accountId ?? null)).willRecord) return null;
       const settings = await repo.settings();
       return { callerNotice: settings.callerNotice, calleeNotice: settings.calleeNotice };
     },
@@ -166,10 +191,10 @@ export function recordingsService(deps: RecordingsServiceDeps) {
     },
 
     forCall: (userId: number, callId: string) => repo.forUserCall(userId, callId),
-    /** Whether the call is the user's (another user's call and a missing one look the same: false). */
-    async ownsCall(userId: number, callId: string): Promise<boolean> {
-      return (await repo.callOwner(callId))?.userId === userId;
-    },
+    /** Whether the user made the call or manages the account that paid it (anyone else's and a missing one: false). */
+    ownsCall: (userId: number, callId: string) => repo.seesCall(userId, callId),
+    /** A team's recordings page (newest 100): undefined when the user is not in the team (a 404, like an unknown id). */
+    forAccount: (userId: number, accountId: number) => repo.forAccount(userId, accountId, 100),
     forCalls: (userId: number, callIds: string[]) => repo.forUserCalls(userId, callIds),
     /** The stored file of the user's own call, or undefined (another user's call looks like a missing one). */
     async media(userId: number, callId: string): Promise<{ recording: RecordingRecord; size: number; read: RecordingStorage['read'] } | undefined> {

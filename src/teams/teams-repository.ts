@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { readRecordingPolicy, type RecordingPolicyName } from '../recordings/recording-policy.js';
 import { isSqlite, type Db } from '../db/database.js';
 import { escapeLike, whereLike } from '../db/like.js';
 import type { MemberLimits } from './team-forms.js';
@@ -9,6 +10,8 @@ export interface Team {
   id: number;
   name: string;
   createdAt: string;
+  /** Whether team calls record: off, optional (the member decides) or always (src/recordings/recording-policy.ts). */
+  recordingPolicy: RecordingPolicyName;
 }
 
 export interface TeamMember extends MemberLimits {
@@ -83,7 +86,7 @@ export function teamsRepository(db: Db) {
     },
 
     /** The teams a user belongs to, with their role and the member count. */
-    async teamsOf(userId: number): Promise<Array<Team & { role: TeamRole; members: number }>> {
+    async teamsOf(userId: number): Promise<Array<Omit<Team, 'recordingPolicy'> & { role: TeamRole; members: number }>> {
       const rows = await db('account_members as m')
         .join('accounts as a', 'a.id', 'm.account_id')
         .where({ 'm.user_id': userId, 'a.kind': 'team' })
@@ -100,8 +103,12 @@ export function teamsRepository(db: Db) {
     },
 
     async team(teamId: number, trx?: Knex): Promise<Team | undefined> {
-      const row = await q(trx)('accounts').where({ id: teamId, kind: 'team' }).first('id', 'name', 'created_at');
-      return row && { id: row.id, name: row.name, createdAt: row.created_at };
+      const row = await q(trx)('accounts').where({ id: teamId, kind: 'team' }).first('id', 'name', 'created_at', 'recording_policy');
+      return row && { id: row.id, name: row.name, createdAt: row.created_at, recordingPolicy: readRecordingPolicy(row.recording_policy) };
+    },
+
+    async setRecordingPolicy(teamId: number, policy: RecordingPolicyName, now: string, trx: Knex): Promise<void> {
+      await trx('accounts').where({ id: teamId, kind: 'team' }).update({ recording_policy: policy, updated_at: now });
     },
 
     /** One member of a team (with the user's name and email), or undefined when the user is not in it. */
@@ -184,7 +191,7 @@ export function teamsRepository(db: Db) {
     },
 
     /** Admin: teams by name, with member counts. */
-    async adminPage(search: string, page: number, perPage: number): Promise<{ total: number; rows: Array<Team & { members: number; owner: string | null }> }> {
+    async adminPage(search: string, page: number, perPage: number): Promise<{ total: number; rows: Array<Omit<Team, 'recordingPolicy'> & { members: number; owner: string | null }> }> {
       const base = () => {
         const query = db('accounts as a').where('a.kind', 'team');
         if (search) whereLike(query, 'a.name', `%${escapeLike(search)}%`);

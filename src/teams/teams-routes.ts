@@ -4,6 +4,7 @@ import { flash } from '../http/flash.js';
 import { parseIdParam } from '../http/id-param.js';
 import { formatMoney } from '../money/currency.js';
 import { pageParam, pagination } from '../http/pagination.js';
+import { POLICY_LABELS } from '../recordings/recording-policy.js';
 import { limitsFormValues, type FieldErrors } from './team-forms.js';
 import { LEDGER_WORDS, teamCallRow } from './team-money-view.js';
 import type { TeamMoney } from './team-money.js';
@@ -75,6 +76,7 @@ export function teamsRoutes(deps: { teams: TeamsService; money: TeamMoney; curre
     res.status(status).render('pages/teams-show', {
       title: view.team.name,
       team: view.team,
+      recording: { policy: form.values?.recordingPolicy ?? view.team.recordingPolicy, labels: POLICY_LABELS, error: form.errors?.recordingPolicy },
       me: { ...me, roleWord: ROLE_WORDS[me.role], canInvite: !refusal('invite', me), canLeave: !refusal('leave', me), limits: limitsSummary(me, currency) },
       members: view.members.map((m) => ({
         ...m, roleWord: ROLE_WORDS[m.role], self: m.userId === me.userId, limits: limitsSummary(m, currency), joined: day(m.joinedAt),
@@ -141,6 +143,17 @@ export function teamsRoutes(deps: { teams: TeamsService; money: TeamMoney; curre
     },
 
     /** POST /teams/:id/invitations */
+    /** POST /teams/:id/recording: the team's recording policy (owner and admins). */
+    async setRecordingPolicy(req: Request, res: Response) {
+      const outcome = await teams.setRecordingPolicy(req.user!.id, teamId(req), req.body?.recordingPolicy);
+      if (!outcome.ok) {
+        if (outcome.reason === 'invalid') return renderTeam(req, res, 422, { values: { email: '', role: 'member', recordingPolicy: '' }, errors: outcome.errors });
+        refused(outcome, NO_TEAM);
+      }
+      flash(req, 'success', outcome.value === 'off' ? 'Team calls will not be recorded.' : outcome.value === 'always' ? 'Every team call will be recorded; both parties hear a notice first.' : 'Each member’s own setting decides whether their team calls are recorded.');
+      res.redirect(303, `/teams/${teamId(req)}#recording`);
+    },
+
     async invite(req: Request, res: Response) {
       const outcome = await teams.invite(req.user!.id, teamId(req), { email: req.body?.email, role: req.body?.role });
       if (!outcome.ok && outcome.reason === 'invalid') return renderTeam(req, res, 422, { values: { email: text(req.body?.email, 254), role: text(req.body?.role, 10) }, errors: outcome.errors });

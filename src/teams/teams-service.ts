@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { isRecordingPolicy, type RecordingPolicyName } from '../recordings/recording-policy.js';
 import { isInviteRole, parseInviteEmail, parseMemberLimits, parseTeamName, type FieldErrors, type InviteRole } from './team-forms.js';
 import { isManager, refusal, type TeamAction } from './team-roles.js';
 import type { Invitation, Team, TeamMember, TeamRole, TeamsRepository } from './teams-repository.js';
@@ -209,6 +210,21 @@ export function teamsService(deps: TeamsServiceDeps) {
           await recordAudit(trx, clock, { actorId: userId, action: 'team.role', subject: `team ${teamId}`, summary: `${target.email}: ${target.role} → ${role}`, oldValue: { userId: targetId, role: target.role }, newValue: { userId: targetId, role } });
         }
         return ok({ ...target, role: role as TeamRole });
+      });
+    },
+
+    /** The owner or an admin sets whether team calls record (off, optional, always), with its audit row. */
+    async setRecordingPolicy(userId: number, teamId: number, raw: unknown): Promise<Outcome<RecordingPolicyName>> {
+      return repo.transaction(async (trx) => {
+        const me = await repo.member(teamId, userId, trx);
+        const team = me && (await repo.team(teamId, trx));
+        if (!me || !team) return missing;
+        if (!isManager(me.role)) return forbidden('Only the team’s owner and admins can set the recording policy.');
+        if (!isRecordingPolicy(raw)) return invalid({ recordingPolicy: 'Choose off, optional or always for recording.' });
+        if (raw === team.recordingPolicy) return ok(raw);
+        await repo.setRecordingPolicy(teamId, raw, now(), trx);
+        await recordAudit(trx, clock, { actorId: userId, action: 'team.recording_policy', subject: `team ${teamId}`, summary: `Recording policy ${team.recordingPolicy} → ${raw}`, oldValue: { recordingPolicy: team.recordingPolicy }, newValue: { recordingPolicy: raw } });
+        return ok(raw);
       });
     },
 

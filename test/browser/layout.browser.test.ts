@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { dataDir, projectRoot } from '../../src/paths.js';
 import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import type { TestApp } from '../helpers/app.js';
+import { accountOf } from '../helpers/ledger.js';
 import { BROWSER_JOURNEY, hasChromium, useBrowserApp } from '../helpers/browser.js';
 
 /** Screenshots are kept as artifacts for a person to look at (test-results/ is ignored by git). */
@@ -18,6 +19,7 @@ async function userWithHistory(t: TestApp): Promise<void> {
   const outcome = await t.services.accounts.signUp(USER, '127.0.0.1');
   if (outcome.limited || !outcome.created) throw new Error('sign-up failed');
   const userId = outcome.created.id;
+  const accountId = await accountOf(t.testDb.db, userId);
   let balance = (await t.services.money.wallet.credit(userId, { kind: 'voucher', amountMicros: 25_000_000, description: 'Voucher ABCD-EFGH-JK23 (Launch promotion for new customers)' })).balanceAfterMicros;
   const now = Date.now();
   const rows = Array.from({ length: 12 }, (_, i) => {
@@ -25,6 +27,7 @@ async function userWithHistory(t: TestApp): Promise<void> {
     balance += amount;
     return {
       user_id: userId,
+      account_id: accountId,
       kind: 'call_charge',
       amount_micros: amount,
       balance_after_micros: balance,
@@ -35,7 +38,7 @@ async function userWithHistory(t: TestApp): Promise<void> {
     };
   });
   await t.testDb.db('ledger_entries').insert(rows);
-  await t.testDb.db('wallets').where({ user_id: userId }).update({ balance_micros: balance });
+  await t.testDb.db('wallets').where({ account_id: accountId }).update({ balance_micros: balance });
 }
 
 async function logIn(page: Page, base: string): Promise<void> {

@@ -56,6 +56,14 @@ describe.skipIf(!hasChromium)('teams on a phone (390 px): create, invite, accept
     await owner.goto(`${fixture.base}${teamPath}`);
     expect(await pageWidth(owner)).toBeLessThanOrEqual(390);
     await owner.screenshot({ path: join(screenshots, 'team-390.png'), fullPage: true });
+    // The recording policy, by keyboard-reachable radio buttons; then the team's recordings (empty state).
+    await owner.getByLabel(/Always: every team call is recorded/).check();
+    await owner.getByRole('button', { name: 'Save recording policy' }).click();
+    await owner.locator('main').getByText('Every team call will be recorded').first().waitFor();
+    expect(await owner.getByLabel(/Always: every team call is recorded/).isChecked()).toBe(true);
+    await owner.getByRole('link', { name: 'The team’s recorded calls' }).click();
+    await owner.locator('main').getByText('No recorded team call yet.').waitFor();
+    expect(await pageWidth(owner)).toBeLessThanOrEqual(390);
     expect(fixture.cspViolations).toEqual([]);
   });
 });

@@ -74,6 +74,10 @@ beforeAll(async () => {
   const carolInvitation = (await t.testDb.db('team_invitations').where({ account_id: adaTeamId, email: 'carol@example.com' }).first('id')).id as number;
   adaParams.userId = String(bobId);
   adaParams.invitationId = String(carolInvitation);
+  // Ada's call is paid by her team and recorded (a stored recording): the recording routes must not reach it either.
+  await t.testDb.db('calls').where({ id: 'cl_ada_0000000000000001' }).update({ account_id: adaTeamId });
+  const stamp = new Date().toISOString();
+  await t.testDb.db('recordings').insert({ call_id: 'cl_ada_0000000000000001', user_id: adaUser, twilio_sid: `RE${'a'.repeat(32)}`, status: 'stored', duration_s: 3, channels: 2, bytes: 44, path: `u${adaUser}/cl_ada_0000000000000001.wav`, media_ready_at: stamp, stored_at: stamp, created_at: stamp, updated_at: stamp });
   // Mallory owns a team of her own: her role there must not reach Ada's.
   await mallory.agent.post('/teams').type('form').send({ _csrf: mallory.csrf, name: 'Mallory Corp' });
   adaIds.push(
@@ -85,7 +89,7 @@ beforeAll(async () => {
     [/^\/api\/v1\/calls\/:id/, 'cl_ada_0000000000000001'],
     [/^\/account\/tokens\/:id/, String(adaToken)],
   );
-  adaPages.push(`/teams/${adaTeamId}`, `/teams/${adaTeamId}/members/${bobId}`, `/teams/${adaTeamId}/members/${bobId}/remove`, `/teams/${adaTeamId}/members/${bobId}/transfer`, `/contacts/${contactId}`, `/contacts/${contactId}/edit`, `/contacts/import/${previewToken}`, '/calls/cl_ada_0000000000000001', `/account/tokens/${adaToken}/revoke`);
+  adaPages.push(`/teams/${adaTeamId}`, `/teams/${adaTeamId}/members/${bobId}`, `/teams/${adaTeamId}/members/${bobId}/remove`, `/teams/${adaTeamId}/members/${bobId}/transfer`, `/contacts/${contactId}`, `/contacts/${contactId}/edit`, `/contacts/import/${previewToken}`, '/calls/cl_ada_0000000000000001', `/account/tokens/${adaToken}/revoke`, `/teams/${adaTeamId}/recordings`, '/calls/cl_ada_0000000000000001/recording/panel', '/calls/cl_ada_0000000000000001/recording/delete');
 });
 afterAll(async () => {
   await t.close();
@@ -94,7 +98,7 @@ afterAll(async () => {
 describe('another user’s ids answer 404 on every route that takes one (walked from the route table)', () => {
   it('covers the contact routes, web and API', () => {
     const routes = routesOf((t.app as unknown as { router: { stack: unknown[] } }).router.stack).map((r) => `${r.method.toUpperCase()} ${r.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /teams/:id', 'POST /teams/:id/members/:userId/remove', 'POST /teams/:id/invitations/:invitationId/revoke', 'GET /contacts/:id', 'POST /contacts/:id/delete', 'GET /contacts/import/:token', 'GET /api/v1/contacts/:id', 'DELETE /api/v1/contacts/:id']));
+    expect(routes).toEqual(expect.arrayContaining(['GET /teams/:id', 'POST /teams/:id/members/:userId/remove', 'POST /teams/:id/invitations/:invitationId/revoke', 'GET /contacts/:id', 'POST /contacts/:id/delete', 'GET /contacts/import/:token', 'GET /api/v1/contacts/:id', 'DELETE /api/v1/contacts/:id', 'POST /teams/:id/recording', 'GET /teams/:id/recordings', 'GET /calls/:id/recording', 'GET /calls/:id/recording/panel', 'POST /calls/:id/recording/delete', 'GET /api/v1/calls/:id/recording/media']));
   });
 
   it('every user-owned route with an id, as Mallory (session or token), with Ada’s ids: 404 and nothing changes', async () => {
@@ -105,6 +109,7 @@ describe('another user’s ids answer 404 on every route that takes one (walked 
       t.testDb.db('accounts').where({ id: adaTeamId }),
       t.testDb.db('account_members').where({ account_id: adaTeamId }).orderBy('user_id'),
       t.testDb.db('team_invitations').where({ account_id: adaTeamId }).orderBy('id'),
+      t.testDb.db('recordings').where({ call_id: 'cl_ada_0000000000000001' }),
     ]));
     const before = await snapshot();
     const teamBefore = await teamSnapshot();
@@ -122,7 +127,7 @@ describe('another user’s ids answer 404 on every route that takes one (walked 
       let req = base[route.method](url);
       if (isApi) req = req.set('Authorization', `Bearer ${malloryToken}`);
       else req = req.set('X-CSRF-Token', mallory.csrf);
-      if (route.method !== 'get') req = isApi ? req.send({}) : req.type('form').send({ _csrf: mallory.csrf, name: 'Stolen', number: '+12015550100', favourite: '1', email: 'mallory2@example.com', role: 'admin', spend_per_day: '1' });
+      if (route.method !== 'get') req = isApi ? req.send({}) : req.type('form').send({ _csrf: mallory.csrf, name: 'Stolen', number: '+12015550100', favourite: '1', email: 'mallory2@example.com', role: 'admin', spend_per_day: '1', recordingPolicy: 'off' });
       const res = await req;
       if (res.status !== 404) wrong.push(`${route.method.toUpperCase()} ${url}: ${res.status}`);
     }
