@@ -49,7 +49,7 @@ describe('admin calls', () => {
     expect(await auditActions()).toEqual(['call.hangup']);
     const page = await admin.agent.get(`/admin/calls/${id}`);
     expect(page.text).toContain('Sell, cost and margin');
-    expect(page.text).toMatch(/Leg to the user’s phone<\/td><td>[^<]+<\/td><td class="num">\$[\d.]+<\/td><td class="num">\$[\d.]+<\/td>/);
+    expect(page.text).toMatch(/Leg to the user’s phone<\/td><td data-label="Length">[^<]+<\/td><td data-label="Sell" class="num">\$[\d.]+<\/td><td data-label="Cost" class="num">\$[\d.]+<\/td>/);
     expect(page.text).toContain('Charged to the user');
     // Ended from the admin page: the timeline and the outcome say an administrator did it, not the user.
     expect(page.text).toContain('an administrator ended the call');

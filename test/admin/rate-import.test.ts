@@ -27,8 +27,8 @@ describe('rate import from the admin console', () => {
       .attach('deck', deck(['GB,United Kingdom,44,UK,0.05,0.01,60,60,0,0,true', 'FR,France,33,France,abc,0.01,60,60,0,0,true', 'DE,Germany,49,Germany,0.05,0.01,60,60,0,0,maybe']), 'deck.csv');
     expect(res.status).toBe(422);
     expect(res.text).toContain('deck.csv was not imported: nothing changed');
-    expect(res.text).toMatch(/<td class="num">3<\/td><td>sell_per_min<\/td><td>&quot;abc&quot; is not a price/);
-    expect(res.text).toMatch(/<td class="num">4<\/td><td>enabled<\/td>/);
+    expect(res.text).toMatch(/<td data-label="Line" class="num">3<\/td><td data-label="Column">sell_per_min<\/td><td data-label="Problem">&quot;abc&quot; is not a price/);
+    expect(res.text).toMatch(/<td data-label="Line" class="num">4<\/td><td data-label="Column">enabled<\/td>/);
     expect(await t.testDb.db('rates').count({ n: '*' }).first()).toEqual(before);
     expect(await t.testDb.db('rate_import_previews').count({ n: '*' }).first()).toEqual({ n: 0 });
     expect(await auditCount(t)).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -118,6 +118,10 @@ describe.skipIf(!hasChromium)('lists on a phone (390 × 844) are cards (tokens, 
     const user = await t.testDb.db('users').where({ email: USER.email }).first<{ id: number }>();
     const at = new Date().toISOString();
     await t.testDb.db('payments').insert({ public_id: 'tu_narrow_0001', user_id: user!.id, status: 'credited', amount_micros: 20_000_000, amount_minor: 2000, currency: 'USD', created_at: at, updated_at: at, credited_at: at });
+    // A settled call with its cost breakdown gives the admin call page its legs table; a team gives the team pages rows.
+    const leg = (seconds: number, costMicros: number) => ({ seconds, billedSeconds: seconds, paidSeconds: seconds, ratePerMinMicros: 143_100, connectionFeeMicros: 0, costMicros });
+    await t.testDb.db('calls').where({ id: CALL_ID }).update({ cost_breakdown: JSON.stringify({ firstLeg: leg(120, 286_200), bridgedLeg: leg(120, 286_200), freeSecondsUsed: 0, chargedMicros: 572_400, uncollectedMicros: 0 }) });
+    await t.services.teams.create(user!.id, 'Acme Sales and Customer Success International');
   }, { env: { STRIPE_API_BASE: 'http://127.0.0.1:9' }, overrides: { stripe: {} } });
 
   async function logInAs(page: Page, who: { email: string; password: string }): Promise<void> {
@@ -178,6 +182,78 @@ describe.skipIf(!hasChromium)('lists on a phone (390 × 844) are cards (tokens, 
     await logInAs(page, ADMIN);
     for (const path of ['/admin/users', '/admin/calls', '/admin/payments', '/admin/audit']) await check(path, '.filter-form');
     await page.screenshot({ path: join(screenshots, 'admin-audit-1280.png') });
+    await page.close();
+  });
+
+  it('the caller’s team pages and contacts import preview, the admin’s call detail, rate import preview and errors and team pages, none scrolling sideways', async () => {
+    const page = await fixture.newPage(PHONE.width);
+    await page.setViewportSize(PHONE);
+    const fits = async (name: string, cardRows: boolean) => {
+      expect(await pageWidth(page), `${name} fits 390 px`).toBeLessThanOrEqual(PHONE.width);
+      // A table's wrapper scrolls on its own (the page would still measure 390 px): none may be wider than its box.
+      const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('.table-wrap')].filter((w) => w.scrollWidth > w.clientWidth).map((w) => w.scrollWidth + ' > ' + w.clientWidth)`);
+      expect(wide, `${name}: no table scrolls sideways inside its wrapper`).toEqual([]);
+      if (cardRows) expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('table.stack-table tbody tr')).display`), `${name}: rows are cards`).toBe('block');
+      await page.screenshot({ path: join(screenshots, `${name}-390.png`), fullPage: true });
+    };
+    await logInAs(page, USER);
+    await page.goto(`${fixture.base}/teams`);
+    await expectOnScreen(page, 'tbody tr td[data-label="Members"]');
+    await fits('teams', true);
+    await page.getByRole('link', { name: 'Acme Sales and Customer Success International' }).click();
+    await page.waitForURL(/\/teams\/\d+$/);
+    const teamPath = new URL(page.url()).pathname;
+    await fits('team', false);
+    await page.goto(`${fixture.base}${teamPath}/recordings`);
+    expect(await page.textContent('.card')).toContain('Team recordings');
+    await fits('team-recordings', false);
+
+    // Contacts import preview: a line with a problem and new contacts with long names and two numbers.
+    await page.goto(`${fixture.base}/contacts/import`);
+    const contacts = ['Name,Organization Name,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value',
+      'Bartholomew Featherstonehaugh-Cholmondeley,Acme Sales and Customer Success International,Work,+44 20 7946 0958,Mobile,+44 7700 900123',
+      'Nobody,,,,,'].join('\n');
+    await page.getByLabel(/^Contacts file/).setInputFiles({ name: 'contacts-with-a-rather-long-file-name.csv', mimeType: 'text/csv', buffer: Buffer.from(contacts) });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await page.waitForURL(/\/contacts\/import\/.+/);
+    await expectOnScreen(page, 'tbody tr td[data-label="Problem"]');
+    await expectOnScreen(page, 'tbody tr td[data-label="New numbers"]');
+    await fits('contacts-import-preview', true);
+
+    await page.context().clearCookies();
+    await logInAs(page, ADMIN);
+    await page.goto(`${fixture.base}/admin/calls/${CALL_ID}`);
+    await expectOnScreen(page, 'tbody tr td[data-label="Margin"]');
+    await expectOnScreen(page, 'tbody tr.total-row td[data-label="Margin"]');
+    await fits('admin-call', true);
+    await page.goto(`${fixture.base}/admin/teams`);
+    await expectOnScreen(page, 'tbody tr td[data-label="Created"]');
+    await fits('admin-teams', true);
+    await page.getByRole('link', { name: 'Acme Sales and Customer Success International' }).click();
+    await page.waitForURL(/\/admin\/teams\/\d+$/);
+    await expectOnScreen(page, 'tbody tr td[data-label="Joined"]');
+    await fits('admin-team', true);
+
+    // Rate import: a deck with bad cells lists its problems; the seed deck with changes, an addition and removals previews.
+    const seed = readFileSync(join(dataDir, 'rates.csv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const [header, ...rows] = seed;
+    const upload = async (name: string, lines: string[]) => {
+      await page.goto(`${fixture.base}/admin/rates/import`);
+      await page.getByLabel(/^Rate file/).setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from([header, ...lines].join('\n') + '\n') });
+      await page.getByRole('button', { name: 'Check the file' }).click();
+    };
+    await upload('bad.csv', ['FR,France,33,France,abc,0.01,60,60,0,0,true', 'DE,Germany,49,Germany Mobile Telekom Deutschland and other operators,0.05,0.01,60,60,0,0,maybe']);
+    await expect.poll(() => page.locator('.import-errors tbody tr').count(), { timeout: 5000 }).toBe(2);
+    await expectOnScreen(page, '.import-errors tbody tr td[data-label="Problem"]');
+    await fits('admin-rates-import-errors', true);
+    const changed = rows.slice(3).map((l, i) => (i < 3 ? l.replace(/,(\d+\.\d+),/, ',9.8765,') : l));
+    await upload('deck.csv', [...changed, 'XK,Kosovo,38349,Kosovo Mobile Vala and IPKO and other operators,0.3456,0.2,60,60,0,0,true']);
+    await page.waitForURL(/\/admin\/rates\/import\/.+/);
+    await expectOnScreen(page, '#changed-heading ~ .table-wrap tbody tr td.num');
+    await expectOnScreen(page, '#added-heading ~ .table-wrap tbody tr td[data-label="Price"]');
+    await fits('admin-rates-import-preview', true);
+
+    expect(fixture.cspViolations).toEqual([]);
     await page.close();
   });
 

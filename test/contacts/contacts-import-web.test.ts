@@ -28,7 +28,7 @@ describe('import and export through the pages', () => {
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('<strong>1 to add</strong>');
     expect(preview.text).toContain('<strong>1 to merge</strong>');
-    expect(preview.text).toMatch(/<td class="num">13<\/td><td>“Nobody” has no phone number.<\/td>/);
+    expect(preview.text).toMatch(/<td data-label="Line" class="num">13<\/td><td data-label="Problem">“Nobody” has no phone number.<\/td>/);
     expect(await t.testDb.db('contacts').count({ n: '*' }).first()).toEqual({ n: 1 });
 
     const applied = await ada.agent.post(upload.headers.location!).type('form').send({ _csrf: ada.csrf });

@@ -52,7 +52,7 @@ describe('teams through the web forms (no JavaScript)', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<h1 id="team-heading">Acme Sales</h1>');
     expect(page.text).toContain('Send invitation');
-    expect((await olive.agent.get('/teams')).text).toMatch(/Acme Sales<\/a><\/td><td>Owner<\/td><td class="num">1</);
+    expect((await olive.agent.get('/teams')).text).toMatch(/Acme Sales<\/a><\/td><td data-label="Your role">Owner<\/td><td data-label="Members" class="num">1</);
   });
 
   it('invites by email; the link shows the team and inviter, logged out it leads to log in and back', async () => {
