@@ -5,6 +5,7 @@
  * scanned), and the paged list. Target: every search under 50 ms. Medians and p95 of 40 requests.
  */
 import { searchTextFor } from '../src/contacts/contact-text.js';
+import { personalAccountId } from '../src/shared/personal-account.js';
 import { createTestApp, signedUpAgent } from '../test/helpers/app.js';
 
 const CONTACTS = 10_000;
@@ -20,12 +21,14 @@ function stats(values: number[]) {
 
 async function fillBook(db: Awaited<ReturnType<typeof createTestApp>>['testDb']['db'], ownerId: number, count: number, seed: number) {
   const now = new Date().toISOString();
+  // The book belongs to the user's personal account (made on first use for the bare users rows below).
+  const accountId = await personalAccountId(db, ownerId);
   for (let start = 0; start < count; start += 500) {
     const batch = Array.from({ length: Math.min(500, count - start) }, (_, j) => {
       const i = start + j;
       const name = `${FIRST[(i + seed) % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]} ${i}`;
       const company = COMPANIES[i % COMPANIES.length]!;
-      return { owner_user_id: ownerId, name, company, notes: '', favourite: i % 97 === 0, search_text: searchTextFor(name, company), created_at: now, updated_at: now };
+      return { owner_user_id: ownerId, owner_account_id: accountId, name, company, notes: '', favourite: i % 97 === 0, search_text: searchTextFor(name, company), created_at: now, updated_at: now };
     });
     const ids = (await db('contacts').insert(batch).returning('id')).map((r: { id: number } | number) => Number(typeof r === 'object' ? r.id : r));
     const numbers = ids.flatMap((id, j) => {
@@ -33,8 +36,8 @@ async function fillBook(db: Awaited<ReturnType<typeof createTestApp>>['testDb'][
       const mobile = `+4479${String(seed).padStart(2, '0')}${String(i).padStart(6, '0')}`;
       const work = `+1201555${String(i % 10_000).padStart(4, '0')}`;
       return [
-        { contact_id: id, owner_user_id: ownerId, label: 'mobile', e164: mobile, digits: mobile.slice(1), position: 0 },
-        ...(i < 10_000 ? [{ contact_id: id, owner_user_id: ownerId, label: 'work', e164: work, digits: work.slice(1), position: 1 }] : []),
+        { contact_id: id, owner_user_id: ownerId, owner_account_id: accountId, label: 'mobile', e164: mobile, digits: mobile.slice(1), position: 0 },
+        ...(i < 10_000 ? [{ contact_id: id, owner_user_id: ownerId, owner_account_id: accountId, label: 'work', e164: work, digits: work.slice(1), position: 1 }] : []),
       ];
     });
     for (let k = 0; k < numbers.length; k += 400) await db('contact_numbers').insert(numbers.slice(k, k + 400));

@@ -65,14 +65,14 @@ export function registerRoutes(app: Express, services: Services): void {
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined, teamsOf: (userId) => teamsAdmin.teamsOf(userId) });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: (userId, remembered) => services.payingAccounts.chosen(userId, remembered) });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency) });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency), payerLabels: async (userId) => new Map((await services.payingAccounts.accountsOf(userId)).map((a) => [a.accountId, a.label])) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
 
-  const teams = teamsRoutes({ teams: services.teams, currency: config.money.currency });
-  const teamsAdmin = teamsAdminRoutes({ teams: services.teams, currency: config.money.currency });
+  const teams = teamsRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
+  const teamsAdmin = teamsAdminRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
   const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
   app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
@@ -204,6 +204,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/teams/:id/recording', requireUser, teams.setRecordingPolicy);
   app.get('/teams/:id/recordings', requireUser, recordings.teamRecordings);
   app.post('/teams/:id/invitations/:invitationId/revoke', requireUser, teams.revokeInvitation);
+  app.get('/teams/:id/ledger', requireUser, teams.ledger);
   app.get('/teams/:id/leave', requireUser, teams.confirmLeave);
   app.post('/teams/:id/leave', requireUser, teams.leave);
   app.get('/teams/:id/members/:userId', requireUser, teams.showMember);
@@ -215,6 +216,7 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/teams/:id/members/:userId/transfer', requireUser, teams.transfer);
   app.get('/admin/teams', requireAdmin, teamsAdmin.list);
   app.get('/admin/teams/:id', requireAdmin, teamsAdmin.show);
+  app.post('/admin/teams/:id/credit', requireAdmin, teamsAdmin.adjustCredit);
   // GET /calls/:id/status and /twilio/* are mounted in app.ts, before sessions: see status-poll.ts and webhook-routes.ts.
   app.get('/calls', requireUser, history.show);
   app.get('/calls.csv', requireUser, history.exportCsv);

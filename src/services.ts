@@ -22,6 +22,7 @@ import { contactsRepository } from './contacts/contacts-repository.js';
 import { contactsService, type ContactsService } from './contacts/contacts-service.js';
 import { teamsRepository, teamUser } from './teams/teams-repository.js';
 import { teamsService, type TeamsService } from './teams/teams-service.js';
+import { teamMoney, type TeamMoney } from './teams/team-money.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDb, migrateToLatest, type Db } from './db/database.js';
@@ -98,6 +99,8 @@ export interface Services {
   contacts: ContactsService;
   /** Teams: members, roles, invitations and per-member limits, each reached through a team of the acting user. */
   teams: TeamsService;
+  /** A team's balance, calls, spend per member and ledger (team pages), and the admin's team wallet. */
+  teamMoney: TeamMoney;
   /** Call recordings: the opt-in, Twilio's callbacks, the download job, playback, retention, admin settings. */
   recordings: RecordingsService;
   /**
@@ -254,6 +257,8 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const phonesPage = overrides.phonesPage === false ? undefined : (overrides.phonesPage ?? simulator?.phonesPage);
     const endLiveCall = overrides.endLiveCall ?? ((userId: number) => endLiveCallOf(callsService, userId));
     payments = await buildPayments(money, emailService);
+    const book = contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes, accountFor: async (userId, remembered) => (await payers.chosen(userId, remembered)).accountId });
+    const teamsRepo = teamsRepository(db);
 
     const services: ComposedServices = {
       config,
@@ -276,14 +281,23 @@ export async function composeServices(config: Config, overrides: ServiceOverride
       payingAccounts: payers,
       calls: callsService,
       history: callsHistory(db),
-      contacts: contactsService({ repo: contactsRepository(db), clock, allowedNumberTypes }),
+      contacts: book,
       recordings: recordingsFeature,
       teams: teamsService({
-        repo: teamsRepository(db), clock, logger: logger.child({ component: 'teams' }), publicUrl: config.publicUrl,
+        repo: teamsRepo, clock, logger: logger.child({ component: 'teams' }), publicUrl: config.publicUrl,
         userById: (userId) => teamUser(db, userId),
         sendInvitation: async ({ to, ...data }) => void (await emailService.mailer.queue({ to, kind: 'team-invitation', data })),
         // A removed member's live call on the team's account ends at once (calls carry the paying account_id).
         endMemberCalls: overrides.endMemberCalls ?? (async (accountId, userId) => void (await callsService.endMemberCalls(accountId, userId))),
+      }),
+      teamMoney: teamMoney({
+        repo: teamsRepo, ledger: money.ledger, clock, currency: money.currency,
+        recentCalls: (accountId, limit) => callsService.recentForAccount(accountId, limit),
+        // The team's calls are named from the team's own address book.
+        contactNames: async (accountId, calls) => {
+          const found = await book.namesForNumbers({ userId: 0, accountId }, calls.map((c) => c.toE164));
+          return new Map([...found].map(([e164, c]) => [e164, c.name]));
+        },
       }),
       payments,
       admin: adminServices({

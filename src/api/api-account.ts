@@ -22,7 +22,3 @@ export function callInAccount(req: Request, call: { accountId?: number | null })
   return call.accountId == null ? account.kind === 'personal' : call.accountId === account.id;
 }
 
-/** Contacts are personal address books today (docs/contacts.md): a team's token has none to reach. */
-export function reachesPersonalContacts(req: Request): boolean {
-  return req.apiCaller!.account.kind === 'personal';
-}

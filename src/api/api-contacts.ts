@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
-import type { Contact, ContactsActor } from '../contacts/contacts-repository.js';
+import type { Contact } from '../contacts/contacts-repository.js';
+import type { ContactsUser } from '../contacts/contacts-service.js';
 import { homeCountry, type ContactsService } from '../contacts/contacts-service.js';
 import { MAX_ID } from '../http/id-param.js';
-import { reachesPersonalContacts } from './api-account.js';
+import { accountIdOf } from './api-account.js';
 import { ApiError } from './api-errors.js';
 import { sendJson } from './api-http.js';
 
@@ -21,9 +22,9 @@ function apiContact(contact: Contact, publicUrl: string) {
   };
 }
 
-/** The token's owner is the acting user: the API reaches the same address book the website shows. */
-function actorOf(req: Request): ContactsActor {
-  return { userId: req.apiCaller!.user.id };
+/** A token acts for one account (api_tokens.account_id): it reaches that account's address book, personal or the team's. */
+function actorOf(req: Request): ContactsUser {
+  return { userId: req.apiCaller!.user.id, accountId: accountIdOf(req) };
 }
 
 function contactId(value: unknown): number {
@@ -79,20 +80,18 @@ export function apiContactHandlers(deps: { contacts: ContactsService; publicUrl:
       const cursorText = req.query.cursor;
       const offset = cursorText === undefined ? 0 : typeof cursorText === 'string' && /^o[1-9]\d{0,8}$/.test(cursorText) ? Number(cursorText.slice(1)) : NaN;
       if (!Number.isSafeInteger(offset)) throw new ApiError('invalid_request', '"cursor" is not one we gave: pass nextCursor from the previous page.');
-      // A team's token reaches no personal address book (team address books are not built yet): an empty list.
-      const found = !reachesPersonalContacts(req) ? [] : await contacts.range(actorOf(req), typeof q === 'string' ? q : '', offset, limit + 1);
+      const found = await contacts.range(actorOf(req), typeof q === 'string' ? q : '', offset, limit + 1);
       sendJson(res, { data: found.slice(0, limit).map(show), nextCursor: found.length > limit ? `o${offset + limit}` : null });
     },
 
     async get(req: Request, res: Response) {
-      const contact = reachesPersonalContacts(req) ? await contacts.find(actorOf(req), contactId(req.params.id)) : undefined;
+      const contact = await contacts.find(actorOf(req), contactId(req.params.id));
       if (!contact) throw new ApiError('not_found', 'You have no contact with this id.');
       sendJson(res, show(contact));
     },
 
     async create(req: Request, res: Response) {
       if (req.apiCaller!.token.scope !== 'calls') throw new ApiError('insufficient_scope', WRITE_SCOPE);
-      if (!reachesPersonalContacts(req)) throw new ApiError('invalid_request', 'Contacts belong to personal address books for now: use a token of your personal account to add them.');
       const result = await contacts.create(actorOf(req), parseBody(req.body), homeCountry(req.apiCaller!.user));
       if (!result.ok) {
         const [key, message] = Object.entries('errors' in result ? result.errors : {})[0] ?? ['name', 'The contact could not be saved.'];
@@ -105,7 +104,7 @@ export function apiContactHandlers(deps: { contacts: ContactsService; publicUrl:
 
     async remove(req: Request, res: Response) {
       if (req.apiCaller!.token.scope !== 'calls') throw new ApiError('insufficient_scope', WRITE_SCOPE);
-      if (!reachesPersonalContacts(req) || !(await contacts.remove(actorOf(req), contactId(req.params.id)))) throw new ApiError('not_found', 'You have no contact with this id.');
+      if (!(await contacts.remove(actorOf(req), contactId(req.params.id)))) throw new ApiError('not_found', 'You have no contact with this id.');
       res.status(204).end();
     },
   };

@@ -28,6 +28,8 @@ export interface HistoryRoutesDeps {
   /** Names from the user's address book for a page's numbers: one lookup per page, never one per row. */
   contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
   rowExtras?: HistoryRowExtras | undefined;
+  /** The accounts the user pays from, by id → label ("Personal", a team's name): rows say which paid when there are several. */
+  payerLabels?: ((userId: number) => Promise<ReadonlyMap<number, string>>) | undefined;
 }
 
 export function historyRoutes(deps: HistoryRoutesDeps) {
@@ -49,10 +51,13 @@ export function historyRoutes(deps: HistoryRoutesDeps) {
       const filtered = Object.keys(parsed.filter).length > 0;
       const names = deps.contactNames && page.calls.length ? await deps.contactNames(userId, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
       const extras = deps.rowExtras && page.calls.length ? await deps.rowExtras(userId, page.calls.map((call) => call.id)) : new Map<string, object>();
+      const payers = deps.payerLabels && page.calls.length ? await deps.payerLabels(userId) : new Map<number, string>();
+      // Only a user in more than one account needs to be told which paid; a call from a team since left shows none.
+      const paidBy = (accountId: number | null) => (payers.size > 1 && accountId !== null ? (payers.get(accountId) ?? null) : null);
       res.render('pages/calls-history', {
         ...base,
         errors: {},
-        rows: page.calls.map((call) => ({ ...historyRowView(call, currency, names.get(call.toE164)), extra: extras.get(call.id) ?? null })),
+        rows: page.calls.map((call) => ({ ...historyRowView(call, currency, names.get(call.toE164)), paidBy: paidBy(call.accountId), extra: extras.get(call.id) ?? null })),
         totals: totals ? { ...totalsView(totals, currency), filtered } : null,
         filtered,
         links: {

@@ -5,16 +5,17 @@ import type { ImportPlan, PlannedNumber } from './contact-import.js';
 import { MAX_NUMBERS, searchTextFor, type SearchTerms } from './contact-text.js';
 
 /**
- * Who is acting on the address book. Every read and write below takes it and scopes by ownerOf(actor), so an id
- * from another owner reads as missing. Today the owner is the user; a team account would make it the account the
- * user acts in (docs/contacts.md).
+ * Who is acting on the address book: the user, in the account they act for (their personal account, or the team
+ * they pay from). Every read and write below scopes by ownerOf(actor), the account, so an id from another account
+ * reads as missing; the user is recorded as who added a contact (owner_account_id). docs/contacts.md.
  */
 export interface ContactsActor {
   userId: number;
+  accountId: number;
 }
 
 export function ownerOf(actor: ContactsActor): number {
-  return actor.userId;
+  return actor.accountId;
 }
 
 export interface ContactNumber {
@@ -71,7 +72,7 @@ export function contactsRepository(db: Db) {
   }
 
   /**
-   * Two steps: the ids of one page, read from the (owner_user_id, search_text, id) index alone (a substring search
+   * Two steps: the ids of one page, read from the (owner_account_id, search_text, id) index alone (a substring search
    * scans index entries, never table rows: PostgreSQL otherwise walks the table in index order, row by row), then
    * those rows. Returns them in list order.
    */
@@ -85,26 +86,26 @@ export function contactsRepository(db: Db) {
 
   /** The owner's contacts matching a search (name/company substring, or digits in a number), in list order. */
   function matching(owner: number, terms: SearchTerms, q: Knex = db) {
-    const query = q('contacts').where('owner_user_id', owner);
+    const query = q('contacts').where('owner_account_id', owner);
     if (terms.digits) {
-      query.whereIn('id', q('contact_numbers').select('contact_id').where('owner_user_id', owner).andWhereRaw(`digits like ? escape '\\'`, [`%${escapeLike(terms.digits)}%`]));
+      query.whereIn('id', q('contact_numbers').select('contact_id').where('owner_account_id', owner).andWhereRaw(`digits like ? escape '\\'`, [`%${escapeLike(terms.digits)}%`]));
     } else if (terms.text) {
       query.andWhereRaw(`search_text like ? escape '\\'`, [`%${escapeLike(terms.text)}%`]);
     }
     return query;
   }
 
-  async function writeNumbers(trx: Knex.Transaction, owner: number, contactId: number, numbers: readonly PlannedNumber[], from = 0) {
+  async function writeNumbers(trx: Knex.Transaction, actor: ContactsActor, contactId: number, numbers: readonly PlannedNumber[], from = 0) {
     if (numbers.length === 0) return;
-    await trx('contact_numbers').insert(numbers.map((n, i) => ({ contact_id: contactId, owner_user_id: owner, label: n.label, e164: n.e164, digits: n.e164.replace(/^\+/, ''), position: from + i })));
+    await trx('contact_numbers').insert(numbers.map((n, i) => ({ contact_id: contactId, owner_account_id: ownerOf(actor), owner_user_id: actor.userId, label: n.label, e164: n.e164, digits: n.e164.replace(/^\+/, ''), position: from + i })));
   }
 
-  async function insertContact(trx: Knex.Transaction, owner: number, input: ContactInput, now: string): Promise<number> {
+  async function insertContact(trx: Knex.Transaction, actor: ContactsActor, input: ContactInput, now: string): Promise<number> {
     const [row] = await trx('contacts')
-      .insert({ owner_user_id: owner, name: input.name, company: input.company, notes: input.notes, favourite: input.favourite, search_text: searchTextFor(input.name, input.company), created_at: now, updated_at: now })
+      .insert({ owner_account_id: ownerOf(actor), owner_user_id: actor.userId, name: input.name, company: input.company, notes: input.notes, favourite: input.favourite, search_text: searchTextFor(input.name, input.company), created_at: now, updated_at: now })
       .returning('id');
     const id = Number(typeof row === 'object' ? row.id : row);
-    await writeNumbers(trx, owner, id, input.numbers.slice(0, MAX_NUMBERS));
+    await writeNumbers(trx, actor, id, input.numbers.slice(0, MAX_NUMBERS));
     return id;
   }
 
@@ -129,51 +130,51 @@ export function contactsRepository(db: Db) {
     },
 
     async favourites(actor: ContactsActor, limit: number): Promise<Contact[]> {
-      const rows = await db('contacts').where({ owner_user_id: ownerOf(actor), favourite: true }).select(COLUMNS).orderBy([{ column: 'search_text' }, { column: 'id' }]).limit(limit);
+      const rows = await db('contacts').where({ owner_account_id: ownerOf(actor), favourite: true }).select(COLUMNS).orderBy([{ column: 'search_text' }, { column: 'id' }]).limit(limit);
       return withNumbers(rows);
     },
 
     async find(actor: ContactsActor, id: number, q: Knex = db): Promise<Contact | undefined> {
-      const row = await q('contacts').where({ id, owner_user_id: ownerOf(actor) }).first(COLUMNS);
+      const row = await q('contacts').where({ id, owner_account_id: ownerOf(actor) }).first(COLUMNS);
       return row ? (await withNumbers([row], q))[0] : undefined;
     },
 
     /** Which of these numbers are taken, and by which contact (the form names the contact in its error). */
     async owners(actor: ContactsActor, e164s: readonly string[], q: Knex = db): Promise<Map<string, { contactId: number; name: string }>> {
       if (e164s.length === 0) return new Map();
-      const rows = (await q('contact_numbers as n').join('contacts as c', 'c.id', 'n.contact_id').where('n.owner_user_id', ownerOf(actor)).whereIn('n.e164', [...new Set(e164s)]).select('n.e164', 'c.id', 'c.name')) as Array<{ e164: string; id: number; name: string }>;
+      const rows = (await q('contact_numbers as n').join('contacts as c', 'c.id', 'n.contact_id').where('n.owner_account_id', ownerOf(actor)).whereIn('n.e164', [...new Set(e164s)]).select('n.e164', 'c.id', 'c.name')) as Array<{ e164: string; id: number; name: string }>;
       return new Map(rows.map((r) => [r.e164, { contactId: Number(r.id), name: r.name }]));
     },
 
     async create(actor: ContactsActor, input: ContactInput, now: string, trx: Knex.Transaction): Promise<number> {
-      return insertContact(trx, ownerOf(actor), input, now);
+      return insertContact(trx, actor, input, now);
     },
 
     async update(actor: ContactsActor, id: number, input: ContactInput, now: string, trx: Knex.Transaction): Promise<boolean> {
       const owner = ownerOf(actor);
-      const changed = await trx('contacts').where({ id, owner_user_id: owner }).update({ name: input.name, company: input.company, notes: input.notes, favourite: input.favourite, search_text: searchTextFor(input.name, input.company), updated_at: now });
+      const changed = await trx('contacts').where({ id, owner_account_id: owner }).update({ name: input.name, company: input.company, notes: input.notes, favourite: input.favourite, search_text: searchTextFor(input.name, input.company), updated_at: now });
       if (!changed) return false;
       await trx('contact_numbers').where({ contact_id: id }).delete();
-      await writeNumbers(trx, owner, id, input.numbers.slice(0, MAX_NUMBERS));
+      await writeNumbers(trx, actor, id, input.numbers.slice(0, MAX_NUMBERS));
       return true;
     },
 
     async setFavourite(actor: ContactsActor, id: number, favourite: boolean, now: string): Promise<boolean> {
-      return (await db('contacts').where({ id, owner_user_id: ownerOf(actor) }).update({ favourite, updated_at: now })) > 0;
+      return (await db('contacts').where({ id, owner_account_id: ownerOf(actor) }).update({ favourite, updated_at: now })) > 0;
     },
 
     async remove(actor: ContactsActor, id: number): Promise<boolean> {
       return db.transaction(async (trx) => {
         const owner = ownerOf(actor);
-        if (!(await trx('contacts').where({ id, owner_user_id: owner }).first('id'))) return false;
+        if (!(await trx('contacts').where({ id, owner_account_id: owner }).first('id'))) return false;
         await trx('contact_numbers').where({ contact_id: id }).delete();
-        await trx('contacts').where({ id, owner_user_id: owner }).delete();
+        await trx('contacts').where({ id, owner_account_id: owner }).delete();
         return true;
       });
     },
 
     /**
-     * Names for a page of calls: one indexed lookup on (owner_user_id, e164) for all the page's numbers, so the
+     * Names for a page of calls: one indexed lookup on (owner_account_id, e164) for all the page's numbers, so the
      * history costs one query more, whatever its length.
      */
     async namesForNumbers(actor: ContactsActor, e164s: readonly string[]): Promise<Map<string, { contactId: number; name: string }>> {
@@ -182,20 +183,20 @@ export function contactsRepository(db: Db) {
 
     /** Every number in the book with its contact: what an import merges against. */
     async bookNumbers(actor: ContactsActor, q: Knex = db): Promise<Map<string, number>> {
-      const rows = (await q('contact_numbers').where('owner_user_id', ownerOf(actor)).select('e164', 'contact_id')) as Array<{ e164: string; contact_id: number }>;
+      const rows = (await q('contact_numbers').where('owner_account_id', ownerOf(actor)).select('e164', 'contact_id')) as Array<{ e164: string; contact_id: number }>;
       return new Map(rows.map((r) => [r.e164, Number(r.contact_id)]));
     },
 
     /** Applies an import plan; the caller runs it in the transaction that re-planned it against the book. */
     async applyPlan(actor: ContactsActor, plan: ImportPlan, now: string, trx: Knex.Transaction): Promise<void> {
       const owner = ownerOf(actor);
-      for (const c of plan.added) await insertContact(trx, owner, c, now);
+      for (const c of plan.added) await insertContact(trx, actor, c, now);
       for (const m of plan.merged) {
-        const row = await trx('contacts').where({ id: m.contactId, owner_user_id: owner }).first('company', 'notes', 'favourite', 'name');
+        const row = await trx('contacts').where({ id: m.contactId, owner_account_id: owner }).first('company', 'notes', 'favourite', 'name');
         if (!row) continue;
         const [{ n } = { n: 0 }] = (await trx('contact_numbers').where('contact_id', m.contactId).count({ n: '*' })) as Array<{ n: number | string }>;
         const room = Math.max(0, MAX_NUMBERS - Number(n));
-        await writeNumbers(trx, owner, m.contactId, m.numbers.slice(0, room), Number(n));
+        await writeNumbers(trx, actor, m.contactId, m.numbers.slice(0, room), Number(n));
         const company = row.company || m.company;
         await trx('contacts').where({ id: m.contactId }).update({ company, notes: row.notes || m.notes, favourite: Boolean(row.favourite) || m.favourite, search_text: searchTextFor(row.name, company), updated_at: now });
       }
@@ -205,7 +206,7 @@ export function contactsRepository(db: Db) {
     async *batches(actor: ContactsActor, batch = 1000): AsyncGenerator<Contact[]> {
       const owner = ownerOf(actor);
       for (let offset = 0; ; offset += batch) {
-        const rows = await db('contacts').where('owner_user_id', owner).select(COLUMNS).orderBy([{ column: 'search_text' }, { column: 'id' }]).limit(batch).offset(offset);
+        const rows = await db('contacts').where('owner_account_id', owner).select(COLUMNS).orderBy([{ column: 'search_text' }, { column: 'id' }]).limit(batch).offset(offset);
         if (rows.length) yield await withNumbers(rows);
         if (rows.length < batch) return;
       }
@@ -215,20 +216,20 @@ export function contactsRepository(db: Db) {
       const owner = ownerOf(actor);
       const hourAgo = new Date(Date.parse(now) - 3_600_000).toISOString();
       await db.transaction(async (trx) => {
-        await trx('contact_import_previews').where('owner_user_id', owner).andWhere('created_at', '<', hourAgo).delete();
-        await trx('contact_import_previews').insert({ token, owner_user_id: owner, file_name: fileName.slice(0, 200), payload, created_at: now });
+        await trx('contact_import_previews').where('owner_account_id', owner).andWhere('created_at', '<', hourAgo).delete();
+        await trx('contact_import_previews').insert({ token, owner_account_id: owner, owner_user_id: actor.userId, file_name: fileName.slice(0, 200), payload, created_at: now });
       });
     },
 
     async loadPreview(actor: ContactsActor, token: string, now: string, q: Knex = db): Promise<{ fileName: string; payload: string } | undefined> {
       const hourAgo = new Date(Date.parse(now) - 3_600_000).toISOString();
-      const row = await q('contact_import_previews').where({ token, owner_user_id: ownerOf(actor) }).andWhere('created_at', '>=', hourAgo).first('file_name', 'payload');
+      const row = await q('contact_import_previews').where({ token, owner_account_id: ownerOf(actor) }).andWhere('created_at', '>=', hourAgo).first('file_name', 'payload');
       return row ? { fileName: row.file_name, payload: row.payload } : undefined;
     },
 
     /** Single use: true only for the one confirmation that removed it. */
     async takePreview(actor: ContactsActor, token: string, trx: Knex.Transaction): Promise<boolean> {
-      return (await trx('contact_import_previews').where({ token, owner_user_id: ownerOf(actor) }).delete()) > 0;
+      return (await trx('contact_import_previews').where({ token, owner_account_id: ownerOf(actor) }).delete()) > 0;
     },
 
     transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {

@@ -5,16 +5,15 @@ import { parseIdParam } from '../http/id-param.js';
 import { pageParam, pagination } from '../http/pagination.js';
 import type { ContactFields } from './contact-form.js';
 import { contactCard, numberRows } from './contact-view.js';
-import type { ContactsActor } from './contacts-repository.js';
-import { CONTACTS_PER_PAGE, homeCountry, type ContactsService } from './contacts-service.js';
+import { CONTACTS_PER_PAGE, homeCountry, type ContactsService, type ContactsUser } from './contacts-service.js';
 
 const isHtmx = (req: Request) => req.get('hx-request') === 'true';
 const MISSING = 'There is no such contact in your address book.';
 const LABEL_CHOICES = ['mobile', 'home', 'work', 'main', 'other'];
 
-/** The acting user: the one place the web routes say whose address book they act on. */
-export function actorOf(req: Request): ContactsActor {
-  return { userId: req.user!.id };
+/** The acting user and their "Pay from" choice: the one place the web routes say whose address book they act on. */
+export function actorOf(req: Request): ContactsUser {
+  return { userId: req.user!.id, payingAccountId: req.user!.payingAccountId ?? null };
 }
 
 export function queryText(value: unknown, max = 60): string {

@@ -29,10 +29,25 @@ export interface ImportPreview {
   plan: ImportPlan;
 }
 
-/** The address book: every call takes the acting user; the repository scopes each read and write by its owner. */
-export function contactsService(deps: { repo: ContactsRepository; clock: Clock; allowedNumberTypes?: AllowedNumberTypes }) {
+/**
+ * Who acts on the address book, as the routes know it: the user and their remembered "Pay from" choice (read with
+ * the session; undefined: read it from the users row, as the API does). The book is the account they act in: the chosen team while they are its member, else their personal
+ * account. `accountId` names the account outright (the team page's calls, which are already scoped to a team).
+ */
+export interface ContactsUser {
+  userId: number;
+  payingAccountId?: number | null | undefined;
+  accountId?: number | undefined;
+}
+
+/**
+ * The address book: every call takes the acting user, resolved to the account they act in (`accountFor`: the paying
+ * accounts' chosen one); the repository scopes each read and write by that account.
+ */
+export function contactsService(deps: { repo: ContactsRepository; clock: Clock; allowedNumberTypes?: AllowedNumberTypes; accountFor: (userId: number, remembered: number | null | undefined) => Promise<number> }) {
   const { repo, clock, allowedNumberTypes } = deps;
   const now = () => clock.now().toISOString();
+  const as = async (user: ContactsUser): Promise<ContactsActor> => ({ userId: user.userId, accountId: user.accountId ?? (await deps.accountFor(user.userId, user.payingAccountId)) });
 
   /** Numbers another contact of the book already has: named in the form's error for that row. */
   async function takenNumbers(actor: ContactsActor, numbers: Array<{ e164: string }>, rows: number[], self: number | undefined, trx: Parameters<ContactsRepository['owners']>[2]): Promise<FieldErrors> {
@@ -69,20 +84,25 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock; 
   }
 
   return {
-    page: (actor: ContactsActor, query: string, page: number) => repo.page(actor, searchTerms(query), page, CONTACTS_PER_PAGE),
-    range: (actor: ContactsActor, query: string, offset: number, limit: number) => repo.range(actor, searchTerms(query), offset, limit),
-    search: (actor: ContactsActor, query: string, limit = SEARCH_RESULTS) => repo.search(actor, searchTerms(query), limit),
-    favourites: (actor: ContactsActor) => repo.favourites(actor, FAVOURITES_ON_DIAL),
-    find: (actor: ContactsActor, id: number) => repo.find(actor, id),
-    create: (actor: ContactsActor, fields: ContactFields, country: string | undefined) => save(actor, undefined, fields, country),
-    update: (actor: ContactsActor, id: number, fields: ContactFields, country: string | undefined) => save(actor, id, fields, country),
-    setFavourite: (actor: ContactsActor, id: number, favourite: boolean) => repo.setFavourite(actor, id, favourite, now()),
-    remove: (actor: ContactsActor, id: number) => repo.remove(actor, id),
-    namesForNumbers: (actor: ContactsActor, e164s: readonly string[]) => repo.namesForNumbers(actor, e164s),
-    all: (actor: ContactsActor) => repo.batches(actor),
+    /** The account whose book the user acts on (for pages that name it). */
+    accountOf: async (user: ContactsUser) => (await as(user)).accountId,
+    page: async (user: ContactsUser, query: string, page: number) => repo.page(await as(user), searchTerms(query), page, CONTACTS_PER_PAGE),
+    range: async (user: ContactsUser, query: string, offset: number, limit: number) => repo.range(await as(user), searchTerms(query), offset, limit),
+    search: async (user: ContactsUser, query: string, limit = SEARCH_RESULTS) => repo.search(await as(user), searchTerms(query), limit),
+    favourites: async (user: ContactsUser) => repo.favourites(await as(user), FAVOURITES_ON_DIAL),
+    find: async (user: ContactsUser, id: number) => repo.find(await as(user), id),
+    create: async (user: ContactsUser, fields: ContactFields, country: string | undefined) => save(await as(user), undefined, fields, country),
+    update: async (user: ContactsUser, id: number, fields: ContactFields, country: string | undefined) => save(await as(user), id, fields, country),
+    setFavourite: async (user: ContactsUser, id: number, favourite: boolean) => repo.setFavourite(await as(user), id, favourite, now()),
+    remove: async (user: ContactsUser, id: number) => repo.remove(await as(user), id),
+    namesForNumbers: async (user: ContactsUser, e164s: readonly string[]) => repo.namesForNumbers(await as(user), e164s),
+    all: async function* (user: ContactsUser) {
+      yield* repo.batches(await as(user));
+    },
 
     /** Parses and plans an upload, stores it for confirmation; nothing in the book changes. */
-    async previewImport(actor: ContactsActor, fileName: string, text: string, country: string | undefined): Promise<ImportPreview> {
+    async previewImport(user: ContactsUser, fileName: string, text: string, country: string | undefined): Promise<ImportPreview> {
+      const actor = await as(user);
       const file = parseFile(text);
       const plan = planImport(file, await repo.bookNumbers(actor), country, allowedNumberTypes);
       const token = randomBytes(18).toString('base64url');
@@ -90,7 +110,8 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock; 
       return { token, fileName, format: file.format, plan };
     },
 
-    async showImport(actor: ContactsActor, token: string): Promise<ImportPreview | undefined> {
+    async showImport(user: ContactsUser, token: string): Promise<ImportPreview | undefined> {
+      const actor = await as(user);
       const stored = await repo.loadPreview(actor, token, now());
       if (!stored) return undefined;
       const file = JSON.parse(stored.payload) as ParsedFile & { country: string | null };
@@ -98,7 +119,8 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock; 
     },
 
     /** Applies a preview once, re-planned against the book as it is now, in one transaction. */
-    async applyImport(actor: ContactsActor, token: string): Promise<ImportPlan | undefined> {
+    async applyImport(user: ContactsUser, token: string): Promise<ImportPlan | undefined> {
+      const actor = await as(user);
       const attempt = () =>
         repo.transaction(async (trx) => {
           const stored = await repo.loadPreview(actor, token, now(), trx);

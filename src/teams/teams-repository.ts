@@ -95,6 +95,13 @@ export function teamsRepository(db: Db) {
       return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, role: r.role, members: Number(r.members) }));
     },
 
+    /** Names by user id (members past and present, for a team's calls and ledger). */
+    async userNames(ids: readonly number[]): Promise<Map<number, string>> {
+      if (ids.length === 0) return new Map();
+      const rows: { id: number; name: string }[] = await db('users').whereIn('id', ids).select('id', 'name');
+      return new Map(rows.map((r) => [Number(r.id), r.name]));
+    },
+
     async team(teamId: number, trx?: Knex): Promise<Team | undefined> {
       const row = await q(trx)('accounts').where({ id: teamId, kind: 'team' }).first('id', 'name', 'created_at', 'recording_policy');
       return row && { id: row.id, name: row.name, createdAt: row.created_at, recordingPolicy: readRecordingPolicy(row.recording_policy) };

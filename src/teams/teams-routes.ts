@@ -3,8 +3,11 @@ import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { parseIdParam } from '../http/id-param.js';
 import { formatMoney } from '../money/currency.js';
+import { pageParam, pagination } from '../http/pagination.js';
 import { POLICY_LABELS } from '../recordings/recording-policy.js';
 import { limitsFormValues, type FieldErrors } from './team-forms.js';
+import { LEDGER_WORDS, teamCallRow } from './team-money-view.js';
+import type { TeamMoney } from './team-money.js';
 import { refusal, ROLE_WORDS } from './team-roles.js';
 import type { TeamMember } from './teams-repository.js';
 import type { InvitationState, Outcome, TeamsService } from './teams-service.js';
@@ -42,8 +45,23 @@ function refused(outcome: Exclude<Outcome<unknown>, { ok: true }>, missingMessag
   throw new HttpError(422, Object.values(outcome.errors).join(' '));
 }
 
-export function teamsRoutes(deps: { teams: TeamsService; currency: string }) {
+export function teamsRoutes(deps: { teams: TeamsService; money: TeamMoney; currency: string }) {
   const { teams, currency } = deps;
+  const money = (micros: number) => formatMoney(micros, currency);
+
+  /** The "Balance and calls" card: the balance for all, calls and spend this month for owners and admins. */
+  async function moneyView(userId: number, id: number) {
+    const found = await deps.money.overview(userId, id);
+    if (!found) return undefined;
+    const wallet = { balance: money(found.wallet.balanceMicros), held: found.wallet.heldMicros ? money(found.wallet.heldMicros) : '', available: money(found.wallet.availableMicros) };
+    if (!found.manager) return { wallet, manager: false };
+    return {
+      wallet, manager: true,
+      calls: found.calls.map((c) => teamCallRow(c, currency)),
+      spend: found.spend.map((s) => ({ ...s, spent: money(s.spentMicros) })),
+      spendTotal: money(found.spend.reduce((sum, s) => sum + s.spentMicros, 0)),
+    };
+  }
 
   async function renderList(req: Request, res: Response, status = 200, form: { values?: Record<string, string>; errors?: FieldErrors } = {}) {
     const list = await teams.list(req.user!.id);
@@ -66,6 +84,7 @@ export function teamsRoutes(deps: { teams: TeamsService; currency: string }) {
       invitations: view.invitations.map((i) => ({ ...i, roleWord: ROLE_WORDS[i.role], expires: day(i.expiresAt) })),
       values: form.values ?? { email: '', role: 'member' },
       errors: form.errors ?? {},
+      money: await moneyView(req.user!.id, id),
     });
   }
 
@@ -106,6 +125,22 @@ export function teamsRoutes(deps: { teams: TeamsService; currency: string }) {
 
     /** GET /teams/:id */
     show: (req: Request, res: Response) => renderTeam(req, res),
+
+    /** GET /teams/:id/ledger?page=: the team's ledger with the member behind each entry (owners and admins). */
+    async ledger(req: Request, res: Response) {
+      const id = teamId(req);
+      const found = await deps.money.ledgerPage(req.user!.id, id, pageParam(req.query.page));
+      if (!found.ok && found.reason === 'missing') throw new HttpError(404, NO_TEAM);
+      if (!found.ok) throw new HttpError(403, found.message);
+      const { team, page } = found;
+      res.render('pages/teams-ledger', {
+        title: `Ledger · ${team.name}`,
+        team,
+        total: page.total,
+        entries: page.entries.map((e) => ({ ...e, when: e.createdAt.replace('T', ' ').slice(0, 16), kindWords: LEDGER_WORDS[e.kind], amount: money(e.amountMicros), balanceAfter: money(e.balanceAfterMicros) })),
+        pager: pagination(`/teams/${id}/ledger`, (p) => (p > 1 ? `page=${p}` : ''), page.page, page.pages),
+      });
+    },
 
     /** POST /teams/:id/invitations */
     /** POST /teams/:id/recording: the team's recording policy (owner and admins). */

@@ -75,14 +75,19 @@ describe('a token acts for one account', () => {
     await h.waitForCall(String(own.body.id), (c) => isFinal(c.status) && c.costMicros !== null, 20_000);
   });
 
-  it('a personal contact is a 404 to the team token, its list is empty, and it cannot add one', async () => {
+  it("each token reaches its account's address book: a personal contact is a 404 to the team token and the team's is a 404 to the personal one", async () => {
     const { personal, team } = await bothTokens();
     const contact = await api(personal).post('/contacts', { name: 'Alice', numbers: [{ number: '+442079460958', label: 'work' }] }).expect(201);
     await api(personal).get(`/contacts/${contact.body.id}`).expect(200);
     await api(team).get(`/contacts/${contact.body.id}`).expect(404);
     await api(team).del(`/contacts/${contact.body.id}`).expect(404);
     expect((await api(team).get('/contacts').expect(200)).body.data).toEqual([]);
-    await api(team).post('/contacts', { name: 'Bob', numbers: [{ number: '+442079460959' }] }).expect(400);
+    // The team's book is its own: the same number may be saved there too.
+    const teamContact = await api(team).post('/contacts', { name: 'Bob', numbers: [{ number: '+442079460958' }] }).expect(201);
+    expect((await api(team).get('/contacts').expect(200)).body.data.map((c: { name: string }) => c.name)).toEqual(['Bob']);
+    await api(personal).get(`/contacts/${teamContact.body.id}`).expect(404);
+    await api(personal).del(`/contacts/${teamContact.body.id}`).expect(404);
+    expect((await api(personal).get('/contacts').expect(200)).body.data.map((c: { name: string }) => c.name)).toEqual(['Alice']);
     await api(personal).get(`/contacts/${contact.body.id}`).expect(200);
   });
 

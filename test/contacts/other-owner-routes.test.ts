@@ -140,4 +140,32 @@ describe('another user’s ids answer 404 on every route that takes one (walked 
   it('Ada herself gets her objects (the ids are real)', async () => {
     for (const path of adaPages) expect((await ada.agent.get(path)).status, path).toBe(200);
   });
+
+  it('a member of another team, paying from it, gets 404 for this team’s contact, call and ledger, by web and API', async () => {
+    const db = t.testDb.db;
+    // Ada adds a contact to her team's book (paying from the team), and Bob makes a call the team pays for.
+    expect((await ada.agent.post('/dial/pay-from').type('form').send({ _csrf: ada.csrf, account: String(adaTeamId) })).status).toBe(303);
+    const created = await ada.agent.post('/contacts').type('form').send({ _csrf: ada.csrf, name: 'Team Alice', number: '+442079460999' });
+    const teamContact = created.headers.location!.split('/').pop()!;
+    expect((await db('contacts').where({ id: teamContact }).first('owner_account_id')).owner_account_id).toBe(adaTeamId);
+    await insertCalls(db, [{ id: 'cl_team_000000000000001', userId: Number(adaParams.userId), createdAt: new Date().toISOString(), to: '+442079460999' }]);
+    await db('calls').where({ id: 'cl_team_000000000000001' }).update({ account_id: adaTeamId });
+    expect((await ada.agent.get(`/contacts/${teamContact}`)).status).toBe(200);
+    expect((await ada.agent.get(`/teams/${adaTeamId}/ledger`)).status).toBe(200);
+    expect((await ada.agent.get(`/teams/${adaTeamId}`)).text).toContain('Team Alice');
+    // Mallory pays from her own team: its role and book reach nothing of Ada's team.
+    const malloryTeam = (await db('accounts').where({ kind: 'team', name: 'Mallory Corp' }).first('id')).id as number;
+    expect((await mallory.agent.post('/dial/pay-from').type('form').send({ _csrf: mallory.csrf, account: String(malloryTeam) })).status).toBe(303);
+    expect((await mallory.agent.post('/dial/pay-from').type('form').send({ _csrf: mallory.csrf, account: String(adaTeamId) })).status).toBe(404);
+    for (const path of [`/contacts/${teamContact}`, `/contacts/${teamContact}/edit`, '/calls/cl_team_000000000000001', `/teams/${adaTeamId}/ledger`, `/teams/${adaTeamId}`]) {
+      expect((await mallory.agent.get(path)).status, path).toBe(404);
+    }
+    expect((await mallory.agent.post(`/contacts/${teamContact}/delete`).type('form').send({ _csrf: mallory.csrf })).status).toBe(404);
+    const api = (path: string) => request(t.app).get(path).set('Authorization', `Bearer ${malloryToken}`);
+    expect((await api(`/api/v1/contacts/${teamContact}`)).status).toBe(404);
+    expect((await api('/api/v1/calls/cl_team_000000000000001')).status).toBe(404);
+    expect(JSON.stringify((await api('/api/v1/contacts?q=alice')).body)).not.toContain('Team Alice');
+    expect((await mallory.agent.get('/contacts?q=alice')).text).not.toContain('Team Alice');
+    expect(await db('contacts').where({ id: teamContact }).first('name')).toEqual({ name: 'Team Alice' });
+  });
 });

@@ -15,7 +15,7 @@ export async function createUser(db: Db, email: string, name = email.split('@')[
 }
 
 /** The newest team invitation link emailed to `to` (embedded outbox), waiting for its delivery. */
-export async function invitationLink(t: Pick<TestApp, 'services'>, to: string, timeoutMs = 5_000): Promise<string> {
+export async function invitationLink(t: { services: Pick<TestApp['services'], 'email'> }, to: string, timeoutMs = 5_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await t.services.email.idle();

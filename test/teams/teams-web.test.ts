@@ -156,7 +156,7 @@ describe('admin teams pages', () => {
     expect((await xena.agent.get('/admin/teams?q=zzz')).text).toContain('No team matches.');
     const team = await xena.agent.get(`/admin/teams/${teamId}`);
     expect(team.text).toContain('olive@example.com');
-    expect(team.text).toContain('team-balance-slot');
+    expect(team.text).toContain('<dd class="team-balance">$0.0000</dd>');
     expect((await xena.agent.get('/admin/teams/999999')).status).toBe(404);
     expect((await xena.agent.get(`/admin/users/${oliveId}`)).text).toMatch(new RegExp(`<a href="/admin/teams/${teamId}">Acme Sales</a> · Owner`));
     expect((await xena.agent.get('/admin')).text).toContain('href="/admin/teams"');
