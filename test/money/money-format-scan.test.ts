@@ -28,6 +28,7 @@ const exactDecimalWriters: Record<string, string> = {
   'src/payments/payments-routes.ts': 'top-up preset buttons submit a plain amount as the form value',
   'src/admin/users/user-admin-service.ts': "the audit row's old and new values are data (JSON), not prose",
   'src/teams/team-forms.ts': 'the member limits form is prefilled with the exact stored spend limits',
+  'src/teams/team-money.ts': "the admin team credit's audit values are data (JSON), not prose",
   'src/rates/admin/rates-admin-service.ts': "the audit row's old and new values are data (JSON), not prose",
   'src/wallet/voucher-admin-store.ts': "the audit row's new value is data (JSON), not prose",
   'src/rates/twilio-price-list.ts': 'a markup percentage, not money',
