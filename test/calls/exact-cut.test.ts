@@ -34,7 +34,11 @@ describe('the exact cut, through the running app and the simulator at speed 1', 
 
     const call = await h.waitForCall(id!, (c) => c.settledAt !== null, 180_000);
     expect(call.status).toBe('completed');
-    expect(call.endedBy).toBe('credit');
+    // Our hangup job normally ends it ('credit'); on a loaded machine a late job lets the worst-case TimeLimit on the
+    // user's leg end it a moment later ('your-phone'). Either way the talk reached the settled limit and the page,
+    // history and charge below must say the credit ran out (seen once on PostgreSQL in a CI run).
+    expect(['credit', 'your-phone']).toContain(call.endedBy);
+    expect(call.bridgedSeconds! + 2).toBeGreaterThanOrEqual(connected.talkLimitS!);
     expect(call.bridgedSeconds).toBeGreaterThanOrEqual(90);
     expect(call.firstLegSeconds).toBeLessThanOrEqual(120);
     expect(call.costMicros).toBe(572_400);
