@@ -1,9 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, Router } from 'express';
 import session from 'express-session';
 import { loadUser } from './accounts/auth-middleware.js';
 import { confirmEmailBanner } from './accounts/confirm-email-banner.js';
 import { apiRouter } from './api/api-router.js';
-import { statusPoll } from './calls/status-poll.js';
+import { statusPoll, statusPollFrontDoor } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
 import { recordingWebhooks } from './recordings/recording-webhook-routes.js';
 import { compressResponses } from './http/compress-responses.js';
@@ -75,7 +76,10 @@ export function buildApp(services: Services): BuiltApp {
   app.use('/twilio', recordingWebhooks({ recordings: services.recordings, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   app.use('/twilio', twilioWebhooks({ calls: services.calls, authToken: services.telephony?.authToken, publicUrl: config.publicUrl, logger }));
   const render = (view: string, data: object) => eta.render(view, { ...viewHelpers, ...data });
-  app.get('/calls/:id/status', statusPoll({ calls: services.calls, changes: services.calls.changes, waitMs: config.statusWaitMs, sessionSecret, currency: config.money.currency, clock, render }));
+  const pollDeps = { calls: services.calls, changes: services.calls.changes, waitMs: config.statusWaitMs, sessionSecret, currency: config.money.currency, clock, render };
+  answerStatusPollsFirst(app, statusPollFrontDoor(pollDeps, (err, _req, res) => failedPoll(err, res, logger)));
+  // Still routed here too, for any request the front door passes on (a HEAD, an odd query): the same answer.
+  app.get('/calls/:id/status', statusPoll(pollDeps));
   app.use(requestLogger(logger));
   app.use(compressResponses());
   app.use(securityHeaders({ https: config.secureCookies }));
@@ -130,6 +134,26 @@ export function buildApp(services: Services): BuiltApp {
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, services, sessionStore };
+}
+
+/**
+ * The status poll answered before Express's router: each of many open call pages keeps one poll waiting, and a
+ * request waiting inside the router holds its per-request closures and properties for the whole wait. Only the poll's
+ * exact path is taken (the edge checks in front of the router, NUL bytes and the like, cannot match it).
+ */
+function answerStatusPollsFirst(app: Express, frontDoor: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const routed = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, done?: unknown): void };
+  const handle = routed.handle.bind(app);
+  routed.handle = (req, res, done) => {
+    if (!frontDoor(req, res)) handle(req, res, done);
+  };
+}
+
+function failedPoll(err: unknown, res: ServerResponse, logger: Services['logger']): void {
+  logger.error({ err }, 'request failed');
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end('An unexpected error stopped this page. It has been logged; please try again in a moment.');
 }
 
 /** Where the simulator's handset page is served in simulation mode. */

@@ -41,13 +41,13 @@ export class CallChangeFeed {
 
   /** Waits until `callId` changes, at most `limitMs`. Subscribe before reading the call, so no change slips between. */
   wait(callId: string, limitMs: number): CallWaiter {
-    if (this.closed) return { ready: Promise.resolve(), outcome: Promise.resolve('closed'), cancel: () => undefined };
-    const waiter = new Waiter(callId, (w) => this.remove(w));
+    if (this.closed) return { ready: LISTENING, outcome: Promise.resolve('closed'), cancel: () => undefined };
+    const waiter = new Waiter(callId, this, this.remote ? this.remote.listening() : LISTENING);
     let set = this.waiters.get(callId);
     if (!set) this.waiters.set(callId, (set = new Set()));
     set.add(waiter);
     waiter.startTimer(limitMs);
-    return { ready: this.remote ? this.remote.listening() : Promise.resolve(), outcome: waiter.outcome, cancel: () => waiter.settle(undefined) };
+    return waiter;
   }
 
   /** A call's state was written: wake this instance's waiters, and tell the others. */
@@ -73,7 +73,8 @@ export class CallChangeFeed {
     for (const callId of [...this.waiters.keys()]) this.wake(callId, outcome);
   }
 
-  private remove(waiter: Waiter): void {
+  /** @internal A waiter that settled leaves its set. */
+  remove(waiter: Waiter): void {
     const set = this.waiters.get(waiter.callId);
     if (!set) return;
     set.delete(waiter);
@@ -81,7 +82,13 @@ export class CallChangeFeed {
   }
 }
 
-class Waiter {
+const LISTENING: Promise<void> = Promise.resolve();
+
+/**
+ * One waiting request. It is its own CallWaiter and its timer calls a shared function with it as the argument: ten
+ * thousand open call pages wait at once, so each waiter is one object, a promise and a timer, with no closures.
+ */
+class Waiter implements CallWaiter {
   readonly outcome: Promise<WaitOutcome>;
   private resolve!: (outcome: WaitOutcome) => void;
   private timer: NodeJS.Timeout | undefined;
@@ -89,22 +96,31 @@ class Waiter {
 
   constructor(
     readonly callId: string,
-    private readonly onDone: (waiter: Waiter) => void,
+    private readonly feed: CallChangeFeed,
+    readonly ready: Promise<void>,
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
   }
 
   startTimer(ms: number): void {
-    this.timer = setTimeout(() => this.settle('timeout'), ms);
+    this.timer = setTimeout(timeOut, ms, this);
+  }
+
+  cancel(): void {
+    this.settle(undefined);
   }
 
   settle(outcome: WaitOutcome | undefined): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.onDone(this);
+    this.feed.remove(this);
     if (outcome) this.resolve(outcome);
   }
+}
+
+function timeOut(waiter: Waiter): void {
+  waiter.settle('timeout');
 }
 
 /** How other instances' changes reach this one (PostgreSQL: src/calls/call-changes-pg.ts). */

@@ -1,4 +1,5 @@
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response, NextFunction } from 'express';
 import type { Clock } from '../clock.js';
 import type { CallsService } from './calls-service.js';
@@ -38,15 +39,41 @@ type Found = { call: CallRecord; csrfToken: string };
  * htmx does not swap, and public/call-wait.js asks again.
  */
 export function statusPoll(deps: StatusPollDeps) {
+  const answer = statusAnswerer(deps);
+  return (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const seen = req.query.seen;
+    return answer(req, res, String(req.params.id), typeof seen === 'string' ? seen : undefined, next);
+  };
+}
+
+/** The path of a call's status poll; the id's shape is checked by the poll itself (anything else is a 404). */
+const STATUS_PATH = /^\/calls\/([^/?#]+)\/status(?:\?(.*))?$/;
+
+/**
+ * The same poll answered before Express's router (see src/app.ts): a waiting request then holds only Node's own
+ * request and response, not the router's per-request closures, which is most of what ten thousand open call pages
+ * cost. Returns false for any other request, which then goes through the app as usual.
+ */
+export function statusPollFrontDoor(deps: StatusPollDeps, fail: (err: unknown, req: IncomingMessage, res: ServerResponse) => void) {
+  const answer = statusAnswerer(deps);
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const matched = STATUS_PATH.exec(req.url ?? '');
+    if (!matched || !/^cl_[a-z2-7]{20}$/.test(matched[1]!)) return false;
+    const seen = matched[2] === undefined ? [] : new URLSearchParams(matched[2]).getAll('seen');
+    void answer(req, res, matched[1]!, seen.length === 1 ? seen[0] : undefined, (err) => fail(err, req, res));
+    return true;
+  };
+}
+
+function statusAnswerer(deps: StatusPollDeps) {
   const waitMs = deps.waitMs ?? STATUS_WAIT_MS;
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, callId: string, seen: string | undefined, fail: (err: unknown) => void): Promise<void> => {
     let waiter: CallWaiter | undefined;
     res.on('close', () => waiter?.cancel());
     try {
-      const callId = String(req.params.id);
       const sid = sessionIdFrom(req.headers.cookie, deps.sessionSecret);
       if (!sid || !/^cl_[a-z2-7]{20}$/.test(callId)) return notFound(res, sid !== undefined, callId);
-      const seen = typeof req.query.seen === 'string' ? req.query.seen : undefined;
       const deadline = Date.now() + waitMs;
       // Subscribed before the read: a change committed after it wakes us, one committed before it is in what we read.
       waiter = seen !== undefined ? deps.changes?.wait(callId, waitMs) : undefined;
@@ -57,13 +84,14 @@ export function statusPoll(deps: StatusPollDeps) {
         return notFound(res, true, callId);
       }
       while (seen !== undefined && unchanged(found.call, seen)) {
+        // Nothing read is kept while waiting (ten thousand open pages wait at once): the wake reads the call again.
+        found = undefined;
         const outcome = waiter ? await waiter.outcome : 'timeout';
         if (outcome !== 'changed' || res.destroyed) return noChange(res, outcome === 'closed');
         waiter = deps.changes!.wait(callId, Math.max(1, deadline - Date.now()));
-        const again = await read(deps, callId, sid);
+        found = await read(deps, callId, sid);
         // Logged out, or the session expired while waiting: the next ask is answered as such.
-        if (!again) return noChange(res, false);
-        found = again;
+        if (!found) return noChange(res, false);
       }
       waiter?.cancel();
       if (res.destroyed) return;
@@ -77,7 +105,7 @@ export function statusPoll(deps: StatusPollDeps) {
       res.end(body);
     } catch (err) {
       waiter?.cancel();
-      next(err);
+      fail(err);
     }
   };
 }
@@ -107,14 +135,14 @@ async function read(deps: StatusPollDeps, callId: string, sid: string): Promise<
 }
 
 /** Nothing new: an empty 204 (htmx keeps what it shows). At shutdown the connection closes too. */
-function noChange(res: Response, closing: boolean): void {
+function noChange(res: ServerResponse, closing: boolean): void {
   if (res.destroyed) return;
   res.writeHead(204, { 'Cache-Control': 'no-store', ...(closing ? { Connection: 'close' } : {}) });
   res.end();
 }
 
 /** Not logged in, someone else's call, or no such call: the same answer for all, sent to the full page. */
-function notFound(res: Response, loggedIn: boolean, callId: string): void {
+function notFound(res: ServerResponse, loggedIn: boolean, callId: string): void {
   const page = `/calls/${encodeURIComponent(callId)}`;
   // htmx keeps polling after an error; sending it to the page lets the page's own checks answer (log-in or 404).
   // The poll sends no HX-Request header (noHeaders), so the redirect hint always goes along; browsers ignore it.
