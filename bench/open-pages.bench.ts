@@ -29,7 +29,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 export async function runOpenPagesBench(): Promise<string[]> {
   const port = await freePort();
-  // Named as a storm instance so it runs with SERVER_NODE_FLAGS, as `npm start` does: its RSS is the shipped runtime's.
+  // Named as a storm instance so it runs with npm start's V8 flags and malloc settings: its RSS is the shipped runtime's.
   const server = spawnNode('instance-open-pages', 'bench/open-pages-server.ts', { PORT: String(port), OPEN_PAGES: String(OPEN_PAGES), SECRET, TOKEN }, mkdtempSync(join(tmpdir(), 'open-pages-')));
   try {
     await waitForOutput(server, /ready \d+/, 120_000);

@@ -94,7 +94,7 @@ export function buildApp(services: Services): BuiltApp {
   // Before sessions: the phones page and its polls create no session rows.
   if (phonesPage) app.use(PHONES_PATH, phonesMount(phonesPage, assets.urls.app));
   // Before any body parser and CSRF: Stripe's signature covers the raw bytes and is the authentication.
-  if (payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: payments.stripe, webhookSecret: payments.setup.webhookSecret, inbox: payments.inbox, logger }));
+  if (payments) app.use(STRIPE_WEBHOOK_PATH, stripeWebhookRouter({ stripe: () => payments.stripe, webhookSecret: payments.setup.webhookSecret, inbox: payments.inbox, logger }));
   // Simulation mode: the simulator's hosted checkout page on the app's own port (no session; same-origin forms).
   const checkoutPage = payments?.setup.simulator?.checkoutPage;
   if (checkoutPage) app.use(STRIPE_CHECKOUT_PATH, sameOriginOnly(), checkoutPage);

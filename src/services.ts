@@ -44,7 +44,6 @@ import { seedRatesIfEmpty } from './rates/rate-deck-service.js';
 import { resolveTwilioSetup, type EmbeddedSimulatorOptions } from './sim/embedded.js';
 import type { PhonesPage, RunningSimulator } from './sim/simulator.js';
 import { createTelephony, type Telephony } from './telephony/telephony.js';
-import { createTwilioClient } from './telephony/twilio-client.js';
 import { moneyServices, type MoneyServices } from './calls/money-services.js';
 import { createPayments, type Payments } from './payments/payments.js';
 import { recordingsRepository } from './recordings/recordings-repository.js';
@@ -339,9 +338,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const simulatorToken = config.simulate && !config.twilio.apiBase ? await getOrCreateSetting(db, 'simulator_auth_token', randomSecret) : undefined;
     const setup = await resolveTwilioSetup(config, logger, { ...overrides.simulator, ...(simulatorToken ? { authToken: simulatorToken } : {}) });
     simulator = setup.simulator;
-    const built = createTelephony(setup, { observeRequest: metrics.twilioObserver });
-    if (overrides.twilioHttpClient) built.client = createTwilioClient({ ...setup, httpClient: overrides.twilioHttpClient });
-    return built;
+    return createTelephony(setup, { observeRequest: metrics.twilioObserver, httpClient: overrides.twilioHttpClient });
   }
 
   async function buildPayments(money: MoneyServices, email: EmailServices): Promise<Payments | undefined> {

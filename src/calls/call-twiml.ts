@@ -1,7 +1,6 @@
-import twilio from 'twilio';
+// The TwiML builder alone, not the SDK's index (which loads its REST client too).
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import { CONFIRM_TIMEOUT_S } from './call-limits.js';
-
-const { VoiceResponse } = twilio.twiml;
 
 /** The webhook paths Twilio calls for one call; every one carries our call id. */
 export function webhookUrls(publicUrl: string, callId: string) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -147,7 +147,7 @@ export function autoTopUps(deps: AutoTopUpDeps) {
         await deps.stripe.paymentMethods.detach(current.paymentMethodId);
       } catch (err) {
         // Already detached at Stripe (a second click, or removed in the Dashboard): forgetting it here is still right.
-        if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw err;
+        if (stripeErrorType(err) !== 'StripeInvalidRequestError') throw err;
       }
       await db('auto_top_ups').where({ user_id: userId }).update({ payment_method_id: null, card_brand: null, card_last4: null, enabled: false, updated_at: stamp() });
       return true;
@@ -204,8 +204,9 @@ export function autoTopUps(deps: AutoTopUpDeps) {
           { amount: payment.amountMinor, currency: payment.currency.toLowerCase(), customer: current.customerId, payment_method: current.paymentMethodId, off_session: true, confirm: true, description: `callbridge automatic top-up ${money(payment.amountMicros)}`, metadata: { topup_id: payment.publicId, user_id: String(userId), auto_top_up: 'true' } },
           { idempotencyKey: `auto-topup-${payment.publicId}` },
         );
-      } catch (err) {
-        if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
+      } catch (caught) {
+        if (stripeErrorType(caught) !== 'StripeCardError') throw caught;
+        const err = caught as { code?: string; decline_code?: string; message?: string };
         const needsAuth = err.code === 'authentication_required' || err.decline_code === 'authentication_required';
         await recordFailure(userId, payment.id, needsAuth ? 'Your bank asks you to confirm this payment, which it cannot do while you are away: add credit by card once from your wallet.' : (err.message || 'Your card was declined.'), payment.amountMicros);
         return;
@@ -247,3 +248,9 @@ export function autoTopUps(deps: AutoTopUpDeps) {
 }
 
 export type AutoTopUps = ReturnType<typeof autoTopUps>;
+
+/** The SDK's error class by name (its `type`), so this module need not load the SDK to tell a declined card apart. */
+function stripeErrorType(err: unknown): string | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}

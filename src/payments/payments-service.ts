@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';

@@ -9,14 +9,15 @@ import type { StripeEventInbox } from './stripe-event-inbox.js';
  * changes nothing; a verified event is stored once (keyed by its id) and answered 200 at once: the stripe.event job
  * applies it, retrying with backoff when what it confirms is not recorded yet.
  */
-export function stripeWebhookRouter(deps: { stripe: Stripe; webhookSecret: string; inbox: StripeEventInbox; logger: Logger }): Router {
+/** `stripe` is asked for the SDK at the first webhook: loading it is left until then. */
+export function stripeWebhookRouter(deps: { stripe: () => Stripe; webhookSecret: string; inbox: StripeEventInbox; logger: Logger }): Router {
   const router = Router();
   router.post('/', raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) return void res.status(400).json({ error: 'Expected a Stripe event as the request body.' });
     let event: Stripe.Event;
     try {
-      event = deps.stripe.webhooks.constructEvent(body, req.get('stripe-signature') ?? '', deps.webhookSecret);
+      event = deps.stripe().webhooks.constructEvent(body, req.get('stripe-signature') ?? '', deps.webhookSecret);
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message }, 'refused a Stripe webhook with a bad signature');
       return void res.status(400).json({ error: `Webhook signature refused: ${(err as Error).message}` });

@@ -1,8 +1,8 @@
-import twilio from 'twilio';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 
 /** base64(HMAC-SHA1(authToken, url + sorted params)), the X-Twilio-Signature header, computed by the twilio SDK. */
 export function signTwilioRequest(authToken: string, url: string, params: Record<string, string | string[]>): string {
-  return twilio.getExpectedTwilioSignature(authToken, url, params);
+  return getExpectedTwilioSignature(authToken, url, params);
 }
 
 /**

@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// The SDK's webhook module alone: the whole SDK (its REST client, axios, JWT) is loaded only to call Twilio.
+import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 
 /** Form parameters as Twilio signs them: a repeated key (array) contributes every distinct value. */
 export type SignedParams = Record<string, string | readonly string[] | undefined>;
@@ -17,5 +18,5 @@ export function validateTwilioSignature(
   if (!authToken || !signatureHeader) return false;
   const signed: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(params)) if (value !== undefined) signed[name] = typeof value === 'string' ? value : [...value];
-  return twilio.validateRequest(authToken, signatureHeader, url, signed);
+  return validateRequest(authToken, signatureHeader, url, signed);
 }

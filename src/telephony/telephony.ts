@@ -1,7 +1,7 @@
 import type { Twilio } from 'twilio';
 import type { TwilioSetup } from '../sim/embedded.js';
 import { timedTwilioHttpClient, type TwilioRequestObserver } from './twilio-timing.js';
-import { createTwilioClient } from './twilio-client.js';
+import { createTwilioClient, type TwilioClientOptions } from './twilio-client.js';
 
 /** What features need to place calls and check webhooks, whether Twilio is real or simulated. */
 export interface Telephony {
@@ -15,11 +15,16 @@ export interface Telephony {
 
 export function createTelephony(
   setup: Pick<TwilioSetup, 'accountSid' | 'authToken' | 'apiBase' | 'callerId' | 'verifyServiceSid' | 'simulator'>,
-  options: { observeRequest?: TwilioRequestObserver } = {},
+  options: { observeRequest?: TwilioRequestObserver; httpClient?: TwilioClientOptions['httpClient'] } = {},
 ): Telephony {
-  const httpClient = options.observeRequest ? timedTwilioHttpClient(options.observeRequest) : undefined;
+  // The SDK (its REST client, axios, JWT) is loaded when the first request goes to Twilio, not at start-up: a
+  // process that only serves pages and webhooks never needs it.
+  let client: Twilio | undefined;
   return {
-    client: createTwilioClient({ ...setup, httpClient }),
+    get client() {
+      const httpClient = options.httpClient ?? (options.observeRequest ? timedTwilioHttpClient(options.observeRequest) : undefined);
+      return (client ??= createTwilioClient({ ...setup, httpClient }));
+    },
     authToken: setup.authToken,
     callerId: setup.callerId,
     verifyServiceSid: setup.verifyServiceSid,

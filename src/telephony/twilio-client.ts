@@ -1,5 +1,6 @@
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import type { Twilio } from 'twilio';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 
 export interface TwilioClientOptions {
   accountSid: string;
@@ -15,7 +16,7 @@ export interface TwilioClientOptions {
  * (the ones callbridge uses) are pointed at it; the SDK builds every URL, including next-page URLs, from these bases.
  */
 export function createTwilioClient(opts: TwilioClientOptions): Twilio {
-  const client = twilio(opts.accountSid, opts.authToken, opts.httpClient ? { httpClient: opts.httpClient } : {});
+  const client = (loadOnDemand('twilio') as typeof twilio)(opts.accountSid, opts.authToken, opts.httpClient ? { httpClient: opts.httpClient } : {});
   if (opts.apiBase) {
     const base = opts.apiBase.replace(/\/+$/, '');
     client.api.baseUrl = base;

@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+import type twilio from 'twilio';
+import { loadOnDemand } from '../shared/load-on-demand.js';
 
 type RequestOptions<T> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: T };
 
@@ -23,7 +24,7 @@ export interface TwilioRequestObserver {
  * reconciliation fetches and Verify all report without any call site changing.
  */
 export function timedTwilioHttpClient(observe: TwilioRequestObserver): InstanceType<typeof twilio.RequestClient> {
-  const client = new twilio.RequestClient();
+  const client = new (loadOnDemand('twilio') as typeof twilio).RequestClient();
   const request = client.request.bind(client);
   client.request = async <T>(opts: RequestOptions<T>) => {
     const started = performance.now();
