@@ -7,6 +7,7 @@ import { dialBench } from './dial.bench.js';
 import { historyBench } from './history.bench.js';
 import { instancesBench } from './instances.bench.js';
 import { formatJobsBench, runJobsBench } from './jobs.bench.js';
+import { memoryBench } from './memory.bench.js';
 import { moneyBench } from './money.bench.js';
 import { openPagesBench } from './open-pages.bench.js';
 import { pageWeightBench } from './page-weight.bench.js';
@@ -29,6 +30,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['calls: status webhooks, status polls, the bytes of a 5-minute call', callsBench],
   ['api: status poll throughput against a bare Express route', apiBench],
   ['open call pages: 10,000 long polls waiting on one instance, webhooks for a sample', openPagesBench],
+  ['memory: idle RSS of npm start, and after 10,000 mixed requests (simulation, then made-up Twilio credentials)', memoryBench],
   ['call history: 100,000 calls of one user', historyBench],
   ['contacts: search on 10,000 contacts of one user', contactsBench],
   // Needs DATABASE_URL=postgres://...; says so and skips otherwise.
