@@ -71,7 +71,7 @@ describe('http basics', () => {
     const url = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(res.text)![1]!;
     const script = (await request(t.app).get(url)).text;
     // htmx first (it defines the global), then the settings, applied before the document is ready.
-    const settings = /includeIndicatorStyles: false,allowEval: false,allowScriptTags: false,selfRequestsOnly: true/.exec(script);
+    const settings = /includeIndicatorStyles:false,allowEval:false,allowScriptTags:false,selfRequestsOnly:true/.exec(script);
     expect(settings).not.toBeNull();
     expect(script.indexOf('var htmx')).toBeGreaterThanOrEqual(0);
     expect(settings!.index).toBeGreaterThan(script.indexOf('var htmx'));

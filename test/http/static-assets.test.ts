@@ -124,6 +124,8 @@ describe('minifying our assets', () => {
 
   it('drops whole-line script comments, indentation and spaces next to punctuation, but not inside strings', () => {
     expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x, y = z'; // kept: not a whole line\n  if (a) { b(1, 2); }\n})();\n"))
-      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';// kept: not a whole line\nif(a){b(1,2);}\n})();");
+      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';//kept:not a whole line\nif(a){b(1,2);}\n})();");
+    // Operators lose their spaces, except + and - (a - -b is not a--b).
+    expect(minifyScript("var c = a > 0 && !b ? a / 2 : a * 3 || 1;\nvar d = a - -b + +c;\n")).toBe("var c=a>0&&!b?a/2:a*3||1;\nvar d=a - -b + +c;");
   });
 });
