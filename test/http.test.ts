@@ -66,7 +66,7 @@ describe('http basics', () => {
   });
 
   it('configures htmx so it needs neither eval nor inline styles, in the cached script right after htmx', async () => {
-    const res = await request(t.app).get('/login');
+    const res = await request(t.app).get('/signup');
     expect(res.text).not.toContain('htmx-config');
     const url = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(res.text)![1]!;
     const script = (await request(t.app).get(url)).text;

@@ -78,7 +78,9 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
     showLogIn(req: Request, res: Response) {
       // Already logged in (a bookmark, the back button): straight to where they were going.
       if (req.user) return res.redirect(303, safeNext(req.query.next));
-      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
+      // On a slow link (issue #25): the form needs only app.css and no script, so it is usable sooner; the script the
+      // next page needs is fetched at idle priority while the person types, and comes from the cache after.
+      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), lightPage: true, scriptLater: true });
     },
 
     async logIn(req: Request, res: Response) {

@@ -2,9 +2,14 @@ import helmet from 'helmet';
 import type { NextFunction, Request, Response } from 'express';
 import { retryMessage, type AttemptCounters, type LimitPolicy } from '../rate-limits/attempt-counters.js';
 
-/** Strict CSP: only our own scripts and styles; htmx is configured (meta htmx-config) to need neither eval nor inline styles. */
+/**
+ * Strict CSP: only our own scripts and styles; htmx is configured (public/htmx-config.js) to need neither eval nor
+ * inline styles. Document policies (CSP, COOP, Origin-Agent-Cluster, X-Frame-Options, Referrer-Policy...) go on what a
+ * browser may render as a page. A response it can only hand to a script or load as a subresource gets the lean set
+ * instead (docs/security.md, "Headers"): on a slow link each of these responses carried more header than body.
+ */
 export function securityHeaders(options: { https: boolean }) {
-  return helmet({
+  const forDocuments = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -12,8 +17,7 @@ export function securityHeaders(options: { https: boolean }) {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
+        // font-src and connect-src fall back to default-src 'self': the same policy, fewer bytes on every page.
         // Stripe's hosted checkout: POST /wallet/top-up answers 303 to it, and browsers apply form-action to that redirect.
         formAction: ["'self'", 'https://checkout.stripe.com'],
         frameAncestors: ["'none'"],
@@ -24,6 +28,29 @@ export function securityHeaders(options: { https: boolean }) {
     },
     strictTransportSecurity: options.https,
   });
+  // No sniffing, same-origin loads only, HTTPS remembered; the page's own policies govern what these responses do.
+  const forSubresources = helmet({
+    contentSecurityPolicy: false,
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    referrerPolicy: false,
+    strictTransportSecurity: options.https,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+  return (req: Request, res: Response, next: NextFunction): void => (neverAPage(req) ? forSubresources : forDocuments)(req, res, next);
+}
+
+/**
+ * Our fingerprinted static files (fixed content we ship, never built from a request), and answers to fetch() or htmx
+ * requests (Sec-Fetch-Dest: empty, which a navigation never sends and a page cannot forge for one): neither is ever
+ * rendered as a document. A browser that sends no Sec-Fetch-Dest gets the full set.
+ */
+function neverAPage(req: Request): boolean {
+  return req.path.startsWith('/static/') || req.get('sec-fetch-dest') === 'empty';
 }
 
 /**

@@ -31,7 +31,7 @@ function raw(req: request.Test): request.Test {
 
 /** The script every page links: htmx, then our own small scripts. */
 async function htmxUrl(): Promise<string> {
-  const page = await request(t.app).get('/login');
+  const page = await request(t.app).get('/signup');
   return /src="(\/static\/app\.js\?v=[0-9a-f]{10})"/.exec(page.text)![1]!;
 }
 
@@ -78,7 +78,7 @@ describe('static assets', () => {
   });
 
   it('serves every asset a page links, with its type, and the stylesheets and scripts minified', async () => {
-    const page = await request(t.app).get('/login');
+    const page = await request(t.app).get('/signup');
     const css = /href="(\/static\/app\.css\?v=[^"]+)"/.exec(page.text)![1]!;
     const style = await raw(request(t.app).get(css).set('Accept-Encoding', 'br'));
     expect(style.headers['content-type']).toMatch(/^text\/css/);

@@ -1,0 +1,73 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+/** What a browser says an htmx request (an XMLHttpRequest) is for. */
+const FOR_A_SCRIPT = { 'Sec-Fetch-Dest': 'empty', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Site': 'same-origin' };
+const DOCUMENT_ONLY = ['content-security-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-frame-options', 'referrer-policy', 'x-xss-protection', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies'];
+
+describe('security headers: document policies on what may be rendered as a page, the lean set on the rest', () => {
+  it('gives a page every document policy, whether or not the browser says what it is for', async () => {
+    for (const headers of [{}, { 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-Mode': 'navigate' }, { 'Sec-Fetch-Dest': 'iframe' }]) {
+      const page = await request(t.app).get('/login').set(headers);
+      for (const name of DOCUMENT_ONLY) expect(page.headers[name], name).toBeDefined();
+      expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
+  it('answers an htmx request with nosniff, same-origin loading and no caching, without the document policies', async () => {
+    const { agent } = await signedUpAgent(t);
+    const fragment = await agent.get('/dial/preview?to=020%207946%200958&country=GB').set({ ...FOR_A_SCRIPT, 'HX-Request': 'true' });
+    expect(fragment.status).toBe(200);
+    expect(fragment.text).not.toContain('<html');
+    expect(fragment.headers['x-content-type-options']).toBe('nosniff');
+    expect(fragment.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(fragment.headers['cache-control']).toBe('no-store');
+    for (const name of DOCUMENT_ONLY) expect(fragment.headers[name], name).toBeUndefined();
+    // The same URL opened as a page (a link, the address bar) is a document again, with its policy.
+    const opened = await agent.get('/dial/preview?to=020%207946%200958&country=GB').set({ 'Sec-Fetch-Dest': 'document' });
+    expect(opened.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('serves our static files with nosniff and same-origin loading, without the document policies', async () => {
+    const page = await request(t.app).get('/signup');
+    for (const [, url] of page.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)) {
+      const asset = await request(t.app).get(url!);
+      expect(asset.status, url).toBe(200);
+      expect(asset.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(asset.headers['cross-origin-resource-policy'], url).toBe('same-origin');
+      for (const name of DOCUMENT_ONLY) expect(asset.headers[name], `${url} ${name}`).toBeUndefined();
+    }
+  });
+
+  it('sends HSTS on every response over HTTPS, pages and the rest', async () => {
+    const secure = await createTestApp({ PUBLIC_URL: 'https://callbridge.test' });
+    try {
+      const page = await request(secure.app).get('/login');
+      const script = /href="(\/static\/app\.js\?v=[^"]+)"/.exec(page.text)![1]!;
+      for (const res of [page, await request(secure.app).get(script)]) expect(res.headers['strict-transport-security']).toContain('max-age=');
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
+describe('the log-in page on a slow link', () => {
+  it('links only app.css, and asks for the script the next page needs as an idle prefetch, not as a script', async () => {
+    const page = await request(t.app).get('/login');
+    expect(page.text).toMatch(/<link rel="stylesheet" href="\/static\/app\.css\?v=[0-9a-f]{10}">/);
+    expect(page.text).not.toContain('pages.css');
+    expect(page.text).toMatch(/<link rel="prefetch" href="\/static\/app\.js\?v=[0-9a-f]{10}">/);
+    expect(page.text).not.toContain('<script');
+  });
+});
