@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOG_IN_PAGE_FRESH_S } from '../../src/accounts/accounts-routes.js';
+import { FORM_TOKEN_TTL_MS } from '../../src/http/csrf.js';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -69,5 +71,32 @@ describe('the log-in page on a slow link', () => {
     expect(page.text).not.toContain('pages.css');
     expect(page.text).toMatch(/<link rel="prefetch" href="\/static\/app\.js\?v=[0-9a-f]{10}">/);
     expect(page.text).not.toContain('<script');
+  });
+});
+
+describe('the log-in page kept by a browser without cookies', () => {
+  it('may be reused for a while by a visitor with no cookie, never once there is one, and posts elsewhere than its own URL', async () => {
+    const fresh = await request(t.app).get('/login');
+    expect(fresh.headers['cache-control']).toBe(`private, max-age=${LOG_IN_PAGE_FRESH_S}`);
+    expect(fresh.headers.vary).toMatch(/\bCookie\b/);
+    // Its public-form token stays valid long after the copy may no longer be reused.
+    expect(LOG_IN_PAGE_FRESH_S * 1000 * 2).toBeLessThanOrEqual(FORM_TOKEN_TTL_MS);
+    // A POST to a page's own URL makes the browser drop its copy of that page.
+    expect(fresh.text).toContain('<form method="post" action="/sessions" novalidate>');
+    const withCookie = await request(t.app).get('/login').set('Cookie', 'caller_country=GB');
+    expect(withCookie.headers['cache-control'] ?? '').not.toContain('max-age');
+    expect(withCookie.headers.vary).toMatch(/\bCookie\b/);
+    expect((await request(t.app).get('/sessions')).headers.location).toBe('/login');
+  });
+
+  it('logs in through POST /sessions as through POST /login', async () => {
+    await signedUpAgent(t, { email: 'grace@example.com', password: 'a long enough password' });
+    const agent = request.agent(t.app);
+    const form = await agent.get('/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+    const res = await agent.post('/sessions').type('form').send({ _csrf: csrf, email: 'grace@example.com', password: 'a long enough password', next: '/' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+    expect((await agent.get('/')).text).toContain('Log out');
   });
 });
