@@ -41,8 +41,35 @@ export function securityHeaders(options: { https: boolean }) {
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
   });
-  return (req: Request, res: Response, next: NextFunction): void => (neverAPage(req) ? forSubresources : forDocuments)(req, res, next);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (neverAPage(req)) return forSubresources(req, res, next);
+    res.setHeader('Permissions-Policy', NO_CLIENT_HINTS);
+    leanIfRedirect(res);
+    forDocuments(req, res, next);
+  };
 }
+
+/** Headers that only govern a document the browser renders. */
+const DOCUMENT_POLICIES = ['Content-Security-Policy', 'Cross-Origin-Opener-Policy', 'Origin-Agent-Cluster', 'Permissions-Policy', 'Referrer-Policy', 'X-DNS-Prefetch-Control', 'X-Download-Options', 'X-Frame-Options', 'X-Permitted-Cross-Domain-Policies', 'X-XSS-Protection'];
+
+/**
+ * A redirect is never rendered: the browser follows its Location, and the page it lands on brings its own policies
+ * (after a log-in, the redirect to the dial page is on the path a person waits for). Decided as the head is written,
+ * since a route decides to redirect after this middleware has run.
+ */
+function leanIfRedirect(res: Response): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: Response, statusCode: number, ...rest: unknown[]) {
+    if ([301, 302, 303, 307, 308].includes(statusCode) && this.hasHeader('Location')) for (const name of DOCUMENT_POLICIES) this.removeHeader(name);
+    return (writeHead as (...args: unknown[]) => Response).call(this, statusCode, ...rest);
+  } as typeof res.writeHead;
+}
+
+/**
+ * Chromium adds three client hints (Sec-CH-UA, -Mobile, -Platform: about 110 bytes) to every request a page makes,
+ * each status poll included, unless the page's permissions policy turns them off. We use none of them.
+ */
+const NO_CLIENT_HINTS = 'ch-ua=(), ch-ua-mobile=(), ch-ua-platform=()';
 
 /**
  * Our fingerprinted static files (fixed content we ship, never built from a request), and answers to fetch() or htmx

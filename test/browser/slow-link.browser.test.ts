@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_JOURNEY, hasChromium, launchBrowser, reportBrowserFailures, watchContext } from '../helpers/browser.js';
 import { CALLER, type CallStack, startCallStack, logInAsCaller } from './helpers/call-stack.js';
@@ -107,7 +107,18 @@ describe.skipIf(!hasChromium)('on a slow link (50 kbps, 300 ms): log-in to dial 
     const { wait: repeatVisit } = await logInToDialPage(page, base);
 
     await page.getByLabel('Number to call').fill('+442079460958');
+    const polls: Array<Record<string, string>> = [];
+    const onRequest = (request: Request) => {
+      if (!/\/calls\/[^/]+\/status/.test(request.url())) return;
+      page.off('request', onRequest);
+      void request.allHeaders().then((headers) => polls.push(headers), () => undefined);
+    };
+    page.on('request', onRequest);
     const click = await clickToCalling(page);
+    // The status poll, asked again every 25 s of a call, carries only the browser's own headers and our cookie: no
+    // htmx headers, no Referer, no client hints (bench/calls.bench.ts counts its bytes on that basis).
+    await expect.poll(() => polls.length).toBeGreaterThan(0);
+    expect(Object.keys(polls[0]!).filter((name) => /^(hx-|referer$|sec-ch-)/i.test(name))).toEqual([]);
 
     const figures = { firstVisit, repeatVisit, click };
     console.log(

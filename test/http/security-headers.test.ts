@@ -36,8 +36,9 @@ describe('security headers: document policies on what may be rendered as a page,
     expect(fragment.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(fragment.headers['cache-control']).toBe('no-store');
     for (const name of DOCUMENT_ONLY) expect(fragment.headers[name], name).toBeUndefined();
-    // The same URL opened as a page (a link, the address bar) is a document again, with its policy.
-    const opened = await agent.get('/dial/preview?to=020%207946%200958&country=GB').set({ 'Sec-Fetch-Dest': 'document' });
+    // The same URL opened as a page (a link, the address bar) leads to the dial page, a document with its policies.
+    const opened = await agent.get('/dial/preview?to=020%207946%200958&country=GB').set({ 'Sec-Fetch-Dest': 'document' }).redirects(1);
+    expect(opened.text).toContain('<html');
     expect(opened.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
@@ -98,5 +99,18 @@ describe('the log-in page kept by a browser without cookies', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');
     expect((await agent.get('/')).text).toContain('Log out');
+  });
+});
+
+describe('a redirect', () => {
+  it('carries no document policies (it is never rendered), and nosniff still', async () => {
+    const { agent } = await signedUpAgent(t);
+    const res = await agent.get('/login');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+    for (const name of ['content-security-policy', 'cross-origin-opener-policy', 'x-frame-options', 'permissions-policy']) expect(res.headers[name], name).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // The page it leads to has them.
+    expect((await agent.get('/')).headers['permissions-policy']).toBe('ch-ua=(), ch-ua-mobile=(), ch-ua-platform=()');
   });
 });
