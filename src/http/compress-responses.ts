@@ -11,8 +11,8 @@ export const PAGE_BROTLI_QUALITY = 5;
 
 /**
  * Bodies from this size are compressed. The middleware's default (1 KB) left most htmx fragments (the call status
- * after a click, previews) as sent; at a few hundred bytes compression already takes off about a third, and on a slow
- * link that is time the user waits. Below it the encoding's own overhead eats the gain.
+ * after a click, previews) as sent; at a few hundred bytes compression already pays, and on a slow link that is time
+ * the user waits. Below it the encoding's own overhead eats the gain.
  */
 export const COMPRESS_FROM_BYTES = 256;
 

@@ -66,8 +66,8 @@ function leanIfRedirect(res: Response): void {
 }
 
 /**
- * Chromium adds three client hints (Sec-CH-UA, -Mobile, -Platform: about 110 bytes) to every request a page makes,
- * each status poll included, unless the page's permissions policy turns them off. We use none of them.
+ * Chromium adds three client hints (Sec-CH-UA, -Mobile, -Platform) to every request a page makes, each status poll
+ * included, unless the page's permissions policy turns them off. We use none of them.
  */
 const NO_CLIENT_HINTS = 'ch-ua=(), ch-ua-mobile=(), ch-ua-platform=()';
 
