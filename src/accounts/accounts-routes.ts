@@ -23,13 +23,13 @@ export async function logIn(req: Request, userId: number): Promise<void> {
   req.session.csrfToken = randomBytes(24).toString('base64url');
 }
 
-/** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
 /**
  * How long a browser may reuse the log-in page it was sent without any cookie: an hour, so the form's token (valid
  * FORM_TOKEN_TTL_MS from when the page was made) leaves hours to fill it in, and a new release's page is seen soon.
  */
 export const LOG_IN_PAGE_FRESH_S = 3600;
 
+/** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
 export const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 export interface AccountsRoutesDeps {
