@@ -1,8 +1,9 @@
 /**
  * Job store benchmark: 1,000 hangup jobs due within the same second on the embedded SQLite store, run by the
- * production scheduler (createJobScheduler, real hangup definition, no-op handler). Reports how late each job's
- * handler started after its due time (p50/p99/max) and the throughput.
- *   npx tsx bench/jobs.bench.ts [--jobs 1000] [--scenario spread|burst]      (or import { runJobsBench, formatJobsBench } from bench/run.ts;
+ * production scheduler (createJobScheduler, real hangup definition, no-op handler unless --handler-ms makes each
+ * hangup take that long, as a carrier API call would). Reports how late each job's handler started after its due
+ * time (p50/p99/max), the throughput, and the CPU time spent meanwhile.
+ *   npx tsx bench/jobs.bench.ts [--jobs 1000] [--scenario spread|burst] [--handler-ms 0]      (or import { runJobsBench, formatJobsBench } from bench/run.ts;
  *   a caller that imports it should exit the process when done: Agenda leaves timers pending)
  * Scenarios: "spread" = due times spread evenly over one second (scheduled ahead, as the app does);
  *            "burst"  = all due at the same millisecond (worst case: everything at once).
@@ -19,6 +20,8 @@ import { createDb, migrateToLatest } from '../src/db/database.js';
 import { createJobScheduler } from '../src/jobs/scheduler.js';
 
 const jobCount = (process.argv.includes('--jobs') && Number(process.argv[process.argv.indexOf('--jobs') + 1])) || 1000;
+/** How long each hangup takes after it starts (the real one waits on the carrier's API); 0 = a no-op handler. */
+const handlerMs = (process.argv.includes('--handler-ms') && Number(process.argv[process.argv.indexOf('--handler-ms') + 1])) || 0;
 
 export interface ScenarioResult {
   scenario: string;
@@ -55,6 +58,7 @@ async function runScenario(scenario: Scenario, jobCount: number): Promise<Scenar
         lateness.push(now - dueAt.get(callId)!);
         lastRunAt = now;
         if (lateness.length === jobCount) resolveAll();
+        if (handlerMs > 0) await new Promise((resolve) => setTimeout(resolve, handlerMs));
       },
       reconcileCalls: async () => undefined,
       resetFreeMinutes: async () => undefined,
