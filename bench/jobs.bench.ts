@@ -44,6 +44,7 @@ async function runScenario(scenario: Scenario, jobCount: number): Promise<Scenar
   await migrateToLatest(db);
   const dueAt = new Map<string, number>();
   const lateness: number[] = [];
+  const ran = new Set<string>();
   let lastRunAt = 0;
   let resolveAll!: () => void;
   const allRan = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -55,6 +56,8 @@ async function runScenario(scenario: Scenario, jobCount: number): Promise<Scenar
     handlers: {
       hangupCall: async (callId) => {
         const now = Date.now();
+        if (ran.has(callId)) throw new Error(`hangup ${callId} ran twice`);
+        ran.add(callId);
         lateness.push(now - dueAt.get(callId)!);
         lastRunAt = now;
         if (lateness.length === jobCount) resolveAll();
