@@ -43,12 +43,23 @@ export class RawSqlite {
 
   /** Several prepared statements on one borrowed connection, run synchronously: no other caller comes in between. */
   withStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
-    return this.withConnection((connection) => work((sql) => this.prepare(connection, sql)));
+    return this.withConnection((connection) => work((sql) => this.announced(connection, sql)));
   }
 
   /** Like withStatements, inside one BEGIN IMMEDIATE transaction: all of it is written, or none. */
   immediateStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
-    return this.withConnection((connection) => connection.transaction(() => work((sql) => this.prepare(connection, sql))).immediate());
+    return this.withConnection((connection) => {
+      this.db.emit(PREPARED_QUERY_EVENT, 'BEGIN IMMEDIATE');
+      const result = connection.transaction(() => work((sql) => this.announced(connection, sql))).immediate();
+      this.db.emit(PREPARED_QUERY_EVENT, 'COMMIT');
+      return result;
+    });
+  }
+
+  /** A statement handed to synchronous work, announced as `all` and `run` announce theirs (the metrics count them). */
+  private announced(connection: RawConnection, sql: string): Statement {
+    this.db.emit(PREPARED_QUERY_EVENT, sql);
+    return this.prepare(connection, sql);
   }
 
   /**
