@@ -11,6 +11,7 @@ import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
+import { payingAccountOfRequest } from './accounts/request-paying-account.js';
 import { contactsRoutes } from './contacts/contacts-routes.js';
 import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
 import { contactCard } from './contacts/contact-view.js';
@@ -46,14 +47,15 @@ export function registerRoutes(app: Express, services: Services): void {
   const { money: m, config } = services;
   const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: services.payingAccounts, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
+  const payingAccountOf = payingAccountOfRequest(services.payingAccounts);
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
     contacts: {
-      search: async (userId, q) => (await book.search({ userId }, q)).map(contactCard),
-      favourites: async (userId) => (await book.favourites({ userId })).map(contactCard),
-      nameFor: async (userId, typed) => (await book.namesForNumbers({ userId }, [typed.trim()])).get(typed.trim())?.name,
+      search: async (acting, q) => (await book.search(acting, q)).map(contactCard),
+      favourites: async (acting) => (await book.favourites(acting)).map(contactCard),
+      nameFor: async (acting, typed) => (await book.namesForNumbers(acting, [typed.trim()])).get(typed.trim())?.name,
     },
-    payers: services.payingAccounts,
+    payers: { ...services.payingAccounts, chosenFor: payingAccountOf },
   });
   const contacts = contactsRoutes({ contacts: book });
   const contactFiles = contactsFileRoutes({ contacts: book });
@@ -73,7 +75,7 @@ export function registerRoutes(app: Express, services: Services): void {
 
   const teams = teamsRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
   const teamsAdmin = teamsAdminRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
-  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency });
+  const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency, payingAccountOf });
   app.get('/', recordings.exposeOutlook, dial.show, home.show);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
@@ -105,6 +107,9 @@ export function registerRoutes(app: Express, services: Services): void {
   app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
+  // The log-in form posts here, not to /login: a POST to a URL drops the browser's cached copy of that page.
+  app.post('/sessions', accounts.logIn);
+  app.get('/sessions', (_req, res) => res.redirect(303, '/login'));
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
   app.get('/account', requireUser, recordings.exposePersonalOutlook);

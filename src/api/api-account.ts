@@ -5,10 +5,13 @@ import type { Request } from 'express';
  * and contacts it may read. These helpers say which, from the caller the bearer check set.
  */
 
-/** The wallet the token reads: its user's personal one, or the team's (read by the account alone). */
-export function walletRefOf(req: Request): number | { accountId: number } {
+/**
+ * The wallet the token reads: its account's, with the token's user acting. The account is already known (the bearer
+ * check read it), so a personal token needs no lookup of the user's personal account either.
+ */
+export function walletRefOf(req: Request): { accountId: number; userId: number } {
   const { user, account } = req.apiCaller!;
-  return account.kind === 'personal' ? user.id : { accountId: account.id };
+  return { accountId: account.id, userId: user.id };
 }
 
 /** The account a call placed with this token is paid from. */

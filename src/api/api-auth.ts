@@ -1,17 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from './api-errors.js';
 import type { TokenRateLimiter } from './rate-limit.js';
-import type { TokenOwner, TokenScope } from './tokens-repository.js';
+import type { TokenScope } from './tokens-repository.js';
 import type { TokensService } from './tokens-service.js';
-
-declare global {
-  namespace Express {
-    interface Request {
-      /** Set by the API's bearer check: the token used and its owner. */
-      apiCaller?: TokenOwner;
-    }
-  }
-}
+import type {} from './api-request.js';
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 const CHALLENGE = 'Bearer realm="callbridge"';

@@ -1,5 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+// req.log (set by pino-http on the web stack, absent on the API's own stack) is typed by pino-http's declarations.
+import type {} from 'pino-http';
 import { sendJson } from './api-http.js';
 
 /**

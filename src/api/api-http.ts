@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type {} from './api-request.js';
 
 /**
  * The API's own request log and headers. The web stack's pino-http, compression and helmet cost more than the

@@ -46,6 +46,12 @@ export function addIndex(table: string, columns: string[], options: { name: stri
   };
 }
 
+/** The inverse of addIndex: drops the index on up and puts it back on down. */
+export function dropIndex(table: string, columns: string[], options: { name: string }): Migration {
+  const { up, down } = addIndex(table, columns, options);
+  return { up: down, down: up };
+}
+
 /** Timestamps stored as ISO-8601 UTC strings in both engines keep comparisons and ordering identical. */
 export function timestamps(table: Knex.CreateTableBuilder): void {
   table.string('created_at', 32).notNullable();

@@ -17,6 +17,9 @@ export interface SyncStatements {
   run(query: Knex.QueryBuilder): number;
 }
 
+/** Bounds the statements kept for knex-built SQL, should some caller build many shapes (e.g. varying IN lists). */
+const maxCachedStatements = 200;
+
 /**
  * Direct, prepared-statement access to the app's better-sqlite3 connection, borrowed from knex's pool.
  * Used for the job processor's hot path (lock, state saves), where knex's per-query overhead was most of the cost:
@@ -40,12 +43,23 @@ export class RawSqlite {
 
   /** Several prepared statements on one borrowed connection, run synchronously: no other caller comes in between. */
   withStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
-    return this.withConnection((connection) => work((sql) => this.prepare(connection, sql)));
+    return this.withConnection((connection) => work((sql) => this.announced(connection, sql)));
   }
 
   /** Like withStatements, inside one BEGIN IMMEDIATE transaction: all of it is written, or none. */
   immediateStatements<T>(work: (statement: (sql: string) => Statement) => T): Promise<T> {
-    return this.withConnection((connection) => connection.transaction(() => work((sql) => this.prepare(connection, sql))).immediate());
+    return this.withConnection((connection) => {
+      this.db.emit(PREPARED_QUERY_EVENT, 'BEGIN IMMEDIATE');
+      const result = connection.transaction(() => work((sql) => this.announced(connection, sql))).immediate();
+      this.db.emit(PREPARED_QUERY_EVENT, 'COMMIT');
+      return result;
+    });
+  }
+
+  /** A statement handed to synchronous work, announced as `all` and `run` announce theirs (the metrics count them). */
+  private announced(connection: RawConnection, sql: string): Statement {
+    this.db.emit(PREPARED_QUERY_EVENT, sql);
+    return this.prepare(connection, sql);
   }
 
   /**
@@ -56,10 +70,12 @@ export class RawSqlite {
    */
   immediateTransaction<T>(work: (sql: SyncStatements) => T): Promise<T> {
     return this.withConnection((connection) => {
-      // Not cached: upsert SQL varies with the unique keys, and these statements are not the hot path.
+      // Cached like the hot path: scheduling a hangup is an upsert, and preparing its two statements on every
+      // call was a large part of scheduling many jobs. Knex renders values as placeholders, so the text varies only
+      // with the query's shape (its unique keys and columns), a small set; rarer shapes beyond the cap are not kept.
       const compile = (query: Knex.QueryBuilder) => {
         const { sql, bindings } = query.toSQL().toNative();
-        return { statement: connection.prepare(sql), bindings };
+        return { statement: this.prepare(connection, sql, { cap: maxCachedStatements }), bindings };
       };
       const statements: SyncStatements = {
         all: <R>(query: Knex.QueryBuilder) => {
@@ -84,12 +100,15 @@ export class RawSqlite {
     }
   }
 
-  /** Hot-path SQL is a fixed set of strings, so the cache stays small. */
-  private prepare(connection: RawConnection, sql: string): Statement {
+  /** Hot-path SQL is a fixed set of strings, so the cache stays small; built SQL is kept up to a cap. */
+  private prepare(connection: RawConnection, sql: string, { cap = Infinity } = {}): Statement {
     let cache = this.statements.get(connection);
     if (!cache) this.statements.set(connection, (cache = new Map()));
     let statement = cache.get(sql);
-    if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
+    if (!statement) {
+      statement = connection.prepare(sql);
+      if (cache.size < cap) cache.set(sql, statement);
+    }
     return statement;
   }
 }

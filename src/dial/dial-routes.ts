@@ -5,7 +5,7 @@ import { asksCallerCountry, callerCountry, callerLeg, callerOptions } from '../r
 import { quoteForUser } from '../rates/cost-preview.js';
 import type { RateDeckService } from '../rates/rate-deck-service.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { PayingAccounts } from '../accounts/paying-account.js';
+import type { PayingAccount, PayingAccounts } from '../accounts/paying-account.js';
 import { HttpError } from '../http/errors.js';
 import type { ContactCard } from '../contacts/contact-view.js';
 import { countryOptions, countryParam, defaultCountry, dialPreviewView, liveCallLinks, queryText, type DialPreviewView, type LiveCall } from './dial-view.js';
@@ -20,12 +20,21 @@ export interface DialRoutesDeps {
   lastCountry: (userId: number) => Promise<string | null>;
   /** The address book on the dial page: search results (?cq=, the form without JavaScript), favourites, and the name of the number being called. */
   contacts?: {
-    search: (userId: number, query: string) => Promise<ContactCard[]>;
-    favourites: (userId: number) => Promise<ContactCard[]>;
-    nameFor: (userId: number, typed: string) => Promise<string | undefined>;
+    search: (book: AddressBook, query: string) => Promise<ContactCard[]>;
+    favourites: (book: AddressBook) => Promise<ContactCard[]>;
+    nameFor: (book: AddressBook, typed: string) => Promise<string | undefined>;
   };
-  /** The accounts the user may pay from and the one chosen ("Pay from" on the dial page, only with more than one). */
-  payers?: Pick<PayingAccounts, 'accountsOf' | 'chosen' | 'choose'>;
+  /**
+   * The accounts the user may pay from ("Pay from" on the dial page, only with more than one) and the one this request
+   * pays from (`chosenFor`: resolved once per request, see src/accounts/request-paying-account.ts).
+   */
+  payers?: Pick<PayingAccounts, 'accountsOf' | 'choose'> & { chosenFor: (req: Request) => Promise<PayingAccount> };
+}
+
+/** Whose address book the dial page reads: the user acting in the account they pay from (their own without payers). */
+export interface AddressBook {
+  userId: number;
+  accountId?: number;
 }
 
 const isHtmx = (req: Request) => req.get('hx-request') === 'true';
@@ -46,10 +55,10 @@ export function dialRoutes(deps: DialRoutesDeps) {
     return { q, selected, searchMessage, countries: countryOptions(shown, selected, currency) };
   }
 
-  async function preview(user: User, typed: string, country: string | undefined, live: LiveCall | null, from?: string): Promise<DialPreviewView> {
+  /** Priced against the account that will pay (`paying`): the chosen team's wallet, or the user's own. */
+  async function preview(user: User, paying: PayingAccount | undefined, typed: string, country: string | undefined, live: LiveCall | null, from?: string): Promise<DialPreviewView> {
     if (!typed.trim()) return dialPreviewView({ typed, user, liveCall: live, quote: undefined, availableMicros: 0, currency });
-    // Priced against the account that will pay: the chosen team's wallet, or the user's own.
-    const payFrom = deps.payers ? { accountId: (await deps.payers.chosen(user.id, user.payingAccountId ?? null)).accountId } : undefined;
+    const payFrom = paying ? { accountId: paying.accountId } : undefined;
     const { quote, wallet: summary } = await quoteForUser({ rates, wallet }, user, typed, country, payFrom);
     const leg = from ? callerLeg(rates, from) : undefined;
     return dialPreviewView({ typed, user, liveCall: live, quote, availableMicros: summary?.availableMicros ?? 0, currency, callerLeg: leg });
@@ -62,9 +71,9 @@ export function dialRoutes(deps: DialRoutesDeps) {
   }
 
   /** The "Pay from" choice: only for a user who belongs to more than one account. */
-  async function payFromView(user: User) {
-    if (!deps.payers) return undefined;
-    const [accounts, chosen] = await Promise.all([deps.payers.accountsOf(user.id), deps.payers.chosen(user.id, user.payingAccountId ?? null)]);
+  async function payFromView(user: User, chosen: PayingAccount | undefined) {
+    if (!deps.payers || !chosen) return undefined;
+    const accounts = await deps.payers.accountsOf(user.id);
     if (accounts.length < 2) return undefined;
     return { options: accounts.map((a) => ({ id: a.accountId, label: a.label, selected: a.accountId === chosen.accountId })), chosen: chosen.label };
   }
@@ -83,7 +92,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const user = req.user;
       if (!user) return next();
       await rates.ready();
-      const [live, lastUsed] = await Promise.all([liveCall(user.id), lastCountry(user.id)]);
+      const [live, lastUsed, paying] = await Promise.all([liveCall(user.id), lastCountry(user.id), deps.payers?.chosenFor(req)]);
       const all = countryPrices(rates.rates());
       const offered = new Set(all.map((c) => c.iso));
       const country = defaultCountry(offered, { requested: countryParam(req.query.country), lastUsed, user });
@@ -100,12 +109,13 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
       const cq = queryText(req.query.cq);
       const book = deps.contacts;
+      const acting: AddressBook = paying ? { userId: user.id, accountId: paying.accountId } : { userId: user.id };
       const contacts = book
-        ? await Promise.all([cq.trim() ? book.search(user.id, cq) : [], book.favourites(user.id), to ? book.nameFor(user.id, to) : undefined]).then(([results, favourites, calling]) => ({ q: cq, results, favourites, calling }))
+        ? await Promise.all([cq.trim() ? book.search(acting, cq) : [], book.favourites(acting), to ? book.nameFor(acting, to) : undefined]).then(([results, favourites, calling]) => ({ q: cq, results, favourites, calling }))
         : undefined;
       res.render('pages/dial', {
         contacts,
-        payFrom: await payFromView(user),
+        payFrom: await payFromView(user, paying),
         title: 'Call',
         // app.css has all this page shows; the other pages' stylesheet would be a second download on a slow link.
         lightPage: true,
@@ -115,7 +125,7 @@ export function dialRoutes(deps: DialRoutesDeps) {
         noRates: offered.size === 0,
         liveCall: live ? liveCallLinks(live) : undefined,
         caller: from ? callerPicker(from) : undefined,
-        preview: await preview(user, to, countries.selected, live, from),
+        preview: await preview(user, paying, to, countries.selected, live, from),
       });
     },
 
@@ -140,7 +150,8 @@ export function dialRoutes(deps: DialRoutesDeps) {
       const country = countryParam(req.query.country);
       if (!isHtmx(req)) return res.redirect(303, `/?${new URLSearchParams({ to, country: country ?? '' }).toString()}`);
       const from = asksCallerCountry(user) ? callerCountry(rates, req, res) : undefined;
-      res.render('partials/dial-preview', await preview(user, to, country, to.trim() ? await liveCall(user.id) : null, from));
+      const paying = to.trim() ? await deps.payers?.chosenFor(req) : undefined;
+      res.render('partials/dial-preview', await preview(user, paying, to, country, to.trim() ? await liveCall(user.id) : null, from));
     },
   };
 }

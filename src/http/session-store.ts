@@ -6,6 +6,7 @@ import { preparedQueries, type PreparedQueries } from '../db/prepared-queries.js
 import type { Clock } from '../clock.js';
 import { toUser, USER_COLUMNS, type User, type UserColumns } from '../shared/user.js';
 import { sessionIdFrom } from './session-cookie.js';
+import type {} from './session-types.js';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
 /**

@@ -5,6 +5,7 @@ import type { PostgresBackend, PostgresBackendConfig } from '@agendajs/postgres-
 import type pg from 'pg';
 import type { MongoBackend } from '@agendajs/mongo-backend';
 import type { Config } from '../config/config.js';
+import { JOB_STORE_QUERY_EVENT } from '../db/query-events.js';
 import { SqliteBackend } from './sqlite-backend/sqlite-backend.js';
 import { loadOnDemand } from '../shared/load-on-demand.js';
 
@@ -56,6 +57,7 @@ export function createJobBackend(options: JobBackendOptions): AgendaBackend {
       tableName: collection,
       channelName: collection,
       onConnectionError: options.onConnectionError ?? (() => undefined),
+      onStatement: (sql) => options.db.emit(JOB_STORE_QUERY_EVENT, sql),
     });
   }
   return new SqliteBackend({ db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) });
@@ -70,7 +72,12 @@ const JOB_SCHEMA_LOCK = 7_305_231_045_112_001;
  * deployment starting three at once) make PostgreSQL fail one with "tuple concurrently updated". A session-level
  * advisory lock, held on a connection of its own for the length of the connect, queues the others behind it.
  */
-type SerialisedSchemaConfig = PostgresBackendConfig & { connectionString: string; onConnectionError: (error: Error) => void };
+type SerialisedSchemaConfig = PostgresBackendConfig & {
+  connectionString: string;
+  onConnectionError: (error: Error) => void;
+  /** Told the SQL of every statement the backend sends (its pool is its own, so knex's events never see them). */
+  onStatement?: (sql: string) => void;
+};
 let SerialisedSchemaBackend: (new (config: SerialisedSchemaConfig) => PostgresBackend) | undefined;
 
 export function serialisedSchemaPostgresBackend(config: SerialisedSchemaConfig): PostgresBackend {
@@ -83,12 +90,14 @@ function serialisingSchema(Base: typeof PostgresBackend) {
   return class SerialisedSchemaPostgresBackend extends Base {
     private readonly lockUrl: string;
     private readonly onConnectionError: (error: Error) => void;
+    private readonly onStatement: ((sql: string) => void) | undefined;
     private readonly watchedPools = new WeakSet<pg.Pool>();
 
     constructor(config: SerialisedSchemaConfig) {
       super(config);
       this.lockUrl = config.connectionString;
       this.onConnectionError = config.onConnectionError;
+      this.onStatement = config.onStatement;
     }
 
     override async connect(): Promise<void> {
@@ -116,6 +125,23 @@ function serialisingSchema(Base: typeof PostgresBackend) {
       if (!pool || this.watchedPools.has(pool)) return;
       this.watchedPools.add(pool);
       pool.on('error', this.onConnectionError);
+      const onStatement = this.onStatement;
+      if (onStatement) pool.on('connect', (client) => reportStatements(client, onStatement));
     }
   };
+}
+
+/**
+ * pg has no per-query event, and the backend gives no hook: each new connection's query method is wrapped once so the
+ * backend's statements (its polls and locks, which run on their own pool) are counted with the app's.
+ */
+function reportStatements(client: pg.PoolClient, onStatement: (sql: string) => void): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const counted = (...args: unknown[]) => {
+    const first = args[0];
+    const sql = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
+    onStatement(sql);
+    return query(...args);
+  };
+  client.query = counted as typeof client.query;
 }

@@ -15,6 +15,7 @@ import { defineSendEmail, scheduleEmail, type emailBackoff } from './definitions
 import { defineRecordingJobs, recordingBackoff, scheduleRecordingProcess, scheduleRecordingRetention } from './definitions/recording-jobs.js';
 import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
 import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
+import { useCountedJobQueue } from './counted-job-queue.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -129,6 +130,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async start() {
       await connected;
       await agenda.start();
+      useCountedJobQueue(agenda);
       started = true;
       if (options.recurring !== false) {
         await scheduleReconciliation(agenda);

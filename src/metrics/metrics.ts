@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { PREPARED_QUERY_EVENT } from '../db/query-events.js';
+import { JOB_STORE_QUERY_EVENT, PREPARED_QUERY_EVENT } from '../db/query-events.js';
+import { cachedStatementKind } from '../db/statement-kind.js';
 import type { Settlement } from '../calls/call-credit.js';
 import { OPEN_HOLDS_METRIC } from '../ledger/ledger-reads.js';
 import { CallStartTiming } from './call-start-timing.js';
@@ -84,7 +85,8 @@ export class AppMetrics {
   /** Every statement the process sent to the database: the storm divides it by the calls completed. */
   readonly dbStatements = new Counter({
     name: 'callbridge_db_statements_total',
-    help: 'Statements sent to the database (knex queries, transaction control included, and prepared hot-path statements)',
+    help: 'Statements sent to the database (knex queries, transaction control included, prepared hot-path statements and the PostgreSQL job store\'s own), by verb and first table',
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
   /** prom-client's default process metrics are more than we need; this is the one the storm's cost per call reads. */
@@ -132,12 +134,16 @@ export class AppMetrics {
 
   /** Counts every statement `db` sends from now on (a counter increment each); returns what stops counting. */
   countStatements(db: Knex): () => void {
-    const count = () => this.dbStatements.inc();
-    db.on('query', count);
+    const kindOf = cachedStatementKind();
+    const count = (sql: string) => this.dbStatements.inc({ kind: kindOf(sql) });
+    const countQuery = (query: { sql: string }) => count(query.sql);
+    db.on('query', countQuery);
     db.on(PREPARED_QUERY_EVENT, count);
+    db.on(JOB_STORE_QUERY_EVENT, count);
     return () => {
-      db.off('query', count);
+      db.off('query', countQuery);
       db.off(PREPARED_QUERY_EVENT, count);
+      db.off(JOB_STORE_QUERY_EVENT, count);
     };
   }
 

@@ -19,10 +19,12 @@ export function paymentsAdminRoutes(payments: PaymentsService) {
   async function showPayment(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: Record<string, string> }) {
     const payment = await payments.byId(parseIdParam(req.params.id, 'There is no such payment.'));
     if (!payment) return void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such payment.' });
-    const [refunds, refundable, hold] = await Promise.all([payments.refundsOf(payment.id), payments.refundable(payment), payments.holdReason(payment.userId)]);
+    const [refunds, refundable, hold, account] = await Promise.all([payments.refundsOf(payment.id), payments.refundable(payment), payments.holdReason(payment.userId), payment.accountId === null ? undefined : payments.creditedAccount(payment.accountId)]);
     res.status(status).render('pages/admin-payment', {
       title: `Payment ${payment.publicId}`,
       payment: { ...topUpView(payment, currency), dbId: payment.id, userId: payment.userId, owed: payment.owedMicros > 0 ? money(payment.owedMicros) : undefined, disputeId: payment.disputeId },
+      // Which wallet the top-up credited (and a refund or dispute debits): a team's, or the payer's own.
+      creditedTo: account?.kind === 'team' ? { team: { id: account.id, name: account.name } } : { personal: true },
       refunds: refunds.map((r) => ({ ...r, amount: money(r.amountMicros) })),
       refundable: refundable > 0 ? money(refundable) : undefined,
       hold,

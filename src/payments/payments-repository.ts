@@ -123,9 +123,15 @@ export function paymentsRepository(db: Db) {
     async update(trx: Knex.Transaction, id: number, changes: Record<string, unknown>): Promise<void> {
       await trx('payments').where({ id }).update(changes);
     },
-    async forUser(userId: number, limit = 20): Promise<Payment[]> {
-      const rows = await db<PaymentRow>('payments').where({ user_id: userId }).whereNot({ status: 'creating' }).orderBy('id', 'desc').limit(limit);
-      return rows.map(toPayment);
+    /** The top-ups that credited one account (whoever paid), newest first, with the payer's name: payments_account_idx. */
+    async forAccount(accountId: number, limit = 20): Promise<Array<Payment & { payerName: string }>> {
+      const rows = await db('payments').join('users', 'users.id', 'payments.user_id').where('payments.account_id', accountId).whereNot('payments.status', 'creating').orderBy('payments.id', 'desc').limit(limit).select('payments.*', { payer_name: 'users.name' });
+      return (rows as Array<PaymentRow & { payer_name: string }>).map((r) => ({ ...toPayment(r), payerName: r.payer_name }));
+    },
+    /** The account a top-up credited, as the admin's payment page names it. */
+    async creditedAccount(accountId: number): Promise<{ id: number; kind: 'personal' | 'team'; name: string } | undefined> {
+      const row = await db('accounts').where({ id: accountId }).first<{ id: number; kind: 'personal' | 'team'; name: string } | undefined>('id', 'kind', 'name');
+      return row ? { id: Number(row.id), kind: row.kind, name: row.name } : undefined;
     },
     async list(filter: PaymentFilter, page: number, perPage = 50): Promise<{ rows: Array<Payment & { email: string }>; total: number }> {
       const base = db('payments').join('users', 'users.id', 'payments.user_id').whereNot('payments.status', 'creating');

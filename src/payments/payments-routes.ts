@@ -27,6 +27,7 @@ export function topUpView(p: Payment, currency: string) {
 
 /** The account the wallet page shows (the one the user pays from), as the top-up section needs it. */
 export interface TopUpAccount {
+  accountId: number;
   kind: 'personal' | 'team';
   role: 'owner' | 'admin' | 'member';
   name: string;
@@ -44,7 +45,11 @@ export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
     min: money(payments.limits.minMicros),
     max: money(payments.limits.maxMicros),
     currency: payments.currency,
-    recent: (await payments.recent(userId, 10)).map((p) => topUpView(p, payments.currency)),
+    // The top-ups of the account the wallet shows: a team's (whoever of its owners and admins paid) or the user's own.
+    // A receipt is the card holder's, so only the viewer's own rows link to one. A team's members see none.
+    recent: !account || mayTopUp(account)
+      ? (await payments.recentFor(userId, account?.accountId, 10)).map((p) => ({ ...topUpView(p, payments.currency), paidBy: account?.kind === 'team' ? p.payerName : undefined, mine: p.userId === userId }))
+      : [],
     // Automatic top-up is personal only: a team's wallet shows a note instead of the settings.
     auto: auto && (!account || account.kind === 'personal') ? autoTopUpView(await auto.settings(userId), payments.currency) : undefined,
     hold: await payments.holdReason(userId),

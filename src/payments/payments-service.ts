@@ -244,8 +244,13 @@ export class PaymentsService {
     return payment && payment.userId === userId ? payment : undefined;
   }
 
-  recent(userId: number, limit = 20): Promise<Payment[]> {
-    return this.deps.repo.forUser(userId, limit);
+  /** The top-ups that credited the account (default: the user's personal one), whoever of its members paid. */
+  async recentFor(userId: number, accountId: number | undefined, limit = 20) {
+    return this.deps.repo.forAccount(accountId ?? (await personalAccountId(this.deps.db, userId)), limit);
+  }
+
+  creditedAccount(accountId: number) {
+    return this.deps.repo.creditedAccount(accountId);
   }
 
   list(filter: PaymentFilter, page: number) {

@@ -12,6 +12,8 @@ import type { RecordingsService } from './recordings-service.js';
 export interface RecordingsRoutesDeps {
   recordings: RecordingsService;
   currency: string;
+  /** The account this request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
+  payingAccountOf?: (req: Request) => Promise<{ accountId: number }>;
 }
 
 const NOT_FOUND = 'This recording was not found.';
@@ -30,15 +32,15 @@ export function recordingsRoutes(deps: RecordingsRoutesDeps) {
   const { recordings } = deps;
   const callId = (req: Request) => String(req.params.id);
 
-  async function outlookView(userId: number, remembered?: number | null) {
-    const o = await recordings.outlook(userId, remembered);
+  async function outlookView(userId: number, remembered?: number | null, accountId?: number) {
+    const o = accountId === undefined ? await recordings.outlook(userId, remembered) : await recordings.outlookFrom(userId, accountId);
     return { ...o, used: megabytes(o.usedBytes), quota: megabytes(o.quotaBytes) };
   }
 
   return {
     /** Adds the recording outlook of the user's next call (from the account they pay from) to the dial page. */
     async exposeOutlook(req: Request, res: Response, next: NextFunction): Promise<void> {
-      if (req.user) res.locals.recordingOutlook = await outlookView(req.user.id, req.user.payingAccountId);
+      if (req.user) res.locals.recordingOutlook = await outlookView(req.user.id, req.user.payingAccountId, deps.payingAccountOf ? (await deps.payingAccountOf(req)).accountId : undefined);
       next();
     },
     /** The account page's card: the user's own preference and their personal quota (null: no remembered team). */

@@ -141,6 +141,8 @@ export function recordingsService(deps: RecordingsServiceDeps) {
 
   return {
     outlook,
+    /** The outlook of the user's next call from an account already resolved (the request's paying account). */
+    outlookFrom: (userId: number, accountId: number) => outlookFor(userId, accountId),
     preference: (userId: number) => repo.preference(userId),
     setPreference: (userId: number, on: boolean) => repo.setPreference(userId, on),
     settings: () => repo.settings(),

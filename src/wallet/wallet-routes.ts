@@ -21,7 +21,7 @@ export interface WalletRoutesDeps {
   lowBalanceThresholdMicros: number;
   freeMinutesPerMonth: number;
   /** The "Add credit by card" section's model (the payments feature's); absent: no card top-ups on this page. */
-  topUp?: (userId: number, account?: { kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; name: string }) => Promise<object>;
+  topUp?: (userId: number, account?: { accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; name: string }) => Promise<object>;
   /** The account the user pays from (chosen on the dial page): its wallet is the one this page shows. */
   payers?: Pick<PayingAccounts, 'chosen'>;
 }

@@ -51,6 +51,11 @@ describe('admin calls', () => {
     expect(page.text).toContain('Sell, cost and margin');
     expect(page.text).toMatch(/Leg to the user’s phone<\/td><td data-label="Length">[^<]+<\/td><td data-label="Sell" class="num">\$[\d.]+<\/td><td data-label="Cost" class="num">\$[\d.]+<\/td>/);
     expect(page.text).toContain('Charged to the user');
+    // Nothing left uncollected: no sentence about it (it once read "Uncollected first-leg cost: –.").
+    expect(call.uncollectedCostMicros ?? 0).toBe(0);
+    expect(page.text).not.toContain('Uncollected');
+    await h.testDb.db('calls').where({ id }).update({ uncollected_cost_micros: 120_000 });
+    expect((await admin.agent.get(`/admin/calls/${id}`)).text).toMatch(/Uncollected first-leg cost: \$0\.12(00)?\./);
     // Ended from the admin page: the timeline and the outcome say an administrator did it, not the user.
     expect(page.text).toContain('an administrator ended the call');
     expect(call.endedBy).toBe('admin');

@@ -5,6 +5,7 @@ import { expectLedgerConsistent } from '../helpers/ledger.js';
 import { isFinal } from '../../src/calls/call-state.js';
 import { DESTINATION, startCallHarness, USER_PHONE, type CallHarness } from '../calls/helpers/call-harness.js';
 import { createTokenViaPage } from './helpers/tokens.js';
+import { statementsDuring } from '../helpers/statements.js';
 
 /** API tokens act for one account: the one their creator paid from when making them. */
 
@@ -49,6 +50,16 @@ describe('a token acts for one account', () => {
     expect(page).toContain('The token acts for <strong>Acme</strong>');
     expect((await api(personal).get('/wallet').expect(200)).body.balance.micros).toBe(5_000_000);
     expect((await api(team).get('/wallet').expect(200)).body.balance.micros).toBe(9_000_000);
+  });
+
+  it("a personal token's balance is read from its account as the bearer check found it: no lookup of the personal account", async () => {
+    const { personal, team } = await bothTokens();
+    for (const [token, micros] of [[personal, 5_000_000], [team, 9_000_000]] as const) {
+      let balance = 0;
+      const sqls = await statementsDuring(h.testDb.db, async () => (balance = (await api(token).get('/wallet').expect(200)).body.balance.micros), { prepared: true });
+      expect(balance).toBe(micros);
+      expect(sqls.filter((sql) => /personal_user_id/.test(sql)), sqls.join('\n')).toEqual([]);
+    }
   });
 
   it('a call placed with the team token is paid by the team; the personal token gets 404 for it, its recording and its hangup, and the reverse', async () => {

@@ -76,6 +76,51 @@ describe('card top-ups follow the paying account', () => {
     await member.agent.get('/wallet/ledger.csv').expect(404);
   });
 
+  it('the wallet lists the top-ups of the account it shows; the admin page names the account a top-up credited', async () => {
+    const { owner, member, teamId } = await teamWithMember();
+    await stack.testDb.db('users').where({ id: owner.userId }).update({ name: 'Olive Owner' });
+    const second = await loggedInUser(stack, 'second@example.com');
+    const now = new Date().toISOString();
+    await stack.testDb.db('account_members').insert({ account_id: teamId, user_id: second.userId, role: 'admin', created_at: now, updated_at: now });
+    expect(await stack.built.services.payingAccounts.choose(second.userId, teamId)).toBe(true);
+    const teamPayment = await ownerPaysTeam(owner);
+    // The second admin pays $5 into their personal wallet: not the team's, so not in the team's list.
+    expect(await stack.built.services.payingAccounts.choose(second.userId, await accountOf(stack.testDb.db, second.userId))).toBe(true);
+    const personalPayment = await ownerPaysTeam(second, '5');
+    expect(await stack.built.services.payingAccounts.choose(second.userId, teamId)).toBe(true);
+
+    const ownerWallet = (await owner.agent.get('/wallet').expect(200)).text;
+    expect(ownerWallet).toContain('<h3>Card top-ups of Acme</h3>');
+    expect(ownerWallet).toContain('<td>Olive Owner</td>');
+    expect(ownerWallet).toContain(`href="/wallet/top-ups/${teamPayment.public_id}"`);
+    expect(ownerWallet).not.toContain(personalPayment.public_id);
+    // Another admin of the team sees the owner's top-up, without a link to the owner's receipt.
+    const secondWallet = (await second.agent.get('/wallet').expect(200)).text;
+    expect(secondWallet).toContain('<h3>Card top-ups of Acme</h3>');
+    expect(secondWallet).toContain('<td>Olive Owner</td>');
+    expect(secondWallet).not.toContain(`/wallet/top-ups/${teamPayment.public_id}`);
+    const teamRows = secondWallet.split('<h3>Card top-ups of Acme</h3>')[1]!.split('</table>')[0]!;
+    expect(teamRows.match(/<tr><td>/g), 'only the team top-up').toHaveLength(1);
+    // A member of the team sees no list; the owner paying from Personal sees their own (none).
+    const memberWallet = (await member.agent.get('/wallet').expect(200)).text;
+    expect(memberWallet).not.toContain('top-ups of Acme');
+    expect(await stack.built.services.payingAccounts.choose(owner.userId, await accountOf(stack.testDb.db, owner.userId))).toBe(true);
+    const ownerPersonal = (await owner.agent.get('/wallet').expect(200)).text;
+    expect(ownerPersonal).not.toContain('top-ups of Acme');
+    expect(ownerPersonal).not.toContain(teamPayment.public_id);
+    expect(ownerPersonal).not.toContain('Your card top-ups');
+    // The second admin's own wallet lists their personal top-up.
+    expect(await stack.built.services.payingAccounts.choose(second.userId, await accountOf(stack.testDb.db, second.userId))).toBe(true);
+    const secondPersonal = (await second.agent.get('/wallet').expect(200)).text;
+    expect(secondPersonal).toContain('<h3>Your card top-ups</h3>');
+    expect(secondPersonal).toContain(`href="/wallet/top-ups/${personalPayment.public_id}"`);
+    expect(secondPersonal).not.toContain(teamPayment.public_id);
+
+    const boss = await admin();
+    expect((await boss.agent.get(`/admin/payments/${teamPayment.id}`).expect(200)).text).toContain(`<dt>Credited to</dt><dd>Team <a href="/admin/teams/${teamId}">Acme</a></dd>`);
+    expect((await boss.agent.get(`/admin/payments/${personalPayment.id}`).expect(200)).text).toContain('<dt>Credited to</dt><dd>The user’s personal account</dd>');
+  });
+
   it('a member of the team is refused with a clear message, and nothing is opened at Stripe', async () => {
     const { member, teamId } = await teamWithMember();
     const page = await member.agent.get('/wallet').expect(200);

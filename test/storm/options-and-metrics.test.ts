@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseStormOptions } from '../../tools/storm/options.js';
-import { histogramQuantile, mergeHistograms, sumSamples } from '../../tools/storm/prometheus.js';
+import { histogramQuantile, mergeHistograms, sumByLabel, sumSamples } from '../../tools/storm/prometheus.js';
+import { statementKindsLine } from '../../tools/storm/report.js';
 
 describe('storm options', () => {
   it('has defaults for a quick SQLite run', () => {
@@ -49,6 +50,17 @@ c_total{status="503"} 3
     expect(merged.buckets).toEqual([{ le: 0.01, count: 90 }, { le: 0.1, count: 100 }, { le: Infinity, count: 100 }]);
     expect(sumSamples([instance(1, 1), instance(1, 1)], 'c_total')).toBe(10);
     expect(sumSamples([instance(1, 1)], 'c_total', { status: '503' })).toBe(3);
+    expect(sumByLabel([instance(1, 1), instance(1, 1)], 'c_total', 'status')).toEqual(new Map([['500', 4], ['503', 6]]));
+  });
+
+  it('prints the statement kinds largest first, the tail as one figure', () => {
+    const kinds = [
+      { kind: 'update agenda_jobs', perCall: 20 },
+      { kind: 'select calls', perCall: 5.25 },
+      { kind: 'commit', perCall: 1 },
+    ];
+    expect(statementKindsLine(kinds, 2)).toBe('update agenda_jobs 20.0, select calls 5.3, others 1.0');
+    expect(statementKindsLine(kinds)).toBe('update agenda_jobs 20.0, select calls 5.3, commit 1.0');
   });
 
   it('interpolates quantiles inside buckets', () => {

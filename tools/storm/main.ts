@@ -6,7 +6,7 @@ import { drive } from './driver.js';
 import { destinations, SimulatedNetwork } from './network.js';
 import { parseStormOptions, StormUsageError, USAGE, type StormOptions } from './options.js';
 import { createStormDatabase, createStormUsers, type StormDatabase, type StormUser } from './population.js';
-import { histogramQuantile, mergeHistograms, sumSamples } from './prometheus.js';
+import { histogramQuantile, mergeHistograms, sumByLabel, sumSamples } from './prometheus.js';
 import { buildServer, startInstance, startSimulatorProcess, type RunningInstance, type RunningSimulatorProcess } from './processes.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
 import { countNotices, formatReport, percentile, type StormReport } from './report.js';
@@ -223,10 +223,17 @@ function instanceEnv(options: StormOptions, simUrl: string, publicUrl: string, d
  * The instances' CPU time and database statements from the start of driving to the end of settlement (every click,
  * poll, webhook, job and settlement), per call that completed. Undefined if an instance died (its share is lost).
  */
+const STATEMENTS_METRIC = 'callbridge_db_statements_total';
+
 function costPerCompletedCall(before: string[], after: string[], completed: number, allAlive: boolean): StormReport['costPerCall'] {
   if (!allAlive || completed === 0 || before.length !== after.length) return undefined;
   const used = (name: string) => sumSamples(after, name) - sumSamples(before, name);
-  return { completed, cpuMs: (used('process_cpu_seconds_total') * 1000) / completed, statements: used('callbridge_db_statements_total') / completed };
+  const kindsBefore = sumByLabel(before, STATEMENTS_METRIC, 'kind');
+  const byKind = [...sumByLabel(after, STATEMENTS_METRIC, 'kind')]
+    .map(([kind, count]) => ({ kind, perCall: (count - (kindsBefore.get(kind) ?? 0)) / completed }))
+    .filter((k) => k.perCall > 0)
+    .sort((a, b) => b.perCall - a.perCall);
+  return { completed, cpuMs: (used('process_cpu_seconds_total') * 1000) / completed, statements: used(STATEMENTS_METRIC) / completed, byKind };
 }
 
 /** Tops a rich user's available credit back up to its starting amount when it falls under half of it. */

@@ -42,6 +42,19 @@ export function sumSamples(texts: string[], name: string, filter: Record<string,
   return total;
 }
 
+/** Sum of every sample of `name` across texts, per value of one label (samples without it are left out). */
+export function sumByLabel(texts: string[], name: string, label: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      const parsed = parseSample(line);
+      const value = parsed?.labels[label];
+      if (parsed?.name === name && value !== undefined) totals.set(value, (totals.get(value) ?? 0) + parsed.value);
+    }
+  }
+  return totals;
+}
+
 /**
  * The q-quantile (0..1) by linear interpolation inside the bucket it falls in, as PromQL's histogram_quantile
  * does; undefined with no observations. The answer is as precise as the bucket bounds around it.

@@ -23,7 +23,7 @@ export interface StormReport {
   /** While driving: on average and in the busiest 5 s; undefined where /proc cannot be read. */
   cpu: { whole: CpuUsage; busiest: CpuUsage } | undefined;
   /** The instances' CPU milliseconds and database statements per completed call, drive and settlement together. */
-  costPerCall: { completed: number; cpuMs: number; statements: number } | undefined;
+  costPerCall: { completed: number; cpuMs: number; statements: number; byKind?: Array<{ kind: string; perCall: number }> } | undefined;
   /** While driving: how late an idle thread woke for its timer (the machine's scheduling, not our code). */
   wakeups: WakeupLateness | undefined;
   ledger: LedgerAudit;
@@ -123,7 +123,10 @@ export function formatReport(r: StormReport): string {
         ]
       : []),
     ...(r.costPerCall
-      ? [`  cost per call:   ${r.costPerCall.cpuMs.toFixed(1)} CPU ms and ${r.costPerCall.statements.toFixed(1)} database statements per completed call (all instances, driving and settling, ${r.costPerCall.completed} completed)`]
+      ? [
+          `  cost per call:   ${r.costPerCall.cpuMs.toFixed(1)} CPU ms and ${r.costPerCall.statements.toFixed(1)} database statements per completed call (all instances, driving and settling, ${r.costPerCall.completed} completed)`,
+          ...(r.costPerCall.byKind?.length ? [`                   statements per call by kind: ${statementKindsLine(r.costPerCall.byKind)}`] : []),
+        ]
       : []),
     ...(r.wakeups ? [`  wake-ups:        ${wakeupLine(r.wakeups)}`] : []),
     r.moneyErrors.length ? `MONEY ERRORS:\n${r.moneyErrors.map((e) => `  - ${e}`).join('\n')}` : 'money: no errors',
@@ -134,4 +137,11 @@ export function formatReport(r: StormReport): string {
 export function wakeupLine(w: WakeupLateness): string {
   const late = (value: number) => `${value.toFixed(1)} ms`;
   return `a thread with nothing to do but a ${CANARY_PERIOD_MS} ms timer woke late by p50 ${late(w.p50)}, p99 ${late(w.p99)}, p99.9 ${late(w.p999)} (max ${late(w.max)}; ${w.wakeups} wake-ups)`;
+}
+
+/** The kinds that make up most of a call's statements, largest first; the long tail in one figure. */
+export function statementKindsLine(byKind: Array<{ kind: string; perCall: number }>, shown = 12): string {
+  const head = byKind.slice(0, shown).map((k) => `${k.kind} ${k.perCall.toFixed(1)}`);
+  const rest = byKind.slice(shown).reduce((sum, k) => sum + k.perCall, 0);
+  return [...head, ...(rest > 0 ? [`others ${rest.toFixed(1)}`] : [])].join(', ');
 }

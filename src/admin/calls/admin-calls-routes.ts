@@ -76,7 +76,7 @@ export function adminCallsRoutes(deps: AdminCallsDeps) {
       const economics = callEconomics(call.costBreakdown, tariffs);
       res.render('pages/admin-call', {
         title: `Call ${call.id}`,
-        call: { ...row(call), from: call.fromE164, failure: call.failureReason, settled: call.settledAt, uncollected: money(call.uncollectedCostMicros) },
+        call: { ...row(call), from: call.fromE164, failure: call.failureReason, settled: call.settledAt, uncollected: call.uncollectedCostMicros ? money(call.uncollectedCostMicros) : null },
         timeline: timelineView(events),
         legs: economics ? [legView('Leg to the user’s phone', economics.first), legView(`Leg to ${call.toE164}`, economics.bridged)] : null,
         total: economics ? legView('Charged to the user', economics.total) : null,
