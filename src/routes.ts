@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, Request } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
@@ -11,7 +11,7 @@ import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
-import { payingAccountOfRequest } from './accounts/request-paying-account.js';
+import type { PayingAccount } from './accounts/paying-account.js';
 import { contactsRoutes } from './contacts/contacts-routes.js';
 import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
 import { contactCard } from './contacts/contact-view.js';
@@ -36,7 +36,7 @@ import { teamsRoutes } from './teams/teams-routes.js';
 import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
-export function registerRoutes(app: Express, services: Services): void {
+export function registerRoutes(app: Express, services: Services, payingAccountOf: (req: Request) => Promise<PayingAccount>): void {
   const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created, next) => services.email.accounts.afterSignUp(email, created, next) });
 
   const accountEmail = accountEmailRoutes({ service: services.email.accounts });
@@ -45,9 +45,8 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: services.payingAccounts, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: { chosenFor: payingAccountOf }, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
-  const payingAccountOf = payingAccountOfRequest(services.payingAccounts);
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
     contacts: {
