@@ -119,4 +119,20 @@ describe('the account a call was paid from', () => {
     expect(await targets(personal)).toEqual([ids.get('legacy'), ids.get('personal')].sort((a, b) => a! - b!));
     expect(await targets(team)).toEqual([ids.get('team')]);
   });
+
+  it("the recording decision at dial time reads the call's account with the call: a team that always records records, in no read of accounts alone", async () => {
+    const db = h.testDb.db;
+    const team = await teamOf(h.userId, 10_000_000);
+    await db('accounts').where({ id: team }).update({ recording_policy: 'always' });
+    const teamCall = await settledCall(team);
+    const personalCall = await settledCall();
+    const recordings = h.built.services.recordings;
+    let plan: unknown;
+    const sqls = await statementsDuring(db, async () => (plan = await recordings.planFor({ id: teamCall, userId: h.userId })), { prepared: true });
+    expect(plan).not.toBeNull();
+    expect(sqls.filter((sql) => ACCOUNTS_READ.test(sql)), sqls.join('\n')).toEqual([]);
+    expect(sqls.filter((sql) => /from [`"]?calls[`"]? as [`"]?c[`"]? inner join [`"]?accounts/.test(sql))).toHaveLength(1);
+    // The caller never opted in: their personal call does not record.
+    expect(await recordings.planFor({ id: personalCall, userId: h.userId })).toBeNull();
+  });
 });
