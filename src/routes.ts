@@ -65,7 +65,7 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined, teamsOf: (userId) => teamsAdmin.teamsOf(userId) });
-  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: (userId, remembered) => services.payingAccounts.chosen(userId, remembered) });
+  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: payingAccountOf });
   const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency), payerLabels: async (userId) => new Map((await services.payingAccounts.accountsOf(userId)).map((a) => [a.accountId, a.label])) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
