@@ -105,9 +105,11 @@ export async function runCallsBench(): Promise<string[]> {
 
   const pollPath = `/calls/${callId}/status`;
   // What Chromium sends with the poll: no htmx headers (the fragment asks for none), no Referer (our
-  // Referrer-Policy is no-referrer); the cookie is ours.
+  // Referrer-Policy is no-referrer), no client hints (our Permissions-Policy turns them off for a page's own
+  // requests; test/browser/slow-link.browser.test.ts checks both); the cookie is ours. A navigation still sends them.
+  const clientHints = { 'sec-ch-ua-platform': '"Android"', 'sec-ch-ua': '"Chromium";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-mobile': '?1' };
   const browserHeaders: Record<string, string> = {
-    host: `127.0.0.1:${port}`, connection: 'keep-alive', 'sec-ch-ua-platform': '"Android"', 'sec-ch-ua': '"Chromium";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-mobile': '?1',
+    host: `127.0.0.1:${port}`, connection: 'keep-alive',
     'user-agent': 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36', accept: '*/*',
     'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'accept-encoding': 'gzip, deflate, br, zstd', 'accept-language': 'en-GB,en;q=0.9', cookie,
   };
@@ -150,7 +152,7 @@ export async function runCallsBench(): Promise<string[]> {
   // Bytes of a 5-minute call: the call page (and, on a first visit, its assets), then the status long polls: one
   // answer per change of state (calling, confirming, connecting, connected, ending, completed with its cost) and an
   // empty 204 every STATUS_WAIT_MS while nothing changes (5 minutes of talk).
-  const pageHeaders = { ...browserHeaders, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+  const pageHeaders = { ...browserHeaders, ...clientHints, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
   await repo.update(callId, { status: 'starting' as never });
   const page = await hit(port, 'GET', `/calls/${callId}`, pageHeaders);
   const htmlBytes = requestBytes('GET', `/calls/${callId}`, pageHeaders) + page.headerBytes + page.bytes;

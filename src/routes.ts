@@ -106,6 +106,9 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
   app.post('/login', accounts.logIn);
+  // The log-in form posts here, not to /login: a POST to a URL drops the browser's cached copy of that page.
+  app.post('/sessions', accounts.logIn);
+  app.get('/sessions', (_req, res) => res.redirect(303, '/login'));
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);
   app.get('/account', requireUser, recordings.exposePersonalOutlook);

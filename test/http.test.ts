@@ -66,12 +66,12 @@ describe('http basics', () => {
   });
 
   it('configures htmx so it needs neither eval nor inline styles, in the cached script right after htmx', async () => {
-    const res = await request(t.app).get('/login');
+    const res = await request(t.app).get('/signup');
     expect(res.text).not.toContain('htmx-config');
     const url = /src="(\/static\/app\.js\?v=[^"]+)"/.exec(res.text)![1]!;
     const script = (await request(t.app).get(url)).text;
     // htmx first (it defines the global), then the settings, applied before the document is ready.
-    const settings = /includeIndicatorStyles: false,allowEval: false,allowScriptTags: false,selfRequestsOnly: true/.exec(script);
+    const settings = /includeIndicatorStyles:false,allowEval:false,allowScriptTags:false,selfRequestsOnly:true/.exec(script);
     expect(settings).not.toBeNull();
     expect(script.indexOf('var htmx')).toBeGreaterThanOrEqual(0);
     expect(settings!.index).toBeGreaterThan(script.indexOf('var htmx'));

@@ -23,6 +23,12 @@ export async function logIn(req: Request, userId: number): Promise<void> {
   req.session.csrfToken = randomBytes(24).toString('base64url');
 }
 
+/**
+ * How long a browser may reuse the log-in page it was sent without any cookie: an hour, so the form's token (valid
+ * FORM_TOKEN_TTL_MS from when the page was made) leaves hours to fill it in, and a new release's page is seen soon.
+ */
+export const LOG_IN_PAGE_FRESH_S = 3600;
+
 /** The client address the rate limits count (the proxy's view when TRUST_PROXY is set). */
 export const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
@@ -78,7 +84,14 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
     showLogIn(req: Request, res: Response) {
       // Already logged in (a bookmark, the back button): straight to where they were going.
       if (req.user) return res.redirect(303, safeNext(req.query.next));
-      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next) });
+      // A visitor with no cookie at all gets the same page as any other (no flash, no session, a public-form token valid
+      // for FORM_TOKEN_TTL_MS): their browser may keep it a while, so logging in again skips a round trip on a slow
+      // link. Vary: Cookie keeps it from being reused once there is a session (a flash, a logged-in user's redirect).
+      res.vary('Cookie');
+      if (!req.headers.cookie) res.set('Cache-Control', `private, max-age=${LOG_IN_PAGE_FRESH_S}`);
+      // On a slow link (issue #25): the form needs only app.css and no script, so it is usable sooner; the script the
+      // next page needs is fetched at idle priority while the person types, and comes from the cache after.
+      res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), lightPage: true, scriptLater: true });
     },
 
     async logIn(req: Request, res: Response) {

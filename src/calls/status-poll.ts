@@ -73,7 +73,7 @@ export function statusPoll(deps: StatusPollDeps) {
       const { body, encoding } = encoded(deps.render('partials/call-status', view), req.headers['accept-encoding']);
       // Once, at the end: lets the rest of the page (the dial preview's "call in progress") catch up.
       const ended = isLive(found.call.status) ? {} : { 'HX-Trigger': CALL_ENDED_EVENT };
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': body.length, Vary: 'Accept-Encoding', ...encoding, ...ended });
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Content-Length': body.length, Vary: 'Accept-Encoding', ...encoding, ...ended });
       res.end(body);
     } catch (err) {
       waiter?.cancel();
@@ -119,7 +119,7 @@ function notFound(res: Response, loggedIn: boolean, callId: string): void {
   // htmx keeps polling after an error; sending it to the page lets the page's own checks answer (log-in or 404).
   // The poll sends no HX-Request header (noHeaders), so the redirect hint always goes along; browsers ignore it.
   res.setHeader('HX-Redirect', loggedIn ? page : `/login?next=${encodeURIComponent(page)}`);
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
   res.end('This call was not found.');
 }
 

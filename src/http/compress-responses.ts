@@ -9,6 +9,13 @@ import { constants as zlibConstants } from 'node:zlib';
  */
 export const PAGE_BROTLI_QUALITY = 5;
 
+/**
+ * Bodies from this size are compressed. The middleware's default (1 KB) left most htmx fragments (the call status
+ * after a click, previews) as sent; at a few hundred bytes compression already pays, and on a slow link that is time
+ * the user waits. Below it the encoding's own overhead eats the gain.
+ */
+export const COMPRESS_FROM_BYTES = 256;
+
 export function compressResponses(): RequestHandler {
-  return compression({ brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: PAGE_BROTLI_QUALITY } } });
+  return compression({ threshold: COMPRESS_FROM_BYTES, brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: PAGE_BROTLI_QUALITY } } });
 }

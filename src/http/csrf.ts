@@ -6,7 +6,7 @@ import { isSameOrigin } from './same-origin.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A public form (log-in, sign-up) may stay open this long before its token is refused. */
-const FORM_TOKEN_TTL_MS = 12 * 3600 * 1000;
+export const FORM_TOKEN_TTL_MS = 12 * 3600 * 1000;
 const EXPIRED_MESSAGE = 'Your session expired or the form was sent from another page. Reload the page and try again.';
 
 export interface CsrfOptions {

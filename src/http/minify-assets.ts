@@ -26,7 +26,8 @@ export function minifyCss(source: string): string {
 const JS_STRING = /('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")/;
 
 /**
- * Whole-line // comments, indentation and the spaces around { } ( ) , ; = go; strings stay exactly as written. Our
+ * Whole-line // comments, indentation and the spaces around { } ( ) , ; = ? : < > | & ! * / go (not around + and -:
+ * "a - -b" must not become "a--b"); strings stay exactly as written. Our
  * scripts have no regular expression literals, template strings or comments after code that hold these characters
  * (test/http/static-assets.test.ts parses each result).
  */
@@ -38,6 +39,6 @@ export function minifyScript(source: string): string {
     .join('\n');
   return lines
     .split(JS_STRING)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[ \t]*([{}(),;=])[ \t]*/g, '$1')))
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[ \t]*([{}(),;=?:<>|&!*/])[ \t]*/g, '$1')))
     .join('');
 }

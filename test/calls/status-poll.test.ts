@@ -39,7 +39,9 @@ describe('the status poll', () => {
     expect(ours).toHaveLength(1);
     expect(ours[0]).toMatch(/^select .* from .?calls.? inner join .?sessions.?/i);
     expect(res.headers['set-cookie']).toBeUndefined();
-    const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive', 'content-encoding', 'vary']);
+    const lean = new Set(['cache-control', 'connection', 'content-length', 'content-type', 'date', 'keep-alive', 'content-encoding', 'vary', 'x-content-type-options']);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['cache-control']).toBe('no-store');
     // Compressed here, as the route comes before the compression middleware.
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(Object.keys(res.headers).filter((name) => !lean.has(name))).toEqual([]);

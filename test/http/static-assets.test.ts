@@ -31,7 +31,7 @@ function raw(req: request.Test): request.Test {
 
 /** The script every page links: htmx, then our own small scripts. */
 async function htmxUrl(): Promise<string> {
-  const page = await request(t.app).get('/login');
+  const page = await request(t.app).get('/signup');
   return /src="(\/static\/app\.js\?v=[0-9a-f]{10})"/.exec(page.text)![1]!;
 }
 
@@ -78,7 +78,7 @@ describe('static assets', () => {
   });
 
   it('serves every asset a page links, with its type, and the stylesheets and scripts minified', async () => {
-    const page = await request(t.app).get('/login');
+    const page = await request(t.app).get('/signup');
     const css = /href="(\/static\/app\.css\?v=[^"]+)"/.exec(page.text)![1]!;
     const style = await raw(request(t.app).get(css).set('Accept-Encoding', 'br'));
     expect(style.headers['content-type']).toMatch(/^text\/css/);
@@ -124,6 +124,8 @@ describe('minifying our assets', () => {
 
   it('drops whole-line script comments, indentation and spaces next to punctuation, but not inside strings', () => {
     expect(minifyScript("// a note\n(function () {\n  'use strict';\n  var url = 'http://x, y = z'; // kept: not a whole line\n  if (a) { b(1, 2); }\n})();\n"))
-      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';// kept: not a whole line\nif(a){b(1,2);}\n})();");
+      .toBe("(function(){\n'use strict';\nvar url='http://x, y = z';//kept:not a whole line\nif(a){b(1,2);}\n})();");
+    // Operators lose their spaces, except + and - (a - -b is not a--b).
+    expect(minifyScript("var c = a > 0 && !b ? a / 2 : a * 3 || 1;\nvar d = a - -b + +c;\n")).toBe("var c=a>0&&!b?a/2:a*3||1;\nvar d=a - -b + +c;");
   });
 });
