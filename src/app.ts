@@ -26,6 +26,7 @@ import { webhookTiming } from './metrics/metrics-routes.js';
 import { verifyPhoneBanner } from './phone/verify-phone-banner.js';
 import { pageBanners } from './http/page-banners.js';
 import { registerRoutes } from './routes.js';
+import { payingAccountOfRequest } from './accounts/request-paying-account.js';
 import type { Services } from './services.js';
 import type { PhonesPage } from './sim/simulator.js';
 import { lowBalanceBannerSource } from './wallet/low-balance-middleware.js';
@@ -117,9 +118,11 @@ export function buildApp(services: Services): BuiltApp {
   app.use(csrfProtection({ exempt: csrfExempt, secret: sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(services.users, sessionStore));
+  // The account a request pays from, resolved once and shared by the banners and the routes.
+  const payingAccountOf = payingAccountOfRequest(services.payingAccounts);
   // Banners on every full page, a form re-shown with an error included.
   app.use(pageBanners([
-    lowBalanceBannerSource({ wallet: services.money.wallet, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }),
+    lowBalanceBannerSource({ wallet: services.money.wallet, payingAccountOf, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }),
     confirmEmailBanner,
     verifyPhoneBanner,
   ]));
@@ -129,7 +132,7 @@ export function buildApp(services: Services): BuiltApp {
     next();
   });
 
-  registerRoutes(app, services);
+  registerRoutes(app, services, payingAccountOf);
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, Request } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
@@ -11,7 +11,7 @@ import type { Services } from './services.js';
 import { apiDocsPage } from './api/api-docs-page.js';
 import { tokensRoutes } from './api/tokens-routes.js';
 import { dialRoutes } from './dial/dial-routes.js';
-import { payingAccountOfRequest } from './accounts/request-paying-account.js';
+import type { PayingAccount } from './accounts/paying-account.js';
 import { contactsRoutes } from './contacts/contacts-routes.js';
 import { contactsFileRoutes } from './contacts/contacts-file-routes.js';
 import { contactCard } from './contacts/contact-view.js';
@@ -36,7 +36,7 @@ import { teamsRoutes } from './teams/teams-routes.js';
 import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
-export function registerRoutes(app: Express, services: Services): void {
+export function registerRoutes(app: Express, services: Services, payingAccountOf: (req: Request) => Promise<PayingAccount>): void {
   const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created, next) => services.email.accounts.afterSignUp(email, created, next) });
 
   const accountEmail = accountEmailRoutes({ service: services.email.accounts });
@@ -45,9 +45,8 @@ export function registerRoutes(app: Express, services: Services): void {
   const home = homeRoutes();
   const admin = adminRoutes([...ADMIN_LINKS, ...(services.payments ? [PAYMENTS_LINK] : []), ...(services.jobs ? [JOBS_LINK] : [])], { dashboard: services.admin.dashboard, currency: services.config.money.currency });
   const { money: m, config } = services;
-  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: services.payingAccounts, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
+  const wallet = walletRoutes({ wallet: m.wallet, vouchers: m.vouchers, currency: config.money.currency, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, freeMinutesPerMonth: config.money.freeMinutesPerMonth, payers: { chosenFor: payingAccountOf }, ...(services.payments ? { topUp: topUpSection(services.payments.service, services.payments.autoTopUps) } : {}) });
   const book = services.contacts;
-  const payingAccountOf = payingAccountOfRequest(services.payingAccounts);
   const dial = dialRoutes({
     rates: m.rates, wallet: m.wallet, currency: config.money.currency, liveCall: (userId) => services.calls.liveCallFor(userId), lastCountry: (userId) => services.calls.lastDestinationCountry(userId),
     contacts: {
@@ -66,7 +65,7 @@ export function registerRoutes(app: Express, services: Services): void {
   const geo = geoRoutes({ admin: services.admin.rates });
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined, teamsOf: (userId) => teamsAdmin.teamsOf(userId) });
-  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: (userId, remembered) => services.payingAccounts.chosen(userId, remembered) });
+  const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: payingAccountOf });
   const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency), payerLabels: async (userId) => new Map((await services.payingAccounts.accountsOf(userId)).map((a) => [a.accountId, a.label])) });
   const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });

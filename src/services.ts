@@ -378,7 +378,7 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     const scheduler = isScheduler(overrides.jobs) ? undefined : jobs;
     const built = emailServices({
       config, db, clock, logger, users: deps.users, sessions: deps.sessions, counters: deps.counters, hasher: deps.hasher, secret: deps.sessionSecret,
-      balanceOf: (userId) => deps.money.wallet.balance(userId),
+      personalBalance: (userId, paidFrom) => deps.money.ledger.personalBalance(userId, paidFrom),
       schedule: scheduler ? (id) => scheduler.scheduleEmail(id) : undefined,
       revokeApiTokens: async (userId) => {
         const live = (await api.tokens.list(userId)).filter((t) => !t.revokedAt);

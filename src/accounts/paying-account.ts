@@ -82,8 +82,11 @@ export function payingAccounts(db: Db) {
         const chosen = await membership(userId, Number(choice));
         if (chosen) return chosen;
       }
-      const personal = await personalAccountId(db, userId);
-      return (await membership(userId, personal))!;
+      // One read: the user's membership of their personal account. A user row written without one (a test
+      // fixture inserting users directly) gets it created, then read again.
+      const personal = await memberships(userId).andWhere('accounts.personal_user_id', userId).first();
+      if (personal) return toPaying(personal as MembershipRow);
+      return (await membership(userId, await personalAccountId(db, userId)))!;
     },
     /** Remembers the account to pay from; false (nothing changed) when the user is not a member of it. */
     async choose(userId: number, accountId: number): Promise<boolean> {

@@ -19,6 +19,15 @@ export function accountIdOf(req: Request): number {
   return req.apiCaller!.account.id;
 }
 
+/**
+ * Whether the token reads every member's calls on its account: a team token of an owner or admin (the role is the
+ * user's role now, read with the token). A member's team token, and a personal one, reads the user's own calls.
+ */
+export function seesEveryMembersCalls(req: Request): boolean {
+  const { account } = req.apiCaller!;
+  return account.kind === 'team' && (account.role === 'owner' || account.role === 'admin');
+}
+
 /** Whether a call (already known to be the token user's) belongs to the token's account; else it answers 404. */
 export function callInAccount(req: Request, call: { accountId?: number | null }): boolean {
   const { account } = req.apiCaller!;

@@ -8,7 +8,7 @@ import { parseHistoryQuery } from '../calls/history-filters.js';
 import { CALL_STATUSES } from '../calls/history-repository.js';
 import { ApiError, type ApiErrorCode } from './api-errors.js';
 import { sendJson } from './api-http.js';
-import { accountIdOf, callInAccount } from './api-account.js';
+import { accountIdOf, callInAccount, seesEveryMembersCalls } from './api-account.js';
 import { apiMoney, type ApiMoney } from './api-money.js';
 import { parseCallWaitQuery, waitForCallChange } from './api-call-wait.js';
 import { parseIdempotencyKey, requestFingerprint, type CreateOutcome, type IdempotencyStore } from './idempotency.js';
@@ -141,8 +141,11 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       const userId = req.apiCaller!.user.id;
       const id = String(req.params.id);
       const wait = parseCallWaitQuery(req.query as Record<string, unknown>, CALL_STATUSES);
-      // Another account's call (the same user's, paid by another account) reads as missing.
+      // Another account's call (the same user's, paid by another account) reads as missing; a team's owners and
+      // admins read any member's call on the team, as they list them.
+      const everyMember = seesEveryMembersCalls(req);
       const read = async () => {
+        if (everyMember) return deps.history.findForAccount(accountIdOf(req), id);
         const found = await deps.history.findForUser(userId, id);
         return found && callInAccount(req, found) ? found : undefined;
       };
@@ -155,7 +158,8 @@ export function apiCallHandlers(deps: ApiCallsDeps) {
       for (const name of Object.keys(req.query)) if (!['status', 'cursor', 'limit'].includes(name)) throw new ApiError('invalid_request', `Unknown parameter "${name}": use status, cursor and limit.`);
       const parsed = parseHistoryQuery(req.query as Record<string, unknown>, CALL_STATUSES);
       if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-      const page = await deps.history.page(req.apiCaller!.user.id, { ...parsed.filter, account: { id: accountIdOf(req), personal: req.apiCaller!.account.kind === 'personal' } }, parsed.cursor, parsed.limit);
+      const account = { id: accountIdOf(req), personal: req.apiCaller!.account.kind === 'personal', everyMember: seesEveryMembersCalls(req) };
+      const page = await deps.history.page(req.apiCaller!.user.id, { ...parsed.filter, account }, parsed.cursor, parsed.limit);
       sendJson(res, { data: page.calls.map(show), nextCursor: page.next ? encodeCursor(page.next) : null });
     },
 

@@ -182,6 +182,7 @@ function callPaths(): OpenApiDocument['paths'] {
       get: {
         operationId: 'listCalls',
         summary: 'Your calls, newest first, a page at a time',
+        description: "The calls paid by the token's account. A team token of the team's owner or admin lists every member's calls on the team; any other token lists its user's own.",
         tags: ['calls'],
         parameters: [
           { name: 'status', in: 'query', description: 'An exact status, or "live".', schema: { type: 'string' } },

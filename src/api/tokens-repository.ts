@@ -159,10 +159,15 @@ export function tokensRepository(db: Db) {
     /** Live tokens of a user that have a webhook URL: where call.completed goes. */
     async webhookTargets(userId: number, now: string, accountId?: number | null): Promise<Array<{ tokenId: number; url: string; secret: string }>> {
       const query = db<TokenRow>('api_tokens').where({ user_id: userId });
-      // A call paid by an account goes to the tokens acting for that account (a personal token hears personal calls).
+      // A call paid by an account goes to the tokens acting for that account. A token from before teams (no
+      // account_id yet) acts for its user's personal account: it hears the call when that is the account that paid,
+      // asked in the same statement rather than by looking the personal account up first.
       if (accountId != null) {
-        const personal = (await personalAccountId(db, userId)) === accountId;
-        query.andWhere((q) => (personal ? q.where('account_id', accountId).orWhereNull('account_id') : q.where('account_id', accountId)));
+        query.andWhere((q) =>
+          q.where('account_id', accountId).orWhere((legacy) =>
+            legacy.whereNull('account_id').whereExists(db('accounts').select(db.raw('1')).where({ id: accountId, personal_user_id: userId })),
+          ),
+        );
       }
       const rows = await query
         .whereNotNull('webhook_url')

@@ -61,8 +61,8 @@ function parseId(value: unknown): number {
   return parseIdParam(value, 'There is no such token.');
 }
 
-/** The account a new token acts for: the one the user pays from (src/accounts' payingAccounts.chosen). */
-type ChosenAccount = (userId: number, remembered?: number | null) => Promise<{ accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; label: string }>;
+/** The account a new token acts for: the one the request pays from (resolved once per request, src/accounts/request-paying-account.ts). */
+type ChosenAccount = (req: Request) => Promise<{ accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; label: string }>;
 
 export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookDeliveries; now: () => Date; chosen?: ChosenAccount }) {
   const { tokens, deliveries } = deps;
@@ -71,7 +71,7 @@ export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookD
     async exposeOnAccountPage(req: Request, res: Response, next: NextFunction) {
       const userId = req.user!.id;
       const now = deps.now();
-      const [list, log, acting] = await Promise.all([tokens.list(userId), deliveries.recentForUser(userId, 20), deps.chosen?.(userId, req.user!.payingAccountId ?? null)]);
+      const [list, log, acting] = await Promise.all([tokens.list(userId), deliveries.recentForUser(userId, 20), deps.chosen?.(req)]);
       res.locals.apiTokens = {
         tokens: list.map((t) => tokenRowView(t, now)),
         deliveries: log.map(deliveryView),
@@ -91,7 +91,7 @@ export function tokensRoutes(deps: { tokens: TokensService; deliveries: WebhookD
         req.session.apiTokenForm = { errors: form.errors, values: form.values };
         return res.redirect(303, SECTION);
       }
-      const outcome = await tokens.create(req.user!.id, form.value, await deps.chosen?.(req.user!.id, req.user!.payingAccountId ?? null));
+      const outcome = await tokens.create(req.user!.id, form.value, await deps.chosen?.(req));
       if (!outcome.ok) {
         req.session.apiTokenForm = { errors: outcome.errors, values: { name: form.value.name, scope: form.value.scope, expires_on: form.value.expires_on ?? '', webhook_url: form.value.webhook_url ?? '' } };
         return res.redirect(303, SECTION);

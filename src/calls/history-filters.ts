@@ -3,8 +3,12 @@ import { parseCountryChoice } from './history-country.js';
 
 /** What the history page and GET /api/v1/calls can narrow the list by. All optional; combined with AND. */
 export interface HistoryFilter {
-  /** Only calls paid by this account (an API token's; never from a query string); `personal`: calls without an account (older rows) count as its. */
-  account?: { id: number; personal: boolean };
+  /**
+   * Only calls paid by this account (an API token's; never from a query string); `personal`: calls without an account
+   * (older rows) count as its; `everyMember`: every member's calls on it, not only the user's (a team's owners and
+   * admins).
+   */
+  account?: { id: number; personal: boolean; everyMember?: boolean };
   /** An exact status, or 'live' for any call still in progress. */
   status?: string;
   /** ISO 3166 alpha-2 of the destination (typed as a code, a name or another common name). */

@@ -22,6 +22,7 @@ export interface HistoryTotals {
 }
 
 const FIND_FOR_USER = 'select * from calls where id = ? and user_id = ?';
+const FIND_FOR_ACCOUNT = 'select * from calls where id = ? and account_id = ?';
 
 function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
@@ -35,9 +36,10 @@ export function callsHistory(db: Db) {
   const prepared = preparedQueries(db);
 
   function filtered(userId: number, filter: HistoryFilter) {
-    const query = db('calls').where('user_id', userId);
     const account = filter.account;
-    if (account) query.andWhere((q) => (account.personal ? q.where('account_id', account.id).orWhereNull('account_id') : q.where('account_id', account.id)));
+    // Every member's calls on the account (calls_account_idx), or the user's own (calls_history_idx).
+    const query = account?.everyMember ? db('calls').where('account_id', account.id) : db('calls').where('user_id', userId);
+    if (account && !account.everyMember) query.andWhere((q) => (account.personal ? q.where('account_id', account.id).orWhereNull('account_id') : q.where('account_id', account.id)));
     if (filter.status === 'live') query.whereIn('status', IN_PROGRESS);
     else if (filter.status) query.where('status', filter.status);
     if (filter.country) query.where('to_country', filter.country);
@@ -61,6 +63,12 @@ export function callsHistory(db: Db) {
     /** The API poll's one read, as a prepared statement (knex's per-query cost was most of the request). */
     async findForUser(userId: number, callId: string): Promise<CallRecord | undefined> {
       const [row] = await prepared.all<Parameters<typeof toRecord>[0]>(FIND_FOR_USER, [callId, userId]);
+      return row ? toRecord(row) : undefined;
+    },
+
+    /** A call paid by the account, whichever member made it (for the account's owners and admins). */
+    async findForAccount(accountId: number, callId: string): Promise<CallRecord | undefined> {
+      const [row] = await prepared.all<Parameters<typeof toRecord>[0]>(FIND_FOR_ACCOUNT, [callId, accountId]);
       return row ? toRecord(row) : undefined;
     },
 

@@ -75,6 +75,7 @@ export class RawSqlite {
       // with the query's shape (its unique keys and columns), a small set; rarer shapes beyond the cap are not kept.
       const compile = (query: Knex.QueryBuilder) => {
         const { sql, bindings } = query.toSQL().toNative();
+        this.db.emit(PREPARED_QUERY_EVENT, sql);
         return { statement: this.prepare(connection, sql, { cap: maxCachedStatements }), bindings };
       };
       const statements: SyncStatements = {
@@ -87,7 +88,10 @@ export class RawSqlite {
           return statement.run(...bindings).changes;
         },
       };
-      return connection.transaction(() => work(statements)).immediate();
+      this.db.emit(PREPARED_QUERY_EVENT, 'BEGIN IMMEDIATE');
+      const result = connection.transaction(() => work(statements)).immediate();
+      this.db.emit(PREPARED_QUERY_EVENT, 'COMMIT');
+      return result;
     });
   }
 

@@ -10,7 +10,7 @@ import type { SessionsRepository } from '../accounts/sessions-repository.js';
 import type { AttemptCounters } from '../rate-limits/attempt-counters.js';
 import { emailStore, type StoredEmail } from './email-store.js';
 import { createMailer } from './mailer.js';
-import { emailNotices, type NoticeKind } from './notices.js';
+import { emailNotices, type NoticeKind, type NoticesDeps } from './notices.js';
 import { emailTemplates } from './templates.js';
 import { outboxTransport, smtpTransport, type MailTransport } from './transport.js';
 
@@ -27,7 +27,7 @@ export interface EmailServicesDeps {
   revokeApiTokens: (userId: number) => Promise<number>;
   /** Signs unsubscribe links. */
   secret: string;
-  balanceOf: (userId: number) => Promise<number | undefined>;
+  personalBalance: NoticesDeps['personalBalance'];
   /** Queues the send job (JobScheduler.scheduleEmail); absent, emails are delivered in the background. */
   schedule?: ((emailId: number) => Promise<void>) | undefined;
   /** Instead of the one config chooses (tests). */
@@ -42,7 +42,7 @@ export function emailServices(deps: EmailServicesDeps) {
   const transport = deps.transport ?? (config.email.smtpUrl ? smtpTransport(config.email.smtpUrl) : outboxTransport);
   const templates = emailTemplates({ currency: config.money.currency, publicUrl: config.publicUrl, cache: config.env === 'production' });
   const mailer = createMailer({ store, templates, transport, from: config.email.from, clock, logger, scheduler: () => deps.schedule });
-  const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, balanceOf: deps.balanceOf });
+  const notices = emailNotices({ users: deps.users, mailer, clock, logger, publicUrl: config.publicUrl, secret: deps.secret, lowBalanceThresholdMicros: config.money.lowBalanceThresholdMicros, personalBalance: deps.personalBalance });
   const accounts = accountEmailService({
     db: deps.db, users: deps.users, sessions: deps.sessions, tokens: emailTokensRepository(deps.db), counters: deps.counters, hasher: deps.hasher,
     clock, logger, mailer, notices, publicUrl: config.publicUrl, revokeApiTokens: deps.revokeApiTokens,
@@ -57,10 +57,11 @@ export function emailServices(deps: EmailServicesDeps) {
     /** The send job's handler. */
     sendEmail: (emailId: number) => mailer.deliver(emailId),
     /** Lets a call's settlement check the low-balance notice (wrap CallsService's onSettled). */
-    afterSettlement<T extends { userId: number }>(onSettled?: (call: T) => Promise<void>): (call: T) => Promise<void> {
+    afterSettlement<T extends { userId: number; accountId?: number | null }>(onSettled?: (call: T) => Promise<void>): (call: T) => Promise<void> {
       return async (call) => {
         await onSettled?.(call);
-        mailer.inBackground(notices.balanceChanged(call.userId));
+        // The wallet the call was paid from: a team call's settlement leaves the personal wallet as it was.
+        mailer.inBackground(notices.balanceChanged(call.userId, call.accountId));
       };
     },
     /** A notice sent without holding up the change it reports (idle() waits for it); never throws. */

@@ -31,7 +31,8 @@ export interface NoticesDeps {
   /** Signs one-click unsubscribe links (List-Unsubscribe), so nobody can switch off another user's notices. */
   secret: string;
   lowBalanceThresholdMicros: number;
-  balanceOf: (userId: number) => Promise<number | undefined>;
+  /** The user's personal balance; undefined when `paidFrom` is not their personal account or there is no wallet yet. */
+  personalBalance: (userId: number, paidFrom?: number | null) => Promise<number | undefined>;
 }
 
 export function emailNotices(deps: NoticesDeps) {
@@ -92,11 +93,12 @@ export function emailNotices(deps: NoticesDeps) {
     /**
      * After a balance change (a call settled, a top-up): below the threshold, the low-balance notice goes once per
      * crossing (a conditional update claims it, so concurrent settlements send one); at or above, the next crossing
-     * may send again.
+     * may send again. The notice watches the user's personal wallet only: a change to a team's wallet (`paidFrom`
+     * a team) tells nobody, as the notice's claim is kept per user and a team has no such claim of its own.
      */
-    async balanceChanged(userId: number): Promise<void> {
+    async balanceChanged(userId: number, paidFrom?: number | null): Promise<void> {
       try {
-        const balance = await deps.balanceOf(userId);
+        const balance = await deps.personalBalance(userId, paidFrom);
         if (balance === undefined) return;
         if (balance >= deps.lowBalanceThresholdMicros) return void (await users.clearLowBalanceNotice(userId));
         if (!(await users.claimLowBalanceNotice(userId, deps.clock.now().toISOString()))) return;

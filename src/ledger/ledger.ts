@@ -136,6 +136,18 @@ export class Ledger {
   }
 
   /**
+   * The balance of a user's personal wallet, or undefined when `paidFrom` is some other account (a team's) or the
+   * wallet is not created yet. One read either way: the personal account is joined, not looked up first.
+   * `paidFrom` null or left out means the personal account (a call or payment from before teams).
+   */
+  async personalBalance(userId: number, paidFrom?: number | null): Promise<number | undefined> {
+    const query = this.ctx.db<WalletRow>('wallets').join('accounts', 'accounts.id', 'wallets.account_id').where('accounts.personal_user_id', userId);
+    if (paidFrom != null) query.andWhere('wallets.account_id', paidFrom);
+    const row = await query.first<{ balance_micros: number | string } | undefined>('wallets.balance_micros');
+    return row ? Number(row.balance_micros) : undefined;
+  }
+
+  /**
    * The monthly job: gives every wallet still on an earlier period this month's allowance. Idempotent (a second
    * run in the same month changes nothing), and wallets are also renewed lazily when next used, so a missed run
    * costs nobody their minutes. Returns how many wallets were renewed.

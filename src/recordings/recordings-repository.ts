@@ -5,6 +5,13 @@ import { recordAudit } from '../audit/audit-log.js';
 import { readRecordingPolicy, type RecordingPolicyName } from './recording-policy.js';
 import { readSettings, SETTINGS_KEY, type RecordingSettings } from './recording-settings.js';
 
+/** An account's kind, recording policy and name, as the recording outlook needs them. */
+export interface AccountPolicy {
+  kind: 'personal' | 'team';
+  policy: RecordingPolicyName;
+  name: string;
+}
+
 export type RecordingStatus = 'processing' | 'stored' | 'failed' | 'deleted';
 
 export interface RecordingRecord {
@@ -155,8 +162,16 @@ export function recordingsRepository(db: Db, clock: Clock) {
         .first('c.id');
       return row !== undefined;
     },
+    /** The account that paid the call and its policy, in one read (the call joined with its account). */
+    async callPayer(callId: string): Promise<{ accountId: number; policy: AccountPolicy } | undefined> {
+      const row = await db('calls as c')
+        .join('accounts as a', 'a.id', 'c.account_id')
+        .where('c.id', callId)
+        .first<{ account_id: number; kind: 'personal' | 'team'; recording_policy: string; name: string } | undefined>('c.account_id', 'a.kind', 'a.recording_policy', 'a.name');
+      return row && { accountId: Number(row.account_id), policy: { kind: row.kind, policy: readRecordingPolicy(row.recording_policy), name: row.name } };
+    },
     /** The paying account's kind and recording policy (a team's owner sets it; personal accounts are 'optional'). */
-    async accountPolicy(accountId: number): Promise<{ kind: 'personal' | 'team'; policy: RecordingPolicyName; name: string } | undefined> {
+    async accountPolicy(accountId: number): Promise<AccountPolicy | undefined> {
       const row = await db('accounts').where({ id: accountId }).first<{ kind: 'personal' | 'team'; recording_policy: string; name: string } | undefined>('kind', 'recording_policy', 'name');
       return row && { kind: row.kind, policy: readRecordingPolicy(row.recording_policy), name: row.name };
     },

@@ -6,7 +6,7 @@ import type { Telephony } from '../telephony/telephony.js';
 import type { RecordingStorage } from './recording-storage.js';
 import { resolveRecording, type RecordingPolicyName, type RecordingReason } from './recording-policy.js';
 import { recordingCharge, type RecordingSettings } from './recording-settings.js';
-import type { RecordingRecord, RecordingsRepository } from './recordings-repository.js';
+import type { AccountPolicy, RecordingRecord, RecordingsRepository } from './recordings-repository.js';
 
 export interface RecordingsServiceDeps {
   repo: RecordingsRepository;
@@ -72,8 +72,9 @@ export function recordingsService(deps: RecordingsServiceDeps) {
    * The outlook of a call the user makes, paid by `accountId` (null: a call from before accounts paid, the user's
    * own): the team's policy over the member's preference, then the paying account's quota (resolveRecording).
    */
-  async function outlookFor(userId: number, accountId: number | null): Promise<RecordingOutlook> {
-    const account = accountId === null ? undefined : await repo.accountPolicy(accountId);
+  /** `known`: the account's policy when the caller read it already (with the call), so it is not read again. */
+  async function outlookFor(userId: number, accountId: number | null, known?: AccountPolicy): Promise<RecordingOutlook> {
+    const account = accountId === null ? undefined : (known ?? (await repo.accountPolicy(accountId)));
     const [optedIn, settings, usedBytes] = await Promise.all([
       repo.preference(userId), repo.settings(), accountId === null ? repo.storedBytes(userId) : repo.storedBytesForAccount(accountId),
     ]);
@@ -151,8 +152,8 @@ export function recordingsService(deps: RecordingsServiceDeps) {
     /** For the calls feature at dial time: the notices when this call records, null when it does not. */
     async planFor(call: { id: string; userId: number }): Promise<{ callerNotice: string; calleeNotice: string } | null> {
       // The account that pays for this call decides (a team's policy, its quota), not the dial page's current choice.
-      const owner = await repo.callOwner(call.id);
-      if (!(await outlookFor(call.userId, owner?.accountId ?? null)).willRecord) return null;
+      const payer = await repo.callPayer(call.id);
+      if (!(await outlookFor(call.userId, payer?.accountId ?? null, payer?.policy)).willRecord) return null;
       const settings = await repo.settings();
       return { callerNotice: settings.callerNotice, calleeNotice: settings.calleeNotice };
     },

@@ -1,4 +1,4 @@
-import type { PayingAccounts } from '../accounts/paying-account.js';
+import type { PayingAccount } from '../accounts/paying-account.js';
 import type { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,7 +10,6 @@ import { lowBalanceBanner } from './low-balance.js';
 import { spendChart } from './spend-chart.js';
 import { redeemForm } from './wallet-forms.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { User } from '../shared/user.js';
 import type { LedgerEntry } from '../ledger/wallet-rows.js';
 import { VoucherError, type VoucherService } from './vouchers.js';
 
@@ -23,7 +22,7 @@ export interface WalletRoutesDeps {
   /** The "Add credit by card" section's model (the payments feature's); absent: no card top-ups on this page. */
   topUp?: (userId: number, account?: { accountId: number; kind: 'personal' | 'team'; role: 'owner' | 'admin' | 'member'; name: string }) => Promise<object>;
   /** The account the user pays from (chosen on the dial page): its wallet is the one this page shows. */
-  payers?: Pick<PayingAccounts, 'chosen'>;
+  payers?: { chosenFor: (req: Request) => Promise<PayingAccount> };
 }
 
 const KIND_LABELS: Record<LedgerEntry['kind'], string> = {
@@ -42,11 +41,11 @@ export function walletRoutes(deps: WalletRoutesDeps) {
   // The one money format (src/money/currency.ts): a call charged $0.2862 reads the same here, in history and on the call page.
   const money = (micros: number) => formatMoney(micros, currency);
 
-  async function pageModel(user: User, page: number) {
-    const userId = user.id;
+  async function pageModel(req: Request, page: number) {
+    const userId = req.user!.id;
     // A team's wallet when the user pays from a team: its owners and admins see its ledger, members its balance.
-    const payer = await deps.payers?.chosen(userId, user.payingAccountId ?? null);
-    const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : userId;
+    const payer = await deps.payers?.chosenFor(req);
+    const ref = payer ? { accountId: payer.accountId } : userId;
     const seesLedger = !payer || payer.kind === 'personal' || payer.role !== 'member';
     const noEntries = { entries: [], page: 1, pages: 1, total: 0, perPage: 20 };
     const [summary, ledger, spend, topUp] = await Promise.all([wallet.peek(ref), seesLedger ? wallet.ledger(ref, page, 20) : noEntries, wallet.dailySpend(ref, 30), deps.topUp?.(userId, payer)]);
@@ -79,7 +78,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
 
   async function render(req: Request, res: Response, status: number, form: { values: Record<string, string>; errors: FieldErrors }) {
     const page = Number.parseInt(String(req.query.page ?? '1'), 10) || 1;
-    res.status(status).render('pages/wallet', { ...(await pageModel(req.user!, page)), ...form });
+    res.status(status).render('pages/wallet', { ...(await pageModel(req, page)), ...form });
   }
 
   return {
@@ -92,7 +91,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
       if (!form.ok) return render(req, res, 422, form);
       try {
         // Credited to the account the user pays from: a voucher redeemed while paying from a team tops up the team.
-        const payer = await deps.payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
+        const payer = await deps.payers?.chosenFor(req);
         const entry = await vouchers.redeem(payer && payer.kind === 'team' ? { accountId: payer.accountId, userId: req.user!.id } : req.user!.id, form.value.code);
         flash(req, 'success', `Voucher redeemed: ${money(entry.amountMicros)} added to your balance.`);
         res.redirect(303, '/wallet');
@@ -106,7 +105,7 @@ export function walletRoutes(deps: WalletRoutesDeps) {
     async exportCsv(req: Request, res: Response) {
       // The ledger of the account the user pays from, as the wallet page shows it: a team's to its owners and admins;
       // its members see no team ledger, so for them there is none to download (404).
-      const payer = await deps.payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
+      const payer = await deps.payers?.chosenFor(req);
       if (payer && payer.kind === 'team' && payer.role === 'member') return void res.status(404).render('pages/error', { title: 'Not found', message: "Only the team's owners and admins see its ledger." });
       const ref = payer && payer.kind === 'team' ? { accountId: payer.accountId } : req.user!.id;
       const day = new Date().toISOString().slice(0, 10);
