@@ -78,7 +78,9 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     await admin.getByLabel('Amount').fill('5.00');
     await admin.getByLabel('Reason').fill('Welcome credit for Acme');
     await admin.getByRole('button', { name: 'Adjust credit' }).click();
-    await admin.locator('main').getByText('Balance of Acme is now $5.0000.').first().waitFor();
+    // The page the form returns to shows the new balance (the confirmation above it is checked in
+    // test/teams/team-money-web.test.ts; once, under CI load on PostgreSQL, this browser did not show it: see #25's note).
+    await expect.poll(() => admin.locator('.team-balance').textContent(), { timeout: 30_000 }).toBe('$5.0000');
     await shoot(admin, 'admin-team');
 
     // Paying from the team, the owner adds Alice to the team's address book, and invites the member.
@@ -91,7 +93,7 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     await owner.goto(`${base}${teamPath}`);
     await owner.getByLabel('Email address').fill(CALLER.email);
     await owner.getByRole('button', { name: 'Send invitation' }).click();
-    await owner.locator('main').getByText(`Invitation sent to ${CALLER.email}`).first().waitFor();
+    await owner.locator('.team-invitations').getByText(CALLER.email).first().waitFor();
 
     // The member accepts from the emailed link and pays from the team.
     const member = await newPage();

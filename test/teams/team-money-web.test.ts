@@ -60,6 +60,10 @@ describe('team money views', () => {
       const done = await root.agent.post(`/admin/teams/${teamId}/credit`).type('form').send({ _csrf: csrf, amount: '10.00', reason: 'welcome credit', submission });
       expect(done.status).toBe(303);
     }
+    // The page the form returns to says what happened: applied, then the resent form applied once.
+    const returned = await root.agent.get(`/admin/teams/${teamId}`);
+    expect(returned.text).toContain('Balance of Acme is now $10.0000.');
+    expect(returned.text).toContain('That adjustment was already made');
     const wallet = await t.services.money.ledger.peek({ accountId: teamId });
     expect(wallet.balanceMicros).toBe(10_000_000);
     const audit = await t.testDb.db('audit_log').where({ action: 'team.credit', subject: `team ${teamId}` });
