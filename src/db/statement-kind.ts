@@ -3,13 +3,14 @@
  * "commit", "pg_notify"). The metrics count statements by this kind so the storm can say which statements a call
  * costs; a label per SQL text would grow without bound, a label per table does not.
  */
-const TABLE_AFTER: Record<string, RegExp> = {
-  select: /\bfrom\s+([`"\w.]+)/i,
-  delete: /\bfrom\s+([`"\w.]+)/i,
-  insert: /\binto\s+([`"\w.]+)/i,
-  update: /^\s*update\s+([`"\w.]+)/i,
-  with: /\b(?:update|into|from)\s+([`"\w.]+)/i,
-};
+// A Map, not an object literal: the verb comes from the text, and "__proto__" or "constructor" must find nothing.
+const TABLE_AFTER = new Map<string, RegExp>([
+  ['select', /\bfrom\s+([`"\w.]+)/i],
+  ['delete', /\bfrom\s+([`"\w.]+)/i],
+  ['insert', /\binto\s+([`"\w.]+)/i],
+  ['update', /^\s*update\s+([`"\w.]+)/i],
+  ['with', /\b(?:update|into|from)\s+([`"\w.]+)/i],
+]);
 const TRANSACTION_CONTROL = new Set(['begin', 'commit', 'rollback', 'savepoint', 'release', 'start', 'set', 'listen', 'unlisten', 'pragma']);
 
 export function statementKind(sql: string): string {
@@ -17,7 +18,7 @@ export function statementKind(sql: string): string {
   if (!verb) return 'other';
   if (TRANSACTION_CONTROL.has(verb)) return verb;
   if (verb === 'select' && /^\s*select\s+pg_notify\s*\(/i.test(sql)) return 'pg_notify';
-  const tablePattern = TABLE_AFTER[verb];
+  const tablePattern = TABLE_AFTER.get(verb);
   if (!tablePattern) return 'other';
   const table = tablePattern.exec(sql)?.[1]?.replace(/[`"]/g, '').split('.').pop()?.toLowerCase();
   return table ? `${verb} ${table}` : verb;
