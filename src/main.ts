@@ -67,13 +67,15 @@ async function main(): Promise<void> {
   }, 3600_000);
   pruneTimer.unref();
 
-  announce(config, (server.address() as AddressInfo).port, services, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
   // Waiting status polls are answered first (204, and the page asks the next instance), so closing the server does not wait out their long polls.
   installShutdown(server, () => services.calls.changes.close(), async () => {
     clearInterval(pruneTimer);
     await services.close();
     logger.info('jobs, simulator and database stopped');
   }, logger);
+  // Announced only once a signal stops us cleanly: a supervisor that reads "listening" and at once sends SIGTERM
+  // otherwise killed the process before its handler existed (CI, under load: the test saw signal SIGTERM, code null).
+  announce(config, (server.address() as AddressInfo).port, services, { seeded: demo.created, logIns: demoLogIns, switchedOff: switchedOffDemos }, performance.now() - started);
 }
 
 interface DemoStatus {

@@ -11,7 +11,7 @@ import { projectRoot } from '../src/paths.js';
 interface Run {
   stdout: string;
   stderr: string;
-  exit: Promise<{ code: number | null; atMs: number }>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   kill(signal: NodeJS.Signals): number;
 }
@@ -29,7 +29,7 @@ function startMain(env: Record<string, string>): Run {
   const run = { stdout: '', stderr: '' } as Run;
   child.stdout!.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  run.exit = new Promise((resolve) => child.once('exit', (code) => resolve({ code, atMs: performance.now() })));
+  run.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, atMs: performance.now() })));
   run.waitFor = async (pattern, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -72,7 +72,7 @@ describe('the callbridge process', () => {
     expect(real.stdout).not.toContain('demo-password');
     expect(real.stdout).toMatch(/listening on 0\.0\.0\.0:\d+/);
     real.kill('SIGTERM');
-    expect((await real.exit).code).toBe(0);
+    expect(await real.exit, real.stderr).toMatchObject({ code: 0, signal: null });
   }, 60_000);
 
   it('says in one line that the port is in use, and exits non-zero', async () => {
@@ -117,13 +117,13 @@ describe('the callbridge process', () => {
     expect(password).not.toBe('admin-password');
     expect(demo.stdout).not.toContain('demo-password');
     demo.kill('SIGTERM');
-    expect((await demo.exit).code).toBe(0);
+    expect(await demo.exit, demo.stderr).toMatchObject({ code: 0, signal: null });
 
     const again = startMain({ SQLITE_FILE: sqlite, HOST: '0.0.0.0', DEMO_PUBLIC: 'true' });
     await again.waitFor(/listening on 0\.0\.0\.0:\d+/);
     expect(again.stdout).not.toContain(password!);
     expect(again.stdout).not.toMatch(/demo admin:/);
     again.kill('SIGTERM');
-    expect((await again.exit).code).toBe(0);
+    expect(await again.exit, again.stderr).toMatchObject({ code: 0, signal: null });
   }, 90_000);
 });

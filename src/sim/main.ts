@@ -24,6 +24,13 @@ const sim = await startSimulator({
   ...(existsSync(rateDeck) ? { rateDeckFile: rateDeck } : {}),
 });
 
+// Before the announcement: a supervisor may send SIGTERM as soon as it reads it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void sim.close().finally(() => process.exit(0));
+  });
+}
+
 const lines = [
   `Twilio simulator listening on ${sim.url} (speed ${config.sim.speed}x)`,
   `  handset page:        ${sim.url}/`,
@@ -39,8 +46,3 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void sim.close().finally(() => process.exit(0));
-  });
-}
