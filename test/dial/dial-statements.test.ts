@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataDir } from '../../src/paths.js';
-import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { createRatedTestApp, verifiedCaller, type TestApp } from '../helpers/app.js';
+import { insertTeam } from '../helpers/ledger.js';
 import { statementsDuring } from '../helpers/statements.js';
 
 /**
@@ -12,8 +10,7 @@ import { statementsDuring } from '../helpers/statements.js';
  */
 let t: TestApp;
 beforeEach(async () => {
-  t = await createTestApp();
-  await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
+  t = await createRatedTestApp();
 });
 afterEach(async () => {
   await t.close();
@@ -24,13 +21,8 @@ const MEMBERSHIP_READ = /from [`"]?account_members[`"]?/;
 
 describe('the dial page reads the paying account once', () => {
   it('with a team chosen, a number typed and a favourite: one membership read for the choice, no users read', async () => {
-    const { agent, csrf } = await signedUpAgent(t);
-    const userId = Number((await t.testDb.db('users').where({ email: 'ada@example.com' }).first<{ id: number }>('id'))!.id);
-    await t.testDb.db('users').where({ id: userId }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
-    const now = new Date().toISOString();
-    const [row] = await t.testDb.db('accounts').insert({ kind: 'team', name: 'Acme', personal_user_id: null, created_at: now, updated_at: now }, ['id']);
-    const acme = Number(typeof row === 'object' ? (row as { id: number }).id : row);
-    await t.testDb.db('account_members').insert({ account_id: acme, user_id: userId, role: 'owner', created_at: now, updated_at: now });
+    const { agent, csrf, userId } = await verifiedCaller(t);
+    const acme = await insertTeam(t.testDb.db, 'Acme', [{ userId, role: 'owner' }]);
     expect((await agent.post('/dial/pay-from').type('form').send({ _csrf: csrf, account: String(acme) })).status).toBe(303);
     const saved = await t.services.contacts.create({ userId, accountId: acme }, { name: 'Grace Hopper', company: '', notes: '', favourite: '1', numbers: ['+442071234567'], labels: ['mobile'] }, undefined);
     expect(saved.ok).toBe(true);

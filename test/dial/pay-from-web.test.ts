@@ -1,37 +1,23 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataDir } from '../../src/paths.js';
-import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { createRatedTestApp, verifiedCaller, type TestApp } from '../helpers/app.js';
+import { insertTeam } from '../helpers/ledger.js';
 
 /** "Pay from" on the dial page (docs/teams.md, Accounts that pay): shown with two accounts, remembered, 404 for others. */
 let t: TestApp;
 beforeEach(async () => {
-  t = await createTestApp();
-  await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
+  t = await createRatedTestApp();
 });
 afterEach(async () => {
   await t.close();
 });
 
-async function team(name: string, memberIds: number[]): Promise<number> {
-  const now = new Date().toISOString();
-  const [row] = await t.testDb.db('accounts').insert({ kind: 'team', name, personal_user_id: null, created_at: now, updated_at: now }, ['id']);
-  const id = Number(typeof row === 'object' ? (row as { id: number }).id : row);
-  for (const userId of memberIds) await t.testDb.db('account_members').insert({ account_id: id, user_id: userId, role: 'member', created_at: now, updated_at: now });
-  return id;
-}
-
 describe('Pay from', () => {
   it('appears only with more than one account, is remembered, prices and shows the chosen wallet; another team is 404', async () => {
-    const { agent, csrf } = await signedUpAgent(t);
-    const user = await t.testDb.db('users').where({ email: 'ada@example.com' }).first<{ id: number }>('id');
-    const userId = Number(user!.id);
-    await t.testDb.db('users').where({ id: userId }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
+    const { agent, csrf, userId } = await verifiedCaller(t);
     expect((await agent.get('/')).text).not.toContain('Pay from');
 
-    const acme = await team('Acme', [userId]);
-    const other = await team('Other', []);
+    const acme = await insertTeam(t.testDb.db, 'Acme', [{ userId, role: 'member' }]);
+    const other = await insertTeam(t.testDb.db, 'Other');
     await t.services.money.ledger.credit({ accountId: acme, userId }, { kind: 'grant', amountMicros: 7_000_000, description: 'Team credit' });
     const page = await agent.get('/');
     expect(page.text).toContain('<label for="pay-from">Pay from</label>');

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { buildApp, type BuiltApp } from '../../src/app.js';
@@ -6,6 +7,8 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { argon2Hasher } from '../../src/accounts/passwords.js';
 import { webhookTargetPolicy } from '../../src/api/webhooks/webhook-target.js';
 import { createLogger } from '../../src/logger.js';
+import { dataDir } from '../../src/paths.js';
+import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
 import { composeServices, type ComposedServices, type ServiceOverrides } from '../../src/services.js';
 import { createTestDb, type TestDb } from './db.js';
 
@@ -59,6 +62,13 @@ export async function createTestApp(env: Record<string, string> = {}, configOver
   };
 }
 
+/** createTestApp with the sample rate deck (data/rates.csv) in its database: the pages that price a number need one. */
+export async function createRatedTestApp(): Promise<TestApp> {
+  const t = await createTestApp();
+  await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
+  return t;
+}
+
 export function csrfTokenFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no CSRF token in page');
@@ -83,6 +93,22 @@ export async function signedUpAgent(
   if (confirmed.status !== 303) throw new Error(`confirming the address failed: ${confirmed.status} ${confirmed.text.slice(0, 300)}`);
   const page = await agent.get('/account');
   return { agent, csrf: csrfTokenFrom(page.text) };
+}
+
+/**
+ * A signed-up user (signedUpAgent) whose phone is verified, as the phone page leaves it (the dial page and the
+ * priced previews count the leg to that phone); answers the session and the user's id.
+ */
+export async function verifiedCaller(
+  t: TestApp,
+  options: { email?: string; phone?: string } = {},
+): Promise<{ agent: TestAgent; csrf: string; userId: number }> {
+  const email = options.email ?? 'ada@example.com';
+  const session = await signedUpAgent(t, { email });
+  const user = await t.testDb.db('users').where({ email }).first<{ id: number }>('id');
+  const userId = Number(user!.id);
+  await t.testDb.db('users').where({ id: userId }).update({ phone_e164: options.phone ?? '+12015550123', phone_verified_at: new Date().toISOString() });
+  return { ...session, userId };
 }
 
 /**

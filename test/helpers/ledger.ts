@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import { isSqlite, type Db } from '../../src/db/database.js';
 import { insertPersonalAccount } from '../../src/shared/personal-account.js';
+import type { TeamRole } from '../../src/teams/teams-repository.js';
 
 /**
  * The wallet invariants, checked across every wallet: cached balance = sum of ledger entries, held = sum of
@@ -58,4 +59,13 @@ export async function createUser(db: Db): Promise<number> {
 export async function accountOf(db: Db | Knex.Transaction, userId: number): Promise<number> {
   const row = await db('accounts').where({ personal_user_id: userId }).first<{ id: number }>('id');
   return Number(row.id);
+}
+
+/** A team account row with `members` in it, written directly (tests that are not about creating teams). */
+export async function insertTeam(db: Db, name: string, members: { userId: number; role: TeamRole }[] = []): Promise<number> {
+  const now = new Date().toISOString();
+  const [row] = await db('accounts').insert({ kind: 'team', name, personal_user_id: null, created_at: now, updated_at: now }, ['id']);
+  const id = Number(typeof row === 'object' ? (row as { id: number }).id : row);
+  for (const { userId, role } of members) await db('account_members').insert({ account_id: id, user_id: userId, role, created_at: now, updated_at: now });
+  return id;
 }

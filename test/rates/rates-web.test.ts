@@ -1,15 +1,11 @@
 import { countryPrices } from '../../src/rates/country-list.js';
 import request from 'supertest';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataDir } from '../../src/paths.js';
-import { seedRatesIfEmpty } from '../../src/rates/rate-deck-service.js';
-import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
+import { createRatedTestApp, signedUpAgent, verifiedCaller, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await createTestApp();
-  await seedRatesIfEmpty(t.testDb.db, join(dataDir, 'rates.csv'));
+  t = await createRatedTestApp();
 });
 afterEach(async () => {
   await t.close();
@@ -98,14 +94,12 @@ describe('rates page', () => {
   });
 
   it('tells a signed-in user the longest call their credit allows, both legs counted', async () => {
-    const { agent } = await signedUpAgent(t);
-    const user = (await t.testDb.db('users').first<{ id: number }>())!;
-    await t.testDb.db('users').where({ id: user.id }).update({ phone_e164: '+12015550123', phone_verified_at: new Date().toISOString() });
+    const { agent, userId } = await verifiedCaller(t);
     const uk = t.services.money.rates;
     await uk.ready();
     const own = uk.lookup('+12015550123')!.sellPerMinMicros;
     const dest = uk.lookup('+442079460958')!.sellPerMinMicros;
-    await t.services.money.wallet.credit(Number(user.id), { kind: 'grant', amountMicros: (own + dest) * 10, description: 'Ten minutes' });
+    await t.services.money.wallet.credit(userId, { kind: 'grant', amountMicros: (own + dest) * 10, description: 'Ten minutes' });
     const res = await agent.get('/rates/preview?number=%2B44%2020%207946%200958').set(htmx);
     // Ten minutes' worth of both legs, estimated for a typical 15 s set-up (billed on the first leg): talk stops
     // when the first leg reaches its tenth minute, at 585 s, cut a second early; and the page says it is an estimate.
