@@ -20,39 +20,14 @@ import { loadConfig } from '../src/config/config.js';
 import { signTwilioRequest } from '../src/sim/signing.js';
 import { createTwilioClient } from '../src/telephony/twilio-client.js';
 import { createTestDb } from '../test/helpers/db.js';
+import { keepAliveClient, type Reply } from './http-load.js';
 
 const SECRET = 'bench-session-secret-that-is-long-enough';
 const TOKEN = 'bench-auth-token';
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-interface Reply {
-  status: number;
-  headerBytes: number;
-  body: string;
-  /** Body bytes as sent (compressed when the server compressed them). */
-  bytes: number;
-}
-
-function hit(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: body ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        // Status line + "Name: value\r\n" per header + the blank line.
-        let headerBytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
-        for (let i = 0; i < res.rawHeaders.length; i += 2) headerBytes += res.rawHeaders[i]!.length + res.rawHeaders[i + 1]!.length + 4;
-        const raw = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headerBytes, body: raw.toString('utf8'), bytes: raw.length });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const { hit, destroy: closeClient } = keepAliveClient(CONCURRENCY);
 
 async function throughput(request: (n: number) => Promise<Reply>): Promise<number> {
   let count = 0;
@@ -204,7 +179,7 @@ export async function runCallsBench(): Promise<string[]> {
   lines.push(`a 5-minute call on the user's link, assets cached: ${(cached / 1024).toFixed(1)} KB target <= 12 KB ${cached <= 12 * 1024 ? 'OK' : 'MISSED'} (status traffic ${(pollBytes / 1024).toFixed(1)} KB, of which the browser's requests ${(pollRequestBytes / 1024).toFixed(1)} KB: ${changes} answers with a new state, ${timeouts} empty 204s, one per ${STATUS_WAIT_MS / 1000} s of talk)`);
   lines.push(`the same, responses only (what the link downloads): first visit ${((down + assetDownBytes) / 1024).toFixed(1)} KB, assets cached ${(down / 1024).toFixed(1)} KB`);
 
-  agent.destroy();
+  closeClient();
   server.close();
   bareServer.server.close();
   await services.close();

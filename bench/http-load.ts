@@ -8,6 +8,45 @@ export interface LoadResult {
   errors: number;
 }
 
+/** A response read whole, with what it cost on the wire. */
+export interface Reply {
+  status: number;
+  /** The status line and headers as sent: "Name: value\r\n" each, and the blank line. */
+  headerBytes: number;
+  body: string;
+  /** Body bytes as sent (compressed when the server compressed them). */
+  bytes: number;
+}
+
+/**
+ * Requests to 127.0.0.1 on keep-alive sockets (at most `maxSockets` at once), each response read whole.
+ * destroy() closes the sockets when the bench is done.
+ */
+export function keepAliveClient(maxSockets: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  function hit(port: number, method: string, path: string, headers: Record<string, string>, body?: string, retried = false): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          let headerBytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
+          for (let i = 0; i < res.rawHeaders.length; i += 2) headerBytes += res.rawHeaders[i]!.length + res.rawHeaders[i + 1]!.length + 4;
+          const raw = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headerBytes, body: raw.toString('utf8'), bytes: raw.length });
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed for idleness just as it was reused: Node's advice is to retry once.
+        if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) resolve(hit(port, method, path, headers, body, true));
+        else reject(err);
+      });
+      req.end(body);
+    });
+  }
+  return { hit, destroy: () => agent.destroy() };
+}
+
 export async function listen(app: Express): Promise<{ base: string; server: Server }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

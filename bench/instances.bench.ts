@@ -6,7 +6,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seenKey } from '../src/calls/call-view.js';
@@ -14,6 +13,7 @@ import { callsRepository } from '../src/calls/calls-repository.js';
 import { createStormDatabase } from '../tools/storm/population.js';
 import { buildServer, freePort, spawnNode, startInstance, waitForOutput, type RunningInstance } from '../tools/storm/processes.js';
 import { signTwilioRequest } from '../src/sim/signing.js';
+import { keepAliveClient, type Reply } from './http-load.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
@@ -22,22 +22,7 @@ const CONCURRENCY = 16;
 const SECRET = 'bench-instances-session-secret-long-enough';
 const PUBLIC_URL = 'http://callbridge.bench.invalid';
 const SIM_AUTH_TOKEN = 'simulator-auth-token-not-a-secret';
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 4 });
-
-function hit(port: number, method: string, path: string, headers: Record<string, string>, body?: string, retried = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // A kept-alive socket the server closed for idleness (between phases) just as we reused it: Node's advice is to retry once.
-      if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) resolve(hit(port, method, path, headers, body, true));
-      else reject(err);
-    });
-    req.end(body);
-  });
-}
+const { hit, destroy: closeClient } = keepAliveClient(CONCURRENCY * 4);
 
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500);
 let sequence = 0;
@@ -46,12 +31,12 @@ let sequence = 0;
  * Requests per second over DURATION_MS with CONCURRENCY connections per target, all targets at once, after an
  * optional warm-up that is not counted (the first requests of a fresh process pay for JIT and lazy imports).
  */
-async function throughput(ports: number[], request: (port: number, n: number) => Promise<number>, warmUp = true): Promise<number[]> {
+async function throughput(ports: number[], request: (port: number, n: number) => Promise<Reply>, warmUp = true): Promise<number[]> {
   if (warmUp) await load(ports, request, WARMUP_MS);
   return load(ports, request, DURATION_MS);
 }
 
-async function load(ports: number[], request: (port: number, n: number) => Promise<number>, durationMs: number): Promise<number[]> {
+async function load(ports: number[], request: (port: number, n: number) => Promise<Reply>, durationMs: number): Promise<number[]> {
   const counts = ports.map(() => 0);
   let failures = 0;
   const end = Date.now() + durationMs;
@@ -59,7 +44,7 @@ async function load(ports: number[], request: (port: number, n: number) => Promi
     ports.flatMap((port, i) =>
       Array.from({ length: CONCURRENCY }, async () => {
         while (Date.now() < end) {
-          if ((await request(port, sequence++)) >= 300) failures++;
+          if ((await request(port, sequence++)).status >= 300) failures++;
           counts[i]!++;
         }
       }),
@@ -136,7 +121,7 @@ export async function runInstancesBench(serverUrl: string): Promise<string[]> {
   } finally {
     await Promise.all(instances.map((i) => i.child.stop()));
     await bare.stop();
-    agent.destroy();
+    closeClient();
     await database.drop();
   }
 }
