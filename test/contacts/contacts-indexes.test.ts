@@ -20,11 +20,13 @@ async function indexesOf(table: string): Promise<string[]> {
 }
 
 describe('address book indexes', () => {
-  it('contacts and contact_numbers keep their account indexes and have none led by owner_user_id', async () => {
+  it('contacts, contact_numbers and import previews keep their account indexes and have none led by owner_user_id', async () => {
     const contacts = await indexesOf('contacts');
     const numbers = await indexesOf('contact_numbers');
+    const previews = await indexesOf('contact_import_previews');
     expect(contacts).toEqual(expect.arrayContaining(['contacts_account_search_idx', 'contacts_account_favourite_idx']));
     expect(numbers).toEqual(expect.arrayContaining(['contact_numbers_account_digits_idx']));
-    expect([...contacts, ...numbers].filter((name) => /_owner_/.test(name))).toEqual([]);
+    expect(previews).toEqual(expect.arrayContaining(['contact_import_previews_account_idx']));
+    expect([...contacts, ...numbers, ...previews].filter((name) => /_owner_/.test(name))).toEqual([]);
   });
 });
