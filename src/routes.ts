@@ -56,8 +56,10 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
     },
     payers: { ...services.payingAccounts, chosenFor: payingAccountOf },
   });
-  const contacts = contactsRoutes({ contacts: book });
-  const contactFiles = contactsFileRoutes({ contacts: book });
+  const contacts = contactsRoutes({ contacts: book, payingAccountOf });
+  const contactFiles = contactsFileRoutes({ contacts: book, payingAccountOf });
+  // The names of called numbers, from the book of the account the request pays from.
+  const contactNames = async (req: Request, numbers: readonly string[]) => book.namesForNumbers({ userId: req.user!.id, accountId: (await payingAccountOf(req)).accountId }, numbers);
   const rates = ratesRoutes({ rates: m.rates, wallet: m.wallet, currency: config.money.currency });
   const voucherAdmin = voucherAdminRoutes({ store: services.admin.vouchers, clock: services.clock, currency: config.money.currency });
   const ratesAdmin = ratesAdminRoutes({ admin: services.admin.rates, currency: config.money.currency });
@@ -66,8 +68,8 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   const audit = auditRoutes({ audit: services.admin.audit });
   const usersAdmin = usersAdminRoutes({ clock: services.clock, users: services.users, repo: services.admin.usersRepo, service: services.admin.users, wallet: m.wallet, sessions: services.sessions, calls: services.calls, currency: config.money.currency, callHold: services.payments ? (userId) => services.payments!.service.holdReason(userId) : undefined, teamsOf: (userId) => teamsAdmin.teamsOf(userId) });
   const apiTokens = tokensRoutes({ tokens: services.api.tokens, deliveries: services.api.webhooks, now: () => services.clock.now(), chosen: payingAccountOf });
-  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers), rowExtras: recordingRowExtras(services.recordings, config.money.currency), payerLabels: async (userId) => new Map((await services.payingAccounts.accountsOf(userId)).map((a) => [a.accountId, a.label])) });
-  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames: (userId, numbers) => book.namesForNumbers({ userId }, numbers) });
+  const history = historyRoutes({ history: services.history, currency: config.money.currency, contactNames, rowExtras: recordingRowExtras(services.recordings, config.money.currency), payerLabels: async (userId) => new Map((await services.payingAccounts.accountsOf(userId)).map((a) => [a.accountId, a.label])) });
+  const calls = callsRoutes({ calls: services.calls, clock: services.clock, currency: config.money.currency, logger: services.logger, contactNames });
   const callsAdmin = adminCallsRoutes({ calls: services.admin.calls, currency: config.money.currency });
   // Guessing voucher codes is as sensitive as guessing passwords.
   const redeemLimit = limitByAddress(services.counters, { name: 'voucher-redeem', limit: 20, windowMs: 15 * 60_000 });
@@ -128,7 +130,7 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   app.post('/wallet/redeem', requireConfirmedEmail, redeemLimit, wallet.redeem);
   app.get('/wallet/ledger.csv', requireUser, wallet.exportCsv);
   if (services.payments) {
-    const topUps = paymentsRoutes(services.payments.service, services.payingAccounts);
+    const topUps = paymentsRoutes(services.payments.service, payingAccountOf);
     const paymentsAdmin = paymentsAdminRoutes(services.payments.service);
     // An unconfirmed account may look at the wallet but not pay (issue 28).
     app.post('/wallet/top-up', requireConfirmedEmail, topUps.start);

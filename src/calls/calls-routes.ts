@@ -14,8 +14,8 @@ export interface CallsRoutesDeps {
   clock: Clock;
   currency: string;
   logger: Logger;
-  /** The address book's name for a called number (the contacts feature), shown on the call's page. */
-  contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, { contactId: number; name: string }>>;
+  /** The address book's name for a called number (the contacts feature, the book of the account `req` pays from), shown on the call's page. */
+  contactNames?: (req: Request, e164s: readonly string[]) => Promise<ReadonlyMap<string, { contactId: number; name: string }>>;
 }
 
 /** One value of a form field: a missing, empty or repeated field is all the same to us. */
@@ -85,7 +85,7 @@ export function callsRoutes(deps: CallsRoutesDeps) {
       const call = await deps.calls.find(req.user!.id, String(req.params.id));
       if (!call) throw new HttpError(404, 'This call was not found.');
       const status = await statusView(call, res);
-      const contact = deps.contactNames ? (await deps.contactNames(req.user!.id, [call.toE164])).get(call.toE164) : undefined;
+      const contact = deps.contactNames ? (await deps.contactNames(req, [call.toE164])).get(call.toE164) : undefined;
       res.render('pages/call', {
         title: `Call to ${contact?.name ?? status.to}`,
         contact: contact ? { name: contact.name, href: `/contacts/${contact.contactId}` } : undefined,

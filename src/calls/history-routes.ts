@@ -25,8 +25,8 @@ export type HistoryRowExtras = (userId: number, callIds: string[]) => Promise<Ma
 export interface HistoryRoutesDeps {
   history: CallsHistory;
   currency: string;
-  /** Names from the user's address book for a page's numbers: one lookup per page, never one per row. */
-  contactNames?: (userId: number, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
+  /** Names from the address book (of the account `req` pays from) for a page's numbers: one lookup per page, never one per row. */
+  contactNames?: (req: Request, e164s: readonly string[]) => Promise<ReadonlyMap<string, CalledContact>>;
   rowExtras?: HistoryRowExtras | undefined;
   /** The accounts the user pays from, by id → label ("Personal", a team's name): rows say which paid when there are several. */
   payerLabels?: ((userId: number) => Promise<ReadonlyMap<number, string>>) | undefined;
@@ -49,7 +49,7 @@ export function historyRoutes(deps: HistoryRoutesDeps) {
       const inlineTotals = req.query.totals === '1';
       const [page, totals] = await Promise.all([history.page(userId, parsed.filter, parsed.cursor, parsed.limit), inlineTotals ? history.totals(userId, parsed.filter) : undefined]);
       const filtered = Object.keys(parsed.filter).length > 0;
-      const names = deps.contactNames && page.calls.length ? await deps.contactNames(userId, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
+      const names = deps.contactNames && page.calls.length ? await deps.contactNames(req, page.calls.map((c) => c.toE164)) : new Map<string, CalledContact>();
       const extras = deps.rowExtras && page.calls.length ? await deps.rowExtras(userId, page.calls.map((call) => call.id)) : new Map<string, object>();
       const payers = deps.payerLabels && page.calls.length ? await deps.payerLabels(userId) : new Map<number, string>();
       // Only a user in more than one account needs to be told which paid; a call from a team since left shows none.

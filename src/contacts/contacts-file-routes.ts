@@ -7,7 +7,7 @@ import { receiveUpload } from '../http/multipart.js';
 import { contactsCsv } from './contact-csv.js';
 import type { ExportContact } from './contact-file.js';
 import { vcards } from './contact-vcard.js';
-import { actorOf } from './contacts-routes.js';
+import { contactsActor, type PayingAccountOf } from './contacts-routes.js';
 import { homeCountry, type ContactsService } from './contacts-service.js';
 
 const MAX_UPLOAD_BYTES = 5_000_000;
@@ -18,8 +18,9 @@ const TOKEN = /^[\w-]{24}$/;
 const PREVIEW_GONE = 'There is no such import preview: it was already applied, is over an hour old, or is not yours. Nothing changed; choose the file again from Contacts → Import.';
 
 /** Import (upload → preview → confirm) and export of the address book, CSV and vCard. */
-export function contactsFileRoutes(deps: { contacts: ContactsService }) {
+export function contactsFileRoutes(deps: { contacts: ContactsService; payingAccountOf?: PayingAccountOf }) {
   const { contacts } = deps;
+  const actorOf = contactsActor(deps.payingAccountOf);
 
   function renderUpload(res: Response, status: number, error?: string) {
     res.status(status).render('pages/contacts-import', { title: 'Import contacts', error, maxMb: MAX_UPLOAD_BYTES / 1_000_000 });
@@ -27,7 +28,7 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
 
   async function exportAs(req: Request, res: Response, kind: 'csv' | 'vcf') {
     const all: ExportContact[] = [];
-    for await (const batch of contacts.all(actorOf(req))) all.push(...batch);
+    for await (const batch of contacts.all(await actorOf(req))) all.push(...batch);
     const day = new Date().toISOString().slice(0, 10);
     if (kind === 'csv') {
       res.type('text/csv; charset=utf-8').attachment(`callbridge-contacts-${day}.csv`).send(contactsCsv(all));
@@ -56,7 +57,7 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
         if (!upload.file || upload.file.bytes === 0) return renderUpload(res, 422, 'Choose a contacts file (CSV or vCard) to import.');
         const text = await readFile(upload.file.path, 'utf8');
         if (text.includes('\u0000')) return renderUpload(res, 422, 'This file is not text: export your contacts as CSV or vCard (.vcf) and choose that file.');
-        const preview = await contacts.previewImport(actorOf(req), upload.file.name, text, homeCountry(req.user!));
+        const preview = await contacts.previewImport(await actorOf(req), upload.file.name, text, homeCountry(req.user!));
         res.redirect(303, `/contacts/import/${preview.token}`);
       } finally {
         await upload.discard();
@@ -65,7 +66,7 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
 
     async showPreview(req: Request, res: Response) {
       const token = String(req.params.token);
-      const preview = TOKEN.test(token) ? await contacts.showImport(actorOf(req), token) : undefined;
+      const preview = TOKEN.test(token) ? await contacts.showImport(await actorOf(req), token) : undefined;
       // Another user's token reads as missing, like any other object of theirs.
       if (!preview) throw new HttpError(404, PREVIEW_GONE);
       const { plan } = preview;
@@ -84,7 +85,7 @@ export function contactsFileRoutes(deps: { contacts: ContactsService }) {
 
     async apply(req: Request, res: Response) {
       const token = String(req.params.token);
-      const plan = TOKEN.test(token) ? await contacts.applyImport(actorOf(req), token) : undefined;
+      const plan = TOKEN.test(token) ? await contacts.applyImport(await actorOf(req), token) : undefined;
       if (!plan) throw new HttpError(404, PREVIEW_GONE);
       flash(req, 'success', `Contacts imported: ${plan.added.length} added, ${plan.merged.length} merged by number${plan.invalid.length ? `, ${plan.invalid.length} lines skipped` : ''}.`);
       res.redirect(303, '/contacts');

@@ -11,9 +11,19 @@ const isHtmx = (req: Request) => req.get('hx-request') === 'true';
 const MISSING = 'There is no such contact in your address book.';
 const LABEL_CHOICES = ['mobile', 'home', 'work', 'main', 'other'];
 
-/** The acting user and their "Pay from" choice: the one place the web routes say whose address book they act on. */
-export function actorOf(req: Request): ContactsUser {
-  return { userId: req.user!.id, payingAccountId: req.user!.payingAccountId ?? null };
+/** The account a request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
+export type PayingAccountOf = (req: Request) => Promise<{ accountId: number }>;
+
+/**
+ * The acting user and the account whose address book they act on: the one place the web routes say it. With the
+ * request's paying account (already resolved for the low-balance banner, say) the book is that account, an
+ * account the user is a member of; without it, the service resolves the "Pay from" choice itself.
+ */
+export function contactsActor(payingAccountOf?: PayingAccountOf): (req: Request) => Promise<ContactsUser> {
+  return async (req) => {
+    const user = req.user!;
+    return payingAccountOf ? { userId: user.id, accountId: (await payingAccountOf(req)).accountId } : { userId: user.id, payingAccountId: user.payingAccountId ?? null };
+  };
 }
 
 export function queryText(value: unknown, max = 60): string {
@@ -26,13 +36,14 @@ function formFields(body: Record<string, unknown>): ContactFields {
   return { name: body.name, company: body.company, notes: body.notes, favourite: body.favourite, numbers: list(body.number), labels: list(body.label) };
 }
 
-export function contactsRoutes(deps: { contacts: ContactsService }) {
+export function contactsRoutes(deps: { contacts: ContactsService; payingAccountOf?: PayingAccountOf }) {
   const { contacts } = deps;
+  const actorOf = contactsActor(deps.payingAccountOf);
 
   async function listModel(req: Request) {
     const q = queryText(req.query.q);
     const page = pageParam(req.query.page);
-    const found = await contacts.page(actorOf(req), q, page);
+    const found = await contacts.page(await actorOf(req), q, page);
     const pages = Math.max(1, Math.ceil(found.total / CONTACTS_PER_PAGE));
     return {
       q,
@@ -58,7 +69,7 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
   }
 
   async function owned(req: Request) {
-    const contact = await contacts.find(actorOf(req), parseIdParam(req.params.id, MISSING));
+    const contact = await contacts.find(await actorOf(req), parseIdParam(req.params.id, MISSING));
     if (!contact) throw new HttpError(404, MISSING);
     return contact;
   }
@@ -76,7 +87,7 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
       const forDial = req.query.for === 'dial';
       if (!isHtmx(req)) return res.redirect(303, forDial ? `/?${new URLSearchParams({ cq: q })}` : `/contacts?${new URLSearchParams({ q })}`);
       if (!forDial) return res.render('partials/contacts-list', await listModel(req));
-      const found = q.trim() ? await contacts.search(actorOf(req), q) : [];
+      const found = q.trim() ? await contacts.search(await actorOf(req), q) : [];
       res.render('partials/contact-results', { q, results: found.map(contactCard) });
     },
 
@@ -86,7 +97,7 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
     },
 
     async create(req: Request, res: Response) {
-      const result = await contacts.create(actorOf(req), formFields(req.body ?? {}), homeCountry(req.user!));
+      const result = await contacts.create(await actorOf(req), formFields(req.body ?? {}), homeCountry(req.user!));
       if (!result.ok) return renderForm(req, res, 422, { values: req.body ?? {}, errors: 'errors' in result ? result.errors : {} });
       flash(req, 'success', `${String(req.body.name).trim()} is saved.`);
       res.redirect(303, `/contacts/${result.id}`);
@@ -104,7 +115,7 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
 
     async update(req: Request, res: Response) {
       const id = parseIdParam(req.params.id, MISSING);
-      const result = await contacts.update(actorOf(req), id, formFields(req.body ?? {}), homeCountry(req.user!));
+      const result = await contacts.update(await actorOf(req), id, formFields(req.body ?? {}), homeCountry(req.user!));
       if (!result.ok && 'missing' in result) throw new HttpError(404, MISSING);
       if (!result.ok) return renderForm(req, res, 422, { id, values: req.body ?? {}, errors: result.errors });
       flash(req, 'success', 'Contact saved.');
@@ -114,7 +125,7 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
     async favourite(req: Request, res: Response) {
       const id = parseIdParam(req.params.id, MISSING);
       const on = req.body?.favourite === '1';
-      if (!(await contacts.setFavourite(actorOf(req), id, on))) throw new HttpError(404, MISSING);
+      if (!(await contacts.setFavourite(await actorOf(req), id, on))) throw new HttpError(404, MISSING);
       flash(req, 'success', on ? 'Added to favourites: it is on the dial page.' : 'Removed from favourites.');
       res.redirect(303, `/contacts/${id}`);
     },
@@ -126,8 +137,9 @@ export function contactsRoutes(deps: { contacts: ContactsService }) {
 
     async remove(req: Request, res: Response) {
       const id = parseIdParam(req.params.id, MISSING);
-      const contact = await contacts.find(actorOf(req), id);
-      if (!contact || !(await contacts.remove(actorOf(req), id))) throw new HttpError(404, MISSING);
+      const actor = await actorOf(req);
+      const contact = await contacts.find(actor, id);
+      if (!contact || !(await contacts.remove(actor, id))) throw new HttpError(404, MISSING);
       flash(req, 'success', `${contact.name} was deleted.`);
       res.redirect(303, '/contacts');
     },

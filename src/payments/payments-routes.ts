@@ -56,7 +56,8 @@ export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
   });
 }
 
-export function paymentsRoutes(payments: PaymentsService, payers?: { chosen(userId: number, remembered?: number | null): Promise<{ accountId: number }> }) {
+/** `payingAccountOf`: the account a request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
+export function paymentsRoutes(payments: PaymentsService, payingAccountOf?: (req: Request) => Promise<{ accountId: number }>) {
   const currency = payments.currency;
   const notFound = (res: Response) => void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such top-up on your account.' });
 
@@ -72,7 +73,7 @@ export function paymentsRoutes(payments: PaymentsService, payers?: { chosen(user
       try {
         const saveCard = (req.body as Record<string, unknown>)?.save_card === '1';
         // The account the user pays from (chosen on the dial page) gets the credit.
-        const payer = await payers?.chosen(req.user!.id, req.user!.payingAccountId ?? null);
+        const payer = await payingAccountOf?.(req);
         const { url } = await payments.startTopUp(req.user!.id, micros, saveCard ? { email: req.user!.email } : undefined, payer?.accountId);
         res.redirect(303, url);
       } catch (err) {
