@@ -227,10 +227,11 @@ export async function composeServices(config: Config, overrides: ServiceOverride
     let recordings: RecordingsService | undefined;
     // Built after the calls service (it needs email, which needs the scheduler): calls ask it through this closure.
     let payments: Payments | undefined;
-    // A settlement may take the balance below the user's automatic top-up threshold.
-    const afterSettlement = <T extends { userId: number }>(next: (call: T) => Promise<void>) => async (call: T) => {
+    // A settlement may take the balance below the user's automatic top-up threshold (a personal call's: a team's
+    // settlement leaves the personal wallet as it was).
+    const afterSettlement = <T extends { userId: number; accountId?: number | null }>(next: (call: T) => Promise<void>) => async (call: T) => {
       await next(call);
-      await payments?.autoTopUps.balanceChanged(call.userId);
+      await payments?.autoTopUps.balanceChanged(call.userId, call.accountId);
     };
     jobs = buildJobs(() => calls!, () => email!, () => recordings!, () => payments, money, webhooks);
     const recordingJobs = isScheduler(overrides.jobs) ? undefined : jobs;

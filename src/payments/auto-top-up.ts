@@ -92,6 +92,16 @@ export function autoTopUps(deps: AutoTopUpDeps) {
     return row && toSettings(row);
   }
 
+  /** The user's settings when `paidFrom` is their personal account (or null): one read, joined, nothing for a team. */
+  async function settingsIfPersonal(userId: number, paidFrom: number | null | undefined): Promise<AutoTopUpSettings | undefined> {
+    if (paidFrom == null) return settings(userId);
+    const row = (await db('auto_top_ups')
+      .join('accounts', 'accounts.personal_user_id', 'auto_top_ups.user_id')
+      .where({ 'auto_top_ups.user_id': userId, 'accounts.id': paidFrom })
+      .first('auto_top_ups.*')) as Row | undefined;
+    return row && toSettings(row);
+  }
+
   async function recordFailure(userId: number, paymentId: number, message: string, amountMicros: number): Promise<void> {
     const paused = await db.transaction(async (trx) => {
       const payment = await deps.repo.lock(trx, { id: paymentId });
@@ -155,11 +165,13 @@ export function autoTopUps(deps: AutoTopUpDeps) {
 
     /**
      * After a balance change (a call's settlement): below the threshold, claims the crossing and queues one charge;
-     * at or above it, re-arms. Never throws: a failure here must not fail the settlement.
+     * at or above it, re-arms. Never throws: a failure here must not fail the settlement. `paidFrom` is the account
+     * the settled call was paid from (null or left out: the personal one, as calls from before teams were): automatic
+     * top-up watches the personal wallet only, so a team's settlement finds no settings and checks nothing.
      */
-    async balanceChanged(userId: number): Promise<void> {
+    async balanceChanged(userId: number, paidFrom?: number | null): Promise<void> {
       try {
-        const current = await settings(userId);
+        const current = await settingsIfPersonal(userId, paidFrom);
         if (!current?.enabled || !current.paymentMethodId || current.pausedAt) return;
         const balance = (await deps.ledger.balance(userId)) ?? 0;
         if (balance >= current.thresholdMicros) return void (await db('auto_top_ups').where({ user_id: userId, armed: false }).update({ armed: true }));

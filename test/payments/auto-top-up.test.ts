@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenFrom } from '../helpers/app.js';
-import { expectLedgerConsistent, accountOf } from '../helpers/ledger.js';
+import { expectLedgerConsistent, accountOf, insertTeam } from '../helpers/ledger.js';
 import { AUTO_TOP_UPS_PER_DAY } from '../../src/payments/auto-top-up.js';
 import { DESTINATION, USER_PHONE, startCallHarness, type CallHarness } from '../calls/helpers/call-harness.js';
 
@@ -99,6 +99,32 @@ describe('saved card and automatic top-up', () => {
     expect(await autoPayments()).toHaveLength(1);
     const receipts = (await h.built.services.email.outboxJson(h.email)).filter((e) => e.subject.startsWith('Receipt'));
     expect(receipts).toHaveLength(2);
+  });
+
+  it("watches the personal wallet only: a call paid by a team claims no crossing and charges no card; the next personal call does", async () => {
+    await topUpSavingCard('4242424242424242');
+    // The personal balance is already under the threshold, and armed: the next settlement that checks it charges.
+    await configure(((await balance()) / 1_000_000 + 1).toFixed(2), '20');
+    const team = await insertTeam(h.testDb.db, 'Acme', [{ userId: h.userId, role: 'owner' }]);
+    await h.built.services.money.ledger.credit({ accountId: team, userId: h.userId }, { kind: 'grant', amountMicros: 5_000_000, description: 'Team credit' });
+    const payFrom = async (account: number) => expect((await h.agent.post('/dial/pay-from').type('form').send({ _csrf: h.csrf, account: String(account) })).status).toBe(303);
+
+    await payFrom(team);
+    const personalBefore = await balance();
+    expect(await settledCall()).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await autoPayments()).toHaveLength(0);
+    expect(await balance()).toBe(personalBefore);
+    // The crossing is still there to be claimed: the team call did not take it.
+    const state = await h.testDb.db('auto_top_ups').where({ user_id: h.userId }).first<{ armed: number | boolean; crossings: number | string }>('armed', 'crossings');
+    expect({ armed: Boolean(state!.armed), crossings: Number(state!.crossings) }).toEqual({ armed: true, crossings: 0 });
+
+    await payFrom(await accountOf(h.testDb.db, h.userId));
+    const cost = await settledCall();
+    const [auto] = await until(autoPayments, (rows) => rows.length === 1 && rows[0].status === 'credited');
+    expect(Number(auto.amount_micros)).toBe(20_000_000);
+    await settledEvents();
+    expect(await balance()).toBe(personalBefore - cost + 20_000_000);
   });
 
   it('a card that needs authentication off-session: no credit, a banner and an email, paused after 3 failures; removing the card', async () => {
