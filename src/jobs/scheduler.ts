@@ -17,6 +17,7 @@ import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } 
 import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
 import { useCountedJobQueue } from './counted-job-queue.js';
 import { lockAhead } from './lock-ahead.js';
+import { decideDebugColoursOnce } from './debug-colours.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -92,6 +93,7 @@ export interface JobScheduler {
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   const { logger, handlers } = options;
+  decideDebugColoursOnce();
   const clock = options.clock ?? systemClock;
   const name = options.name ?? `callbridge@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { backend, connected } = reportConnectFailure(
