@@ -103,6 +103,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
         db: options.db,
         onConnectionError: (error) => logger.warn({ err: error }, 'job store lost a database connection; it reconnects on its next query'),
         ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}),
+        // Read when a run finishes, after the definitions below exist.
+        removesOnSuccess: (jobName) => Boolean(agenda.definitions[jobName]?.removeOnComplete ?? agenda.attrs.removeOnComplete),
       }),
     logger,
   );
