@@ -16,6 +16,7 @@ import { requestLogger } from './http/request-log.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security.js';
 import { SESSION_COOKIE } from './http/session-cookie.js';
+import { saveSessionBeforeRedirect } from './http/session-before-redirect.js';
 import { readSessionEarly, type DatabaseSessionStore } from './http/session-store.js';
 import { isClick } from './calls/click.js';
 import './http/session-types.js';
@@ -115,6 +116,7 @@ export function buildApp(services: Services): BuiltApp {
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 14 * 24 * 3600 * 1000 },
     }),
   );
+  app.use(saveSessionBeforeRedirect());
   app.use(csrfProtection({ exempt: csrfExempt, secret: sessionSecret, clock }));
   app.use(exposeFlash);
   app.use(loadUser(services.users, sessionStore));

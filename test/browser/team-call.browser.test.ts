@@ -125,7 +125,9 @@ describe.skipIf(!hasChromium)('a team pays for a member’s call to a shared con
     await status.getByText('Connected').waitFor({ timeout: 10_000 });
     await expect.poll(() => status.locator('.call-clock').textContent(), { timeout: 5000 }).toMatch(/^00:0[2-9]$/);
     await status.getByRole('button', { name: 'Hang up' }).click();
-    await expect.poll(() => status.locator('.amount').textContent(), { timeout: 10_000 }).toContain('$0.2862');
+    // The outcome's cost (.facts), not the connected state's "cost so far", which reads the same first minute and
+    // showed before the hangup was settled (the check below then found cost 0 once on PostgreSQL).
+    await expect.poll(() => status.locator('.facts .amount').textContent(), { timeout: 10_000 }).toContain('$0.2862');
     await shoot(member, 'member-call-ended');
 
     // The team paid: the call carries the team's account, and the team's balance dropped by its cost.
