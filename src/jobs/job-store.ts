@@ -40,6 +40,8 @@ export interface JobBackendOptions {
    * pg makes that an uncaught exception, which would stop the whole process.
    */
   onConnectionError?: (error: Error) => void;
+  /** SQLite: whether Agenda deletes a job of this name once a run succeeds (see sqlite-backend/finished-run.ts). */
+  removesOnSuccess?: (name: string) => boolean;
 }
 
 export function createJobBackend(options: JobBackendOptions): AgendaBackend {
@@ -60,7 +62,11 @@ export function createJobBackend(options: JobBackendOptions): AgendaBackend {
       onStatement: (sql) => options.db.emit(JOB_STORE_QUERY_EVENT, sql),
     });
   }
-  return new SqliteBackend({ db: options.db, ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}) });
+  return new SqliteBackend({
+    db: options.db,
+    ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}),
+    ...(options.removesOnSuccess ? { removesOnSuccess: options.removesOnSuccess } : {}),
+  });
 }
 
 /** Any fixed 64-bit number, the same in every instance: the key of the advisory lock below. */

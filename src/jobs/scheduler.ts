@@ -16,6 +16,8 @@ import { defineRecordingJobs, recordingBackoff, scheduleRecordingProcess, schedu
 import { defineApplyStripeEvent, scheduleStripeEvent, type stripeEventBackoff } from './definitions/apply-stripe-event.js';
 import { defineAutoTopUp, scheduleAutoTopUp } from './definitions/auto-top-up.js';
 import { useCountedJobQueue } from './counted-job-queue.js';
+import { lockAhead } from './lock-ahead.js';
+import { decideDebugColoursOnce } from './debug-colours.js';
 import { drainAgenda } from './drain.js';
 import { createJobBackend } from './job-store.js';
 import { releaseQueuedLocks } from './release-locks.js';
@@ -48,6 +50,8 @@ export interface JobSchedulerOptions {
   clock?: Clock;
   /** How often to look for due jobs saved by other processes (ms or '1 second'); default 500 ms. */
   processEvery?: number | string;
+  /** How long before its run time a job is locked (lock-ahead.ts); default 2 s, at most half of lockLifetimeMs. */
+  lockAheadMs?: number;
   /** Overrides every job's lock lifetime: how long a crashed worker's job stays locked before another runs it. */
   lockLifetimeMs?: number;
   /** Keep a persistent log of job events (start, success, fail, retry) that Agendash shows; default false. */
@@ -89,6 +93,7 @@ export interface JobScheduler {
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   const { logger, handlers } = options;
+  decideDebugColoursOnce();
   const clock = options.clock ?? systemClock;
   const name = options.name ?? `callbridge@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { backend, connected } = reportConnectFailure(
@@ -98,6 +103,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
         db: options.db,
         onConnectionError: (error) => logger.warn({ err: error }, 'job store lost a database connection; it reconnects on its next query'),
         ...(options.notificationBus ? { notificationBus: options.notificationBus } : {}),
+        // Read when a run finishes, after the definitions below exist.
+        removesOnSuccess: (jobName) => Boolean(agenda.definitions[jobName]?.removeOnComplete ?? agenda.attrs.removeOnComplete),
       }),
     logger,
   );
@@ -112,6 +119,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     // Several writes per job run: off unless asked for.
     logging: options.jobLog ?? false,
   });
+  const lookAhead = lockAhead(agenda, { pollMs: agenda.attrs.processEvery, lockAheadMs: options.lockAheadMs, lockLifetimeMs: options.lockLifetimeMs });
   logAgendaEvents(agenda, logger);
   backend.notificationChannel?.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error'));
   defineJobs({ agenda, logger, lockLifetimeMs: options.lockLifetimeMs }, handlers, options.webhookBackoff, options.emailBackoff);
@@ -131,6 +139,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       await connected;
       await agenda.start();
       useCountedJobQueue(agenda);
+      lookAhead.started();
       started = true;
       if (options.recurring !== false) {
         await scheduleReconciliation(agenda);
@@ -142,6 +151,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     async stop({ timeoutMs = 10_000 } = {}) {
       if (!started) return;
       started = false;
+      lookAhead.stopped();
       const drained = await drainAgenda(agenda, timeoutMs);
       const released = await releaseQueuedLocks(agenda, name);
       if (backend.ownsConnection) await backend.disconnect();

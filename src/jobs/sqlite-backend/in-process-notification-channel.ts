@@ -43,6 +43,9 @@ export class InProcessNotificationChannel extends BaseNotificationChannel {
 
   async publishState(notification: JobStateNotification): Promise<void> {
     if (this.state !== 'connected') throw new Error('Cannot publish state: channel not connected');
+    // Agenda publishes three state notifications per job run (start, success, complete) and ignores those from its
+    // own instance; with no other channel on the bus, nobody else could hear them.
+    if (this.bus.listenerCount(stateEvent) === 1) return;
     this.bus.emit(stateEvent, notification);
   }
 

@@ -14,6 +14,8 @@ export interface SqliteBackendOptions {
   /** false: no notification channel, jobs are found by polling only (used to test polling on its own). */
   notifications?: boolean;
   now?: () => Date;
+  /** Whether Agenda deletes a job of this name once a run succeeds (removeOnComplete); see finished-run.ts. */
+  removesOnSuccess?: (name: string) => boolean;
 }
 
 /** Agenda's storage in the app's own SQLite database: no server needed for the embedded default. */
@@ -26,7 +28,12 @@ export class SqliteBackend implements AgendaBackend {
   readonly ownsConnection = false;
 
   constructor(options: SqliteBackendOptions) {
-    this.repository = new SqliteJobRepository({ db: options.db, ...(options.table ? { table: options.table } : {}), ...(options.now ? { now: options.now } : {}) });
+    this.repository = new SqliteJobRepository({
+      db: options.db,
+      ...(options.table ? { table: options.table } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.removesOnSuccess ? { removesOnSuccess: options.removesOnSuccess } : {}),
+    });
     this.logger = new SqliteJobLogger(options.db);
     this.notificationChannel =
       options.notifications === false ? undefined : new InProcessNotificationChannel(options.notificationBus ? { bus: options.notificationBus } : {});

@@ -16,6 +16,7 @@ import { rowToJob, stateColumns, toMillis, type JobRow } from './job-row.js';
 import { deleteByIdSql, lockJobSql, lockNextJobSql, saveStateSql, selectByIdSql } from './lock-sql.js';
 import { RawSqlite } from '../../db/raw-sqlite.js';
 import { saveJob } from './save-job.js';
+import { isLastSaveBeforeRemoval } from './finished-run.js';
 
 export interface SqliteJobRepositoryOptions {
   /** The app's knex instance on SQLite (better-sqlite3); the table comes from the migrations. */
@@ -23,6 +24,8 @@ export interface SqliteJobRepositoryOptions {
   table?: string;
   /** Default lock time when Agenda does not pass one, and "now" for queue size and computed states. */
   now?: () => Date;
+  /** Whether Agenda deletes a job of this name once a run succeeds (removeOnComplete); see finished-run.ts. */
+  removesOnSuccess?: (name: string) => boolean;
 }
 
 /**
@@ -37,6 +40,7 @@ export class SqliteJobRepository implements JobRepository {
   private readonly quotedTable: string;
   private readonly now: () => Date;
   private readonly raw: RawSqlite;
+  private readonly removesOnSuccess: (name: string) => boolean;
 
   constructor(options: SqliteJobRepositoryOptions) {
     this.db = options.db;
@@ -45,6 +49,7 @@ export class SqliteJobRepository implements JobRepository {
     this.quotedTable = `"${this.table}"`;
     this.now = options.now ?? (() => new Date());
     this.raw = new RawSqlite(options.db);
+    this.removesOnSuccess = options.removesOnSuccess ?? (() => false);
   }
 
   private jobs(): Knex.QueryBuilder<JobRow> {
@@ -150,6 +155,10 @@ export class SqliteJobRepository implements JobRepository {
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
     if (!job._id) throw new Error('Cannot save job state without job ID');
+    if (isLastSaveBeforeRemoval(job, this.removesOnSuccess)) {
+      if ((await this.raw.run(deleteByIdSql(this.quotedTable), [String(job._id)])) !== 1) throw missingJob(job);
+      return;
+    }
     const state = stateColumns(job, options?.lastModifiedBy);
     const params = [
       state.locked_at,
@@ -165,9 +174,7 @@ export class SqliteJobRepository implements JobRepository {
       job.name,
     ];
     const changed = await this.raw.run(saveStateSql(this.quotedTable), params);
-    if (changed !== 1) {
-      throw new Error(`job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
-    }
+    if (changed !== 1) throw missingJob(job);
   }
 
   async lockJob(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
@@ -200,6 +207,10 @@ export class SqliteJobRepository implements JobRepository {
     if (jobIds.length === 0) return;
     await this.jobs().whereIn('id', jobIds.map(String)).update({ locked_at: null });
   }
+}
+
+function missingJob(job: JobParameters): Error {
+  return new Error(`job ${String(job._id)} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
 }
 
 function firstJob(rows: JobRow[]): JobParameters | undefined {
