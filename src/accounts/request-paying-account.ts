@@ -1,6 +1,9 @@
 import type { Request } from 'express';
 import type { PayingAccount, PayingAccounts } from './paying-account.js';
 
+/** What routes and banners are handed: the account a signed-in request pays from, resolved once per request. */
+export type PayingAccountOf = (req: Request) => Promise<{ accountId: number }>;
+
 /**
  * The account a signed-in request pays from, resolved at most once per request: the dial page's recording outlook,
  * "Pay from" choice, price preview and address book all ask, and each ask used to read the membership again (the

@@ -7,7 +7,8 @@ import { receiveUpload } from '../http/multipart.js';
 import { contactsCsv } from './contact-csv.js';
 import type { ExportContact } from './contact-file.js';
 import { vcards } from './contact-vcard.js';
-import { contactsActor, type PayingAccountOf } from './contacts-routes.js';
+import type { PayingAccountOf } from '../accounts/request-paying-account.js';
+import { contactsActor } from './contacts-routes.js';
 import { homeCountry, type ContactsService } from './contacts-service.js';
 
 const MAX_UPLOAD_BYTES = 5_000_000;

@@ -1,3 +1,4 @@
+import type { PayingAccountOf } from '../accounts/request-paying-account.js';
 import type { Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -10,9 +11,6 @@ import { CONTACTS_PER_PAGE, homeCountry, type ContactsService, type ContactsUser
 const isHtmx = (req: Request) => req.get('hx-request') === 'true';
 const MISSING = 'There is no such contact in your address book.';
 const LABEL_CHOICES = ['mobile', 'home', 'work', 'main', 'other'];
-
-/** The account a request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
-export type PayingAccountOf = (req: Request) => Promise<{ accountId: number }>;
 
 /**
  * The acting user and the account whose address book they act on: the one place the web routes say it. With the

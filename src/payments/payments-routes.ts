@@ -1,3 +1,4 @@
+import type { PayingAccountOf } from '../accounts/request-paying-account.js';
 import type { Request, Response } from 'express';
 import { flash } from '../http/flash.js';
 import { formatMoney } from '../money/currency.js';
@@ -57,7 +58,7 @@ export function topUpSection(payments: PaymentsService, auto?: AutoTopUps) {
 }
 
 /** `payingAccountOf`: the account a request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
-export function paymentsRoutes(payments: PaymentsService, payingAccountOf?: (req: Request) => Promise<{ accountId: number }>) {
+export function paymentsRoutes(payments: PaymentsService, payingAccountOf?: PayingAccountOf) {
   const currency = payments.currency;
   const notFound = (res: Response) => void res.status(404).render('pages/error', { title: 'Not found', message: 'There is no such top-up on your account.' });
 

@@ -1,3 +1,4 @@
+import type { PayingAccountOf } from '../accounts/request-paying-account.js';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -13,7 +14,7 @@ export interface RecordingsRoutesDeps {
   recordings: RecordingsService;
   currency: string;
   /** The account this request pays from, resolved once per request (src/accounts/request-paying-account.ts). */
-  payingAccountOf?: (req: Request) => Promise<{ accountId: number }>;
+  payingAccountOf?: PayingAccountOf;
 }
 
 const NOT_FOUND = 'This recording was not found.';

@@ -1,3 +1,4 @@
+import type { PayingAccountOf } from '../accounts/request-paying-account.js';
 import type { Request } from 'express';
 import { formatMoney } from '../money/currency.js';
 import { renderPartial } from '../http/page-banners.js';
@@ -10,7 +11,7 @@ import type { Ledger } from '../ledger/ledger.js';
  * (`payingAccountOf`, resolved once per request and shared with the page's own routes): a user paying from a funded
  * team is not short of credit, whatever their personal wallet holds.
  */
-export function lowBalanceBannerSource(deps: { wallet: Pick<Ledger, 'balance'>; payingAccountOf?: (req: Request) => Promise<{ accountId: number }>; thresholdMicros: number; currency: string }) {
+export function lowBalanceBannerSource(deps: { wallet: Pick<Ledger, 'balance'>; payingAccountOf?: PayingAccountOf; thresholdMicros: number; currency: string }) {
   return async (req: Request): Promise<string | undefined> => {
     if (!req.user || deps.thresholdMicros <= 0) return undefined;
     // The balance, not what is free of holds: a live call holds its longest possible cost, and warning "running low"

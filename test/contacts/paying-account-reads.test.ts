@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, signedUpAgent, type TestApp } from '../helpers/app.js';
 import { insertTeam } from '../helpers/ledger.js';
-import { statementsDuring } from '../helpers/statements.js';
+import { statementsDuring, USERS_READ } from '../helpers/statements.js';
 import { insertCalls } from '../calls/helpers/call-rows.js';
 
 /**
@@ -18,7 +18,6 @@ afterEach(async () => {
   await t.close();
 });
 
-const USERS_READ = /from [`"]?users[`"]? where/;
 /** The chosen account's membership (the personal account's, looked up by personal_user_id, is another read). */
 const CHOSEN_MEMBERSHIP_READ = /from [`"]?account_members[`"]?.*limit/;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRatedTestApp, verifiedCaller, type TestApp } from '../helpers/app.js';
 import { insertTeam } from '../helpers/ledger.js';
-import { statementsDuring } from '../helpers/statements.js';
+import { statementsDuring, USERS_READ } from '../helpers/statements.js';
 
 /**
  * The dial page resolves the account the user pays from once per request and hands it to the "Pay from" choice, the
@@ -16,7 +16,6 @@ afterEach(async () => {
   await t.close();
 });
 
-const USERS_READ = /from [`"]?users[`"]? where/;
 const MEMBERSHIP_READ = /from [`"]?account_members[`"]?/;
 
 describe('the dial page reads the paying account once', () => {
