@@ -6,6 +6,7 @@ import { buildApp, PHONES_PATH } from './app.js';
 import { ConfigError, loadConfig, startupWarnings, type Config } from './config/config.js';
 import { DEMO_USER, demoExposure, seedDemoAccounts, switchOffDemoAccounts, workingDemoLogIns } from './demo/seed.js';
 import { closeServer, listen, ListenError } from './http/server-lifecycle.js';
+import { trimMemoryWhenIdle } from './idle-memory.js';
 import { createLogger } from './logger.js';
 import { dataDir, projectRoot } from './paths.js';
 import { composeServices, type Services } from './services.js';
@@ -66,10 +67,13 @@ async function main(): Promise<void> {
     void services.counters.prune().catch((err) => logger.warn({ err }, 'attempt counter prune failed'));
   }, 3600_000);
   pruneTimer.unref();
+  const idleTrim = trimMemoryWhenIdle();
+  if (!idleTrim) logger.debug('memory trimming unavailable (not glibc, or native/malloc-trim was not built): freed heap pages are not returned after busy spells');
 
   // Waiting status polls are answered first (204, and the page asks the next instance), so closing the server does not wait out their long polls.
   installShutdown(server, () => services.calls.changes.close(), async () => {
     clearInterval(pruneTimer);
+    idleTrim?.stop();
     await services.close();
     logger.info('jobs, simulator and database stopped');
   }, logger);

@@ -105,6 +105,8 @@ describe('the built app in the Dockerfile layout', () => {
       const target = join(app, step.target);
       if (step.fromBuild && step.source === '/app/node_modules') linkProductionModules(target);
       else if (step.fromBuild && step.source === '/app/dist') cpSync(join(built, 'dist'), target, { recursive: true });
+      // Addons the build stage compiled in place (npm ci): the shared install's build is the same.
+      else if (step.fromBuild && step.source === '/app/native') cpSync(join(projectRoot, 'native'), target, { recursive: true });
       else if (step.fromBuild) throw new Error(`the test does not know the build stage's ${step.source}`);
       else cpSync(join(projectRoot, step.source), step.target.endsWith('/') ? join(target, step.source.split('/').at(-1)!) : target, { recursive: true });
     }

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nativeTrim, trimMemoryWhenIdle } from '../src/idle-memory.js';
+
+describe('trimMemoryWhenIdle', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('trims after a quiet period, never during a busy one', () => {
+    vi.useFakeTimers();
+    const shares = [0.9, 0.4, 0.06, 0.01, 0.5, 0.0];
+    const trim = vi.fn();
+    const idle = trimMemoryWhenIdle({ everyMs: 1_000, trim, busyShare: () => shares.shift() ?? 0.9 })!;
+    vi.advanceTimersByTime(3_000);
+    expect(trim).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1_000);
+    expect(trim).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1_000);
+    expect(trim).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1_000);
+    expect(trim).toHaveBeenCalledTimes(2);
+    expect(idle.trims).toBe(2);
+    idle.stop();
+    vi.advanceTimersByTime(5_000);
+    expect(trim).toHaveBeenCalledTimes(2);
+  });
+});
+
+const glibc = process.platform === 'linux' && Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
+
+// The addon exists for glibc (musl and macOS have no malloc_trim); there the server simply does not trim.
+describe.skipIf(!glibc)('the malloc_trim addon (glibc)', () => {
+  it('is built by npm install and loads', () => {
+    expect(nativeTrim()).toBeTypeOf('function');
+  });
+
+  it('returns freed pages that fragmentation kept in the heap', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Small native blocks (each one malloc) where one in sixteen stays alive: free() cannot give back the pages
+    // between the survivors, which is the shape a burst of requests leaves behind.
+    let blocks: Buffer[] = Array.from({ length: 40_000 }, () => Buffer.allocUnsafeSlow(1_000));
+    const survivors = blocks.filter((_block, i) => i % 16 === 15);
+    blocks = [];
+    for (let round = 0; round < 3; round++) {
+      gc();
+      await sleep(50);
+    }
+    const before = rssMb();
+    expect(nativeTrim()!()).toBe(true);
+    const released = before - rssMb();
+    expect(survivors.length).toBe(2_500);
+    // About 37 MB were freed; most of their pages hold no survivor.
+    expect(released).toBeGreaterThan(10);
+  });
+});
