@@ -7,6 +7,7 @@ import { apiRouter } from './api/api-router.js';
 import { statusPoll, statusPollFrontDoor } from './calls/status-poll.js';
 import { twilioWebhooks } from './calls/webhook-routes.js';
 import { recordingWebhooks } from './recordings/recording-webhook-routes.js';
+import { bareRedirects } from './http/bare-redirect.js';
 import { compressResponses } from './http/compress-responses.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -59,6 +60,7 @@ export function buildApp(services: Services): BuiltApp {
   const { config, clock, logger, sessionStore, sessionSecret, phonesPage, payments } = services;
   const app = express();
   app.disable('x-powered-by');
+  bareRedirects(app);
   if (config.trustProxy) app.set('trust proxy', 1);
   const assets = staticAssets();
   const viewHelpers = { assets: assets.urls, currency: config.money.currency };

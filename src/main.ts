@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const pruneTimer = setInterval(() => {
     void sessionStore.prune().catch((err) => logger.warn({ err }, 'session prune failed'));
     void services.counters.prune().catch((err) => logger.warn({ err }, 'attempt counter prune failed'));
+    void services.contacts.pruneExpiredImports().catch((err) => logger.warn({ err }, 'contact import preview prune failed'));
   }, 3600_000);
   pruneTimer.unref();
   const idleTrim = trimMemoryWhenIdle();

@@ -214,7 +214,7 @@ export function contactsRepository(db: Db) {
 
     async savePreview(actor: ContactsActor, token: string, fileName: string, payload: string, now: string): Promise<void> {
       const owner = ownerOf(actor);
-      const hourAgo = new Date(Date.parse(now) - 3_600_000).toISOString();
+      const hourAgo = previewsExpireBefore(now);
       await db.transaction(async (trx) => {
         await trx('contact_import_previews').where('owner_account_id', owner).andWhere('created_at', '<', hourAgo).delete();
         await trx('contact_import_previews').insert({ token, owner_account_id: owner, owner_user_id: actor.userId, file_name: fileName.slice(0, 200), payload, created_at: now });
@@ -222,9 +222,14 @@ export function contactsRepository(db: Db) {
     },
 
     async loadPreview(actor: ContactsActor, token: string, now: string, q: Knex = db): Promise<{ fileName: string; payload: string } | undefined> {
-      const hourAgo = new Date(Date.parse(now) - 3_600_000).toISOString();
+      const hourAgo = previewsExpireBefore(now);
       const row = await q('contact_import_previews').where({ token, owner_account_id: ownerOf(actor) }).andWhere('created_at', '>=', hourAgo).first('file_name', 'payload');
       return row ? { fileName: row.file_name, payload: row.payload } : undefined;
+    },
+
+    /** Every account's expired previews (an upload nobody confirmed holds the file's names and numbers). */
+    async deleteExpiredPreviews(now: string): Promise<number> {
+      return db('contact_import_previews').where('created_at', '<', previewsExpireBefore(now)).delete();
     },
 
     /** Single use: true only for the one confirmation that removed it. */
@@ -239,3 +244,7 @@ export function contactsRepository(db: Db) {
 }
 
 export type ContactsRepository = ReturnType<typeof contactsRepository>;
+
+/** An import preview can be confirmed for an hour after its upload. */
+const PREVIEW_LIFETIME_MS = 3_600_000;
+const previewsExpireBefore = (now: string) => new Date(Date.parse(now) - PREVIEW_LIFETIME_MS).toISOString();

@@ -118,6 +118,11 @@ export function contactsService(deps: { repo: ContactsRepository; clock: Clock; 
       return { token, fileName: stored.fileName, format: file.format, plan: planImport(file, await repo.bookNumbers(actor), file.country ?? undefined, allowedNumberTypes) };
     },
 
+    /** Removes uploads left unconfirmed past their hour, for every account (run periodically). */
+    pruneExpiredImports(): Promise<number> {
+      return repo.deleteExpiredPreviews(now());
+    },
+
     /** Applies a preview once, re-planned against the book as it is now, in one transaction. */
     async applyImport(user: ContactsUser, token: string): Promise<ImportPlan | undefined> {
       const actor = await as(user);

@@ -42,6 +42,22 @@ describe('import and export through the pages', () => {
     expect(await t.testDb.db('contacts').count({ n: '*' }).first()).toEqual({ n: 2 });
   });
 
+  it('forgets an unconfirmed upload after its hour, for every account (the periodic prune)', async () => {
+    const bob = await signedUpAgent(t, { email: 'bob-prunes@example.com' });
+    const adaUpload = await ada.agent.post('/contacts/import').field('_csrf', ada.csrf).attach('file', Buffer.from(VCF), 'old.vcf');
+    t.clock.advance(30 * 60_000);
+    const bobUpload = await bob.agent.post('/contacts/import').field('_csrf', bob.csrf).attach('file', Buffer.from(VCF), 'newer.vcf');
+    t.clock.advance(31 * 60_000);
+    expect(await t.services.contacts.pruneExpiredImports()).toBe(1);
+    const left = await t.testDb.db('contact_import_previews').pluck('file_name');
+    expect(left).toEqual(['newer.vcf']);
+    expect((await ada.agent.get(adaUpload.headers.location!)).status).toBe(404);
+    expect((await bob.agent.get(bobUpload.headers.location!)).status).toBe(200);
+    t.clock.advance(30 * 60_000);
+    expect(await t.services.contacts.pruneExpiredImports()).toBe(1);
+    expect(await t.testDb.db('contact_import_previews').count({ n: '*' }).first()).toEqual({ n: 0 });
+  });
+
   it('refuses an upload without a file or with a binary file, naming the problem', async () => {
     const none = await ada.agent.post('/contacts/import').field('_csrf', ada.csrf);
     expect(none.status).toBe(422);

@@ -113,4 +113,15 @@ describe('a redirect', () => {
     // The page it leads to has them.
     expect((await agent.get('/')).headers['permissions-policy']).toBe('ch-ua=(), ch-ua-mobile=(), ch-ua-platform=()');
   });
+
+  it('has no body: nothing but its Location for the browser to download (src/http/bare-redirect.ts)', async () => {
+    const { agent } = await signedUpAgent(t);
+    for (const res of [await agent.get('/login'), await request(t.app).get('/wallet'), await request(t.app).get('/wallet').set('Accept', 'application/json')]) {
+      expect(res.status).toBe(303);
+      expect(res.headers['content-length']).toBe('0');
+      expect(res.headers['content-type']).toBeUndefined();
+      expect(res.text ?? '').toBe('');
+    }
+    expect((await request(t.app).get('/wallet')).headers.location).toMatch(/^\/login/);
+  });
 });
