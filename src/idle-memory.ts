@@ -6,7 +6,7 @@ import { loadOnDemand } from './shared/load-on-demand.js';
  *
  * glibc's free() returns only the top of the main heap to the kernel. A burst of requests leaves that heap fragmented
  * by small allocations (V8's compiler zones, parsers, sockets) that outlive their neighbours, so a server that was
- * busy and is now idle kept megabytes of freed memory (docs/performance.md, "Memory after load"). malloc_trim(0)
+ * busy and is now idle kept megabytes of freed memory (docs/live-status.md, "Memory after load"). malloc_trim(0)
  * releases those pages. It holds the heap's lock while it walks it, so it runs only when the event loop was almost
  * idle for a whole period, never in the middle of work. Where the addon is not built (not glibc, or its
  * optional build failed at install) nothing is trimmed and the server runs as before.

@@ -1,7 +1,7 @@
 /*
  * malloc_trim(0) for Node: hands the free pages inside glibc's main heap back to the kernel. free() only ever returns
  * the top of that heap, so after a burst of requests a quiet server keeps megabytes of freed but fragmented memory
- * (docs/performance.md, "Memory after load"). No maintained npm package exposes this call; an FFI library to reach it
+ * (docs/live-status.md, "Memory after load"). No maintained npm package exposes this call; an FFI library to reach it
  * would cost more resident memory than it saves. Elsewhere than glibc this reports false and does nothing.
  */
 #include <node_api.h>
