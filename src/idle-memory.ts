@@ -18,8 +18,8 @@ export interface IdleTrimOptions {
   quietBelow?: number;
   /** The trim itself (tests pass their own). */
   trim?: () => unknown;
-  /** The event loop's busy share since the previous call (tests pass their own). */
-  busyShare?: () => number;
+  /** The event loop's busy share and busy milliseconds since the previous call (tests pass their own). */
+  busy?: () => { share: number; ms: number };
 }
 
 export interface IdleTrim {
@@ -29,18 +29,25 @@ export interface IdleTrim {
 
 export const IDLE_TRIM_EVERY_MS = 5_000;
 const QUIET_BELOW = 0.05;
+/** Work since the last trim below this freed too little to look for: an idle server does not trim every period. */
+const WORK_WORTH_A_TRIM_MS = 100;
 
 /** Starts the periodic check; undefined when this platform cannot trim. The timer never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions = {}): IdleTrim | undefined {
   const trim = options.trim ?? nativeTrim();
   if (!trim) return undefined;
-  const busyShare = options.busyShare ?? eventLoopBusyShare();
+  const busy = options.busy ?? eventLoopBusy();
   const quietBelow = options.quietBelow ?? QUIET_BELOW;
   let trims = 0;
+  // The start-up's own garbage counts as work: the first quiet period trims.
+  let workSinceTrimMs = Number.POSITIVE_INFINITY;
   const timer = setInterval(() => {
-    if (busyShare() >= quietBelow) return;
+    const period = busy();
+    workSinceTrimMs += period.ms;
+    if (period.share >= quietBelow || workSinceTrimMs < WORK_WORTH_A_TRIM_MS) return;
     trim();
     trims++;
+    workSinceTrimMs = 0;
   }, options.everyMs ?? IDLE_TRIM_EVERY_MS);
   timer.unref();
   return {
@@ -61,12 +68,12 @@ export function nativeTrim(): (() => boolean) | undefined {
   }
 }
 
-function eventLoopBusyShare(): () => number {
+function eventLoopBusy(): () => { share: number; ms: number } {
   let previous: EventLoopUtilization = performance.eventLoopUtilization();
   return () => {
     const current = performance.eventLoopUtilization();
-    const share = performance.eventLoopUtilization(current, previous).utilization;
+    const period = performance.eventLoopUtilization(current, previous);
     previous = current;
-    return share;
+    return { share: period.utilization, ms: period.active };
   };
 }

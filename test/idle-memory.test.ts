@@ -10,23 +10,28 @@ describe('trimMemoryWhenIdle', () => {
     vi.useRealTimers();
   });
 
-  it('trims after a quiet period, never during a busy one', () => {
+  it('trims after a quiet period, never during a busy one, and not again until there was work', () => {
     vi.useFakeTimers();
-    const shares = [0.9, 0.4, 0.06, 0.01, 0.5, 0.0];
+    // Periods of 1 s: busy share, busy milliseconds.
+    const periods = [[0.9, 900], [0.4, 400], [0.06, 60], [0.01, 10], [0.5, 500], [0.0, 0], [0.01, 10], [0.04, 40], [0.03, 30], [0.04, 40]];
     const trim = vi.fn();
-    const idle = trimMemoryWhenIdle({ everyMs: 1_000, trim, busyShare: () => shares.shift() ?? 0.9 })!;
+    const idle = trimMemoryWhenIdle({ everyMs: 1_000, trim, busy: () => { const [share, ms] = periods.shift() ?? [0.9, 900]; return { share: share!, ms: ms! }; } })!;
     vi.advanceTimersByTime(3_000);
     expect(trim).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1_000);
     expect(trim).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(1_000);
-    expect(trim).toHaveBeenCalledTimes(1);
+    expect(trim, 'busy').toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(1_000);
-    expect(trim).toHaveBeenCalledTimes(2);
-    expect(idle.trims).toBe(2);
+    expect(trim, 'quiet after 500 ms of work').toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(3_000);
+    expect(trim, 'quiet, but only 80 ms of work since').toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(1_000);
+    expect(trim, 'quiet, 120 ms of work since').toHaveBeenCalledTimes(3);
+    expect(idle.trims).toBe(3);
     idle.stop();
     vi.advanceTimersByTime(5_000);
-    expect(trim).toHaveBeenCalledTimes(2);
+    expect(trim).toHaveBeenCalledTimes(3);
   });
 });
 
