@@ -31,4 +31,4 @@ VOLUME ["/data"]
 # One port: in simulation mode the app serves the simulator's phones at /phones (the simulator listens on loopback).
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--expose-gc", "dist/src/main.js"]

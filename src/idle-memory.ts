@@ -7,9 +7,11 @@ import { loadOnDemand } from './shared/load-on-demand.js';
  * glibc's free() returns only the top of the main heap to the kernel. A burst of requests leaves that heap fragmented
  * by small allocations (V8's compiler zones, parsers, sockets) that outlive their neighbours, so a server that was
  * busy and is now idle kept megabytes of freed memory (docs/live-status.md, "Memory after load"). malloc_trim(0)
- * releases those pages. It holds the heap's lock while it walks it, so it runs only when the event loop was almost
- * idle for a whole period, never in the middle of work. Where the addon is not built (not glibc, or its
- * optional build failed at install) nothing is trimmed and the server runs as before.
+ * releases those pages. Before it, a major garbage collection: V8's own memory reducer did not always run after a
+ * load (in simulation mode the heap was seen still full of the load's garbage long after it). Both hold the process
+ * for a moment, so they run only when the event loop was almost idle for a whole period, never in the middle of work.
+ * The collection needs `--expose-gc` (npm start and the Dockerfile pass it); the trim needs our addon (glibc, built
+ * at install as an optional dependency). Without either, that part is skipped and the server runs as before.
  */
 export interface IdleTrimOptions {
   /** How often to look; the trim follows the first quiet period after work. */
@@ -18,6 +20,8 @@ export interface IdleTrimOptions {
   quietBelow?: number;
   /** The trim itself (tests pass their own). */
   trim?: () => unknown;
+  /** The collection before it; by default V8's, when the process runs with --expose-gc (tests pass their own). */
+  collect?: () => unknown;
   /** The event loop's busy share and busy milliseconds since the previous call (tests pass their own). */
   busy?: () => { share: number; ms: number };
 }
@@ -32,10 +36,11 @@ const QUIET_BELOW = 0.05;
 /** Work since the last trim below this freed too little to look for: an idle server does not trim every period. */
 const WORK_WORTH_A_TRIM_MS = 100;
 
-/** Starts the periodic check; undefined when this platform cannot trim. The timer never keeps the process alive. */
+/** Starts the periodic check; undefined when this process can neither collect nor trim. Never keeps the process alive. */
 export function trimMemoryWhenIdle(options: IdleTrimOptions = {}): IdleTrim | undefined {
   const trim = options.trim ?? nativeTrim();
-  if (!trim) return undefined;
+  const collect = options.collect ?? globalThis.gc;
+  if (!trim && !collect) return undefined;
   const busy = options.busy ?? eventLoopBusy();
   const quietBelow = options.quietBelow ?? QUIET_BELOW;
   let trims = 0;
@@ -45,7 +50,8 @@ export function trimMemoryWhenIdle(options: IdleTrimOptions = {}): IdleTrim | un
     const period = busy();
     workSinceTrimMs += period.ms;
     if (period.share >= quietBelow || workSinceTrimMs < WORK_WORTH_A_TRIM_MS) return;
-    trim();
+    collect?.();
+    trim?.();
     trims++;
     workSinceTrimMs = 0;
   }, options.everyMs ?? IDLE_TRIM_EVERY_MS);

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   }, 3600_000);
   pruneTimer.unref();
   const idleTrim = trimMemoryWhenIdle();
-  if (!idleTrim) logger.debug('memory trimming unavailable (not glibc, or native/malloc-trim was not built): freed heap pages are not returned after busy spells');
+  if (!idleTrim) logger.debug('no --expose-gc and no native/malloc-trim: memory freed in busy spells is returned only as V8 and glibc see fit');
 
   // Waiting status polls are answered first (204, and the page asks the next instance), so closing the server does not wait out their long polls.
   installShutdown(server, () => services.calls.changes.close(), async () => {

@@ -14,12 +14,15 @@ describe('trimMemoryWhenIdle', () => {
     vi.useFakeTimers();
     // Periods of 1 s: busy share, busy milliseconds.
     const periods = [[0.9, 900], [0.4, 400], [0.06, 60], [0.01, 10], [0.5, 500], [0.0, 0], [0.01, 10], [0.04, 40], [0.03, 30], [0.04, 40]];
-    const trim = vi.fn();
-    const idle = trimMemoryWhenIdle({ everyMs: 1_000, trim, busy: () => { const [share, ms] = periods.shift() ?? [0.9, 900]; return { share: share!, ms: ms! }; } })!;
+    const order: string[] = [];
+    const trim = vi.fn(() => order.push('trim'));
+    const collect = vi.fn(() => order.push('collect'));
+    const idle = trimMemoryWhenIdle({ everyMs: 1_000, trim, collect, busy: () => { const [share, ms] = periods.shift() ?? [0.9, 900]; return { share: share!, ms: ms! }; } })!;
     vi.advanceTimersByTime(3_000);
     expect(trim).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1_000);
     expect(trim).toHaveBeenCalledTimes(1);
+    expect(order, 'garbage collected first, so its pages can be trimmed').toEqual(['collect', 'trim']);
     vi.advanceTimersByTime(1_000);
     expect(trim, 'busy').toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(1_000);
@@ -29,6 +32,7 @@ describe('trimMemoryWhenIdle', () => {
     vi.advanceTimersByTime(1_000);
     expect(trim, 'quiet, 120 ms of work since').toHaveBeenCalledTimes(3);
     expect(idle.trims).toBe(3);
+    expect(collect).toHaveBeenCalledTimes(3);
     idle.stop();
     vi.advanceTimersByTime(5_000);
     expect(trim).toHaveBeenCalledTimes(3);

@@ -31,9 +31,10 @@ export async function freePort(): Promise<number> {
 /**
  * The V8 flags `npm start` and the Dockerfile run the server with (test/storm/instance-flags.test.ts keeps the three
  * equal): a storm measures the runtime that ships. The young generation's size sets how long each scavenge pauses
- * every request in flight, which is most of a loaded instance's p99.
+ * every request in flight, which is most of a loaded instance's p99. --expose-gc lets the server collect once it is
+ * quiet after a busy spell (src/idle-memory.ts).
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--expose-gc'];
 
 /**
  * The environment `npm start` and the Dockerfile give the server for glibc's malloc (kept equal by the same test).
