@@ -45,20 +45,28 @@ const BROWSER = ['test/browser/**/*.test.ts'];
 
 const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 
+const SIDE_BY_SIDE = { maxWorkers: 2, sequence: { groupOrder: 0 } };
+const ONE_AT_A_TIME = { maxWorkers: 1, sequence: { groupOrder: 1 } };
+
 export default defineConfig({
   test: {
     environment: 'node',
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // Postgres runs share one database: test files must not migrate it concurrently.
-    fileParallelism: !process.env.DATABASE_URL,
+    // PostgreSQL runs: a database per worker (LISTEN/NOTIFY, advisory locks and pg_stat_activity are per database),
+    // so files run side by side as on SQLite.
+    setupFiles: process.env.DATABASE_URL ? ['test/helpers/worker-database.ts'] : [],
+    // Two groups, one after the other. First the in-process files, two at a time: most of their time is real time
+    // spent waiting (a call's timers, a long-poll's wait), so a second file fills it. Then the files that start
+    // processes or a browser, or prove locking on one engine, one at a time: they load both cores themselves and
+    // report timings.
     projects: [
-      { extends: true, test: { name: 'unit', include: ALL, exclude: [...JOURNEYS, ...PROCESSES, ...ENGINE_SPECIFIC, ...BROWSER] } },
-      { extends: true, test: { name: 'journeys', include: JOURNEYS } },
-      { extends: true, test: { name: 'processes', include: PROCESSES, exclude: ENGINE_SPECIFIC } },
-      { extends: true, test: { name: 'engine', include: ENGINE_SPECIFIC } },
-      { extends: true, test: { name: 'browser', include: BROWSER } },
+      { extends: true, test: { name: 'unit', include: ALL, exclude: [...JOURNEYS, ...PROCESSES, ...ENGINE_SPECIFIC, ...BROWSER], ...SIDE_BY_SIDE } },
+      { extends: true, test: { name: 'journeys', include: JOURNEYS, ...SIDE_BY_SIDE } },
+      { extends: true, test: { name: 'processes', include: PROCESSES, exclude: ENGINE_SPECIFIC, ...ONE_AT_A_TIME } },
+      { extends: true, test: { name: 'engine', include: ENGINE_SPECIFIC, ...ONE_AT_A_TIME } },
+      { extends: true, test: { name: 'browser', include: BROWSER, ...ONE_AT_A_TIME } },
     ],
   },
 });

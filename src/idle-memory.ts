@@ -31,7 +31,7 @@ export interface IdleTrim {
   stop(): void;
 }
 
-export const IDLE_TRIM_EVERY_MS = 5_000;
+const IDLE_TRIM_EVERY_MS = 5_000;
 const QUIET_BELOW = 0.05;
 /** Work since the last trim below this freed too little to look for: an idle server does not trim every period. */
 const WORK_WORTH_A_TRIM_MS = 100;

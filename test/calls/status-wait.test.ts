@@ -137,7 +137,7 @@ describe.runIf(process.env.DATABASE_URL)('several instances (PostgreSQL)', () =>
     const first = request(other.app).get(`/calls/${id}/status?seen=calling`).set('Cookie', cookieOf(h));
     const firstDone = first.then((res) => res);
     await waitUntil(() => other!.services.calls.changes.waiting === 1);
-    await h.testDb.db.raw(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN callbridge_call_changes%' and pid <> pg_backend_pid()`);
+    await h.testDb.db.raw(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN callbridge_call_changes%' and datname = current_database() and pid <> pg_backend_pid()`);
     // Woken to read again after the reconnect; nothing changed, so it waits on.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await waitUntil(() => other!.services.calls.changes.waiting === 1);
