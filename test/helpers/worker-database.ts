@@ -31,7 +31,11 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
     if (found.rowCount) return;
     await client.query(`create database "${database}"`).catch((error: { code?: string }) => {
       // Another run's worker of the same number made it a moment ago.
-      if (error.code !== '42P04') throw error;
+      if (error.code === '42P04') return;
+      if (error.code === '42501') {
+        throw new Error(`The tests use one database per worker, and DATABASE_URL's role may not create "${database}": grant it CREATEDB, or create ${database.replace(/_w\d+$/, '_w1')}, _w2... yourself.`);
+      }
+      throw error;
     });
   } finally {
     await client.end();
