@@ -54,8 +54,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // PostgreSQL runs: a database per worker (LISTEN/NOTIFY, advisory locks and pg_stat_activity are per database),
-    // so files run side by side as on SQLite.
+    // PostgreSQL runs: a database per worker (LISTEN/NOTIFY channels and advisory locks are per database), so files
+    // run side by side as on SQLite.
     setupFiles: process.env.DATABASE_URL ? ['test/helpers/worker-database.ts'] : [],
     // Two groups, one after the other. First the in-process files, two at a time: most of their time is real time
     // spent waiting (a call's timers, a long-poll's wait), so a second file fills it. Then the files that start

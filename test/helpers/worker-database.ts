@@ -5,9 +5,9 @@ import pg from 'pg';
  * first use, and DATABASE_URL points there for the worker and every process it starts.
  *
  * Test files already keep their tables apart (createTestDb's throw-away schema), but a database holds more than its
- * schemas: LISTEN/NOTIFY channels, advisory locks (the job store's schema lock) and `pg_stat_activity`, which the
- * locking tests read. One database per worker keeps two files that run side by side from meeting there, so the
- * PostgreSQL run can use every core instead of one file at a time.
+ * schemas: LISTEN/NOTIFY channels and advisory locks (the job store's schema lock). One database per worker keeps two
+ * files that run side by side from meeting there, so the PostgreSQL run can use every core instead of one file at a
+ * time. `pg_stat_activity` still lists every database's sessions: a test that acts on it picks its own database.
  */
 /** Where the URL the run was given is kept, so a worker's later files derive their database from it again. */
 const GIVEN_URL = 'CALLBRIDGE_TEST_GIVEN_DATABASE_URL';
