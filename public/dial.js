@@ -1,6 +1,10 @@
 // Dial page enhancement; the page works without it. See views/partials/dial-pad.eta.
 (function () {
   'use strict';
+  // The dial page a log-in answered with names its address (<link rel="canonical">): put that in the address bar,
+  // so a reload asks for it with GET instead of sending the log-in form again.
+  var canonical = document.querySelector('link[rel=canonical]');
+  if (canonical) history.replaceState(history.state, '', canonical.href);
   var pad = document.getElementById('dial-pad');
   var field = document.getElementById('dial-to');
   if (pad && field) {

@@ -121,22 +121,27 @@ export function buildApp(services: Services): BuiltApp {
   app.use(saveSessionBeforeRedirect());
   app.use(csrfProtection({ exempt: csrfExempt, secret: sessionSecret, clock }));
   app.use(exposeFlash);
-  app.use(loadUser(services.users, sessionStore));
   // The account a request pays from, resolved once and shared by the banners and the routes.
   const payingAccountOf = payingAccountOfRequest(services.payingAccounts);
-  // Banners on every full page, a form re-shown with an error included.
-  app.use(pageBanners([
-    lowBalanceBannerSource({ wallet: services.money.wallet, payingAccountOf, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }),
-    confirmEmailBanner,
-    verifyPhoneBanner,
-  ]));
-  app.use((req, res, next) => {
-    res.locals.nav = navFor(req.user, { phones: Boolean(phonesPage), outbox: config.simulate && services.email.usesOutbox });
-    res.locals.path = req.path;
-    next();
-  });
+  // What a page needs to know of its user: who they are, the banners above every full page (a form re-shown with an
+  // error included), the nav. Named, so a log-in can run it again for the page it answers with (src/routes.ts).
+  const userPageLocals = [
+    loadUser(services.users, sessionStore),
+    pageBanners([
+      lowBalanceBannerSource({ wallet: services.money.wallet, payingAccountOf, thresholdMicros: config.money.lowBalanceThresholdMicros, currency: config.money.currency }),
+      confirmEmailBanner,
+      verifyPhoneBanner,
+    ]),
+    (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      res.locals.nav = navFor(req.user, { phones: Boolean(phonesPage), outbox: config.simulate && services.email.usesOutbox });
+      // A page answered to a form's POST shows (and the nav marks) the address it stands for, not the form's.
+      res.locals.path = res.locals.pageUrl ?? req.path;
+      next();
+    },
+  ];
+  app.use(userPageLocals);
 
-  registerRoutes(app, services, payingAccountOf);
+  registerRoutes(app, services, { payingAccountOf, userPageLocals });
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,4 +1,4 @@
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { accountsRoutes } from './accounts/accounts-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { requireAdmin, requireConfirmedEmail, requireUser } from './accounts/auth-middleware.js';
@@ -36,7 +36,13 @@ import { teamsRoutes } from './teams/teams-routes.js';
 import { teamsAdminRoutes } from './teams/teams-admin-routes.js';
 
 /** The route table: one line per route; handlers live with their feature. */
-export function registerRoutes(app: Express, services: Services, payingAccountOf: (req: Request) => Promise<PayingAccount>): void {
+export interface RouteWiring {
+  payingAccountOf: (req: Request) => Promise<PayingAccount>;
+  /** The middleware that gives a page its user, banners and nav (src/app.ts), run again for a page a log-in answers with. */
+  userPageLocals: RequestHandler[];
+}
+
+export function registerRoutes(app: Express, services: Services, { payingAccountOf, userPageLocals }: RouteWiring): void {
   const accounts = accountsRoutes({ accounts: services.accounts, sessions: services.sessions, clock: services.clock, revokeApiTokens: (userId) => services.api.tokens.revokeAll(userId), afterSignUp: (email, created, next) => services.email.accounts.afterSignUp(email, created, next) });
 
   const accountEmail = accountEmailRoutes({ service: services.email.accounts });
@@ -77,7 +83,8 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   const teams = teamsRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
   const teamsAdmin = teamsAdminRoutes({ teams: services.teams, money: services.teamMoney, currency: config.money.currency });
   const recordings = recordingsRoutes({ recordings: services.recordings, currency: config.money.currency, payingAccountOf });
-  app.get('/', recordings.exposeOutlook, dial.show, home.show);
+  const homePage = [recordings.exposeOutlook, dial.show, home.show];
+  app.get('/', ...homePage);
   app.get('/dial/preview', requireUser, dial.preview);
   app.get('/dial/countries', requireUser, dial.countryPicker);
   app.post('/dial/pay-from', requireUser, dial.choosePayer);
@@ -107,9 +114,12 @@ export function registerRoutes(app: Express, services: Services, payingAccountOf
   app.get('/admin/emails', requireAdmin, emails.admin);
   app.post('/admin/users/:id/reset-link', requireAdmin, accountEmail.adminSendReset);
   app.get('/login', accounts.showLogIn);
-  app.post('/login', accounts.logIn);
+  // A browser logging in to the dial page gets that page in the answer (see accounts.logIn), so what follows the
+  // log-in is the home page's own chain, with the signed-in user's page locals made again.
+  const logInToHomePage = [accounts.logIn, ...userPageLocals, ...homePage];
+  app.post('/login', ...logInToHomePage);
   // The log-in form posts here, not to /login: a POST to a URL drops the browser's cached copy of that page.
-  app.post('/sessions', accounts.logIn);
+  app.post('/sessions', ...logInToHomePage);
   app.get('/sessions', (_req, res) => res.redirect(303, '/login'));
   app.post('/logout', accounts.logOut);
   app.get('/account', requireUser, apiTokens.exposeOnAccountPage);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { flash } from '../http/flash.js';
 import { parseForm, type FieldErrors } from '../http/forms.js';
@@ -94,7 +94,14 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
       res.render('pages/login', { title: 'Log in', values: {}, errors: {}, next: safeNext(req.query.next), lightPage: true, scriptLater: true });
     },
 
-    async logIn(req: Request, res: Response) {
+    /**
+     * A browser's log-in that leads to the dial page is answered with that page (the route's next handlers make it),
+     * not a redirect to it: on a slow link the redirect's round trip was a quarter of the way in (issue #25). The page
+     * names its address (link rel=canonical), which the script puts in the address bar, so a reload asks for / and
+     * does not send the form again. A script or another client (no Sec-Fetch-Mode: navigate), or any other
+     * destination, gets the redirect as before.
+     */
+    async logIn(req: Request, res: Response, answerWithPage: NextFunction) {
       const next = safeNext(req.body?.next);
       const form = parseForm(logInForm, req.body);
       if (!form.ok) return res.status(422).render('pages/login', { title: 'Log in', ...form, next });
@@ -104,7 +111,11 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
         return res.status(status).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: outcome.message }, next });
       }
       await logIn(req, outcome.user.id);
-      res.redirect(303, next);
+      if (next !== '/' || req.get('sec-fetch-mode') !== 'navigate') return res.redirect(303, next);
+      // The page's forms and htmx requests carry the new session's token; the locals before this were a visitor's.
+      res.locals.csrfToken = req.session.csrfToken;
+      res.locals.pageUrl = next;
+      answerWithPage();
     },
 
     logOut(req: Request, res: Response) {

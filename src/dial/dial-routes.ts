@@ -119,6 +119,8 @@ export function dialRoutes(deps: DialRoutesDeps) {
         title: 'Call',
         // app.css has all this page shows; the other pages' stylesheet would be a second download on a slow link.
         lightPage: true,
+        // Its first line says what the footer says (your phone rings first): the footer is left out.
+        saysHowCallsWork: true,
         to,
         country: countries.selected,
         picker: shownPicker,

@@ -21,12 +21,16 @@ export function pageBanners(sources: BannerSource[]) {
       if (html) res.locals.banners = `${String(res.locals.banners ?? '')}${html}`;
     }
   };
+  // A log-in answered with a page runs this again for its new user (src/routes.ts): its render is wrapped once.
+  const wrapped = new WeakSet<Response>();
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.user || req.get('hx-request') === 'true') return next();
     if (req.method === 'GET') {
       collect(req, res).then(() => next(), next);
       return;
     }
+    if (wrapped.has(res)) return next();
+    wrapped.add(res);
     const render = res.render.bind(res) as (view: string, options?: object, callback?: (err: Error, html: string) => void) => void;
     res.render = ((view: string, options?: object | ((err: Error, html: string) => void), callback?: (err: Error, html: string) => void) => {
       // Only a whole page shows the layout's banners; a partial rendered by a POST is left alone.

@@ -18,7 +18,8 @@ export interface AssetUrls {
   pagesCss: string;
   /**
    * htmx and our own small scripts in one file (one request on a slow link): the connected-call clock, asking for the
-   * call status again after a long poll's 204, and the dial page's pad (each does nothing on a page without its elements).
+   * call status again after a long poll's 204, and the dial page's pad and address (each does nothing on a page without
+   * its elements).
    */
   app: string;
   /** Copy buttons for a secret shown once (a new API token); only the page that shows one links it. */

@@ -23,6 +23,15 @@ describe.skipIf(!hasChromium)('accounts in a real browser', BROWSER_JOURNEY, () 
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${fixture.base}/`);
     expect(await page.textContent('h1')).toContain('Call a number');
+    // The log-in was answered with the dial page itself; the address bar says / and a reload asks for / with a GET,
+    // not the form again.
+    const navigations: string[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) navigations.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    });
+    await page.reload();
+    expect(navigations).toEqual(['GET /']);
+    expect(await page.textContent('h1')).toContain('Call a number');
     // No horizontal scrolling at 390 px.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(await page.evaluate('typeof window.htmx')).toBe('object');
