@@ -98,8 +98,9 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
      * A browser's log-in that leads to the dial page is answered with that page (the route's next handlers make it),
      * not a redirect to it: on a slow link the redirect's round trip was a quarter of the way in (issue #25). The page
      * names its address (link rel=canonical), which the script puts in the address bar, so a reload asks for / and
-     * does not send the form again. A script or another client (no Sec-Fetch-Mode: navigate), or any other
-     * destination, gets the redirect as before.
+     * does not send the form again. Without that script the address would stay /sessions, so a browser with scripting
+     * off (the form's <noscript> field says so), a script or another client (no Sec-Fetch-Mode: navigate), or any
+     * other destination gets the redirect as before.
      */
     async logIn(req: Request, res: Response, answerWithPage: NextFunction) {
       const next = safeNext(req.body?.next);
@@ -111,7 +112,8 @@ export function accountsRoutes({ accounts, sessions, clock, revokeApiTokens, aft
         return res.status(status).render('pages/login', { title: 'Log in', values: { email: form.value.email }, errors: { form: outcome.message }, next });
       }
       await logIn(req, outcome.user.id);
-      if (next !== '/' || req.get('sec-fetch-mode') !== 'navigate') return res.redirect(303, next);
+      const scriptsOff = (req.body as Record<string, unknown> | undefined)?.no_script !== undefined;
+      if (next !== '/' || scriptsOff || req.get('sec-fetch-mode') !== 'navigate') return res.redirect(303, next);
       // The page's forms and htmx requests carry the new session's token; the locals before this were a visitor's.
       res.locals.csrfToken = req.session.csrfToken;
       res.locals.pageUrl = next;

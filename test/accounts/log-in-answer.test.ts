@@ -59,10 +59,15 @@ describe('logging in from a browser', () => {
     expect(csrfTokenFrom(again.text)).not.toBe(csrfTokenFrom(res.text));
   });
 
-  it('redirects as before when the log-in leads elsewhere, or comes from a script', async () => {
+  it('redirects as before when the log-in leads elsewhere, comes from a browser without scripts, or from a script', async () => {
     const elsewhere = await logIn(BROWSER_NAVIGATION, { next: '/wallet' });
     expect(elsewhere.res.status).toBe(303);
     expect(elsewhere.res.headers.location).toBe('/wallet');
+
+    // A browser with scripting off sends the form's <noscript> field: nothing would set its address bar to /.
+    const noScript = await logIn(BROWSER_NAVIGATION, { no_script: '1' });
+    expect(noScript.res.status).toBe(303);
+    expect(noScript.res.headers.location).toBe('/');
 
     const script = await logIn({ 'Sec-Fetch-Site': 'same-origin' });
     expect(script.res.status).toBe(303);
