@@ -31,6 +31,8 @@ describe('logging in from a browser', () => {
     expect(res.status).toBe(200);
     expect(res.headers['set-cookie']?.[0]).toMatch(/^callbridge\.sid=/);
     expect(res.headers['cache-control']).toBe('no-store');
+    // A page, so a page's policies (a redirect gets the lean set: src/http/security.ts).
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     // The page stands for / (the script puts that in the address bar, so a reload is a GET of /).
     expect(res.text).toContain('<link rel="canonical" href="/">');
     expect(res.text).toContain('<label for="dial-to">Number to call</label>');
