@@ -67,10 +67,32 @@ describe('SQLite store: the last save of a run that Agenda removes', () => {
       expect(row.last_finished_at).not.toBeNull();
     }
     expect(left.find((row) => row.name === 'fails-for-good')?.fail_count).toBe(1);
-    // The successful removed runs: after the run-start save, one delete and Agenda's own removal (which finds
-    // nothing left); no state save in between.
+    // The successful removed runs: after the run-start save, one delete; no state save in between, and Agenda's
+    // own removal of the row just deleted sends no statement.
     const deletes = statements.filter((sql) => sql.startsWith('DELETE FROM "scheduled_jobs" WHERE id = ?'));
-    expect(deletes).toHaveLength(4); // 'removed' and 'retried': each deleted at its last save, then removed again
+    expect(deletes).toHaveLength(2); // 'removed' and 'retried': each deleted at its last save, once
+  });
+
+  it("answers Agenda's removal of a row its last save deleted with 0, and still removes any other job by id", async () => {
+    let ran = 0;
+    agenda.define('removed', async () => void ran++, { removeOnComplete: true });
+    agenda.define('waiting', async () => undefined);
+    await agenda.start();
+    const removals: Array<Promise<number>> = [];
+    const removeJobs = agenda.db.removeJobs.bind(agenda.db);
+    agenda.db.removeJobs = (options) => {
+      const removal = removeJobs(options);
+      removals.push(removal);
+      return removal;
+    };
+    await agenda.now('removed', {});
+    await waitFor(() => ran === 1 && removals.length === 1, "the run and Agenda's removal");
+    expect(await removals[0]).toBe(0);
+    expect(await rows()).toEqual([]);
+
+    const waiting = await agenda.schedule(new Date(Date.now() + 60_000), 'waiting', {});
+    expect(await agenda.cancel({ id: String(waiting.attrs._id) })).toBe(1);
+    expect(await rows()).toEqual([]);
   });
 
   it('leaves a job cancelled while it ran cancelled, and reports nothing', async () => {

@@ -28,6 +28,9 @@ export interface SqliteJobRepositoryOptions {
   removesOnSuccess?: (name: string) => boolean;
 }
 
+/** Far above the runs in flight at once (the sum of the definitions' concurrency). */
+const maxPendingRemovals = 10_000;
+
 /**
  * Agenda's JobRepository on SQLite, with the semantics of @agendajs/postgres-backend. Every lock is a single
  * `UPDATE … WHERE id IN (SELECT … LIMIT 1) RETURNING *` (lock-sql.ts): SQLite takes the write lock when the
@@ -41,6 +44,8 @@ export class SqliteJobRepository implements JobRepository {
   private readonly now: () => Date;
   private readonly raw: RawSqlite;
   private readonly removesOnSuccess: (name: string) => boolean;
+  /** Ids deleted at a run's last save whose removal by Agenda has not come yet (see removeJobs). */
+  private readonly deletedAtLastSave = new Set<string>();
 
   constructor(options: SqliteJobRepositoryOptions) {
     this.db = options.db;
@@ -125,7 +130,12 @@ export class SqliteJobRepository implements JobRepository {
 
   async removeJobs(options: RemoveJobsOptions): Promise<number> {
     // job.remove() after each completed one-off job (removeOnComplete) is on the hot path.
-    if (options.id && Object.keys(options).length === 1) return this.raw.run(deleteByIdSql(this.quotedTable), [String(options.id)]);
+    if (options.id && Object.keys(options).length === 1) {
+      // Agenda removes the job its last save has just deleted (finished-run.ts). Ids are random UUIDs, never
+      // reused, so that DELETE could only find nothing: answer its 0 without a write transaction.
+      if (this.deletedAtLastSave.delete(String(options.id))) return 0;
+      return this.raw.run(deleteByIdSql(this.quotedTable), [String(options.id)]);
+    }
     const query = this.jobs();
     if (!applyJobFilter(query, options)) return 0;
     return query.delete();
@@ -157,6 +167,9 @@ export class SqliteJobRepository implements JobRepository {
     if (!job._id) throw new Error('Cannot save job state without job ID');
     if (isLastSaveBeforeRemoval(job, this.removesOnSuccess)) {
       if ((await this.raw.run(deleteByIdSql(this.quotedTable), [String(job._id)])) !== 1) throw missingJob(job);
+      // Agenda's removal follows within the same run; the bound only guards against one that never comes.
+      if (this.deletedAtLastSave.size >= maxPendingRemovals) this.deletedAtLastSave.clear();
+      this.deletedAtLastSave.add(String(job._id));
       return;
     }
     const state = stateColumns(job, options?.lastModifiedBy);
