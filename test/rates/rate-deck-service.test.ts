@@ -45,6 +45,22 @@ describe('RateDeckService', () => {
     for (const rate of fresh.rates().slice(0, 500)) expect(service.lookup(`${rate.prefix}123`)?.prefix).toBe(rate.prefix);
   });
 
+  it('stores every row as parsed, field for field, whatever the deck size (batched inserts and their remainder)', async () => {
+    for (const size of [1, 9, 10, 23]) {
+      const rows = Array.from({ length: size }, (_unused, i) =>
+        `GB,United Kingdom,44${100 + i},UK ${i},0.${String(1000 + i).padStart(4, '0')},0.0${i % 10}01,${1 + (i % 60)},${1 + (i % 7)},0.00${i % 10},0.01${i % 10},${i % 2 === 0}`,
+      );
+      await service.importDeck(deck(...rows));
+      const fresh = new RateDeckService({ db: t.db });
+      await fresh.reload();
+      expect(fresh.size).toBe(size);
+      const stored = [...fresh.rates()].sort((a, b) => a.prefix.localeCompare(b.prefix));
+      const imported = [...service.rates()].sort((a, b) => a.prefix.localeCompare(b.prefix));
+      expect(stored).toEqual(imported);
+      expect(stored[size - 1]).toMatchObject({ prefix: `44${100 + size - 1}`, description: `UK ${size - 1}`, sellPerMinMicros: 100_000 + (size - 1) * 100, enabled: (size - 1) % 2 === 0 });
+    }
+  });
+
   it('applies a valid deck and rebuilds the in-memory index', async () => {
     await service.importDeck(deck('GB,United Kingdom,44,UK,0.02,0.01,60,60,0,0,true'));
     expect(service.lookup('442079460958')?.sellPerMinMicros).toBe(20_000);
