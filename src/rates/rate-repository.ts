@@ -144,34 +144,31 @@ async function insertWithPreparedStatement(trx: Knex.Transaction, rates: readonl
   // Inside a transaction knex hands back that transaction's own connection (better-sqlite3 is synchronous).
   const client = trx.client as { acquireConnection(): Promise<SqliteConnection> };
   const connection = await client.acquireConnection();
-  const rowPlaceholder = `(${COLUMNS.map(() => '?').join(',')})`;
-  const insertOf = (rows: number) =>
-    connection.prepare(`INSERT INTO rates (${COLUMNS.join(',')}) VALUES ${Array.from({ length: rows }, () => rowPlaceholder).join(',')}`);
-  const insertMany = insertOf(SQLITE_ROWS_PER_INSERT);
-  const insertOne = insertOf(1);
+  const fullBatch = connection.prepare(insertRatesSql(SQLITE_ROWS_PER_INSERT));
   const bindings: (string | number | boolean)[] = [];
-  let next = 0;
-  for (; next + SQLITE_ROWS_PER_INSERT <= rates.length; next += SQLITE_ROWS_PER_INSERT) {
+  for (let start = 0; start < rates.length; start += SQLITE_ROWS_PER_INSERT) {
+    const end = Math.min(start + SQLITE_ROWS_PER_INSERT, rates.length);
     bindings.length = 0;
-    for (let i = next; i < next + SQLITE_ROWS_PER_INSERT; i++) pushRow(bindings, rates[i]!, now);
-    insertMany.run(bindings);
-  }
-  for (; next < rates.length; next++) {
-    bindings.length = 0;
-    pushRow(bindings, rates[next]!, now);
-    insertOne.run(bindings);
+    for (let i = start; i < end; i++) pushRow(bindings, rates[i]!, now);
+    // Only the last batch can be short.
+    const insert = end - start === SQLITE_ROWS_PER_INSERT ? fullBatch : connection.prepare(insertRatesSql(end - start));
+    insert.run(bindings);
   }
 }
 
 async function insertInChunks(trx: Knex.Transaction, rates: readonly Rate[], now: string): Promise<void> {
-  const rowPlaceholder = `(${COLUMNS.map(() => '?').join(',')})`;
   for (let i = 0; i < rates.length; i += INSERT_CHUNK) {
     const chunk = rates.slice(i, i + INSERT_CHUNK);
     const bindings: (string | number | boolean)[] = [];
     for (const rate of chunk) pushRow(bindings, rate, now);
-    const values = Array.from({ length: chunk.length }, () => rowPlaceholder).join(',');
-    await trx.raw(`INSERT INTO rates (${COLUMNS.join(',')}) VALUES ${values}`, bindings);
+    await trx.raw(insertRatesSql(chunk.length), bindings);
   }
+}
+
+/** One INSERT of `rows` rates, bound in pushRow's order. */
+function insertRatesSql(rows: number): string {
+  const row = `(${COLUMNS.map(() => '?').join(',')})`;
+  return `INSERT INTO rates (${COLUMNS.join(',')}) VALUES ${Array.from({ length: rows }, () => row).join(',')}`;
 }
 
 function pushRow(bindings: (string | number | boolean)[], rate: Rate, now: string): void {
